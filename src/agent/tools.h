@@ -1,0 +1,22 @@
+/* tools.h - the hook tools (juju-log, config-get, status-set, ...) as the agent runs them.
+ *
+ * The hook-tool binary is a thin client (docs/protocol.md §2): argv, cwd and stdin arrive
+ * here, and all parsing, validation and output happen in tools_run().  Output is appended to
+ * out/err; the return value is the process exit code the client must exit with: 0 success,
+ * 1 failure ("ERROR <message>\n" on err), 2 usage error. */
+#ifndef CAIRN_TOOLS_H
+#define CAIRN_TOOLS_H
+
+#include <stddef.h>
+
+#include "agent/hookctx.h"
+#include "lib/buf.h"
+
+/* Names of every tool the agent serves (NULL-terminated); used to create the tool links. */
+extern const char *const tools_names[];
+
+/* Runs one tool.  stdin_data may be NULL when the client sent none. */
+int tools_run(struct hook_ctx *ctx, const char *tool, int argc, char **argv,
+	      const char *stdin_data, struct buf *out, struct buf *err);
+
+#endif

@@ -1,0 +1,124 @@
+/* charm.h - loading a charm (a directory or a packed .charm zip) and installing its files.
+ *
+ * A charm is what operator-cli.md §12 and charm-runtime.md §1, §6 describe: metadata.yaml
+ * (required), config.yaml and actions.yaml (optional), and either an executable `dispatch`
+ * or executable hooks under hooks/.  charm_load_dir() parses and type-checks the three YAML
+ * files and keeps them; every error names the file and the field at fault, e.g.
+ * `metadata.yaml: field "name": expected string, got integer`.
+ *
+ * A .charm file is a zip archive; charm_open() unpacks it into a scratch directory first,
+ * refusing entries that would land outside it (absolute paths, `..` components, escaping
+ * symlinks) and archives beyond the named limits below, and keeping the executable bits
+ * that charmcraft records in the entries' unix modes.
+ *
+ * Naming rules (operator-cli.md §2) live here as well: charm_valid_app_name() and
+ * charm_valid_unit_name(). */
+#ifndef CAIRN_CHARM_H
+#define CAIRN_CHARM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/errbuf.h"
+
+#define CHARM_MAX_YAML_BYTES (4u * 1024u * 1024u)       /* metadata/config/actions.yaml */
+#define CHARM_MAX_SMALL_FILE 4096u                      /* revision, version files */
+#define CHARM_ZIP_MAX_ENTRIES 65536u                    /* entries in a .charm archive */
+#define CHARM_ZIP_MAX_BYTES (1024ull * 1024u * 1024u)   /* total uncompressed size */
+#define CHARM_MAX_DEPTH 64                              /* directory nesting in a charm */
+#define CHARM_MAX_OPTIONS 4096                          /* config options */
+
+enum charm_opt_type {
+	CHARM_OPT_STRING,
+	CHARM_OPT_INT,
+	CHARM_OPT_FLOAT,
+	CHARM_OPT_BOOLEAN,
+	CHARM_OPT_SECRET,
+	_CHARM_OPT_MAX,
+};
+
+/* One config.yaml option. */
+struct charm_option {
+	char *name;
+	enum charm_opt_type type;
+	json_t *def;       /* typed default; NULL = no default */
+	char *description; /* "" when absent */
+};
+
+enum charm_role { CHARM_ROLE_REQUIRES, CHARM_ROLE_PROVIDES, CHARM_ROLE_PEERS, _CHARM_ROLE_MAX };
+
+/* One relation endpoint from requires/provides/peers. */
+struct charm_endpoint {
+	char *name;
+	enum charm_role role;
+	char *interface;
+	int limit;         /* 0 = unlimited */
+	bool container_scope; /* scope: container (else global) */
+	bool optional;
+};
+
+struct charm {
+	char *dir;          /* absolute or caller-given path of the unpacked charm */
+	char *name;
+	char *summary;      /* "" when absent */
+	char *description;  /* "" when absent */
+	json_t *metadata;   /* the whole metadata.yaml */
+	json_t *actions;    /* the whole actions.yaml; {} when absent or empty */
+	struct charm_option *options; /* in config.yaml order */
+	size_t n_options;
+	char **containers;  /* names of metadata.yaml `containers`, in file order */
+	size_t n_containers;
+	json_t *resources;  /* metadata.yaml `resources`; {} when absent */
+	struct charm_endpoint *endpoints; /* requires, then provides, then peers */
+	size_t n_endpoints;
+	bool subordinate;
+	bool has_dispatch;  /* an executable ./dispatch exists */
+	int revision;       /* from a `revision` file when present, else -1 */
+	char *version;      /* `version` file (trimmed) or NULL */
+};
+
+/* Loads the charm in directory dir.  Returns 0 and a new charm in *ret, or -EINVAL (bad
+ * charm) / another negative errno (I/O) with eb saying what is wrong and where. */
+int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb);
+
+/* Opens path: a charm directory (loaded in place; scratch_dir unused, may be NULL) or a
+ * .charm zip archive, which is unpacked into scratch_dir first.  scratch_dir must not exist
+ * yet or be an empty directory; it is created (with parents) as needed and becomes the
+ * charm's dir.  On failure whatever was unpacked is removed again.  Errors as
+ * charm_load_dir, plus e.g. `charm archive entry "../x" escapes the charm directory`. */
+int charm_open(const char *path, const char *scratch_dir, struct charm **ret,
+	       struct errbuf *eb);
+
+/* Unpacks the zip archive at path into dst_dir (which must not exist or be empty) with the
+ * safety checks described above.  Exposed for tests and tools; charm_open() uses it. */
+int charm_unzip(const char *path, const char *dst_dir, struct errbuf *eb);
+
+/* Puts the files of the charm tree src_dir into a unit's charm directory dst_dir (created as
+ * needed): files are copied atomically with their modes, symlinks re-created.  When
+ * refreshing, old_src_dir is the tree of the charm installed so far: paths that it has and
+ * src_dir lacks are removed from dst_dir (directories only when empty).  Paths in neither
+ * tree (files the charm wrote itself, e.g. `.unit-state.db`) are never touched. */
+int charm_install_files(const char *src_dir, const char *dst_dir, const char *old_src_dir,
+			struct errbuf *eb);
+
+/* Frees c and everything it owns; NULL is fine. */
+void charm_free(struct charm *c);
+
+/* The option called name, or NULL.  Borrowed from c. */
+const struct charm_option *charm_find_option(const struct charm *c, const char *name);
+
+/* "string", "int", "float", "boolean", "secret"; charm_opt_type_from_name returns -1 for
+ * an unknown name. */
+const char *charm_opt_type_name(enum charm_opt_type t);
+int charm_opt_type_from_name(const char *s);
+/* "requires", "provides", "peers". */
+const char *charm_role_name(enum charm_role r);
+
+/* operator-cli.md §2: ^(?:[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)$ (also the rule for
+ * charm names). */
+bool charm_valid_app_name(const char *s);
+/* <app>/<N> with N = 0 or a decimal number without leading zeros. */
+bool charm_valid_unit_name(const char *s);
+
+#endif
