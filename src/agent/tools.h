@@ -19,4 +19,10 @@ extern const char *const tools_names[];
 int tools_run(struct hook_ctx *ctx, const char *tool, int argc, char **argv,
 	      const char *stdin_data, struct buf *out, struct buf *err);
 
+/* As tools_run(), with the caller's working directory (the request's "cwd"): relative paths
+ * given to a tool (state-set --file F, -o/--output F) are resolved against it.  cwd NULL
+ * means the agent's own working directory, which is what tools_run() uses. */
+int tools_run_cwd(struct hook_ctx *ctx, const char *tool, const char *cwd, int argc,
+		  char **argv, const char *stdin_data, struct buf *out, struct buf *err);
+
 #endif

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/errbuf.h"
 
@@ -85,7 +86,8 @@ int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb);
 /* Opens path: a charm directory (loaded in place; scratch_dir unused, may be NULL) or a
  * .charm zip archive, which is unpacked into scratch_dir first.  scratch_dir must not exist
  * yet or be an empty directory; it is created (with parents) as needed and becomes the
- * charm's dir.  On failure whatever was unpacked is removed again.  Errors as
+ * charm's dir.  On failure whatever was unpacked is removed again (and scratch_dir too if
+ * this call created it).  Errors as
  * charm_load_dir, plus e.g. `charm archive entry "../x" escapes the charm directory`. */
 int charm_open(const char *path, const char *scratch_dir, struct charm **ret,
 	       struct errbuf *eb);
@@ -93,6 +95,9 @@ int charm_open(const char *path, const char *scratch_dir, struct charm **ret,
 /* Unpacks the zip archive at path into dst_dir (which must not exist or be empty) with the
  * safety checks described above.  Exposed for tests and tools; charm_open() uses it. */
 int charm_unzip(const char *path, const char *dst_dir, struct errbuf *eb);
+/* The same with explicit limits instead of CHARM_ZIP_MAX_ENTRIES / CHARM_ZIP_MAX_BYTES. */
+int charm_unzip_limited(const char *path, const char *dst_dir, uint64_t max_entries,
+			uint64_t max_bytes, struct errbuf *eb);
 
 /* Puts the files of the charm tree src_dir into a unit's charm directory dst_dir (created as
  * needed): files are copied atomically with their modes, symlinks re-created.  When

@@ -101,8 +101,9 @@ static void go_quote(struct buf *out, const char *s, size_t n)
 	buf_addc(out, '"');
 }
 
-/* Go's %v of a float64 (strconv 'g' with the shortest precision: exponent form when the
- * decimal exponent is < -4 or >= 21... no: >= 6 for the shortest precision, as fmt does). */
+/* Go's %v of a float64: strconv's 'g' format with the shortest precision that reads back
+ * exactly, using the exponent form when the decimal exponent is < -4 or >= 6 (fmt uses 6
+ * as the threshold for the shortest precision): 1.5, 100000, 1e+06, 1.234567e+06. */
 static void go_float(struct buf *out, double v)
 {
 	char tmp[64], digits[32];
@@ -381,7 +382,10 @@ static int apply_set(const struct charm *c, json_t *out, json_t *set, struct err
 	json_t *raw;
 
 	if (!json_is_object(set))
-		return errbuf_set(eb, "invalid config source: \"set\" must be an object"), -EINVAL;
+	{
+		errbuf_set(eb, "invalid config source: \"set\" must be an object");
+		return -EINVAL;
+	}
 	json_object_foreach(set, k, raw) {
 		const struct charm_option *o = charm_find_option(c, k);
 		json_t *v = NULL;
@@ -439,11 +443,15 @@ static int apply_reset(const struct charm *c, json_t *out, json_t *keys, struct 
 	json_t *k;
 
 	if (!json_is_array(keys))
-		return errbuf_set(eb, "invalid config source: \"reset\" must be a list"), -EINVAL;
+	{
+		errbuf_set(eb, "invalid config source: \"reset\" must be a list");
+		return -EINVAL;
+	}
 	json_array_foreach(keys, i, k) {
-		if (!json_is_string(k))
-			return errbuf_set(eb, "invalid config source: \"reset\" entries must be strings"),
-			       -EINVAL;
+		if (!json_is_string(k)) {
+			errbuf_set(eb, "invalid config source: \"reset\" entries must be strings");
+			return -EINVAL;
+		}
 		if (!charm_find_option(c, json_string_value(k)))
 			return name_error(eb, "unknown option", json_string_value(k));
 		json_object_del(out, json_string_value(k));

@@ -211,6 +211,7 @@ struct plan_log_target {
 struct plan_workload {
 	char *name;
 	enum plan_override override;
+	char *override_raw; /* the YAML value when override is PLAN_OVERRIDE_INVALID */
 	struct plan_strmap environment;
 	struct plan_opt_int user_id;
 	char *user;
@@ -254,13 +255,16 @@ struct plan {
 
 /* ======================= Layers (layer.c) ======================= */
 
-/* Parses one layer and runs the per-layer validation of §5.
- * label is copied; order is stored as given.  The label is NOT checked against the
- * reserved prefix here (see plan_add_layer()).  Errors (-EINVAL, eb holds the text):
+/* Parses one layer and runs the per-layer validation of §5 (as Pebble's ParseLayer).
+ * label is copied; order is stored as given.  Errors (-EINVAL, eb holds the text):
+ *   cannot use reserved label prefix "pebble-"
  *   cannot parse layer %q: <yaml error>
  *   cannot parse layer %q: unknown section %q
  *   cannot parse layer %q section %q: <decoder error>
  *   any per-layer message of §5 (e.g. plan service %q command invalid: ...)
+ *   cannot parse the "workloads" section: ... / workload %q: cannot have a null value
+ *   cannot parse the pairing section: ... / invalid pairing mode %q: should be ...
+ * The HTTP layer adds its own "cannot parse layer YAML: " context if it wants it (§21).
  * -E2BIG when len exceeds PLAN_MAX_LAYER_BYTES or a section exceeds PLAN_MAX_ENTRIES. */
 int plan_layer_parse(const char *label, int order, const char *yaml, size_t len,
 		     struct plan_layer **ret, struct errbuf *eb);
@@ -277,21 +281,24 @@ struct plan *plan_dup(const struct plan *p);
 /* Builds a plan from n layers (copied, not taken): sorts them by order, folds them (§4),
  * applies defaults and validates the combined plan (§5 "Combined plan", including the
  * before/after loop check).  Errors (-EINVAL): the override messages of §4 and the
- * combined-plan messages of §5.  -E2BIG beyond PLAN_MAX_LAYERS. */
+ * combined-plan messages of §5.  -E2BIG beyond PLAN_MAX_LAYERS.
+ * Workloads (§2.6): `workload %q: must define an "override" policy`,
+ * `workload %q: has an invalid "override" policy: %q`, `workload %q: not defined for
+ * service %q`, `workload %q: <user/group error>`. */
 int plan_from_layers(struct plan_layer *const *layers, size_t n, struct plan **ret,
 		     struct errbuf *eb);
 
 /* How a run-time layer is added (§6, POST /v1/layers). */
 struct plan_add_opts {
 	bool combine;        /* combine with an existing layer of the same label */
-	bool inner;          /* allow inserting into an existing "dir/" group */
-	bool allow_reserved; /* daemon-internal: permit the "pebble-" label prefix */
+	bool inner;   /* allow inserting into an existing "dir/" group */
 };
 
 /* Returns in *ret a new plan = old + layer, placed by the order rules of §6.  The layer's
  * own order field is ignored; the label comes from layer->label.  old and layer are not
- * modified (layer is copied).  Errors:
- *   -EINVAL  cannot use reserved label prefix "pebble-"; any §4/§5 message (HTTP 400)
+ * modified (layer is copied).  The layer is expected to come from plan_layer_parse(),
+ * which already refused the reserved "pebble-" label prefix.  Errors:
+ *   -EINVAL  any §4/§5 message (HTTP 400)
  *   -EEXIST  layer %q already exists (HTTP 400)
  *   -EPERM   cannot insert sub-directory layer without 'inner' attribute set (HTTP 500)
  *   -E2BIG   too many layers (HTTP 500) */

@@ -1,0 +1,60 @@
+/* hookrun.h - running one hook process the way Juju's runner does (charm-runtime.md §1, §2).
+ *
+ * hookrun_start() picks the file (./dispatch when executable, else hooks/<name>; neither =
+ * a *missing* hook), builds the hook environment from scratch, and spawns the process with
+ * cwd = the charm dir, stdin = /dev/null, no arguments, in its own process group.  Its
+ * stdout and stderr are read through the loop and handed, line by line, to the output
+ * callback (stdout at DEBUG, stderr at WARNING).  The done callback fires once, after the
+ * process has been reaped and its pipes drained. */
+#ifndef CAIRN_HOOKRUN_H
+#define CAIRN_HOOKRUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/errbuf.h"
+#include "lib/loop.h"
+
+#define HOOKRUN_LINE_MAX 65536   /* longer output lines are split */
+#define JUJU_VERSION_STRING "3.6.8"
+
+struct hookrun;
+
+struct hookrun_env {
+	const char *unit;          /* "hello/0" */
+	const char *hook;          /* "install" */
+	const char *charm_dir;     /* absolute */
+	const char *context_id;
+	const char *socket_path;   /* JUJU_AGENT_SOCKET_ADDRESS */
+	const char *tools_dir;     /* first on PATH */
+	const char *model_name;
+	const char *model_uuid;
+	int machine;
+	const char *workload;      /* JUJU_WORKLOAD_NAME for <c>-pebble-ready, or NULL */
+};
+
+struct hookrun_cbs {
+	/* One line of output (no newline); is_stderr tells which stream. */
+	void (*output)(void *data, bool is_stderr, const char *line);
+	/* The hook finished: code = exit code, or 128+signal when killed. */
+	void (*done)(void *data, int code, bool signaled);
+	void *data;
+};
+
+/* Returns 1 when the hook is missing (nothing was started and no callback will fire), 0
+ * when it started, or a negative errno with eb set (nothing started). */
+int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct hookrun_cbs *cbs,
+		  struct hookrun **ret, struct errbuf *eb);
+/* Signals the hook's process group. */
+void hookrun_kill(struct hookrun *h, int sig);
+pid_t hookrun_pid(const struct hookrun *h);
+/* Frees a finished run (after its done callback), or kills and abandons a running one. */
+void hookrun_free(struct hookrun *h);
+
+/* Builds the NULL-terminated hook environment (exposed for tests); free with
+ * hookrun_env_free. */
+char **hookrun_env_build(const struct hookrun_env *env);
+void hookrun_env_free(char **envp);
+
+#endif

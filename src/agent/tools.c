@@ -1,0 +1,202 @@
+/* tools.c - hook-tool dispatch and what the tools share (parsing, errors, output); see tools.h.
+ *
+ * Each tool lives in tools_<area>.c; this file maps a tool name to its function and
+ * implements the Juju cmd.Main conventions they all follow (tools_internal.h). */
+#include "agent/tools.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/tools_internal.h"
+
+/* Every entry must also be listed in tools_names.c (the client makes links from that list). */
+static const struct {
+	const char *name;
+	tool_fn fn;
+} tools_table[] = {
+	{ "application-version-set", tool_application_version_set },
+	{ "close-port", tool_close_port },
+	{ "config-get", tool_config_get },
+	{ "is-leader", tool_is_leader },
+	{ "juju-log", tool_juju_log },
+	{ "open-port", tool_open_port },
+	{ "opened-ports", tool_opened_ports },
+	{ "state-delete", tool_state_delete },
+	{ "state-get", tool_state_get },
+	{ "state-set", tool_state_set },
+	{ "status-get", tool_status_get },
+	{ "status-set", tool_status_set },
+};
+
+static void vprint_error(struct tool_call *c, const char *fmt, va_list ap)
+{
+	buf_adds(c->err, "ERROR ");
+	buf_vaddf(c->err, fmt, ap);
+	buf_addc(c->err, '\n');
+}
+
+int tool_usage(struct tool_call *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_error(c, fmt, ap);
+	va_end(ap);
+	return TOOLS_EXIT_USAGE;
+}
+
+int tool_fail(struct tool_call *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint_error(c, fmt, ap);
+	va_end(ap);
+	return TOOLS_EXIT_FAIL;
+}
+
+/* juju/cmd Info.Help: "Usage: NAME [options] ARGS", the summary, then the options. */
+static void print_help(struct tool_call *c, const struct tool_info *info,
+		       const struct targ_opt *opts, int nopts)
+{
+	buf_addf(c->out, "Usage: %s", info->name);
+	if (nopts)
+		buf_adds(c->out, " [options]");
+	if (info->args && *info->args)
+		buf_addf(c->out, " %s", info->args);
+	buf_addc(c->out, '\n');
+	if (info->purpose)
+		buf_addf(c->out, "\nSummary:\n%s\n", info->purpose);
+	if (nopts) {
+		buf_adds(c->out, "\nOptions:\n");
+		targ_help(opts, nopts, c->out);
+	}
+}
+
+bool tool_parse(struct tool_call *c, const struct tool_info *info, const struct targ_opt *opts,
+		int nopts, struct tool_output *output, int argc, char **argv, char ***ret_pos,
+		int *ret_npos, int *ret_code)
+{
+	struct errbuf eb;
+	int r;
+
+	errbuf_clear(&eb);
+	if (output) {
+		output->format = "smart";
+		output->path = NULL;
+		output->fmt = TFMT_SMART;
+	}
+	r = targ_parse(opts, nopts, argc, argv, ret_pos, ret_npos, &eb);
+	if (r == TARG_HELP) {
+		print_help(c, info, opts, nopts);
+		*ret_code = TOOLS_EXIT_OK;
+		return false;
+	}
+	if (r < 0) {
+		*ret_code = tool_usage(c, "%s", eb.msg);
+		return false;
+	}
+	if (output && tfmt_parse(output->format, &output->fmt, &eb) < 0) {
+		free(*ret_pos);
+		*ret_pos = NULL;
+		*ret_code = tool_usage(c, "%s", eb.msg);
+		return false;
+	}
+	return true;
+}
+
+char *tool_abspath(struct tool_call *c, const char *path)
+{
+	if (path[0] == '/' || !c->cwd || !*c->cwd)
+		return xstrdup(path);
+	return xasprintf("%s/%s", c->cwd, path);
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t w = write(fd, data, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		data += w;
+		len -= (size_t)w;
+	}
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
+int tool_fail_path(struct tool_call *c, const char *op, const char *path, int err)
+{
+	char msg[128];
+	const char *s = strerror(err);
+
+	snprintf(msg, sizeof(msg), "%s", s);
+	if (msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z'))
+		msg[0] = (char)(msg[0] - 'A' + 'a');
+	return tool_fail(c, "%s %s: %s", op, path, msg);
+}
+
+int tool_emit(struct tool_call *c, const struct tool_output *o, json_t *v)
+{
+	struct buf b = BUF_INIT;
+	char *path;
+	int r;
+
+	if (!o->path || !*o->path) {
+		tfmt_write(c->out, o->fmt, v);
+		return TOOLS_EXIT_OK;
+	}
+	buf_init(&b);
+	tfmt_write(&b, o->fmt, v);
+	path = tool_abspath(c, o->path);
+	r = write_file(path, b.data, b.len);
+	if (r < 0)
+		r = tool_fail_path(c, "open", path, -r);
+	free(path);
+	buf_done(&b);
+	return r;
+}
+
+int tools_run_cwd(struct hook_ctx *ctx, const char *tool, const char *cwd, int argc,
+		  char **argv, const char *stdin_data, struct buf *out, struct buf *err)
+{
+	struct tool_call c = {
+		.ctx = ctx,
+		.name = tool,
+		.cwd = cwd,
+		.stdin_data = stdin_data,
+		.out = out,
+		.err = err,
+	};
+
+	if (argc < 0 || (argc > 0 && !argv))
+		return tool_fail(&c, "bad request: malformed arguments");
+	for (int i = 0; i < argc; i++)
+		if (!argv[i])
+			return tool_fail(&c, "bad request: malformed arguments");
+	for (size_t i = 0; tool && i < sizeof(tools_table) / sizeof(tools_table[0]); i++)
+		if (!strcmp(tools_table[i].name, tool))
+			return tools_table[i].fn(&c, argc, argv);
+	return tool_fail(&c, "bad request: unknown hook command: %s", tool ? tool : "");
+}
+
+int tools_run(struct hook_ctx *ctx, const char *tool, int argc, char **argv,
+	      const char *stdin_data, struct buf *out, struct buf *err)
+{
+	return tools_run_cwd(ctx, tool, NULL, argc, argv, stdin_data, out, err);
+}

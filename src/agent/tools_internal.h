@@ -1,0 +1,90 @@
+/* tools_internal.h - what the hook-tool implementations (tools_*.c) share.
+ *
+ * Each tool is one function taking a struct tool_call (one request: the hook context, the
+ * caller's cwd and stdin, and the out/err buffers) and its argv; it returns the exit code.
+ * Like Juju's cmd.Main, a tool runs in two phases: argument checking ("Init"; failures are
+ * usage errors, exit 2) and the action ("Run"; failures exit 1).  Both print
+ * "ERROR <message>\n" on stderr. */
+#ifndef CAIRN_TOOLS_INTERNAL_H
+#define CAIRN_TOOLS_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "agent/hookctx.h"
+#include "agent/tools_args.h"
+#include "agent/tools_fmt.h"
+#include "lib/buf.h"
+
+#define TOOLS_EXIT_OK 0
+#define TOOLS_EXIT_FAIL 1
+#define TOOLS_EXIT_USAGE 2
+
+#define TOOLS_MAX_FILE (16u * 1024u * 1024u) /* largest --file a tool reads */
+
+/* One hook-tool request. */
+struct tool_call {
+	struct hook_ctx *ctx;
+	const char *name;       /* the tool's name */
+	const char *cwd;        /* the caller's working directory; NULL = the agent's */
+	const char *stdin_data; /* NULL when the client sent no stdin */
+	struct buf *out;
+	struct buf *err;
+};
+
+/* What --help shows (juju/cmd Info). */
+struct tool_info {
+	const char *name;
+	const char *args;    /* "<key>", "" */
+	const char *purpose;
+};
+
+typedef int (*tool_fn)(struct tool_call *c, int argc, char **argv);
+
+/* The --format/-o/--output options every formatting tool has (cmd.Output.AddFlags). */
+struct tool_output {
+	const char *format; /* default "smart" */
+	const char *path;   /* -o/--output; NULL = stdout */
+	enum tfmt fmt;      /* set by tool_parse */
+};
+
+#define TOOL_OUTPUT_OPTS(o)                                                              \
+	{ "format", TARG_STRING, NULL, &(o)->format,                                     \
+	  "Specify output format (json|smart|yaml)", "smart", true },                    \
+	{ "o|output", TARG_STRING, NULL, &(o)->path, "Specify an output file", "", false }
+
+/* Parses argv against opts.  Returns true when the tool should go on; otherwise *ret_code
+ * holds the exit code (0 after --help, 2 after a usage error, both already printed).  When
+ * output is given its --format is checked too.  *ret_pos is freed by the caller. */
+bool tool_parse(struct tool_call *c, const struct tool_info *info, const struct targ_opt *opts,
+		int nopts, struct tool_output *output, int argc, char **argv, char ***ret_pos,
+		int *ret_npos, int *ret_code);
+
+/* Prints "ERROR <message>\n" and returns 2 (usage) or 1 (failure). */
+int tool_usage(struct tool_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tool_fail(struct tool_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Go's os.PathError text, "ERROR open /x: no such file or directory"; returns 1. */
+int tool_fail_path(struct tool_call *c, const char *op, const char *path, int err);
+
+/* Writes v (NULL = Go nil) in the chosen format to stdout or to -o FILE; returns the exit
+ * code (1 when the file cannot be written). */
+int tool_emit(struct tool_call *c, const struct tool_output *o, json_t *v);
+
+/* Resolves path against the caller's cwd; returns a new string. */
+char *tool_abspath(struct tool_call *c, const char *path);
+
+/* The tools (one function each; tools.c maps names to them). */
+int tool_juju_log(struct tool_call *c, int argc, char **argv);
+int tool_is_leader(struct tool_call *c, int argc, char **argv);
+int tool_status_set(struct tool_call *c, int argc, char **argv);
+int tool_status_get(struct tool_call *c, int argc, char **argv);
+int tool_application_version_set(struct tool_call *c, int argc, char **argv);
+int tool_config_get(struct tool_call *c, int argc, char **argv);
+int tool_state_get(struct tool_call *c, int argc, char **argv);
+int tool_state_set(struct tool_call *c, int argc, char **argv);
+int tool_state_delete(struct tool_call *c, int argc, char **argv);
+int tool_open_port(struct tool_call *c, int argc, char **argv);
+int tool_close_port(struct tool_call *c, int argc, char **argv);
+int tool_opened_ports(struct tool_call *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,62 @@
+/* uniter.h - the unit agent's decision core: the persisted journal and the resolver.
+ *
+ * This module is pure: no processes, sockets, clocks or storage.  Given the journal (what the
+ * unit has done, operator-cli.md §13.2) and the goal (what the controller wants), the resolver
+ * names the one hook to run next, following the precedence of charm-runtime.md §7.1:
+ *   queued follow-up > dying (stop, remove) > install > leader-elected > upgrade-charm >
+ *   config-changed > update-status.
+ * Follow-ups are queued at commit: start after the first config-changed, config-changed after
+ * upgrade-charm.  The hook lifecycle is prepare (journal: run-hook/pending) -> execute ->
+ * commit (flags, follow-up, continue), each persisted before the next step. */
+#ifndef CAIRN_UNITER_H
+#define CAIRN_UNITER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "agent/agent.h"
+#include "lib/errbuf.h"
+
+#define UNITER_HOOK_MAX 96
+#define UNITER_HASH_MAX 65
+
+enum uniter_op { UNITER_OP_CONTINUE, UNITER_OP_RUN_HOOK, _UNITER_OP_MAX };
+enum uniter_step { UNITER_STEP_DONE, UNITER_STEP_QUEUED, UNITER_STEP_PENDING, _UNITER_STEP_MAX };
+
+struct uniter_journal {
+	bool installed, started, stopped, removed;
+	bool leader;                   /* leader-elected has run for the current lease */
+	int charm_rev;                 /* charm revision the unit's files are at (-1 = none) */
+	char config_hash[UNITER_HASH_MAX]; /* config the last config-changed saw */
+	enum uniter_op op;
+	enum uniter_step step;
+	char hook[UNITER_HOOK_MAX];    /* with RUN_HOOK: the queued or pending hook */
+	/* Taken when a hook is prepared, used at commit: */
+	char hook_config_hash[UNITER_HASH_MAX];
+	int hook_charm_rev;
+};
+
+/* Runtime facts the resolver needs beyond journal and goal. */
+struct uniter_flags {
+	bool in_error;                 /* a hook failed and waits for retry or resolved */
+	bool update_status_due;        /* the update-status timer fired */
+};
+
+void uniter_journal_init(struct uniter_journal *j);
+json_t *uniter_journal_to_json(const struct uniter_journal *j);
+/* Fills *j from a persisted journal; -EINVAL (eb) when malformed, *j untouched then. */
+int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf *eb);
+
+/* The hook to run next, or NULL when there is nothing to do.  With ret_dead set to true the
+ * unit has finished its teardown and can leave the model. */
+const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_goal *g,
+			     const struct uniter_flags *f, bool *ret_dead);
+
+/* Prepare: records hook as pending together with the goal facts the commit will need. */
+void uniter_prepare(struct uniter_journal *j, const char *hook, const struct agent_goal *g);
+/* Commit after success (or `resolved --no-retry`): sets flags, queues follow-ups. */
+void uniter_commit(struct uniter_journal *j);
+/* After an orderly shutdown killed the hook: back to queued, it runs again later. */
+void uniter_requeue(struct uniter_journal *j);
+
+#endif

@@ -1,0 +1,909 @@
+/* model.c - in-memory model written through to SQLite; see model.h. */
+#include "model.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cairnd/settings.h"
+#include "lib/buf.h"
+#include "lib/fsutil.h"
+#include "lib/loop.h"
+
+const char *const model_config_defaults[] = {
+	"update-status-hook-interval", "5m",
+	"automatically-retry-hooks", "true",
+	NULL, NULL,
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS model_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS charms(app TEXT NOT NULL, revision INTEGER NOT NULL,"
+	"  dir TEXT NOT NULL, PRIMARY KEY(app, revision));"
+	"CREATE TABLE IF NOT EXISTS applications(name TEXT PRIMARY KEY, charm_name TEXT NOT NULL,"
+	"  charm_rev INTEGER NOT NULL, charm_dir TEXT NOT NULL, settings TEXT NOT NULL,"
+	"  leader TEXT, next_unit INTEGER NOT NULL, dying INTEGER NOT NULL,"
+	"  st_current TEXT, st_message TEXT, st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS units(name TEXT PRIMARY KEY, app TEXT NOT NULL,"
+	"  num INTEGER NOT NULL, machine INTEGER NOT NULL, dying INTEGER NOT NULL,"
+	"  wl_current TEXT, wl_message TEXT, wl_since INTEGER, wl_data TEXT,"
+	"  ag_current TEXT, ag_message TEXT, ag_since INTEGER, charm_set_status INTEGER NOT NULL,"
+	"  journal TEXT, state TEXT NOT NULL, ports TEXT NOT NULL, version TEXT);"
+	"CREATE TABLE IF NOT EXISTS status_log(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  unit TEXT NOT NULL, time INTEGER NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
+	"  message TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS status_log_unit ON status_log(unit, id);";
+
+/* ---- statement helper ----
+ * db_run(m, eb, sql, fmt, ...) binds the arguments described by fmt - s: const char * (NULL
+ * binds NULL), i: int64_t, b: int as 0/1, j: json_t * (stored as compact JSON text) - and
+ * steps the statement once.  Statements are prepared once and cached by SQL text. */
+
+#define STMT_CACHE 64
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+static struct stmt_slot stmt_cache[STMT_CACHE];
+
+static sqlite3_stmt *stmt_get(struct model *m, const char *sql)
+{
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].sql == sql)
+			return stmt_cache[i].st;
+		if (!stmt_cache[i].sql) {
+			if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					       &stmt_cache[i].st, NULL) != SQLITE_OK)
+				return NULL;
+			stmt_cache[i].sql = sql;
+			return stmt_cache[i].st;
+		}
+	}
+	return NULL;
+}
+
+static int db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **to_free)
+{
+	int idx = 1, nf = 0;
+
+	for (const char *f = fmt; *f; f++, idx++) {
+		switch (*f) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			if (s)
+				sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, idx);
+			break;
+		}
+		case 'i':
+			sqlite3_bind_int64(st, idx, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			sqlite3_bind_int(st, idx, va_arg(ap, int) ? 1 : 0);
+			break;
+		case 'j': {
+			json_t *v = va_arg(ap, json_t *);
+
+			if (v) {
+				char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+				to_free[nf++] = s;
+				sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+			} else {
+				sqlite3_bind_null(st, idx);
+			}
+			break;
+		}
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int db_run(struct model *m, struct errbuf *eb, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = stmt_get(m, sql);
+	char *to_free[16] = { 0 };
+	va_list ap;
+	int r = 0, rc;
+
+	if (!st) {
+		errbuf_set(eb, "cannot prepare statement: %s", sqlite3_errmsg(m->db));
+		return -EIO;
+	}
+	va_start(ap, fmt);
+	db_bindv(st, fmt, ap, to_free);
+	va_end(ap);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		errbuf_set(eb, "cannot write state: %s", sqlite3_errmsg(m->db));
+		r = -EIO;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	for (int i = 0; i < 16; i++)
+		free(to_free[i]);
+	return r;
+}
+
+static int exec_sql(struct model *m, const char *sql, struct errbuf *eb)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(m->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		errbuf_set(eb, "state database: %s", err ? err : "error");
+		sqlite3_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+int model_begin(struct model *m)
+{
+	struct errbuf eb;
+
+	return exec_sql(m, "BEGIN IMMEDIATE", &eb);
+}
+
+int model_commit(struct model *m, struct errbuf *eb)
+{
+	return exec_sql(m, "COMMIT", eb);
+}
+
+void model_rollback(struct model *m)
+{
+	struct errbuf eb;
+
+	exec_sql(m, "ROLLBACK", &eb);
+}
+
+/* Opens an implicit transaction around a single change when none is open. */
+static bool tx_auto_begin(struct model *m)
+{
+	if (!sqlite3_get_autocommit(m->db))
+		return false;
+	return model_begin(m) == 0;
+}
+
+static int tx_auto_end(struct model *m, bool began, int r, struct errbuf *eb)
+{
+	if (!began)
+		return r;
+	if (r < 0) {
+		model_rollback(m);
+		return r;
+	}
+	return model_commit(m, eb);
+}
+
+/* ---- in-memory helpers ---- */
+
+static void status_done(struct status_rec *s)
+{
+	free(s->current);
+	free(s->message);
+	json_decref(s->data);
+	memset(s, 0, sizeof(*s));
+}
+
+static void status_assign(struct status_rec *s, const char *current, const char *message,
+			  json_t *data, uint64_t since)
+{
+	status_done(s);
+	s->current = current ? xstrdup(current) : NULL;
+	s->message = xstrdup(message ? message : "");
+	s->data = data ? json_incref(data) : json_object();
+	s->since_ns = since;
+}
+
+static void unit_free(struct model_unit *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	status_done(&u->wl);
+	status_done(&u->agent);
+	json_decref(u->journal);
+	json_decref(u->state);
+	json_decref(u->ports);
+	free(u->workload_version);
+	free(u);
+}
+
+static void app_free(struct model_app *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n_units; i++)
+		unit_free(a->units[i]);
+	free(a->units);
+	free(a->name);
+	free(a->charm_name);
+	free(a->charm_dir);
+	charm_free(a->charm);
+	json_decref(a->settings);
+	json_decref(a->effective);
+	free(a->leader);
+	status_done(&a->status);
+	free(a);
+}
+
+static void app_derive(struct model_app *a)
+{
+	json_decref(a->effective);
+	a->effective = settings_effective(a->charm, a->settings);
+	settings_hash(a->effective, a->config_hash);
+}
+
+int model_unit_cmp(const void *pa, const void *pb)
+{
+	const struct model_unit *a = *(struct model_unit *const *)pa;
+	const struct model_unit *b = *(struct model_unit *const *)pb;
+
+	return a->num - b->num;
+}
+
+static int app_cmp(const void *pa, const void *pb)
+{
+	const struct model_app *a = *(struct model_app *const *)pa;
+	const struct model_app *b = *(struct model_app *const *)pb;
+
+	return strcmp(a->name, b->name);
+}
+
+struct model_app *model_find_app(struct model *m, const char *name)
+{
+	size_t lo = 0, hi = m->n_apps;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->apps[mid]->name, name);
+
+		if (!c)
+			return m->apps[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct model_unit *model_find_unit(struct model *m, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	char app[256];
+	struct model_app *a;
+	char *end;
+	long num;
+
+	if (!slash || (size_t)(slash - name) >= sizeof(app))
+		return NULL;
+	memcpy(app, name, (size_t)(slash - name));
+	app[slash - name] = '\0';
+	a = model_find_app(m, app);
+	if (!a || !slash[1])
+		return NULL;
+	num = strtol(slash + 1, &end, 10);
+	if (*end)
+		return NULL;
+	size_t lo = 0, hi = a->n_units;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->units[mid]->num == num)
+			return strcmp(a->units[mid]->name, name) ? NULL : a->units[mid];
+		if (a->units[mid]->num < num)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* ---- loading ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : NULL;
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i, json_t *dflt)
+{
+	const char *t = col_text(st, i);
+	json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (!v)
+		return dflt;
+	json_decref(dflt);
+	return v;
+}
+
+static int load(struct model *m, struct errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* Meta. */
+	if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = col_text(st, 0), *v = col_text(st, 1);
+
+		if (!strcmp(k, "model-uuid")) {
+			free(m->uuid);
+			m->uuid = xstrdup(v);
+		} else if (!strcmp(k, "model-name")) {
+			free(m->name);
+			m->name = xstrdup(v);
+		} else if (!strcmp(k, "next-machine")) {
+			m->next_machine = atoi(v);
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM model_config", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(m->config, col_text(st, 0), json_string(col_text(st, 1)));
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT name, charm_name, charm_rev, charm_dir, settings, leader, next_unit,"
+			       " dying, st_current, st_message, st_since, st_data, st_set FROM applications"
+			       " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct model_app *a = xcalloc(1, sizeof(*a));
+		struct errbuf ceb;
+
+		a->name = xstrdup(col_text(st, 0));
+		a->charm_name = xstrdup(col_text(st, 1));
+		a->charm_rev = sqlite3_column_int(st, 2);
+		a->charm_dir = xstrdup(col_text(st, 3));
+		a->settings = col_json(st, 4, json_object());
+		a->leader = col_text(st, 5) ? xstrdup(col_text(st, 5)) : NULL;
+		a->next_unit = sqlite3_column_int(st, 6);
+		a->dying = sqlite3_column_int(st, 7);
+		if (col_text(st, 8))
+			status_assign(&a->status, col_text(st, 8), col_text(st, 9), NULL,
+				      (uint64_t)sqlite3_column_int64(st, 10));
+		a->status_set = sqlite3_column_int(st, 12);
+		if (charm_load_dir(a->charm_dir, &a->charm, &ceb) < 0) {
+			errbuf_set(eb, "cannot load charm of application %s from %s: %s", a->name,
+				   a->charm_dir, ceb.msg);
+			app_free(a);
+			sqlite3_finalize(st);
+			return -EIO;
+		}
+		app_derive(a);
+		m->apps = xrealloc(m->apps, (m->n_apps + 1) * sizeof(*m->apps));
+		m->apps[m->n_apps++] = a;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	qsort(m->apps, m->n_apps, sizeof(*m->apps), app_cmp);
+
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT name, app, num, machine, dying, wl_current, wl_message, wl_since,"
+			       " wl_data, ag_current, ag_message, ag_since, charm_set_status, journal,"
+			       " state, ports, version FROM units", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct model_app *a = model_find_app(m, col_text(st, 1));
+		struct model_unit *u;
+
+		if (!a)
+			continue;
+		u = xcalloc(1, sizeof(*u));
+		u->name = xstrdup(col_text(st, 0));
+		u->app = a;
+		u->num = sqlite3_column_int(st, 2);
+		u->machine = sqlite3_column_int(st, 3);
+		u->dying = sqlite3_column_int(st, 4);
+		status_assign(&u->wl, col_text(st, 5), col_text(st, 6), NULL,
+			      (uint64_t)sqlite3_column_int64(st, 7));
+		json_decref(u->wl.data);
+		u->wl.data = col_json(st, 8, json_object());
+		status_assign(&u->agent, col_text(st, 9), col_text(st, 10), NULL,
+			      (uint64_t)sqlite3_column_int64(st, 11));
+		u->charm_set_status = sqlite3_column_int(st, 12);
+		u->journal = col_json(st, 13, NULL);
+		u->state = col_json(st, 14, json_object());
+		u->ports = col_json(st, 15, json_array());
+		u->workload_version = col_text(st, 16) ? xstrdup(col_text(st, 16)) : NULL;
+		a->units = xrealloc(a->units, (a->n_units + 1) * sizeof(*a->units));
+		a->units[a->n_units++] = u;
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < m->n_apps; i++)
+		qsort(m->apps[i]->units, m->apps[i]->n_units, sizeof(struct model_unit *), model_unit_cmp);
+	return 0;
+fail:
+	errbuf_set(eb, "cannot load state: %s", sqlite3_errmsg(m->db));
+	sqlite3_finalize(st);
+	return -EIO;
+}
+
+static char *new_uuid(void)
+{
+	unsigned char b[16] = { 0 };
+	FILE *f = fopen("/dev/urandom", "re");
+
+	if (f) {
+		if (fread(b, 1, sizeof(b), f) != sizeof(b))
+			memset(b, 0x5a, sizeof(b));
+		fclose(f);
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+			 b[12], b[13], b[14], b[15]);
+}
+
+int model_open(const char *home, struct model **ret, struct errbuf *eb)
+{
+	struct model *m = xcalloc(1, sizeof(*m));
+	char *path = xasprintf("%s/state.db", home);
+	int r;
+
+	m->home = xstrdup(home);
+	m->config = json_object();
+	m->name = xstrdup("default");
+	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				  SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot open %s: %s", path, m->db ? sqlite3_errmsg(m->db) : "out of memory");
+		r = -EIO;
+		goto fail;
+	}
+	free(path);
+	path = NULL;
+	sqlite3_busy_timeout(m->db, 5000);
+	/* WAL + synchronous=NORMAL: a committed transaction survives a crash of the process
+	 * (SIGKILL) at any moment; only an OS crash can lose the last few. */
+	r = exec_sql(m, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", eb);
+	if (r < 0)
+		goto fail;
+	r = exec_sql(m, schema, eb);
+	if (r < 0)
+		goto fail;
+	r = load(m, eb);
+	if (r < 0)
+		goto fail;
+	if (!m->uuid) {
+		m->uuid = new_uuid();
+		r = db_run(m, eb, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", "ss",
+			   "model-uuid", m->uuid);
+		if (r == 0)
+			r = db_run(m, eb, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", "ss",
+				   "model-name", m->name);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = m;
+	return 0;
+fail:
+	free(path);
+	model_close(m);
+	return r;
+}
+
+void model_close(struct model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		if (stmt_cache[i].st)
+			sqlite3_finalize(stmt_cache[i].st);
+		stmt_cache[i].st = NULL;
+		stmt_cache[i].sql = NULL;
+	}
+	for (size_t i = 0; i < m->n_apps; i++)
+		app_free(m->apps[i]);
+	free(m->apps);
+	if (m->db)
+		sqlite3_close(m->db);
+	json_decref(m->config);
+	free(m->home);
+	free(m->name);
+	free(m->uuid);
+	free(m);
+}
+
+/* ---- changes ---- */
+
+static const char sql_app_insert[] =
+	"INSERT INTO applications(name, charm_name, charm_rev, charm_dir, settings, leader,"
+	" next_unit, dying, st_set) VALUES(?, ?, ?, ?, ?, NULL, 0, 0, 0)";
+static const char sql_charm_insert[] =
+	"INSERT OR REPLACE INTO charms(app, revision, dir) VALUES(?, ?, ?)";
+
+int model_add_app(struct model *m, const char *name, struct charm *c, const char *charm_dir,
+		  int rev, json_t *settings, struct model_app **ret, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	struct model_app *a;
+	int r;
+
+	if (m->n_apps >= MODEL_MAX_APPS) {
+		errbuf_set(eb, "too many applications (limit %d)", MODEL_MAX_APPS);
+		return tx_auto_end(m, began, -ENOSPC, eb);
+	}
+	r = db_run(m, eb, sql_app_insert, "ssisj", name, c->name, (int64_t)rev, charm_dir, settings);
+	if (r == 0)
+		r = db_run(m, eb, sql_charm_insert, "sis", name, (int64_t)rev, charm_dir);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	a = xcalloc(1, sizeof(*a));
+	a->name = xstrdup(name);
+	a->charm_name = xstrdup(c->name);
+	a->charm_rev = rev;
+	a->charm_dir = xstrdup(charm_dir);
+	a->charm = c;
+	a->settings = settings;
+	app_derive(a);
+	m->apps = xrealloc(m->apps, (m->n_apps + 1) * sizeof(*m->apps));
+	m->apps[m->n_apps++] = a;
+	qsort(m->apps, m->n_apps, sizeof(*m->apps), app_cmp);
+	*ret = a;
+	return 0;
+}
+
+static const char sql_unit_insert[] =
+	"INSERT INTO units(name, app, num, machine, dying, wl_current, wl_message, wl_since, wl_data,"
+	" ag_current, ag_message, ag_since, charm_set_status, journal, state, ports, version)"
+	" VALUES(?, ?, ?, ?, 0, ?, ?, ?, '{}', ?, ?, ?, 0, NULL, '{}', '[]', NULL)";
+static const char sql_app_next_unit[] = "UPDATE applications SET next_unit = ? WHERE name = ?";
+static const char sql_meta_set[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
+
+int model_add_unit(struct model *m, struct model_app *a, struct model_unit **ret, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	uint64_t now = loop_wall_ns();
+	char *name, mach[32];
+	int r;
+
+	if (a->n_units >= MODEL_MAX_UNITS_PER_APP) {
+		errbuf_set(eb, "too many units (limit %d)", MODEL_MAX_UNITS_PER_APP);
+		return tx_auto_end(m, began, -ENOSPC, eb);
+	}
+	name = xasprintf("%s/%d", a->name, a->next_unit);
+	snprintf(mach, sizeof(mach), "%d", m->next_machine + 1);
+	/* A new unit is maintenance/allocating until its agent starts (operator-cli.md §8.2). */
+	r = db_run(m, eb, sql_unit_insert, "ssiississi", name, a->name, (int64_t)a->next_unit,
+		   (int64_t)m->next_machine, "maintenance", "", (int64_t)now,
+		   "allocating", "", (int64_t)now);
+	if (r == 0)
+		r = db_run(m, eb, sql_app_next_unit, "is", (int64_t)a->next_unit + 1, a->name);
+	if (r == 0)
+		r = db_run(m, eb, sql_meta_set, "ss", "next-machine", mach);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0) {
+		free(name);
+		return r;
+	}
+	struct model_unit *u = xcalloc(1, sizeof(*u));
+
+	u->name = name;
+	u->app = a;
+	u->num = a->next_unit++;
+	u->machine = m->next_machine++;
+	status_assign(&u->wl, "maintenance", "", NULL, now);
+	status_assign(&u->agent, "allocating", "", NULL, now);
+	u->state = json_object();
+	u->ports = json_array();
+	a->units = xrealloc(a->units, (a->n_units + 1) * sizeof(*a->units));
+	a->units[a->n_units++] = u; /* numbers only grow: stays sorted */
+	*ret = u;
+	return 0;
+}
+
+int model_set_unit_dying(struct model *m, struct model_unit *u, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "UPDATE units SET dying = 1 WHERE name = ?", "s", u->name);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r == 0)
+		u->dying = true;
+	return r;
+}
+
+int model_set_app_dying(struct model *m, struct model_app *a, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "UPDATE applications SET dying = 1 WHERE name = ?", "s", a->name);
+
+	if (r == 0)
+		r = db_run(m, eb, "UPDATE units SET dying = 1 WHERE app = ?", "s", a->name);
+	r = tx_auto_end(m, began, r, eb);
+	if (r == 0) {
+		a->dying = true;
+		for (size_t i = 0; i < a->n_units; i++)
+			a->units[i]->dying = true;
+	}
+	return r;
+}
+
+int model_delete_unit(struct model *m, struct model_unit *u, struct errbuf *eb)
+{
+	struct model_app *a = u->app;
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "DELETE FROM units WHERE name = ?", "s", u->name);
+
+	if (r == 0)
+		r = db_run(m, eb, "DELETE FROM status_log WHERE unit = ?", "s", u->name);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < a->n_units; i++) {
+		if (a->units[i] == u) {
+			memmove(&a->units[i], &a->units[i + 1], (a->n_units - i - 1) * sizeof(*a->units));
+			a->n_units--;
+			break;
+		}
+	}
+	unit_free(u);
+	return 0;
+}
+
+int model_delete_app(struct model *m, struct model_app *a, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "DELETE FROM applications WHERE name = ?", "s", a->name);
+
+	if (r == 0)
+		r = db_run(m, eb, "DELETE FROM units WHERE app = ?", "s", a->name);
+	if (r == 0)
+		r = db_run(m, eb, "DELETE FROM charms WHERE app = ?", "s", a->name);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_apps; i++) {
+		if (m->apps[i] == a) {
+			memmove(&m->apps[i], &m->apps[i + 1], (m->n_apps - i - 1) * sizeof(*m->apps));
+			m->n_apps--;
+			break;
+		}
+	}
+	app_free(a);
+	return 0;
+}
+
+int model_set_settings(struct model *m, struct model_app *a, json_t *settings, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "UPDATE applications SET settings = ? WHERE name = ?", "js", settings,
+		       a->name);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0) {
+		json_decref(settings);
+		return r;
+	}
+	json_decref(a->settings);
+	a->settings = settings;
+	app_derive(a);
+	return 0;
+}
+
+int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *charm_dir,
+		    int rev, json_t *settings, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb,
+		       "UPDATE applications SET charm_name = ?, charm_rev = ?, charm_dir = ?,"
+		       " settings = ? WHERE name = ?",
+		       "sisjs", c->name, (int64_t)rev, charm_dir, settings, a->name);
+
+	if (r == 0)
+		r = db_run(m, eb, sql_charm_insert, "sis", a->name, (int64_t)rev, charm_dir);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0) {
+		charm_free(c);
+		json_decref(settings);
+		return r;
+	}
+	charm_free(a->charm);
+	a->charm = c;
+	free(a->charm_name);
+	a->charm_name = xstrdup(c->name);
+	free(a->charm_dir);
+	a->charm_dir = xstrdup(charm_dir);
+	a->charm_rev = rev;
+	json_decref(a->settings);
+	a->settings = settings;
+	app_derive(a);
+	return 0;
+}
+
+int model_set_leader(struct model *m, struct model_app *a, const char *unit, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "UPDATE applications SET leader = ? WHERE name = ?", "ss", unit, a->name);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	free(a->leader);
+	a->leader = unit ? xstrdup(unit) : NULL;
+	return 0;
+}
+
+int model_set_status(struct model *m, struct model_unit *u, enum model_status_kind kind,
+		     const char *current, const char *message, json_t *data, bool by_charm,
+		     struct errbuf *eb)
+{
+	struct status_rec *s = kind == MODEL_STATUS_WORKLOAD ? &u->wl :
+			       kind == MODEL_STATUS_AGENT ? &u->agent : &u->app->status;
+	uint64_t now = loop_wall_ns();
+	bool same = s->current && !strcmp(s->current, current) && s->message &&
+		    !strcmp(s->message, message ? message : "");
+	uint64_t since = same ? s->since_ns : now;
+	json_t *d = data ? data : json_object();
+	bool began = tx_auto_begin(m);
+	int r;
+
+	if (kind == MODEL_STATUS_WORKLOAD)
+		r = db_run(m, eb,
+			   "UPDATE units SET wl_current = ?, wl_message = ?, wl_since = ?, wl_data = ?,"
+			   " charm_set_status = ? WHERE name = ?",
+			   "ssijbs", current, message ? message : "", (int64_t)since, d,
+			   (int)(u->charm_set_status || by_charm), u->name);
+	else if (kind == MODEL_STATUS_AGENT)
+		r = db_run(m, eb,
+			   "UPDATE units SET ag_current = ?, ag_message = ?, ag_since = ? WHERE name = ?",
+			   "ssis", current, message ? message : "", (int64_t)since, u->name);
+	else
+		r = db_run(m, eb,
+			   "UPDATE applications SET st_current = ?, st_message = ?, st_since = ?,"
+			   " st_data = ?, st_set = 1 WHERE name = ?",
+			   "ssijs", current, message ? message : "", (int64_t)since, d, u->app->name);
+	if (r == 0 && !same && kind != MODEL_STATUS_APP)
+		r = model_log_status(m, u->name, kind == MODEL_STATUS_WORKLOAD ? "workload" : "juju-unit",
+				     current, message ? message : "", now);
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0) {
+		if (!data)
+			json_decref(d);
+		return r;
+	}
+	status_assign(s, current, message, d, since);
+	if (!data)
+		json_decref(d);
+	if (kind == MODEL_STATUS_WORKLOAD && by_charm)
+		u->charm_set_status = true;
+	if (kind == MODEL_STATUS_APP)
+		u->app->status_set = true;
+	return 0;
+}
+
+int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "UPDATE units SET journal = ? WHERE name = ?", "js", journal, u->name);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	json_decref(u->journal);
+	u->journal = json_incref(journal);
+	return 0;
+}
+
+int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
+		      json_t *ports, const char *version, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	const char *ver = version ? version : u->workload_version;
+	int r = db_run(m, eb,
+		       "UPDATE units SET journal = ?, state = ?, ports = ?, version = ? WHERE name = ?",
+		       "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver,
+		       u->name);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	json_decref(u->journal);
+	u->journal = json_incref(journal);
+	if (state && state != u->state) {
+		json_decref(u->state);
+		u->state = json_deep_copy(state);
+	}
+	if (ports && ports != u->ports) {
+		json_decref(u->ports);
+		u->ports = json_deep_copy(ports);
+	}
+	if (version) {
+		free(u->workload_version);
+		u->workload_version = xstrdup(version);
+	}
+	return 0;
+}
+
+int model_log_status(struct model *m, const char *unit, const char *kind, const char *status,
+		     const char *message, uint64_t when_ns)
+{
+	struct errbuf eb;
+	int r = db_run(m, &eb,
+		       "INSERT INTO status_log(unit, time, kind, status, message) VALUES(?, ?, ?, ?, ?)",
+		       "sisss", unit, (int64_t)when_ns, kind, status, message);
+
+	if (r == 0)
+		r = db_run(m, &eb,
+			   "DELETE FROM status_log WHERE unit = ?1 AND id <= (SELECT id FROM status_log"
+			   " WHERE unit = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+			   "si", unit, (int64_t)MODEL_STATUS_LOG_KEEP);
+	return r;
+}
+
+json_t *model_status_history(struct model *m, const char *unit, int n)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+
+	if (sqlite3_prepare_v2(m->db,
+			       "SELECT time, kind, status, message FROM (SELECT * FROM status_log"
+			       " WHERE unit = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return arr;
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, n);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}", "time",
+						     (json_int_t)sqlite3_column_int64(st, 0), "type",
+						     col_text(st, 1), "status", col_text(st, 2),
+						     "message", col_text(st, 3) ? col_text(st, 3) : ""));
+	sqlite3_finalize(st);
+	return arr;
+}
+
+const char *model_config_get(struct model *m, const char *key)
+{
+	json_t *v = json_object_get(m->config, key);
+
+	if (v)
+		return json_string_value(v);
+	for (size_t i = 0; model_config_defaults[i]; i += 2)
+		if (!strcmp(model_config_defaults[i], key))
+			return model_config_defaults[i + 1];
+	return NULL;
+}
+
+int model_config_set(struct model *m, const char *key, const char *value, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "INSERT OR REPLACE INTO model_config(key, value) VALUES(?, ?)", "ss",
+		       key, value);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r == 0)
+		json_object_set_new(m->config, key, json_string(value));
+	return r;
+}
+
+int model_config_reset(struct model *m, const char *key, struct errbuf *eb)
+{
+	bool began = tx_auto_begin(m);
+	int r = db_run(m, eb, "DELETE FROM model_config WHERE key = ?", "s", key);
+
+	r = tx_auto_end(m, began, r, eb);
+	if (r == 0)
+		json_object_del(m->config, key);
+	return r;
+}

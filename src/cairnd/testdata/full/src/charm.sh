@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$JUJU_DISPATCH_PATH" >> hooks.log

@@ -1,0 +1,168 @@
+/* cmd_status.c - `cairn status` (operator-cli.md §8) and `cairn show-status-log`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "format_status.h"
+#include "gostr.h"
+#include "lib/buf.h"
+#include "names.h"
+#include "table.h"
+
+static int bad_format(const char *f)
+{
+	char *q = gostr_quoted(f);
+	int r = cli_error(CLI_EXIT_USAGE, "invalid value %s for option --format: unknown format %s", q, q);
+
+	free(q);
+	return r;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	const char *format = "tabular";
+	bool utc = false, color = false;
+	struct argv_list pos;
+	const struct argv_opt opts[] = {
+		{ "format", 0, ARGV_STRING, &format, NULL },
+		{ "utc", 0, ARGV_BOOL, &utc, NULL },
+		{ "color", 0, ARGV_BOOL, &color, NULL },
+		{ NULL, 0, 0, NULL, NULL },
+	};
+	enum format_status_kind kind;
+	json_t *doc = NULL;
+	struct buf out = BUF_INIT;
+	int r;
+
+	buf_init(&out);
+	r = cli_parse(opts, argc, argv, &pos);
+	if (r)
+		goto out;
+	if (!strcmp(format, "tabular")) {
+		kind = FORMAT_STATUS_TABULAR;
+	} else if (!strcmp(format, "json")) {
+		kind = FORMAT_STATUS_JSON;
+	} else if (!strcmp(format, "yaml")) {
+		kind = FORMAT_STATUS_YAML;
+	} else {
+		r = bad_format(format);
+		goto out;
+	}
+	if (pos.n) {
+		/* Selectors (machine, application, unit, glob) are not supported. */
+		struct errbuf eb;
+
+		argv_unrecognized(pos.v, pos.n, &eb);
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
+	}
+	if (utc) {
+		setenv("TZ", "UTC", 1);
+		tzset();
+	}
+	r = cli_call(json_pack("{s:s}", "op", "status"), &doc);
+	if (r)
+		goto out;
+	format_status(doc, kind, &out);
+	r = cli_write_stdout(out.data, out.len);
+	if (r == CLI_EXIT_OK && kind == FORMAT_STATUS_TABULAR && format_status_is_empty(doc)) {
+		const char *name = json_string_value(json_object_get(json_object_get(doc, "model"), "name"));
+
+		fprintf(stderr, "\nModel \"%s\" is empty.\n", name ? name : "");
+	}
+out:
+	json_decref(doc);
+	buf_done(&out);
+	argv_list_done(&pos);
+	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
+}
+
+int cmd_show_status_log(int argc, char **argv)
+{
+	int64_t n = 20;
+	bool utc = false;
+	struct argv_list pos;
+	const struct argv_opt opts[] = {
+		{ NULL, 'n', ARGV_INT, &n, NULL },
+		{ "utc", 0, ARGV_BOOL, &utc, NULL },
+		{ NULL, 0, 0, NULL, NULL },
+	};
+	json_t *result = NULL, *entries, *e;
+	struct buf out = BUF_INIT, tmp = BUF_INIT;
+	struct table t;
+	size_t i;
+	int r;
+
+	buf_init(&out);
+	buf_init(&tmp);
+	table_init(&t);
+	r = cli_parse(opts, argc, argv, &pos);
+	if (r)
+		goto out;
+	if (pos.n == 0) {
+		r = cli_error(CLI_EXIT_USAGE, "no unit specified");
+		goto out;
+	}
+	if (pos.n > 1) {
+		struct errbuf eb;
+
+		argv_unrecognized(pos.v + 1, pos.n - 1, &eb);
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
+	}
+	if (!names_valid_unit(pos.v[0])) {
+		char *q = gostr_quoted(pos.v[0]);
+
+		r = cli_error(CLI_EXIT_USAGE, "invalid unit name %s", q);
+		free(q);
+		goto out;
+	}
+	if (n < 1) {
+		r = cli_error(CLI_EXIT_USAGE, "invalid number of entries: -n must be a positive integer");
+		goto out;
+	}
+	r = cli_call(json_pack("{s:s, s:s, s:I}", "op", "show-status-log", "unit", pos.v[0], "n",
+			       (json_int_t)n), &result);
+	if (r)
+		goto out;
+	entries = json_object_get(result, "entries");
+	table_row(&t);
+	table_cell(&t, "Time");
+	table_cell(&t, "Type");
+	table_cell(&t, "Status");
+	table_cell(&t, "Message");
+	json_array_foreach(entries, i, e) {
+		const char *ts = json_string_value(json_object_get(e, "time"));
+		time_t when;
+
+		buf_reset(&tmp);
+		if (ts && format_status_parse_time(ts, &when) == 0 && utc) {
+			struct tm tm;
+			char iso[32];
+
+			gmtime_r(&when, &tm);
+			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			buf_adds(&tmp, iso);
+		} else if (ts && format_status_parse_time(ts, &when) == 0) {
+			format_status_long_time(when, false, &tmp);
+		} else if (ts) {
+			buf_adds(&tmp, ts);
+		}
+		table_row(&t);
+		table_cell(&t, buf_str(&tmp));
+		table_cell(&t, json_string_value(json_object_get(e, "type")));
+		table_cell(&t, json_string_value(json_object_get(e, "status")));
+		table_cell(&t, json_string_value(json_object_get(e, "message")));
+	}
+	table_render(&t, &out);
+	r = cli_write_stdout(out.data, out.len);
+out:
+	json_decref(result);
+	table_done(&t);
+	buf_done(&out);
+	buf_done(&tmp);
+	argv_list_done(&pos);
+	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
+}

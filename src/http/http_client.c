@@ -1,0 +1,452 @@
+/* http_client.c - blocking HTTP/1.1 client over a UNIX socket; see http_client.h.
+ *
+ * The socket is non-blocking and every wait goes through poll(2), so timeout_ms bounds the
+ * connect, each write and each read.  Responses are parsed with http-parser.  A kept-alive
+ * connection that the server has closed in the meantime (idle timeout, restart) is noticed
+ * when the request cannot be sent or when the connection ends before any byte of the
+ * response; the request is then sent once more on a new connection.
+ *
+ * struct http_response: the call initialises it (any previous contents are not freed) and
+ * leaves it empty on failure; release it with http_response_done(). */
+#include "http/http_client.h"
+
+#include <errno.h>
+#include <http_parser.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define HTTP_CLIENT_READ_CHUNK 65536
+
+struct http_client {
+	char *path;
+	int fd;
+	int timeout_ms;
+	bool used; /* the connection has carried a request */
+	char in[HTTP_CLIENT_READ_CHUNK];
+};
+
+enum resp_last { RL_NONE, RL_FIELD, RL_VALUE };
+
+/* The state of one response being read. */
+struct resp_read {
+	http_parser parser;
+	struct buf *content_type; /* may be NULL */
+	struct buf *body;         /* NULL when streaming */
+	int (*on_data)(const char *p, size_t n, void *data);
+	void *data;
+	struct buf field;
+	enum resp_last last;
+	bool in_ct;
+	bool done;
+	bool stopped; /* on_data asked to stop */
+	bool head;
+	size_t received;
+};
+
+static void client_disconnect(struct http_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->used = false;
+}
+
+static int wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static int client_connect(struct http_client *c, struct errbuf *eb)
+{
+	struct sockaddr_un sa;
+	int fd, r, err = 0;
+	socklen_t sl = sizeof(err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(c->path) >= sizeof(sa.sun_path)) {
+		errbuf_set(eb, "cannot connect to \"%s\": socket path too long", c->path);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, c->path, strlen(c->path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		errbuf_set(eb, "cannot create socket: %s", strerror(errno));
+		return r;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno != EAGAIN && errno != EINPROGRESS) {
+			r = -errno;
+			goto fail;
+		}
+		/* The server's backlog is full: wait for room. */
+		r = wait_fd(fd, POLLOUT, c->timeout_ms);
+		if (r < 0)
+			goto fail;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+			err = errno;
+		if (err) {
+			r = -err;
+			goto fail;
+		}
+	}
+	c->fd = fd;
+	c->used = false;
+	return 0;
+fail:
+	close(fd);
+	errbuf_set(eb, "cannot connect to \"%s\": %s", c->path, strerror(-r));
+	return r;
+}
+
+int http_client_open_unix(const char *path, int timeout_ms, struct http_client **ret, struct errbuf *eb)
+{
+	struct http_client *c;
+	int r;
+
+	if (!path || !*path) {
+		errbuf_set(eb, "cannot connect: no socket path");
+		return -EINVAL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	c->fd = -1;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+	r = client_connect(c, eb);
+	if (r < 0) {
+		http_client_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	client_disconnect(c);
+	free(c->path);
+	free(c);
+}
+
+void http_response_done(struct http_response *r)
+{
+	if (!r)
+		return;
+	buf_done(&r->content_type);
+	buf_done(&r->body);
+	r->status = 0;
+}
+
+/* ---- response parsing ---- */
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct resp_read *rr = p->data;
+
+	if (rr->last != RL_FIELD) {
+		buf_reset(&rr->field);
+		rr->last = RL_FIELD;
+	}
+	if (rr->field.len < 64)
+		buf_add(&rr->field, at, len);
+	return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct resp_read *rr = p->data;
+
+	if (rr->last != RL_VALUE) {
+		rr->last = RL_VALUE;
+		rr->in_ct = strcasecmp(buf_str(&rr->field), "Content-Type") == 0;
+		if (rr->in_ct && rr->content_type)
+			buf_reset(rr->content_type);
+	}
+	if (rr->in_ct && rr->content_type)
+		buf_add(rr->content_type, at, len);
+	return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+	struct resp_read *rr = p->data;
+
+	/* 1 tells http-parser that this response has no body (HEAD). */
+	return rr->head ? 1 : 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+	struct resp_read *rr = p->data;
+
+	if (rr->on_data) {
+		if (rr->on_data(at, len, rr->data) != 0) {
+			rr->stopped = true;
+			return -1;
+		}
+		return 0;
+	}
+	buf_add(rr->body, at, len);
+	return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+	struct resp_read *rr = p->data;
+
+	rr->done = true;
+	http_parser_pause(p, 1);
+	return 0;
+}
+
+static const http_parser_settings resp_settings = {
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+/* ---- one exchange ---- */
+
+enum exch_result {
+	EXCH_OK,
+	EXCH_RETRY, /* the kept-alive connection was gone before the server answered */
+	EXCH_FAIL,
+};
+
+static int send_all(struct http_client *c, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		struct msghdr mh;
+		ssize_t w;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)n;
+		w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				int r = wait_fd(c->fd, POLLOUT, c->timeout_ms);
+
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return -errno;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static enum exch_result exchange(struct http_client *c, const struct buf *head, const void *body, size_t len,
+				 struct resp_read *rr, int *ret_err, struct errbuf *eb)
+{
+	struct iovec iov[2];
+	char *in = c->in;
+	bool reused = c->used;
+	enum exch_result res = EXCH_FAIL;
+	int r;
+
+	c->used = true;
+	iov[0].iov_base = head->data;
+	iov[0].iov_len = head->len;
+	iov[1].iov_base = (void *)body;
+	iov[1].iov_len = body ? len : 0;
+	r = send_all(c, iov, 2);
+	if (r < 0) {
+		if (reused && (r == -EPIPE || r == -ECONNRESET)) {
+			res = EXCH_RETRY;
+			goto out;
+		}
+		errbuf_set(eb, "cannot send request: %s", r == -ETIMEDOUT ? "timeout" : strerror(-r));
+		*ret_err = r;
+		goto out;
+	}
+
+	while (!rr->done) {
+		ssize_t n;
+		size_t used;
+		enum http_errno e;
+
+		n = read(c->fd, in, HTTP_CLIENT_READ_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				r = wait_fd(c->fd, POLLIN, c->timeout_ms);
+				if (r < 0) {
+					errbuf_set(eb, "cannot read response: %s",
+						   r == -ETIMEDOUT ? "timeout" : strerror(-r));
+					*ret_err = r;
+					goto out;
+				}
+				continue;
+			}
+			r = -errno;
+			if (reused && !rr->received && r == -ECONNRESET) {
+				res = EXCH_RETRY;
+				goto out;
+			}
+			errbuf_set(eb, "cannot read response: %s", strerror(-r));
+			*ret_err = r;
+			goto out;
+		}
+		if (n == 0 && reused && !rr->received) {
+			res = EXCH_RETRY;
+			goto out;
+		}
+		rr->received += (size_t)n;
+		/* n == 0 tells the parser about the end of the stream (close-delimited bodies). */
+		used = http_parser_execute(&rr->parser, &resp_settings, in, (size_t)n);
+		e = HTTP_PARSER_ERRNO(&rr->parser);
+		if (rr->stopped)
+			break;
+		if (e != HPE_OK && e != HPE_PAUSED) {
+			errbuf_set(eb, "cannot parse response: %s", http_errno_description(e));
+			*ret_err = -EPROTO;
+			goto out;
+		}
+		(void)used;
+		if (n == 0 && !rr->done) {
+			errbuf_set(eb, "cannot read response: connection closed before the response was complete");
+			*ret_err = -ECONNRESET;
+			goto out;
+		}
+	}
+	res = EXCH_OK;
+out:
+	return res;
+}
+
+static int do_request(struct http_client *c, const char *method, const char *target, const char *content_type,
+		      const void *body, size_t len, struct resp_read *rr, struct errbuf *eb)
+{
+	struct buf head = BUF_INIT;
+	int r = 0, err = 0;
+	bool head_method = strcmp(method, "HEAD") == 0;
+
+	if (!target || target[0] != '/' || strpbrk(target, " \r\n") || strpbrk(method, " \r\n/") ||
+	    (content_type && strpbrk(content_type, "\r\n"))) {
+		errbuf_set(eb, "invalid request \"%s %s\"", method, target ? target : "");
+		return -EINVAL;
+	}
+	buf_init(&head);
+	buf_addf(&head, "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cairn\r\n", method, target);
+	if (content_type)
+		buf_addf(&head, "Content-Type: %s\r\n", content_type);
+	if (body || len || (strcmp(method, "GET") != 0 && !head_method))
+		buf_addf(&head, "Content-Length: %zu\r\n", body ? len : 0);
+	buf_adds(&head, "\r\n");
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum exch_result res;
+
+		if (c->fd < 0) {
+			r = client_connect(c, eb);
+			if (r < 0)
+				goto out;
+		}
+		http_parser_init(&rr->parser, HTTP_RESPONSE);
+		rr->parser.data = rr;
+		rr->done = rr->stopped = false;
+		rr->received = 0;
+		rr->last = RL_NONE;
+		rr->head = head_method;
+		if (rr->body)
+			buf_reset(rr->body);
+		if (rr->content_type)
+			buf_reset(rr->content_type);
+		res = exchange(c, &head, body, len, rr, &err, eb);
+		if (res == EXCH_OK) {
+			if (rr->stopped || !http_should_keep_alive(&rr->parser))
+				client_disconnect(c);
+			r = 0;
+			goto out;
+		}
+		client_disconnect(c);
+		if (res == EXCH_FAIL) {
+			r = err ? err : -EIO;
+			goto out;
+		}
+		/* EXCH_RETRY: once, on a fresh connection. */
+	}
+	errbuf_set(eb, "cannot read response: connection closed by server");
+	r = -ECONNRESET;
+out:
+	buf_done(&head);
+	return r;
+}
+
+int http_client_request(struct http_client *c, const char *method, const char *target, const char *content_type,
+			const void *body, size_t len, struct http_response *resp, struct errbuf *eb)
+{
+	struct resp_read rr;
+	int r;
+
+	memset(&rr, 0, sizeof(rr));
+	buf_init(&rr.field);
+	buf_init(&resp->content_type);
+	buf_init(&resp->body);
+	resp->status = 0;
+	rr.content_type = &resp->content_type;
+	rr.body = &resp->body;
+	r = do_request(c, method, target, content_type, body, len, &rr, eb);
+	if (r == 0)
+		resp->status = (int)rr.parser.status_code;
+	else
+		http_response_done(resp);
+	buf_done(&rr.field);
+	return r;
+}
+
+int http_client_request_stream(struct http_client *c, const char *method, const char *target,
+			       const char *content_type, const void *body, size_t len,
+			       int (*on_data)(const char *p, size_t n, void *data), void *data, int *ret_status,
+			       struct errbuf *eb)
+{
+	struct resp_read rr;
+	int r;
+
+	memset(&rr, 0, sizeof(rr));
+	buf_init(&rr.field);
+	rr.on_data = on_data;
+	rr.data = data;
+	r = do_request(c, method, target, content_type, body, len, &rr, eb);
+	if (r == 0 && ret_status)
+		*ret_status = (int)rr.parser.status_code;
+	buf_done(&rr.field);
+	return r;
+}

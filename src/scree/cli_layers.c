@@ -1,0 +1,88 @@
+/* cli_layers.c - `scree plan` and `scree add LABEL FILE [--combine]` (§6, §7). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "plan.h"
+
+int cli_plan(int argc, char **argv, struct errbuf *eb)
+{
+	json_t *env = NULL;
+	const char *yaml;
+	struct cli c;
+	int rv;
+
+	(void)argv;
+	if (argc > 0) {
+		errbuf_set(eb, "too many arguments for command");
+		return -1;
+	}
+	if (cli_open(&c, eb) < 0)
+		return -1;
+	rv = cli_call(&c, "GET", "/v1/plan?format=yaml", NULL, &env, eb);
+	cli_close(&c);
+	if (rv == 0) {
+		yaml = json_string_value(json_object_get(env, "result"));
+		fputs(yaml ? yaml : "", stdout);
+	}
+	json_decref(env);
+	return rv < 0 ? -1 : 0;
+}
+
+int cli_add(int argc, char **argv, struct errbuf *eb)
+{
+	const char *label = NULL, *file = NULL;
+	bool combine = false, inner = false;
+	struct buf text = BUF_INIT;
+	json_t *body = NULL;
+	struct cli c;
+	int rv = -1;
+
+	for (int k = 0; k < argc; k++) {
+		if (strcmp(argv[k], "--combine") == 0)
+			combine = true;
+		else if (strcmp(argv[k], "--inner") == 0)
+			inner = true;
+		else if (argv[k][0] == '-' && argv[k][1]) {
+			errbuf_set(eb, "unknown flag `%s'", argv[k]);
+			return -1;
+		} else if (!label)
+			label = argv[k];
+		else if (!file)
+			file = argv[k];
+		else {
+			errbuf_set(eb, "too many arguments for command");
+			return -1;
+		}
+	}
+	if (!label || !file) {
+		errbuf_set(eb, "the required arguments `<label>` and `<layer-path>` were not provided");
+		return -1;
+	}
+	buf_init(&text);
+	rv = fs_read_file(file, PLAN_MAX_LAYER_BYTES, &text);
+	if (rv < 0) {
+		errbuf_set(eb, "open %s: %s", file, strerror(-rv));
+		goto out;
+	}
+	body = json_pack("{s:s, s:b, s:b, s:s, s:s, s:s%}", "action", "add", "combine", combine, "inner", inner,
+			 "label", label, "format", "yaml", "layer", text.data, text.len);
+	if (!body) {
+		errbuf_set(eb, "layer file %s is not valid UTF-8", file);
+		rv = -1;
+		goto out;
+	}
+	if ((rv = cli_open(&c, eb)) < 0)
+		goto out;
+	rv = cli_call(&c, "POST", "/v1/layers", body, NULL, eb);
+	cli_close(&c);
+	if (rv == 0)
+		printf("Layer \"%s\" added successfully from \"%s\"\n", label, file);
+out:
+	json_decref(body);
+	buf_done(&text);
+	return rv < 0 ? -1 : 0;
+}

@@ -1,0 +1,438 @@
+/* daemon.c - `scree run`: startup, the loop, shutdown (§1, §22); see daemon.h. */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "layersdir.h"
+#include "lib/fsutil.h"
+#include "lib/log.h"
+
+/* ---- plumbing between the models and the loop ---- */
+
+static void save_state(struct scree *d)
+{
+	json_t *root = json_object();
+	struct errbuf eb;
+
+	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
+	/* Later: "notices", "identities". */
+	if (state_save(&d->state, root, &eb) < 0)
+		log_error("%s", eb.msg);
+	json_decref(root);
+}
+
+static void deferred_run(void *data)
+{
+	struct scree *d = data;
+
+	d->run_scheduled = false;
+	chg_store_run(&d->changes);
+	if (d->state.st_dirty)
+		save_state(d);
+}
+
+static void schedule_run(struct scree *d)
+{
+	if (d->run_scheduled)
+		return;
+	d->run_scheduled = true;
+	loop_defer(d->loop, deferred_run, d);
+}
+
+static void ops_do_task(void *data, struct task *t)
+{
+	struct scree *d = data;
+
+	servmgr_do_task(&d->sm, t);
+}
+
+static void ops_abort_task(void *data, struct task *t)
+{
+	struct scree *d = data;
+
+	servmgr_abort_task(&d->sm, t);
+}
+
+static void ops_status_changed(void *data, struct change *c, enum chg_status old_st, enum chg_status new_st)
+{
+	(void)data;
+	/* The notices manager (next issue) records a change-update notice here (§11). */
+	log_debug("Change %d (%s) status %s -> %s", c->c_id, c->c_kind, chg_status_name(old_st),
+		  chg_status_name(new_st));
+}
+
+static void ops_dirty(void *data)
+{
+	struct scree *d = data;
+
+	state_mark_dirty(&d->state);
+	schedule_run(d);
+}
+
+static const struct chg_ops chg_ops = {
+	.do_task = ops_do_task,
+	.abort_task = ops_abort_task,
+	.status_changed = ops_status_changed,
+	.dirty = ops_dirty,
+};
+
+static void hook_output(void *data, struct service *s, const char *fmt, size_t n)
+{
+	struct scree *d = data;
+
+	if (d->opts.verbose) {
+		while (n > 0) {
+			ssize_t w = write(STDOUT_FILENO, fmt, n);
+
+			if (w <= 0)
+				break;
+			fmt += w;
+			n -= (size_t)w;
+		}
+	}
+	api_logs_notify(d, s);
+}
+
+static void hook_shutdown(void *data, int code)
+{
+	scree_shutdown(data, code);
+}
+
+static const struct servmgr_hooks sm_hooks = {
+	.output = hook_output,
+	.shutdown = hook_shutdown,
+};
+
+/* ---- system info ---- */
+
+/* The boot id is random per daemon start, not the kernel's boot_id: the Juju agent treats
+ * a new boot-id as "the workload container restarted" and emits pebble-ready, which is
+ * exactly what a restart of scree (e.g. after the container restarts without a reboot of
+ * the host kernel) must produce. */
+static void make_boot_id(char *out, size_t n)
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t t = loop_wall_ns() ^ ((uint64_t)getpid() << 40);
+
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, n, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+void scree_build_sysinfo(struct scree *d)
+{
+	json_t *o = json_object(), *r = json_object();
+	char *s;
+
+	json_object_set_new(r, "boot-id", json_string(d->boot_id));
+	if (d->http_address[0])
+		json_object_set_new(r, "http-address", json_string(d->http_address));
+	json_object_set_new(r, "version", json_string(SCREE_VERSION));
+	json_object_set_new(o, "type", json_string("sync"));
+	json_object_set_new(o, "status-code", json_integer(200));
+	json_object_set_new(o, "status", json_string("OK"));
+	json_object_set_new(o, "result", r);
+	s = json_dumps(o, JSON_COMPACT);
+	buf_reset(&d->sysinfo);
+	buf_adds(&d->sysinfo, s);
+	free(s);
+	json_decref(o);
+}
+
+/* ---- plan ---- */
+
+void scree_set_plan(struct scree *d, struct plan *p)
+{
+	struct plan *old = d->plan;
+
+	d->plan = p;
+	servmgr_set_plan(&d->sm, p);
+	/* The service manager only borrowed the old plan; services keep their own copies of
+	 * the config they run with. */
+	plan_free(old);
+}
+
+/* ---- shutdown ---- */
+
+static void stop_done(struct chg_watch *w, struct change *c)
+{
+	struct scree *d = w->w_data;
+
+	(void)c;
+	loop_stop(d->loop);
+}
+
+static void stop_timeout(struct loop_timer *t, void *data)
+{
+	struct scree *d = data;
+
+	(void)t;
+	log_info("Timed out waiting for services to stop");
+	loop_stop(d->loop);
+}
+
+void scree_shutdown(struct scree *d, int exit_code)
+{
+	int64_t max_kill = 5000000000LL;
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->exit_code = exit_code;
+	d->stop_chg = servmgr_stop_all(&d->sm);
+	if (!d->stop_chg) {
+		loop_stop(d->loop);
+		return;
+	}
+	for (size_t i = 0; d->plan && i < d->plan->s.n_services; i++) {
+		int64_t k = plan_service_kill_delay(d->plan->s.services[i]);
+
+		if (k > max_kill)
+			max_kill = k;
+	}
+	d->stop_watch.w_cb = stop_done;
+	d->stop_watch.w_data = d;
+	chg_watch_add(d->stop_chg, &d->stop_watch);
+	d->stop_timer = loop_timer_new(d->loop, stop_timeout, d);
+	loop_timer_arm_in(d->stop_timer, (uint64_t)(max_kill / 1000000) + SCREE_SHUTDOWN_GRACE_MS);
+	schedule_run(d);
+}
+
+static void on_signal(struct loop *l, int signo, void *data)
+{
+	struct scree *d = data;
+	const char *name = signo == SIGINT ? "interrupt" : signo == SIGQUIT ? "quit" : "terminated";
+
+	(void)l;
+	if (signo == SIGHUP)
+		return;
+	log_info("Exiting on %s signal.", name);
+	scree_shutdown(d, 0);
+}
+
+static void on_orphan(struct loop *l, pid_t pid, int wstatus, void *data)
+{
+	(void)l;
+	(void)data;
+	(void)wstatus;
+	log_debug("Reaped orphan process %d", (int)pid);
+}
+
+/* ---- startup ---- */
+
+static char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return xstrdup(v && *v ? v : def);
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!dir)
+		return true;
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = false;
+	closedir(dir);
+	return empty;
+}
+
+static int startup(struct scree *d, struct errbuf *eb)
+{
+	struct plan *p = NULL;
+	json_t *root = NULL;
+	const char *copy_once = getenv("PEBBLE_COPY_ONCE");
+	const char *persist = getenv("PEBBLE_PERSIST");
+	int rv;
+
+	d->dir = env_or("PEBBLE", SCREE_DEFAULT_DIR);
+	d->socket_path = getenv("PEBBLE_SOCKET") && *getenv("PEBBLE_SOCKET") ? xstrdup(getenv("PEBBLE_SOCKET"))
+									    : xasprintf("%s/.pebble.socket", d->dir);
+	d->layers_dir = xasprintf("%s/layers", d->dir);
+	d->uid = getuid();
+
+	if (d->opts.create_dirs) {
+		rv = fs_mkdir_p(d->dir, 0700);
+		if (rv < 0)
+			return errbuf_set(eb, "cannot create directory %s: %s", d->dir, strerror(-rv)), rv;
+	}
+	if (copy_once && *copy_once && dir_is_empty(d->dir)) {
+		rv = fs_copy_tree(copy_once, d->dir);
+		if (rv < 0)
+			return errbuf_set(eb, "cannot copy %s into %s: %s", copy_once, d->dir, strerror(-rv)), rv;
+	}
+
+	rv = layersdir_load_plan(d->layers_dir, &p, eb);
+	if (rv < 0)
+		return rv;
+	scree_set_plan(d, p);
+
+	{
+		char *path = xasprintf("%s/.pebble.state", d->dir);
+
+		state_init(&d->state, path, !(persist && strcmp(persist, "never") == 0));
+		free(path);
+	}
+	rv = state_load(&d->state, &root, eb);
+	if (rv < 0)
+		return rv;
+	if (json_object_get(root, "changes"))
+		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), servmgr_fixup_task, d, eb);
+	json_decref(root);
+	if (rv < 0) {
+		errbuf_wrap(eb, "cannot read state file");
+		return rv;
+	}
+
+	d->http = http_server_new(d->loop, api_dispatch, d);
+	rv = http_server_listen_unix(d->http, d->socket_path, eb);
+	if (rv < 0)
+		return rv;
+	if (d->opts.http_addr) {
+		int port = 0;
+
+		rv = http_server_listen_tcp(d->http, d->opts.http_addr, &port, eb);
+		if (rv < 0)
+			return rv;
+		snprintf(d->http_address, sizeof(d->http_address), "%s", d->opts.http_addr);
+		log_info("HTTP API server listening on \"%s\".", d->opts.http_addr);
+	}
+	make_boot_id(d->boot_id, sizeof(d->boot_id));
+	scree_build_sysinfo(d);
+	return 0;
+}
+
+static void log_security_startup(struct scree *d)
+{
+	char ts[64];
+
+	log_fmt_rfc3339nano(loop_wall_ns(), ts, sizeof(ts));
+	log_info("{\"type\":\"security\",\"datetime\":\"%s\",\"level\":\"WARN\",\"event\":\"sys_startup:%u\","
+		 "\"description\":\"Starting daemon\",\"appid\":\"pebble\"}",
+		 ts, (unsigned)d->uid);
+}
+
+static int apply_args(struct scree *d, struct errbuf *eb)
+{
+	struct plan_service_args *a;
+	struct plan *np = NULL;
+	int rv;
+
+	if (d->opts.n_args == 0)
+		return 0;
+	a = xcalloc(d->opts.n_args, sizeof(*a));
+	for (size_t i = 0; i < d->opts.n_args; i++) {
+		a[i].service = d->opts.args[i].service;
+		a[i].args = d->opts.args[i].args;
+		a[i].n_args = d->opts.args[i].n;
+	}
+	rv = plan_set_service_args(d->plan, a, d->opts.n_args, &np, eb);
+	free(a);
+	if (rv < 0)
+		return rv;
+	scree_set_plan(d, np);
+	return 0;
+}
+
+static void autostart(struct scree *d)
+{
+	struct change *c = NULL;
+	enum servmgr_refusal ref;
+	struct errbuf eb;
+
+	errbuf_clear(&eb);
+	if (servmgr_action(&d->sm, "autostart", NULL, 0, &c, &ref, &eb) < 0) {
+		log_info("Cannot start default services: %s", eb.msg);
+		return;
+	}
+	log_info("Started default services with change %d.", c->c_id);
+}
+
+int scree_run(const struct scree_opts *opts)
+{
+	struct scree *d = xcalloc(1, sizeof(*d));
+	struct errbuf eb;
+	int code = 1, rv;
+	bool started = false;
+
+	errbuf_clear(&eb);
+	d->opts = *opts;
+	d->exit_code = 0;
+	buf_init(&d->sysinfo);
+	log_set_prefix("pebble");
+	if (getenv("PEBBLE_DEBUG") && strcmp(getenv("PEBBLE_DEBUG"), "1") == 0)
+		log_set_debug(true);
+	/* Orphans of services are re-parented to us and reaped by the loop (§13). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		log_info("Cannot become a child subreaper: %s", strerror(errno));
+	rv = loop_new(&d->loop);
+	if (rv < 0) {
+		fprintf(stderr, "error: cannot run daemon: cannot create event loop: %s\n", strerror(-rv));
+		free(d);
+		return 1;
+	}
+	chg_store_init(&d->changes, &chg_ops, d, NULL);
+	servmgr_init(&d->sm, d->loop, &d->changes, &sm_hooks, d);
+	loop_set_orphan_cb(d->loop, on_orphan, d);
+	loop_add_signal(d->loop, SIGTERM, on_signal, d);
+	loop_add_signal(d->loop, SIGINT, on_signal, d);
+	loop_add_signal(d->loop, SIGQUIT, on_signal, d);
+	loop_add_signal(d->loop, SIGHUP, on_signal, d);
+
+	if (startup(d, &eb) < 0 || apply_args(d, &eb) < 0) {
+		fprintf(stderr, "error: cannot run daemon: %s\n", eb.msg);
+		goto out;
+	}
+	started = true;
+	log_security_startup(d);
+	log_info("Started daemon.");
+	if (!d->opts.hold)
+		autostart(d);
+	/* Persist whatever the state load fixed up. */
+	schedule_run(d);
+
+	rv = loop_run(d->loop);
+	if (rv < 0)
+		log_error("event loop failed: %s", strerror(-rv));
+	code = d->exit_code;
+	if (d->stop_chg)
+		chg_watch_remove(&d->stop_watch);
+out:
+	api_shutdown(d);
+	http_server_free(d->http);
+	servmgr_done(&d->sm);
+	if (started && d->state.st_path)
+		save_state(d);
+	loop_timer_free(d->stop_timer);
+	chg_store_done(&d->changes);
+	state_done(&d->state);
+	plan_free(d->plan);
+	loop_free(d->loop);
+	buf_done(&d->sysinfo);
+	free(d->dir);
+	free(d->socket_path);
+	free(d->layers_dir);
+	free(d);
+	return code;
+}

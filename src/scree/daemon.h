@@ -1,0 +1,89 @@
+/* daemon.h - the scree daemon's context (`scree run`, §1, §22): directories, the event
+ * loop, the HTTP server, plan, changes, services and persisted state, plus startup and
+ * shutdown.  Every piece of mutable daemon state lives in struct scree and is passed
+ * explicitly. */
+#ifndef SCREE_DAEMON_H
+#define SCREE_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "change.h"
+#include "http/http_server.h"
+#include "lib/buf.h"
+#include "lib/loop.h"
+#include "plan.h"
+#include "servmgr.h"
+#include "state.h"
+
+#define SCREE_VERSION "v1.32.1"                     /* reported as Pebble's version (§21) */
+#define SCREE_DEFAULT_DIR "/var/lib/pebble/default"
+#define SCREE_SHUTDOWN_GRACE_MS 5100u               /* + max(kill-delays, 5 s) (§22) */
+#define SCREE_EXIT_SERVICE_FAILURE 10
+#define SCREE_EXIT_CHECK_FAILURE 11
+
+/* `run --args SVC ARGS... ;` entries. */
+struct scree_svc_args {
+	char *service;
+	char **args;
+	size_t n;
+};
+
+/* Options of `scree run`. */
+struct scree_opts {
+	bool create_dirs;   /* --create-dirs */
+	bool hold;          /* --hold: do not autostart */
+	bool verbose;       /* -v/--verbose or PEBBLE_VERBOSE=1 */
+	const char *http_addr; /* --http ADDR, NULL if absent */
+	struct scree_svc_args *args;
+	size_t n_args;
+};
+
+struct api_waiter;   /* api_changes.c */
+struct api_follower; /* api_logs.c */
+
+struct scree {
+	struct loop *loop;
+	struct http_server *http;
+	char *dir;             /* $PEBBLE */
+	char *socket_path;
+	char *layers_dir;
+	uid_t uid;             /* the daemon's own uid: admin on the socket */
+	struct scree_opts opts;
+	char http_address[128];/* bound --http address, "" when none */
+	char boot_id[40];      /* random per start; see daemon.c */
+	struct buf sysinfo;    /* prebuilt GET /v1/system-info response body */
+
+	struct plan *plan;
+	struct state state;
+	struct chg_store changes;
+	struct servmgr sm;
+	bool run_scheduled;
+
+	/* Shutdown. */
+	bool stopping;
+	int exit_code;
+	struct change *stop_chg;
+	struct chg_watch stop_watch;
+	struct loop_timer *stop_timer;
+
+	/* API long-polls and streams (api_changes.c, api_logs.c). */
+	struct api_waiter *waiters;
+	struct api_follower *followers;
+};
+
+/* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after
+ * printing "error: ..." for a startup failure). */
+int scree_run(const struct scree_opts *opts);
+
+/* Replaces the plan (takes ownership of p) and hands it to the service manager. */
+void scree_set_plan(struct scree *d, struct plan *p);
+
+/* Begins the shutdown sequence (stop all services, then exit with exit_code). */
+void scree_shutdown(struct scree *d, int exit_code);
+
+/* Rebuilds the prebuilt system-info response. */
+void scree_build_sysinfo(struct scree *d);
+
+#endif
