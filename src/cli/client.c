@@ -126,6 +126,8 @@ static int start_controller(struct client *c, struct errbuf *eb)
 	int pipefd[2] = { -1, -1 };
 	int log_fd = -1, pidfd = -1;
 	char fdarg[16];
+	char *argv[5];
+	struct spawn_opts o;
 	pid_t pid = -1;
 	int r, status;
 
@@ -154,20 +156,23 @@ static int start_controller(struct client *c, struct errbuf *eb)
 		goto out;
 	}
 	snprintf(fdarg, sizeof(fdarg), "%d", pipefd[1]);
-	char *argv[] = { exe, "--daemon", "--ready-fd", fdarg, NULL };
-	struct spawn_opts o = {
-		.file = exe,
-		.argv = argv,
-		.envp = environ,
-		.cwd = "/",
-		.stdin_fd = -1,
-		.stdout_fd = log_fd,
-		.stderr_fd = log_fd,
-		/* Its own session: a Ctrl-C aimed at this CLI must not reach the controller. */
-		.setsid = true,
-		.child_setup = keep_ready_fd,
-		.child_setup_data = &pipefd[1],
-	};
+	argv[0] = exe;
+	argv[1] = "--daemon";
+	argv[2] = "--ready-fd";
+	argv[3] = fdarg;
+	argv[4] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.file = exe;
+	o.argv = argv;
+	o.envp = environ;
+	o.cwd = "/";
+	o.stdin_fd = -1;
+	o.stdout_fd = log_fd;
+	o.stderr_fd = log_fd;
+	/* Its own session: a Ctrl-C aimed at this CLI must not reach the controller. */
+	o.setsid = true;
+	o.child_setup = keep_ready_fd;
+	o.child_setup_data = &pipefd[1];
 
 	r = spawn_run(&o, &pid, &pidfd, eb);
 	if (r < 0) {
@@ -268,6 +273,7 @@ int client_recv(struct client *c, json_t **ret, struct errbuf *eb)
 int client_check_response(json_t *resp, struct errbuf *eb)
 {
 	json_t *ok = json_object_get(resp, "ok");
+	const char *msg;
 
 	if (json_is_true(ok))
 		return 0;
@@ -275,8 +281,7 @@ int client_check_response(json_t *resp, struct errbuf *eb)
 		errbuf_set(eb, "malformed response from the controller: no \"ok\" field");
 		return -EPROTO;
 	}
-	const char *msg = json_string_value(json_object_get(resp, "error"));
-
+	msg = json_string_value(json_object_get(resp, "error"));
 	errbuf_set(eb, "%s", msg && *msg ? msg : "unknown error");
 	return -CLIENT_EREMOTE;
 }
@@ -301,21 +306,36 @@ int client_call(struct client *c, json_t *req, json_t **ret_result, struct errbu
 	return r;
 }
 
-int client_wait_closed(struct client *c)
+int client_wait_closed(struct client *c, int timeout_ms)
 {
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
 	char tmp[4096];
 	ssize_t n;
+	int r = 0;
 
 	for (;;) {
+		r = poll(&p, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (r < 0) {
+			r = -errno;
+			break;
+		}
 		n = read(c->fd, tmp, sizeof(tmp));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			r = 0;
 			break;
+		}
 	}
 	close(c->fd);
 	c->fd = -1;
-	return 0;
+	return r;
 }
 
 int client_request(json_t *req, json_t **ret_result, struct errbuf *eb)

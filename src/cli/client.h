@@ -19,6 +19,8 @@
 
 /* How long to wait for a starting controller to report readiness. */
 #define CLIENT_START_TIMEOUT_MS 60000
+/* How long kill-controller waits for the controller to close its connection. */
+#define CLIENT_STOP_TIMEOUT_MS 60000
 /* Name of the controller binary, looked up beside the cairn binary. */
 #define CLIENT_DAEMON_NAME "cairnd"
 
@@ -55,8 +57,9 @@ int client_call(struct client *c, json_t *req, json_t **ret_result, struct errbu
 /* Checks a response frame: 0 for ok, -CLIENT_EREMOTE (eb = the error) otherwise. */
 int client_check_response(json_t *resp, struct errbuf *eb);
 
-/* Blocks until the controller closes the connection (EOF or reset).  Returns 0. */
-int client_wait_closed(struct client *c);
+/* Blocks until the controller closes the connection (EOF or reset), at most timeout_ms.
+ * Closes our end either way.  Returns 0 or -ETIMEDOUT. */
+int client_wait_closed(struct client *c, int timeout_ms);
 
 /* One-shot helper for the common case: connect (starting a controller when needed), call
  * op with the given arguments (req is borrowed and must already hold "op"), disconnect. */

@@ -359,6 +359,12 @@ static void print_model_table(json_t *attrs)
 		json_to_yaml(&val, v ? v : json_null(), 2);
 		while (val.len && val.data[val.len - 1] == '\n')
 			val.data[--val.len] = '\0';
+		/* Go's yaml.v2 double-quotes the strings it cannot write plainly ("" for an
+		 * empty value), where our emitter uses single quotes. */
+		if (json_is_string(v) && val.len && val.data[0] == '\'') {
+			buf_reset(&val);
+			gostr_quote(&val, json_string_value(v));
+		}
 		table_row(&t);
 		table_cell(&t, k);
 		table_cell(&t, json_string_value(json_object_get(info, "source")));

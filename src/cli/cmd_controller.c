@@ -25,7 +25,7 @@ int cmd_bootstrap(int argc, char **argv)
 	struct client c = { .fd = -1 };
 	struct argv_list pos;
 	struct errbuf eb;
-	json_t *result = NULL;
+	json_t *req = NULL, *result = NULL, *pid;
 	bool started = false;
 	int r;
 
@@ -37,15 +37,12 @@ int cmd_bootstrap(int argc, char **argv)
 		r = cli_error(CLI_EXIT_FAIL, "%s", eb.msg);
 		goto out;
 	}
-	json_t *req = json_pack("{s:s}", "op", "ping");
-
-	r = client_call(&c, req, &result, &eb);
-	json_decref(req);
-	if (r < 0) {
+	req = json_pack("{s:s}", "op", "ping");
+	if (client_call(&c, req, &result, &eb) < 0) {
 		r = cli_error(CLI_EXIT_FAIL, "%s", eb.msg);
 		goto out;
 	}
-	json_t *pid = json_object_get(result, "pid");
+	pid = json_object_get(result, "pid");
 
 	if (started)
 		fprintf(stderr, "Bootstrap complete, controller \"cairn\" is running (pid %lld).\n",
@@ -55,6 +52,7 @@ int cmd_bootstrap(int argc, char **argv)
 			(long long)json_integer_value(pid));
 	r = CLI_EXIT_OK;
 out:
+	json_decref(req);
 	json_decref(result);
 	client_done(&c);
 	argv_list_done(&pos);
@@ -117,7 +115,11 @@ int cmd_kill_controller(int argc, char **argv)
 		goto out;
 	}
 	/* The controller closes every connection as it exits: EOF is the proof it is gone. */
-	client_wait_closed(&c);
+	if (client_wait_closed(&c, CLIENT_STOP_TIMEOUT_MS) < 0) {
+		r = cli_error(CLI_EXIT_FAIL, "controller did not stop within %d seconds",
+			      CLIENT_STOP_TIMEOUT_MS / 1000);
+		goto out;
+	}
 	fprintf(stderr, "Controller \"cairn\" stopped.\n");
 	r = CLI_EXIT_OK;
 out:

@@ -540,8 +540,8 @@ void format_status(json_t *doc, enum format_status_kind kind, struct buf *out)
 		format_status_tabular(doc, out);
 		break;
 	case FORMAT_STATUS_JSON:
-		s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
-		buf_adds(out, s ? s : "null");
+		s = gostr_json_compact(doc);
+		buf_adds(out, s);
 		buf_addc(out, '\n');
 		free(s);
 		break;

@@ -181,6 +181,56 @@ void gostr_value(struct buf *out, json_t *v)
 	}
 }
 
+/* Largest shortest-round-trip precision among the reals in v (at least 1). */
+static int max_real_precision(json_t *v, int depth)
+{
+	int best = 1;
+
+	if (depth > 128)
+		return 17;
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		char tmp[64];
+
+		for (int p = 1; p <= 17; p++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", p, d);
+			if (strtod(tmp, NULL) == d)
+				return p;
+		}
+		return 17;
+	}
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *val;
+
+		json_object_foreach(v, k, val) {
+			int p = max_real_precision(val, depth + 1);
+
+			if (p > best)
+				best = p;
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *val;
+
+		json_array_foreach(v, i, val) {
+			int p = max_real_precision(val, depth + 1);
+
+			if (p > best)
+				best = p;
+		}
+	}
+	return best;
+}
+
+char *gostr_json_compact(json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+				      JSON_REAL_PRECISION(max_real_precision(v, 0)));
+
+	return s ? s : xstrdup("null");
+}
+
 size_t gostr_width(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

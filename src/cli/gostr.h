@@ -27,6 +27,10 @@ const char *gostr_strerror(int errnum, char *buf, size_t n);
  * null as "<nil>"; arrays and objects as JSON. */
 void gostr_value(struct buf *out, json_t *v);
 
+/* Dumps v as compact JSON (Go's json.Marshal layout); reals use the shortest precision
+ * that round-trips every real in v, so 0.1 prints as 0.1.  Returns a malloc'd string. */
+char *gostr_json_compact(json_t *v);
+
 /* Number of UTF-8 code points in s (invalid bytes count one each). */
 size_t gostr_width(const char *s);
 /* Byte length of the first `chars` code points of s. */

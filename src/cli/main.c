@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "gostr.h"
 #include "lib/buf.h"
 #include "lib/yamljson.h"
 
@@ -217,12 +218,10 @@ int cli_write_stdout(const char *s, size_t n)
 
 void cli_print_json(json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = gostr_json_compact(v);
 
-	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
-	}
+	fputs(s, stdout);
+	fputc('\n', stdout);
 	free(s);
 }
 

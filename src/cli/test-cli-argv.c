@@ -230,6 +230,16 @@ static void test_go_values(void)
 	buf_done(&b);
 }
 
+static void test_json_compact_reals(void)
+{
+	json_t *v = json_loads("{\"a\": 0.1, \"b\": [1.25, 3], \"c\": \"x/y\"}", 0, NULL);
+	char *s = gostr_json_compact(v);
+
+	ASSERT_STREQ(s, "{\"a\":0.1,\"b\":[1.25,3],\"c\":\"x/y\"}");
+	free(s);
+	json_decref(v);
+}
+
 static void test_abs_path(void)
 {
 	char *p;
@@ -379,6 +389,7 @@ int main(void)
 	RUN(test_unit_names);
 	RUN(test_go_quote);
 	RUN(test_go_values);
+	RUN(test_json_compact_reals);
 	RUN(test_abs_path);
 	RUN(test_split_pair);
 	RUN(test_read_value_from_file);

@@ -121,7 +121,7 @@ def result(op, req):
              "message": "installing charm software"}]}
     if op == "wait-for":
         if req.get("timeout-ms", 1) == 0:
-            return False, "timed out waiting for %s %q" % (req["kind"], req["name"])
+            return False, "timed out waiting for %s %s" % (req["kind"], json.dumps(req["name"]))
         return True, {}
     return True, {}
 

@@ -51,10 +51,10 @@ class Controller:
 
     def start(self):
         r, w = os.pipe()
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "cairnd"), "--foreground", "--ready-fd", str(w)],
-            env=self.env, pass_fds=(w,), stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.home, "cairnd-test.log"), "ab"))
+        with open(os.path.join(self.home, "cairnd-test.log"), "ab") as logf:
+            self.proc = subprocess.Popen(
+                [os.path.join(BIN, "cairnd"), "--foreground", "--ready-fd", str(w)],
+                env=self.env, pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=logf)
         os.close(w)
         got = os.read(r, 1)
         os.close(r)
@@ -156,11 +156,50 @@ def make_charm(root, name, hooks=None, dispatch=None, config=None, metadata_extr
 # <unit dir>/events.log, outside the charm dir so refreshes cannot touch it).
 RECORDER_DISPATCH = """#!/bin/sh
 echo "$JUJU_UNIT_NAME ${JUJU_DISPATCH_PATH#hooks/}" >> "$JUJU_CHARM_DIR/../events.log"
+# A test may place a FIFO named "notify" in the unit dir to be told of each event.
+[ -p "$JUJU_CHARM_DIR/../notify" ] && echo "${JUJU_DISPATCH_PATH#hooks/}" > "$JUJU_CHARM_DIR/../notify"
 case "${JUJU_DISPATCH_PATH#hooks/}" in
 start) status-set active "started" ;;
 esac
 exit 0
 """
+
+
+class EventPipe:
+    """A FIFO a charm writes one line per event to: tests block on real events with a
+    deadline instead of polling files."""
+
+    def __init__(self, path):
+        import select  # noqa: F401
+        self.path = path
+        os.mkfifo(path)
+        # Open the reading end without blocking, then hold a writing end ourselves so the
+        # reader never sees EOF between hooks.
+        self.fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        self.wfd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        self.buf = b""
+
+    def next(self, timeout=30):
+        import select
+        import time
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no event on %s within %ss" % (self.path, timeout))
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                self.buf += os.read(self.fd, 4096)
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+    def wait_for(self, text, timeout=30):
+        while self.next(timeout) != text:
+            pass
+
+    def close(self):
+        os.close(self.fd)
+        os.close(self.wfd)
 
 
 def events(ctl, unit):

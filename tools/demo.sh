@@ -1,0 +1,43 @@
+#!/bin/sh
+# The demo: a local controller (embedded SQLite store) deploys charms/hello with 3 units,
+# waits for active, changes `thing`, refreshes the charm, removes it, showing status along
+# the way.  Uses a private CAIRN_HOME so it never touches a real controller's state.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin="$here/build/bin"
+export CAIRN_HOME="${CAIRN_DEMO_HOME:-$here/build/demo-home}"
+export PATH="$bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+rm -rf "$CAIRN_HOME"
+trap 'cairn kill-controller -y >/dev/null 2>&1 || true' EXIT
+
+step "cairn bootstrap"
+cairn bootstrap
+step "cairn deploy charms/hello -n 3"
+cairn deploy "$here/charms/hello" -n 3
+cairn wait-for application hello --query 'status=="active"' --timeout 2m
+cairn status
+
+step "cairn config hello thing=cairn"
+cairn config hello thing=cairn
+cairn wait-for application hello --query 'status=="active"' --timeout 2m
+cairn wait-for model default --query idle --timeout 2m
+cairn config hello thing
+cairn status
+
+step "cairn refresh hello --path charms/hello"
+cairn refresh hello --path "$here/charms/hello"
+cairn wait-for model default --query idle --timeout 2m
+cairn status
+
+step "cairn debug-log (last 12 lines)"
+cairn debug-log --replay --no-tail | tail -n 12
+
+step "cairn remove-application hello"
+cairn remove-application hello --no-prompt
+cairn wait-for application hello --query gone --timeout 2m
+cairn status
+
+step "done"
