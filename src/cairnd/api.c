@@ -190,6 +190,8 @@ static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
 			conn_close(conn);
 		return;
 	}
+	bool eof = false;
+
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -197,9 +199,14 @@ static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
-		if (n <= 0) {
+		if (n < 0) {
 			conn_close(conn);
 			return;
+		}
+		if (n == 0) {
+			/* The client finished sending: still answer what it sent. */
+			eof = true;
+			break;
 		}
 		buf_add(&conn->rd.in, chunk, (size_t)n);
 		if (conn->rd.in.len > MSG_MAX + 4)
@@ -220,6 +227,8 @@ static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
 		dispatch(conn, req);
 		json_decref(req);
 	}
+	if (eof && !conn->closed && !conn->streaming)
+		api_conn_finish(conn);
 }
 
 static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)

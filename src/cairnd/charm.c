@@ -1067,7 +1067,8 @@ static int unzip_entry(struct unzip *u, zip_uint64_t i)
 		u->links[u->n_links++] = xstrdup(name);
 		goto out;
 	}
-	if (mode && !S_ISREG(mode)) {
+	/* Some zip writers record permission bits without a file type: those are files. */
+	if ((mode & S_IFMT) && !S_ISREG(mode)) {
 		errbuf_set(u->eb, "charm archive entry \"%s\" is not a regular file, directory or symlink",
 			   name);
 		r = -EINVAL;

@@ -134,18 +134,27 @@ int cmd_show_status_log(int argc, char **argv)
 	table_cell(&t, "Status");
 	table_cell(&t, "Message");
 	json_array_foreach(entries, i, e) {
-		const char *ts = json_string_value(json_object_get(e, "time"));
-		time_t when;
+		json_t *jt = json_object_get(e, "time");
+		const char *ts = json_string_value(jt);
+		bool have = false;
+		time_t when = 0;
 
+		/* RFC 3339 text, or nanoseconds since the epoch. */
+		if (ts && format_status_parse_time(ts, &when) == 0) {
+			have = true;
+		} else if (json_is_integer(jt)) {
+			when = (time_t)(json_integer_value(jt) / 1000000000);
+			have = true;
+		}
 		buf_reset(&tmp);
-		if (ts && format_status_parse_time(ts, &when) == 0 && utc) {
+		if (have && utc) {
 			struct tm tm;
 			char iso[32];
 
 			gmtime_r(&when, &tm);
 			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			buf_adds(&tmp, iso);
-		} else if (ts && format_status_parse_time(ts, &when) == 0) {
+		} else if (have) {
 			format_status_long_time(when, false, &tmp);
 		} else if (ts) {
 			buf_adds(&tmp, ts);

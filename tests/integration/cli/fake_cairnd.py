@@ -117,7 +117,8 @@ def result(op, req):
         return True, {"entries": [
             {"time": "2024-05-01T12:00:00Z", "type": "juju-unit", "status": "allocating",
              "message": ""},
-            {"time": "2024-05-01T12:00:05.5Z", "type": "workload", "status": "maintenance",
+            # cairnd sends nanoseconds since the epoch; RFC 3339 text is accepted too.
+            {"time": 1714564805500000000, "type": "workload", "status": "maintenance",
              "message": "installing charm software"}]}
     if op == "wait-for":
         if req.get("timeout-ms", 1) == 0:

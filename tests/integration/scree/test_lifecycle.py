@@ -173,7 +173,7 @@ class ReaperTest(DaemonTest):
 services:
     forker:
         override: replace
-        command: /bin/sh -c '(sleep 0.4 & echo $! > %s/orphan.pid); sleep 100'
+        command: /bin/sh -c '(sleep 1.6 & echo $! > %s/orphan.pid); sleep 100'
 """ % "$PEBBLE")
         d.run_action("start", ["forker"])
         with open(os.path.join(d.dir, "orphan.pid")) as f:
