@@ -439,7 +439,8 @@ static int op_refresh(struct controller *c, struct api_conn *conn, json_t *req, 
 		goto out;
 	ctl_log(c, "controller", "INFO", "cairn.model", "refreshed %s to revision %d", a->name, rev);
 	kick_app(c, a);
-	*ret = json_pack("{s:s, s:i}", "application", a->name, "revision", rev);
+	*ret = json_pack("{s:s, s:s, s:i}", "application", a->name, "charm", a->charm_name,
+			 "revision", rev);
 out:
 	discard_opened(opened, unpacked);
 	json_decref(rebased);
@@ -527,10 +528,23 @@ static int op_model_config(struct controller *c, struct api_conn *conn, json_t *
 		const char *key = model_config_defaults[d];
 		json_t *set_v = json_object_get(c->m->config, key);
 
+		json_t *def = json_string(model_config_defaults[d + 1]);
+		json_t *val = json_string(model_config_get(c->m, key));
+
+		/* Boolean settings travel as JSON booleans, as Juju prints them. */
+		if (!strcmp(key, "automatically-retry-hooks")) {
+			bool b = true;
+
+			strnum_bool(json_string_value(def), &b);
+			json_decref(def);
+			def = json_boolean(b);
+			strnum_bool(json_string_value(val), &b);
+			json_decref(val);
+			val = json_boolean(b);
+		}
 		json_object_set_new(out, key,
-				    json_pack("{s:s, s:s, s:s}", "default", model_config_defaults[d + 1],
-					      "source", set_v ? "model" : "default", "value",
-					      model_config_get(c->m, key)));
+				    json_pack("{s:o, s:s, s:o}", "default", def, "source",
+					      set_v ? "model" : "default", "value", val));
 	}
 	*ret = out;
 	return 0;

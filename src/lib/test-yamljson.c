@@ -76,8 +76,8 @@ static void test_emit(void)
 
 	buf_init(&b);
 	json_to_yaml(&b, v, 2);
-	ASSERT_STREQ(b.data, "name: hello\nnum: 3\nsub:\n  list:\n  - a\n  - b\n  x: '1'\nempty: ''\n"
-			     "items:\n- k: v\n  w: 2\nnone: {}\ncolon: 'a: b'\n");
+	ASSERT_STREQ(b.data, "name: hello\nnum: 3\nsub:\n  list:\n  - a\n  - b\n  x: \"1\"\nempty: \"\"\n"
+			     "items:\n- k: v\n  w: 2\nnone: {}\ncolon: \"a: b\"\n");
 	json_t *back = parse(b.data, &eb);
 	ASSERT_TRUE(back && json_equal(back, v));
 	json_decref(back);

@@ -365,25 +365,11 @@ static bool needs_quotes(const char *s)
 	return false;
 }
 
+/* Quoted strings use double quotes, as Go's yaml.v2 and yaml.v3 emit them. */
 static void emit_string(struct buf *out, const char *s)
 {
 	if (!needs_quotes(s)) {
 		buf_adds(out, s);
-		return;
-	}
-	bool ctrl = false;
-
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			ctrl = true;
-	if (!ctrl) {
-		buf_addc(out, '\'');
-		for (const char *p = s; *p; p++) {
-			if (*p == '\'')
-				buf_addc(out, '\'');
-			buf_addc(out, *p);
-		}
-		buf_addc(out, '\'');
 		return;
 	}
 	buf_addc(out, '"');

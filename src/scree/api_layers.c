@@ -83,6 +83,12 @@ void api_post_layers(struct api_call *c)
 		api_reply_error(c, 400, NULL, "invalid format \"%s\"", format);
 		goto out;
 	}
+	/* Checked before parsing so the message is the bare one of §5 (the plan layer would
+	 * also refuse it when adding). */
+	if (strncmp(label, PLAN_RESERVED_LABEL_PREFIX, strlen(PLAN_RESERVED_LABEL_PREFIX)) == 0) {
+		api_reply_error(c, 400, NULL, "cannot use reserved label prefix \"%s\"", PLAN_RESERVED_LABEL_PREFIX);
+		goto out;
+	}
 	rv = plan_layer_parse(label, 0, yaml, json_string_length(json_object_get(body, "layer")), &layer, &eb);
 	if (rv < 0) {
 		api_reply_error(c, 400, NULL, "cannot parse layer YAML: %s", eb.msg);

@@ -227,7 +227,7 @@ static void change_update(struct change *c)
 	if (st == old)
 		return;
 	c->c_last_status = st;
-	if (chg_status_ready(st) && !chg_status_ready(old))
+	if (chg_status_ready(st) && (!chg_status_ready(old) || !c->c_ready_ns))
 		c->c_ready_ns = s->cs_clock();
 	else if (!chg_status_ready(st))
 		c->c_ready_ns = 0;

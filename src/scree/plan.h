@@ -380,14 +380,18 @@ void plan_strmap_done(struct plan_strmap *m);
 /* ======================= Rendering (plan_yaml.c) ======================= */
 
 /* Appends the combined plan as YAML exactly as GET /v1/plan?format=yaml returns it (§7):
- * 4-space indent, fixed field order, sorted map keys, "{}\n" for an empty plan. */
+ * 4-space indent, fixed field order, map keys in yaml.v3's natural order ("svc2" before
+ * "svc10"), "{}\n" for an empty plan.  Scalars are quoted as yaml.v3 quotes them, plus
+ * double quotes for the few strings YAML 1.1 loaders (PyYAML) would otherwise read as
+ * another type ("=", "<<", "1_0.5", "2001-13-45"...). */
 void plan_render_yaml(const struct plan *p, struct buf *out);
 /* Same, for one layer's sections (useful for debugging and tests). */
 void plan_sections_render_yaml(const struct plan_sections *s, struct buf *out);
 
 /* ======================= Ordering (plan_order.c) ======================= */
 
-/* Lanes of service names (§8).  Each lane runs sequentially; lanes run in parallel. */
+/* Lanes of service names (§8).  Each lane runs sequentially; lanes run in parallel.
+ * Lanes follow Pebble's createLanes(); a lane left empty by its remapping is dropped. */
 struct plan_lanes {
 	struct plan_strlist *v;
 	size_t n;

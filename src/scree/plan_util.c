@@ -442,8 +442,8 @@ int pl_normalize_ids(const struct plan_opt_int *uidp, const struct plan_opt_int 
 	if (!have_uid && !have_gid && !user && !group)
 		return 0;
 	if (user) {
-		uid_t u;
-		gid_t g;
+		uid_t u = 0;
+		gid_t g = 0;
 
 		r = pl_getpwnam(user, &u, &g);
 		if (r < 0)
@@ -457,7 +457,7 @@ int pl_normalize_ids(const struct plan_opt_int *uidp, const struct plan_opt_int 
 		have_uid = true;
 	}
 	if (group) {
-		gid_t g;
+		gid_t g = 0;
 
 		r = pl_getgrnam(group, &g);
 		if (r < 0)
@@ -471,7 +471,7 @@ int pl_normalize_ids(const struct plan_opt_int *uidp, const struct plan_opt_int 
 		have_gid = true;
 	}
 	if (!have_gid) {
-		gid_t g;
+		gid_t g = 0;
 
 		/* Neither group nor group-id: use the user's primary group. */
 		r = pl_getpwuid((uid_t)uid, &g);

@@ -5,6 +5,7 @@
  * strings with newlines as literal blocks; strings that would read back as another type
  * double-quoted). */
 #include <stdio.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,14 +191,51 @@ static bool py_old_bool(const char *s)
 	return false;
 }
 
+/* Plain scalars that YAML 1.1 loaders such as PyYAML (the ops library's loader) resolve
+ * to something other than a string although yaml.v3 does not: they are double-quoted so
+ * the plan reads back identically everywhere.  A cheap character filter keeps the regex
+ * off the common path. */
+static bool py_yaml11_nonstr(const char *s)
+{
+	static const char *const pattern =
+		"^(=|<<"
+		"|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+		"|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+"
+		"|[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+		"|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"
+		"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+		"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?"
+		"([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?"
+		")$";
+	const char *p;
+	regex_t re;
+	bool match;
+
+	if (!*s || !strchr("0123456789+-.=<", s[0]))
+		return false;
+	for (p = s; *p; p++)
+		if (!strchr("0123456789abcdefABCDEFxoinIN_+-.:=<Tt Z\t", *p))
+			return false;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		return true; /* cannot tell: quoting is always safe */
+	match = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return match;
+}
+
 /* yaml.v3 stringv() then libyaml's select_scalar_style(). */
 static enum py_style py_style_for(const char *s, bool simple_key, struct py_analysis *a)
 {
 	enum py_style st;
 	bool can_plain = ynode_resolve_plain(s, strlen(s), NULL, NULL) == YTYPE_STR &&
-			 !py_base60(s) && !py_old_bool(s);
+			 !py_base60(s) && !py_old_bool(s) &&
+			 !py_yaml11_nonstr(s);
 
 	py_analyze(s, a);
+	/* U+2028/U+2029 are line breaks to YAML readers but not to our literal and quoted
+	 * writers: only the escaped double-quoted form carries them unchanged. */
+	if (strstr(s, "\xe2\x80\xa8") || strstr(s, "\xe2\x80\xa9"))
+		return PY_DOUBLE;
 	if (strchr(s, '\n'))
 		st = PY_LITERAL;
 	else if (can_plain)
@@ -284,15 +322,21 @@ static void py_single(struct buf *b, const char *s)
 	buf_addc(b, '\'');
 }
 
-/* Literal block: "|" plus chomping/indentation hints, then the lines at `indent`. */
-static void py_literal(struct buf *b, const char *s, int indent)
+/* Literal block: "|" plus chomping/indentation hints, then the lines.  parent is the
+ * indentation of the enclosing block node (a key's column, a "- " entry's column); the
+ * content goes `extra` columns further in, or exactly PY_INDENT further when an
+ * indentation indicator is needed (so that the indicator reads back right). */
+static void py_literal(struct buf *b, const char *s, int parent, int extra)
 {
 	size_t len = strlen(s);
 	const char *p, *line;
+	int indent = parent + extra;
 
 	buf_addc(b, '|');
-	if (s[0] == ' ' || s[0] == '\n')
+	if (s[0] == ' ' || s[0] == '\n') {
 		buf_addf(b, "%d", PY_INDENT);
+		indent = parent + PY_INDENT;
+	}
 	if (len == 0 || s[len - 1] != '\n')
 		buf_addc(b, '-');
 	else if (len == 1 || s[len - 2] == '\n')
@@ -316,9 +360,9 @@ static void py_literal(struct buf *b, const char *s, int indent)
 	}
 }
 
-/* Writes a value scalar after "key:" (or "-"); ends the line.  indent is the column
- * of the key. */
-static void py_value(struct buf *b, const char *s, int indent)
+/* Writes a value scalar after "key:" (or "-"); ends the line.  parent is the column of
+ * the key (or of the "-"), extra the indentation of literal block content beyond it. */
+static void py_value_in(struct buf *b, const char *s, int parent, int extra)
 {
 	struct py_analysis a;
 
@@ -337,10 +381,15 @@ static void py_value(struct buf *b, const char *s, int indent)
 		break;
 	case PY_LITERAL:
 		buf_addc(b, ' ');
-		py_literal(b, s, indent + PY_INDENT);
+		py_literal(b, s, parent, extra);
 		return;
 	}
 	buf_addc(b, '\n');
+}
+
+static void py_value(struct buf *b, const char *s, int indent)
+{
+	py_value_in(b, s, indent, PY_INDENT);
 }
 
 /* Starts a mapping entry: indentation and the key, up to and including ':'. */
@@ -423,7 +472,7 @@ static void py_list(struct buf *b, const char *key, const struct plan_strlist *l
 	for (i = 0; i < l->n; i++) {
 		py_spaces(b, indent + PY_INDENT);
 		buf_addc(b, '-');
-		py_value(b, l->v[i], indent + PY_INDENT + 2 - PY_INDENT);
+		py_value_in(b, l->v[i], indent + PY_INDENT, 2);
 	}
 }
 

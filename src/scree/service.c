@@ -14,7 +14,7 @@
 
 #include "lib/buf.h"
 #include "lib/log.h"
-#include "lib/spawn.h"
+#include "launch.h"
 #include "lib/strnum.h"
 
 struct svc_reader {
@@ -41,6 +41,9 @@ static const char *const status_names[SVC_STATUS_MAX] = {
 	[SVC_STATUS_BACKOFF] = "backoff",
 	[SVC_STATUS_ERROR] = "error",
 };
+
+static bool exec_status(struct service *s);
+static void exec_watch_close(struct service *s);
 
 #define B(s) (1u << (s))
 /* legal_next[a] has bit b set iff a -> b is a legal transition (see the diagram in
@@ -161,6 +164,7 @@ struct service *svc_new(struct loop *l, const char *name, const struct svc_ops *
 	logring_init(&s->sv_logs, name);
 	s->sv_timer = loop_timer_new(l, timer_cb, s);
 	s->sv_reset_timer = loop_timer_new(l, reset_timer_cb, s);
+	s->sv_exec_fd = -1;
 	s->sv_rand = loop_wall_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)s;
 	if (!s->sv_rand)
 		s->sv_rand = 1;
@@ -246,7 +250,10 @@ static void child_cb(struct loop *l, pid_t pid, int wstatus, void *data)
 
 	(void)l;
 	if (pid != s->sv_pid)
-		return; /* an earlier process given up on after SIGKILL */
+		return; /* an earlier process given up on after SIGKILL, or one that never exec'd */
+	/* A child that could not exec exits at once: its status pipe says why. */
+	if (exec_status(s))
+		return;
 	s->sv_pid = 0;
 	s->sv_exit_code = code;
 	/* The process is gone, so whatever it wrote is already in the pipe: read it now so a
@@ -272,6 +279,7 @@ void svc_free(struct service *s)
 		s->sv_readers = r->next;
 		reader_free(r);
 	}
+	exec_watch_close(s);
 	loop_timer_free(s->sv_timer);
 	loop_timer_free(s->sv_reset_timer);
 	logring_done(&s->sv_logs);
@@ -296,11 +304,54 @@ void svc_set_config(struct service *s, const struct plan_service *cfg, const str
 	s->sv_launch.cwd = launch->cwd ? xstrdup(launch->cwd) : NULL;
 }
 
-/* Forks the process.  Output goes through one pipe shared by stdout and stderr. */
+static void exec_watch_close(struct service *s)
+{
+	if (s->sv_exec_io) {
+		loop_io_free(s->sv_exec_io);
+		s->sv_exec_io = NULL;
+	}
+	if (s->sv_exec_fd >= 0) {
+		close(s->sv_exec_fd);
+		s->sv_exec_fd = -1;
+	}
+}
+
+static void spawn_failed(struct service *s, const char *msg);
+
+/* Reads the exec result of the newest process.  Returns true if exec failed (the failure
+ * has then been handled). */
+static bool exec_status(struct service *s)
+{
+	struct errbuf eb;
+	int rv;
+
+	if (s->sv_exec_fd < 0)
+		return false;
+	errbuf_clear(&eb);
+	rv = launch_check(s->sv_exec_fd, s->sv_launch.argv[0], s->sv_launch.cwd, &eb);
+	if (rv == 0)
+		return false;
+	exec_watch_close(s);
+	if (rv > 0)
+		return false;
+	spawn_failed(s, eb.msg);
+	return true;
+}
+
+static void exec_cb(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	(void)io;
+	(void)fd;
+	(void)events;
+	exec_status(data);
+}
+
+/* Forks the process; exec completes (or fails) asynchronously, see launch.h.  Output
+ * goes through one pipe shared by stdout and stderr. */
 static int svc_spawn(struct service *s, struct errbuf *eb)
 {
-	struct spawn_opts o;
-	int p[2] = { -1, -1 }, pidfd = -1, rv;
+	struct launch_opts o;
+	int p[2] = { -1, -1 }, pidfd = -1, status_fd = -1, rv;
 	pid_t pid = 0;
 	struct svc_reader *r;
 
@@ -314,19 +365,16 @@ static int svc_spawn(struct service *s, struct errbuf *eb)
 		return rv;
 	}
 	memset(&o, 0, sizeof(o));
-	o.file = s->sv_launch.argv[0];
 	o.argv = s->sv_launch.argv;
 	o.envp = s->sv_launch.envp;
 	o.cwd = s->sv_launch.cwd;
-	o.stdin_fd = -1;
-	o.stdout_fd = p[1];
-	o.stderr_fd = p[1];
-	o.setpgid = true;
+	o.out_fd = p[1];
 	o.set_ids = s->sv_launch.set_ids;
 	o.uid = s->sv_launch.uid;
 	o.gid = s->sv_launch.gid;
-	log_info("Service \"%s\" starting: %s", s->sv_name, s->sv_config ? s->sv_config->command : o.file);
-	rv = spawn_run(&o, &pid, &pidfd, eb);
+	log_info("Service \"%s\" starting: %s", s->sv_name,
+		 s->sv_config && s->sv_config->command ? s->sv_config->command : o.argv[0]);
+	rv = launch_start(&o, &pid, &pidfd, &status_fd, eb);
 	close(p[1]);
 	if (rv < 0) {
 		close(p[0]);
@@ -340,6 +388,9 @@ static int svc_spawn(struct service *s, struct errbuf *eb)
 	r->io = loop_io_new(s->sv_loop, p[0], EPOLLIN, reader_cb, r);
 	r->next = s->sv_readers;
 	s->sv_readers = r;
+	exec_watch_close(s);
+	s->sv_exec_fd = status_fd;
+	s->sv_exec_io = loop_io_new(s->sv_loop, status_fd, EPOLLIN, exec_cb, s);
 	s->sv_pid = pid;
 	s->sv_ever_started = true;
 	loop_add_child(s->sv_loop, pid, pidfd, child_cb, s);
@@ -380,10 +431,10 @@ static void do_backoff(struct service *s, const char *on_type)
 	arm(s, (uint64_t)((s->sv_backoff_ns + jitter + 999999) / 1000000));
 }
 
-static void report_start(struct service *s, const char *err)
+static void report_start(struct service *s, const char *err, bool attempt)
 {
 	if (s->sv_ops && s->sv_ops->start_result)
-		s->sv_ops->start_result(s->sv_data, s, err);
+		s->sv_ops->start_result(s->sv_data, s, err, attempt);
 }
 
 static void report_stop(struct service *s, const char *err)
@@ -483,6 +534,35 @@ static void check_failed(struct service *s, enum plan_action a)
 	}
 }
 
+/* The newest process could not exec: it never ran, so this is not an exit. */
+static void spawn_failed(struct service *s, const char *msg)
+{
+	char full[ERRBUF_SIZE + 32];
+
+	s->sv_pid = 0; /* its exit (127) is reaped and ignored */
+	loop_timer_disarm(s->sv_reset_timer);
+	snprintf(full, sizeof(full), "cannot start service: %s", msg);
+	log_info("Service \"%s\": %s", s->sv_name, full);
+	switch (s->sv_state) {
+	case SVC_STARTING:
+		svc_set_state(s, SVC_STOPPED);
+		report_start(s, full, false);
+		break;
+	case SVC_RUNNING:
+		/* A respawn from backoff: keep backing off. */
+		do_backoff(s, "on-failure");
+		break;
+	case SVC_TERMINATING:
+	case SVC_KILLING:
+		svc_set_state(s, SVC_STOPPED);
+		if (!s->sv_restarting)
+			report_stop(s, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
 int svc_handle(struct service *s, enum svc_event ev, int arg, struct errbuf *eb)
 {
 	char msg[256];
@@ -515,7 +595,7 @@ int svc_handle(struct service *s, enum svc_event ev, int arg, struct errbuf *eb)
 	case SVC_EV_STOP:
 		switch (s->sv_state) {
 		case SVC_STARTING:
-			report_start(s, "stopped before the 1s okay delay");
+			report_start(s, "stopped before the 1s okay delay", true);
 			/* FALLTHROUGH */
 		case SVC_RUNNING:
 			signal_group(s, SIGTERM);
@@ -544,16 +624,16 @@ int svc_handle(struct service *s, enum svc_event ev, int arg, struct errbuf *eb)
 		if (s->sv_pid > 0 && kill(-s->sv_pid, SIGKILL) < 0) {
 			snprintf(msg, sizeof(msg), "start aborted, but cannot send SIGKILL to process: %s",
 				 strerror(errno));
-			report_start(s, msg);
+			report_start(s, msg, false);
 		} else {
-			report_start(s, "start aborted, sent SIGKILL to process");
+			report_start(s, "start aborted, sent SIGKILL to process", false);
 		}
 		return 0;
 
 	case SVC_EV_OKAY_TIMER:
 		if (s->sv_state == SVC_STARTING) {
 			svc_set_state(s, SVC_RUNNING);
-			report_start(s, NULL);
+			report_start(s, NULL, false);
 		}
 		return 0;
 
@@ -566,7 +646,7 @@ int svc_handle(struct service *s, enum svc_event ev, int arg, struct errbuf *eb)
 						: plan_service_on_failure(s->sv_config);
 
 			snprintf(msg, sizeof(msg), "exited quickly with code %d, will %s", arg, action_word(a));
-			report_start(s, msg);
+			report_start(s, msg, true);
 			handle_exit_action(s, arg);
 			return 0;
 		}

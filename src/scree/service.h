@@ -70,8 +70,10 @@ enum svc_event {
 struct service;
 
 struct svc_ops {
-	/* Outcome of SVC_EV_START: err NULL = running after the okay delay. */
-	void (*start_result)(void *data, struct service *s, const char *err);
+	/* Outcome of SVC_EV_START: err NULL = running after the okay delay.  attempt is true
+	 * when the process ran (and its output may explain err), false when it could not be
+	 * started at all or the start was aborted. */
+	void (*start_result)(void *data, struct service *s, const char *err, bool attempt);
 	/* Outcome of SVC_EV_STOP: err NULL = stopped. */
 	void (*stop_result)(void *data, struct service *s, const char *err);
 	/* An action asks the daemon to exit with code (0, 10 or 11). */
@@ -108,6 +110,8 @@ struct service {
 	uint64_t sv_current_since_ns;     /* wall time the API "current" value last changed */
 	struct svc_launch sv_launch;      /* kept for respawns from backoff (owned copies) */
 	struct svc_reader *sv_readers;
+	int sv_exec_fd;                   /* exec status pipe of the newest process, or -1 */
+	struct loop_io *sv_exec_io;
 	struct loop *sv_loop;
 	const struct svc_ops *sv_ops;
 	void *sv_data;

@@ -42,7 +42,7 @@ struct service *servmgr_find(struct servmgr *sm, const char *name)
 	return NULL;
 }
 
-static void start_result(void *data, struct service *s, const char *err);
+static void start_result(void *data, struct service *s, const char *err, bool attempt);
 static void stop_result(void *data, struct service *s, const char *err);
 static void svc_shutdown(void *data, struct service *s, int code);
 static void svc_output(void *data, struct service *s, const char *fmt, size_t n);
@@ -115,7 +115,7 @@ static void svc_shutdown(void *data, struct service *s, int code)
 		sm->sm_hooks->shutdown(sm->sm_data, code);
 }
 
-static void start_result(void *data, struct service *s, const char *err)
+static void start_result(void *data, struct service *s, const char *err, bool attempt)
 {
 	struct task *t = s->sv_start_req;
 	struct buf b = BUF_INIT;
@@ -126,6 +126,10 @@ static void start_result(void *data, struct service *s, const char *err)
 	s->sv_start_req = NULL;
 	if (!err) {
 		chg_task_done(t);
+		return;
+	}
+	if (!attempt) {
+		chg_task_fail(t, err);
 		return;
 	}
 	buf_init(&b);

@@ -8,6 +8,9 @@
 
 #include "lib/test.h"
 #include "scree/plan.h"
+#include "scree/plan_internal.h"
+
+#define plan_strmap_set_for_test pl_strmap_set
 
 static struct plan_layer *L(const char *label, int order, const char *yaml)
 {
@@ -272,6 +275,51 @@ static void test_render_full(void)
 			 "        user-id: 5\n"
 			 "pairing:\n"
 			 "    mode: single\n");
+	plan_free(p);
+}
+
+/* Rendering then parsing the output as a layer gives back the same values, for strings
+ * that need every quoting style. */
+static void test_render_roundtrip(void)
+{
+	static const char *const vals[] = {
+		"plain", "", " lead", "trail ", "a: b", "#c", "x #y", "- d", "yes", "no", "on", "~",
+		"null", "true", "1", "0x1f", "1.5", "1e3", ".inf", "1:20", "2001-12-14", "=", "<<",
+		"'q'", "\"dq\"", "back\\slash", "tab\tin", "multi\nline", "\nlead break",
+		"trail break\n", "two\n\n", "caf\xc3\xa9", "emoji \xf0\x9f\x98\x80", "\x01ctl",
+		"line\xe2\x80\xa8sep", "[x]", "{y}", "&a", "*b", "!t", "|p", ">f", "%d", "@e", "`g",
+		"---", "...", "a,b", "?", "? q", ":", "-", "0o17", "+1", "08", "1_000",
+	};
+	struct plan *p = plan_new();
+	struct plan_layer *l = NULL;
+	struct plan_service *s;
+	struct errbuf eb;
+	char *text;
+	size_t i;
+
+	(void)s;
+	{
+		struct plan_layer *src = L("src", 1000, "services:\n  s: {override: replace, command: x}\n");
+		struct plan *q = NULL;
+
+		ASSERT_EQ(plan_from_layers(&src, 1, &q, &eb), 0);
+		plan_layer_free(src);
+		plan_free(p);
+		p = q;
+	}
+	s = p->s.services[0];
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "K%zu", i);
+		plan_strmap_set_for_test(&s->environment, key, vals[i]);
+		plan_strmap_set_for_test(&s->environment, vals[i][0] ? vals[i] : "empty", "v");
+	}
+	text = render(p);
+	ASSERT_EQ(plan_layer_parse("back", 0, text, strlen(text), &l, &eb), 0);
+	ASSERT_TRUE(plan_service_equal(p->s.services[0], l->s.services[0]));
+	free(text);
+	plan_layer_free(l);
 	plan_free(p);
 }
 
@@ -790,6 +838,7 @@ int main(void)
 	RUN(test_render_static_example);
 	RUN(test_render_threshold_default);
 	RUN(test_render_full);
+	RUN(test_render_roundtrip);
 	RUN(test_merge_services);
 	RUN(test_merge_checks_and_targets);
 	RUN(test_override_errors);

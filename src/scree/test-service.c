@@ -35,11 +35,12 @@ struct results {
 	struct loop *l;
 };
 
-static void on_start(void *data, struct service *s, const char *err)
+static void on_start(void *data, struct service *s, const char *err, bool attempt)
 {
 	struct results *r = data;
 
 	(void)s;
+	(void)attempt;
 	r->starts++;
 	r->start_err = err;
 	loop_stop(r->l);

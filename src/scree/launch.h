@@ -1,0 +1,45 @@
+/* launch.h - forking service processes without waiting for their exec.
+ *
+ * lib/spawn.h waits until the child has exec'd, so it can report a failed exec at once.
+ * That costs a full fork+exec round trip (about 1.5 ms here) per service, serialised in
+ * the daemon's only thread: starting 100 services would spend 150 ms before the last okay
+ * delay even began.  Upstream Pebble starts lanes in parallel goroutines; scree gets the
+ * same effect by forking and moving on: the exec result arrives later on a CLOEXEC pipe the
+ * loop watches (EOF = exec succeeded, bytes = the failure), like libuv's spawn but
+ * asynchronous.
+ *
+ * The child: default signal dispositions and an empty mask, its own process group
+ * (setpgid), stdin /dev/null, stdout and stderr on out_fd, working directory, group and
+ * user, then execve.  A program name without '/' is looked up in the daemon's PATH first
+ * (Go's exec.LookPath), so "not found" is reported synchronously with upstream's text. */
+#ifndef SCREE_LAUNCH_H
+#define SCREE_LAUNCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "lib/errbuf.h"
+
+struct launch_opts {
+	char *const *argv;  /* NULL-terminated; argv[0] is the program */
+	char *const *envp;  /* complete environment */
+	const char *cwd;    /* NULL = inherit */
+	int out_fd;         /* stdout and stderr */
+	bool set_ids;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Forks the child.  Returns 0 with *ret_pid, *ret_pidfd (-1 without pidfd support) and
+ * *ret_status_fd (non-blocking, CLOEXEC: read it with launch_check when readable), or a
+ * negative errno with eb set (e.g. `exec: "x": executable file not found in $PATH`). */
+int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
+		 struct errbuf *eb);
+
+/* Reads the exec status pipe.  Returns 1 when exec succeeded (EOF), 0 when nothing is
+ * known yet (EAGAIN), or a negative errno with eb describing the failure
+ * ("fork/exec /x: permission denied", "chdir /x: no such file or directory").  The caller
+ * closes fd once the result is final. */
+int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb);
+
+#endif
