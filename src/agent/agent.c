@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/hookrun.h"
@@ -48,6 +49,7 @@ struct uniter {
 	char context_id[AGENT_CONTEXT_ID_MAX];
 	char hook[UNITER_HOOK_MAX];
 	uint64_t run_start_ns;
+	uint64_t t_pop, t_exit, files_ns; /* monotonic ns, for agent_stats */
 	struct uniter *next_all, *prev_all;
 };
 
@@ -67,7 +69,28 @@ struct agent {
 	struct uniter *all;
 	bool pump_scheduled;
 	bool shutting_down;
+	struct agent_stats stats;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void stat_add(uint64_t *sum, uint64_t *max, uint64_t v)
+{
+	*sum += v;
+	if (max && v > *max)
+		*max = v;
+}
+
+void agent_get_stats(struct agent *a, struct agent_stats *ret)
+{
+	*ret = a->stats;
+}
 
 static void agent_pump(void *data);
 
@@ -327,7 +350,10 @@ static void on_hook_output(void *data, bool is_stderr, const char *line)
 
 static void on_hook_done(void *data, int code, bool signaled)
 {
-	finish_hook(data, code, signaled);
+	struct uniter *u = data;
+
+	u->t_exit = mono_ns();
+	finish_hook(u, code, signaled);
 }
 
 static void start_hook(struct uniter *u, const char *hook, const struct agent_goal *g)
@@ -337,14 +363,17 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	int r;
 
 	snprintf(u->hook, sizeof(u->hook), "%s", hook);
+	u->files_ns = 0;
 	/* New charm files go in place before install and upgrade-charm run. */
 	if (!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) {
 		const char *old = NULL;
+		uint64_t t = mono_ns();
 
 		if (!strcmp(hook, "upgrade-charm") && a->be.charm_dir)
 			old = a->be.charm_dir(a->be.data, u->app, u->j.charm_rev);
 		if (charm_install_files(g->charm_dir, u->charm_dir, old, &eb) < 0)
 			ulog(u, "ERROR", "cannot install charm files: %s", eb.msg);
+		u->files_ns = mono_ns() - t;
 	}
 	uniter_prepare(&u->j, hook, g);
 	save_journal(u);
@@ -389,7 +418,17 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	};
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
+	uint64_t t1 = mono_ns();
+
 	r = hookrun_start(a->l, &env, &cbs, &u->run, &eb);
+	if (r == 0) {
+		uint64_t t2 = mono_ns();
+
+		a->stats.hooks++;
+		stat_add(&a->stats.prep_ns, &a->stats.prep_max_ns, t1 - u->t_pop - u->files_ns);
+		stat_add(&a->stats.spawn_ns, &a->stats.spawn_max_ns, t2 - t1);
+		stat_add(&a->stats.files_ns, NULL, u->files_ns);
+	}
 	if (r == 1) {
 		ulog(u, "INFO", "skipped \"%s\" hook (missing)", hook);
 		finish_hook(u, 0, false);
@@ -434,6 +473,10 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 			set_status(u, AGENT_STATUS_AGENT, "idle", "");
 		u->in_error = false;
 		u->retries = 0;
+		if (u->t_exit) {
+			stat_add(&a->stats.commit_ns, &a->stats.commit_max_ns, mono_ns() - u->t_exit);
+			u->t_exit = 0;
+		}
 		ulog(u, "INFO", "committed \"%s\" hook", u->hook);
 	} else {
 		char msg[UNITER_HOOK_MAX + 32];
@@ -502,6 +545,7 @@ static void agent_pump(void *data)
 	while (a->running < a->max_parallel && a->q_head && !a->shutting_down) {
 		struct uniter *u = queue_pop(a);
 
+		u->t_pop = mono_ns();
 		uniter_step(a, u);
 	}
 }

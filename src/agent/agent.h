@@ -116,6 +116,16 @@ bool agent_unit_idle(struct agent *a, struct uniter *u);
  * is not in error. */
 bool agent_unit_in_error(struct uniter *u);
 int agent_resolve(struct agent *a, struct uniter *u, bool skip);
+/* Timing of the agent's own work around hooks (bench/): prep = dequeue to the spawn call
+ * (resolver, journal write, statuses, context), spawn = fork/exec, commit = reaped to
+ * committed; charm file copies before install/upgrade-charm are counted apart. */
+struct agent_stats {
+	uint64_t hooks;
+	uint64_t prep_ns, spawn_ns, commit_ns, files_ns;
+	uint64_t prep_max_ns, spawn_max_ns, commit_max_ns;
+};
+void agent_get_stats(struct agent *a, struct agent_stats *ret);
+
 /* The hook the unit is running, or NULL. */
 const char *agent_unit_running_hook(struct uniter *u);
 

@@ -610,6 +610,26 @@ static int op_show_status_log(struct controller *c, struct api_conn *conn, json_
 	return 0;
 }
 
+static int op_agent_stats(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+			  struct errbuf *eb)
+{
+	struct agent_stats st;
+	double n;
+
+	(void)conn;
+	(void)req;
+	(void)eb;
+	agent_get_stats(c->agent, &st);
+	n = st.hooks ? (double)st.hooks : 1.0;
+	*ret = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "hooks", (json_int_t)st.hooks,
+			 "prep-us", (double)st.prep_ns / n / 1e3, "spawn-us",
+			 (double)st.spawn_ns / n / 1e3, "commit-us", (double)st.commit_ns / n / 1e3,
+			 "files-us", (double)st.files_ns / n / 1e3, "prep-max-us",
+			 (double)st.prep_max_ns / 1e3, "spawn-max-us", (double)st.spawn_max_ns / 1e3,
+			 "commit-max-us", (double)st.commit_max_ns / 1e3);
+	return 0;
+}
+
 static int op_shutdown(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
@@ -639,6 +659,7 @@ static const struct {
 	{ "resolved", op_resolved },
 	{ "show-status-log", op_show_status_log },
 	{ "shutdown", op_shutdown },
+	{ "agent-stats", op_agent_stats },
 	{ "debug-log", ctl_op_debug_log },
 	{ "wait-for", ctl_op_wait_for },
 };

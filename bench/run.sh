@@ -1,0 +1,10 @@
+#!/bin/sh
+# Prints cairn's and scree's benchmark figures (see each script's header).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+export BIN_DIR="$here/../build/bin"
+python3 "$here/lifecycle.py" "$@"
+for b in "$here"/scree_*.py; do
+	[ -f "$b" ] && python3 "$b"
+done
+exit 0
