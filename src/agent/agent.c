@@ -39,6 +39,8 @@ struct uniter {
 	struct loop_timer *retry_timer;
 	bool update_status_due;
 	struct loop_timer *us_timer;
+	struct loop_timer *hook_timer;   /* the running hook's timeout */
+	bool timed_out;
 	/* Run queue and the running hook. */
 	bool queued;
 	struct uniter *q_next;
@@ -337,6 +339,18 @@ static void arm_retry(struct uniter *u)
 
 /* ---- hook runs ---- */
 
+static void on_hook_timeout(struct loop_timer *t, void *data)
+{
+	struct uniter *u = data;
+
+	(void)t;
+	if (!u->running || !u->run)
+		return;
+	ulog(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
+	u->timed_out = true;
+	hookrun_kill(u->run, SIGKILL);
+}
+
 static void finish_hook(struct uniter *u, int code, bool signaled);
 
 static void on_hook_output(void *data, bool is_stderr, const char *line)
@@ -420,10 +434,13 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 
 	uint64_t t1 = mono_ns();
 
+	u->timed_out = false;
 	r = hookrun_start(a->l, &env, &cbs, &u->run, &eb);
 	if (r == 0) {
 		uint64_t t2 = mono_ns();
 
+		if (a->mc.hook_timeout_ns > 0)
+			loop_timer_arm_in(u->hook_timer, (uint64_t)(a->mc.hook_timeout_ns / 1000000));
 		a->stats.hooks++;
 		stat_add(&a->stats.prep_ns, &a->stats.prep_max_ns, t1 - u->t_pop - u->files_ns);
 		stat_add(&a->stats.spawn_ns, &a->stats.spawn_max_ns, t2 - t1);
@@ -449,6 +466,7 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 		hookrun_free(u->run);
 		u->run = NULL;
 	}
+	loop_timer_disarm(u->hook_timer);
 	u->running = false;
 	a->running--;
 	if (a->be.hook_ran)
@@ -482,8 +500,12 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 		char msg[UNITER_HOOK_MAX + 32];
 
 		snprintf(msg, sizeof(msg), "hook failed: \"%s\"", u->hook);
-		ulog(u, "ERROR", "hook \"%s\" (via %s) failed: exit status %d", u->hook,
-		     access(u->charm_dir, F_OK) == 0 ? "dispatch" : "hook", code);
+		if (u->timed_out)
+			ulog(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
+		else if (signaled)
+			ulog(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
+		else
+			ulog(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
 		u->in_error = true;
 		/* Only the agent status records the error; `status` shows it in the workload
 		 * column, and the charm's own workload status returns once the hook succeeds. */
@@ -571,6 +593,7 @@ int agent_new(struct loop *l, const struct agent_config *cfg, const struct agent
 	a->mc.retry_hooks = true;
 	a->mc.retry_min_ns = 5LL * 1000000000LL;
 	a->mc.retry_max_ns = 300LL * 1000000000LL;
+	a->mc.hook_timeout_ns = 3600LL * 1000000000LL;
 	r = toolsrv_new(l, a->socket_path, lookup_ctx, a, &a->tools, eb);
 	if (r < 0) {
 		agent_free(a);
@@ -610,6 +633,7 @@ static void uniter_free(struct uniter *u)
 	ctx_clear(u);
 	loop_timer_free(u->retry_timer);
 	loop_timer_free(u->us_timer);
+	loop_timer_free(u->hook_timer);
 	if (u->prev_all)
 		u->prev_all->next_all = u->next_all;
 	else
@@ -667,6 +691,7 @@ struct uniter *agent_add_unit(struct agent *a, const char *unit, json_t *journal
 		ulog(u, "INFO", "hook \"%s\" was interrupted; running it again", u->j.hook);
 	u->retry_timer = loop_timer_new(a->l, on_retry_timer, u);
 	u->us_timer = loop_timer_new(a->l, on_update_status_timer, u);
+	u->hook_timer = loop_timer_new(a->l, on_hook_timeout, u);
 	u->next_all = a->all;
 	if (a->all)
 		a->all->prev_all = u;
@@ -711,6 +736,17 @@ int agent_resolve(struct agent *a, struct uniter *u, bool skip)
 	set_status(u, AGENT_STATUS_AGENT, "idle", "");
 	agent_kick(a, u);
 	return 0;
+}
+
+void agent_force_remove(struct agent *a, struct uniter *u)
+{
+	char *name = xstrdup(u->unit);
+
+	ulog(u, "INFO", "removal forced; no further hooks run");
+	uniter_free(u);
+	a->be.unit_dead(a->be.data, name);
+	free(name);
+	schedule_pump(a);
 }
 
 const char *agent_unit_running_hook(struct uniter *u)

@@ -38,6 +38,7 @@ struct agent_goal {
 	json_t *config;           /* effective config */
 	const char *config_hash;
 	bool leader;              /* holds the application's leadership lease */
+	int leader_gen;           /* bumped at each leader failover (leader-settings-changed) */
 	json_t *state;            /* committed charm state {key: string} */
 	json_t *ports;            /* committed opened ports [..] */
 };
@@ -93,6 +94,7 @@ struct agent_model_config {
 	bool retry_hooks;          /* automatically-retry-hooks */
 	int64_t retry_min_ns;      /* first retry delay (5 s; shortened only by tests) */
 	int64_t retry_max_ns;      /* cap (300 s) */
+	int64_t hook_timeout_ns;   /* a hook running longer is killed and fails (0 = never) */
 };
 
 /* Creates the agent side and its hook-tool socket (home/agent.sock). */
@@ -125,6 +127,10 @@ struct agent_stats {
 	uint64_t prep_max_ns, spawn_max_ns, commit_max_ns;
 };
 void agent_get_stats(struct agent *a, struct agent_stats *ret);
+
+/* `remove-unit --force`: stops waiting for the unit's hooks.  Kills a running hook, drops
+ * the uniter and reports the unit dead at once. */
+void agent_force_remove(struct agent *a, struct uniter *u);
 
 /* The hook the unit is running, or NULL. */
 const char *agent_unit_running_hook(struct uniter *u);

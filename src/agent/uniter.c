@@ -25,12 +25,16 @@ void uniter_journal_init(struct uniter_journal *j)
 
 json_t *uniter_journal_to_json(const struct uniter_journal *j)
 {
-	return json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:s, s:s, s:s, s:s, s:s, s:i}",
+	json_t *v = json_pack("{s:b, s:b, s:b, s:b, s:b, s:i, s:s, s:s, s:s, s:s, s:s, s:i}",
 			 "installed", j->installed, "started", j->started, "stopped", j->stopped,
 			 "removed", j->removed, "leader", j->leader, "charm-rev", j->charm_rev,
 			 "config-hash", j->config_hash, "op", op_names[j->op], "opstep",
 			 step_names[j->step], "hook", j->hook, "hook-config-hash",
 			 j->hook_config_hash, "hook-charm-rev", j->hook_charm_rev);
+
+	json_object_set_new(v, "leader-gen", json_integer(j->leader_gen));
+	json_object_set_new(v, "hook-leader-gen", json_integer(j->hook_leader_gen));
+	return v;
 }
 
 static int name_index(const char *const *names, int n, const char *s)
@@ -64,6 +68,8 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 		errbuf_set(eb, "malformed journal: bad op %s/%s", op, step);
 		return -EINVAL;
 	}
+	t.leader_gen = (int)json_integer_value(json_object_get(v, "leader-gen"));
+	t.hook_leader_gen = (int)json_integer_value(json_object_get(v, "hook-leader-gen"));
 	t.op = (enum uniter_op)oi;
 	t.step = (enum uniter_step)si;
 	snprintf(t.hook, sizeof(t.hook), "%s", hook);
@@ -96,6 +102,9 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_
 		return "install";
 	if (g->leader && !j->leader)
 		return "leader-elected";
+	/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
+	if (!g->leader && j->leader_gen < g->leader_gen)
+		return "leader-settings-changed";
 	if (j->charm_rev != g->charm_rev)
 		return "upgrade-charm";
 	if (strcmp(j->config_hash, g->config_hash) != 0)
@@ -115,6 +124,7 @@ void uniter_prepare(struct uniter_journal *j, const char *hook, const struct age
 	j->step = UNITER_STEP_PENDING;
 	snprintf(j->hook_config_hash, sizeof(j->hook_config_hash), "%s", g->config_hash);
 	j->hook_charm_rev = g->charm_rev;
+	j->hook_leader_gen = g->leader_gen;
 }
 
 void uniter_commit(struct uniter_journal *j)
@@ -124,10 +134,15 @@ void uniter_commit(struct uniter_journal *j)
 
 	if (!strcmp(h, "install")) {
 		j->installed = true;
+		/* A new unit has nothing to catch up on: only later failovers concern it. */
+		j->leader_gen = j->hook_leader_gen;
 		/* The charm files were put in place before install ran. */
 		j->charm_rev = j->hook_charm_rev;
 	} else if (!strcmp(h, "leader-elected")) {
 		j->leader = true;
+		j->leader_gen = j->hook_leader_gen;
+	} else if (!strcmp(h, "leader-settings-changed")) {
+		j->leader_gen = j->hook_leader_gen;
 	} else if (!strcmp(h, "config-changed")) {
 		snprintf(j->config_hash, sizeof(j->config_hash), "%s", j->hook_config_hash);
 		if (!j->started)

@@ -27,6 +27,7 @@ struct uniter_journal {
 	bool installed, started, stopped, removed;
 	bool leader;                   /* leader-elected has run for the current lease */
 	int charm_rev;                 /* charm revision the unit's files are at (-1 = none) */
+	int leader_gen;                /* leadership generation the unit has seen */
 	char config_hash[UNITER_HASH_MAX]; /* config the last config-changed saw */
 	enum uniter_op op;
 	enum uniter_step step;
@@ -34,6 +35,7 @@ struct uniter_journal {
 	/* Taken when a hook is prepared, used at commit: */
 	char hook_config_hash[UNITER_HASH_MAX];
 	int hook_charm_rev;
+	int hook_leader_gen;
 };
 
 /* Runtime facts the resolver needs beyond journal and goal. */

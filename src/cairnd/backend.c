@@ -51,6 +51,7 @@ static int be_goal(void *data, const char *unit, struct agent_goal *g)
 	g->config = u->app->effective;
 	g->config_hash = u->app->config_hash;
 	g->leader = u->app->leader && !strcmp(u->app->leader, u->name);
+	g->leader_gen = u->app->leader_gen;
 	g->state = u->state;
 	g->ports = u->ports;
 	return 0;
@@ -181,7 +182,7 @@ static void be_hook_ran(void *data, const char *unit, const char *hook, uint64_t
 	model_log_status(c->m, unit, "hook", hook, msg, start_ns);
 }
 
-void ctl_ensure_leader(struct controller *c, struct model_app *a)
+void ctl_ensure_leader(struct controller *c, struct model_app *a, bool failover)
 {
 	struct errbuf eb;
 
@@ -189,16 +190,19 @@ void ctl_ensure_leader(struct controller *c, struct model_app *a)
 		return;
 	for (size_t i = 0; i < a->n_units; i++) {
 		if (!a->units[i]->dying) {
-			if (model_set_leader(c->m, a, a->units[i]->name, &eb) == 0) {
+			if (model_set_leader(c->m, a, a->units[i]->name, failover, &eb) == 0) {
 				ctl_log(c, "controller", "INFO", "cairn.leadership",
 					"%s is now the leader of %s", a->units[i]->name, a->name);
-				agent_kick(c->agent, a->units[i]->uniter);
+				/* The new leader runs leader-elected; after a failover the
+				 * others run leader-settings-changed. */
+				for (size_t k = 0; k < a->n_units; k++)
+					agent_kick(c->agent, a->units[k]->uniter);
 			}
 			return;
 		}
 	}
 	if (a->leader)
-		model_set_leader(c->m, a, NULL, &eb);
+		model_set_leader(c->m, a, NULL, false, &eb);
 }
 
 static void be_unit_dead(void *data, const char *unit)
@@ -222,8 +226,10 @@ static void be_unit_dead(void *data, const char *unit)
 	fs_rm_rf(dir);
 	free(dir);
 	ctl_log(c, "controller", "INFO", "cairn.model", "unit %s removed", unit);
-	if (a->leader && !strcmp(a->leader, unit))
-		model_set_leader(c->m, a, NULL, &eb);
+	bool was_leader = a->leader && !strcmp(a->leader, unit);
+
+	if (was_leader)
+		model_set_leader(c->m, a, NULL, false, &eb);
 	if (a->dying && a->n_units == 0) {
 		char *store = xasprintf("%s/charms/%s", c->home, a->name);
 		char *name = xstrdup(a->name);
@@ -235,7 +241,7 @@ static void be_unit_dead(void *data, const char *unit)
 		free(store);
 		free(name);
 	} else {
-		ctl_ensure_leader(c, a);
+		ctl_ensure_leader(c, a, was_leader);
 	}
 	ctl_waiters_check(c);
 }
@@ -275,7 +281,7 @@ void ctl_start_agents(struct controller *c)
 	for (size_t i = 0; i < c->m->n_apps; i++) {
 		struct model_app *a = c->m->apps[i];
 
-		ctl_ensure_leader(c, a);
+		ctl_ensure_leader(c, a, false);
 		for (size_t k = 0; k < a->n_units; k++)
 			a->units[k]->uniter = agent_add_unit(c->agent, a->units[k]->name, a->units[k]->journal);
 	}
@@ -293,5 +299,12 @@ void ctl_apply_model_config(struct controller *c)
 	mc.retry_hooks = retry;
 	mc.retry_min_ns = (int64_t)(5e9 * c->time_scale);
 	mc.retry_max_ns = (int64_t)(300e9 * c->time_scale);
+	mc.hook_timeout_ns = (int64_t)(3600e9 * c->time_scale);
+	if (getenv("CAIRN_HOOK_TIMEOUT")) {
+		int64_t t;
+
+		if (strnum_duration(getenv("CAIRN_HOOK_TIMEOUT"), &t) == 0 && t >= 0)
+			mc.hook_timeout_ns = t;
+	}
 	agent_set_model_config(c->agent, &mc);
 }

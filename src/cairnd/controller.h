@@ -57,7 +57,7 @@ void ctl_start_agents(struct controller *c);
 /* Applies model-config to the agent side. */
 void ctl_apply_model_config(struct controller *c);
 /* Picks a new leader for app if it has none. */
-void ctl_ensure_leader(struct controller *c, struct model_app *a);
+void ctl_ensure_leader(struct controller *c, struct model_app *a, bool failover);
 
 /* status.c */
 json_t *status_build(struct controller *c);

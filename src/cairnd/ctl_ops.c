@@ -133,7 +133,7 @@ static int add_units(struct controller *c, struct model_app *a, int n, json_t *n
 			break;
 	}
 	if (r == 0 && (!a->leader || !model_find_unit(c->m, a->leader)) && k > 0)
-		r = model_set_leader(c->m, a, added[0]->name, eb);
+		r = model_set_leader(c->m, a, added[0]->name, false, eb);
 	if (r == 0)
 		r = model_commit(c->m, eb);
 	else
@@ -284,15 +284,22 @@ static int op_remove_unit(struct controller *c, struct api_conn *conn, json_t *r
 			return -ENOENT;
 		}
 	}
+	bool force = req_bool(req, "force");
+
 	json_array_foreach(units, i, v) {
 		struct model_unit *u = model_find_unit(c->m, json_string_value(v));
 
+		json_array_append_new(done, json_string(u->name));
 		if (!u->dying && model_set_unit_dying(c->m, u, eb) < 0) {
 			json_decref(done);
 			return -EIO;
 		}
-		agent_kick(c->agent, u->uniter);
-		json_array_append_new(done, json_string(u->name));
+		/* A unit whose hooks fail is removed only with --force (§4), which stops
+		 * waiting for its agent. */
+		if (force && u->uniter)
+			agent_force_remove(c->agent, u->uniter);
+		else
+			agent_kick(c->agent, u->uniter);
 	}
 	*ret = json_pack("{s:o}", "units", done);
 	return 0;
@@ -335,6 +342,10 @@ static int op_remove_application(struct controller *c, struct api_conn *conn, js
 			if (model_delete_app(c->m, a, eb) == 0)
 				fs_rm_rf(store);
 			free(store);
+		} else if (req_bool(req, "force")) {
+			/* Each forced removal may delete the app with its last unit. */
+			while ((a = model_find_app(c->m, name)) && a->n_units)
+				agent_force_remove(c->agent, a->units[0]->uniter);
 		} else {
 			for (size_t k = 0; k < a->n_units; k++)
 				agent_kick(c->agent, a->units[k]->uniter);

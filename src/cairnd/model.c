@@ -26,7 +26,7 @@ static const char schema[] =
 	"  dir TEXT NOT NULL, PRIMARY KEY(app, revision));"
 	"CREATE TABLE IF NOT EXISTS applications(name TEXT PRIMARY KEY, charm_name TEXT NOT NULL,"
 	"  charm_rev INTEGER NOT NULL, charm_dir TEXT NOT NULL, settings TEXT NOT NULL,"
-	"  leader TEXT, next_unit INTEGER NOT NULL, dying INTEGER NOT NULL,"
+	"  leader TEXT, leader_gen INTEGER NOT NULL DEFAULT 0, next_unit INTEGER NOT NULL, dying INTEGER NOT NULL,"
 	"  st_current TEXT, st_message TEXT, st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS units(name TEXT PRIMARY KEY, app TEXT NOT NULL,"
 	"  num INTEGER NOT NULL, machine INTEGER NOT NULL, dying INTEGER NOT NULL,"
@@ -363,7 +363,7 @@ static int load(struct model *m, struct errbuf *eb)
 
 	if (sqlite3_prepare_v2(m->db,
 			       "SELECT name, charm_name, charm_rev, charm_dir, settings, leader, next_unit,"
-			       " dying, st_current, st_message, st_since, st_data, st_set FROM applications"
+			       " dying, st_current, st_message, st_since, st_data, st_set, leader_gen FROM applications"
 			       " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -382,6 +382,7 @@ static int load(struct model *m, struct errbuf *eb)
 			status_assign(&a->status, col_text(st, 8), col_text(st, 9), NULL,
 				      (uint64_t)sqlite3_column_int64(st, 10));
 		a->status_set = sqlite3_column_int(st, 12);
+		a->leader_gen = sqlite3_column_int(st, 13);
 		if (charm_load_dir(a->charm_dir, &a->charm, &ceb) < 0) {
 			errbuf_set(eb, "cannot load charm of application %s from %s: %s", a->name,
 				   a->charm_dir, ceb.msg);
@@ -732,16 +733,20 @@ int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const
 	return 0;
 }
 
-int model_set_leader(struct model *m, struct model_app *a, const char *unit, struct errbuf *eb)
+int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
+		     struct errbuf *eb)
 {
 	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "UPDATE applications SET leader = ? WHERE name = ?", "ss", unit, a->name);
+	int gen = a->leader_gen + (failover ? 1 : 0);
+	int r = db_run(m, eb, "UPDATE applications SET leader = ?, leader_gen = ? WHERE name = ?",
+		       "sis", unit, (int64_t)gen, a->name);
 
 	r = tx_auto_end(m, began, r, eb);
 	if (r < 0)
 		return r;
 	free(a->leader);
 	a->leader = unit ? xstrdup(unit) : NULL;
+	a->leader_gen = gen;
 	return 0;
 }
 

@@ -59,6 +59,7 @@ struct model_app {
 	json_t *effective;         /* derived: effective config */
 	char config_hash[65];      /* derived */
 	char *leader;              /* unit name holding the lease, or NULL */
+	int leader_gen;            /* number of leader failovers so far */
 	int next_unit;
 	bool dying;
 	struct status_rec status;  /* set by the leader, or empty */
@@ -107,7 +108,9 @@ int model_set_settings(struct model *m, struct model_app *a, json_t *settings, s
 /* Switches the app to a new charm revision (takes ownership of c and settings). */
 int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *charm_dir,
 		    int rev, json_t *settings, struct errbuf *eb);
-int model_set_leader(struct model *m, struct model_app *a, const char *unit, struct errbuf *eb);
+/* failover=true bumps leader_gen, so the other units run leader-settings-changed. */
+int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
+		     struct errbuf *eb);
 
 enum model_status_kind { MODEL_STATUS_WORKLOAD, MODEL_STATUS_AGENT, MODEL_STATUS_APP };
 /* Sets a status; the `since` time changes only when current or message change. */

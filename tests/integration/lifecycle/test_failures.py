@@ -1,0 +1,134 @@
+"""Hook failure: error state, nothing else runs, automatic retry on the 5 s-doubling schedule
+(scaled down by the test-only CAIRN_TEST_TIME_SCALE), `resolved` (retry now) and
+`resolved --no-retry` (skip, follow-ups still run), `--all`, hook timeouts, and removal of a
+unit in error only with --force."""
+import os
+import shutil
+import tempfile
+import unittest
+
+import cairnh
+from cairnh import CairnError, events
+
+# Fails every hook named in $JUJU_CHARM_DIR/../fail (one name per line), records each run
+# with its monotonic time.
+DISPATCH = """#!/bin/sh
+h="${JUJU_DISPATCH_PATH#hooks/}"
+echo "$JUJU_UNIT_NAME $h" >> "$JUJU_CHARM_DIR/../events.log"
+echo "$h $(cut -d' ' -f1 /proc/uptime)" >> "$JUJU_CHARM_DIR/../times.log"
+[ -p "$JUJU_CHARM_DIR/../notify" ] && echo "$h" > "$JUJU_CHARM_DIR/../notify"
+if [ -f "$JUJU_CHARM_DIR/../fail" ] && grep -qx "$h" "$JUJU_CHARM_DIR/../fail"; then
+  status-set blocked "about to fail in $h"
+  exit 3
+fi
+[ "$h" = start ] && status-set active started
+exit 0
+"""
+
+
+class Failures(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cairn-charms-")
+        self.charm = cairnh.make_charm(self.tmp, "flaky", dispatch=DISPATCH)
+
+    def tearDown(self):
+        self.ctl.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start(self, scale="1", **env):
+        env = dict(env)
+        env["CAIRN_TEST_TIME_SCALE"] = scale
+        self.ctl = cairnh.Controller(env=env).start()
+
+    def deploy_failing(self, hook, units=1, retry=True):
+        self.ctl.call("model-config", set={"automatically-retry-hooks": "true" if retry else "false"})
+        # Create the unit dirs' fail files before the hooks run: deploy 0 units first.
+        self.ctl.call("deploy", charm=self.charm, num_units=0)
+        for n in range(units):
+            d = os.path.join(self.ctl.home, "agents", "unit-flaky-%d" % n)
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "fail"), "w") as f:
+                f.write(hook + "\n")
+        self.ctl.call("add-unit", app="flaky", num_units=units)
+
+    def unit(self, name):
+        return self.ctl.call("status")["applications"]["flaky"]["units"][name]
+
+    def test_error_state_and_resolved_retry(self):
+        self.start()
+        self.deploy_failing("install", retry=False)
+        self.ctl.call("wait-for", kind="unit", name="flaky/0", status="error", timeout_ms=20000)
+        u = self.unit("flaky/0")
+        self.assertEqual(u["workload-status"]["current"], "error")
+        self.assertEqual(u["workload-status"]["message"], 'hook failed: "install"')
+        self.assertEqual(u["juju-status"]["current"], "idle")
+        self.ctl.wait_idle()  # nothing else runs while in error
+        self.assertEqual(events(self.ctl, "flaky/0"), ["install"])
+        os.unlink(os.path.join(self.ctl.unit_dir("flaky/0"), "fail"))
+        self.ctl.call("resolved", units=["flaky/0"])
+        self.ctl.wait_idle()
+        self.assertEqual(events(self.ctl, "flaky/0"),
+                         ["install", "install", "leader-elected", "config-changed", "start"])
+        self.assertEqual(self.unit("flaky/0")["workload-status"]["current"], "active")
+        with self.assertRaises(CairnError) as cm:
+            self.ctl.call("resolved", units=["flaky/0"])
+        self.assertIn("unit is not in error state", str(cm.exception))
+
+    def test_resolved_no_retry_runs_follow_ups(self):
+        self.start()
+        self.deploy_failing("config-changed", units=2, retry=False)
+        for u in ("flaky/0", "flaky/1"):
+            self.ctl.call("wait-for", kind="unit", name=u, status="error", timeout_ms=20000)
+        self.ctl.call("resolved", all=True, no_retry=True)
+        self.ctl.wait_idle()
+        # config-changed is skipped (committed as if it succeeded); its follow-up start runs.
+        self.assertEqual(events(self.ctl, "flaky/0"),
+                         ["install", "leader-elected", "config-changed", "start"])
+        self.assertEqual(events(self.ctl, "flaky/1"), ["install", "config-changed", "start"])
+        self.assertEqual(self.unit("flaky/1")["workload-status"]["current"], "active")
+
+    def test_automatic_retry_schedule(self):
+        # Scale 0.02: 5 s -> 100 ms, doubling: 100, 200, 400, 800 ms (+-3 %).
+        self.start(scale="0.02")
+        self.deploy_failing("install")
+        pipe_path = os.path.join(self.ctl.unit_dir("flaky/0"), "notify")
+        pipe = cairnh.EventPipe(pipe_path)
+        for _ in range(5):
+            pipe.wait_for("install", timeout=20)
+        os.unlink(os.path.join(self.ctl.unit_dir("flaky/0"), "fail"))
+        pipe.wait_for("start", timeout=20)
+        pipe.close()
+        with open(os.path.join(self.ctl.unit_dir("flaky/0"), "times.log")) as f:
+            t = [float(l.split()[1]) for l in f if l.startswith("install ")]
+        gaps = [b - a for a, b in zip(t, t[1:])]
+        expected = [0.1, 0.2, 0.4, 0.8]
+        for g, e in zip(gaps[:4], expected):
+            self.assertGreaterEqual(g, e * 0.97 - 0.02, gaps)
+            self.assertLess(g, e * 1.03 + 0.25, gaps)
+        self.ctl.wait_idle()
+        self.assertEqual(self.unit("flaky/0")["workload-status"]["current"], "active")
+
+    def test_hook_timeout_is_an_error(self):
+        self.start(CAIRN_HOOK_TIMEOUT="300ms")
+        slow = cairnh.make_charm(os.path.join(self.tmp, "s"), "sleepy",
+                                 dispatch='#!/bin/sh\n[ "$JUJU_HOOK_NAME" = install ] && sleep 30\nexit 0\n')
+        self.ctl.call("model-config", set={"automatically-retry-hooks": "false"})
+        self.ctl.call("deploy", charm=slow)
+        self.ctl.call("wait-for", kind="unit", name="sleepy/0", status="error", timeout_ms=10000)
+        st = self.ctl.call("status")["applications"]["sleepy"]["units"]["sleepy/0"]
+        self.assertEqual(st["workload-status"]["message"], 'hook failed: "install"')
+
+    def test_remove_unit_in_error_needs_force(self):
+        self.start()
+        self.deploy_failing("install", retry=False)
+        self.ctl.call("wait-for", kind="unit", name="flaky/0", status="error", timeout_ms=20000)
+        self.ctl.call("remove-unit", units=["flaky/0"])
+        self.ctl.wait_idle()
+        self.assertIn("flaky/0", self.ctl.call("status")["applications"]["flaky"]["units"])
+        self.ctl.call("remove-unit", units=["flaky/0"], force=True)
+        self.ctl.call("wait-for", kind="unit", name="flaky/0", gone=True, timeout_ms=10000)
+        self.assertEqual(events(self.ctl, "flaky/0"), [])  # its directory is gone
+
+
+if __name__ == "__main__":
+    unittest.main()
