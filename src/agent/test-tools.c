@@ -307,7 +307,7 @@ static void test_config_get_all(void)
 	ASSERT_EQ(run(&f, "config-get", "--format=json", "-a", NULL), 0);
 	ASSERT_CONTAINS(OUT(&f), "\"nodefault\":null");
 	ASSERT_EQ(run(&f, "config-get", NULL), 0);
-	ASSERT_STREQ(OUT(&f), "big: 3\ndebug: false\nempty: ''\nname: hello\nport: 8080\n"
+	ASSERT_STREQ(OUT(&f), "big: 3\ndebug: false\nempty: \"\"\nname: hello\nport: 8080\n"
 			      "ratio: 0.5\n");
 	fake_done(&f);
 }
