@@ -19,11 +19,24 @@
 #include "agent/hookrun.h"
 #include "agent/toolsrv.h"
 #include "agent/uniter.h"
+#include "agent/workload.h"
 #include "cairnd/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 
 #define AGENT_CONTEXT_ID_MAX 160
+#define AGENT_PEBBLE_READY_RETRY_MS 5000 /* a failed pebble-ready is queued again (§10) */
+
+/* One workload container of a unit and the boot ids the agent has seen from it. */
+struct container_rt {
+	struct uniter *u;
+	char *name;
+	struct workload *w;
+	char seen[WORKLOAD_BOOT_ID_MAX];    /* boot id whose pebble-ready succeeded */
+	char pending[WORKLOAD_BOOT_ID_MAX]; /* newest boot id reported */
+	char hook[UNITER_HOOK_MAX];         /* "<name>-pebble-ready" */
+	struct loop_timer *retry;
+};
 
 struct uniter {
 	struct agent *a;
@@ -52,6 +65,10 @@ struct uniter {
 	char hook[UNITER_HOOK_MAX];
 	uint64_t run_start_ns;
 	uint64_t t_pop, t_exit, files_ns; /* monotonic ns, for agent_stats */
+	struct container_rt *containers;
+	size_t n_containers;
+	char ready_boot[WORKLOAD_BOOT_ID_MAX]; /* boot id a running pebble-ready answers */
+	struct container_rt *ready_container;
 	struct uniter *next_all, *prev_all;
 };
 
@@ -62,6 +79,8 @@ struct agent {
 	char *model_name;
 	char *model_uuid;
 	char *socket_path;
+	char *scree_path;
+	bool containers_mount_ok;
 	struct agent_backend be;
 	struct agent_model_config mc;
 	struct toolsrv *tools;
@@ -353,6 +372,108 @@ static void on_hook_timeout(struct loop_timer *t, void *data)
 
 static void finish_hook(struct uniter *u, int code, bool signaled);
 
+/* ---- workload containers ---- */
+
+static void on_workload_ready(void *data, struct workload *w, const char *boot_id)
+{
+	struct container_rt *c = data;
+
+	(void)w;
+	if (!strcmp(boot_id, c->seen) || !strcmp(boot_id, c->pending))
+		return;
+	ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
+	snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
+	agent_kick(c->u->a, c->u);
+}
+
+static void on_workload_log(void *data, struct workload *w, const char *level, const char *msg)
+{
+	struct container_rt *c = data;
+
+	(void)w;
+	ulog(c->u, level, "%s", msg);
+}
+
+static void on_pebble_ready_retry(struct loop_timer *t, void *data)
+{
+	struct container_rt *c = data;
+
+	(void)t;
+	agent_kick(c->u->a, c->u);
+}
+
+/* Starts (or adopts) a scree for every container the charm declares. */
+static void start_containers(struct uniter *u, const struct charm *ch)
+{
+	struct agent *a = u->a;
+
+	if (!ch || !ch->n_containers || u->n_containers || !a->scree_path)
+		return;
+	if (!a->containers_mount_ok) {
+		/* The mount point the hooks' namespaces bind over. */
+		a->containers_mount_ok = fs_mkdir_p(HOOKRUN_CONTAINERS_MOUNT, 0755) == 0;
+		if (!a->containers_mount_ok)
+			ulog(u, "WARNING", "cannot create %s: charms will not reach their containers",
+			     HOOKRUN_CONTAINERS_MOUNT);
+	}
+	u->containers = xcalloc(ch->n_containers, sizeof(*u->containers));
+	u->n_containers = ch->n_containers;
+	for (size_t i = 0; i < ch->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+		char *dir = xasprintf("%s/containers/%s", u->dir, ch->containers[i]);
+		struct workload_opts o = {
+			.name = ch->containers[i], .dir = dir, .scree_path = a->scree_path,
+			.ready = on_workload_ready, .log = on_workload_log, .data = c,
+		};
+
+		c->u = u;
+		c->name = xstrdup(ch->containers[i]);
+		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
+		c->retry = loop_timer_new(a->l, on_pebble_ready_retry, c);
+		if (workload_start(a->l, &o, &c->w) < 0)
+			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
+		free(dir);
+	}
+}
+
+static void stop_containers(struct uniter *u, bool destroy)
+{
+	for (size_t i = 0; i < u->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+
+		if (destroy)
+			workload_destroy(c->w);
+		else
+			workload_detach(c->w);
+		loop_timer_free(c->retry);
+		free(c->name);
+	}
+	free(u->containers);
+	u->containers = NULL;
+	u->n_containers = 0;
+	u->ready_container = NULL;
+}
+
+/* The pebble-ready hook due for a new boot id, or NULL. */
+static struct container_rt *container_due(struct uniter *u)
+{
+	for (size_t i = 0; i < u->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+
+		if (c->pending[0] && strcmp(c->pending, c->seen) && !loop_timer_armed(c->retry))
+			return c;
+	}
+	return NULL;
+}
+
+static struct container_rt *container_for_hook(struct uniter *u, const char *hook)
+{
+	for (size_t i = 0; i < u->n_containers; i++)
+		if (!strcmp(u->containers[i].hook, hook))
+			return &u->containers[i];
+	return NULL;
+}
+
 static void on_hook_output(void *data, bool is_stderr, const char *line)
 {
 	struct uniter *u = data;
@@ -424,11 +545,18 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	u->run_start_ns = loop_wall_ns();
 	a->running++;
 
+	struct container_rt *rc = container_for_hook(u, hook);
+	char *cdir = u->n_containers && a->containers_mount_ok ? xasprintf("%s/containers", u->dir) : NULL;
+
+	u->ready_container = rc;
+	if (rc)
+		snprintf(u->ready_boot, sizeof(u->ready_boot), "%s", rc->pending);
 	struct hookrun_env env = {
 		.unit = u->unit, .hook = hook, .charm_dir = u->charm_dir,
 		.context_id = u->context_id, .socket_path = a->socket_path,
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
-		.model_uuid = a->model_uuid, .machine = g->machine, .workload = NULL,
+		.model_uuid = a->model_uuid, .machine = g->machine,
+		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
 	};
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
@@ -436,6 +564,7 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 
 	u->timed_out = false;
 	r = hookrun_start(a->l, &env, &cbs, &u->run, &eb);
+	free(cdir);
 	if (r == 0) {
 		uint64_t t2 = mono_ns();
 
@@ -472,7 +601,22 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 	if (a->be.hook_ran)
 		a->be.hook_ran(a->be.data, u->unit, u->hook, u->run_start_ns, dur, code);
 
-	if (u->killed_for_shutdown && signaled) {
+	struct container_rt *rc = u->ready_container;
+
+	u->ready_container = NULL;
+	if (rc && code != 0 && !(u->killed_for_shutdown && signaled)) {
+		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
+		 * event comes again a little later (charm-runtime.md §10). */
+		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
+		uniter_commit(&u->j);
+		save_journal(u);
+		loop_timer_arm_in(rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
+		set_status(u, AGENT_STATUS_AGENT, "idle", "");
+		code = -1;
+	}
+	if (code == -1) {
+		/* handled above */
+	} else if (u->killed_for_shutdown && signaled) {
 		/* Killed by an orderly shutdown: re-queued, not failed (§10). */
 		uniter_requeue(&u->j);
 		save_journal(u);
@@ -487,6 +631,13 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 			set_status(u, AGENT_STATUS_WORKLOAD, "unknown", "");
 		if (!strcmp(u->hook, "remove"))
 			set_status(u, AGENT_STATUS_WORKLOAD, "terminated", "");
+		if (rc)
+			snprintf(rc->seen, sizeof(rc->seen), "%s", u->ready_boot);
+		/* A refresh replaces the workload containers, as a new pod would: new boot
+		 * ids, so pebble-ready follows upgrade-charm -> config-changed. */
+		if (!strcmp(u->hook, "upgrade-charm"))
+			for (size_t i = 0; i < u->n_containers; i++)
+				workload_restart(u->containers[i].w);
 		if (!was_update_status || u->in_error)
 			set_status(u, AGENT_STATUS_AGENT, "idle", "");
 		u->in_error = false;
@@ -533,6 +684,11 @@ static bool uniter_step(struct agent *a, struct uniter *u)
 
 	if (a->be.goal(a->be.data, u->unit, &g) < 0)
 		return false;
+	if (g.alive)
+		start_containers(u, g.charm);
+	struct container_rt *due = container_due(u);
+
+	f.workload_hook = due ? due->hook : NULL;
 	/* Losing the lease runs no hook (§7.1); the next lease runs leader-elected again. */
 	if (!g.leader && u->j.leader) {
 		u->j.leader = false;
@@ -587,6 +743,7 @@ int agent_new(struct loop *l, const struct agent_config *cfg, const struct agent
 	a->model_name = xstrdup(cfg->model_name);
 	a->model_uuid = xstrdup(cfg->model_uuid);
 	a->socket_path = xasprintf("%s/agent.sock", cfg->home);
+	a->scree_path = cfg->scree_path ? xstrdup(cfg->scree_path) : NULL;
 	a->be = *be;
 	a->max_parallel = cfg->max_parallel ? cfg->max_parallel : (unsigned)(ncpu > 0 ? 2 * ncpu : 4);
 	a->mc.update_status_ns = 300LL * 1000000000LL;
@@ -616,13 +773,14 @@ void agent_set_model_config(struct agent *a, const struct agent_model_config *mc
 	}
 }
 
-static void uniter_free(struct uniter *u)
+static void uniter_free_ex(struct uniter *u, bool dead)
 {
 	struct agent *a;
 
 	if (!u)
 		return;
 	a = u->a;
+	stop_containers(u, dead);
 	if (u->queued)
 		queue_remove(a, u);
 	if (u->run) {
@@ -647,6 +805,12 @@ static void uniter_free(struct uniter *u)
 	free(u);
 }
 
+/* A dead unit's containers go with it; on shutdown they keep running for the next agent. */
+static void uniter_free(struct uniter *u)
+{
+	uniter_free_ex(u, true);
+}
+
 void agent_free(struct agent *a)
 {
 	if (!a)
@@ -660,13 +824,14 @@ void agent_free(struct agent *a)
 		}
 	}
 	while (a->all)
-		uniter_free(a->all);
+		uniter_free_ex(a->all, false);
 	toolsrv_free(a->tools);
 	free(a->home);
 	free(a->tools_dir);
 	free(a->model_name);
 	free(a->model_uuid);
 	free(a->socket_path);
+	free(a->scree_path);
 	free(a);
 }
 

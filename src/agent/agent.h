@@ -83,6 +83,7 @@ struct agent_backend {
 struct agent_config {
 	const char *home;          /* $CAIRN_HOME; unit dirs live in home/agents/unit-<app>-<n> */
 	const char *tools_dir;     /* folder of hook-tool links, first on the hook PATH */
+	const char *scree_path;    /* the scree binary, run once per workload container */
 	const char *model_name;
 	const char *model_uuid;
 	unsigned max_parallel;     /* hooks running at once across all units (0 = 2 x CPUs) */

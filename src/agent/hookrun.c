@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +100,25 @@ void hookrun_env_free(char **envp)
 	for (char **p = envp; p && *p; p++)
 		free(*p);
 	free(envp);
+}
+
+/* Runs in the hook's child before exec: a private mount namespace with this unit's
+ * containers directory bound over /charm/containers (charm-runtime.md §11.1).  Failure is
+ * reported on the hook's stderr and the hook still runs (it just cannot reach Pebble). */
+static void enter_containers_ns(void *data)
+{
+	const char *dir = data;
+	const char *why = NULL;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		why = "unshare";
+	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		why = "make-private";
+	else if (mount(dir, HOOKRUN_CONTAINERS_MOUNT, NULL, MS_BIND | MS_REC, NULL) < 0)
+		why = "bind";
+	if (why)
+		dprintf(2, "cairn: cannot set up %s for this hook (%s: %s)\n",
+			HOOKRUN_CONTAINERS_MOUNT, why, strerror(errno));
 }
 
 static bool is_executable(const char *path)
@@ -235,6 +256,11 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 			.file = file, .argv = argv, .envp = envp, .cwd = env->charm_dir,
 			.stdin_fd = -1, .stdout_fd = outp[1], .stderr_fd = errp[1], .setpgid = true,
 		};
+
+		if (env->containers_dir) {
+			o.child_setup = enter_containers_ns;
+			o.child_setup_data = (void *)env->containers_dir;
+		}
 
 		r = spawn_run(&o, &pid, &pidfd, eb);
 	}

@@ -32,7 +32,13 @@ struct hookrun_env {
 	const char *model_uuid;
 	int machine;
 	const char *workload;      /* JUJU_WORKLOAD_NAME for <c>-pebble-ready, or NULL */
+	/* When set, the hook runs in a private mount namespace where /charm/containers is
+	 * this directory, so /charm/containers/<c>/pebble.socket is this unit's socket. */
+	const char *containers_dir;
 };
+
+/* The path ops hard-codes for container sockets lives under this mount point. */
+#define HOOKRUN_CONTAINERS_MOUNT "/charm/containers"
 
 struct hookrun_cbs {
 	/* One line of output (no newline); is_stderr tells which stream. */

@@ -111,6 +111,10 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_
 		return "config-changed";
 	if (!j->started)
 		return "start"; /* only reachable if a start follow-up was lost; harmless */
+	/* Workload events come after the lifecycle hooks that are due: deploy ends with
+	 * start -> pebble-ready, refresh with config-changed -> pebble-ready. */
+	if (f->workload_hook)
+		return f->workload_hook;
 	if (f->update_status_due)
 		return "update-status";
 	return NULL;

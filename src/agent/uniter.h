@@ -42,6 +42,7 @@ struct uniter_journal {
 struct uniter_flags {
 	bool in_error;                 /* a hook failed and waits for retry or resolved */
 	bool update_status_due;        /* the update-status timer fired */
+	const char *workload_hook;     /* "<c>-pebble-ready" for a new boot id, or NULL */
 };
 
 void uniter_journal_init(struct uniter_journal *j);

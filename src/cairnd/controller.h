@@ -28,6 +28,7 @@ struct controller {
 	char *home;
 	char *bin_dir;
 	char *tools_dir;
+	char *scree_path;
 	struct model *m;
 	struct logstore *logs;
 	struct agent *agent;

@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 	exe[n] = '\0';
 	c.bin_dir = xstrdup(dirname(exe));
 	c.tools_dir = xasprintf("%s/tools", c.bin_dir);
+	c.scree_path = xasprintf("%s/scree", c.bin_dir);
 	c.time_scale = 1.0;
 	if (getenv("CAIRN_TEST_TIME_SCALE")) {
 		double s = strtod(getenv("CAIRN_TEST_TIME_SCALE"), NULL);
@@ -188,7 +189,8 @@ int main(int argc, char **argv)
 	{
 		struct agent_backend be = ctl_backend_template;
 		struct agent_config ac = {
-			.home = c.home, .tools_dir = c.tools_dir, .model_name = c.m->name,
+			.home = c.home, .tools_dir = c.tools_dir, .scree_path = c.scree_path,
+			.model_name = c.m->name,
 			.model_uuid = c.m->uuid, .max_parallel = 0,
 		};
 
@@ -232,5 +234,6 @@ out:
 	free(c.home);
 	free(c.bin_dir);
 	free(c.tools_dir);
+	free(c.scree_path);
 	return rc;
 }

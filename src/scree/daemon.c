@@ -119,6 +119,26 @@ static const struct servmgr_hooks sm_hooks = {
  * a new boot-id as "the workload container restarted" and emits pebble-ready, which is
  * exactly what a restart of scree (e.g. after the container restarts without a reboot of
  * the host kernel) must produce. */
+/* SCREE_READY_FD=N (set by the cairn agent that supervises this scree): one byte is
+ * written to fd N once the API socket listens, so the supervisor needs no polling.  The
+ * variable is removed so services never inherit it. */
+static void notify_ready(void)
+{
+	const char *v = getenv("SCREE_READY_FD");
+	char *end;
+	long fd;
+
+	if (!v || !*v)
+		return;
+	fd = strtol(v, &end, 10);
+	unsetenv("SCREE_READY_FD");
+	if (*end || fd < 3 || fd > 65535)
+		return;
+	if (write((int)fd, "R", 1) < 0)
+		log_info("cannot signal readiness on fd %ld", fd);
+	close((int)fd);
+}
+
 static void make_boot_id(char *out, size_t n)
 {
 	unsigned char b[16];
@@ -407,6 +427,7 @@ int scree_run(const struct scree_opts *opts)
 	started = true;
 	log_security_startup(d);
 	log_info("Started daemon.");
+	notify_ready();
 	if (!d->opts.hold)
 		autostart(d);
 	/* Persist whatever the state load fixed up. */

@@ -1,0 +1,385 @@
+/* workload.c - supervision of one container's scree; see workload.h. */
+#include "workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "http/http_client.h"
+#include "lib/buf.h"
+#include "lib/fsutil.h"
+#include "lib/spawn.h"
+
+extern char **environ;
+
+struct workload {
+	struct loop *l;
+	struct workload_opts o;
+	char *name, *dir, *scree_path;
+	char *socket_path, *state_dir, *pid_path, *log_path;
+	pid_t pid;
+	bool is_child;           /* started by us (reaped by the loop) vs adopted */
+	int adopt_pidfd;         /* pidfd of an adopted scree, watched for its exit */
+	struct loop_io *adopt_io;
+	int ready_fd;            /* read end of the readiness pipe */
+	struct loop_io *ready_io;
+	struct loop_timer *restart_timer;
+	bool stopping;           /* destroy/restart in progress: don't auto-restart */
+	bool restart_after_exit;
+};
+
+static void wlog(struct workload *w, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void wlog(struct workload *w, const char *level, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (w->o.log)
+		w->o.log(w->o.data, w, level, b.data);
+	buf_done(&b);
+}
+
+const char *workload_name(const struct workload *w)
+{
+	return w->name;
+}
+
+const char *workload_socket(const struct workload *w)
+{
+	return w->socket_path;
+}
+
+/* Asks the scree for its boot id; 0 on success. */
+static int query_boot_id(struct workload *w, char *out, size_t n)
+{
+	struct http_client *c = NULL;
+	struct http_response resp;
+	struct errbuf eb;
+	json_t *v = NULL;
+	int r;
+
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&resp.content_type);
+	buf_init(&resp.body);
+	r = http_client_open_unix(w->socket_path, 5000, &c, &eb);
+	if (r < 0)
+		goto out;
+	r = http_client_request(c, "GET", "/v1/system-info", NULL, NULL, 0, &resp, &eb);
+	if (r < 0)
+		goto out;
+	v = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+	const char *id = json_string_value(json_object_get(json_object_get(v, "result"), "boot-id"));
+	if (resp.status != 200 || !id) {
+		r = -EPROTO;
+		goto out;
+	}
+	snprintf(out, n, "%s", id);
+	r = 0;
+out:
+	json_decref(v);
+	http_response_done(&resp);
+	http_client_free(c);
+	return r;
+}
+
+static void announce(struct workload *w)
+{
+	char id[WORKLOAD_BOOT_ID_MAX];
+
+	if (query_boot_id(w, id, sizeof(id)) < 0) {
+		wlog(w, "DEBUG", "container %s: pebble not answering yet", w->name);
+		return;
+	}
+	if (w->o.ready)
+		w->o.ready(w->o.data, w, id);
+}
+
+static void close_ready(struct workload *w)
+{
+	if (w->ready_io) {
+		loop_io_free(w->ready_io);
+		w->ready_io = NULL;
+	}
+	if (w->ready_fd >= 0) {
+		close(w->ready_fd);
+		w->ready_fd = -1;
+	}
+}
+
+static void on_ready(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	struct workload *w = data;
+	char c;
+	ssize_t n = read(fd, &c, 1);
+
+	(void)io;
+	(void)events;
+	close_ready(w);
+	if (n == 1)
+		announce(w);
+	/* EOF without a byte: the scree died before listening; its exit restarts it. */
+}
+
+static int spawn_scree(struct workload *w);
+
+static void on_restart_timer(struct loop_timer *t, void *data)
+{
+	struct workload *w = data;
+
+	(void)t;
+	if (spawn_scree(w) < 0)
+		loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS * 4);
+}
+
+static void exited(struct workload *w)
+{
+	w->pid = 0;
+	close_ready(w);
+	unlink(w->pid_path);
+	if (w->restart_after_exit) {
+		w->restart_after_exit = false;
+		w->stopping = false;
+		if (spawn_scree(w) < 0)
+			loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS);
+		return;
+	}
+	if (w->stopping)
+		return;
+	wlog(w, "WARNING", "container %s: pebble exited; restarting it", w->name);
+	loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS);
+}
+
+static void on_child_exit(struct loop *l, pid_t pid, int ws, void *data)
+{
+	struct workload *w = data;
+
+	(void)l;
+	(void)pid;
+	(void)ws;
+	exited(w);
+}
+
+static void on_adopted_exit(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	struct workload *w = data;
+
+	(void)io;
+	(void)fd;
+	(void)events;
+	loop_io_free(w->adopt_io);
+	w->adopt_io = NULL;
+	close(w->adopt_pidfd);
+	w->adopt_pidfd = -1;
+	exited(w);
+}
+
+static int spawn_scree(struct workload *w)
+{
+	int p[2] = { -1, -1 };
+	int logfd = -1, pidfd = -1, r;
+	char **envp = NULL;
+	size_t n = 0;
+	struct errbuf eb;
+	pid_t pid;
+
+	fs_mkdir_p(w->state_dir, 0700);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	/* The write end must survive exec: the scree writes its readiness byte there. */
+	int wfd = fcntl(p[1], F_DUPFD, 3);
+
+	close(p[1]);
+	p[1] = wfd;
+	logfd = open(w->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	for (char **e = environ; e && *e; e++) {
+		if (!strncmp(*e, "PEBBLE", 6) || !strncmp(*e, "SCREE_", 6) || !strncmp(*e, "NOTIFY_", 7))
+			continue;
+		envp = xrealloc(envp, (n + 2) * sizeof(char *));
+		envp[n++] = xstrdup(*e);
+	}
+	envp = xrealloc(envp, (n + 4) * sizeof(char *));
+	envp[n++] = xasprintf("PEBBLE=%s", w->state_dir);
+	envp[n++] = xasprintf("PEBBLE_SOCKET=%s", w->socket_path);
+	envp[n++] = xasprintf("SCREE_READY_FD=%d", p[1]);
+	envp[n] = NULL;
+	char *argv[] = { w->scree_path, "run", "--create-dirs", NULL };
+	struct spawn_opts o = {
+		.file = w->scree_path, .argv = argv, .envp = envp, .cwd = w->dir,
+		.stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd, .setsid = true,
+	};
+
+	r = spawn_run(&o, &pid, &pidfd, &eb);
+	close(p[1]);
+	if (logfd >= 0)
+		close(logfd);
+	for (size_t i = 0; i < n; i++)
+		free(envp[i]);
+	free(envp);
+	if (r < 0) {
+		close(p[0]);
+		wlog(w, "ERROR", "container %s: cannot start pebble: %s", w->name, eb.msg);
+		return r;
+	}
+	w->pid = pid;
+	w->is_child = true;
+	w->ready_fd = p[0];
+	w->ready_io = loop_io_new(w->l, p[0], EPOLLIN, on_ready, w);
+	loop_add_child(w->l, pid, pidfd, on_child_exit, w);
+	{
+		char pidbuf[32];
+		int len = snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)pid);
+
+		fs_write_atomic(w->pid_path, pidbuf, (size_t)len, 0600);
+	}
+	wlog(w, "INFO", "container %s: started pebble (pid %d)", w->name, (int)pid);
+	return 0;
+}
+
+/* Adopts the scree named by the pid file if it is alive and answers. */
+static bool try_adopt(struct workload *w)
+{
+	struct buf b = BUF_INIT;
+	char exe[4096], link[64];
+	long pid;
+	ssize_t n;
+	int fd;
+
+	buf_init(&b);
+	if (fs_read_file(w->pid_path, 64, &b) < 0) {
+		buf_done(&b);
+		return false;
+	}
+	pid = strtol(b.data, NULL, 10);
+	buf_done(&b);
+	if (pid <= 1)
+		return false;
+	snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	{
+		const char *base = strrchr(exe, '/');
+
+		base = base ? base + 1 : exe;
+		if (strncmp(base, "scree", 5) != 0)
+			return false; /* the pid was recycled by something else */
+	}
+	fd = loop_pidfd_open((pid_t)pid);
+	if (fd < 0)
+		return false;
+	w->pid = (pid_t)pid;
+	w->is_child = false;
+	w->adopt_pidfd = fd;
+	w->adopt_io = loop_io_new(w->l, fd, EPOLLIN, on_adopted_exit, w);
+	wlog(w, "INFO", "container %s: adopted running pebble (pid %ld)", w->name, pid);
+	return true;
+}
+
+int workload_start(struct loop *l, const struct workload_opts *o, struct workload **ret)
+{
+	struct workload *w = xcalloc(1, sizeof(*w));
+	int r;
+
+	w->l = l;
+	w->o = *o;
+	w->name = xstrdup(o->name);
+	w->dir = xstrdup(o->dir);
+	w->scree_path = xstrdup(o->scree_path);
+	w->o.name = w->name;
+	w->o.dir = w->dir;
+	w->o.scree_path = w->scree_path;
+	w->socket_path = xasprintf("%s/pebble.socket", o->dir);
+	w->state_dir = xasprintf("%s/state", o->dir);
+	w->pid_path = xasprintf("%s/scree.pid", o->dir);
+	w->log_path = xasprintf("%s/scree.log", o->dir);
+	w->ready_fd = -1;
+	w->adopt_pidfd = -1;
+	w->restart_timer = loop_timer_new(l, on_restart_timer, w);
+	r = fs_mkdir_p(o->dir, 0755);
+	if (r < 0) {
+		workload_detach(w);
+		return r;
+	}
+	if (try_adopt(w)) {
+		announce(w);
+	} else if ((r = spawn_scree(w)) < 0) {
+		loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS);
+	}
+	*ret = w;
+	return 0;
+}
+
+static void terminate(struct workload *w)
+{
+	if (!w->pid)
+		return;
+	if (w->is_child)
+		loop_kill_child(w->l, w->pid, SIGTERM, false);
+	else if (w->adopt_pidfd >= 0)
+		kill(w->pid, SIGTERM);
+}
+
+void workload_restart(struct workload *w)
+{
+	if (!w->pid) {
+		loop_timer_disarm(w->restart_timer);
+		if (spawn_scree(w) < 0)
+			loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS);
+		return;
+	}
+	w->stopping = true;
+	w->restart_after_exit = true;
+	wlog(w, "INFO", "container %s: restarting pebble", w->name);
+	terminate(w);
+}
+
+static void workload_free(struct workload *w)
+{
+	close_ready(w);
+	if (w->adopt_io)
+		loop_io_free(w->adopt_io);
+	if (w->adopt_pidfd >= 0)
+		close(w->adopt_pidfd);
+	if (w->pid && w->is_child)
+		loop_forget_child(w->l, w->pid);
+	loop_timer_free(w->restart_timer);
+	free(w->name);
+	free(w->dir);
+	free(w->scree_path);
+	free(w->socket_path);
+	free(w->state_dir);
+	free(w->pid_path);
+	free(w->log_path);
+	free(w);
+}
+
+void workload_destroy(struct workload *w)
+{
+	if (!w)
+		return;
+	w->stopping = true;
+	terminate(w);
+	unlink(w->pid_path);
+	workload_free(w);
+}
+
+void workload_detach(struct workload *w)
+{
+	if (w)
+		workload_free(w);
+}
