@@ -723,6 +723,11 @@ static void agent_pump(void *data)
 	while (a->running < a->max_parallel && a->q_head && !a->shutting_down) {
 		struct uniter *u = queue_pop(a);
 
+		/* A kick that arrived while the unit was being stepped (e.g. a container
+		 * reporting ready from inside that step) finds it running now: its hook's end
+		 * kicks it again.  Exactly one hook runs at a time per unit. */
+		if (u->running)
+			continue;
 		u->t_pop = mono_ns();
 		uniter_step(a, u);
 	}

@@ -455,7 +455,7 @@ static void conn_update_events(struct http_conn *c)
 
 /* Writes the buffered output followed by extra[0..n) (not copied unless the socket is full).
  * A write error marks the connection broken; it is closed at the next settle. */
-static void conn_send(struct http_conn *c, const struct iovec *extra, size_t n_extra)
+static void conn_send_ex(struct http_conn *c, const struct iovec *extra, size_t n_extra, bool writable)
 {
 	struct iovec iov[4];
 	struct msghdr mh;
@@ -479,7 +479,7 @@ static void conn_send(struct http_conn *c, const struct iovec *extra, size_t n_e
 	if (!total)
 		return;
 	/* A socket we already know to be full gets no extra attempt: EPOLLOUT will tell. */
-	if (!(c->events & EPOLLOUT)) {
+	if (writable || !(c->events & EPOLLOUT)) {
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
 		mh.msg_iovlen = n;
@@ -515,9 +515,15 @@ static void conn_send(struct http_conn *c, const struct iovec *extra, size_t n_e
 	conn_update_events(c);
 }
 
+static void conn_send(struct http_conn *c, const struct iovec *extra, size_t n_extra)
+{
+	conn_send_ex(c, extra, n_extra, false);
+}
+
+/* Writes what is buffered; called when the socket is (or may be) writable. */
 static void conn_flush(struct http_conn *c)
 {
-	conn_send(c, NULL, 0);
+	conn_send_ex(c, NULL, 0, true);
 }
 
 static void out_uint(struct buf *b, unsigned long long v)

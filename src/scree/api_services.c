@@ -47,7 +47,7 @@ void api_post_services(struct api_call *c)
 			api_reply_error(c, 400, NULL, "%s: field \"services\" must be a list of strings", prefix);
 			goto out;
 		}
-		names = realloc(names, (n + 1) * sizeof(char *));
+		names = xrealloc(names, (n + 1) * sizeof(char *));
 		names[n++] = (char *)json_string_value(v);
 	}
 	if (servmgr_action(&c->d->sm, action ? json_string_value(action) ? json_string_value(action) : "" : "",

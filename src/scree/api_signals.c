@@ -21,7 +21,7 @@ void api_post_signals(struct api_call *c)
 			api_reply_error(c, 400, NULL, "cannot decode request body: field \"services\" must be a list of strings");
 			goto out;
 		}
-		names = realloc(names, (n + 1) * sizeof(char *));
+		names = xrealloc(names, (n + 1) * sizeof(char *));
 		names[n++] = (char *)json_string_value(v);
 	}
 	if (n == 0) {

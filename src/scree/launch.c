@@ -107,9 +107,18 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 		sigset_t none;
 		int out;
 
+		if (o->gate_wfd >= 0)
+			close(o->gate_wfd);
 		for (int s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
 		setpgid(0, 0);
+		if (o->gate_rfd >= 0) {
+			char c;
+
+			while (read(o->gate_rfd, &c, 1) < 0 && errno == EINTR)
+				;
+			close(o->gate_rfd);
+		}
 		/* Move fds above 2 first so dup2 cannot clobber one with another. */
 		out = fcntl(o->out_fd, F_DUPFD_CLOEXEC, 3);
 		if (devnull >= 0)

@@ -8,6 +8,12 @@
  * loop watches (EOF = exec succeeded, bytes = the failure), like libuv's spawn but
  * asynchronous.
  *
+ * Many services are usually started in one loop iteration (a 100-service autostart).  On a
+ * small machine the children's execs would then compete for the CPU with the fork loop
+ * and stretch it; with a *gate* (launch_opts.gate_*) each child first waits for EOF on a
+ * pipe the daemon closes at the end of the iteration, so all forks happen back to back
+ * and the execs run afterwards.  The okay delay counts from the fork either way.
+ *
  * The child: default signal dispositions and an empty mask, its own process group
  * (setpgid), stdin /dev/null, stdout and stderr on out_fd, working directory, group and
  * user, then execve.  A program name without '/' is looked up in the daemon's PATH first
@@ -28,6 +34,8 @@ struct launch_opts {
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
+	int gate_rfd;       /* -1, or: wait for EOF on this fd before exec */
+	int gate_wfd;       /* the gate's write end (closed in the child), or -1 */
 };
 
 /* Forks the child.  Returns 0 with *ret_pid, *ret_pidfd (-1 without pidfd support) and

@@ -16,7 +16,6 @@
 #include "plan.h"
 #include "service.h"
 
-#define SERVMGR_MAX_SERVICES 10000 /* service records kept */
 
 /* Daemon hooks. */
 struct servmgr_hooks {
@@ -34,6 +33,7 @@ struct servmgr {
 	size_t sm_nsvcs;
 	const struct servmgr_hooks *sm_hooks;
 	void *sm_data;
+	int sm_gate[2];                    /* spawn gate of this loop iteration, or -1 */
 };
 
 /* Why an action was refused. */

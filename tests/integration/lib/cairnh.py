@@ -198,6 +198,11 @@ class EventPipe:
             pass
 
     def close(self):
+        # Unlink first: a hook that finds no FIFO writes nowhere instead of blocking.
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
         os.close(self.fd)
         os.close(self.wfd)
 

@@ -1,6 +1,7 @@
 """scree service actions over the API: okay delay, start/stop ordering and lanes,
 restart, replan, autostart, failures and their change errors."""
 
+import os
 import re
 import time
 import unittest
@@ -287,6 +288,32 @@ services:
         self.d.run_action("start", ["envsvc"])
         status, _, _, text = self.d.request("GET", "/v1/logs?services=envsvc")
         self.assertIn('"message":"FOO=bar baz PWD=/tmp"', text)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to switch user")
+    def test_user_and_group(self):
+        status, payload = self.d.add_layer("user", """
+services:
+    asnobody:
+        override: replace
+        command: /bin/sh -c 'echo "uid=$(id -u) gid=$(id -g) home=$HOME user=$USER"; sleep 100'
+        user: nobody
+    badgroup:
+        override: replace
+        command: sleep 100
+        group: nogroup
+    baduser:
+        override: replace
+        command: sleep 100
+        user: no-such-user-here
+""")
+        self.assertEqual(status, 200, payload)
+        self.d.run_action("start", ["asnobody"])
+        status, _, _, text = self.d.request("GET", "/v1/logs?services=asnobody")
+        self.assertRegex(text, r'"message":"uid=65534 gid=\d+ home=\S+ user=nobody"')
+        chg = self.d.run_action("start", ["badgroup"])
+        self.assertIn("(must specify user, not just group)", chg["err"])
+        chg = self.d.run_action("start", ["baduser"])
+        self.assertIn("(user: unknown user no-such-user-here)", chg["err"])
 
 
 if __name__ == "__main__":
