@@ -11,6 +11,7 @@
 #include "http/http_client.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <http_parser.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -77,8 +79,8 @@ static int wait_fd(int fd, short events, int timeout_ms)
 static int client_connect(struct http_client *c, struct errbuf *eb)
 {
 	struct sockaddr_un sa;
-	int fd, r, err = 0;
-	socklen_t sl = sizeof(err);
+	struct timeval tv;
+	int fd, r;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -87,35 +89,35 @@ static int client_connect(struct http_client *c, struct errbuf *eb)
 		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, c->path, strlen(c->path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
 		errbuf_set(eb, "cannot create socket: %s", strerror(errno));
 		return r;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno != EAGAIN && errno != EINPROGRESS) {
-			r = -errno;
-			goto fail;
-		}
-		/* The server's backlog is full: wait for room. */
-		r = wait_fd(fd, POLLOUT, c->timeout_ms);
-		if (r < 0)
-			goto fail;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
-			err = errno;
-		if (err) {
-			r = -err;
-			goto fail;
-		}
+	/* A UNIX connect waits for room in a full backlog (a non-blocking one would fail with
+	 * EAGAIN and not continue in the background); SO_SNDTIMEO bounds that wait. */
+	tv.tv_sec = c->timeout_ms / 1000;
+	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	do
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		close(fd);
+		errbuf_set(eb, "cannot connect to \"%s\": %s", c->path, r == -ETIMEDOUT ? "timeout" : strerror(-r));
+		return r;
+	}
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		errbuf_set(eb, "cannot connect to \"%s\": %s", c->path, strerror(-r));
+		return r;
 	}
 	c->fd = fd;
 	c->used = false;
 	return 0;
-fail:
-	close(fd);
-	errbuf_set(eb, "cannot connect to \"%s\": %s", c->path, strerror(-r));
-	return r;
 }
 
 int http_client_open_unix(const char *path, int timeout_ms, struct http_client **ret, struct errbuf *eb)
@@ -296,23 +298,30 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 		goto out;
 	}
 
+	/* The answer is rarely there yet: wait before the first read, and again only when a
+	 * read finds nothing (saves a read(2) per request). */
+	bool wait = true;
+
 	while (!rr->done) {
 		ssize_t n;
 		size_t used;
 		enum http_errno e;
 
+		if (wait) {
+			r = wait_fd(c->fd, POLLIN, c->timeout_ms);
+			if (r < 0) {
+				errbuf_set(eb, "cannot read response: %s", r == -ETIMEDOUT ? "timeout" : strerror(-r));
+				*ret_err = r;
+				goto out;
+			}
+			wait = false;
+		}
 		n = read(c->fd, in, HTTP_CLIENT_READ_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				r = wait_fd(c->fd, POLLIN, c->timeout_ms);
-				if (r < 0) {
-					errbuf_set(eb, "cannot read response: %s",
-						   r == -ETIMEDOUT ? "timeout" : strerror(-r));
-					*ret_err = r;
-					goto out;
-				}
+				wait = true;
 				continue;
 			}
 			r = -errno;
@@ -332,17 +341,17 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 		/* n == 0 tells the parser about the end of the stream (close-delimited bodies). */
 		used = http_parser_execute(&rr->parser, &resp_settings, in, (size_t)n);
 		e = HTTP_PARSER_ERRNO(&rr->parser);
+		(void)used;
 		if (rr->stopped)
 			break;
-		if (e != HPE_OK && e != HPE_PAUSED) {
-			errbuf_set(eb, "cannot parse response: %s", http_errno_description(e));
-			*ret_err = -EPROTO;
-			goto out;
-		}
-		(void)used;
 		if (n == 0 && !rr->done) {
 			errbuf_set(eb, "cannot read response: connection closed before the response was complete");
 			*ret_err = -ECONNRESET;
+			goto out;
+		}
+		if (e != HPE_OK && e != HPE_PAUSED) {
+			errbuf_set(eb, "cannot parse response: %s", http_errno_description(e));
+			*ret_err = -EPROTO;
 			goto out;
 		}
 	}

@@ -56,6 +56,10 @@
 #define HTTP_ACCEPT_BATCH 64
 #define HTTP_ACCEPT_RETRY_MS 100
 #define HTTP_LISTEN_BACKLOG 128
+/* Buffers larger than these are released once empty, so idle connections stay small. */
+#define HTTP_KEEP_IN_CAP (4u * HTTP_READ_CHUNK)
+#define HTTP_KEEP_OUT_CAP (256u * 1024u)
+#define HTTP_KEEP_BODY_CAP (1024u * 1024u)
 
 enum conn_rstate { REQ_NONE, REQ_PENDING, REQ_STREAMING };
 enum conn_last_cb { CB_NONE, CB_URL, CB_FIELD, CB_VALUE };
@@ -509,6 +513,8 @@ static void conn_send_ex(struct http_conn *c, const struct iovec *extra, size_t 
 		left = 0;
 	}
 	if (c->out_off == c->out.len) {
+		if (c->out.cap > HTTP_KEEP_OUT_CAP)
+			buf_done(&c->out);
 		buf_reset(&c->out);
 		c->out_off = 0;
 	}
@@ -663,6 +669,8 @@ static void conn_req_finish(struct http_conn *c)
 	c->rstate = REQ_NONE;
 	c->req.cancel_cb = NULL;
 	c->req.cancel_data = NULL;
+	if (c->req.body.cap > HTTP_KEEP_BODY_CAP)
+		buf_done(&c->req.body);
 	if (!c->keep_alive || c->upgrade)
 		c->closing = true;
 	if (c->busy == 0) {
@@ -900,6 +908,8 @@ static void conn_process(struct http_conn *c)
 		}
 	}
 	if (c->in_off == c->in.len) {
+		if (c->in.cap > HTTP_KEEP_IN_CAP)
+			buf_done(&c->in);
 		c->in.len = c->in_off = 0;
 	} else if (c->in_off > HTTP_READ_CHUNK && c->in_off * 2 > c->in.len) {
 		buf_consume(&c->in, c->in_off);
@@ -1008,6 +1018,8 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 	bool no_body = status < 200 || status == 204 || status == 304;
 	struct iovec iov;
 
+	if (c->rstate != REQ_PENDING)
+		return; /* already answered (a caller bug; do no harm) */
 	if (!c->dead && !c->broken) {
 		conn_put_head(c, status, content_type, no_body ? -2 : (long long)len, extra_headers);
 		iov.iov_base = (void *)body;
@@ -1021,6 +1033,8 @@ void http_reply_stream_begin(struct http_req *req, int status, const char *conte
 {
 	struct http_conn *c = req->conn;
 
+	if (c->rstate != REQ_PENDING)
+		return;
 	/* HTTP/1.0 has no chunked encoding: the body then ends when we close. */
 	c->stream_chunked = !c->http10;
 	if (!c->stream_chunked)
@@ -1039,6 +1053,8 @@ int http_reply_stream_write(struct http_req *req, const void *data, size_t len)
 	struct iovec iov[3];
 	int n;
 
+	if (c->rstate != REQ_STREAMING)
+		return -EINVAL;
 	if (c->dead || c->broken || c->read_eof)
 		return -EPIPE;
 	if (!len)
@@ -1072,6 +1088,8 @@ void http_reply_stream_end(struct http_req *req)
 {
 	struct http_conn *c = req->conn;
 
+	if (c->rstate != REQ_STREAMING)
+		return;
 	if (c->stream_chunked && !c->dead && !c->broken) {
 		struct iovec iov = { (void *)"0\r\n\r\n", 5 };
 
@@ -1085,6 +1103,8 @@ int http_req_take_conn(struct http_req *req, struct buf *leftover)
 	struct http_conn *c = req->conn;
 	int fd;
 
+	if (c->rstate != REQ_PENDING)
+		return -EINVAL;
 	if (c->dead || c->broken)
 		return -EPIPE;
 	if (conn_out_pending(c)) {
