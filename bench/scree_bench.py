@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""scree benchmarks (printed figures, not timed tests), next to the targets of the issue:
+
+* idle RSS of `scree run` with an empty plan (target <= 1.5 MiB);
+* RSS with 100 running services (target <= 3 MiB);
+* time to start 100 independent services: POST /v1/services autostart until the change is
+  Done (target <= 1.05 s: the 1 s okay delay plus the forks);
+* GET /v1/system-info p50 on a kept-alive connection from a Python client, against the
+  same client's p50 from bench-minihttp, a minimal C server (target: within 1.2x of it);
+* the same figures for supervisord and s6 when Debian's packages are installed.
+"""
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.environ.get("BIN_DIR", os.path.join(HERE, "../build/bin"))
+
+
+class UnixHTTP(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=60)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.path)
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def latency(path, n=3000):
+    c = UnixHTTP(path)
+    samples = []
+    for i in range(n + 200):
+        t = time.perf_counter()
+        c.request("GET", "/v1/system-info")
+        r = c.getresponse()
+        r.read()
+        if i >= 200:
+            samples.append(time.perf_counter() - t)
+    c.close()
+    return statistics.median(samples) * 1e6
+
+
+def start_scree(d, extra_env=None, args=()):
+    # scree writes one byte to SCREE_READY_FD once its socket listens: no polling.
+    r, w = os.pipe()
+    env = dict(os.environ, PEBBLE=d, PEBBLE_PERSIST="never", SCREE_READY_FD=str(w))
+    env.update(extra_env or {})
+    p = subprocess.Popen([os.path.join(BIN, "scree"), "run", "--create-dirs"] + list(args),
+                         env=env, pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
+    ok = os.read(r, 1)
+    os.close(r)
+    if ok != b"R":
+        raise RuntimeError("scree did not start")
+    return p
+
+
+def call(path, method, url, body=None):
+    c = UnixHTTP(path)
+    c.request(method, url, body=json.dumps(body) if body is not None else None,
+              headers={"Content-Type": "application/json"})
+    r = json.loads(c.getresponse().read())
+    c.close()
+    return r
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="scree-bench-")
+    try:
+        print("scree benchmark")
+        d = os.path.join(tmp, "idle")
+        p = start_scree(d)
+        time.sleep(0.2)  # let the daemon settle before reading its RSS
+        print("  idle RSS:                      %6.2f MiB  (target <= 1.5)" % (rss_kib(p.pid) / 1024))
+        sock = os.path.join(d, ".pebble.socket")
+        scree_p50 = latency(sock)
+        p.terminate()
+        p.wait()
+
+        fl = os.path.join(tmp, "floor.sock")
+        m = subprocess.Popen([os.path.join(BIN, "bench-minihttp"), fl], stdout=subprocess.PIPE)
+        m.stdout.readline()  # "ready" once it listens
+        floor_p50 = latency(fl)
+        m.kill()
+        m.wait()
+        print("  system-info p50:               %6.1f us   (minimal C server: %.1f us, ratio %.2f; target <= 1.2)"
+              % (scree_p50, floor_p50, scree_p50 / floor_p50))
+
+        d = os.path.join(tmp, "hundred")
+        os.makedirs(os.path.join(d, "layers"))
+        with open(os.path.join(d, "layers", "001-many.yaml"), "w") as f:
+            f.write("services:\n")
+            for i in range(100):
+                f.write("  s%03d:\n    override: replace\n    command: sleep 100000\n    startup: enabled\n" % i)
+        p = start_scree(d, args=("--hold",))
+        sock = os.path.join(d, ".pebble.socket")
+        t = time.monotonic()
+        r = call(sock, "POST", "/v1/services", {"action": "autostart"})
+        ch = call(sock, "GET", "/v1/changes/%s/wait?timeout=60s" % r["change"])
+        dt = time.monotonic() - t
+        ok = ch["result"]["status"] == "Done"
+        print("  100 services started in:       %6.3f s    (%s; target <= 1.05)" % (dt, "Done" if ok else ch["result"]["status"]))
+        time.sleep(0.2)
+        print("  RSS with 100 services:         %6.2f MiB  (target <= 3)" % (rss_kib(p.pid) / 1024))
+        p.terminate()
+        p.wait()
+
+        for name in ("supervisord", "s6-svscan"):
+            print("  %s: %s" % (name, "installed (comparison not scripted)" if shutil.which(name)
+                                else "not installed (apt-get install %s to compare)" %
+                                ("supervisor" if name == "supervisord" else "s6")))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
