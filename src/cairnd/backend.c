@@ -255,11 +255,9 @@ static void be_changed(void *data, const char *unit)
 static const char *be_charm_dir(void *data, const char *app, int rev)
 {
 	struct controller *c = data;
-	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/charms/%s/%d", c->home, app, rev);
-	(void)c;
-	return path;
+	snprintf(c->charm_dir_buf, sizeof(c->charm_dir_buf), "%s/charms/%s/%d", c->home, app, rev);
+	return c->charm_dir_buf;
 }
 
 const struct agent_backend ctl_backend_template = {

@@ -35,6 +35,7 @@ struct controller {
 	struct api *api;
 	struct waiter *waiters;
 	bool waiters_dirty;
+	char charm_dir_buf[4096]; /* answer of the backend's charm_dir() */
 	double time_scale;   /* CAIRN_TEST_TIME_SCALE: shrinks retry delays in tests only */
 	bool stopping;
 };

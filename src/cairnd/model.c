@@ -43,18 +43,11 @@ static const char schema[] =
  * binds NULL), i: int64_t, b: int as 0/1, j: json_t * (stored as compact JSON text) - and
  * steps the statement once.  Statements are prepared once and cached by SQL text. */
 
-#define STMT_CACHE 64
-
-struct stmt_slot {
-	const char *sql;
-	sqlite3_stmt *st;
-};
-
-static struct stmt_slot stmt_cache[STMT_CACHE];
-
 static sqlite3_stmt *stmt_get(struct model *m, const char *sql)
 {
-	for (size_t i = 0; i < STMT_CACHE; i++) {
+	struct model_stmt *stmt_cache = m->stmts;
+
+	for (size_t i = 0; i < MODEL_STMT_CACHE; i++) {
 		if (stmt_cache[i].sql == sql)
 			return stmt_cache[i].st;
 		if (!stmt_cache[i].sql) {
@@ -507,12 +500,9 @@ void model_close(struct model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < STMT_CACHE; i++) {
-		if (stmt_cache[i].st)
-			sqlite3_finalize(stmt_cache[i].st);
-		stmt_cache[i].st = NULL;
-		stmt_cache[i].sql = NULL;
-	}
+	for (size_t i = 0; i < MODEL_STMT_CACHE; i++)
+		if (m->stmts[i].st)
+			sqlite3_finalize(m->stmts[i].st);
 	for (size_t i = 0; i < m->n_apps; i++)
 		app_free(m->apps[i]);
 	free(m->apps);

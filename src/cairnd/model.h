@@ -68,8 +68,16 @@ struct model_app {
 	size_t n_units;
 };
 
+#define MODEL_STMT_CACHE 64  /* prepared statements kept, keyed by their SQL text */
+
+struct model_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
 struct model {
 	sqlite3 *db;
+	struct model_stmt stmts[MODEL_STMT_CACHE];
 	char *home;
 	char *name;
 	char *uuid;

@@ -254,6 +254,14 @@ static void steps(int n)
 		step();
 }
 
+/* Steps the loop until cond holds (or WAIT_MS pass); the caller then asserts cond. */
+#define STEP_UNTIL(cond)                                                       \
+	do {                                                                   \
+		uint64_t _dl = loop_now_ms() + WAIT_MS;                        \
+		while (!(cond) && loop_now_ms() < _dl)                         \
+			step();                                                \
+	} while (0)
+
 static int client_open_path(struct client *cl, const char *path)
 {
 	struct sockaddr_un sa;
@@ -540,7 +548,7 @@ static void test_pipelined(void)
 				   "POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
 				   "GET /hello HTTP/1.1\r\n\r\n"),
 		  0);
-	steps(5);
+	STEP_UNTIL(n_waiting == 1);
 	ASSERT_EQ(n_waiting, 1);
 	before = handled;
 	steps(5);
@@ -588,7 +596,7 @@ static void test_long_poll(void)
 
 	ASSERT_EQ(client_open(&a), 0);
 	ASSERT_EQ(client_send(&a, "GET /wait HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(n_waiting == 1);
 	ASSERT_EQ(n_waiting, 1);
 
 	/* Another connection is served while the first waits. */
@@ -628,7 +636,7 @@ static void test_many_waiters_answered_in_a_loop(void)
 		if (i % 32 == 0)
 			step();
 	}
-	steps(20);
+	STEP_UNTIL(n_waiting == N);
 	ASSERT_EQ(n_waiting, N);
 	/* Answering every waiter in a loop must not run the handler underneath us (which would
 	 * append the pipelined waits to the array we walk). */
@@ -641,7 +649,7 @@ static void test_many_waiters_answered_in_a_loop(void)
 		ASSERT_STREQ(r.body.data, "x");
 		rsp_done(&r);
 	}
-	steps(5);
+	STEP_UNTIL(n_waiting == N);
 	ASSERT_EQ(n_waiting, N);
 	for (size_t i = 0; i < N; i++)
 		http_reply(waiting[i], 200, "text/plain", "y", 1, NULL);
@@ -662,7 +670,7 @@ static void test_disconnect_cancels(void)
 
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /wait HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(n_waiting == 1);
 	ASSERT_EQ(n_waiting, 1);
 	client_close(&cl);
 	while (cancel_count == before && loop_now_ms() < deadline)
@@ -678,7 +686,7 @@ static void test_disconnect_without_cancel_cb(void)
 	/* Without a cancel_cb the request stays valid until it is answered. */
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /wait-nocancel HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(n_waiting == 1);
 	ASSERT_EQ(n_waiting, 1);
 	client_close(&cl);
 	steps(10);
@@ -1000,7 +1008,7 @@ static void test_streaming(void)
 	/* HTTP/1.0: no chunks, the body ends when the server closes. */
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /stream HTTP/1.0\r\n\r\n"), 0);
-	steps(5);
+	STEP_UNTIL(stream_req != NULL);
 	ASSERT_TRUE(stream_req != NULL);
 	http_reply_stream_write(stream_req, "three\n", 6);
 	http_reply_stream_end(stream_req);
@@ -1021,7 +1029,7 @@ static void test_stream_client_gone(void)
 	/* With a cancel_cb: called when the client disconnects mid-stream. */
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /stream HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(stream_req != NULL);
 	ASSERT_TRUE(stream_req != NULL);
 	client_close(&cl);
 	while (stream_cancelled == before && loop_now_ms() < deadline)
@@ -1032,7 +1040,7 @@ static void test_stream_client_gone(void)
 	/* Without one: writes fail with -EPIPE until the handler ends the stream. */
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /stream?nocancel HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(stream_req != NULL);
 	ASSERT_TRUE(stream_req != NULL);
 	client_close(&cl);
 	deadline = loop_now_ms() + WAIT_MS;
@@ -1165,8 +1173,9 @@ static void test_take_conn(void)
 	ASSERT_TRUE(taken_fd >= 0);
 	ASSERT_STREQ(taken_leftover.data, "EXTRA");
 	ASSERT_EQ(write(taken_fd, "pong", 4), 4);
-	steps(3);
-	ASSERT_EQ(recv(cl.fd, got, sizeof(got) - 1, MSG_DONTWAIT), 4);
+	STEP_UNTIL(client_pull(&cl) != 0);
+	ASSERT_EQ(cl.in.len, 4);
+	memcpy(got, cl.in.data, 4);
 	ASSERT_STREQ(got, "pong");
 	close(taken_fd);
 	taken_fd = -1;
@@ -1259,7 +1268,7 @@ static void test_free_cancels_pending(void)
 
 	ASSERT_EQ(client_open(&cl), 0);
 	ASSERT_EQ(client_send(&cl, "GET /wait HTTP/1.1\r\n\r\n"), 0);
-	steps(3);
+	STEP_UNTIL(n_waiting == 1);
 	ASSERT_EQ(n_waiting, 1);
 	http_server_free(S);
 	S = NULL;
