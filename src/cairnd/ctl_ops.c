@@ -154,7 +154,7 @@ static int op_deploy(struct controller *c, struct api_conn *conn, json_t *req, j
 	struct charm *opened = NULL, *stored = NULL;
 	struct model_app *a;
 	json_t *settings = NULL, *sources = json_object_get(req, "config");
-	json_t *empty = json_object(), *names;
+	json_t *empty = json_object(), *names, *resources = NULL;
 	const char *app;
 	char *dir = NULL;
 	bool unpacked = false;
@@ -185,12 +185,37 @@ static int op_deploy(struct controller *c, struct api_conn *conn, json_t *req, j
 	r = settings_apply(opened, app, empty, sources ? sources : json_array(), &settings, eb);
 	if (r < 0)
 		goto out;
+	resources = json_object();
+	{
+		json_t *given = json_object_get(req, "resources"), *v;
+		const char *k;
+
+		json_object_foreach(given, k, v) {
+			json_t *decl = json_object_get(opened->resources, k);
+
+			if (!decl) {
+				errbuf_set(eb, "invalid resource name \"%s\": the charm declares no such resource", k);
+				r = -EINVAL;
+				goto out;
+			}
+			if (!json_is_string(v) || access(json_string_value(v), R_OK) < 0) {
+				errbuf_set(eb, "resource \"%s\": cannot read \"%s\"", k,
+					   json_is_string(v) ? json_string_value(v) : "");
+				r = -EINVAL;
+				goto out;
+			}
+			json_object_set_new(resources, k, json_pack("{s:s, s:s}", "type",
+				json_string_value(json_object_get(decl, "type")) ?
+				json_string_value(json_object_get(decl, "type")) : "file", "path",
+				json_string_value(v)));
+		}
+	}
 	rev = opened->revision >= 0 ? opened->revision : 0;
 	r = store_charm(c, app, rev, opened, unpacked, &stored, &dir, eb);
 	unpacked = false;
 	if (r < 0)
 		goto out;
-	r = model_add_app(c->m, app, stored, dir, rev, settings, &a, eb);
+	r = model_add_app(c->m, app, stored, dir, rev, settings, resources, &a, eb);
 	if (r < 0) {
 		charm_free(stored);
 		json_decref(settings);
@@ -209,6 +234,7 @@ static int op_deploy(struct controller *c, struct api_conn *conn, json_t *req, j
 	*ret = json_pack("{s:s, s:o}", "application", app, "units", names);
 out:
 	discard_opened(opened, unpacked);
+	json_decref(resources);
 	json_decref(empty);
 	json_decref(settings);
 	free(dir);

@@ -27,7 +27,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS applications(name TEXT PRIMARY KEY, charm_name TEXT NOT NULL,"
 	"  charm_rev INTEGER NOT NULL, charm_dir TEXT NOT NULL, settings TEXT NOT NULL,"
 	"  leader TEXT, leader_gen INTEGER NOT NULL DEFAULT 0, next_unit INTEGER NOT NULL, dying INTEGER NOT NULL,"
-	"  st_current TEXT, st_message TEXT, st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL);"
+	"  st_current TEXT, st_message TEXT, st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL,"
+	"  resources TEXT NOT NULL DEFAULT '{}');"
 	"CREATE TABLE IF NOT EXISTS units(name TEXT PRIMARY KEY, app TEXT NOT NULL,"
 	"  num INTEGER NOT NULL, machine INTEGER NOT NULL, dying INTEGER NOT NULL,"
 	"  wl_current TEXT, wl_message TEXT, wl_since INTEGER, wl_data TEXT,"
@@ -224,6 +225,7 @@ static void app_free(struct model_app *a)
 	free(a->charm_dir);
 	charm_free(a->charm);
 	json_decref(a->settings);
+	json_decref(a->resources);
 	json_decref(a->effective);
 	free(a->leader);
 	status_done(&a->status);
@@ -356,7 +358,8 @@ static int load(struct model *m, struct errbuf *eb)
 
 	if (sqlite3_prepare_v2(m->db,
 			       "SELECT name, charm_name, charm_rev, charm_dir, settings, leader, next_unit,"
-			       " dying, st_current, st_message, st_since, st_data, st_set, leader_gen FROM applications"
+			       " dying, st_current, st_message, st_since, st_data, st_set, leader_gen, resources"
+			       " FROM applications"
 			       " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -376,6 +379,7 @@ static int load(struct model *m, struct errbuf *eb)
 				      (uint64_t)sqlite3_column_int64(st, 10));
 		a->status_set = sqlite3_column_int(st, 12);
 		a->leader_gen = sqlite3_column_int(st, 13);
+		a->resources = col_json(st, 14, json_object());
 		if (charm_load_dir(a->charm_dir, &a->charm, &ceb) < 0) {
 			errbuf_set(eb, "cannot load charm of application %s from %s: %s", a->name,
 				   a->charm_dir, ceb.msg);
@@ -519,12 +523,13 @@ void model_close(struct model *m)
 
 static const char sql_app_insert[] =
 	"INSERT INTO applications(name, charm_name, charm_rev, charm_dir, settings, leader,"
-	" next_unit, dying, st_set) VALUES(?, ?, ?, ?, ?, NULL, 0, 0, 0)";
+	" next_unit, dying, st_set, resources) VALUES(?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)";
 static const char sql_charm_insert[] =
 	"INSERT OR REPLACE INTO charms(app, revision, dir) VALUES(?, ?, ?)";
 
 int model_add_app(struct model *m, const char *name, struct charm *c, const char *charm_dir,
-		  int rev, json_t *settings, struct model_app **ret, struct errbuf *eb)
+		  int rev, json_t *settings, json_t *resources, struct model_app **ret,
+		  struct errbuf *eb)
 {
 	bool began = tx_auto_begin(m);
 	struct model_app *a;
@@ -534,7 +539,8 @@ int model_add_app(struct model *m, const char *name, struct charm *c, const char
 		errbuf_set(eb, "too many applications (limit %d)", MODEL_MAX_APPS);
 		return tx_auto_end(m, began, -ENOSPC, eb);
 	}
-	r = db_run(m, eb, sql_app_insert, "ssisj", name, c->name, (int64_t)rev, charm_dir, settings);
+	r = db_run(m, eb, sql_app_insert, "ssisjj", name, c->name, (int64_t)rev, charm_dir, settings,
+		   resources);
 	if (r == 0)
 		r = db_run(m, eb, sql_charm_insert, "sis", name, (int64_t)rev, charm_dir);
 	r = tx_auto_end(m, began, r, eb);
@@ -547,6 +553,7 @@ int model_add_app(struct model *m, const char *name, struct charm *c, const char
 	a->charm_dir = xstrdup(charm_dir);
 	a->charm = c;
 	a->settings = settings;
+	a->resources = json_incref(resources);
 	app_derive(a);
 	m->apps = xrealloc(m->apps, (m->n_apps + 1) * sizeof(*m->apps));
 	m->apps[m->n_apps++] = a;

@@ -56,6 +56,7 @@ struct model_app {
 	char *charm_dir;           /* store copy of the current charm */
 	struct charm *charm;       /* parsed current charm */
 	json_t *settings;          /* user settings */
+	json_t *resources;         /* resources given at deploy: {name: {"type", "path"}} */
 	json_t *effective;         /* derived: effective config */
 	char config_hash[65];      /* derived */
 	char *leader;              /* unit name holding the lease, or NULL */
@@ -103,7 +104,8 @@ void model_rollback(struct model *m);
 /* Adds an application whose charm was already copied to charm_dir (takes ownership of c and
  * settings). */
 int model_add_app(struct model *m, const char *name, struct charm *c, const char *charm_dir,
-		  int rev, json_t *settings, struct model_app **ret, struct errbuf *eb);
+		  int rev, json_t *settings, json_t *resources, struct model_app **ret,
+		  struct errbuf *eb);
 /* Adds a unit with the next number and a new machine. */
 int model_add_unit(struct model *m, struct model_app *a, struct model_unit **ret, struct errbuf *eb);
 int model_set_unit_dying(struct model *m, struct model_unit *u, struct errbuf *eb);

@@ -304,7 +304,6 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 
 	while (!rr->done) {
 		ssize_t n;
-		size_t used;
 		enum http_errno e;
 
 		if (wait) {
@@ -339,9 +338,8 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 		}
 		rr->received += (size_t)n;
 		/* n == 0 tells the parser about the end of the stream (close-delimited bodies). */
-		used = http_parser_execute(&rr->parser, &resp_settings, in, (size_t)n);
+		http_parser_execute(&rr->parser, &resp_settings, in, (size_t)n);
 		e = HTTP_PARSER_ERRNO(&rr->parser);
-		(void)used;
 		if (rr->stopped)
 			break;
 		if (n == 0 && !rr->done) {

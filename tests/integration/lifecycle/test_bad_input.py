@@ -144,6 +144,27 @@ class BadInput(unittest.TestCase):
             self.ctl.call("model-config", set={"update-status-hook-interval": "soon"})
         self.assertIn("invalid duration", str(cm.exception))
 
+    def test_resources_recorded_and_checked(self):
+        meta = "resources:\n  img: {type: oci-image, description: an image}\n"
+        charm = cairnh.make_charm(os.path.join(self.tmp, "r"), "withres", dispatch="#!/bin/sh\n",
+                                  metadata_extra=meta)
+        img = os.path.join(self.tmp, "image.tar")
+        with open(img, "w") as f:
+            f.write("layers")
+        with self.assertRaises(CairnError) as cm:
+            self.ctl.call("deploy", charm=charm, resources={"nope": img})
+        self.assertIn('invalid resource name "nope"', str(cm.exception))
+        with self.assertRaises(CairnError) as cm:
+            self.ctl.call("deploy", charm=charm, resources={"img": img + ".missing"})
+        self.assertIn('resource "img"', str(cm.exception))
+        self.assertEqual(self.ctl.call("status")["applications"], {})
+        self.ctl.call("deploy", charm=charm, resources={"img": img})
+        res = self.ctl.call("status")["applications"]["withres"]["resources"]
+        self.assertEqual(res, {"img": {"type": "oci-image", "path": img}})
+        self.ctl.stop()
+        self.ctl.start()
+        self.assertEqual(self.ctl.call("status")["applications"]["withres"]["resources"], res)
+
     def test_malformed_frames(self):
         def raw(data):
             s = socket.socket(socket.AF_UNIX)

@@ -118,6 +118,34 @@ class Failures(unittest.TestCase):
         st = self.ctl.call("status")["applications"]["sleepy"]["units"]["sleepy/0"]
         self.assertEqual(st["workload-status"]["message"], 'hook failed: "install"')
 
+    def test_killed_hook_is_an_error(self):
+        self.start()
+        self.ctl.call("model-config", set={"automatically-retry-hooks": "false"})
+        charm = cairnh.make_charm(os.path.join(self.tmp, "k"), "killed",
+                                  dispatch='#!/bin/sh\n[ "$JUJU_HOOK_NAME" = install ] && kill -9 $$\nexit 0\n')
+        self.ctl.call("deploy", charm=charm)
+        self.ctl.call("wait-for", kind="unit", name="killed/0", status="error", timeout_ms=10000)
+
+    def test_hook_interrupted_by_shutdown_runs_again(self):
+        self.start()
+        gate = os.path.join(self.tmp, "gate")
+        os.mkfifo(gate)
+        charm = cairnh.make_charm(os.path.join(self.tmp, "s"), "stopped",
+                                  dispatch=('#!/bin/sh\necho "$JUJU_HOOK_NAME" >> "$JUJU_CHARM_DIR/../events.log"\n'
+                                            '[ "$JUJU_HOOK_NAME" = install ] && [ ! -f "$JUJU_CHARM_DIR/../once" ] && '
+                                            '{ touch "$JUJU_CHARM_DIR/../once"; read x < %s; }\nexit 0\n' % gate))
+        self.ctl.call("deploy", charm=charm)
+        with open(gate, "w"):
+            # install is blocked on the gate: stop the controller in an orderly way.
+            self.ctl.stop()
+        self.ctl.start()
+        self.ctl.wait_idle()
+        with open(os.path.join(self.ctl.unit_dir("stopped/0"), "events.log")) as f:
+            ev = f.read().split()
+        self.assertEqual(ev, ["install", "install", "leader-elected", "config-changed", "start"])
+        st = self.ctl.call("status")["applications"]["stopped"]["units"]["stopped/0"]
+        self.assertEqual(st["juju-status"]["current"], "idle")
+
     def test_remove_unit_in_error_needs_force(self):
         self.start()
         self.deploy_failing("install", retry=False)
