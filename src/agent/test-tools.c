@@ -12,6 +12,7 @@
 
 #include "agent/tools.h"
 #include "agent/tools_fmt.h"
+#include "lib/gofmt.h"
 #include "lib/test.h"
 
 /* ---- the fake agent ---- */
@@ -847,7 +848,7 @@ static void check_float(double d, const char *want)
 	struct buf b = BUF_INIT;
 
 	buf_init(&b);
-	tfmt_go_float(&b, d);
+	gofmt_float(&b, d, GOFMT_FLOAT_JSON);
 	if (strcmp(buf_str(&b), want))
 		printf("  float %.17g: got %s want %s\n", d, buf_str(&b), want);
 	test_cur_failed |= strcmp(buf_str(&b), want) != 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gofmt.h"
 #include "lib/strnum.h"
 
 /* Finds the option one of whose spellings is name[0..len). */
@@ -29,26 +30,7 @@ static const struct targ_opt *find_opt(const struct targ_opt *opts, int nopts, c
 
 void targ_quote(struct buf *out, const char *s)
 {
-	buf_addc(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': buf_adds(out, "\\\""); break;
-		case '\\': buf_adds(out, "\\\\"); break;
-		case '\a': buf_adds(out, "\\a"); break;
-		case '\b': buf_adds(out, "\\b"); break;
-		case '\f': buf_adds(out, "\\f"); break;
-		case '\n': buf_adds(out, "\\n"); break;
-		case '\r': buf_adds(out, "\\r"); break;
-		case '\t': buf_adds(out, "\\t"); break;
-		case '\v': buf_adds(out, "\\v"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				buf_addf(out, "\\x%02x", *p);
-			else
-				buf_addc(out, (char)*p);
-		}
-	}
-	buf_addc(out, '"');
+	gofmt_quote(out, s, strlen(s), GOFMT_QUOTE_GO_BYTES);
 }
 
 void targ_unrecognized(struct errbuf *eb, char **args, int n)

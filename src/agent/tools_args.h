@@ -54,7 +54,7 @@ int targ_parse(const struct targ_opt *opts, int nopts, int argc, char **argv, ch
  * "-o, --output (= \"\")\n    Specify an output file\n". */
 void targ_help(const struct targ_opt *opts, int nopts, struct buf *out);
 
-/* Go's %q of a string (printable ASCII kept, others escaped), appended to out. */
+/* Go's %q of a string, byte by byte (gofmt_quote, GOFMT_QUOTE_GO_BYTES), appended to out. */
 void targ_quote(struct buf *out, const char *s);
 
 /* Juju's CheckEmpty text for leftover positionals: `unrecognized args: ["a" "b"]`. */

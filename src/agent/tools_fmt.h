@@ -23,12 +23,9 @@ enum tfmt {
  * ("invalid value \"xml\" for option --format: unknown format \"xml\"") otherwise. */
 int tfmt_parse(const char *name, enum tfmt *ret, struct errbuf *eb);
 
-/* Appends v as Go's json.Marshal would (no trailing newline).  Strings that are not valid
- * UTF-8 get U+FFFD for each bad byte, as Go does. */
+/* Appends v as Go's json.Marshal would (no trailing newline): keys sorted, strings and
+ * floats as gofmt_json_string() and gofmt_float(GOFMT_FLOAT_JSON) write them. */
 void tfmt_json(struct buf *out, json_t *v);
-
-/* Appends a float as Go's encoding/json formats a float64 (1.5, 3, 1e-07 -> 1e-7, 1e+21). */
-void tfmt_go_float(struct buf *out, double d);
 
 /* Appends v in the given format; v NULL (or JSON null) is Go's nil. */
 void tfmt_write(struct buf *out, enum tfmt fmt, json_t *v);

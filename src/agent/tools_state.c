@@ -11,6 +11,7 @@
 
 #include "agent/tools_internal.h"
 #include "lib/fsutil.h"
+#include "lib/gofmt.h"
 #include "lib/yamljson.h"
 
 #define STATE_MAX_KEY 256             /* quota.MaxCharmStateKeySize */
@@ -109,7 +110,7 @@ static int scalar_to_string(json_t *v, char **ret)
 		return 0;
 	case JSON_REAL:
 		buf_init(&b);
-		tfmt_go_float(&b, json_real_value(v));
+		gofmt_float(&b, json_real_value(v), GOFMT_FLOAT_JSON);
 		*ret = buf_detach(&b);
 		return 0;
 	case JSON_TRUE:

@@ -17,6 +17,7 @@
 #include "cairnd/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/names.h"
 #include "lib/strnum.h"
 #include "lib/yamljson.h"
 
@@ -24,58 +25,14 @@
 
 /* ======================= names ======================= */
 
-static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* The application-name rule is the regular expression of operator-cli.md §2 written out:
- * hyphen-separated groups of [a-z0-9], the first starting with a letter, every later one
- * non-empty and containing at least one letter. */
-static bool valid_app_name_n(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (n == 0 || !is_lower(s[0]))
-		return false;
-	while (i < n) {
-		bool letter = false;
-		size_t start = i;
-
-		while (i < n && (is_lower(s[i]) || is_digit(s[i]))) {
-			letter |= is_lower(s[i]);
-			i++;
-		}
-		if (i == start || !letter)
-			return false;
-		if (i == n)
-			return true;
-		if (s[i] != '-')
-			return false;
-		i++;
-		if (i == n)
-			return false; /* trailing hyphen */
-	}
-	return true;
-}
-
 bool charm_valid_app_name(const char *s)
 {
-	return s && valid_app_name_n(s, strlen(s));
+	return names_valid_application(s);
 }
 
 bool charm_valid_unit_name(const char *s)
 {
-	const char *slash = s ? strrchr(s, '/') : NULL;
-	const char *n;
-
-	if (!slash || !valid_app_name_n(s, (size_t)(slash - s)))
-		return false;
-	n = slash + 1;
-	if (!*n || (n[0] == '0' && n[1]))
-		return false;
-	for (; *n; n++)
-		if (!is_digit(*n))
-			return false;
-	return true;
+	return names_valid_unit(s);
 }
 
 static const char *const opt_type_names[_CHARM_OPT_MAX] = {

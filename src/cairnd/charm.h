@@ -11,8 +11,8 @@
  * symlinks) and archives beyond the named limits below, and keeping the executable bits
  * that charmcraft records in the entries' unix modes.
  *
- * Naming rules (operator-cli.md §2) live here as well: charm_valid_app_name() and
- * charm_valid_unit_name(). */
+ * charm_valid_app_name() and charm_valid_unit_name() apply the naming rules of
+ * operator-cli.md §2 (lib/names.h). */
 #ifndef CAIRN_CHARM_H
 #define CAIRN_CHARM_H
 
@@ -120,10 +120,9 @@ int charm_opt_type_from_name(const char *s);
 /* "requires", "provides", "peers". */
 const char *charm_role_name(enum charm_role r);
 
-/* operator-cli.md §2: ^(?:[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)$ (also the rule for
- * charm names). */
+/* names_valid_application() and names_valid_unit() of lib/names.h (also the rule for charm
+ * names); false for NULL. */
 bool charm_valid_app_name(const char *s);
-/* <app>/<N> with N = 0 or a decimal number without leading zeros. */
 bool charm_valid_unit_name(const char *s);
 
 #endif

@@ -11,207 +11,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/gofmt.h"
 #include "lib/strnum.h"
-
-/* ---- Go %#v rendering (for error messages) ---- */
-
-/* Decodes one UTF-8 sequence at s (n bytes left).  Returns its length and the code point in
- * *cp, or 0 for an invalid sequence (overlong, surrogate, truncated, out of range). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/* An approximation of Go's unicode.IsPrint for non-ASCII code points: the C1 controls and
- * a few invisible format characters are escaped, everything else is kept. */
-static int go_is_print_nonascii(uint32_t c)
-{
-	return !(c < 0xa0 || c == 0xad || c == 0x2028 || c == 0x2029 || c == 0xfeff ||
-		 (c >= 0x200b && c <= 0x200f) || (c >= 0xfff9 && c <= 0xfffb));
-}
-
-/* strconv.Quote of the n bytes at s. */
-static void go_quote(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	buf_addc(out, '"');
-	while (i < n) {
-		uint32_t c;
-		size_t len = utf8_decode(p + i, n - i, &c);
-
-		if (len == 0) {
-			buf_addf(out, "\\x%02x", p[i]);
-			i++;
-			continue;
-		}
-		i += len;
-		switch (c) {
-		case '"': buf_adds(out, "\\\""); continue;
-		case '\\': buf_adds(out, "\\\\"); continue;
-		case '\a': buf_adds(out, "\\a"); continue;
-		case '\b': buf_adds(out, "\\b"); continue;
-		case '\f': buf_adds(out, "\\f"); continue;
-		case '\n': buf_adds(out, "\\n"); continue;
-		case '\r': buf_adds(out, "\\r"); continue;
-		case '\t': buf_adds(out, "\\t"); continue;
-		case '\v': buf_adds(out, "\\v"); continue;
-		default: break;
-		}
-		if (c < 0x20 || c == 0x7f)
-			buf_addf(out, "\\x%02x", (unsigned)c);
-		else if (c < 0x80 || go_is_print_nonascii(c))
-			buf_add(out, p + i - len, len);
-		else if (c < 0x10000)
-			buf_addf(out, "\\u%04x", (unsigned)c);
-		else
-			buf_addf(out, "\\U%08x", (unsigned)c);
-	}
-	buf_addc(out, '"');
-}
-
-/* Go's %v of a float64: strconv's 'g' format with the shortest precision that reads back
- * exactly, using the exponent form when the decimal exponent is < -4 or >= 6 (fmt uses 6
- * as the threshold for the shortest precision): 1.5, 100000, 1e+06, 1.234567e+06. */
-static void go_float(struct buf *out, double v)
-{
-	char tmp[64], digits[32];
-	int prec, exp, nd = 0;
-	char *e;
-
-	if (isnan(v)) {
-		buf_adds(out, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		buf_adds(out, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (v == 0) {
-		buf_adds(out, signbit(v) ? "-0" : "0");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	/* tmp is "-d.ddde+XX": collect the digits and the exponent. */
-	for (const char *q = tmp; *q && *q != 'e'; q++)
-		if (*q >= '0' && *q <= '9' && nd < (int)sizeof(digits) - 1)
-			digits[nd++] = *q;
-	digits[nd] = '\0';
-	while (nd > 1 && digits[nd - 1] == '0')
-		digits[--nd] = '\0';
-	e = strchr(tmp, 'e');
-	exp = e ? atoi(e + 1) : 0;
-	if (v < 0)
-		buf_addc(out, '-');
-	if (exp < -4 || exp >= 6) {
-		buf_addc(out, digits[0]);
-		if (nd > 1) {
-			buf_addc(out, '.');
-			buf_adds(out, digits + 1);
-		}
-		buf_addf(out, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-	} else if (exp >= 0) {
-		for (int i = 0; i <= exp; i++)
-			buf_addc(out, i < nd ? digits[i] : '0');
-		if (nd > exp + 1) {
-			buf_addc(out, '.');
-			buf_adds(out, digits + exp + 1);
-		}
-	} else {
-		buf_adds(out, "0.");
-		for (int i = 0; i < -exp - 1; i++)
-			buf_addc(out, '0');
-		buf_adds(out, digits);
-	}
-}
-
-static void go_repr(struct buf *out, json_t *v, int depth)
-{
-	size_t i;
-	const char *k;
-	json_t *x;
-
-	if (depth > 8) {
-		buf_adds(out, "...");
-		return;
-	}
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		go_quote(out, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		go_float(out, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		buf_adds(out, "true");
-		break;
-	case JSON_FALSE:
-		buf_adds(out, "false");
-		break;
-	case JSON_NULL:
-		buf_adds(out, "<nil>");
-		break;
-	case JSON_ARRAY:
-		buf_adds(out, "[]interface {}{");
-		json_array_foreach(v, i, x) {
-			if (i)
-				buf_adds(out, ", ");
-			go_repr(out, x, depth + 1);
-		}
-		buf_addc(out, '}');
-		break;
-	case JSON_OBJECT:
-		buf_adds(out, "map[string]interface {}{");
-		i = 0;
-		json_object_foreach(v, k, x) {
-			if (i++)
-				buf_adds(out, ", ");
-			go_quote(out, k, strlen(k));
-			buf_addc(out, ':');
-			go_repr(out, x, depth + 1);
-		}
-		buf_addc(out, '}');
-		break;
-	}
-}
 
 void settings_go_repr(json_t *v, char *out, size_t n)
 {
@@ -220,10 +21,7 @@ void settings_go_repr(json_t *v, char *out, size_t n)
 	if (!n)
 		return;
 	buf_init(&b);
-	if (v)
-		go_repr(&b, v, 0);
-	else
-		buf_adds(&b, "<nil>");
+	gofmt_repr(&b, v);
 	snprintf(out, n, "%s", buf_str(&b));
 	buf_done(&b);
 }
@@ -235,9 +33,9 @@ static int type_error(struct errbuf *eb, const struct charm_option *o, json_t *v
 
 	buf_init(&b);
 	buf_adds(&b, "option ");
-	go_quote(&b, o->name, strlen(o->name));
+	gofmt_quote(&b, o->name, strlen(o->name), GOFMT_QUOTE_GO);
 	buf_addf(&b, " expected %s, got ", charm_opt_type_name(o->type));
-	go_repr(&b, v, 0);
+	gofmt_repr(&b, v);
 	errbuf_set(eb, "%s", buf_str(&b));
 	buf_done(&b);
 	return -EINVAL;
@@ -260,7 +58,7 @@ static int name_error(struct errbuf *eb, const char *what, const char *name)
 	buf_init(&b);
 	buf_adds(&b, what);
 	buf_addc(&b, ' ');
-	go_quote(&b, name, strlen(name));
+	gofmt_quote(&b, name, strlen(name), GOFMT_QUOTE_GO);
 	errbuf_set(eb, "%s", buf_str(&b));
 	buf_done(&b);
 	return -EINVAL;
@@ -286,7 +84,7 @@ int settings_parse_string(const struct charm_option *o, const char *raw, json_t 
 
 			buf_init(&b);
 			buf_adds(&b, "option ");
-			go_quote(&b, o->name, strlen(o->name));
+			gofmt_quote(&b, o->name, strlen(o->name), GOFMT_QUOTE_GO);
 			buf_adds(&b, ": value is not valid UTF-8");
 			errbuf_set(eb, "%s", buf_str(&b));
 			buf_done(&b);

@@ -13,8 +13,9 @@
 #include "cli.h"
 #include "gostr.h"
 #include "lib/buf.h"
+#include "lib/gofmt.h"
+#include "lib/names.h"
 #include "lib/yamljson.h"
-#include "names.h"
 #include "table.h"
 
 enum cfg_action { CFG_GET_ALL, CFG_GET_ONE, CFG_SET };
@@ -157,7 +158,7 @@ static void print_raw_value(json_t *v)
 
 	buf_init(&b);
 	if (v && !json_is_null(v))
-		gostr_value(&b, v);
+		gofmt_value(&b, v);
 	buf_addc(&b, '\n');
 	fwrite(b.data, 1, b.len, stdout);
 	buf_done(&b);

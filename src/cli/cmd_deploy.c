@@ -7,7 +7,7 @@
 #include "cfgsrc.h"
 #include "cli.h"
 #include "gostr.h"
-#include "names.h"
+#include "lib/names.h"
 
 /* Checks one --resource value: NAME=PATH with both parts non-empty. */
 static int check_resource(const char *v, struct errbuf *eb)

@@ -8,7 +8,7 @@
 #include "cfgsrc.h"
 #include "cli.h"
 #include "gostr.h"
-#include "names.h"
+#include "lib/names.h"
 
 int cmd_refresh(int argc, char **argv)
 {

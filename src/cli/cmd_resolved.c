@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "gostr.h"
-#include "names.h"
+#include "lib/names.h"
 
 int cmd_resolved(int argc, char **argv)
 {

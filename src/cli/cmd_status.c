@@ -8,7 +8,7 @@
 #include "format_status.h"
 #include "gostr.h"
 #include "lib/buf.h"
-#include "names.h"
+#include "lib/names.h"
 #include "table.h"
 
 static int bad_format(const char *f)

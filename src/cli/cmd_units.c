@@ -6,7 +6,7 @@
 
 #include "cli.h"
 #include "gostr.h"
-#include "names.h"
+#include "lib/names.h"
 
 /* Prints "invalid <what> name %q" (exit 2). */
 static int invalid_name(const char *what, const char *name)

@@ -16,8 +16,8 @@
 #include "cli.h"
 #include "gostr.h"
 #include "lib/buf.h"
+#include "lib/names.h"
 #include "lib/strnum.h"
-#include "names.h"
 
 #define WAIT_FOR_DEFAULT_TIMEOUT "10m"
 

@@ -2,94 +2,17 @@
 #include "gostr.h"
 
 #include <ctype.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Decodes one UTF-8 sequence at s (at most n bytes).  Returns its length and the code point
- * in *cp, or 0 when the bytes are not valid UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
+#include "lib/gofmt.h"
 
 void gostr_quote(struct buf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	buf_addc(out, '"');
-	while (n) {
-		unsigned cp;
-		size_t l = utf8_decode(p, n, &cp);
-
-		if (l == 0) {
-			buf_addf(out, "\\x%02x", *p);
-			p++;
-			n--;
-			continue;
-		}
-		if (l == 1) {
-			switch (cp) {
-			case '"': buf_adds(out, "\\\""); break;
-			case '\\': buf_adds(out, "\\\\"); break;
-			case '\n': buf_adds(out, "\\n"); break;
-			case '\t': buf_adds(out, "\\t"); break;
-			case '\r': buf_adds(out, "\\r"); break;
-			case '\a': buf_adds(out, "\\a"); break;
-			case '\b': buf_adds(out, "\\b"); break;
-			case '\f': buf_adds(out, "\\f"); break;
-			case '\v': buf_adds(out, "\\v"); break;
-			default:
-				if (cp < 0x20 || cp == 0x7f)
-					buf_addf(out, "\\x%02x", cp);
-				else
-					buf_addc(out, (char)cp);
-			}
-		} else if (cp >= 0x80 && cp < 0xa0) {
-			buf_addf(out, "\\u%04x", cp);
-		} else {
-			buf_add(out, p, l);
-		}
-		p += l;
-		n -= l;
-	}
-	buf_addc(out, '"');
+	gofmt_quote(out, s, strlen(s), GOFMT_QUOTE_GO_C1);
 }
 
 char *gostr_quoted(const char *s)
@@ -109,76 +32,6 @@ const char *gostr_strerror(int errnum, char *buf, size_t n)
 	if (buf[0])
 		buf[0] = (char)tolower((unsigned char)buf[0]);
 	return buf;
-}
-
-/* Go's strconv.FormatFloat(f, 'g', -1, 64) with fmt's %v exponent threshold of 21. */
-static void format_real(struct buf *out, double d)
-{
-	char tmp[64];
-	int prec, exp10;
-
-	if (isnan(d)) {
-		buf_adds(out, "NaN");
-		return;
-	}
-	if (isinf(d)) {
-		buf_adds(out, d > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	if (d == 0) {
-		buf_adds(out, signbit(d) ? "-0" : "0");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
-		if (strtod(tmp, NULL) == d)
-			break;
-	}
-	exp10 = atoi(strchr(tmp, 'e') + 1);
-	if (exp10 < -4 || exp10 >= 21) {
-		/* Go writes the mantissa without trailing zeros and a two-digit exponent. */
-		char *e = strchr(tmp, 'e');
-		char mant[40];
-
-		snprintf(mant, sizeof(mant), "%.*s", (int)(e - tmp), tmp);
-		buf_addf(out, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', abs(exp10));
-		return;
-	}
-	int decimals = prec - 1 - exp10;
-
-	snprintf(tmp, sizeof(tmp), "%.*f", decimals > 0 ? decimals : 0, d);
-	buf_adds(out, tmp);
-}
-
-void gostr_value(struct buf *out, json_t *v)
-{
-	char *s;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		buf_add(out, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_addf(out, "%lld", (long long)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		format_real(out, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		buf_adds(out, "true");
-		break;
-	case JSON_FALSE:
-		buf_adds(out, "false");
-		break;
-	case JSON_NULL:
-		buf_adds(out, "<nil>");
-		break;
-	default:
-		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		buf_adds(out, s ? s : "");
-		free(s);
-		break;
-	}
 }
 
 /* Largest shortest-round-trip precision among the reals in v (at least 1). */
@@ -237,8 +90,8 @@ size_t gostr_width(const char *s)
 	size_t n = strlen(s), w = 0;
 
 	while (n) {
-		unsigned cp;
-		size_t l = utf8_decode(p, n, &cp);
+		uint32_t cp;
+		size_t l = gofmt_utf8_decode(p, n, &cp);
 
 		if (!l)
 			l = 1;
@@ -255,8 +108,8 @@ size_t gostr_prefix_bytes(const char *s, size_t chars)
 	size_t n = strlen(s), off = 0;
 
 	while (n && chars) {
-		unsigned cp;
-		size_t l = utf8_decode(p + off, n, &cp);
+		uint32_t cp;
+		size_t l = gofmt_utf8_decode(p + off, n, &cp);
 
 		if (!l)
 			l = 1;
@@ -272,8 +125,8 @@ bool gostr_valid_utf8(const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (len) {
-		unsigned cp;
-		size_t l = utf8_decode(p, len, &cp);
+		uint32_t cp;
+		size_t l = gofmt_utf8_decode(p, len, &cp);
 
 		if (!l)
 			return false;

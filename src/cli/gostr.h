@@ -1,7 +1,7 @@
-/* gostr.h - text helpers that reproduce how Juju's Go code renders values, so that cairn's
- * messages and output match it byte for byte: %q quoting, os error texts, %v of a JSON
- * value, UTF-8 widths for column alignment, and key-sorted JSON copies (Go's encoders sort
- * map keys). */
+/* gostr.h - the CLI's text helpers for matching Juju's Go output byte for byte: %q quoting
+ * in the CLI's style, os error texts, UTF-8 widths for column alignment, and key-sorted
+ * JSON copies (Go's encoders sort map keys).  Value formatting itself (%v, %#v, floats)
+ * lives in lib/gofmt.h. */
 #ifndef CAIRN_CLI_GOSTR_H
 #define CAIRN_CLI_GOSTR_H
 
@@ -11,8 +11,7 @@
 
 #include "lib/buf.h"
 
-/* Appends s quoted like Go's %q: "..." with \" \\ \n \t \r and \x.. escapes for other
- * control bytes and invalid UTF-8; valid printable UTF-8 is kept as is. */
+/* Appends s quoted like Go's %q: gofmt_quote() in style GOFMT_QUOTE_GO_C1. */
 void gostr_quote(struct buf *out, const char *s);
 /* Convenience: returns a malloc'd %q rendering of s. */
 char *gostr_quoted(const char *s);
@@ -21,11 +20,6 @@ char *gostr_quoted(const char *s);
  * letter, e.g. "no such file or directory". Returns a pointer to a static table entry or
  * to buf. */
 const char *gostr_strerror(int errnum, char *buf, size_t n);
-
-/* Appends v formatted like Go's fmt %v after a JSON decode: strings raw, true/false,
- * integers in decimal, reals in shortest form (exponent form below 1e-4 or from 1e21),
- * null as "<nil>"; arrays and objects as JSON. */
-void gostr_value(struct buf *out, json_t *v);
 
 /* Dumps v as compact JSON (Go's json.Marshal layout); reals use the shortest precision
  * that round-trips every real in v, so 0.1 prints as 0.1.  Returns a malloc'd string. */

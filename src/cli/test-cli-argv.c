@@ -8,7 +8,8 @@
 #include "cli/argv.h"
 #include "cli/cfgsrc.h"
 #include "cli/gostr.h"
-#include "cli/names.h"
+#include "lib/gofmt.h"
+#include "lib/names.h"
 #include "lib/test.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -212,7 +213,7 @@ static void test_go_values(void)
 	do {                                                                        \
 		buf_reset(&b);                                                      \
 		v = json_loads(json, JSON_DECODE_ANY, NULL);                        \
-		gostr_value(&b, v);                                                 \
+		gofmt_value(&b, v);                                                 \
 		json_decref(v);                                                     \
 		ASSERT_STREQ(buf_str(&b), want);                                    \
 	} while (0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "gofmt.h"
 #include "strnum.h"
 
 struct yparser {
@@ -372,24 +373,7 @@ static void emit_string(struct buf *out, const char *s)
 		buf_adds(out, s);
 		return;
 	}
-	buf_addc(out, '"');
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		switch (c) {
-		case '"': buf_adds(out, "\\\""); break;
-		case '\\': buf_adds(out, "\\\\"); break;
-		case '\n': buf_adds(out, "\\n"); break;
-		case '\t': buf_adds(out, "\\t"); break;
-		case '\r': buf_adds(out, "\\r"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				buf_addf(out, "\\x%02x", c);
-			else
-				buf_addc(out, (char)c);
-		}
-	}
-	buf_addc(out, '"');
+	gofmt_quote(out, s, strlen(s), GOFMT_QUOTE_YAML);
 }
 
 static void emit_scalar(struct buf *out, json_t *v)

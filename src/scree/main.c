@@ -24,6 +24,13 @@ static const char usage[] =
 	"  signal SIG SVC...\n"
 	"  version\n";
 
+/* glibc's NSS override (public since 2.2.5).  scree is linked statically (see
+ * CMakeLists.txt), and a static glibc must not dlopen NSS modules such as nss_systemd (it
+ * crashes).  Users and groups therefore come from /etc/passwd and /etc/group only, which
+ * is also what upstream Pebble does: it is built without cgo, so Go's os/user reads those
+ * files directly. */
+extern int __nss_configure_lookup(const char *dbname, const char *service_line);
+
 static void free_opts(struct scree_opts *o)
 {
 	for (size_t i = 0; i < o->n_args; i++) {
@@ -91,6 +98,10 @@ int main(int argc, char **argv)
 	int rv;
 
 	errbuf_clear(&eb);
+	__nss_configure_lookup("passwd", "files");
+	__nss_configure_lookup("group", "files");
+	__nss_configure_lookup("shadow", "files");
+	__nss_configure_lookup("hosts", "files dns");
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 1;

@@ -1,6 +1,7 @@
 /* names.c - application and unit name validation; see names.h. */
 #include "names.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static bool is_lower(char c)
@@ -13,7 +14,9 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Checks the application part s[0..n). */
+/* Checks the application part s[0..n): the regular expression of names.h written out as
+ * hyphen-separated groups of [a-z0-9], each non-empty and containing a letter (the first
+ * group starts with one). */
 static bool valid_app_n(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -21,8 +24,6 @@ static bool valid_app_n(const char *s, size_t n)
 	if (n == 0 || !is_lower(s[0]))
 		return false;
 	while (i < n) {
-		/* One hyphen-separated group: non-empty, [a-z0-9]+, with a letter in it.  The
-		 * first group starts with a letter, so it always has one. */
 		bool letter = false;
 		size_t start = i;
 
@@ -38,19 +39,19 @@ static bool valid_app_n(const char *s, size_t n)
 			return false;
 		i++;
 		if (i == n)
-			return false;
+			return false; /* trailing hyphen */
 	}
 	return true;
 }
 
 bool names_valid_application(const char *s)
 {
-	return valid_app_n(s, strlen(s));
+	return s && valid_app_n(s, strlen(s));
 }
 
 bool names_valid_unit(const char *s)
 {
-	const char *slash = strchr(s, '/');
+	const char *slash = s ? strchr(s, '/') : NULL;
 	const char *num;
 
 	if (!slash || !valid_app_n(s, (size_t)(slash - s)))
