@@ -41,6 +41,17 @@ void cli_print_cmd_help(const struct cli_cmd *c);
  * `return cli_error(CLI_EXIT_USAGE, "no application specified");`. */
 int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* cli_error(CLI_EXIT_USAGE) with argv_unrecognized()'s "unrecognized args: [...]" for the n
+ * arguments at extra. */
+int cli_unrecognized(const char *const *extra, size_t n);
+/* cli_error(CLI_EXIT_USAGE) with "invalid <what> name <%q of name>", e.g. what "unit". */
+int cli_invalid_name(const char *what, const char *name);
+
+/* Checks that pos holds exactly one argument and that it is a valid application name
+ * (lib/names.h).  Returns 0, or CLI_EXIT_USAGE after printing "no application specified",
+ * the unrecognized extra arguments or "invalid application name ...". */
+int cli_one_application(const struct argv_list *pos);
+
 /* Returned by cli_parse when it printed the command's help (the command then exits 0). */
 #define CLI_HELP_SHOWN (-1)
 

@@ -293,10 +293,7 @@ int cmd_config(int argc, char **argv)
 		goto out;
 	}
 	if (!names_valid_application(pos.v[0])) {
-		char *q = gostr_quoted(pos.v[0]);
-
-		r = cli_error(CLI_EXIT_USAGE, "invalid application name %s", q);
-		free(q);
+		r = cli_invalid_name("application", pos.v[0]);
 		goto out;
 	}
 	if (classify(pos.v + 1, pos.n - 1, &reset, file != NULL, &a, &eb) < 0) {

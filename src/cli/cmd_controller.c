@@ -11,12 +11,9 @@
 
 static int no_args(const struct argv_list *pos)
 {
-	struct errbuf eb;
-
 	if (!pos->n)
 		return 0;
-	argv_unrecognized(pos->v, pos->n, &eb);
-	return cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+	return cli_unrecognized(pos->v, pos->n);
 }
 
 int cmd_bootstrap(int argc, char **argv)

@@ -92,8 +92,7 @@ int cmd_debug_log(int argc, char **argv)
 	if (r)
 		goto out;
 	if (pos.n) {
-		argv_unrecognized(pos.v, pos.n, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		r = cli_unrecognized(pos.v, pos.n);
 		goto out;
 	}
 	if (lines < 0) {

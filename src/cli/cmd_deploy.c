@@ -53,15 +53,11 @@ int cmd_deploy(int argc, char **argv)
 		goto out;
 	}
 	if (pos.n > 2) {
-		argv_unrecognized(pos.v + 2, pos.n - 2, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		r = cli_unrecognized(pos.v + 2, pos.n - 2);
 		goto out;
 	}
 	if (pos.n == 2 && !names_valid_application(pos.v[1])) {
-		char *q = gostr_quoted(pos.v[1]);
-
-		r = cli_error(CLI_EXIT_USAGE, "invalid application name %s", q);
-		free(q);
+		r = cli_invalid_name("application", pos.v[1]);
 		goto out;
 	}
 	if (num_units < 1) {

@@ -8,7 +8,6 @@
 #include "cfgsrc.h"
 #include "cli.h"
 #include "gostr.h"
-#include "lib/names.h"
 
 int cmd_refresh(int argc, char **argv)
 {
@@ -29,22 +28,9 @@ int cmd_refresh(int argc, char **argv)
 	r = cli_parse(opts, argc, argv, &pos);
 	if (r)
 		goto out;
-	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no application specified");
+	r = cli_one_application(&pos);
+	if (r)
 		goto out;
-	}
-	if (pos.n > 1) {
-		argv_unrecognized(pos.v + 1, pos.n - 1, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
-		goto out;
-	}
-	if (!names_valid_application(pos.v[0])) {
-		char *q = gostr_quoted(pos.v[0]);
-
-		r = cli_error(CLI_EXIT_USAGE, "invalid application name %s", q);
-		free(q);
-		goto out;
-	}
 	if (!path || !*path) {
 		r = cli_error(CLI_EXIT_USAGE, "only local charms are supported: specify --path");
 		goto out;

@@ -33,10 +33,7 @@ int cmd_resolved(int argc, char **argv)
 	}
 	for (size_t i = 0; i < pos.n; i++) {
 		if (!names_valid_unit(pos.v[i])) {
-			char *q = gostr_quoted(pos.v[i]);
-
-			r = cli_error(CLI_EXIT_USAGE, "invalid unit name %s", q);
-			free(q);
+			r = cli_invalid_name("unit", pos.v[i]);
 			goto out;
 		}
 	}

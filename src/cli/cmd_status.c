@@ -52,10 +52,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if (pos.n) {
 		/* Selectors (machine, application, unit, glob) are not supported. */
-		struct errbuf eb;
-
-		argv_unrecognized(pos.v, pos.n, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		r = cli_unrecognized(pos.v, pos.n);
 		goto out;
 	}
 	if (utc) {
@@ -106,17 +103,11 @@ int cmd_show_status_log(int argc, char **argv)
 		goto out;
 	}
 	if (pos.n > 1) {
-		struct errbuf eb;
-
-		argv_unrecognized(pos.v + 1, pos.n - 1, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		r = cli_unrecognized(pos.v + 1, pos.n - 1);
 		goto out;
 	}
 	if (!names_valid_unit(pos.v[0])) {
-		char *q = gostr_quoted(pos.v[0]);
-
-		r = cli_error(CLI_EXIT_USAGE, "invalid unit name %s", q);
-		free(q);
+		r = cli_invalid_name("unit", pos.v[0]);
 		goto out;
 	}
 	if (n < 1) {

@@ -8,24 +8,6 @@
 #include "gostr.h"
 #include "lib/names.h"
 
-/* Prints "invalid <what> name %q" (exit 2). */
-static int invalid_name(const char *what, const char *name)
-{
-	char *q = gostr_quoted(name);
-	int r = cli_error(CLI_EXIT_USAGE, "invalid %s name %s", what, q);
-
-	free(q);
-	return r;
-}
-
-static int unrecognized(const char *const *extra, size_t n)
-{
-	struct errbuf eb;
-
-	argv_unrecognized(extra, n, &eb);
-	return cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
-}
-
 static json_t *string_array(const struct argv_list *l)
 {
 	json_t *a = json_array();
@@ -61,18 +43,9 @@ int cmd_add_unit(int argc, char **argv)
 	r = cli_parse(opts, argc, argv, &pos);
 	if (r)
 		goto out;
-	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no application specified");
+	r = cli_one_application(&pos);
+	if (r)
 		goto out;
-	}
-	if (pos.n > 1) {
-		r = unrecognized(pos.v + 1, pos.n - 1);
-		goto out;
-	}
-	if (!names_valid_application(pos.v[0])) {
-		r = invalid_name("application", pos.v[0]);
-		goto out;
-	}
 	if (num_units < 1) {
 		r = cli_error(CLI_EXIT_USAGE, "--num-units must be a positive integer");
 		goto out;
@@ -85,7 +58,26 @@ out:
 	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
 }
 
-int cmd_remove_unit(int argc, char **argv)
+/* What remove-unit and remove-application differ in; the rest of the two commands is one. */
+struct remove_kind {
+	const char *op;                /* request "op" */
+	const char *names_key;         /* request field listing the names */
+	const char *none_msg;          /* error when no name is given */
+	const char *what;              /* for "invalid <what> name" and print_removed */
+	const char *result_key;        /* result field print_removed reads */
+	bool (*valid)(const char *s);  /* the naming rule (lib/names.h) */
+};
+
+static const struct remove_kind remove_unit = {
+	.op = "remove-unit", .names_key = "units", .none_msg = "no units specified",
+	.what = "unit", .result_key = "units", .valid = names_valid_unit,
+};
+static const struct remove_kind remove_application = {
+	.op = "remove-application", .names_key = "apps", .none_msg = "no application specified",
+	.what = "application", .result_key = "applications", .valid = names_valid_application,
+};
+
+static int remove_cmd(const struct remove_kind *k, int argc, char **argv)
 {
 	bool force = false, no_prompt = false, destroy_storage = false;
 	struct argv_list pos;
@@ -102,60 +94,33 @@ int cmd_remove_unit(int argc, char **argv)
 	if (r)
 		goto out;
 	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no units specified");
+		r = cli_error(CLI_EXIT_USAGE, "%s", k->none_msg);
 		goto out;
 	}
 	for (size_t i = 0; i < pos.n; i++) {
-		if (!names_valid_unit(pos.v[i])) {
-			r = invalid_name("unit", pos.v[i]);
+		if (!k->valid(pos.v[i])) {
+			r = cli_invalid_name(k->what, pos.v[i]);
 			goto out;
 		}
 	}
 	/* --no-prompt is accepted for compatibility: cairn never asks before removing. */
-	req = json_pack("{s:s, s:o, s:b, s:b}", "op", "remove-unit", "units", string_array(&pos),
+	req = json_pack("{s:s, s:o, s:b, s:b}", "op", k->op, k->names_key, string_array(&pos),
 			"force", force, "destroy-storage", destroy_storage);
 	r = cli_call(req, &result);
 	if (r == CLI_EXIT_OK)
-		print_removed(result, "units", "unit");
+		print_removed(result, k->result_key, k->what);
 	json_decref(result);
 out:
 	argv_list_done(&pos);
 	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
 }
 
+int cmd_remove_unit(int argc, char **argv)
+{
+	return remove_cmd(&remove_unit, argc, argv);
+}
+
 int cmd_remove_application(int argc, char **argv)
 {
-	bool force = false, no_prompt = false, destroy_storage = false;
-	struct argv_list pos;
-	const struct argv_opt opts[] = {
-		{ "force", 0, ARGV_BOOL, &force, NULL },
-		{ "no-prompt", 0, ARGV_BOOL, &no_prompt, NULL },
-		{ "destroy-storage", 0, ARGV_BOOL, &destroy_storage, NULL },
-		{ NULL, 0, 0, NULL, NULL },
-	};
-	json_t *req, *result = NULL;
-	int r;
-
-	r = cli_parse(opts, argc, argv, &pos);
-	if (r)
-		goto out;
-	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no application specified");
-		goto out;
-	}
-	for (size_t i = 0; i < pos.n; i++) {
-		if (!names_valid_application(pos.v[i])) {
-			r = invalid_name("application", pos.v[i]);
-			goto out;
-		}
-	}
-	req = json_pack("{s:s, s:o, s:b, s:b}", "op", "remove-application", "apps",
-			string_array(&pos), "force", force, "destroy-storage", destroy_storage);
-	r = cli_call(req, &result);
-	if (r == CLI_EXIT_OK)
-		print_removed(result, "applications", "application");
-	json_decref(result);
-out:
-	argv_list_done(&pos);
-	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
+	return remove_cmd(&remove_application, argc, argv);
 }

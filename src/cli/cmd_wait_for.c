@@ -137,17 +137,13 @@ int cmd_wait_for(int argc, char **argv)
 		goto out;
 	}
 	if (pos.n > 2) {
-		argv_unrecognized(pos.v + 2, pos.n - 2, &eb);
-		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		r = cli_unrecognized(pos.v + 2, pos.n - 2);
 		goto out;
 	}
 	name = pos.v[1];
 	if ((!strcmp(kind, "application") && !names_valid_application(name)) ||
 	    (!strcmp(kind, "unit") && !names_valid_unit(name)) || !*name) {
-		char *qn = gostr_quoted(name);
-
-		r = cli_error(CLI_EXIT_USAGE, "invalid %s name %s", kind, qn);
-		free(qn);
+		r = cli_invalid_name(kind, name);
 		goto out;
 	}
 	if (strnum_duration(timeout, &ns) < 0 || ns < 0) {

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "gostr.h"
 #include "lib/buf.h"
+#include "lib/names.h"
 #include "lib/yamljson.h"
 
 static const struct cli_cmd commands[] = {
@@ -171,6 +172,34 @@ int cli_error(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+int cli_unrecognized(const char *const *extra, size_t n)
+{
+	struct errbuf eb;
+
+	argv_unrecognized(extra, n, &eb);
+	return cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+}
+
+int cli_invalid_name(const char *what, const char *name)
+{
+	char *q = gostr_quoted(name);
+	int r = cli_error(CLI_EXIT_USAGE, "invalid %s name %s", what, q);
+
+	free(q);
+	return r;
+}
+
+int cli_one_application(const struct argv_list *pos)
+{
+	if (pos->n == 0)
+		return cli_error(CLI_EXIT_USAGE, "no application specified");
+	if (pos->n > 1)
+		return cli_unrecognized(pos->v + 1, pos->n - 1);
+	if (!names_valid_application(pos->v[0]))
+		return cli_invalid_name("application", pos->v[0]);
+	return 0;
 }
 
 int cli_parse(const struct argv_opt *opts, int argc, char **argv, struct argv_list *pos)

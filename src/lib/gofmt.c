@@ -262,11 +262,13 @@ void gofmt_float(struct buf *out, double d, enum gofmt_float style)
 
 /* ======================= values ======================= */
 
-static void repr(struct buf *out, json_t *v, int depth)
+/* %#v (sharp) or the CLI's %v of v; the two differ only in strings, reals and containers. */
+static void render(struct buf *out, json_t *v, bool sharp, int depth)
 {
 	size_t i;
 	const char *k;
 	json_t *x;
+	char *s;
 
 	if (depth > GOFMT_REPR_MAX_DEPTH) {
 		buf_adds(out, "...");
@@ -274,13 +276,16 @@ static void repr(struct buf *out, json_t *v, int depth)
 	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		gofmt_quote(out, json_string_value(v), json_string_length(v), GOFMT_QUOTE_GO);
+		if (sharp)
+			gofmt_quote(out, json_string_value(v), json_string_length(v), GOFMT_QUOTE_GO);
+		else
+			buf_add(out, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
 	case JSON_REAL:
-		gofmt_float(out, json_real_value(v), GOFMT_FLOAT_G);
+		gofmt_float(out, json_real_value(v), sharp ? GOFMT_FLOAT_G : GOFMT_FLOAT_G21);
 		break;
 	case JSON_TRUE:
 		buf_adds(out, "true");
@@ -292,25 +297,31 @@ static void repr(struct buf *out, json_t *v, int depth)
 		buf_adds(out, "<nil>");
 		break;
 	case JSON_ARRAY:
-		buf_adds(out, "[]interface {}{");
-		json_array_foreach(v, i, x) {
-			if (i)
-				buf_adds(out, ", ");
-			repr(out, x, depth + 1);
-		}
-		buf_addc(out, '}');
-		break;
 	case JSON_OBJECT:
-		buf_adds(out, "map[string]interface {}{");
-		i = 0;
-		json_object_foreach(v, k, x) {
-			if (i++)
-				buf_adds(out, ", ");
-			gofmt_quote(out, k, strlen(k), GOFMT_QUOTE_GO);
-			buf_addc(out, ':');
-			repr(out, x, depth + 1);
+		if (!sharp) {
+			s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			buf_adds(out, s ? s : "");
+			free(s);
+		} else if (json_is_array(v)) {
+			buf_adds(out, "[]interface {}{");
+			json_array_foreach(v, i, x) {
+				if (i)
+					buf_adds(out, ", ");
+				render(out, x, true, depth + 1);
+			}
+			buf_addc(out, '}');
+		} else {
+			buf_adds(out, "map[string]interface {}{");
+			i = 0;
+			json_object_foreach(v, k, x) {
+				if (i++)
+					buf_adds(out, ", ");
+				gofmt_quote(out, k, strlen(k), GOFMT_QUOTE_GO);
+				buf_addc(out, ':');
+				render(out, x, true, depth + 1);
+			}
+			buf_addc(out, '}');
 		}
-		buf_addc(out, '}');
 		break;
 	}
 }
@@ -318,38 +329,12 @@ static void repr(struct buf *out, json_t *v, int depth)
 void gofmt_repr(struct buf *out, json_t *v)
 {
 	if (v)
-		repr(out, v, 0);
+		render(out, v, true, 0);
 	else
 		buf_adds(out, "<nil>");
 }
 
 void gofmt_value(struct buf *out, json_t *v)
 {
-	char *s;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		buf_add(out, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_addf(out, "%lld", (long long)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		gofmt_float(out, json_real_value(v), GOFMT_FLOAT_G21);
-		break;
-	case JSON_TRUE:
-		buf_adds(out, "true");
-		break;
-	case JSON_FALSE:
-		buf_adds(out, "false");
-		break;
-	case JSON_NULL:
-		buf_adds(out, "<nil>");
-		break;
-	default:
-		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		buf_adds(out, s ? s : "");
-		free(s);
-		break;
-	}
+	render(out, v, false, 0);
 }
