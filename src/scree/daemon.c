@@ -105,7 +105,13 @@ static void hook_output(void *data, struct service *s, const char *fmt, size_t n
 
 static void hook_shutdown(void *data, int code)
 {
-	scree_shutdown(data, code);
+	struct scree *d = data;
+
+	if (!d->stopping)
+		snprintf(d->exit_reason, sizeof(d->exit_reason), "%s",
+			 code == 10 ? "service failure shutdown" : code == 11 ? "check failure shutdown" :
+			 "service shutdown");
+	scree_shutdown(d, code);
 }
 
 static const struct servmgr_hooks sm_hooks = {
@@ -243,6 +249,8 @@ static void on_signal(struct loop *l, int signo, void *data)
 	if (signo == SIGHUP)
 		return;
 	log_info("Exiting on %s signal.", name);
+	if (!d->stopping)
+		snprintf(d->exit_reason, sizeof(d->exit_reason), "%s signal", name);
 	scree_shutdown(d, 0);
 }
 
@@ -437,6 +445,7 @@ int scree_run(const struct scree_opts *opts)
 	if (rv < 0)
 		log_error("event loop failed: %s", strerror(-rv));
 	code = d->exit_code;
+	log_info("Server exiting! Reason: %s", d->exit_reason[0] ? d->exit_reason : "stopped");
 	if (d->stop_chg)
 		chg_watch_remove(&d->stop_watch);
 out:

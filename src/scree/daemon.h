@@ -64,6 +64,7 @@ struct scree {
 	/* Shutdown. */
 	bool stopping;
 	int exit_code;
+	char exit_reason[64];     /* for the "Server exiting! Reason: ..." line */
 	struct change *stop_chg;
 	struct chg_watch stop_watch;
 	struct loop_timer *stop_timer;
