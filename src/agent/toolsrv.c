@@ -1,71 +1,51 @@
 /* toolsrv.c - hook-tool request server; see toolsrv.h. */
 #include "toolsrv.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "agent/tools.h"
 #include "lib/buf.h"
-#include "lib/msg.h"
+#include "lib/msgsrv.h"
 
 #define TOOLSRV_MAX_ARGS 4096
 
-struct toolsrv_conn {
-	struct toolsrv *s;
-	int fd;
-	struct loop_io *io;
-	struct msg_reader rd;
-	struct buf out;
-	struct toolsrv_conn *prev, *next;
-};
-
 struct toolsrv {
-	struct loop *l;
-	int fd;
-	char *path;
-	struct loop_io *io;
+	struct msgsrv *srv;
 	toolsrv_lookup_fn lookup;
 	void *data;
-	struct toolsrv_conn *conns;
-	unsigned n_conns;
 };
 
-static void conn_free(struct toolsrv_conn *c)
-{
-	struct toolsrv *s = c->s;
-
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->n_conns--;
-	loop_io_free(c->io);
-	close(c->fd);
-	msg_reader_done(&c->rd);
-	buf_done(&c->out);
-	free(c);
-}
-
-static void reply(struct toolsrv_conn *c, int code, const char *out, const char *err)
+static json_t *reply_json(int code, const char *out, const char *err)
 {
 	json_t *r = json_pack("{s:i, s:s, s:s}", "code", code, "stdout", out, "stderr", err);
 
-	if (!r) /* invalid UTF-8 in the output: send it escaped as a last resort */
+	if (!r) /* the tool's output is not valid UTF-8 */
 		r = json_pack("{s:i, s:s, s:s}", "code", code, "stdout", "", "stderr",
 			      "ERROR tool output is not valid UTF-8\n");
-	msg_encode(&c->out, r);
-	json_decref(r);
-	loop_io_set_events(c->io, EPOLLOUT);
+	return r;
 }
 
-static void handle_request(struct toolsrv_conn *c, json_t *req)
+/* One request per connection: answer, then close once flushed. */
+static void reply(struct msgsrv_conn *c, int code, const char *out, const char *err)
 {
+	json_t *r = reply_json(code, out, err);
+
+	msgsrv_send(c, r);
+	json_decref(r);
+	msgsrv_finish(c);
+}
+
+static json_t *on_malformed(const char *msg, void *data)
+{
+	(void)msg;
+	(void)data;
+	return reply_json(1, "", "ERROR bad request: malformed frame\n");
+}
+
+static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
+{
+	struct toolsrv *s = data;
 	const char *ctxid = NULL, *tool = NULL, *in = NULL;
 	json_t *args = NULL;
 	struct hook_ctx *ctx;
@@ -81,7 +61,7 @@ static void handle_request(struct toolsrv_conn *c, json_t *req)
 		reply(c, 1, "", "ERROR bad request: malformed hook tool request\n");
 		return;
 	}
-	ctx = c->s->lookup(c->s->data, ctxid);
+	ctx = s->lookup(s->data, ctxid);
 	if (!ctx) {
 		reply(c, 1, "", "ERROR bad request: unknown context id\n");
 		return;
@@ -106,109 +86,20 @@ static void handle_request(struct toolsrv_conn *c, json_t *req)
 	free(argv);
 }
 
-static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
-{
-	struct toolsrv_conn *c = data;
-	char chunk[16384];
-
-	(void)io;
-	if (c->out.len) {
-		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-			return;
-		ssize_t n = write(fd, c->out.data, c->out.len);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0) {
-			conn_free(c);
-			return;
-		}
-		buf_consume(&c->out, (size_t)n);
-		if (!c->out.len)
-			conn_free(c); /* one request per connection */
-		return;
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n <= 0) {
-			conn_free(c);
-			return;
-		}
-		buf_add(&c->rd.in, chunk, (size_t)n);
-		if (c->rd.in.len > MSG_MAX + 4) {
-			conn_free(c);
-			return;
-		}
-	}
-	json_t *req = NULL;
-	struct errbuf eb;
-	int r = msg_reader_next(&c->rd, &req, &eb);
-
-	if (r == 0)
-		return;
-	if (r < 0) {
-		reply(c, 1, "", "ERROR bad request: malformed frame\n");
-		return;
-	}
-	handle_request(c, req);
-	json_decref(req);
-}
-
-static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)
-{
-	struct toolsrv *s = data;
-
-	(void)io;
-	(void)events;
-	for (;;) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (cfd < 0)
-			return;
-		if (s->n_conns >= TOOLSRV_MAX_CONNS) {
-			close(cfd);
-			continue;
-		}
-		struct toolsrv_conn *c = xcalloc(1, sizeof(*c));
-
-		c->s = s;
-		c->fd = cfd;
-		msg_reader_init(&c->rd);
-		buf_init(&c->out);
-		c->io = loop_io_new(s->l, cfd, EPOLLIN, on_conn, c);
-		if (!c->io) {
-			close(cfd);
-			free(c);
-			continue;
-		}
-		c->next = s->conns;
-		if (s->conns)
-			s->conns->prev = c;
-		s->conns = c;
-		s->n_conns++;
-	}
-}
-
 int toolsrv_new(struct loop *l, const char *path, toolsrv_lookup_fn lookup, void *data,
 		struct toolsrv **ret, struct errbuf *eb)
 {
-	struct toolsrv *s;
-	int fd = msg_listen_unix(path, 0600, eb);
+	struct toolsrv *s = xcalloc(1, sizeof(*s));
+	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed, .data = s };
+	int r;
 
-	if (fd < 0)
-		return fd;
-	s = xcalloc(1, sizeof(*s));
-	s->l = l;
-	s->fd = fd;
-	s->path = xstrdup(path);
 	s->lookup = lookup;
 	s->data = data;
-	s->io = loop_io_new(l, fd, EPOLLIN, on_accept, s);
+	r = msgsrv_new(l, path, 0600, TOOLSRV_MAX_CONNS, &cbs, &s->srv, eb);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
 	*ret = s;
 	return 0;
 }
@@ -217,11 +108,6 @@ void toolsrv_free(struct toolsrv *s)
 {
 	if (!s)
 		return;
-	while (s->conns)
-		conn_free(s->conns);
-	loop_io_free(s->io);
-	close(s->fd);
-	unlink(s->path);
-	free(s->path);
+	msgsrv_free(s->srv);
 	free(s);
 }

@@ -15,12 +15,12 @@
 #include "cairnd/model.h"
 #include "lib/errbuf.h"
 #include "lib/loop.h"
+#include "lib/msgsrv.h"
 
 #define CAIRN_VERSION "0.1.0"
 #define CAIRN_AGENT_VERSION "3.6.8"
 
 struct api;
-struct api_conn;
 struct waiter;
 
 struct controller {
@@ -48,7 +48,7 @@ void ctl_unit_tag(const char *unit, char *out, size_t n);
 
 /* The API operations. Each returns 0 with a new reference in *ret, 1 when it took over the
  * connection (streams), or a negative errno with eb set. */
-typedef int (*ctl_op_fn)(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+typedef int (*ctl_op_fn)(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			 struct errbuf *eb);
 ctl_op_fn ctl_find_op(const char *name);
 
@@ -70,16 +70,10 @@ const char *status_app_display(const struct model_app *a, const char **msg, uint
 
 /* wait.c: wait-for waiters; ctl_waiters_check re-evaluates them soon. */
 void ctl_waiters_check(struct controller *c);
-void ctl_waiters_cancel_conn(struct controller *c, struct api_conn *conn);
+void ctl_waiters_cancel_conn(struct controller *c, struct msgsrv_conn *conn);
 
 /* api.c */
 int api_new(struct controller *c, const char *path, struct api **ret, struct errbuf *eb);
 void api_free(struct api *a);
-/* Sends one frame on conn (streams). */
-void api_conn_send(struct api_conn *conn, json_t *msg);
-/* Registers a callback run when conn closes (streams clean up there). */
-void api_conn_on_close(struct api_conn *conn, void (*cb)(struct api_conn *, void *), void *data);
-/* Closes conn once its output is flushed. */
-void api_conn_finish(struct api_conn *conn);
 
 #endif

@@ -19,9 +19,9 @@
 
 #define CTL_MAX_UNITS_PER_CALL 10000
 
-int ctl_op_debug_log(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+int ctl_op_debug_log(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb);
-int ctl_op_wait_for(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		    struct errbuf *eb);
 
 static const char *req_str(json_t *req, const char *key)
@@ -41,7 +41,7 @@ static bool req_bool(json_t *req, const char *key)
 	return json_is_true(json_object_get(req, key));
 }
 
-static int op_ping(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_ping(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		   struct errbuf *eb)
 {
 	(void)conn;
@@ -148,7 +148,7 @@ static int add_units(struct controller *c, struct model_app *a, int n, json_t *n
 	return r;
 }
 
-static int op_deploy(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_deploy(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb)
 {
 	struct charm *opened = NULL, *stored = NULL;
@@ -256,7 +256,7 @@ static struct model_app *need_app(struct controller *c, json_t *req, struct errb
 	return a;
 }
 
-static int op_add_unit(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_add_unit(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
 	struct model_app *a = need_app(c, req, eb);
@@ -283,7 +283,7 @@ static int op_add_unit(struct controller *c, struct api_conn *conn, json_t *req,
 	return 0;
 }
 
-static int op_remove_unit(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			  struct errbuf *eb)
 {
 	json_t *units = json_object_get(req, "units"), *v, *done = json_array();
@@ -331,7 +331,7 @@ static int op_remove_unit(struct controller *c, struct api_conn *conn, json_t *r
 	return 0;
 }
 
-static int op_remove_application(struct controller *c, struct api_conn *conn, json_t *req,
+static int op_remove_application(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 				 json_t **ret, struct errbuf *eb)
 {
 	json_t *apps = json_object_get(req, "apps"), *v, *done = json_array();
@@ -383,7 +383,7 @@ static int op_remove_application(struct controller *c, struct api_conn *conn, js
 	return 0;
 }
 
-static int op_config_get(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_config_get(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			 struct errbuf *eb)
 {
 	struct model_app *a = need_app(c, req, eb);
@@ -403,7 +403,7 @@ static void kick_app(struct controller *c, struct model_app *a)
 	ctl_waiters_check(c);
 }
 
-static int op_config_set(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_config_set(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			 struct errbuf *eb)
 {
 	struct model_app *a = need_app(c, req, eb);
@@ -432,7 +432,7 @@ static int op_config_set(struct controller *c, struct api_conn *conn, json_t *re
 	return 0;
 }
 
-static int op_refresh(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_refresh(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		      struct errbuf *eb)
 {
 	struct model_app *a = need_app(c, req, eb);
@@ -486,7 +486,7 @@ out:
 	return r;
 }
 
-static int op_status(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_status(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb)
 {
 	(void)conn;
@@ -520,7 +520,7 @@ static int validate_model_config(const char *key, const char *value, struct errb
 	return -EINVAL;
 }
 
-static int op_model_config(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_model_config(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			   struct errbuf *eb)
 {
 	json_t *set = json_object_get(req, "set"), *reset = json_object_get(req, "reset"), *v;
@@ -587,7 +587,7 @@ static int op_model_config(struct controller *c, struct api_conn *conn, json_t *
 	return 0;
 }
 
-static int op_resolved(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_resolved(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
 	json_t *units = json_object_get(req, "units"), *v;
@@ -630,7 +630,7 @@ static int op_resolved(struct controller *c, struct api_conn *conn, json_t *req,
 	return 0;
 }
 
-static int op_show_status_log(struct controller *c, struct api_conn *conn, json_t *req,
+static int op_show_status_log(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 			      json_t **ret, struct errbuf *eb)
 {
 	const char *name = req_str(req, "unit");
@@ -647,7 +647,7 @@ static int op_show_status_log(struct controller *c, struct api_conn *conn, json_
 	return 0;
 }
 
-static int op_agent_stats(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_agent_stats(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			  struct errbuf *eb)
 {
 	struct agent_stats st;
@@ -667,7 +667,7 @@ static int op_agent_stats(struct controller *c, struct api_conn *conn, json_t *r
 	return 0;
 }
 
-static int op_shutdown(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+static int op_shutdown(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
 	(void)conn;

@@ -17,7 +17,7 @@
 
 struct log_stream {
 	struct controller *c;
-	struct api_conn *conn;
+	struct msgsrv_conn *conn;
 	struct logstore_follower *f;
 	json_t *batch;
 	long limit;     /* records still allowed (-1 = no limit) */
@@ -33,7 +33,7 @@ static void stream_flush(struct log_stream *s, bool end)
 	msg = json_pack("{s:b, s:O}", "ok", 1, "lines", s->batch);
 	if (end)
 		json_object_set_new(msg, "end", json_true());
-	api_conn_send(s->conn, msg);
+	msgsrv_send(s->conn, msg);
 	json_decref(msg);
 	json_array_clear(s->batch);
 }
@@ -76,17 +76,17 @@ static void on_follow(const struct log_record *r, void *data)
 		stream_flush(s, true);
 		logstore_unfollow(s->c->logs, s->f);
 		s->f = NULL;
-		api_conn_finish(s->conn);
+		msgsrv_finish(s->conn);
 	}
 }
 
-static void on_log_conn_close(struct api_conn *conn, void *data)
+static void on_log_conn_close(struct msgsrv_conn *conn, void *data)
 {
 	(void)conn;
 	log_stream_free(data);
 }
 
-int ctl_op_debug_log(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+int ctl_op_debug_log(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb)
 {
 	struct log_stream *s;
@@ -105,13 +105,13 @@ int ctl_op_debug_log(struct controller *c, struct api_conn *conn, json_t *req, j
 		      collect, s);
 	if (!tail || s->limit == 0) {
 		stream_flush(s, true);
-		api_conn_finish(conn);
+		msgsrv_finish(conn);
 		log_stream_free(s);
 		return 1;
 	}
 	stream_flush(s, false);
 	s->f = logstore_follow(c->logs, on_follow, s);
-	api_conn_on_close(conn, on_log_conn_close, s);
+	msgsrv_on_close(conn, on_log_conn_close, s);
 	return 1;
 }
 
@@ -121,7 +121,7 @@ enum wait_kind { WAIT_APP, WAIT_UNIT, WAIT_MODEL };
 
 struct waiter {
 	struct controller *c;
-	struct api_conn *conn;
+	struct msgsrv_conn *conn;
 	enum wait_kind kind;
 	char *name;
 	char *status;     /* NULL = any */
@@ -206,9 +206,9 @@ static void waiter_free(struct waiter *w)
 
 static void waiter_answer(struct waiter *w, json_t *msg)
 {
-	api_conn_on_close(w->conn, NULL, NULL);
-	api_conn_send(w->conn, msg);
-	api_conn_finish(w->conn);
+	msgsrv_on_close(w->conn, NULL, NULL);
+	msgsrv_send(w->conn, msg);
+	msgsrv_finish(w->conn);
 	waiter_unlink(w->c, w);
 	waiter_free(w);
 }
@@ -252,7 +252,7 @@ static void on_wait_timeout(struct loop_timer *t, void *data)
 	json_decref(m);
 }
 
-static void on_wait_conn_close(struct api_conn *conn, void *data)
+static void on_wait_conn_close(struct msgsrv_conn *conn, void *data)
 {
 	struct waiter *w = data;
 
@@ -261,7 +261,7 @@ static void on_wait_conn_close(struct api_conn *conn, void *data)
 	waiter_free(w);
 }
 
-int ctl_op_wait_for(struct controller *c, struct api_conn *conn, json_t *req, json_t **ret,
+int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		    struct errbuf *eb)
 {
 	const char *kind = json_string_value(json_object_get(req, "kind"));
@@ -291,12 +291,12 @@ int ctl_op_wait_for(struct controller *c, struct api_conn *conn, json_t *req, js
 	loop_timer_arm_in(w->timer, json_is_integer(tmo) ? (uint64_t)json_integer_value(tmo) : 600000);
 	w->next = c->waiters;
 	c->waiters = w;
-	api_conn_on_close(conn, on_wait_conn_close, w);
+	msgsrv_on_close(conn, on_wait_conn_close, w);
 	ctl_waiters_check(c);
 	return 1;
 }
 
-void ctl_waiters_cancel_conn(struct controller *c, struct api_conn *conn)
+void ctl_waiters_cancel_conn(struct controller *c, struct msgsrv_conn *conn)
 {
 	for (struct waiter *w = c->waiters, *n; w; w = n) {
 		n = w->next;

@@ -1,0 +1,272 @@
+/* msgsrv.c - framed JSON message server; see msgsrv.h. */
+#include "msgsrv.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/msg.h"
+
+struct msgsrv_conn {
+	struct msgsrv *s;
+	int fd;
+	struct loop_io *io;
+	struct msg_reader rd;
+	struct buf out;
+	bool held;           /* a request owns the connection */
+	bool finish;         /* close once out is flushed */
+	bool closed;
+	void (*on_close)(struct msgsrv_conn *, void *);
+	void *on_close_data;
+	struct msgsrv_conn *prev, *next;
+};
+
+struct msgsrv {
+	struct loop *l;
+	int fd;
+	char *path;
+	struct loop_io *io;
+	struct msgsrv_cbs cbs;
+	unsigned max_conns;
+	struct msgsrv_conn *conns;
+	unsigned n_conns;
+};
+
+static void update_events(struct msgsrv_conn *c)
+{
+	uint32_t ev = EPOLLIN | (c->out.len ? EPOLLOUT : 0);
+
+	/* Held or finishing connections are still read, only to notice the client leaving. */
+	if (c->held || c->finish)
+		ev |= EPOLLRDHUP;
+	loop_io_set_events(c->io, ev);
+}
+
+static void conn_free_deferred(void *data)
+{
+	struct msgsrv_conn *c = data;
+
+	msg_reader_done(&c->rd);
+	buf_done(&c->out);
+	free(c);
+}
+
+static void conn_close(struct msgsrv_conn *c)
+{
+	struct msgsrv *s = c->s;
+
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->on_close) {
+		void (*cb)(struct msgsrv_conn *, void *) = c->on_close;
+
+		c->on_close = NULL;
+		cb(c, c->on_close_data);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	loop_io_free(c->io);
+	close(c->fd);
+	/* Callers up the stack may still hold c in this iteration. */
+	loop_defer(s->l, conn_free_deferred, c);
+}
+
+void msgsrv_send(struct msgsrv_conn *c, json_t *msg)
+{
+	if (c->closed)
+		return;
+	msg_encode(&c->out, msg);
+	update_events(c);
+}
+
+void msgsrv_on_close(struct msgsrv_conn *c, void (*cb)(struct msgsrv_conn *, void *), void *data)
+{
+	c->on_close = cb;
+	c->on_close_data = data;
+}
+
+void msgsrv_finish(struct msgsrv_conn *c)
+{
+	if (c->closed)
+		return;
+	c->finish = true;
+	c->on_close = NULL;
+	if (!c->out.len)
+		conn_close(c);
+	else
+		update_events(c);
+}
+
+void msgsrv_hold(struct msgsrv_conn *c)
+{
+	if (c->closed || c->finish)
+		return;
+	c->held = true;
+	update_events(c);
+}
+
+static bool flush(struct msgsrv_conn *c)
+{
+	while (c->out.len) {
+		ssize_t n = write(c->fd, c->out.data, c->out.len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			conn_close(c);
+			return false;
+		}
+		buf_consume(&c->out, (size_t)n);
+	}
+	if (!c->out.len && c->finish) {
+		conn_close(c);
+		return false;
+	}
+	update_events(c);
+	return true;
+}
+
+static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	struct msgsrv_conn *c = data;
+	char chunk[65536];
+	bool eof = false;
+
+	(void)io;
+	if ((events & EPOLLOUT) && !flush(c))
+		return;
+	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;
+	if (c->held || c->finish) {
+		/* Nothing more is expected from the client: a readable event is its EOF. */
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			conn_close(c);
+			return;
+		}
+		if (n == 0) {
+			/* The client finished sending: still answer what it sent. */
+			eof = true;
+			break;
+		}
+		buf_add(&c->rd.in, chunk, (size_t)n);
+		if (c->rd.in.len > MSG_MAX + 4)
+			break;
+	}
+	while (!c->closed && !c->held && !c->finish) {
+		json_t *req = NULL;
+		struct errbuf eb;
+		int r = msg_reader_next(&c->rd, &req, &eb);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			json_t *reply = c->s->cbs.malformed(eb.msg, c->s->cbs.data);
+
+			msgsrv_send(c, reply);
+			json_decref(reply);
+			msgsrv_finish(c);
+			break;
+		}
+		c->s->cbs.request(c, req, c->s->cbs.data);
+		json_decref(req);
+	}
+	if (eof && !c->closed && !c->held)
+		msgsrv_finish(c);
+}
+
+static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	struct msgsrv *s = data;
+
+	(void)io;
+	(void)events;
+	for (;;) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct msgsrv_conn *c;
+
+		if (cfd < 0)
+			return;
+		if (s->n_conns >= s->max_conns) {
+			close(cfd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->s = s;
+		c->fd = cfd;
+		msg_reader_init(&c->rd);
+		buf_init(&c->out);
+		c->io = loop_io_new(s->l, cfd, EPOLLIN, on_conn, c);
+		if (!c->io) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->n_conns++;
+	}
+}
+
+int msgsrv_new(struct loop *l, const char *path, int mode, unsigned max_conns,
+	       const struct msgsrv_cbs *cbs, struct msgsrv **ret, struct errbuf *eb)
+{
+	int fd = msg_listen_unix(path, mode, eb);
+	struct msgsrv *s;
+
+	if (fd < 0)
+		return fd;
+	s = xcalloc(1, sizeof(*s));
+	s->l = l;
+	s->fd = fd;
+	s->path = xstrdup(path);
+	s->cbs = *cbs;
+	s->max_conns = max_conns;
+	s->io = loop_io_new(l, fd, EPOLLIN, on_accept, s);
+	*ret = s;
+	return 0;
+}
+
+void msgsrv_free(struct msgsrv *s)
+{
+	if (!s)
+		return;
+	/* Flush what is pending (e.g. the answer to a shutdown request) on a best-effort basis. */
+	for (struct msgsrv_conn *c = s->conns; c; c = c->next)
+		if (c->out.len && write(c->fd, c->out.data, c->out.len) < 0)
+			continue;
+	while (s->conns)
+		conn_close(s->conns);
+	loop_io_free(s->io);
+	close(s->fd);
+	unlink(s->path);
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,48 @@
+/* msgsrv.h - a server of framed JSON messages (msg.h) on a UNIX socket, driven by the loop.
+ *
+ * Used by the controller's API (many requests per connection, some answered as streams) and
+ * by the agent's hook-tool server (one request per connection).  Each complete request frame
+ * goes to the request callback; the handler answers with msgsrv_send() and either lets the
+ * connection read the next request, ends it with msgsrv_finish() (closed once the output is
+ * flushed), or keeps it with msgsrv_hold() to answer over time (streams, long waits), in
+ * which case a client that goes away is reported through the on_close callback.  Requests on
+ * one connection are handled in order; a frame sent before the client half-closed is still
+ * answered.  A malformed frame is answered with the reply the malformed callback builds and
+ * the connection is finished.  Limits: max_conns connections (more are closed at once),
+ * MSG_MAX bytes a frame. */
+#ifndef CAIRN_MSGSRV_H
+#define CAIRN_MSGSRV_H
+
+#include <jansson.h>
+
+#include "lib/errbuf.h"
+#include "lib/loop.h"
+
+struct msgsrv;
+struct msgsrv_conn;
+
+struct msgsrv_cbs {
+	/* One request (borrowed; valid during the call). */
+	void (*request)(struct msgsrv_conn *c, json_t *req, void *data);
+	/* The reply (a new reference) to a malformed frame described by msg. */
+	json_t *(*malformed)(const char *msg, void *data);
+	void *data;
+};
+
+/* Listens at path (a stale socket file is replaced; a live one is -EADDRINUSE). */
+int msgsrv_new(struct loop *l, const char *path, int mode, unsigned max_conns,
+	       const struct msgsrv_cbs *cbs, struct msgsrv **ret, struct errbuf *eb);
+/* Flushes what it can, closes every connection (running their on_close callbacks),
+ * removes the socket file and frees s. */
+void msgsrv_free(struct msgsrv *s);
+
+/* Queues one frame (msg is borrowed). */
+void msgsrv_send(struct msgsrv_conn *c, json_t *msg);
+/* Closes c once its output is flushed; on_close is not called. */
+void msgsrv_finish(struct msgsrv_conn *c);
+/* The current request keeps c: no further request is read from it. */
+void msgsrv_hold(struct msgsrv_conn *c);
+/* cb runs if c closes before msgsrv_finish (the client went away); NULL clears it. */
+void msgsrv_on_close(struct msgsrv_conn *c, void (*cb)(struct msgsrv_conn *, void *), void *data);
+
+#endif
