@@ -143,23 +143,31 @@ static const char *ldec_key(struct ldec *d, const struct ynode *k)
 
 /* ======================= Scalar fields ======================= */
 
-static void ldec_str(struct ldec *d, const struct ynode *v, char **out, const char *type)
+/* A string value (of a field, list item or map entry), "" for null; NULL after an error. */
+static const char *ldec_str_value(struct ldec *d, const struct ynode *v, const char *type)
 {
-	if (!ldec_visit(d))
-		return;
-	if (ldec_is_null(v)) {
-		pl_set_str(out, NULL);
-		return;
-	}
+	if (ldec_is_null(v))
+		return "";
 	if (v->kind != YNODE_SCALAR) {
 		ldec_terror(d, v, type);
-		return;
+		return NULL;
 	}
 	if (strlen(v->value) != v->len) {
 		ldec_fatal(d, "yaml: NUL bytes are not supported in strings%s", "");
-		return;
+		return NULL;
 	}
-	pl_set_str(out, v->value);
+	return v->value;
+}
+
+static void ldec_str(struct ldec *d, const struct ynode *v, char **out, const char *type)
+{
+	const char *str;
+
+	if (!ldec_visit(d))
+		return;
+	str = ldec_str_value(d, v, type);
+	if (str)
+		pl_set_str(out, str); /* "" (null) unsets */
 }
 
 static bool ldec_int_value(struct ldec *d, const struct ynode *v, int64_t *out)
@@ -283,6 +291,55 @@ static void ldec_f64(struct ldec *d, const struct ynode *v, struct plan_opt_f64 
 	out->v = f;
 }
 
+/* ======================= Mappings ======================= */
+
+/* Called for each key of a mapping; returns false when the key is not a known field. */
+typedef bool (*ldec_field_fn)(struct ldec *d, const char *key, const struct ynode *v, void *ctx);
+/* Decodes one mapping (also each one merged in with "<<"). */
+typedef void (*ldec_node_fn)(struct ldec *d, const struct ynode *m, const char *type,
+			     ldec_field_fn field, void *ctx);
+
+/* The key walk shared by structs and string maps: a type error unless m is a mapping,
+ * duplicate keys reported, merge keys expanded through node(), every other key handed
+ * to field(). */
+static void ldec_mapping(struct ldec *d, const struct ynode *m, const char *type,
+			 ldec_node_fn node, ldec_field_fn field, void *ctx)
+{
+	size_t i;
+
+	if (m->kind != YNODE_MAP) {
+		ldec_terror(d, m, type);
+		return;
+	}
+	if (ldec_dup_keys(d, m))
+		return;
+	for (i = 0; i + 1 < m->n && !ldec_stop(d); i += 2) {
+		const struct ynode *k = m->items[i], *v = m->items[i + 1];
+		const char *key;
+
+		if (ldec_is_merge(k)) {
+			if (v->kind == YNODE_MAP) {
+				node(d, v, type, field, ctx);
+			} else if (v->kind == YNODE_SEQ) {
+				size_t j;
+
+				for (j = v->n; j > 0; j--)
+					node(d, v->items[j - 1], type, field, ctx);
+			} else {
+				ldec_fatal(d, "map merge requires map or sequence of maps as the value%s", "");
+			}
+			continue;
+		}
+		key = ldec_key(d, k);
+		if (!key)
+			continue;
+		if (!field(d, key, v, ctx)) {
+			buf_addf(&d->terrs, "\n  line %d: field %s not found in type %s",
+				 ldec_line(d, k), key, type);
+		}
+	}
+}
+
 /* ======================= Collections ======================= */
 
 static void ldec_strlist(struct ldec *d, const struct ynode *v, struct plan_strlist *out)
@@ -301,117 +358,66 @@ static void ldec_strlist(struct ldec *d, const struct ynode *v, struct plan_strl
 	}
 	pl_strlist_done(out);
 	for (i = 0; i < v->n && !ldec_stop(d); i++) {
-		const struct ynode *it = v->items[i];
+		const char *str;
 
 		if (!ldec_visit(d))
 			return;
-		if (ldec_is_null(it)) {
-			pl_strlist_push(out, "");
-		} else if (it->kind != YNODE_SCALAR) {
-			ldec_terror(d, it, "string");
-		} else if (strlen(it->value) != it->len) {
-			ldec_fatal(d, "yaml: NUL bytes are not supported in strings%s", "");
-		} else {
-			pl_strlist_push(out, it->value);
-		}
+		str = ldec_str_value(d, v->items[i], "string");
+		if (str)
+			pl_strlist_push(out, str);
 	}
+}
+
+struct ldec_strmap_ctx {
+	struct plan_strmap *out;
+	const char *valtype;
+};
+
+static bool ldec_strmap_entry(struct ldec *d, const char *key, const struct ynode *val, void *vctx)
+{
+	struct ldec_strmap_ctx *c = vctx;
+	const char *str;
+
+	if (!ldec_visit(d))
+		return true;
+	str = ldec_str_value(d, val, c->valtype);
+	if (str)
+		pl_strmap_set(c->out, key, str);
+	return true;
+}
+
+static void ldec_strmap_node(struct ldec *d, const struct ynode *v, const char *type,
+			     ldec_field_fn field, void *ctx)
+{
+	struct ldec_strmap_ctx *c = ctx;
+
+	if (!ldec_visit(d))
+		return;
+	if (ldec_is_null(v)) {
+		plan_strmap_done(c->out);
+		return;
+	}
+	ldec_mapping(d, v, type, ldec_strmap_node, field, ctx);
 }
 
 static void ldec_strmap(struct ldec *d, const struct ynode *v, struct plan_strmap *out,
 			const char *type, const char *valtype)
 {
-	size_t i;
+	struct ldec_strmap_ctx c = { out, valtype };
 
-	if (!ldec_visit(d))
-		return;
-	if (ldec_is_null(v)) {
-		plan_strmap_done(out);
-		return;
-	}
-	if (v->kind != YNODE_MAP) {
-		ldec_terror(d, v, type);
-		return;
-	}
-	if (ldec_dup_keys(d, v))
-		return;
-	for (i = 0; i + 1 < v->n && !ldec_stop(d); i += 2) {
-		const struct ynode *k = v->items[i], *val = v->items[i + 1];
-		const char *key;
-
-		if (ldec_is_merge(k)) {
-			if (val->kind == YNODE_MAP) {
-				ldec_strmap(d, val, out, type, valtype);
-			} else if (val->kind == YNODE_SEQ) {
-				size_t j;
-
-				for (j = val->n; j > 0; j--)
-					ldec_strmap(d, val->items[j - 1], out, type, valtype);
-			} else {
-				ldec_fatal(d, "map merge requires map or sequence of maps as the value%s", "");
-			}
-			continue;
-		}
-		key = ldec_key(d, k);
-		if (!key)
-			continue;
-		if (!ldec_visit(d))
-			return;
-		if (ldec_is_null(val)) {
-			pl_strmap_set(out, key, "");
-		} else if (val->kind != YNODE_SCALAR) {
-			ldec_terror(d, val, valtype);
-		} else if (strlen(val->value) != val->len) {
-			ldec_fatal(d, "yaml: NUL bytes are not supported in strings%s", "");
-		} else {
-			pl_strmap_set(out, key, val->value);
-		}
-	}
+	ldec_strmap_node(d, v, type, ldec_strmap_entry, &c);
 }
 
 /* ======================= Structs ======================= */
 
-/* Walks a struct-like mapping: calls field(d, key, value, ctx) for each key, expanding
- * merge keys.  Returns false when the node is not a mapping (after a type error). */
-typedef bool (*ldec_field_fn)(struct ldec *d, const char *key, const struct ynode *v, void *ctx);
-
+/* Decodes a struct-like mapping: calls field(d, key, value, ctx) for each key, expanding
+ * merge keys; unknown keys are reported as yaml.v3 does with KnownFields. */
 static void ldec_struct(struct ldec *d, const struct ynode *m, const char *type,
 			ldec_field_fn field, void *ctx)
 {
-	size_t i;
-
 	if (!ldec_visit(d))
 		return;
-	if (m->kind != YNODE_MAP) {
-		ldec_terror(d, m, type);
-		return;
-	}
-	if (ldec_dup_keys(d, m))
-		return;
-	for (i = 0; i + 1 < m->n && !ldec_stop(d); i += 2) {
-		const struct ynode *k = m->items[i], *v = m->items[i + 1];
-		const char *key;
-
-		if (ldec_is_merge(k)) {
-			if (v->kind == YNODE_MAP) {
-				ldec_struct(d, v, type, field, ctx);
-			} else if (v->kind == YNODE_SEQ) {
-				size_t j;
-
-				for (j = v->n; j > 0; j--)
-					ldec_struct(d, v->items[j - 1], type, field, ctx);
-			} else {
-				ldec_fatal(d, "map merge requires map or sequence of maps as the value%s", "");
-			}
-			continue;
-		}
-		key = ldec_key(d, k);
-		if (!key)
-			continue;
-		if (!field(d, key, v, ctx)) {
-			buf_addf(&d->terrs, "\n  line %d: field %s not found in type %s",
-				 ldec_line(d, k), key, type);
-		}
-	}
+	ldec_mapping(d, m, type, ldec_struct, field, ctx);
 }
 
 static enum plan_override ldec_override(const char *s)
@@ -425,70 +431,103 @@ static enum plan_override ldec_override(const char *s)
 	return PLAN_OVERRIDE_INVALID;
 }
 
+/* A struct described by a field table (plan_internal.h). */
+struct ldec_obj {
+	const struct pl_fields *f;
+	void *obj;
+};
+
+static bool ldec_obj_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx);
+
+/* Decodes key into the field of o that has it; false when there is no such field.
+ * PL_T_ENUM fields are left to the entry's own code, which keeps the raw value for
+ * validation. */
+static bool ldec_fields(struct ldec *d, const struct ldec_obj *o, const char *key,
+			const struct ynode *v)
+{
+	const struct pl_field *fl = NULL;
+	void *p;
+	size_t i;
+
+	for (i = 0; i < o->f->n && !fl; i++)
+		if (o->f->v[i].key && strcmp(o->f->v[i].key, key) == 0)
+			fl = &o->f->v[i];
+	if (!fl)
+		return false;
+	p = pl_field_ptr(fl, o->obj);
+	switch (fl->type) {
+	case PL_T_STR:
+		ldec_str(d, v, p, fl->go_type ? fl->go_type : "string");
+		break;
+	case PL_T_LIST:
+		ldec_strlist(d, v, p);
+		break;
+	case PL_T_MAP:
+		ldec_strmap(d, v, p, fl->go_type ? fl->go_type : "map[string]string",
+			    fl->go_valtype ? fl->go_valtype : "string");
+		break;
+	case PL_T_OPT_INT:
+		ldec_opt_int(d, v, p);
+		break;
+	case PL_T_OPT_DUR:
+		ldec_dur(d, v, p);
+		break;
+	case PL_T_OPT_F64:
+		ldec_f64(d, v, p);
+		break;
+	case PL_T_INT:
+		ldec_int(d, v, p);
+		break;
+	case PL_T_OVERRIDE: {
+		char *raw = NULL;
+
+		ldec_str(d, v, &raw, "plan.Override");
+		*(enum plan_override *)p = ldec_override(raw);
+		free(raw);
+		break;
+	}
+	case PL_T_SUB: {
+		struct ldec_obj sub = { fl->aux, NULL };
+		void **subp = p;
+
+		if (!ldec_visit(d) || ldec_is_null(v))
+			break;
+		if (!*subp)
+			*subp = xcalloc(1, sub.f->size);
+		sub.obj = *subp;
+		ldec_struct(d, v, fl->go_type, ldec_obj_field, &sub);
+		break;
+	}
+	case PL_T_ENUM:
+	case PL_T_RAW:
+		return false;
+	}
+	return true;
+}
+
+static bool ldec_obj_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
+{
+	return ldec_fields(d, ctx, key, v);
+}
+
 /* --- services --- */
 
 struct svc_ctx {
 	struct plan_service *s;
 	char *on_success, *on_failure; /* raw values, validated afterwards */
-	struct plan_strmap on_check_failure;
 };
 
 static bool svc_field(struct ldec *d, const char *key, const struct ynode *v, void *vctx)
 {
 	struct svc_ctx *c = vctx;
-	struct plan_service *s = c->s;
+	struct ldec_obj o = { pl_section_defs[PL_SEC_SERVICES].fields, c->s };
 
-	if (strcmp(key, "summary") == 0)
-		ldec_str(d, v, &s->summary, "string");
-	else if (strcmp(key, "description") == 0)
-		ldec_str(d, v, &s->description, "string");
-	else if (strcmp(key, "startup") == 0)
-		ldec_str(d, v, &s->startup, "plan.ServiceStartup");
-	else if (strcmp(key, "override") == 0) {
-		char *o = NULL;
-
-		ldec_str(d, v, &o, "plan.Override");
-		s->override = ldec_override(o);
-		free(o);
-	} else if (strcmp(key, "command") == 0)
-		ldec_str(d, v, &s->command, "string");
-	else if (strcmp(key, "after") == 0)
-		ldec_strlist(d, v, &s->after);
-	else if (strcmp(key, "before") == 0)
-		ldec_strlist(d, v, &s->before);
-	else if (strcmp(key, "requires") == 0)
-		ldec_strlist(d, v, &s->requires);
-	else if (strcmp(key, "workload") == 0)
-		ldec_str(d, v, &s->workload, "string");
-	else if (strcmp(key, "environment") == 0)
-		ldec_strmap(d, v, &s->environment, "map[string]string", "string");
-	else if (strcmp(key, "user-id") == 0)
-		ldec_opt_int(d, v, &s->user_id);
-	else if (strcmp(key, "user") == 0)
-		ldec_str(d, v, &s->user, "string");
-	else if (strcmp(key, "group-id") == 0)
-		ldec_opt_int(d, v, &s->group_id);
-	else if (strcmp(key, "group") == 0)
-		ldec_str(d, v, &s->group, "string");
-	else if (strcmp(key, "working-dir") == 0)
-		ldec_str(d, v, &s->working_dir, "string");
-	else if (strcmp(key, "on-success") == 0)
+	if (strcmp(key, "on-success") == 0)
 		ldec_str(d, v, &c->on_success, "plan.ServiceAction");
 	else if (strcmp(key, "on-failure") == 0)
 		ldec_str(d, v, &c->on_failure, "plan.ServiceAction");
-	else if (strcmp(key, "on-check-failure") == 0)
-		ldec_strmap(d, v, &c->on_check_failure, "map[string]plan.ServiceAction",
-			    "plan.ServiceAction");
-	else if (strcmp(key, "backoff-delay") == 0)
-		ldec_dur(d, v, &s->backoff_delay);
-	else if (strcmp(key, "backoff-factor") == 0)
-		ldec_f64(d, v, &s->backoff_factor);
-	else if (strcmp(key, "backoff-limit") == 0)
-		ldec_dur(d, v, &s->backoff_limit);
-	else if (strcmp(key, "kill-delay") == 0)
-		ldec_dur(d, v, &s->kill_delay);
 	else
-		return false;
+		return ldec_fields(d, &o, key, v);
 	return true;
 }
 
@@ -522,8 +561,8 @@ static int svc_validate(const char *name, struct svc_ctx *c, struct errbuf *eb)
 		return pl_errf(eb, "plan service %q on-success action %q invalid", name, c->on_success);
 	if (!svc_action_ok(c->on_failure, PLAN_ACTION_SUCCESS_SHUTDOWN))
 		return pl_errf(eb, "plan service %q on-failure action %q invalid", name, c->on_failure);
-	for (i = 0; i < c->on_check_failure.n; i++) {
-		const char *a = c->on_check_failure.v[i].val;
+	for (i = 0; i < c->s->on_check_failure.n; i++) {
+		const char *a = c->s->on_check_failure.v[i].val;
 
 		if (!svc_action_ok(*a ? a : NULL, PLAN_ACTION_SUCCESS_SHUTDOWN))
 			return pl_errf(eb, "plan service %q on-check-failure action %q invalid", name, a);
@@ -534,29 +573,22 @@ static int svc_validate(const char *name, struct svc_ctx *c, struct errbuf *eb)
 	return 0;
 }
 
-static struct plan_service *ldec_service(struct ldec *d, const char *name, const struct ynode *v)
+static void *ldec_service(struct ldec *d, const char *name, const struct ynode *v)
 {
 	struct svc_ctx c;
 	struct errbuf e;
-	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	if (!ldec_is_null(v)) {
-		c.s = pl_service_new(name);
+		c.s = pl_obj_new(pl_section_defs[PL_SEC_SERVICES].fields, name);
 		ldec_struct(d, v, "plan.Service", svc_field, &c);
 		c.s->on_success = plan_action_from_name(c.on_success);
 		c.s->on_failure = plan_action_from_name(c.on_failure);
-		for (i = 0; i < c.on_check_failure.n; i++) {
-			/* An empty action means "unset", as in Pebble's map of actions. */
-			pl_strmap_set(&c.s->on_check_failure, c.on_check_failure.v[i].key,
-				      c.on_check_failure.v[i].val);
-		}
 	}
 	if (svc_validate(name, &c, &e) < 0)
 		ldec_val(d, LVAL_SERVICES, &e);
 	free(c.on_success);
 	free(c.on_failure);
-	plan_strmap_done(&c.on_check_failure);
 	return c.s;
 }
 
@@ -567,105 +599,17 @@ struct chk_ctx {
 	char *level, *startup; /* raw values, validated afterwards */
 };
 
-static bool http_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
-{
-	struct plan_http_check *h = ctx;
-
-	if (strcmp(key, "url") == 0)
-		ldec_str(d, v, &h->url, "string");
-	else if (strcmp(key, "headers") == 0)
-		ldec_strmap(d, v, &h->headers, "map[string]string", "string");
-	else
-		return false;
-	return true;
-}
-
-static bool tcp_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
-{
-	struct plan_tcp_check *t = ctx;
-
-	if (strcmp(key, "port") == 0)
-		ldec_int(d, v, &t->port);
-	else if (strcmp(key, "host") == 0)
-		ldec_str(d, v, &t->host, "string");
-	else
-		return false;
-	return true;
-}
-
-static bool exec_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
-{
-	struct plan_exec_check *x = ctx;
-
-	if (strcmp(key, "command") == 0)
-		ldec_str(d, v, &x->command, "string");
-	else if (strcmp(key, "service-context") == 0)
-		ldec_str(d, v, &x->service_context, "string");
-	else if (strcmp(key, "environment") == 0)
-		ldec_strmap(d, v, &x->environment, "map[string]string", "string");
-	else if (strcmp(key, "user-id") == 0)
-		ldec_opt_int(d, v, &x->user_id);
-	else if (strcmp(key, "user") == 0)
-		ldec_str(d, v, &x->user, "string");
-	else if (strcmp(key, "group-id") == 0)
-		ldec_opt_int(d, v, &x->group_id);
-	else if (strcmp(key, "group") == 0)
-		ldec_str(d, v, &x->group, "string");
-	else if (strcmp(key, "working-dir") == 0)
-		ldec_str(d, v, &x->working_dir, "string");
-	else
-		return false;
-	return true;
-}
-
 static bool chk_field(struct ldec *d, const char *key, const struct ynode *v, void *vctx)
 {
 	struct chk_ctx *cc = vctx;
-	struct plan_check *c = cc->c;
+	struct ldec_obj o = { pl_section_defs[PL_SEC_CHECKS].fields, cc->c };
 
-	if (strcmp(key, "override") == 0) {
-		char *o = NULL;
-
-		ldec_str(d, v, &o, "plan.Override");
-		c->override = ldec_override(o);
-		free(o);
-	} else if (strcmp(key, "level") == 0) {
+	if (strcmp(key, "level") == 0)
 		ldec_str(d, v, &cc->level, "plan.CheckLevel");
-	} else if (strcmp(key, "startup") == 0) {
+	else if (strcmp(key, "startup") == 0)
 		ldec_str(d, v, &cc->startup, "plan.CheckStartup");
-	} else if (strcmp(key, "period") == 0) {
-		ldec_dur(d, v, &c->period);
-	} else if (strcmp(key, "timeout") == 0) {
-		ldec_dur(d, v, &c->timeout);
-	} else if (strcmp(key, "threshold") == 0) {
-		ldec_int(d, v, &c->threshold);
-	} else if (strcmp(key, "http") == 0) {
-		if (!ldec_visit(d))
-			return true;
-		if (ldec_is_null(v))
-			return true;
-		if (!c->http)
-			c->http = xcalloc(1, sizeof(*c->http));
-		ldec_struct(d, v, "plan.HTTPCheck", http_field, c->http);
-	} else if (strcmp(key, "tcp") == 0) {
-		if (!ldec_visit(d))
-			return true;
-		if (ldec_is_null(v))
-			return true;
-		if (!c->tcp)
-			c->tcp = xcalloc(1, sizeof(*c->tcp));
-		ldec_struct(d, v, "plan.TCPCheck", tcp_field, c->tcp);
-	} else if (strcmp(key, "exec") == 0) {
-		if (!ldec_visit(d))
-			return true;
-		if (ldec_is_null(v))
-			return true;
-		if (!c->exec)
-			c->exec = xcalloc(1, sizeof(*c->exec));
-		ldec_struct(d, v, "plan.ExecCheck", exec_field, c->exec);
-	} else {
-		return false;
-	}
+	else
+		return ldec_fields(d, &o, key, v);
 	return true;
 }
 
@@ -698,14 +642,14 @@ static int chk_validate(const char *name, struct chk_ctx *cc, struct errbuf *eb)
 	return 0;
 }
 
-static struct plan_check *ldec_check(struct ldec *d, const char *name, const struct ynode *v)
+static void *ldec_check(struct ldec *d, const char *name, const struct ynode *v)
 {
 	struct chk_ctx cc;
 	struct errbuf e;
 
 	memset(&cc, 0, sizeof(cc));
 	if (!ldec_is_null(v)) {
-		cc.c = pl_check_new(name);
+		cc.c = pl_obj_new(pl_section_defs[PL_SEC_CHECKS].fields, name);
 		ldec_struct(d, v, "plan.Check", chk_field, &cc);
 		if (cc.level)
 			cc.c->level = strcmp(cc.level, "alive") == 0   ? PLAN_LEVEL_ALIVE
@@ -727,45 +671,23 @@ static struct plan_check *ldec_check(struct ldec *d, const char *name, const str
 
 /* --- log targets --- */
 
-static bool lt_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
-{
-	struct plan_log_target *t = ctx;
-
-	if (strcmp(key, "type") == 0)
-		ldec_str(d, v, &t->type, "plan.LogTargetType");
-	else if (strcmp(key, "location") == 0)
-		ldec_str(d, v, &t->location, "string");
-	else if (strcmp(key, "services") == 0)
-		ldec_strlist(d, v, &t->services);
-	else if (strcmp(key, "override") == 0) {
-		char *o = NULL;
-
-		ldec_str(d, v, &o, "plan.Override");
-		t->override = ldec_override(o);
-		free(o);
-	} else if (strcmp(key, "labels") == 0)
-		ldec_strmap(d, v, &t->labels, "map[string]string", "string");
-	else
-		return false;
-	return true;
-}
-
 static bool lt_type_ok(const char *t)
 {
 	return !t || strcmp(t, "loki") == 0 || strcmp(t, "opentelemetry") == 0 ||
 	       strcmp(t, "syslog") == 0;
 }
 
-static struct plan_log_target *ldec_log_target(struct ldec *d, const char *name,
-					       const struct ynode *v)
+static void *ldec_log_target(struct ldec *d, const char *name, const struct ynode *v)
 {
 	struct plan_log_target *t = NULL;
 	struct errbuf e;
 	size_t i;
 
 	if (!ldec_is_null(v)) {
-		t = pl_log_target_new(name);
-		ldec_struct(d, v, "plan.LogTarget", lt_field, t);
+		struct ldec_obj o = { pl_section_defs[PL_SEC_LOG_TARGETS].fields, NULL };
+
+		t = o.obj = pl_obj_new(o.f, name);
+		ldec_struct(d, v, "plan.LogTarget", ldec_obj_field, &o);
 	}
 	if (!t) {
 		pl_errf(&e, "log target object cannot be null for log target %q", name);
@@ -791,95 +713,74 @@ static struct plan_log_target *ldec_log_target(struct ldec *d, const char *name,
 
 /* --- workloads (extension) --- */
 
-struct wl_ctx {
-	struct plan_workload *w;
-};
-
-static bool wl_field(struct ldec *d, const char *key, const struct ynode *v, void *vctx)
+/* The workload keeps a bad override's raw value for the combining step's message. */
+static bool wl_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
 {
-	struct plan_workload *w = ((struct wl_ctx *)vctx)->w;
+	struct ldec_obj *o = ctx;
+	struct plan_workload *w = o->obj;
+	char *raw = NULL;
 
-	if (strcmp(key, "override") == 0) {
-		char *o = NULL;
-
-		ldec_str(d, v, &o, "plan.Override");
-		w->override = ldec_override(o);
-		free(w->override_raw);
-		w->override_raw = w->override == PLAN_OVERRIDE_INVALID ? o : NULL;
-		if (w->override != PLAN_OVERRIDE_INVALID)
-			free(o);
-	} else if (strcmp(key, "environment") == 0) {
-		ldec_strmap(d, v, &w->environment, "map[string]string", "string");
-	} else if (strcmp(key, "user-id") == 0) {
-		ldec_opt_int(d, v, &w->user_id);
-	} else if (strcmp(key, "user") == 0) {
-		ldec_str(d, v, &w->user, "string");
-	} else if (strcmp(key, "group-id") == 0) {
-		ldec_opt_int(d, v, &w->group_id);
-	} else if (strcmp(key, "group") == 0) {
-		ldec_str(d, v, &w->group, "string");
-	} else {
-		return false;
-	}
+	if (strcmp(key, "override") != 0)
+		return ldec_fields(d, o, key, v);
+	ldec_str(d, v, &raw, "plan.Override");
+	w->override = ldec_override(raw);
+	free(w->override_raw);
+	w->override_raw = w->override == PLAN_OVERRIDE_INVALID ? raw : NULL;
+	if (w->override != PLAN_OVERRIDE_INVALID)
+		free(raw);
 	return true;
 }
 
-static struct plan_workload *ldec_workload(struct ldec *d, const char *name, const struct ynode *v)
+static void *ldec_workload(struct ldec *d, const char *name, const struct ynode *v)
 {
-	struct wl_ctx c = { NULL };
+	struct ldec_obj o = { pl_section_defs[PL_SEC_WORKLOADS].fields, NULL };
 	struct errbuf e;
 
 	if (!ldec_is_null(v)) {
-		c.w = pl_workload_new(name);
-		ldec_struct(d, v, "workloads.Workload", wl_field, &c);
+		o.obj = pl_obj_new(o.f, name);
+		ldec_struct(d, v, "workloads.Workload", wl_field, &o);
 	}
-	if (!c.w) {
+	if (!o.obj) {
 		pl_errf(&e, "workload %q: cannot have a null value", name);
 		ldec_val(d, LVAL_WORKLOADS, &e);
 	} else if (!*name) {
 		pl_errf(&e, "workload %q: cannot have an empty name", name);
 		ldec_val(d, LVAL_WORKLOADS, &e);
 	}
-	return c.w;
+	return o.obj;
 }
 
 /* ======================= Sections ======================= */
 
-typedef void *(*ldec_entry_fn)(struct ldec *d, const char *name, const struct ynode *v);
+/* How each entry section decodes: its Go map type and its entry decoder, which also runs
+ * the entry's per-layer validation.  An entry decoder returns NULL for a null entry. */
+struct ldec_section_def {
+	const char *go_type;
+	void *(*entry)(struct ldec *d, const char *name, const struct ynode *v);
+};
 
-static void *ldec_service_v(struct ldec *d, const char *name, const struct ynode *v)
-{
-	return ldec_service(d, name, v);
-}
+static const struct ldec_section_def ldec_section_defs[_PL_SEC_MAX] = {
+	[PL_SEC_SERVICES] = { "map[string]*plan.Service", ldec_service },
+	[PL_SEC_CHECKS] = { "map[string]*plan.Check", ldec_check },
+	[PL_SEC_LOG_TARGETS] = { "map[string]*plan.LogTarget", ldec_log_target },
+	[PL_SEC_WORKLOADS] = { "workloads.WorkloadsSection", ldec_workload },
+};
 
-static void *ldec_check_v(struct ldec *d, const char *name, const struct ynode *v)
+/* Decodes a map of name -> entry into section k of s (null entries are dropped after
+ * validation recorded them). */
+static int ldec_entries(struct ldec *d, const struct ynode *v, enum pl_sec k,
+			struct plan_sections *s)
 {
-	return ldec_check(d, name, v);
-}
-
-static void *ldec_log_target_v(struct ldec *d, const char *name, const struct ynode *v)
-{
-	return ldec_log_target(d, name, v);
-}
-
-static void *ldec_workload_v(struct ldec *d, const char *name, const struct ynode *v)
-{
-	return ldec_workload(d, name, v);
-}
-
-/* Decodes a map of name -> entry into *arr / *n (entries may be NULL for null objects;
- * the caller drops those after validation recorded them). */
-static int ldec_entries(struct ldec *d, const struct ynode *v, const char *type, ldec_entry_fn fn,
-			void ***arr, size_t *n, void (*free_fn)(void *))
-{
-	size_t i;
+	const struct pl_section *sec = &pl_section_defs[k];
+	void ***arr = pl_sec_arr(s, sec);
+	size_t *n = pl_sec_n(s, sec), i;
 
 	if (!ldec_visit(d))
 		return 0;
 	if (ldec_is_null(v))
 		return 0;
 	if (v->kind != YNODE_MAP) {
-		ldec_terror(d, v, type);
+		ldec_terror(d, v, ldec_section_defs[k].go_type);
 		return 0;
 	}
 	if (v->n / 2 > PLAN_MAX_ENTRIES)
@@ -892,37 +793,17 @@ static int ldec_entries(struct ldec *d, const struct ynode *v, const char *type,
 
 		if (!name)
 			continue;
-		e = fn(d, name, v->items[i + 1]);
+		e = ldec_section_defs[k].entry(d, name, v->items[i + 1]);
 		if (!e)
 			continue;
 		if (!ldec_visit(d)) {
-			free_fn(e);
+			pl_obj_free(sec->fields, e, true);
 			return 0;
 		}
 		*arr = xrealloc(*arr, (*n + 1) * sizeof(void *));
 		(*arr)[(*n)++] = e;
 	}
 	return 0;
-}
-
-static void ldec_free_service(void *p)
-{
-	plan_service_free(p);
-}
-
-static void ldec_free_check(void *p)
-{
-	plan_check_free(p);
-}
-
-static void ldec_free_log_target(void *p)
-{
-	pl_log_target_free(p);
-}
-
-static void ldec_free_workload(void *p)
-{
-	pl_workload_free(p);
 }
 
 static bool pairing_field(struct ldec *d, const char *key, const struct ynode *v, void *ctx)
@@ -970,27 +851,19 @@ static int ldec_section(struct ldec *d, struct plan_layer *l, const char *sectio
 			const struct ynode *v, struct errbuf *eb)
 {
 	struct plan_sections *s = &l->s;
-	int r = 0;
+	int r = 0, k;
 
 	d->line_base = v->line - 1;
 	buf_reset(&d->terrs);
 	d->fatal = false;
+	for (k = 0; k < _PL_SEC_MAX; k++)
+		if (strcmp(section, pl_section_defs[k].key) == 0)
+			return ldec_section_result(d, l->label, section,
+						   ldec_entries(d, v, (enum pl_sec)k, s), eb);
 	if (strcmp(section, "summary") == 0) {
 		ldec_str(d, v, &l->summary, "string");
 	} else if (strcmp(section, "description") == 0) {
 		ldec_str(d, v, &l->description, "string");
-	} else if (strcmp(section, "services") == 0) {
-		r = ldec_entries(d, v, "map[string]*plan.Service", ldec_service_v,
-				 (void ***)&s->services, &s->n_services, ldec_free_service);
-	} else if (strcmp(section, "checks") == 0) {
-		r = ldec_entries(d, v, "map[string]*plan.Check", ldec_check_v, (void ***)&s->checks,
-				 &s->n_checks, ldec_free_check);
-	} else if (strcmp(section, "log-targets") == 0) {
-		r = ldec_entries(d, v, "map[string]*plan.LogTarget", ldec_log_target_v,
-				 (void ***)&s->log_targets, &s->n_log_targets, ldec_free_log_target);
-	} else if (strcmp(section, "workloads") == 0) {
-		r = ldec_entries(d, v, "workloads.WorkloadsSection", ldec_workload_v,
-				 (void ***)&s->workloads, &s->n_workloads, ldec_free_workload);
 	} else if (strcmp(section, "pairing") == 0) {
 		/* Pebble decodes the pairing section only when it has content. */
 		if (!s->pairing)

@@ -1,6 +1,7 @@
 /* plan.c - entries, combining layers, defaults, combined-plan validation and run-time
  * layer additions (§4, §5, §6). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,409 +70,437 @@ const char *plan_check_startup_name(enum plan_check_startup s)
 	return s >= 0 && s < _PLAN_CHECK_STARTUP_MAX ? plan_check_startup_names[s] : "";
 }
 
-/* ======================= Services ======================= */
+/* ======================= Field tables ======================= */
 
-struct plan_service *pl_service_new(const char *name)
+_Static_assert(sizeof(enum plan_override) == sizeof(int) && sizeof(enum plan_action) == sizeof(int) &&
+		       sizeof(enum plan_check_level) == sizeof(int) &&
+		       sizeof(enum plan_check_startup) == sizeof(int),
+	       "PL_T_OVERRIDE and PL_T_ENUM fields are accessed as int");
+
+#define PL_FIELD(st, k, t, m) { .key = (k), .type = (t), .off = offsetof(st, m) }
+
+#define SVC(k, t, m) PL_FIELD(struct plan_service, k, t, m)
+static const struct pl_field pl_service_fieldv[] = {
+	SVC("summary", PL_T_STR, summary),
+	SVC("description", PL_T_STR, description),
+	{ .key = "startup", .type = PL_T_STR, .off = offsetof(struct plan_service, startup),
+	  .go_type = "plan.ServiceStartup" },
+	SVC("override", PL_T_OVERRIDE, override),
+	SVC("command", PL_T_STR, command),
+	SVC("after", PL_T_LIST, after),
+	SVC("before", PL_T_LIST, before),
+	SVC("requires", PL_T_LIST, requires),
+	SVC("workload", PL_T_STR, workload),
+	SVC("environment", PL_T_MAP, environment),
+	SVC("user-id", PL_T_OPT_INT, user_id),
+	SVC("user", PL_T_STR, user),
+	SVC("group-id", PL_T_OPT_INT, group_id),
+	SVC("group", PL_T_STR, group),
+	SVC("working-dir", PL_T_STR, working_dir),
+	{ .key = "on-success", .type = PL_T_ENUM, .off = offsetof(struct plan_service, on_success),
+	  .aux = plan_action_names },
+	{ .key = "on-failure", .type = PL_T_ENUM, .off = offsetof(struct plan_service, on_failure),
+	  .aux = plan_action_names },
+	{ .key = "on-check-failure", .type = PL_T_MAP,
+	  .off = offsetof(struct plan_service, on_check_failure),
+	  .go_type = "map[string]plan.ServiceAction", .go_valtype = "plan.ServiceAction" },
+	SVC("backoff-delay", PL_T_OPT_DUR, backoff_delay),
+	SVC("backoff-factor", PL_T_OPT_F64, backoff_factor),
+	SVC("backoff-limit", PL_T_OPT_DUR, backoff_limit),
+	SVC("kill-delay", PL_T_OPT_DUR, kill_delay),
+};
+#undef SVC
+
+static const struct pl_field pl_http_fieldv[] = {
+	PL_FIELD(struct plan_http_check, "url", PL_T_STR, url),
+	PL_FIELD(struct plan_http_check, "headers", PL_T_MAP, headers),
+};
+
+static const struct pl_field pl_tcp_fieldv[] = {
+	PL_FIELD(struct plan_tcp_check, "port", PL_T_INT, port),
+	PL_FIELD(struct plan_tcp_check, "host", PL_T_STR, host),
+};
+
+#define EXEC(k, t, m) PL_FIELD(struct plan_exec_check, k, t, m)
+static const struct pl_field pl_exec_fieldv[] = {
+	EXEC("command", PL_T_STR, command),
+	EXEC("service-context", PL_T_STR, service_context),
+	EXEC("environment", PL_T_MAP, environment),
+	EXEC("user-id", PL_T_OPT_INT, user_id),
+	EXEC("user", PL_T_STR, user),
+	EXEC("group-id", PL_T_OPT_INT, group_id),
+	EXEC("group", PL_T_STR, group),
+	EXEC("working-dir", PL_T_STR, working_dir),
+};
+#undef EXEC
+
+#define PL_FIELDS(st, v) { (v), sizeof(v) / sizeof((v)[0]), sizeof(st) }
+
+static const struct pl_fields pl_http_fields = PL_FIELDS(struct plan_http_check, pl_http_fieldv);
+static const struct pl_fields pl_tcp_fields = PL_FIELDS(struct plan_tcp_check, pl_tcp_fieldv);
+static const struct pl_fields pl_exec_fields = PL_FIELDS(struct plan_exec_check, pl_exec_fieldv);
+
+#define CHK(k, t, m) PL_FIELD(struct plan_check, k, t, m)
+static const struct pl_field pl_check_fieldv[] = {
+	CHK("override", PL_T_OVERRIDE, override),
+	{ .key = "level", .type = PL_T_ENUM, .off = offsetof(struct plan_check, level),
+	  .aux = plan_level_names },
+	{ .key = "startup", .type = PL_T_ENUM, .off = offsetof(struct plan_check, startup),
+	  .aux = plan_check_startup_names },
+	CHK("period", PL_T_OPT_DUR, period),
+	CHK("timeout", PL_T_OPT_DUR, timeout),
+	CHK("threshold", PL_T_INT, threshold),
+	{ .key = "http", .type = PL_T_SUB, .off = offsetof(struct plan_check, http),
+	  .go_type = "plan.HTTPCheck", .aux = &pl_http_fields },
+	{ .key = "tcp", .type = PL_T_SUB, .off = offsetof(struct plan_check, tcp),
+	  .go_type = "plan.TCPCheck", .aux = &pl_tcp_fields },
+	{ .key = "exec", .type = PL_T_SUB, .off = offsetof(struct plan_check, exec),
+	  .go_type = "plan.ExecCheck", .aux = &pl_exec_fields },
+};
+#undef CHK
+
+/* type, location and services have no omitempty in Pebble's LogTarget. */
+static const struct pl_field pl_log_target_fieldv[] = {
+	{ .key = "type", .type = PL_T_STR, .off = offsetof(struct plan_log_target, type),
+	  .flags = PL_F_ALWAYS, .go_type = "plan.LogTargetType" },
+	{ .key = "location", .type = PL_T_STR, .off = offsetof(struct plan_log_target, location),
+	  .flags = PL_F_ALWAYS },
+	{ .key = "services", .type = PL_T_LIST, .off = offsetof(struct plan_log_target, services),
+	  .flags = PL_F_ALWAYS },
+	PL_FIELD(struct plan_log_target, "override", PL_T_OVERRIDE, override),
+	PL_FIELD(struct plan_log_target, "labels", PL_T_MAP, labels),
+};
+
+#define WL(k, t, m) PL_FIELD(struct plan_workload, k, t, m)
+static const struct pl_field pl_workload_fieldv[] = {
+	WL("override", PL_T_OVERRIDE, override),
+	WL(NULL, PL_T_RAW, override_raw),
+	WL("environment", PL_T_MAP, environment),
+	WL("user-id", PL_T_OPT_INT, user_id),
+	WL("user", PL_T_STR, user),
+	WL("group-id", PL_T_OPT_INT, group_id),
+	WL("group", PL_T_STR, group),
+};
+#undef WL
+
+static const struct pl_fields pl_service_fields = PL_FIELDS(struct plan_service, pl_service_fieldv);
+static const struct pl_fields pl_check_fields = PL_FIELDS(struct plan_check, pl_check_fieldv);
+static const struct pl_fields pl_log_target_fields =
+	PL_FIELDS(struct plan_log_target, pl_log_target_fieldv);
+static const struct pl_fields pl_workload_fields = PL_FIELDS(struct plan_workload, pl_workload_fieldv);
+
+#define PL_SECTION(k, w, arr, n, st, fields)                                                     \
+	{ (k), (w), offsetof(struct plan_sections, arr), offsetof(struct plan_sections, n),      \
+	  offsetof(st, override), &(fields) }
+
+const struct pl_section pl_section_defs[_PL_SEC_MAX] = {
+	[PL_SEC_SERVICES] = PL_SECTION("services", "service", services, n_services,
+				       struct plan_service, pl_service_fields),
+	[PL_SEC_CHECKS] = PL_SECTION("checks", "check", checks, n_checks, struct plan_check,
+				     pl_check_fields),
+	[PL_SEC_LOG_TARGETS] = PL_SECTION("log-targets", "log target", log_targets, n_log_targets,
+					  struct plan_log_target, pl_log_target_fields),
+	[PL_SEC_WORKLOADS] = PL_SECTION("workloads", "workload", workloads, n_workloads,
+					struct plan_workload, pl_workload_fields),
+};
+
+void *pl_field_ptr(const struct pl_field *fl, void *obj)
 {
-	struct plan_service *s = xcalloc(1, sizeof(*s));
-
-	s->name = xstrdup(name);
-	return s;
+	return (char *)obj + fl->off;
 }
+
+const void *pl_field_cptr(const struct pl_field *fl, const void *obj)
+{
+	return (const char *)obj + fl->off;
+}
+
+void ***pl_sec_arr(struct plan_sections *s, const struct pl_section *sec)
+{
+	return (void ***)((char *)s + sec->arr_off);
+}
+
+size_t *pl_sec_n(struct plan_sections *s, const struct pl_section *sec)
+{
+	return (size_t *)((char *)s + sec->n_off);
+}
+
+void *const *pl_sec_carr(const struct plan_sections *s, const struct pl_section *sec)
+{
+	return *(void *const *const *)((const char *)s + sec->arr_off);
+}
+
+size_t pl_sec_cn(const struct plan_sections *s, const struct pl_section *sec)
+{
+	return *(const size_t *)((const char *)s + sec->n_off);
+}
+
+/* ======================= Generic entries ======================= */
+
+void *pl_obj_new(const struct pl_fields *f, const char *name)
+{
+	void *obj = xcalloc(1, f->size);
+
+	*(char **)obj = xstrdup(name);
+	return obj;
+}
+
+void pl_obj_free(const struct pl_fields *f, void *obj, bool named)
+{
+	size_t i;
+
+	if (!obj)
+		return;
+	if (named)
+		free(*(char **)obj);
+	for (i = 0; i < f->n; i++) {
+		const struct pl_field *fl = &f->v[i];
+		void *p = pl_field_ptr(fl, obj);
+
+		switch (fl->type) {
+		case PL_T_STR:
+		case PL_T_RAW:
+			free(*(char **)p);
+			break;
+		case PL_T_LIST:
+			pl_strlist_done(p);
+			break;
+		case PL_T_MAP:
+			plan_strmap_done(p);
+			break;
+		case PL_T_SUB:
+			pl_obj_free(fl->aux, *(void **)p, false);
+			break;
+		default:
+			break;
+		}
+	}
+	free(obj);
+}
+
+void *pl_obj_dup(const struct pl_fields *f, const void *obj, bool named)
+{
+	void *d;
+	size_t i;
+
+	if (!obj)
+		return NULL;
+	d = xcalloc(1, f->size);
+	if (named)
+		*(char **)d = xstrdup(*(char *const *)obj);
+	for (i = 0; i < f->n; i++) {
+		const struct pl_field *fl = &f->v[i];
+		const void *s = pl_field_cptr(fl, obj);
+		void *p = pl_field_ptr(fl, d);
+
+		switch (fl->type) {
+		case PL_T_STR:
+			*(char **)p = pl_strdup_or_null(*(char *const *)s);
+			break;
+		case PL_T_RAW:
+			*(char **)p = *(char *const *)s ? xstrdup(*(char *const *)s) : NULL;
+			break;
+		case PL_T_LIST:
+			pl_strlist_dup(p, s);
+			break;
+		case PL_T_MAP:
+			pl_strmap_dup(p, s);
+			break;
+		case PL_T_OPT_INT:
+			*(struct plan_opt_int *)p = *(const struct plan_opt_int *)s;
+			break;
+		case PL_T_OPT_DUR:
+			*(struct plan_opt_dur *)p = *(const struct plan_opt_dur *)s;
+			break;
+		case PL_T_OPT_F64:
+			*(struct plan_opt_f64 *)p = *(const struct plan_opt_f64 *)s;
+			break;
+		case PL_T_INT:
+			*(int64_t *)p = *(const int64_t *)s;
+			break;
+		case PL_T_OVERRIDE:
+		case PL_T_ENUM:
+			*(int *)p = *(const int *)s;
+			break;
+		case PL_T_SUB:
+			*(void **)p = pl_obj_dup(fl->aux, *(void *const *)s, false);
+			break;
+		}
+	}
+	return d;
+}
+
+/* Service.Merge, Check.Merge, ... (§2): scalars replaced if set, lists appended, maps
+ * merged by key, sub-objects merged field by field; the override is the layer's own. */
+void pl_obj_merge(const struct pl_fields *f, void *dst, const void *src)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		const struct pl_field *fl = &f->v[i];
+		const void *s = pl_field_cptr(fl, src);
+		void *p = pl_field_ptr(fl, dst);
+
+		switch (fl->type) {
+		case PL_T_STR:
+			if (*(char *const *)s)
+				pl_set_str(p, *(char *const *)s);
+			break;
+		case PL_T_LIST:
+			pl_strlist_extend(p, s);
+			break;
+		case PL_T_MAP:
+			pl_strmap_merge(p, s);
+			break;
+		case PL_T_OPT_INT:
+			if (((const struct plan_opt_int *)s)->set)
+				*(struct plan_opt_int *)p = *(const struct plan_opt_int *)s;
+			break;
+		case PL_T_OPT_DUR:
+			if (((const struct plan_opt_dur *)s)->set)
+				*(struct plan_opt_dur *)p = *(const struct plan_opt_dur *)s;
+			break;
+		case PL_T_OPT_F64:
+			if (((const struct plan_opt_f64 *)s)->set)
+				*(struct plan_opt_f64 *)p = *(const struct plan_opt_f64 *)s;
+			break;
+		case PL_T_INT:
+			if (*(const int64_t *)s)
+				*(int64_t *)p = *(const int64_t *)s;
+			break;
+		case PL_T_ENUM:
+			if (*(const int *)s)
+				*(int *)p = *(const int *)s;
+			break;
+		case PL_T_SUB:
+			if (!*(void *const *)s)
+				break;
+			if (!*(void **)p)
+				*(void **)p = xcalloc(1, ((const struct pl_fields *)fl->aux)->size);
+			pl_obj_merge(fl->aux, *(void **)p, *(void *const *)s);
+			break;
+		case PL_T_OVERRIDE:
+		case PL_T_RAW:
+			break;
+		}
+	}
+}
+
+bool pl_obj_eq(const struct pl_fields *f, const void *a, const void *b, bool named)
+{
+	size_t i;
+
+	if (!a || !b)
+		return a == b;
+	if (named && !pl_str_eq(*(char *const *)a, *(char *const *)b))
+		return false;
+	for (i = 0; i < f->n; i++) {
+		const struct pl_field *fl = &f->v[i];
+		const void *x = pl_field_cptr(fl, a), *y = pl_field_cptr(fl, b);
+		bool eq = true;
+
+		switch (fl->type) {
+		case PL_T_STR:
+			eq = pl_str_eq(*(char *const *)x, *(char *const *)y);
+			break;
+		case PL_T_LIST:
+			eq = pl_strlist_eq(x, y);
+			break;
+		case PL_T_MAP:
+			eq = pl_strmap_eq(x, y);
+			break;
+		case PL_T_OPT_INT: {
+			const struct plan_opt_int *u = x, *v = y;
+
+			eq = u->set == v->set && (!u->set || u->v == v->v);
+			break;
+		}
+		case PL_T_OPT_DUR: {
+			const struct plan_opt_dur *u = x, *v = y;
+
+			eq = u->set == v->set && (!u->set || u->ns == v->ns);
+			break;
+		}
+		case PL_T_OPT_F64: {
+			const struct plan_opt_f64 *u = x, *v = y;
+
+			eq = u->set == v->set && (!u->set || u->v == v->v);
+			break;
+		}
+		case PL_T_INT:
+			eq = *(const int64_t *)x == *(const int64_t *)y;
+			break;
+		case PL_T_OVERRIDE:
+		case PL_T_ENUM:
+			eq = *(const int *)x == *(const int *)y;
+			break;
+		case PL_T_SUB:
+			eq = pl_obj_eq(fl->aux, *(void *const *)x, *(void *const *)y, false);
+			break;
+		case PL_T_RAW:
+			break;
+		}
+		if (!eq)
+			return false;
+	}
+	return true;
+}
+
+/* ======================= Public entry functions ======================= */
 
 void plan_service_free(struct plan_service *s)
 {
-	if (!s)
-		return;
-	free(s->name);
-	free(s->summary);
-	free(s->description);
-	free(s->startup);
-	free(s->command);
-	pl_strlist_done(&s->after);
-	pl_strlist_done(&s->before);
-	pl_strlist_done(&s->requires);
-	free(s->workload);
-	plan_strmap_done(&s->environment);
-	free(s->user);
-	free(s->group);
-	free(s->working_dir);
-	plan_strmap_done(&s->on_check_failure);
-	free(s);
+	pl_obj_free(&pl_service_fields, s, true);
 }
 
 struct plan_service *plan_service_dup(const struct plan_service *s)
 {
-	struct plan_service *d;
-
-	if (!s)
-		return NULL;
-	d = xcalloc(1, sizeof(*d));
-	*d = *s;
-	d->name = xstrdup(s->name);
-	d->summary = pl_strdup_or_null(s->summary);
-	d->description = pl_strdup_or_null(s->description);
-	d->startup = pl_strdup_or_null(s->startup);
-	d->command = pl_strdup_or_null(s->command);
-	pl_strlist_dup(&d->after, &s->after);
-	pl_strlist_dup(&d->before, &s->before);
-	pl_strlist_dup(&d->requires, &s->requires);
-	d->workload = pl_strdup_or_null(s->workload);
-	pl_strmap_dup(&d->environment, &s->environment);
-	d->user = pl_strdup_or_null(s->user);
-	d->group = pl_strdup_or_null(s->group);
-	d->working_dir = pl_strdup_or_null(s->working_dir);
-	pl_strmap_dup(&d->on_check_failure, &s->on_check_failure);
-	return d;
-}
-
-/* Service.Merge (§2.2): scalars replaced if set, lists appended, maps merged by key. */
-void pl_service_merge(struct plan_service *d, const struct plan_service *s)
-{
-	if (s->summary)
-		pl_set_str(&d->summary, s->summary);
-	if (s->description)
-		pl_set_str(&d->description, s->description);
-	if (s->startup)
-		pl_set_str(&d->startup, s->startup);
-	if (s->command)
-		pl_set_str(&d->command, s->command);
-	if (s->kill_delay.set)
-		d->kill_delay = s->kill_delay;
-	if (s->user_id.set)
-		d->user_id = s->user_id;
-	if (s->user)
-		pl_set_str(&d->user, s->user);
-	if (s->group_id.set)
-		d->group_id = s->group_id;
-	if (s->group)
-		pl_set_str(&d->group, s->group);
-	if (s->working_dir)
-		pl_set_str(&d->working_dir, s->working_dir);
-	if (s->workload)
-		pl_set_str(&d->workload, s->workload);
-	pl_strlist_extend(&d->after, &s->after);
-	pl_strlist_extend(&d->before, &s->before);
-	pl_strlist_extend(&d->requires, &s->requires);
-	pl_strmap_merge(&d->environment, &s->environment);
-	if (s->on_success != PLAN_ACTION_UNSET)
-		d->on_success = s->on_success;
-	if (s->on_failure != PLAN_ACTION_UNSET)
-		d->on_failure = s->on_failure;
-	pl_strmap_merge(&d->on_check_failure, &s->on_check_failure);
-	if (s->backoff_delay.set)
-		d->backoff_delay = s->backoff_delay;
-	if (s->backoff_factor.set)
-		d->backoff_factor = s->backoff_factor;
-	if (s->backoff_limit.set)
-		d->backoff_limit = s->backoff_limit;
-}
-
-static bool pl_opt_int_eq(struct plan_opt_int a, struct plan_opt_int b)
-{
-	return a.set == b.set && (!a.set || a.v == b.v);
-}
-
-static bool pl_opt_dur_eq(struct plan_opt_dur a, struct plan_opt_dur b)
-{
-	return a.set == b.set && (!a.set || a.ns == b.ns);
+	return pl_obj_dup(&pl_service_fields, s, true);
 }
 
 bool plan_service_equal(const struct plan_service *a, const struct plan_service *b)
 {
-	if (!a || !b)
-		return a == b;
-	return pl_str_eq(a->name, b->name) && a->override == b->override &&
-	       pl_str_eq(a->summary, b->summary) && pl_str_eq(a->description, b->description) &&
-	       pl_str_eq(a->startup, b->startup) && pl_str_eq(a->command, b->command) &&
-	       pl_strlist_eq(&a->after, &b->after) && pl_strlist_eq(&a->before, &b->before) &&
-	       pl_strlist_eq(&a->requires, &b->requires) && pl_str_eq(a->workload, b->workload) &&
-	       pl_strmap_eq(&a->environment, &b->environment) &&
-	       pl_opt_int_eq(a->user_id, b->user_id) && pl_str_eq(a->user, b->user) &&
-	       pl_opt_int_eq(a->group_id, b->group_id) && pl_str_eq(a->group, b->group) &&
-	       pl_str_eq(a->working_dir, b->working_dir) && a->on_success == b->on_success &&
-	       a->on_failure == b->on_failure &&
-	       pl_strmap_eq(&a->on_check_failure, &b->on_check_failure) &&
-	       pl_opt_dur_eq(a->backoff_delay, b->backoff_delay) &&
-	       a->backoff_factor.set == b->backoff_factor.set &&
-	       (!a->backoff_factor.set || a->backoff_factor.v == b->backoff_factor.v) &&
-	       pl_opt_dur_eq(a->backoff_limit, b->backoff_limit) &&
-	       pl_opt_dur_eq(a->kill_delay, b->kill_delay);
-}
-
-/* ======================= Checks ======================= */
-
-struct plan_check *pl_check_new(const char *name)
-{
-	struct plan_check *c = xcalloc(1, sizeof(*c));
-
-	c->name = xstrdup(name);
-	return c;
-}
-
-static void pl_exec_free(struct plan_exec_check *x)
-{
-	if (!x)
-		return;
-	free(x->command);
-	free(x->service_context);
-	plan_strmap_done(&x->environment);
-	free(x->user);
-	free(x->group);
-	free(x->working_dir);
-	free(x);
+	return pl_obj_eq(&pl_service_fields, a, b, true);
 }
 
 void plan_check_free(struct plan_check *c)
 {
-	if (!c)
-		return;
-	free(c->name);
-	if (c->http) {
-		free(c->http->url);
-		plan_strmap_done(&c->http->headers);
-		free(c->http);
-	}
-	if (c->tcp) {
-		free(c->tcp->host);
-		free(c->tcp);
-	}
-	pl_exec_free(c->exec);
-	free(c);
-}
-
-static void pl_http_merge(struct plan_http_check *d, const struct plan_http_check *s)
-{
-	if (s->url)
-		pl_set_str(&d->url, s->url);
-	pl_strmap_merge(&d->headers, &s->headers);
-}
-
-static void pl_tcp_merge(struct plan_tcp_check *d, const struct plan_tcp_check *s)
-{
-	if (s->port)
-		d->port = s->port;
-	if (s->host)
-		pl_set_str(&d->host, s->host);
-}
-
-static void pl_exec_merge(struct plan_exec_check *d, const struct plan_exec_check *s)
-{
-	if (s->command)
-		pl_set_str(&d->command, s->command);
-	if (s->service_context)
-		pl_set_str(&d->service_context, s->service_context);
-	pl_strmap_merge(&d->environment, &s->environment);
-	if (s->user_id.set)
-		d->user_id = s->user_id;
-	if (s->user)
-		pl_set_str(&d->user, s->user);
-	if (s->group_id.set)
-		d->group_id = s->group_id;
-	if (s->group)
-		pl_set_str(&d->group, s->group);
-	if (s->working_dir)
-		pl_set_str(&d->working_dir, s->working_dir);
-}
-
-/* Check.Merge (§2.4): scalars replaced if set, sub-objects merged field by field. */
-void pl_check_merge(struct plan_check *d, const struct plan_check *s)
-{
-	if (s->level != PLAN_LEVEL_UNSET)
-		d->level = s->level;
-	if (s->startup != PLAN_CHECK_STARTUP_UNSET)
-		d->startup = s->startup;
-	if (s->period.set)
-		d->period = s->period;
-	if (s->timeout.set)
-		d->timeout = s->timeout;
-	if (s->threshold)
-		d->threshold = s->threshold;
-	if (s->http) {
-		if (!d->http)
-			d->http = xcalloc(1, sizeof(*d->http));
-		pl_http_merge(d->http, s->http);
-	}
-	if (s->tcp) {
-		if (!d->tcp)
-			d->tcp = xcalloc(1, sizeof(*d->tcp));
-		pl_tcp_merge(d->tcp, s->tcp);
-	}
-	if (s->exec) {
-		if (!d->exec)
-			d->exec = xcalloc(1, sizeof(*d->exec));
-		pl_exec_merge(d->exec, s->exec);
-	}
+	pl_obj_free(&pl_check_fields, c, true);
 }
 
 struct plan_check *plan_check_dup(const struct plan_check *c)
 {
-	struct plan_check *d;
-
-	if (!c)
-		return NULL;
-	d = pl_check_new(c->name);
-	d->override = c->override;
-	pl_check_merge(d, c);
-	d->level = c->level;
-	d->startup = c->startup;
-	d->period = c->period;
-	d->timeout = c->timeout;
-	d->threshold = c->threshold;
-	return d;
-}
-
-static bool pl_exec_eq(const struct plan_exec_check *a, const struct plan_exec_check *b)
-{
-	if (!a || !b)
-		return a == b;
-	return pl_str_eq(a->command, b->command) &&
-	       pl_str_eq(a->service_context, b->service_context) &&
-	       pl_strmap_eq(&a->environment, &b->environment) &&
-	       pl_opt_int_eq(a->user_id, b->user_id) && pl_str_eq(a->user, b->user) &&
-	       pl_opt_int_eq(a->group_id, b->group_id) && pl_str_eq(a->group, b->group) &&
-	       pl_str_eq(a->working_dir, b->working_dir);
+	return pl_obj_dup(&pl_check_fields, c, true);
 }
 
 bool plan_check_equal(const struct plan_check *a, const struct plan_check *b)
 {
-	if (!a || !b)
-		return a == b;
-	if (!pl_str_eq(a->name, b->name) || a->override != b->override || a->level != b->level ||
-	    a->startup != b->startup || !pl_opt_dur_eq(a->period, b->period) ||
-	    !pl_opt_dur_eq(a->timeout, b->timeout) || a->threshold != b->threshold)
-		return false;
-	if (!a->http != !b->http || !a->tcp != !b->tcp)
-		return false;
-	if (a->http && (!pl_str_eq(a->http->url, b->http->url) ||
-			!pl_strmap_eq(&a->http->headers, &b->http->headers)))
-		return false;
-	if (a->tcp && (a->tcp->port != b->tcp->port || !pl_str_eq(a->tcp->host, b->tcp->host)))
-		return false;
-	return pl_exec_eq(a->exec, b->exec);
-}
-
-/* ======================= Log targets and workloads ======================= */
-
-struct plan_log_target *pl_log_target_new(const char *name)
-{
-	struct plan_log_target *t = xcalloc(1, sizeof(*t));
-
-	t->name = xstrdup(name);
-	return t;
-}
-
-void pl_log_target_free(struct plan_log_target *t)
-{
-	if (!t)
-		return;
-	free(t->name);
-	free(t->type);
-	free(t->location);
-	pl_strlist_done(&t->services);
-	plan_strmap_done(&t->labels);
-	free(t);
-}
-
-void pl_log_target_merge(struct plan_log_target *d, const struct plan_log_target *s)
-{
-	if (s->type)
-		pl_set_str(&d->type, s->type);
-	if (s->location)
-		pl_set_str(&d->location, s->location);
-	pl_strlist_extend(&d->services, &s->services);
-	pl_strmap_merge(&d->labels, &s->labels);
-}
-
-struct plan_log_target *pl_log_target_dup(const struct plan_log_target *t)
-{
-	struct plan_log_target *d = pl_log_target_new(t->name);
-
-	d->override = t->override;
-	pl_log_target_merge(d, t);
-	return d;
+	return pl_obj_eq(&pl_check_fields, a, b, true);
 }
 
 bool plan_log_target_equal(const struct plan_log_target *a, const struct plan_log_target *b)
 {
-	if (!a || !b)
-		return a == b;
-	return pl_str_eq(a->name, b->name) && a->override == b->override &&
-	       pl_str_eq(a->type, b->type) && pl_str_eq(a->location, b->location) &&
-	       pl_strlist_eq(&a->services, &b->services) && pl_strmap_eq(&a->labels, &b->labels);
-}
-
-struct plan_workload *pl_workload_new(const char *name)
-{
-	struct plan_workload *w = xcalloc(1, sizeof(*w));
-
-	w->name = xstrdup(name);
-	return w;
-}
-
-void pl_workload_free(struct plan_workload *w)
-{
-	if (!w)
-		return;
-	free(w->name);
-	free(w->override_raw);
-	plan_strmap_done(&w->environment);
-	free(w->user);
-	free(w->group);
-	free(w);
-}
-
-void pl_workload_merge(struct plan_workload *d, const struct plan_workload *s)
-{
-	pl_strmap_merge(&d->environment, &s->environment);
-	if (s->user_id.set)
-		d->user_id = s->user_id;
-	if (s->user)
-		pl_set_str(&d->user, s->user);
-	if (s->group_id.set)
-		d->group_id = s->group_id;
-	if (s->group)
-		pl_set_str(&d->group, s->group);
-}
-
-struct plan_workload *pl_workload_dup(const struct plan_workload *w)
-{
-	struct plan_workload *d = pl_workload_new(w->name);
-
-	d->override = w->override;
-	d->override_raw = w->override_raw ? xstrdup(w->override_raw) : NULL;
-	pl_workload_merge(d, w);
-	return d;
+	return pl_obj_eq(&pl_log_target_fields, a, b, true);
 }
 
 bool plan_workload_equal(const struct plan_workload *a, const struct plan_workload *b)
 {
-	if (!a || !b)
-		return a == b;
-	return pl_str_eq(a->name, b->name) && a->override == b->override &&
-	       pl_strmap_eq(&a->environment, &b->environment) &&
-	       pl_opt_int_eq(a->user_id, b->user_id) && pl_str_eq(a->user, b->user) &&
-	       pl_opt_int_eq(a->group_id, b->group_id) && pl_str_eq(a->group, b->group);
+	return pl_obj_eq(&pl_workload_fields, a, b, true);
 }
 
 /* ======================= Sections, layers, plans ======================= */
 
 void pl_sections_done(struct plan_sections *s)
 {
-	size_t i;
+	size_t k, i;
 
-	for (i = 0; i < s->n_services; i++)
-		plan_service_free(s->services[i]);
-	for (i = 0; i < s->n_checks; i++)
-		plan_check_free(s->checks[i]);
-	for (i = 0; i < s->n_log_targets; i++)
-		pl_log_target_free(s->log_targets[i]);
-	for (i = 0; i < s->n_workloads; i++)
-		pl_workload_free(s->workloads[i]);
-	free(s->services);
-	free(s->checks);
-	free(s->log_targets);
-	free(s->workloads);
+	for (k = 0; k < _PL_SEC_MAX; k++) {
+		const struct pl_section *sec = &pl_section_defs[k];
+		void **arr = *pl_sec_arr(s, sec);
+
+		for (i = 0; i < *pl_sec_n(s, sec); i++)
+			pl_obj_free(sec->fields, arr[i], true);
+		free(arr);
+	}
 	if (s->pairing) {
 		free(s->pairing->mode);
 		free(s->pairing);
@@ -481,25 +510,20 @@ void pl_sections_done(struct plan_sections *s)
 
 void pl_sections_dup(struct plan_sections *d, const struct plan_sections *s)
 {
-	size_t i;
+	size_t k, i;
 
 	memset(d, 0, sizeof(*d));
-	d->n_services = s->n_services;
-	d->services = xcalloc(s->n_services + 1, sizeof(*d->services));
-	for (i = 0; i < s->n_services; i++)
-		d->services[i] = plan_service_dup(s->services[i]);
-	d->n_checks = s->n_checks;
-	d->checks = xcalloc(s->n_checks + 1, sizeof(*d->checks));
-	for (i = 0; i < s->n_checks; i++)
-		d->checks[i] = plan_check_dup(s->checks[i]);
-	d->n_log_targets = s->n_log_targets;
-	d->log_targets = xcalloc(s->n_log_targets + 1, sizeof(*d->log_targets));
-	for (i = 0; i < s->n_log_targets; i++)
-		d->log_targets[i] = pl_log_target_dup(s->log_targets[i]);
-	d->n_workloads = s->n_workloads;
-	d->workloads = xcalloc(s->n_workloads + 1, sizeof(*d->workloads));
-	for (i = 0; i < s->n_workloads; i++)
-		d->workloads[i] = pl_workload_dup(s->workloads[i]);
+	for (k = 0; k < _PL_SEC_MAX; k++) {
+		const struct pl_section *sec = &pl_section_defs[k];
+		void *const *src = pl_sec_carr(s, sec);
+		size_t n = pl_sec_cn(s, sec);
+		void **arr = xcalloc(n + 1, sizeof(*arr));
+
+		for (i = 0; i < n; i++)
+			arr[i] = pl_obj_dup(sec->fields, src[i], true);
+		*pl_sec_arr(d, sec) = arr;
+		*pl_sec_n(d, sec) = n;
+	}
 	if (s->pairing) {
 		d->pairing = xcalloc(1, sizeof(*d->pairing));
 		d->pairing->mode = pl_strdup_or_null(s->pairing->mode);
@@ -517,17 +541,18 @@ static int pl_cmp_named(const void *a, const void *b)
 
 void pl_sections_sort(struct plan_sections *s)
 {
-	if (s->n_services)
-		qsort(s->services, s->n_services, sizeof(*s->services), pl_cmp_named);
-	if (s->n_checks)
-		qsort(s->checks, s->n_checks, sizeof(*s->checks), pl_cmp_named);
-	if (s->n_log_targets)
-		qsort(s->log_targets, s->n_log_targets, sizeof(*s->log_targets), pl_cmp_named);
-	if (s->n_workloads)
-		qsort(s->workloads, s->n_workloads, sizeof(*s->workloads), pl_cmp_named);
+	size_t k;
+
+	for (k = 0; k < _PL_SEC_MAX; k++) {
+		const struct pl_section *sec = &pl_section_defs[k];
+		size_t n = *pl_sec_n(s, sec);
+
+		if (n)
+			qsort(*pl_sec_arr(s, sec), n, sizeof(void *), pl_cmp_named);
+	}
 }
 
-static const void *pl_find(void *const *arr, size_t n, const char *name)
+bool pl_named_search(void *const *arr, size_t n, const char *name, size_t *pos)
 {
 	size_t lo = 0, hi = n;
 
@@ -535,14 +560,24 @@ static const void *pl_find(void *const *arr, size_t n, const char *name)
 		size_t mid = (lo + hi) / 2;
 		int c = strcmp(*(char *const *)arr[mid], name);
 
-		if (c == 0)
-			return arr[mid];
+		if (c == 0) {
+			*pos = mid;
+			return true;
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	*pos = lo;
+	return false;
+}
+
+static const void *pl_find(void *const *arr, size_t n, const char *name)
+{
+	size_t i;
+
+	return pl_named_search(arr, n, name, &i) ? arr[i] : NULL;
 }
 
 const struct plan_service *plan_find_service(const struct plan_sections *s, const char *name)
@@ -645,27 +680,16 @@ struct plan *plan_dup(const struct plan *p)
 /* Generic "find or insert at sorted position" on a section array of named entries. */
 static void **pl_slot(void ***arr, size_t *n, const char *name, bool *found)
 {
-	size_t lo = 0, hi = *n;
+	size_t at;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(*(char **)(*arr)[mid], name);
-
-		if (c == 0) {
-			*found = true;
-			return &(*arr)[mid];
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
+	*found = pl_named_search(*arr, *n, name, &at);
+	if (*found)
+		return &(*arr)[at];
 	*arr = xrealloc(*arr, (*n + 1) * sizeof(void *));
-	memmove(*arr + lo + 1, *arr + lo, (*n - lo) * sizeof(void *));
-	(*arr)[lo] = NULL;
+	memmove(*arr + at + 1, *arr + at, (*n - at) * sizeof(void *));
+	(*arr)[at] = NULL;
 	(*n)++;
-	return &(*arr)[lo];
+	return &(*arr)[at];
 }
 
 static int pl_override_error(const char *label, const char *kind, const char *name,
@@ -676,33 +700,55 @@ static int pl_override_error(const char *label, const char *kind, const char *na
 	return pl_errf(eb, "layer %q has invalid \"override\" value for %s %q", label, kind, name);
 }
 
+static int pl_workload_override_error(const struct plan_workload *w, struct errbuf *eb)
+{
+	if (w->override == PLAN_OVERRIDE_UNSET)
+		return pl_errf(eb, "workload %q: must define an \"override\" policy", w->name);
+	return pl_errf(eb, "workload %q: has an invalid \"override\" policy: %q", w->name,
+		       w->override_raw ? w->override_raw : "");
+}
+
+/* Folds one section of layer l into acc: each entry replaces or merges into the entry
+ * of the same name, as its override says. */
+static int pl_fold_section(struct plan_sections *acc, const struct plan_layer *l, enum pl_sec k,
+			   struct errbuf *eb)
+{
+	const struct pl_section *sec = &pl_section_defs[k];
+	void *const *arr = pl_sec_carr(&l->s, sec);
+	size_t i, n = pl_sec_cn(&l->s, sec);
+
+	for (i = 0; i < n; i++) {
+		const void *e = arr[i];
+		const char *name = *(char *const *)e;
+		enum plan_override o = *(const enum plan_override *)((const char *)e + sec->override_off);
+		void **slot;
+		bool found;
+
+		if (o != PLAN_OVERRIDE_MERGE && o != PLAN_OVERRIDE_REPLACE)
+			return k == PL_SEC_WORKLOADS ? pl_workload_override_error(e, eb)
+						     : pl_override_error(l->label, sec->what, name, o, eb);
+		slot = pl_slot(pl_sec_arr(acc, sec), pl_sec_n(acc, sec), name, &found);
+		if (found && o == PLAN_OVERRIDE_MERGE) {
+			pl_obj_merge(sec->fields, *slot, e);
+		} else {
+			pl_obj_free(sec->fields, *slot, true);
+			*slot = pl_obj_dup(sec->fields, e, true);
+		}
+	}
+	return 0;
+}
+
 /* Folds layer l into acc (Pebble's CombineLayers step for one layer).  On failure acc is
  * partially updated; callers fold into a scratch copy. */
 static int pl_fold(struct plan_sections *acc, const struct plan_layer *l, struct errbuf *eb)
 {
 	const struct plan_sections *s = &l->s;
-	bool found;
-	size_t i;
+	int r;
 
 	/* Extension sections first, as Pebble combines them before the built-in ones. */
-	for (i = 0; i < s->n_workloads; i++) {
-		const struct plan_workload *w = s->workloads[i];
-		struct plan_workload **slot;
-
-		if (w->override == PLAN_OVERRIDE_UNSET)
-			return pl_errf(eb, "workload %q: must define an \"override\" policy", w->name);
-		if (w->override == PLAN_OVERRIDE_INVALID)
-			return pl_errf(eb, "workload %q: has an invalid \"override\" policy: %q",
-				       w->name, w->override_raw ? w->override_raw : "");
-		slot = (struct plan_workload **)pl_slot((void ***)&acc->workloads, &acc->n_workloads,
-							w->name, &found);
-		if (found && w->override == PLAN_OVERRIDE_MERGE) {
-			pl_workload_merge(*slot, w);
-		} else {
-			pl_workload_free(*slot);
-			*slot = pl_workload_dup(w);
-		}
-	}
+	r = pl_fold_section(acc, l, PL_SEC_WORKLOADS, eb);
+	if (r < 0)
+		return r;
 	if (s->pairing && s->pairing->mode) {
 		if (!acc->pairing)
 			acc->pairing = xcalloc(1, sizeof(*acc->pairing));
@@ -710,52 +756,12 @@ static int pl_fold(struct plan_sections *acc, const struct plan_layer *l, struct
 	} else if (s->pairing && !acc->pairing) {
 		acc->pairing = xcalloc(1, sizeof(*acc->pairing));
 	}
-	for (i = 0; i < s->n_services; i++) {
-		const struct plan_service *e = s->services[i];
-		struct plan_service **slot;
-
-		if (e->override != PLAN_OVERRIDE_MERGE && e->override != PLAN_OVERRIDE_REPLACE)
-			return pl_override_error(l->label, "service", e->name, e->override, eb);
-		slot = (struct plan_service **)pl_slot((void ***)&acc->services, &acc->n_services,
-						       e->name, &found);
-		if (found && e->override == PLAN_OVERRIDE_MERGE) {
-			pl_service_merge(*slot, e);
-		} else {
-			plan_service_free(*slot);
-			*slot = plan_service_dup(e);
-		}
-	}
-	for (i = 0; i < s->n_checks; i++) {
-		const struct plan_check *e = s->checks[i];
-		struct plan_check **slot;
-
-		if (e->override != PLAN_OVERRIDE_MERGE && e->override != PLAN_OVERRIDE_REPLACE)
-			return pl_override_error(l->label, "check", e->name, e->override, eb);
-		slot = (struct plan_check **)pl_slot((void ***)&acc->checks, &acc->n_checks, e->name,
-						     &found);
-		if (found && e->override == PLAN_OVERRIDE_MERGE) {
-			pl_check_merge(*slot, e);
-		} else {
-			plan_check_free(*slot);
-			*slot = plan_check_dup(e);
-		}
-	}
-	for (i = 0; i < s->n_log_targets; i++) {
-		const struct plan_log_target *e = s->log_targets[i];
-		struct plan_log_target **slot;
-
-		if (e->override != PLAN_OVERRIDE_MERGE && e->override != PLAN_OVERRIDE_REPLACE)
-			return pl_override_error(l->label, "log target", e->name, e->override, eb);
-		slot = (struct plan_log_target **)pl_slot((void ***)&acc->log_targets,
-							  &acc->n_log_targets, e->name, &found);
-		if (found && e->override == PLAN_OVERRIDE_MERGE) {
-			pl_log_target_merge(*slot, e);
-		} else {
-			pl_log_target_free(*slot);
-			*slot = pl_log_target_dup(e);
-		}
-	}
-	return 0;
+	r = pl_fold_section(acc, l, PL_SEC_SERVICES, eb);
+	if (r == 0)
+		r = pl_fold_section(acc, l, PL_SEC_CHECKS, eb);
+	if (r == 0)
+		r = pl_fold_section(acc, l, PL_SEC_LOG_TARGETS, eb);
+	return r;
 }
 
 /* Plan.Validate (§5 "Combined plan"). */
@@ -1043,7 +1049,7 @@ int plan_set_service_args(const struct plan *old, const struct plan_service_args
 			r = pl_errf(eb, "cannot parse service %q command: %s", s->name, e.msg);
 			goto out;
 		}
-		ns = pl_service_new(s->name);
+		ns = pl_obj_new(pl_section_defs[PL_SEC_SERVICES].fields, s->name);
 		ns->override = PLAN_OVERRIDE_MERGE;
 		ns->command = command_join(c.base, c.n_base, args[i].args, args[i].n_args,
 					   args[i].n_args > 0);

@@ -35,19 +35,80 @@ bool pl_str_eq(const char *a, const char *b); /* NULL-safe */
 char *pl_strdup_or_null(const char *s);     /* NULL or "" -> NULL */
 void pl_set_str(char **dst, const char *src); /* frees the old value */
 
-/* Entries. */
-struct plan_service *pl_service_new(const char *name);
-void pl_service_merge(struct plan_service *dst, const struct plan_service *src);
-struct plan_check *pl_check_new(const char *name);
-void pl_check_merge(struct plan_check *dst, const struct plan_check *src);
-struct plan_log_target *pl_log_target_new(const char *name);
-struct plan_log_target *pl_log_target_dup(const struct plan_log_target *t);
-void pl_log_target_free(struct plan_log_target *t);
-void pl_log_target_merge(struct plan_log_target *dst, const struct plan_log_target *src);
-struct plan_workload *pl_workload_new(const char *name);
-struct plan_workload *pl_workload_dup(const struct plan_workload *w);
-void pl_workload_free(struct plan_workload *w);
-void pl_workload_merge(struct plan_workload *dst, const struct plan_workload *src);
+/* ======================= Field tables =======================
+ *
+ * Each entry struct (and each check sub-object) is described once by a table of its
+ * fields in YAML output order; free, copy, merge, compare (plan.c), decode (layer.c) and
+ * render (plan_yaml.c) walk the table instead of repeating the field list. */
+
+enum pl_ftype {
+	PL_T_STR,      /* char *, NULL = unset; merge: replace when set */
+	PL_T_LIST,     /* struct plan_strlist; merge: append */
+	PL_T_MAP,      /* struct plan_strmap; merge: by key */
+	PL_T_OPT_INT,  /* struct plan_opt_int; merge: replace when set */
+	PL_T_OPT_DUR,  /* struct plan_opt_dur */
+	PL_T_OPT_F64,  /* struct plan_opt_f64 */
+	PL_T_INT,      /* int64_t, 0 = unset */
+	PL_T_OVERRIDE, /* enum plan_override: copied and compared, never merged */
+	PL_T_ENUM,     /* an enum with 0 = unset; aux: its names (const char *const *) */
+	PL_T_SUB,      /* pointer to a sub-object, NULL = absent; aux: its struct pl_fields */
+	PL_T_RAW,      /* char *: only freed and copied (bookkeeping, not part of the YAML) */
+};
+
+/* Rendered even when unset (a Go field without omitempty). */
+#define PL_F_ALWAYS 1u
+
+struct pl_field {
+	const char *key; /* YAML key */
+	enum pl_ftype type;
+	size_t off;
+	unsigned flags;
+	const char *go_type;    /* type named in decode errors; NULL = the default for type */
+	const char *go_valtype; /* PL_T_MAP: the values' type; NULL = "string" */
+	const void *aux;
+};
+
+struct pl_fields {
+	const struct pl_field *v;
+	size_t n;
+	size_t size; /* sizeof the described struct */
+};
+
+/* Generic operations on an object described by f.  For entries, the struct starts with
+ * `char *name` (not in the table), which free/dup/eq handle too when named is set. */
+void *pl_obj_new(const struct pl_fields *f, const char *name);
+void pl_obj_free(const struct pl_fields *f, void *obj, bool named);
+void *pl_obj_dup(const struct pl_fields *f, const void *obj, bool named);
+void pl_obj_merge(const struct pl_fields *f, void *dst, const void *src);
+bool pl_obj_eq(const struct pl_fields *f, const void *a, const void *b, bool named);
+/* The field's storage inside obj. */
+void *pl_field_ptr(const struct pl_field *fl, void *obj);
+const void *pl_field_cptr(const struct pl_field *fl, const void *obj);
+
+/* The four named-entry sections of struct plan_sections, in plan_sections order. */
+enum pl_sec { PL_SEC_SERVICES, PL_SEC_CHECKS, PL_SEC_LOG_TARGETS, PL_SEC_WORKLOADS, _PL_SEC_MAX };
+
+struct pl_section {
+	const char *key;  /* YAML section name */
+	const char *what; /* entry kind in override errors: "service", "log target" */
+	size_t arr_off;   /* offsetof(struct plan_sections, <array>) */
+	size_t n_off;     /* offsetof(struct plan_sections, <count>) */
+	size_t override_off; /* offsetof(entry struct, override) */
+	const struct pl_fields *fields;
+};
+
+extern const struct pl_section pl_section_defs[_PL_SEC_MAX];
+
+void ***pl_sec_arr(struct plan_sections *s, const struct pl_section *sec);
+size_t *pl_sec_n(struct plan_sections *s, const struct pl_section *sec);
+void *const *pl_sec_carr(const struct plan_sections *s, const struct pl_section *sec);
+size_t pl_sec_cn(const struct plan_sections *s, const struct pl_section *sec);
+
+/* Binary search of a name-sorted array of entries (each starting with `char *name`):
+ * true and *pos = its index when found, else false and *pos = where it would go. */
+bool pl_named_search(void *const *arr, size_t n, const char *name, size_t *pos);
+
+/* Sections. */
 void pl_sections_done(struct plan_sections *s);
 void pl_sections_dup(struct plan_sections *dst, const struct plan_sections *src);
 /* Sorts each section array by name. */

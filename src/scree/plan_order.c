@@ -25,20 +25,10 @@ static void ord_push(struct ord_list *l, size_t x)
 
 static long ord_index(const struct plan *p, const char *name)
 {
-	size_t lo = 0, hi = p->s.n_services;
+	size_t i;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(p->s.services[mid]->name, name);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return pl_named_search((void *const *)p->s.services, p->s.n_services, name, &i) ? (long)i
+											 : -1;
 }
 
 void plan_lanes_done(struct plan_lanes *l)

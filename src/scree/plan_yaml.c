@@ -584,148 +584,111 @@ static void **py_sorted(void *const *arr, size_t n)
 
 /* ======================= Entries ======================= */
 
-static void py_service(struct buf *b, const struct plan_service *s, int in)
+static void py_float(struct buf *b, const char *key, const struct plan_opt_f64 *v, int indent)
 {
-	py_key(b, s->name, in);
-	buf_addc(b, '\n');
-	in += PY_INDENT;
-	py_str(b, "summary", s->summary, in);
-	py_str(b, "description", s->description, in);
-	py_str(b, "startup", s->startup, in);
-	if (s->override == PLAN_OVERRIDE_MERGE || s->override == PLAN_OVERRIDE_REPLACE)
-		py_str(b, "override", plan_override_name(s->override), in);
-	py_str(b, "command", s->command, in);
-	py_list(b, "after", &s->after, in, false);
-	py_list(b, "before", &s->before, in, false);
-	py_list(b, "requires", &s->requires, in, false);
-	py_str(b, "workload", s->workload, in);
-	py_map(b, "environment", &s->environment, in);
-	py_int(b, "user-id", &s->user_id, in);
-	py_str(b, "user", s->user, in);
-	py_int(b, "group-id", &s->group_id, in);
-	py_str(b, "group", s->group, in);
-	py_str(b, "working-dir", s->working_dir, in);
-	if (s->on_success != PLAN_ACTION_UNSET)
-		py_str(b, "on-success", plan_action_name(s->on_success), in);
-	if (s->on_failure != PLAN_ACTION_UNSET)
-		py_str(b, "on-failure", plan_action_name(s->on_failure), in);
-	py_map(b, "on-check-failure", &s->on_check_failure, in);
-	py_dur(b, "backoff-delay", &s->backoff_delay, in);
-	if (s->backoff_factor.set) {
-		struct buf f = BUF_INIT;
+	struct buf f = BUF_INIT;
 
-		pl_fmt_float(&f, s->backoff_factor.v);
-		if (strcmp(buf_str(&f), "+Inf") == 0)
-			py_raw(b, "backoff-factor", ".inf", in);
-		else if (strcmp(buf_str(&f), "NaN") == 0)
-			py_raw(b, "backoff-factor", ".nan", in);
-		else
-			py_raw(b, "backoff-factor", buf_str(&f), in);
-		buf_done(&f);
-	}
-	py_dur(b, "backoff-limit", &s->backoff_limit, in);
-	py_dur(b, "kill-delay", &s->kill_delay, in);
+	if (!v->set)
+		return;
+	pl_fmt_float(&f, v->v);
+	if (strcmp(buf_str(&f), "+Inf") == 0)
+		py_raw(b, key, ".inf", indent);
+	else if (strcmp(buf_str(&f), "NaN") == 0)
+		py_raw(b, key, ".nan", indent);
+	else
+		py_raw(b, key, buf_str(&f), indent);
+	buf_done(&f);
 }
 
-static void py_check(struct buf *b, const struct plan_check *c, int in)
+static void py_fields(struct buf *b, const struct pl_fields *f, const void *obj, int in);
+
+/* Writes one field of an entry or sub-object: nothing when it is unset, unless the field
+ * is PL_F_ALWAYS; a present sub-object with no fields set is written as "{}". */
+static void py_field(struct buf *b, const struct pl_field *fl, const void *obj, int in)
 {
+	const void *p = pl_field_cptr(fl, obj);
 	char tmp[32];
 
-	py_key(b, c->name, in);
-	buf_addc(b, '\n');
-	in += PY_INDENT;
-	if (c->override == PLAN_OVERRIDE_MERGE || c->override == PLAN_OVERRIDE_REPLACE)
-		py_str(b, "override", plan_override_name(c->override), in);
-	if (c->level != PLAN_LEVEL_UNSET)
-		py_str(b, "level", plan_check_level_name(c->level), in);
-	if (c->startup != PLAN_CHECK_STARTUP_UNSET)
-		py_str(b, "startup", plan_check_startup_name(c->startup), in);
-	py_dur(b, "period", &c->period, in);
-	py_dur(b, "timeout", &c->timeout, in);
-	if (c->threshold) {
-		snprintf(tmp, sizeof(tmp), "%lld", (long long)c->threshold);
-		py_raw(b, "threshold", tmp, in);
-	}
-	if (c->http) {
-		if (!c->http->url && !c->http->headers.n) {
-			py_raw(b, "http", "{}", in);
-		} else {
-			py_key(b, "http", in);
-			buf_addc(b, '\n');
-			py_str(b, "url", c->http->url, in + PY_INDENT);
-			py_map(b, "headers", &c->http->headers, in + PY_INDENT);
-		}
-	}
-	if (c->tcp) {
-		if (!c->tcp->port && !c->tcp->host) {
-			py_raw(b, "tcp", "{}", in);
-		} else {
-			py_key(b, "tcp", in);
-			buf_addc(b, '\n');
-			if (c->tcp->port) {
-				snprintf(tmp, sizeof(tmp), "%lld", (long long)c->tcp->port);
-				py_raw(b, "port", tmp, in + PY_INDENT);
-			}
-			py_str(b, "host", c->tcp->host, in + PY_INDENT);
-		}
-	}
-	if (c->exec) {
-		const struct plan_exec_check *x = c->exec;
+	switch (fl->type) {
+	case PL_T_STR: {
+		const char *str = *(char *const *)p;
 
-		if (!x->command && !x->service_context && !x->environment.n && !x->user_id.set &&
-		    !x->user && !x->group_id.set && !x->group && !x->working_dir) {
-			py_raw(b, "exec", "{}", in);
+		if (fl->flags & PL_F_ALWAYS) {
+			py_key(b, fl->key, in);
+			py_value(b, str ? str : "", in);
 		} else {
-			int i2 = in + PY_INDENT;
-
-			py_key(b, "exec", in);
-			buf_addc(b, '\n');
-			py_str(b, "command", x->command, i2);
-			py_str(b, "service-context", x->service_context, i2);
-			py_map(b, "environment", &x->environment, i2);
-			py_int(b, "user-id", &x->user_id, i2);
-			py_str(b, "user", x->user, i2);
-			py_int(b, "group-id", &x->group_id, i2);
-			py_str(b, "group", x->group, i2);
-			py_str(b, "working-dir", x->working_dir, i2);
+			py_str(b, fl->key, str, in);
 		}
+		break;
+	}
+	case PL_T_LIST:
+		py_list(b, fl->key, p, in, fl->flags & PL_F_ALWAYS);
+		break;
+	case PL_T_MAP:
+		py_map(b, fl->key, p, in);
+		break;
+	case PL_T_OPT_INT:
+		py_int(b, fl->key, p, in);
+		break;
+	case PL_T_OPT_DUR:
+		py_dur(b, fl->key, p, in);
+		break;
+	case PL_T_OPT_F64:
+		py_float(b, fl->key, p, in);
+		break;
+	case PL_T_INT:
+		if (*(const int64_t *)p) {
+			snprintf(tmp, sizeof(tmp), "%lld", (long long)*(const int64_t *)p);
+			py_raw(b, fl->key, tmp, in);
+		}
+		break;
+	case PL_T_OVERRIDE: {
+		enum plan_override o = *(const enum plan_override *)p;
+
+		if (o == PLAN_OVERRIDE_MERGE || o == PLAN_OVERRIDE_REPLACE)
+			py_str(b, fl->key, plan_override_name(o), in);
+		break;
+	}
+	case PL_T_ENUM: {
+		int v = *(const int *)p;
+
+		if (v)
+			py_str(b, fl->key, ((const char *const *)fl->aux)[v], in);
+		break;
+	}
+	case PL_T_SUB: {
+		const void *sub = *(const void *const *)p;
+		struct buf body = BUF_INIT;
+
+		if (!sub)
+			break;
+		py_fields(&body, fl->aux, sub, in + PY_INDENT);
+		if (body.len == 0) {
+			py_raw(b, fl->key, "{}", in);
+		} else {
+			py_key(b, fl->key, in);
+			buf_addc(b, '\n');
+			buf_add(b, body.data, body.len);
+		}
+		buf_done(&body);
+		break;
+	}
+	case PL_T_RAW:
+		break;
 	}
 }
 
-static void py_log_target(struct buf *b, const struct plan_log_target *t, int in)
+static void py_fields(struct buf *b, const struct pl_fields *f, const void *obj, int in)
 {
-	py_key(b, t->name, in);
-	buf_addc(b, '\n');
-	in += PY_INDENT;
-	/* type, location and services are written even when empty (no omitempty). */
-	py_key(b, "type", in);
-	py_value(b, t->type ? t->type : "", in);
-	py_key(b, "location", in);
-	py_value(b, t->location ? t->location : "", in);
-	py_list(b, "services", &t->services, in, true);
-	if (t->override == PLAN_OVERRIDE_MERGE || t->override == PLAN_OVERRIDE_REPLACE)
-		py_str(b, "override", plan_override_name(t->override), in);
-	py_map(b, "labels", &t->labels, in);
-}
+	size_t i;
 
-static void py_workload(struct buf *b, const struct plan_workload *w, int in)
-{
-	py_key(b, w->name, in);
-	buf_addc(b, '\n');
-	in += PY_INDENT;
-	if (w->override == PLAN_OVERRIDE_MERGE || w->override == PLAN_OVERRIDE_REPLACE)
-		py_str(b, "override", plan_override_name(w->override), in);
-	py_map(b, "environment", &w->environment, in);
-	py_int(b, "user-id", &w->user_id, in);
-	py_str(b, "user", w->user, in);
-	py_int(b, "group-id", &w->group_id, in);
-	py_str(b, "group", w->group, in);
+	for (i = 0; i < f->n; i++)
+		py_field(b, &f->v[i], obj, in);
 }
 
 /* An entry with no fields at all would render as "name: {}"; every rendered entry has at
  * least its override, so that case only arises for hand-built sections. */
-static void py_section(struct buf *b, const char *key, void *const *arr, size_t n,
-		       void (*fn)(struct buf *, const void *, int))
+static void py_section(struct buf *b, const struct pl_section *sec, void *const *arr, size_t n)
 {
 	void **v;
 	size_t i;
@@ -733,12 +696,14 @@ static void py_section(struct buf *b, const char *key, void *const *arr, size_t 
 	if (n == 0)
 		return;
 	v = py_sorted(arr, n);
-	py_key(b, key, 0);
+	py_key(b, sec->key, 0);
 	buf_addc(b, '\n');
 	for (i = 0; i < n; i++) {
 		size_t before = b->len;
 
-		fn(b, v[i], PY_INDENT);
+		py_key(b, *(char *const *)v[i], PY_INDENT);
+		buf_addc(b, '\n');
+		py_fields(b, sec->fields, v[i], 2 * PY_INDENT);
 		/* An entry that wrote nothing but its name gets the flow "{}" form. */
 		if (b->len > 0 && b->data[b->len - 1] == '\n' && b->data[b->len - 2] == ':' &&
 		    memchr(b->data + before, '\n', b->len - before) == b->data + b->len - 1) {
@@ -749,35 +714,15 @@ static void py_section(struct buf *b, const char *key, void *const *arr, size_t 
 	free(v);
 }
 
-static void py_service_v(struct buf *b, const void *e, int in)
-{
-	py_service(b, e, in);
-}
-
-static void py_check_v(struct buf *b, const void *e, int in)
-{
-	py_check(b, e, in);
-}
-
-static void py_log_target_v(struct buf *b, const void *e, int in)
-{
-	py_log_target(b, e, in);
-}
-
-static void py_workload_v(struct buf *b, const void *e, int in)
-{
-	py_workload(b, e, in);
-}
-
 void plan_sections_render_yaml(const struct plan_sections *s, struct buf *out)
 {
-	size_t start = out->len;
+	size_t start = out->len, k;
 
-	py_section(out, "services", (void *const *)s->services, s->n_services, py_service_v);
-	py_section(out, "checks", (void *const *)s->checks, s->n_checks, py_check_v);
-	py_section(out, "log-targets", (void *const *)s->log_targets, s->n_log_targets,
-		   py_log_target_v);
-	py_section(out, "workloads", (void *const *)s->workloads, s->n_workloads, py_workload_v);
+	for (k = 0; k < _PL_SEC_MAX; k++) {
+		const struct pl_section *sec = &pl_section_defs[k];
+
+		py_section(out, sec, pl_sec_carr(s, sec), pl_sec_cn(s, sec));
+	}
 	if (s->pairing && s->pairing->mode) {
 		py_key(out, "pairing", 0);
 		buf_addc(out, '\n');
