@@ -194,7 +194,9 @@ static int start_controller(struct client *c, struct errbuf *eb)
 	}
 	/* EOF without the byte.  Another CLI may have started a controller at the same time
 	 * (ours then fails to bind); the caller retries the connection before giving up. */
-	if (waitpid(pid, &status, WNOHANG) == pid) {
+	/* Every holder of the write end has closed it, so the child we started has exited or
+	 * is exiting right now (the pipe closes before the process becomes waitable): wait. */
+	if (waitpid(pid, &status, 0) == pid) {
 		if (WIFEXITED(status))
 			errbuf_set(eb, "cannot start controller: cairnd exited with status %d (see %s)",
 				   WEXITSTATUS(status), log_path);
