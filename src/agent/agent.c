@@ -379,10 +379,11 @@ static void on_workload_ready(void *data, struct workload *w, const char *boot_i
 	struct container_rt *c = data;
 
 	(void)w;
-	if (!strcmp(boot_id, c->seen) || !strcmp(boot_id, c->pending))
-		return;
-	ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
-	snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
+	if (strcmp(boot_id, c->seen) && strcmp(boot_id, c->pending)) {
+		ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
+		snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
+	}
+	/* Even a known boot id changes what "idle" means (the container settled). */
 	agent_kick(c->u->a, c->u);
 }
 
@@ -879,6 +880,14 @@ bool agent_unit_idle(struct agent *a, struct uniter *u)
 
 	if (u->running || u->queued)
 		return false;
+	/* A container that is (re)starting, or whose new boot id still waits for its
+	 * pebble-ready, is work in progress. */
+	for (size_t i = 0; i < u->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+
+		if (!c->w || !workload_settled(c->w) || (c->pending[0] && strcmp(c->pending, c->seen)))
+			return false;
+	}
 	if (a->be.goal(a->be.data, u->unit, &g) < 0)
 		return true;
 	return uniter_next_hook(&u->j, &g, &f, &dead) == NULL && !dead;

@@ -33,6 +33,7 @@ struct workload {
 	struct loop_io *ready_io;
 	struct loop_timer *restart_timer;
 	bool stopping;           /* destroy/restart in progress: don't auto-restart */
+	bool settled;            /* the running scree has reported its boot id */
 	bool restart_after_exit;
 };
 
@@ -51,6 +52,11 @@ static void wlog(struct workload *w, const char *level, const char *fmt, ...)
 	if (w->o.log)
 		w->o.log(w->o.data, w, level, b.data);
 	buf_done(&b);
+}
+
+bool workload_settled(const struct workload *w)
+{
+	return w->settled;
 }
 
 const char *workload_name(const struct workload *w)
@@ -104,6 +110,7 @@ static void announce(struct workload *w)
 		wlog(w, "DEBUG", "container %s: pebble not answering yet", w->name);
 		return;
 	}
+	w->settled = true;
 	if (w->o.ready)
 		w->o.ready(w->o.data, w, id);
 }
@@ -148,6 +155,7 @@ static void on_restart_timer(struct loop_timer *t, void *data)
 static void exited(struct workload *w)
 {
 	w->pid = 0;
+	w->settled = false;
 	close_ready(w);
 	unlink(w->pid_path);
 	if (w->restart_after_exit) {
@@ -236,6 +244,7 @@ static int spawn_scree(struct workload *w)
 	}
 	w->pid = pid;
 	w->is_child = true;
+	w->settled = false;
 	w->ready_fd = p[0];
 	w->ready_io = loop_io_new(w->l, p[0], EPOLLIN, on_ready, w);
 	loop_add_child(w->l, pid, pidfd, on_child_exit, w);
@@ -344,6 +353,7 @@ void workload_restart(struct workload *w)
 	}
 	w->stopping = true;
 	w->restart_after_exit = true;
+	w->settled = false;
 	wlog(w, "INFO", "container %s: restarting pebble", w->name);
 	terminate(w);
 }

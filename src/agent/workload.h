@@ -43,6 +43,8 @@ void workload_restart(struct workload *w);
 void workload_destroy(struct workload *w);
 /* Frees w but leaves the scree running (agent shutdown): a later agent adopts it. */
 void workload_detach(struct workload *w);
+/* False from a (re)start of the scree until it has answered with its boot id. */
+bool workload_settled(const struct workload *w);
 const char *workload_name(const struct workload *w);
 const char *workload_socket(const struct workload *w);
 
