@@ -19,6 +19,7 @@ echo "$h $(cut -d' ' -f1 /proc/uptime)" >> "$JUJU_CHARM_DIR/../times.log"
 [ -p "$JUJU_CHARM_DIR/../notify" ] && echo "$h" > "$JUJU_CHARM_DIR/../notify"
 if [ -f "$JUJU_CHARM_DIR/../fail" ] && grep -qx "$h" "$JUJU_CHARM_DIR/../fail"; then
   status-set blocked "about to fail in $h"
+  echo "$h-end $(cut -d' ' -f1 /proc/uptime)" >> "$JUJU_CHARM_DIR/../times.log"
   exit 3
 fi
 [ "$h" = start ] && status-set active started
@@ -99,8 +100,11 @@ class Failures(unittest.TestCase):
         pipe.wait_for("start", timeout=20)
         pipe.close()
         with open(os.path.join(self.ctl.unit_dir("flaky/0"), "times.log")) as f:
-            t = [float(l.split()[1]) for l in f if l.startswith("install ")]
-        gaps = [b - a for a, b in zip(t, t[1:])]
+            lines = [l.split() for l in f]
+        starts = [float(t) for h, t in lines if h == "install"]
+        ends = [float(t) for h, t in lines if h == "install-end"]
+        # The retry delay runs from the end of a failed run to the start of the next one.
+        gaps = [b - a for a, b in zip(ends, starts[1:])]
         expected = [0.1, 0.2, 0.4, 0.8]
         for g, e in zip(gaps[:4], expected):
             self.assertGreaterEqual(g, e * 0.97 - 0.02, gaps)
