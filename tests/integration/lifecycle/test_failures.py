@@ -107,7 +107,8 @@ class Failures(unittest.TestCase):
         gaps = [b - a for a, b in zip(ends, starts[1:])]
         expected = [0.1, 0.2, 0.4, 0.8]
         for g, e in zip(gaps[:4], expected):
-            self.assertGreaterEqual(g, e * 0.97 - 0.02, gaps)
+            # /proc/uptime has 10 ms steps and the end mark precedes the exit
+            self.assertGreaterEqual(g, e * 0.97 - 0.06, gaps)
             self.assertLess(g, e * 1.03 + 0.25, gaps)
         self.ctl.wait_idle()
         self.assertEqual(self.unit("flaky/0")["workload-status"]["current"], "active")
