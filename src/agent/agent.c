@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent/hookrun.h"
@@ -59,7 +59,6 @@ struct uniter {
 	struct uniter *q_next;
 	struct hookrun *run;
 	bool running;
-	bool killed_for_shutdown;
 	struct hook_ctx ctx;
 	char context_id[AGENT_CONTEXT_ID_MAX];
 	char hook[UNITER_HOOK_MAX];
@@ -93,14 +92,6 @@ struct agent {
 	struct agent_stats stats;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void stat_add(uint64_t *sum, uint64_t *max, uint64_t v)
 {
 	*sum += v;
@@ -115,22 +106,17 @@ void agent_get_stats(struct agent *a, struct agent_stats *ret)
 
 static void agent_pump(void *data);
 
+/* Unpredictable bits for context ids (getrandom(2): no file to open on every hook). */
 static uint64_t rand_u64(void)
 {
 	uint64_t v = 0;
-	FILE *f = fopen("/dev/urandom", "re");
 
-	if (f) {
-		if (fread(&v, sizeof(v), 1, f) != 1)
-			v = 0;
-		fclose(f);
-	}
-	if (!v)
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v) || !v)
 		v = loop_wall_ns() ^ ((uint64_t)getpid() << 32);
 	return v;
 }
 
-/* A cheap PRNG for jitter, seeded once from /dev/urandom. */
+/* A cheap PRNG for jitter, seeded once from the kernel. */
 static uint64_t jitter_state;
 
 static double rand_unit(void)
@@ -265,11 +251,6 @@ void agent_kick(struct agent *a, struct uniter *u)
 	schedule_pump(a);
 }
 
-void agent_kick_all(struct agent *a)
-{
-	for (struct uniter *u = a->all; u; u = u->next_all)
-		agent_kick(a, u);
-}
 
 static struct uniter *queue_pop(struct agent *a)
 {
@@ -488,7 +469,7 @@ static void on_hook_done(void *data, int code, bool signaled)
 {
 	struct uniter *u = data;
 
-	u->t_exit = mono_ns();
+	u->t_exit = loop_now_ns();
 	finish_hook(u, code, signaled);
 }
 
@@ -503,13 +484,13 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	/* New charm files go in place before install and upgrade-charm run. */
 	if (!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) {
 		const char *old = NULL;
-		uint64_t t = mono_ns();
+		uint64_t t = loop_now_ns();
 
 		if (!strcmp(hook, "upgrade-charm") && a->be.charm_dir)
 			old = a->be.charm_dir(a->be.data, u->app, u->j.charm_rev);
 		if (charm_install_files(g->charm_dir, u->charm_dir, old, &eb) < 0)
 			ulog(u, "ERROR", "cannot install charm files: %s", eb.msg);
-		u->files_ns = mono_ns() - t;
+		u->files_ns = loop_now_ns() - t;
 	}
 	uniter_prepare(&u->j, hook, g);
 	save_journal(u);
@@ -542,7 +523,6 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->unit, hook,
 		 (unsigned long long)(rand_u64() >> 1));
 	u->running = true;
-	u->killed_for_shutdown = false;
 	u->run_start_ns = loop_wall_ns();
 	a->running++;
 
@@ -561,13 +541,13 @@ static void start_hook(struct uniter *u, const char *hook, const struct agent_go
 	};
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
-	uint64_t t1 = mono_ns();
+	uint64_t t1 = loop_now_ns();
 
 	u->timed_out = false;
 	r = hookrun_start(a->l, &env, &cbs, &u->run, &eb);
 	free(cdir);
 	if (r == 0) {
-		uint64_t t2 = mono_ns();
+		uint64_t t2 = loop_now_ns();
 
 		if (a->mc.hook_timeout_ns > 0)
 			loop_timer_arm_in(u->hook_timer, (uint64_t)(a->mc.hook_timeout_ns / 1000000));
@@ -604,8 +584,9 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 
 	struct container_rt *rc = u->ready_container;
 
+	/* Hooks killed by an orderly shutdown never get here: agent_free() re-queues them. */
 	u->ready_container = NULL;
-	if (rc && code != 0 && !(u->killed_for_shutdown && signaled)) {
+	if (rc && code != 0) {
 		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
 		 * event comes again a little later (charm-runtime.md §10). */
 		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
@@ -613,14 +594,6 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 		save_journal(u);
 		loop_timer_arm_in(rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		set_status(u, AGENT_STATUS_AGENT, "idle", "");
-		code = -1;
-	}
-	if (code == -1) {
-		/* handled above */
-	} else if (u->killed_for_shutdown && signaled) {
-		/* Killed by an orderly shutdown: re-queued, not failed (§10). */
-		uniter_requeue(&u->j);
-		save_journal(u);
 	} else if (code == 0) {
 		bool was_update_status = !strcmp(u->hook, "update-status");
 
@@ -644,7 +617,7 @@ static void finish_hook(struct uniter *u, int code, bool signaled)
 		u->in_error = false;
 		u->retries = 0;
 		if (u->t_exit) {
-			stat_add(&a->stats.commit_ns, &a->stats.commit_max_ns, mono_ns() - u->t_exit);
+			stat_add(&a->stats.commit_ns, &a->stats.commit_max_ns, loop_now_ns() - u->t_exit);
 			u->t_exit = 0;
 		}
 		ulog(u, "INFO", "committed \"%s\" hook", u->hook);
@@ -729,7 +702,7 @@ static void agent_pump(void *data)
 		 * kicks it again.  Exactly one hook runs at a time per unit. */
 		if (u->running)
 			continue;
-		u->t_pop = mono_ns();
+		u->t_pop = loop_now_ns();
 		uniter_step(a, u);
 	}
 }
@@ -928,7 +901,3 @@ void agent_force_remove(struct agent *a, struct uniter *u)
 	schedule_pump(a);
 }
 
-const char *agent_unit_running_hook(struct uniter *u)
-{
-	return u->running ? u->hook : NULL;
-}

@@ -111,7 +111,6 @@ void agent_set_model_config(struct agent *a, const struct agent_model_config *mc
 struct uniter *agent_add_unit(struct agent *a, const char *unit, json_t *journal);
 /* The goal of the unit may have changed: re-run the resolver soon. */
 void agent_kick(struct agent *a, struct uniter *u);
-void agent_kick_all(struct agent *a);
 /* True when the unit runs nothing, has nothing queued and is not waiting to retry. */
 bool agent_unit_idle(struct agent *a, struct uniter *u);
 /* Whether the unit is in hook-error state, and clears it: retry the hook now, or with
@@ -133,7 +132,5 @@ void agent_get_stats(struct agent *a, struct agent_stats *ret);
  * the uniter and reports the unit dead at once. */
 void agent_force_remove(struct agent *a, struct uniter *u);
 
-/* The hook the unit is running, or NULL. */
-const char *agent_unit_running_hook(struct uniter *u);
 
 #endif

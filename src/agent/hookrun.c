@@ -303,10 +303,6 @@ void hookrun_kill(struct hookrun *h, int sig)
 		kill(-h->pid, sig);
 }
 
-pid_t hookrun_pid(const struct hookrun *h)
-{
-	return h->pid;
-}
 
 void hookrun_free(struct hookrun *h)
 {

@@ -54,7 +54,6 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 		  struct hookrun **ret, struct errbuf *eb);
 /* Signals the hook's process group. */
 void hookrun_kill(struct hookrun *h, int sig);
-pid_t hookrun_pid(const struct hookrun *h);
 /* Frees a finished run (after its done callback), or kills and abandons a running one. */
 void hookrun_free(struct hookrun *h);
 

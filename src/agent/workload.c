@@ -59,15 +59,7 @@ bool workload_settled(const struct workload *w)
 	return w->settled;
 }
 
-const char *workload_name(const struct workload *w)
-{
-	return w->name;
-}
 
-const char *workload_socket(const struct workload *w)
-{
-	return w->socket_path;
-}
 
 /* Asks the scree for its boot id; 0 on success. */
 static int query_boot_id(struct workload *w, char *out, size_t n)

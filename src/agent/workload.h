@@ -45,7 +45,5 @@ void workload_destroy(struct workload *w);
 void workload_detach(struct workload *w);
 /* False from a (re)start of the scree until it has answered with its boot id. */
 bool workload_settled(const struct workload *w);
-const char *workload_name(const struct workload *w);
-const char *workload_socket(const struct workload *w);
 
 #endif

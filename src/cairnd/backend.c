@@ -179,7 +179,10 @@ static void be_hook_ran(void *data, const char *unit, const char *hook, uint64_t
 	char msg[128];
 
 	snprintf(msg, sizeof(msg), "exit %d, %.1f ms", code, (double)dur_ns / 1e6);
-	model_log_status(c->m, unit, "hook", hook, msg, start_ns);
+	struct model_unit *u = model_find_unit(c->m, unit);
+
+	if (u)
+		model_log_status(c->m, u, "hook", hook, msg, start_ns);
 }
 
 void ctl_ensure_leader(struct controller *c, struct model_app *a, bool failover)

@@ -68,9 +68,8 @@ const char *status_unit_display(const struct model_unit *u, const char **msg);
 /* The application status: the leader-set one, else derived from the units. */
 const char *status_app_display(const struct model_app *a, const char **msg, uint64_t *since);
 
-/* wait.c: wait-for waiters; ctl_waiters_check re-evaluates them soon. */
+/* ctl_streams.c: wait-for waiters; ctl_waiters_check re-evaluates them soon. */
 void ctl_waiters_check(struct controller *c);
-void ctl_waiters_cancel_conn(struct controller *c, struct msgsrv_conn *conn);
 
 /* api.c */
 int api_new(struct controller *c, const char *path, struct api **ret, struct errbuf *eb);

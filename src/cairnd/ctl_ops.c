@@ -539,8 +539,10 @@ static int op_model_config(struct controller *c, struct msgsrv_conn *conn, json_
 			return -EINVAL;
 	}
 	json_array_foreach(reset, i, v) {
-		if (!json_is_string(v) || validate_model_config(json_string_value(v),
-			!strcmp(json_string_value(v), "automatically-retry-hooks") ? "true" : "5m", eb) < 0)
+		/* A known key's default is always valid: this checks only that the key exists. */
+		const char *dflt = json_is_string(v) ? model_config_default(json_string_value(v)) : NULL;
+
+		if (validate_model_config(json_is_string(v) ? json_string_value(v) : "", dflt ? dflt : "", eb) < 0)
 			return -EINVAL;
 	}
 	if (json_object_size(set) || json_array_size(reset)) {
@@ -619,7 +621,6 @@ static int op_resolved(struct controller *c, struct msgsrv_conn *conn, json_t *r
 			return -ENOENT;
 		}
 		if (!u->uniter || !agent_unit_in_error(u->uniter)) {
-			errbuf_set(eb, "unit \"%s\" is not in an error state", u->name);
 			errbuf_set(eb, "unit is not in error state");
 			return -EINVAL;
 		}

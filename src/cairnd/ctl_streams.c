@@ -296,13 +296,3 @@ int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 	return 1;
 }
 
-void ctl_waiters_cancel_conn(struct controller *c, struct msgsrv_conn *conn)
-{
-	for (struct waiter *w = c->waiters, *n; w; w = n) {
-		n = w->next;
-		if (w->conn == conn) {
-			waiter_unlink(c, w);
-			waiter_free(w);
-		}
-	}
-}

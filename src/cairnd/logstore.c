@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/fsutil.h"
 
 struct ring_rec {
@@ -32,6 +33,91 @@ struct logstore {
 	struct logstore_follower *followers;
 };
 
+static void ring_rec_done(struct ring_rec *rr)
+{
+	free(rr->entity);
+	free(rr->level);
+	free(rr->module);
+	free(rr->message);
+}
+
+/* Appends a copy of rec to the ring, dropping the oldest record when it is full. */
+static void ring_push(struct logstore *ls, const struct log_record *rec)
+{
+	struct ring_rec *rr;
+
+	if (ls->ring_len == LOGSTORE_RING) {
+		rr = &ls->ring[ls->ring_start];
+		ring_rec_done(rr);
+		ls->ring_start = (ls->ring_start + 1) % LOGSTORE_RING;
+	} else {
+		rr = &ls->ring[(ls->ring_start + ls->ring_len++) % LOGSTORE_RING];
+	}
+	rr->entity = xstrdup(rec->entity);
+	rr->level = xstrdup(rec->level);
+	rr->module = xstrdup(rec->module);
+	rr->message = xstrdup(rec->message);
+	rr->time_ns = rec->time_ns;
+}
+
+/* Calls cb for every well-formed record of the file at path, from byte offset on (a
+ * partial first line is skipped when offset > 0). */
+static void read_records(const char *path, uint64_t offset,
+			 void (*cb)(const struct log_record *, void *), void *data)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	char *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	buf_init(&b);
+	if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0)
+		offset = 0;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n <= 0)
+			break;
+		buf_add(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	p = b.data;
+	if (offset) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	while (p && *p) {
+		char *nl = strchr(p, '\n');
+		json_t *v;
+
+		if (nl)
+			*nl = '\0';
+		v = json_loads(p, 0, NULL);
+		if (v) {
+			struct log_record r = {
+				json_string_value(json_object_get(v, "e")),
+				(uint64_t)json_integer_value(json_object_get(v, "t")),
+				json_string_value(json_object_get(v, "l")),
+				json_string_value(json_object_get(v, "m")),
+				json_string_value(json_object_get(v, "x")),
+			};
+
+			if (r.entity && r.level && r.module && r.message)
+				cb(&r, data);
+			json_decref(v);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	buf_done(&b);
+}
+
+static void warm_cb(const struct log_record *rec, void *data)
+{
+	ring_push(data, rec);
+}
+
 int logstore_open(const char *dir, struct logstore **ret)
 {
 	struct logstore *ls = xcalloc(1, sizeof(*ls));
@@ -53,41 +139,10 @@ int logstore_open(const char *dir, struct logstore **ret)
 	}
 	if (fstat(ls->fd, &st) == 0)
 		ls->size = (uint64_t)st.st_size;
-	/* Warm the ring from the file's tail so `debug-log -n` works across restarts. */
-	{
-		struct buf b = BUF_INIT;
-		buf_init(&b);
-		if (fs_read_file(ls->path, LOGSTORE_MAX_BYTES * 2, &b) == 0) {
-			char *p = b.data;
-			while (p && *p) {
-				char *nl = strchr(p, '\n');
-				if (nl)
-					*nl = '\0';
-				json_t *v = json_loads(p, 0, NULL);
-				if (v) {
-					struct ring_rec *rr;
-					size_t idx;
-					if (ls->ring_len == LOGSTORE_RING) {
-						idx = ls->ring_start;
-						rr = &ls->ring[idx];
-						free(rr->entity); free(rr->level); free(rr->module); free(rr->message);
-						ls->ring_start = (ls->ring_start + 1) % LOGSTORE_RING;
-					} else {
-						idx = (ls->ring_start + ls->ring_len++) % LOGSTORE_RING;
-						rr = &ls->ring[idx];
-					}
-					rr->entity = xstrdup(json_string_value(json_object_get(v, "e")));
-					rr->level = xstrdup(json_string_value(json_object_get(v, "l")));
-					rr->module = xstrdup(json_string_value(json_object_get(v, "m")));
-					rr->message = xstrdup(json_string_value(json_object_get(v, "x")));
-					rr->time_ns = (uint64_t)json_integer_value(json_object_get(v, "t"));
-					json_decref(v);
-				}
-				p = nl ? nl + 1 : NULL;
-			}
-		}
-		buf_done(&b);
-	}
+	/* Refill the ring from the file's tail so `debug-log -n` works across restarts; only
+	 * the last LOGSTORE_WARM_BYTES are read, so start-up does not grow with the log. */
+	read_records(ls->path, ls->size > LOGSTORE_WARM_BYTES ? ls->size - LOGSTORE_WARM_BYTES : 0,
+		     warm_cb, ls);
 	*ret = ls;
 	return 0;
 }
@@ -96,14 +151,8 @@ void logstore_close(struct logstore *ls)
 {
 	if (!ls)
 		return;
-	for (size_t i = 0; i < ls->ring_len; i++) {
-		struct ring_rec *rr = &ls->ring[(ls->ring_start + i) % LOGSTORE_RING];
-
-		free(rr->entity);
-		free(rr->level);
-		free(rr->module);
-		free(rr->message);
-	}
+	for (size_t i = 0; i < ls->ring_len; i++)
+		ring_rec_done(&ls->ring[(ls->ring_start + i) % LOGSTORE_RING]);
 	while (ls->followers) {
 		struct logstore_follower *f = ls->followers;
 
@@ -132,19 +181,20 @@ static void rotate(struct logstore *ls)
 
 void logstore_append(struct logstore *ls, const struct log_record *rec)
 {
-	struct ring_rec *rr;
+	struct log_record kept = *rec;
+	char *msg = NULL, *s;
 	json_t *v;
-	char *s;
-	char *msg = NULL;
 
 	if (strlen(rec->message) > LOGSTORE_MSG_MAX)
-		msg = xstrndup(rec->message, LOGSTORE_MSG_MAX);
-	v = json_pack("{s:s, s:I, s:s, s:s, s:s}", "e", rec->entity, "t", (json_int_t)rec->time_ns,
-		      "l", rec->level, "m", rec->module, "x", msg ? msg : rec->message);
-	if (!v) /* not UTF-8: keep the record, escaped */
-		v = json_pack("{s:s, s:I, s:s, s:s, s:s}", "e", rec->entity, "t",
-			      (json_int_t)rec->time_ns, "l", rec->level, "m", rec->module, "x",
-			      "(output not valid UTF-8)");
+		kept.message = msg = xstrndup(rec->message, LOGSTORE_MSG_MAX);
+	v = json_pack("{s:s, s:I, s:s, s:s, s:s}", "e", kept.entity, "t", (json_int_t)kept.time_ns,
+		      "l", kept.level, "m", kept.module, "x", kept.message);
+	if (!v) { /* not UTF-8: keep the record, without its text */
+		kept.message = "(output not valid UTF-8)";
+		v = json_pack("{s:s, s:I, s:s, s:s, s:s}", "e", kept.entity, "t",
+			      (json_int_t)kept.time_ns, "l", kept.level, "m", kept.module, "x",
+			      kept.message);
+	}
 	s = json_dumps(v, JSON_COMPACT);
 	json_decref(v);
 	if (s) {
@@ -157,23 +207,8 @@ void logstore_append(struct logstore *ls, const struct log_record *rec)
 	}
 	if (ls->size > LOGSTORE_MAX_BYTES)
 		rotate(ls);
-
-	if (ls->ring_len == LOGSTORE_RING) {
-		rr = &ls->ring[ls->ring_start];
-		free(rr->entity);
-		free(rr->level);
-		free(rr->module);
-		free(rr->message);
-		ls->ring_start = (ls->ring_start + 1) % LOGSTORE_RING;
-	} else {
-		rr = &ls->ring[(ls->ring_start + ls->ring_len++) % LOGSTORE_RING];
-	}
-	rr->entity = xstrdup(rec->entity);
-	rr->level = xstrdup(rec->level);
-	rr->module = xstrdup(rec->module);
-	rr->message = msg ? msg : xstrdup(rec->message);
-	rr->time_ns = rec->time_ns;
-
+	ring_push(ls, &kept);
+	free(msg);
 	for (struct logstore_follower *f = ls->followers, *n; f; f = n) {
 		n = f->next; /* a callback may unfollow itself */
 		f->cb(rec, f->data);
@@ -196,42 +231,10 @@ void logstore_tail(struct logstore *ls, long n, void (*cb)(const struct log_reco
 {
 	if (n < 0) {
 		/* --replay: everything on disk (rotated file first). */
-		const char *paths[2];
 		char *old = xasprintf("%s.1", ls->path);
 
-		paths[0] = old;
-		paths[1] = ls->path;
-		for (int i = 0; i < 2; i++) {
-			struct buf b = BUF_INIT;
-
-			buf_init(&b);
-			if (fs_read_file(paths[i], LOGSTORE_MAX_BYTES * 2, &b) == 0) {
-				char *p = b.data;
-
-				while (p && *p) {
-					char *nl = strchr(p, '\n');
-
-					if (nl)
-						*nl = '\0';
-					json_t *v = json_loads(p, 0, NULL);
-
-					if (v) {
-						struct log_record r = {
-							json_string_value(json_object_get(v, "e")),
-							(uint64_t)json_integer_value(json_object_get(v, "t")),
-							json_string_value(json_object_get(v, "l")),
-							json_string_value(json_object_get(v, "m")),
-							json_string_value(json_object_get(v, "x")),
-						};
-						if (r.entity && r.level && r.module && r.message)
-							cb(&r, data);
-						json_decref(v);
-					}
-					p = nl ? nl + 1 : NULL;
-				}
-			}
-			buf_done(&b);
-		}
+		read_records(old, 0, cb, data);
+		read_records(ls->path, 0, cb, data);
 		free(old);
 		return;
 	}

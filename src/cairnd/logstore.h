@@ -15,6 +15,7 @@
 #define LOGSTORE_RING 4096
 #define LOGSTORE_MAX_BYTES (64u * 1024u * 1024u)
 #define LOGSTORE_MSG_MAX 131072
+#define LOGSTORE_WARM_BYTES (1024u * 1024u) /* file tail read at start-up to refill the ring */
 
 struct logstore;
 struct logstore_follower;

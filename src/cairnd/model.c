@@ -777,7 +777,7 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 			   " st_data = ?, st_set = 1 WHERE name = ?",
 			   "ssijs", current, message ? message : "", (int64_t)since, d, u->app->name);
 	if (r == 0 && !same && kind != MODEL_STATUS_APP)
-		r = model_log_status(m, u->name, kind == MODEL_STATUS_WORKLOAD ? "workload" : "juju-unit",
+		r = model_log_status(m, u, kind == MODEL_STATUS_WORKLOAD ? "workload" : "juju-unit",
 				     current, message ? message : "", now);
 	r = tx_auto_end(m, began, r, eb);
 	if (r < 0) {
@@ -838,19 +838,21 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 	return 0;
 }
 
-int model_log_status(struct model *m, const char *unit, const char *kind, const char *status,
+int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,
 		     const char *message, uint64_t when_ns)
 {
 	struct errbuf eb;
 	int r = db_run(m, &eb,
 		       "INSERT INTO status_log(unit, time, kind, status, message) VALUES(?, ?, ?, ?, ?)",
-		       "sisss", unit, (int64_t)when_ns, kind, status, message);
+		       "sisss", u->name, (int64_t)when_ns, kind, status, message);
 
-	if (r == 0)
+	if (r == 0 && ++u->log_appends >= MODEL_STATUS_LOG_PRUNE) {
+		u->log_appends = 0;
 		r = db_run(m, &eb,
 			   "DELETE FROM status_log WHERE unit = ?1 AND id <= (SELECT id FROM status_log"
 			   " WHERE unit = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-			   "si", unit, (int64_t)MODEL_STATUS_LOG_KEEP);
+			   "si", u->name, (int64_t)MODEL_STATUS_LOG_KEEP);
+	}
 	return r;
 }
 
@@ -875,16 +877,19 @@ json_t *model_status_history(struct model *m, const char *unit, int n)
 	return arr;
 }
 
-const char *model_config_get(struct model *m, const char *key)
+const char *model_config_default(const char *key)
 {
-	json_t *v = json_object_get(m->config, key);
-
-	if (v)
-		return json_string_value(v);
 	for (size_t i = 0; model_config_defaults[i]; i += 2)
 		if (!strcmp(model_config_defaults[i], key))
 			return model_config_defaults[i + 1];
 	return NULL;
+}
+
+const char *model_config_get(struct model *m, const char *key)
+{
+	json_t *v = json_object_get(m->config, key);
+
+	return v ? json_string_value(v) : model_config_default(key);
 }
 
 int model_config_set(struct model *m, const char *key, const char *value, struct errbuf *eb)

@@ -22,6 +22,7 @@
 #define MODEL_MAX_APPS 10000
 #define MODEL_MAX_UNITS_PER_APP 100000
 #define MODEL_STATUS_LOG_KEEP 200  /* status-log entries kept per unit */
+#define MODEL_STATUS_LOG_PRUNE 32  /* appends between two prunings of a unit's history */
 
 struct uniter;
 struct model_app;
@@ -46,6 +47,7 @@ struct model_unit {
 	json_t *state;             /* charm state (state-set) */
 	json_t *ports;             /* opened ports */
 	char *workload_version;    /* application-version-set */
+	unsigned log_appends;      /* status-log appends since the last pruning */
 	struct uniter *uniter;     /* agent handle (not persisted) */
 };
 
@@ -131,8 +133,9 @@ int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, s
 /* One transaction: journal + state + ports + workload version. */
 int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
 		      json_t *ports, const char *version, struct errbuf *eb);
-/* Appends to the unit's status history (show-status-log). */
-int model_log_status(struct model *m, const char *unit, const char *kind, const char *status,
+/* Appends to the unit's status history (show-status-log).  Old entries are pruned every
+ * MODEL_STATUS_LOG_PRUNE appends, so a unit keeps at most KEEP + PRUNE entries. */
+int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,
 		     const char *message, uint64_t when_ns);
 /* Returns the newest n entries of unit's history, oldest first (new reference). */
 json_t *model_status_history(struct model *m, const char *unit, int n);
@@ -141,6 +144,8 @@ json_t *model_status_history(struct model *m, const char *unit, int n);
 const char *model_config_get(struct model *m, const char *key);
 int model_config_set(struct model *m, const char *key, const char *value, struct errbuf *eb);
 int model_config_reset(struct model *m, const char *key, struct errbuf *eb);
+/* The default of a known key, or NULL. */
+const char *model_config_default(const char *key);
 /* Keys and defaults: NULL-terminated pairs. */
 extern const char *const model_config_defaults[];
 

@@ -94,12 +94,17 @@ struct loop {
 	bool stop;
 };
 
-uint64_t loop_now_ms(void)
+uint64_t loop_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t loop_now_ms(void)
+{
+	return loop_now_ns() / 1000000u;
 }
 
 uint64_t loop_wall_ns(void)
@@ -364,14 +369,9 @@ void loop_timer_arm_at(struct loop_timer *t, uint64_t deadline_ms)
 
 void loop_timer_arm_in(struct loop_timer *t, uint64_t delay_ms)
 {
-	struct timespec ts;
-	uint64_t now_ns;
-
 	/* Round the deadline up to the next millisecond: a timer never fires before its
 	 * delay has fully passed (Pebble's 1 s okay delay is a lower bound clients check). */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	loop_timer_arm_at(t, (now_ns + delay_ms * 1000000u + 999999u) / 1000000u);
+	loop_timer_arm_at(t, (loop_now_ns() + delay_ms * 1000000u + 999999u) / 1000000u);
 }
 
 void loop_timer_disarm(struct loop_timer *t)

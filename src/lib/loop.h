@@ -37,8 +37,9 @@ void loop_stop(struct loop *l);
 /* Runs one iteration, waiting at most timeout_ms (-1 = until something happens). */
 int loop_run_once(struct loop *l, int timeout_ms);
 
-/* Monotonic and wall clocks in milliseconds / nanoseconds. */
+/* Monotonic clock in milliseconds and nanoseconds; wall clock in nanoseconds. */
 uint64_t loop_now_ms(void);
+uint64_t loop_now_ns(void);
 uint64_t loop_wall_ns(void);
 
 /* I/O watches.  events are EPOLLIN/EPOLLOUT/...; the fd is not owned by the watch. */

@@ -31,8 +31,7 @@ static void exec_search(const char *file, char *const *argv, char *const *envp)
 		const char *colon = strchr(path, ':');
 		size_t n = colon ? (size_t)(colon - path) : strlen(path);
 
-		if (n == 0)
-			n = 0;
+		/* An empty PATH element means the current directory. */
 		if (n + strlen(file) + 2 < sizeof(full)) {
 			memcpy(full, n ? path : ".", n ? n : 1);
 			size_t off = n ? n : 1;
