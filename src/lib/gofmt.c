@@ -1,6 +1,7 @@
 /* gofmt.c - Go-compatible formatting of values; see gofmt.h. */
 #include "gofmt.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -337,4 +338,18 @@ void gofmt_repr(struct buf *out, json_t *v)
 void gofmt_value(struct buf *out, json_t *v)
 {
 	render(out, v, false, 0);
+}
+
+const char *gofmt_strerror(int err, char *out, size_t n)
+{
+	const char *d = strerrordesc_np(err);
+
+	if (!n)
+		return out;
+	if (d)
+		snprintf(out, n, "%s", d);
+	else
+		snprintf(out, n, "errno %d", err);
+	out[0] = (char)tolower((unsigned char)out[0]);
+	return out;
 }

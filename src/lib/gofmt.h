@@ -85,4 +85,10 @@ void gofmt_value(struct buf *out, json_t *v);
  * each byte of invalid UTF-8; all else as is. */
 void gofmt_json_string(struct buf *out, const char *s, size_t n);
 
+/* Writes the text Go's syscall.Errno.Error() gives errno err ("no such file or directory",
+ * "file exists", "directory not empty") into out (NUL-terminated, truncated to n) and
+ * returns out.  Go's table holds glibc's descriptions with a lower-case first letter; the
+ * locale-independent description is used, so a daemon's locale never changes the text. */
+const char *gofmt_strerror(int err, char *out, size_t n);
+
 #endif

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gofmt.h"
 #include "loop.h"
 
 /* Looks file up in the PATH found in envp (or the default path). */
@@ -68,6 +69,7 @@ int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct
 	pid_t pid;
 	int err = 0, r;
 	ssize_t n;
+	char msg[128];
 
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -125,7 +127,7 @@ int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct
 		close(devnull);
 	if (r < 0) {
 		close(ep[0]);
-		errbuf_set(eb, "fork/exec %s: %s", o->file, strerror(-r));
+		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
 		return r;
 	}
 	/* Open the pidfd before the child could possibly be reaped: we are its parent and the
@@ -139,7 +141,7 @@ int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct
 	if (n == (ssize_t)sizeof(err)) {
 		/* exec failed: the child is about to _exit(127); reap it here so no caller
 		 * ever sees it. */
-		errbuf_set(eb, "fork/exec %s: %s", o->file, strerror(err));
+		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(err, msg, sizeof(msg)));
 		if (pidfd >= 0)
 			close(pidfd);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

@@ -99,7 +99,7 @@ static void test_exec_error(void)
 	int pidfd;
 
 	ASSERT_TRUE(spawn_run(&o, &pid, &pidfd, &eb) < 0);
-	ASSERT_CONTAINS(eb.msg, "fork/exec /nonexistent/prog: No such file or directory");
+	ASSERT_CONTAINS(eb.msg, "fork/exec /nonexistent/prog: no such file or directory");
 }
 
 static void test_orphans(void)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/gofmt.h"
 #include "lib/loop.h"
 
 #define LAUNCH_MAX_PATH 4096
@@ -26,14 +27,6 @@ struct launch_report {
 	int stage;
 	int err;
 };
-
-/* Go's syscall error strings are strerror's, lower-cased. */
-static void go_strerror(int err, char *out, size_t n)
-{
-	snprintf(out, n, "%s", strerror(err));
-	if (out[0])
-		out[0] = (char)tolower((unsigned char)out[0]);
-}
 
 static bool is_executable(const char *path)
 {
@@ -84,7 +77,7 @@ static void child_fail(int fd, int stage)
 int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
 		 struct errbuf *eb)
 {
-	char prog[LAUNCH_MAX_PATH];
+	char prog[LAUNCH_MAX_PATH], msg[128];
 	int ep[2] = { -1, -1 }, devnull, rv;
 	sigset_t all, old;
 	pid_t pid;
@@ -149,7 +142,7 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 		close(devnull);
 	if (rv < 0) {
 		close(ep[0]);
-		errbuf_set(eb, "fork/exec %s: %s", prog, strerror(-rv));
+		errbuf_set(eb, "fork/exec %s: %s", prog, gofmt_strerror(-rv, msg, sizeof(msg)));
 		return rv;
 	}
 	fcntl(ep[0], F_SETFL, fcntl(ep[0], F_GETFL) | O_NONBLOCK);
@@ -177,7 +170,7 @@ int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb
 		errbuf_set(eb, "fork/exec %s: cannot read exec status", program);
 		return -EIO;
 	}
-	go_strerror(r.err, msg, sizeof(msg));
+	gofmt_strerror(r.err, msg, sizeof(msg));
 	if (r.stage == LAUNCH_STAGE_CHDIR)
 		errbuf_set(eb, "chdir %s: %s", cwd ? cwd : "", msg);
 	else
