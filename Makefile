@@ -3,10 +3,11 @@
 #   make test   build, then run every test (unit + integration)
 #   make demo   build, then run the demo (a local controller deploys charms/hello)
 #   make bench  build, then print the benchmark figures
+#   make asan   build with ASan+UBSan (build-asan/) and run every test there
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench asan clean
 
 all: build
 
@@ -26,5 +27,8 @@ demo: build
 bench: build
 	@sh bench/run.sh
 
+asan: deps
+	@sh tools/asan.sh
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

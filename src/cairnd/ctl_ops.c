@@ -182,7 +182,7 @@ static int op_deploy(struct controller *c, struct msgsrv_conn *conn, json_t *req
 		r = -EEXIST;
 		goto out;
 	}
-	r = settings_apply(opened, app, empty, sources ? sources : json_array(), &settings, eb);
+	r = settings_apply(opened, app, empty, sources, &settings, eb);
 	if (r < 0)
 		goto out;
 	resources = json_object();
@@ -462,7 +462,7 @@ static int op_refresh(struct controller *c, struct msgsrv_conn *conn, json_t *re
 	 * highest revision so far + 1 (§6). */
 	rev = opened->revision > a->charm_rev ? opened->revision : a->charm_rev + 1;
 	rebased = settings_rebase(opened, a->settings);
-	r = settings_apply(opened, a->name, rebased, json_is_array(sources) ? sources : json_array(),
+	r = settings_apply(opened, a->name, rebased, json_is_array(sources) ? sources : NULL,
 			   &settings, eb);
 	if (r < 0)
 		goto out;

@@ -393,7 +393,8 @@ static int load(struct model *m, struct errbuf *eb)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(m->apps, m->n_apps, sizeof(*m->apps), app_cmp);
+	if (m->n_apps > 1)
+		qsort(m->apps, m->n_apps, sizeof(*m->apps), app_cmp);
 
 	if (sqlite3_prepare_v2(m->db,
 			       "SELECT name, app, num, machine, dying, wl_current, wl_message, wl_since,"

@@ -35,7 +35,7 @@ int settings_coerce(const struct charm_option *o, json_t *v, json_t **ret,
 		    struct errbuf *eb);
 
 /* Applies the ordered config sources (a JSON array; see docs/protocol.md) for application
- * app to the user settings user (borrowed; NULL = {}), the last occurrence of a key
+ * app to the user settings user (borrowed; NULL = {}; sources NULL = none), the last occurrence of a key
  * winning.  Returns 0 and a new object in *ret_user; on any error (-EINVAL, eb set: e.g.
  * `unknown option "k"`, `no settings found for "app"`) nothing is returned and user is
  * unchanged. */

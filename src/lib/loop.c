@@ -30,6 +30,7 @@
 
 #define LOOP_MAX_EVENTS 64
 #define LOOP_CHILD_BUCKETS 1024
+#define LOOP_FREE_DEFER_ROUNDS 4 /* rounds of deferred callbacks loop_free still runs */
 
 enum watch_kind { WATCH_IO, WATCH_SIGNALFD, WATCH_TIMERFD, WATCH_PIDFD };
 
@@ -181,6 +182,8 @@ static void free_dead_ios(struct loop *l)
 	}
 }
 
+static void run_defers(struct loop *l);
+
 void loop_free(struct loop *l)
 {
 	if (!l)
@@ -200,6 +203,12 @@ void loop_free(struct loop *l)
 	for (size_t i = 0; i < l->heap_len; i++)
 		l->heap[i]->heap_idx = SIZE_MAX;
 	free(l->heap);
+	/* Deferred callbacks still queued are mostly the frees of handles closed during the
+	 * last iteration (connections, forgotten children): run them rather than leak.  A
+	 * few rounds cover callbacks that defer once more; whatever is left after that is
+	 * dropped. */
+	for (int round = 0; round < LOOP_FREE_DEFER_ROUNDS && l->defer_head; round++)
+		run_defers(l);
 	while (l->defer_head) {
 		struct defer *d = l->defer_head;
 

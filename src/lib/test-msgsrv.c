@@ -85,7 +85,7 @@ static void frames(struct buf *b, const char *op)
 
 static void test_msgsrv(void)
 {
-	char path[] = "/tmp/test-msgsrv-XXXXXX";
+	char path[64] = "/tmp/test-msgsrv-XXXXXX";
 	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed };
 	struct msgsrv *s;
 	struct errbuf eb;

@@ -1,0 +1,27 @@
+#!/bin/sh
+# `make asan`: builds everything with AddressSanitizer + LeakSanitizer + UBSan in its own
+# folder and runs the whole test suite there, daemons included.  Every sanitizer report
+# (written to files by src/lib/sanitizer_opts.c, whichever process hit it) fails the run.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build="${ASAN_BUILD:-$here/build-asan}"
+jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+reports="$build/sanitizer-reports"
+
+CC="${CC:-clang}" cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
+cmake --build "$build" -j "$jobs"
+rm -rf "$reports"
+mkdir -p "$reports"
+status=0
+(cd "$build" && ctest --output-on-failure -j "$jobs" ${CTEST_ARGS:-}) || status=$?
+found=$(find "$reports" -type f | sort)
+if [ -n "$found" ]; then
+	echo "asan: sanitizer reports:" >&2
+	for f in $found; do
+		echo "==== $f" >&2
+		cat "$f" >&2
+	done
+	status=1
+fi
+[ "$status" -eq 0 ] && echo "asan: whole suite passed with no sanitizer report"
+exit "$status"
