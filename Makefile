@@ -4,10 +4,11 @@
 #   make demo   build, then run the demo (a local controller deploys charms/hello)
 #   make bench  build, then print the benchmark figures
 #   make asan   build with ASan+UBSan (build-asan/) and run every test there
+#   make fuzz   build the libFuzzer targets (build-fuzz/) and run each FUZZ_SECONDS (180)
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build test demo bench asan clean
+.PHONY: all deps build test demo bench asan fuzz clean
 
 all: build
 
@@ -30,5 +31,8 @@ bench: build
 asan: deps
 	@sh tools/asan.sh
 
+fuzz: deps
+	@sh tools/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

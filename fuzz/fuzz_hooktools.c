@@ -1,0 +1,121 @@
+/* fuzz_hooktools.c - every hook tool as the agent runs it (tools_run): the tool name, its
+ * argv (Juju's gnuflag rules) and its stdin all come from charm code.
+ *
+ * Input: NUL-separated fields; the first is the tool's name (taken modulo the tool table
+ * when it is a single byte), the following ones its arguments, and the part after a field
+ * "\x01stdin" is the tool's stdin. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/tools.h"
+#include "fuzz.h"
+#include "lib/buf.h"
+
+#define FUZZ_MAX_ARGS 32
+
+static int fk_status_set(struct hook_ctx *ctx, bool app, const char *status, const char *message,
+			 json_t *data, struct errbuf *eb)
+{
+	(void)ctx;
+	(void)status;
+	(void)message;
+	(void)data;
+	if (app) {
+		errbuf_set(eb, "unit is not the leader");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int fk_status_get(struct hook_ctx *ctx, bool app, json_t **ret, struct errbuf *eb)
+{
+	(void)ctx;
+	(void)eb;
+	*ret = json_pack("{s:s, s:s, s:{}, s:s}", "status", "active", "message", "hi",
+			 "status-data", "since", "01 Jan 2026 00:00:00Z");
+	if (app)
+		json_object_set_new(*ret, "units", json_object());
+	return 0;
+}
+
+static void fk_log(struct hook_ctx *ctx, const char *level, const char *message)
+{
+	(void)ctx;
+	(void)level;
+	(void)message;
+}
+
+static bool fk_is_leader(struct hook_ctx *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+static const struct hook_ctx_ops fk_ops = {
+	.status_set = fk_status_set, .status_get = fk_status_get, .log = fk_log,
+	.is_leader = fk_is_leader,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *copy, *argv[FUZZ_MAX_ARGS], *stdin_data = NULL, *p, *end;
+	const char *tool;
+	int argc = 0, ntools = 0;
+	struct hook_ctx ctx;
+	struct buf out = BUF_INIT, err = BUF_INIT;
+
+	static bool in_scratch;
+
+	if (size < 1 || size > FUZZ_MAX_INPUT)
+		return 0;
+	/* Tools write files the charm names (-o/--output, --file): keep them in a scratch
+	 * folder of their own. */
+	if (!in_scratch) {
+		if (chdir(fuzz_scratch_dir()) < 0)
+			abort();
+		in_scratch = true;
+	}
+	copy = malloc(size + 1);
+	if (!copy)
+		abort();
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	end = copy + size;
+	while (tools_names[ntools])
+		ntools++;
+	tool = copy;
+	if (strlen(copy) <= 1)
+		tool = tools_names[(unsigned char)copy[0] % (unsigned)ntools];
+	p = copy + strlen(copy) + 1;
+	while (p < end && argc < FUZZ_MAX_ARGS) {
+		if (!strcmp(p, "\x01stdin")) {
+			stdin_data = p + strlen(p) + 1 < end ? p + strlen(p) + 1 : NULL;
+			break;
+		}
+		argv[argc++] = p;
+		p += strlen(p) + 1;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ops = &fk_ops;
+	ctx.unit = "fuzz/0";
+	ctx.app = "fuzz";
+	ctx.hook = "config-changed";
+	ctx.model_uuid = "0b5a7b4e-1c7a-4c1e-9a0b-000000000000";
+	ctx.config = json_pack("{s:s, s:i, s:b}", "name", "x", "port", 80, "debug", 0);
+	ctx.state = json_pack("{s:s}", "k", "v");
+	ctx.ports = json_array();
+	buf_init(&out);
+	buf_init(&err);
+	tools_run(&ctx, tool, argc, argv, stdin_data, &out, &err);
+	json_decref(ctx.config);
+	json_decref(ctx.state);
+	json_decref(ctx.ports);
+	json_decref(ctx.app_version);
+	buf_done(&out);
+	buf_done(&err);
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* scratch.c - the one scratch folder of a fuzz target run; see fuzz.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz.h"
+#include "lib/fsutil.h"
+
+static char scratch[96];
+
+static void scratch_remove(void)
+{
+	if (scratch[0])
+		fs_rm_rf(scratch);
+}
+
+const char *fuzz_scratch_dir(void)
+{
+	if (!scratch[0]) {
+		snprintf(scratch, sizeof(scratch), "/tmp/cairn-fuzz-XXXXXX");
+		if (!mkdtemp(scratch))
+			abort();
+		atexit(scratch_remove);
+	}
+	return scratch;
+}
