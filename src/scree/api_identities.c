@@ -102,32 +102,30 @@ static int check_types(json_t *body, struct errbuf *eb)
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Security events as upstream logs them (user_created / user_updated / user_deleted). */
-static void log_changes(struct api_call *c, enum ident_action act, const struct ident_req *reqs, size_t n)
+/* Security events as upstream logs them (user_created / user_updated / user_deleted), one
+ * per identity of the request, with the access level it now has. */
+static void log_changes(struct api_call *c, enum ident_action act, json_t *ids)
 {
 	char who[32] = "<unknown>";
+	const char *name;
+	json_t *v;
 
 	if (c->req->is_unix && c->req->peer_cred_ok)
 		snprintf(who, sizeof(who), "%u", (unsigned)c->req->peer_uid);
-	for (size_t i = 0; i < n; i++) {
-		const struct ident *id = reqs[i].ident;
-		char event[IDENT_NAME_MAX + 64], desc[IDENT_NAME_MAX + 64];
+	json_object_foreach(ids, name, v) {
+		const struct ident *id = json_is_null(v) ? NULL : ident_store_get(&c->d->idents, name);
 		const char *access = id ? ident_access_name(id->id_access) : "";
+		char event[IDENT_NAME_MAX + 64], desc[IDENT_NAME_MAX + 64];
 
 		if (!id) {
-			snprintf(event, sizeof(event), "user_deleted:%s,%s", who, reqs[i].name);
-			snprintf(desc, sizeof(desc), "Deleting user %s", reqs[i].name);
+			snprintf(event, sizeof(event), "user_deleted:%s,%s", who, name);
+			snprintf(desc, sizeof(desc), "Deleting user %s", name);
 		} else if (act == IDENT_ADD) {
-			snprintf(event, sizeof(event), "user_created:%s,%s,%s", who, reqs[i].name, access);
-			snprintf(desc, sizeof(desc), "Creating %s user %s", access, reqs[i].name);
+			snprintf(event, sizeof(event), "user_created:%s,%s,%s", who, name, access);
+			snprintf(desc, sizeof(desc), "Creating %s user %s", access, name);
 		} else {
-			snprintf(event, sizeof(event), "user_updated:%s,%s,%s", who, reqs[i].name, access);
-			snprintf(desc, sizeof(desc), "Updating %s user %s", access, reqs[i].name);
+			snprintf(event, sizeof(event), "user_updated:%s,%s,%s", who, name, access);
+			snprintf(desc, sizeof(desc), "Updating %s user %s", access, name);
 		}
 		scree_log_security(event, desc);
 	}
@@ -135,14 +133,12 @@ static void log_changes(struct api_call *c, enum ident_action act, const struct 
 
 void api_post_identities(struct api_call *c)
 {
-	json_t *body, *ids, *v;
-	const char **names = NULL, *action, *name;
-	struct ident_req *reqs = NULL;
+	json_t *body, *ids;
+	const char *action;
 	struct ident_store nw;
 	struct errbuf eb;
 	struct buf q = BUF_INIT;
-	size_t n = 0;
-	int act;
+	int act, rv;
 
 	errbuf_clear(&eb);
 	ident_store_init(&nw);
@@ -155,31 +151,16 @@ void api_post_identities(struct api_call *c)
 		goto out;
 	}
 	ids = json_object_get(body, "identities");
-	names = xcalloc(json_object_size(ids) + 1, sizeof(*names));
-	json_object_foreach(ids, name, v)
-		names[n++] = name;
-	/* Go ranges over a map in random order; sorted names make the first error stable. */
-	qsort(names, n, sizeof(*names), cmp_str);
-	reqs = xcalloc(n + 1, sizeof(*reqs));
-	for (size_t i = 0; i < n; i++) {
-		reqs[i].name = names[i];
-		if (ident_from_json(names[i], json_object_get(ids, names[i]), &reqs[i].ident, &eb) < 0) {
-			buf_reset(&q);
-			gofmt_quote(&q, names[i], strlen(names[i]), GOFMT_QUOTE_GO);
-			api_reply_error(c, 400, NULL, "invalid identity for %s: %s", q.data, eb.msg);
-			goto out;
-		}
-	}
 	action = json_string_value(json_object_get(body, "action"));
 	act = ident_action_parse(action);
-	if (act < 0) {
-		buf_reset(&q);
+	rv = ident_store_apply_json(&c->d->idents, act, ids, &nw, &eb);
+	if (rv == -EOPNOTSUPP) {
 		gofmt_quote(&q, action ? action : "", action ? strlen(action) : 0, GOFMT_QUOTE_GO);
 		api_reply_error(c, 400, NULL, "invalid action %s, must be \"add\", \"update\", \"replace\", or \"remove\"",
 				q.data);
 		goto out;
 	}
-	if (ident_store_apply(&c->d->idents, (enum ident_action)act, reqs, n, &nw, &eb) < 0) {
+	if (rv < 0) {
 		api_reply_error(c, 400, NULL, "%s", eb.msg);
 		goto out;
 	}
@@ -187,14 +168,10 @@ void api_post_identities(struct api_call *c)
 		api_reply_error(c, 500, NULL, "%s", eb.msg);
 		goto out;
 	}
-	log_changes(c, (enum ident_action)act, reqs, n);
+	log_changes(c, (enum ident_action)act, ids);
 	/* Success has no "result" key at all (§20). */
 	api_reply_sync(c, NULL);
 out:
-	for (size_t i = 0; reqs && i < n; i++)
-		ident_free(reqs[i].ident);
-	free(reqs);
-	free(names);
 	ident_store_done(&nw);
 	buf_done(&q);
 	json_decref(body);

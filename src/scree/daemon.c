@@ -405,11 +405,8 @@ static int seed_identities(struct scree *d, struct errbuf *eb)
 {
 	const char *path = d->opts.identities_file;
 	struct buf text = BUF_INIT;
-	json_t *ids = NULL, *v;
-	struct ident_req *reqs = NULL;
 	struct ident_store nw;
-	const char *name;
-	size_t n = 0;
+	json_t *ids = NULL;
 	char why[128];
 	int rv;
 
@@ -427,25 +424,12 @@ static int seed_identities(struct scree *d, struct errbuf *eb)
 		errbuf_wrap(eb, "cannot read identities");
 		goto out;
 	}
-	reqs = xcalloc(json_object_size(ids) + 1, sizeof(*reqs));
-	json_object_foreach(ids, name, v) {
-		reqs[n].name = name;
-		rv = ident_from_json(name, v, &reqs[n].ident, eb);
-		n++;
-		if (rv < 0) {
-			errbuf_wrap(eb, "cannot replace identities: invalid identity for \"%s\"", name);
-			goto out;
-		}
-	}
-	rv = ident_store_apply(&d->idents, IDENT_REPLACE, reqs, n, &nw, eb);
+	rv = ident_store_apply_json(&d->idents, IDENT_REPLACE, ids, &nw, eb);
 	if (rv == 0)
 		rv = scree_commit_identities(d, &nw, eb);
 	if (rv < 0)
 		errbuf_wrap(eb, "cannot replace identities");
 out:
-	for (size_t i = 0; i < n; i++)
-		ident_free(reqs[i].ident);
-	free(reqs);
 	ident_store_done(&nw);
 	json_decref(ids);
 	buf_done(&text);

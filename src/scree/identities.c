@@ -501,6 +501,45 @@ out:
 	return rv;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int ident_store_apply_json(const struct ident_store *cur, int act, json_t *ids, struct ident_store *ret_new,
+			   struct errbuf *eb)
+{
+	size_t n = 0;
+	const char **names = xcalloc(json_object_size(ids) + 1, sizeof(*names)), *name;
+	struct ident_req *reqs = xcalloc(json_object_size(ids) + 1, sizeof(*reqs));
+	struct buf q = BUF_INIT;
+	json_t *v;
+	int rv = 0;
+
+	ident_store_init(ret_new);
+	buf_init(&q);
+	json_object_foreach(ids, name, v)
+		names[n++] = name;
+	/* Go ranges over a map in random order; name order makes the first error stable. */
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		reqs[i].name = names[i];
+		rv = ident_from_json(names[i], json_object_get(ids, names[i]), &reqs[i].ident, eb);
+		if (rv < 0)
+			errbuf_wrap(eb, "invalid identity for %s", quoted(&q, names[i]));
+	}
+	if (rv == 0 && (act < 0 || act >= IDENT_ACTION_MAX))
+		rv = -EOPNOTSUPP;
+	if (rv == 0)
+		rv = ident_store_apply(cur, (enum ident_action)act, reqs, n, ret_new, eb);
+	for (size_t i = 0; i < n; i++)
+		ident_free(reqs[i].ident);
+	free(reqs);
+	free(names);
+	buf_done(&q);
+	return rv;
+}
+
 json_t *ident_store_to_json(const struct ident_store *st, bool masked)
 {
 	json_t *o = json_object();

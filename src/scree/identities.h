@@ -111,6 +111,15 @@ const struct ident *ident_store_get(const struct ident_store *st, const char *na
 int ident_store_apply(const struct ident_store *cur, enum ident_action act, const struct ident_req *reqs,
 		      size_t n, struct ident_store *ret_new, struct errbuf *eb);
 
+/* ident_store_apply() for a JSON request {name: identity|null} (the API's and, converted,
+ * an identities file's): each value goes through ident_from_json() in name order, the first
+ * failure answered as "invalid identity for \"x\": <why>" (-EINVAL).  act may be -1, an
+ * unknown action: once every identity is valid this returns -EOPNOTSUPP with eb untouched,
+ * so that upstream's order of checks (identities first, then the action) is kept and the
+ * caller words the refusal. */
+int ident_store_apply_json(const struct ident_store *cur, int act, json_t *ids, struct ident_store *ret_new,
+			   struct errbuf *eb);
+
 /* {name: identity} (new reference), names in order; masked for the API. */
 json_t *ident_store_to_json(const struct ident_store *st, bool masked);
 /* Loads the state file's section (an object, or NULL/JSON null for none) into an empty

@@ -279,6 +279,33 @@ static void test_masked_password_keeps_hash(void)
 	ident_store_done(&st);
 }
 
+static void test_apply_json(void)
+{
+	struct ident_store st, nw;
+	json_t *ids = json_loads("{\"b\": {\"access\": \"read\"}, \"a\": {\"access\": \"read\", \"local\": {}},"
+				 " \"c\": {\"access\": \"read\", \"local\": {\"user-id\": 1}}}", 0, NULL);
+
+	ident_store_init(&st);
+	/* Identities are checked first (in name order), whatever the action. */
+	ASSERT_EQ(ident_store_apply_json(&st, -1, ids, &nw, &eb), -EINVAL);
+	ASSERT_STREQ(eb.msg, "invalid identity for \"a\": local identity must specify user-id");
+	json_object_del(ids, "a");
+	ASSERT_EQ(ident_store_apply_json(&st, IDENT_ADD, ids, &nw, &eb), -EINVAL);
+	ASSERT_STREQ(eb.msg, "invalid identity for \"b\": identity must have at least one type (\"local\", "
+			     "\"basic\", or \"cert\")");
+	json_object_del(ids, "b");
+	errbuf_set(&eb, "untouched");
+	ASSERT_EQ(ident_store_apply_json(&st, -1, ids, &nw, &eb), -EOPNOTSUPP);
+	ASSERT_STREQ(eb.msg, "untouched");
+	ASSERT_EQ(nw.is_n, 0);
+	ASSERT_EQ(ident_store_apply_json(&st, IDENT_REPLACE, ids, &nw, &eb), 0);
+	ASSERT_EQ(nw.is_n, 1);
+	ASSERT_EQ(st.is_n, 0);
+	ident_store_done(&nw);
+	json_decref(ids);
+	ident_store_done(&st);
+}
+
 static void test_limit(void)
 {
 	struct ident_store st;
@@ -407,6 +434,7 @@ int main(void)
 	RUN(test_masking_and_state);
 	RUN(test_actions);
 	RUN(test_masked_password_keeps_hash);
+	RUN(test_apply_json);
 	RUN(test_limit);
 	RUN(test_passwords);
 	RUN(test_load_state);
