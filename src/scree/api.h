@@ -1,5 +1,5 @@
-/* api.h - the Pebble HTTP API (§9, §10): routing, access control by peer credentials, the
- * JSON envelope and error kinds, and the per-request access log line.  Handlers live in
+/* api.h - the Pebble HTTP API (§9, §10): routing, access control (access.h: peer
+ * credentials, named identities, basic auth), the JSON envelope and error kinds, and the per-request access log line.  Handlers live in
  * api_<area>.c, one file per resource (services, changes, layers, logs, signals, system,
  * identities, metrics); checks, files, exec and notices will get their own files.
  *

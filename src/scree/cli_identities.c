@@ -99,25 +99,6 @@ static void json_identity(struct buf *b, json_t *id)
 	buf_addc(b, '}');
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of ids, sorted (Go marshals and prints maps in key order). */
-static const char **sorted_names(json_t *ids, size_t *ret_n)
-{
-	const char **names = xcalloc(json_object_size(ids) + 1, sizeof(*names)), *name;
-	size_t n = 0;
-	json_t *v;
-
-	json_object_foreach(ids, name, v)
-		names[n++] = name;
-	qsort(names, n, sizeof(*names), cmp_str);
-	*ret_n = n;
-	return names;
-}
-
 /* GET /v1/identities; *ret = the result object (new reference). */
 static int fetch(json_t **ret, struct errbuf *eb)
 {
@@ -177,7 +158,7 @@ int cli_identities(int argc, char **argv, struct errbuf *eb)
 		json_decref(ids);
 		return 0;
 	}
-	names = sorted_names(ids, &n);
+	names = ident_names_sorted(ids, &n);
 	buf_init(&b);
 	if (fmt == FMT_TEXT) {
 		struct cli_table t;
@@ -288,92 +269,94 @@ static int post(const char *action, json_t *ids, struct errbuf *eb)
 	return rv;
 }
 
-/* numItems(n, singular, plural) */
-static void print_done(const char *verb, size_t n, const char *singular, const char *plural)
+/* The three change verbs differ only in what they send and how they say it was done
+ * (upstream's numItems wording: "Added 1 new identity.", "Removed 2 identities."). */
+struct change_verb {
+	const char *usage;
+	const char *action, *done;                 /* without --replace */
+	const char *replace_action, *replace_done; /* with --replace; NULL: no such flag */
+	const char *singular, *plural;
+	bool values_null;                          /* remove: every value must be null */
+};
+
+static const struct change_verb add_verb = {
+	"pebble add-identities [add-identities-OPTIONS]", "add", "Added", NULL, NULL,
+	"new identity", "new identities", false,
+};
+static const struct change_verb update_verb = {
+	"pebble update-identities [update-identities-OPTIONS]", "update", "Updated", "replace", "Replaced",
+	"identity", "identities", false,
+};
+static const struct change_verb remove_verb = {
+	"pebble remove-identities [remove-identities-OPTIONS]", "remove", "Removed", NULL, NULL,
+	"identity", "identities", true,
+};
+
+/* upstream's remove-identities check, first name in order (Go's map order is random). */
+static int check_null_values(json_t *ids, struct errbuf *eb)
 {
-	printf("%s %zu %s.\n", verb, n, n == 1 ? singular : plural);
+	size_t n;
+	const char **names = ident_names_sorted(ids, &n);
+	struct buf q = BUF_INIT;
+	int rv = 0;
+
+	buf_init(&q);
+	for (size_t i = 0; i < n && rv == 0; i++) {
+		if (json_is_null(json_object_get(ids, names[i])))
+			continue;
+		gofmt_quote(&q, names[i], strlen(names[i]), GOFMT_QUOTE_GO);
+		errbuf_set(eb, "value of identity %s must be null in YAML when removing", q.data);
+		rv = -EINVAL;
+	}
+	buf_done(&q);
+	free(names);
+	return rv;
 }
 
-int cli_add_identities(int argc, char **argv, struct errbuf *eb)
-{
-	const char *from = NULL;
-	const struct cli_opt opts[] = { CLI_REQUIRED_STRING(0, "from", &from), CLI_OPT_END };
-	const struct cli_spec spec = { "pebble add-identities [add-identities-OPTIONS]", opts, NULL, false };
-	json_t *ids = NULL;
-	int rv;
-
-	rv = cli_opts_parse(&spec, argc, argv, eb);
-	if (rv != 0)
-		return rv < 0 ? -1 : 0;
-	rv = read_identities(from, &ids, eb);
-	if (rv == 0)
-		rv = post("add", ids, eb);
-	if (rv == 0)
-		print_done("Added", json_object_size(ids), "new identity", "new identities");
-	json_decref(ids);
-	return rv < 0 ? -1 : 0;
-}
-
-int cli_update_identities(int argc, char **argv, struct errbuf *eb)
+static int change_identities(const struct change_verb *v, int argc, char **argv, struct errbuf *eb)
 {
 	const char *from = NULL;
 	bool replace = false;
-	const struct cli_opt opts[] = {
+	struct cli_opt opts[] = {
 		CLI_REQUIRED_STRING(0, "from", &from),
 		CLI_BOOL(0, "replace", &replace),
 		CLI_OPT_END,
 	};
-	const struct cli_spec spec = { "pebble update-identities [update-identities-OPTIONS]", opts, NULL, false };
+	const struct cli_opt end = CLI_OPT_END;
+	const struct cli_spec spec = { v->usage, opts, NULL, false };
 	json_t *ids = NULL;
+	size_t n;
 	int rv;
 
+	if (!v->replace_action)
+		opts[1] = end;
 	rv = cli_opts_parse(&spec, argc, argv, eb);
 	if (rv != 0)
 		return rv < 0 ? -1 : 0;
 	rv = read_identities(from, &ids, eb);
+	if (rv == 0 && v->values_null)
+		rv = check_null_values(ids, eb);
 	if (rv == 0)
-		rv = post(replace ? "replace" : "update", ids, eb);
-	if (rv == 0)
-		print_done(replace ? "Replaced" : "Updated", json_object_size(ids), "identity", "identities");
+		rv = post(replace ? v->replace_action : v->action, ids, eb);
+	if (rv == 0) {
+		n = json_object_size(ids);
+		printf("%s %zu %s.\n", replace ? v->replace_done : v->done, n, n == 1 ? v->singular : v->plural);
+	}
 	json_decref(ids);
 	return rv < 0 ? -1 : 0;
 }
 
+int cli_add_identities(int argc, char **argv, struct errbuf *eb)
+{
+	return change_identities(&add_verb, argc, argv, eb);
+}
+
+int cli_update_identities(int argc, char **argv, struct errbuf *eb)
+{
+	return change_identities(&update_verb, argc, argv, eb);
+}
+
 int cli_remove_identities(int argc, char **argv, struct errbuf *eb)
 {
-	const char *from = NULL, *name;
-	const struct cli_opt opts[] = { CLI_REQUIRED_STRING(0, "from", &from), CLI_OPT_END };
-	const struct cli_spec spec = { "pebble remove-identities [remove-identities-OPTIONS]", opts, NULL, false };
-	json_t *ids = NULL, *v;
-	struct buf q = BUF_INIT;
-	int rv;
-
-	rv = cli_opts_parse(&spec, argc, argv, eb);
-	if (rv != 0)
-		return rv < 0 ? -1 : 0;
-	rv = read_identities(from, &ids, eb);
-	if (rv == 0) {
-		buf_init(&q);
-		/* Go ranges over the map in random order; report the first name in order. */
-		size_t n;
-		const char **names = sorted_names(ids, &n);
-
-		for (size_t i = 0; i < n && rv == 0; i++) {
-			name = names[i];
-			v = json_object_get(ids, name);
-			if (!json_is_null(v)) {
-				gofmt_quote(&q, name, strlen(name), GOFMT_QUOTE_GO);
-				errbuf_set(eb, "value of identity %s must be null in YAML when removing", q.data);
-				rv = -EINVAL;
-			}
-		}
-		free(names);
-		buf_done(&q);
-	}
-	if (rv == 0)
-		rv = post("remove", ids, eb);
-	if (rv == 0)
-		print_done("Removed", json_object_size(ids), "identity", "identities");
-	json_decref(ids);
-	return rv < 0 ? -1 : 0;
+	return change_identities(&remove_verb, argc, argv, eb);
 }

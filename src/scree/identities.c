@@ -506,22 +506,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+const char **ident_names_sorted(json_t *ids, size_t *ret_n)
+{
+	const char **names = xcalloc(json_object_size(ids) + 1, sizeof(*names)), *name;
+	size_t n = 0;
+	json_t *v;
+
+	json_object_foreach(ids, name, v)
+		names[n++] = name;
+	qsort(names, n, sizeof(*names), cmp_str);
+	*ret_n = n;
+	return names;
+}
+
 int ident_store_apply_json(const struct ident_store *cur, int act, json_t *ids, struct ident_store *ret_new,
 			   struct errbuf *eb)
 {
-	size_t n = 0;
-	const char **names = xcalloc(json_object_size(ids) + 1, sizeof(*names)), *name;
-	struct ident_req *reqs = xcalloc(json_object_size(ids) + 1, sizeof(*reqs));
+	size_t n;
+	/* Go ranges over a map in random order; name order makes the first error stable. */
+	const char **names = ident_names_sorted(ids, &n);
+	struct ident_req *reqs = xcalloc(n + 1, sizeof(*reqs));
 	struct buf q = BUF_INIT;
-	json_t *v;
 	int rv = 0;
 
 	ident_store_init(ret_new);
 	buf_init(&q);
-	json_object_foreach(ids, name, v)
-		names[n++] = name;
-	/* Go ranges over a map in random order; name order makes the first error stable. */
-	qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && rv == 0; i++) {
 		reqs[i].name = names[i];
 		rv = ident_from_json(names[i], json_object_get(ids, names[i]), &reqs[i].ident, eb);

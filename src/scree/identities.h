@@ -120,6 +120,11 @@ int ident_store_apply(const struct ident_store *cur, enum ident_action act, cons
 int ident_store_apply_json(const struct ident_store *cur, int act, json_t *ids, struct ident_store *ret_new,
 			   struct errbuf *eb);
 
+/* The names of a {name: identity|null} object in order (Go sorts map keys when it
+ * marshals and the CLI prints them; a stable order also makes "the first error" stable).
+ * Returns a malloc'd array of borrowed keys (valid while ids is unchanged), *ret_n set. */
+const char **ident_names_sorted(json_t *ids, size_t *ret_n);
+
 /* {name: identity} (new reference), names in order; masked for the API. */
 json_t *ident_store_to_json(const struct ident_store *st, bool masked);
 /* Loads the state file's section (an object, or NULL/JSON null for none) into an empty

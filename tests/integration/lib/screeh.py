@@ -201,6 +201,14 @@ class DaemonTest(unittest.TestCase):
         self.addCleanup(d.cleanup)
         return d.start()
 
+    def temp_file(self, text, suffix=".yaml"):
+        """A temporary file holding text, removed after the test."""
+        fd, path = tempfile.mkstemp(suffix=suffix)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return path
+
     def assertError(self, status, payload, code, message, kind=None):
         self.assertEqual(status, code, payload)
         self.assertEqual(payload["type"], "error")

@@ -2,10 +2,7 @@
 cmd_*identit*.go), `logs --format json`, and go-flags' option errors on every verb."""
 
 import json
-import os
-import re
 import subprocess
-import tempfile
 import unittest
 
 from screeh import SCREE, DaemonTest, sha512_crypt
@@ -22,13 +19,6 @@ class CliIdentitiesTest(DaemonTest):
     def setUp(self):
         self.d = self.start_daemon()
 
-    def file(self, text):
-        fd, path = tempfile.mkstemp(suffix=".yaml")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        self.addCleanup(os.unlink, path)
-        return path
-
     def ok(self, *args):
         r = self.d.cli(*args)
         self.assertEqual((r.returncode, r.stderr), (0, ""), args)
@@ -43,10 +33,10 @@ class CliIdentitiesTest(DaemonTest):
         r = self.d.cli("identities")
         self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", "No identities.\n"))
         h = sha512_crypt("pw")
-        path = self.file("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n"
+        path = self.temp_file("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n"
                          "    nancy:\n        access: metrics\n        basic:\n            password: %s\n" % h)
         self.assertEqual(self.ok("add-identities", "--from", path), "Added 2 new identities.\n")
-        self.assertEqual(self.ok("add-identities", "--from=" + self.file(
+        self.assertEqual(self.ok("add-identities", "--from=" + self.temp_file(
             "identities:\n  yes:\n    access: read\n    local: {user-id: 7}\n")), "Added 1 new identity.\n")
         self.assertEqual(self.ok("identities"),
                          "Name   Access   Types\n"
@@ -66,9 +56,9 @@ class CliIdentitiesTest(DaemonTest):
         self.assertEqual(self.ok("identity", "nancy"), "access: metrics\nbasic:\n    password: '*****'\n")
         self.assertEqual(self.fails("identity", "nope"), 'error: cannot find identity "nope"\n')
 
-        upd = self.file("identities:\n    bob:\n        access: read\n        local:\n            user-id: 43\n")
+        upd = self.temp_file("identities:\n    bob:\n        access: read\n        local:\n            user-id: 43\n")
         self.assertEqual(self.ok("update-identities", "--from", upd), "Updated 1 identity.\n")
-        rep = self.file("identities:\n    bob: null\n    carol:\n        access: admin\n        local:\n"
+        rep = self.temp_file("identities:\n    bob: null\n    carol:\n        access: admin\n        local:\n"
                         "            user-id: 44\n")
         self.assertEqual(self.ok("update-identities", "--replace", "--from", rep), "Replaced 2 identities.\n")
         self.assertEqual(self.ok("identities"),
@@ -78,12 +68,12 @@ class CliIdentitiesTest(DaemonTest):
                          "yes    read     local\n")
         self.assertEqual(self.fails("remove-identities", "--from", rep),
                          'error: value of identity "carol" must be null in YAML when removing\n')
-        rm = self.file("identities:\n    carol: null\n    yes:\n")
+        rm = self.temp_file("identities:\n    carol: null\n    yes:\n")
         self.assertEqual(self.ok("remove-identities", "--from", rm), "Removed 2 identities.\n")
         self.assertEqual(self.ok("identities"), "Name   Access   Types\nnancy  metrics  basic\n")
 
     def test_errors(self):
-        path = self.file("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n")
+        path = self.temp_file("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n")
         self.ok("add-identities", "--from", path)
         self.assertEqual(self.fails("add-identities", "--from", path), "error: identities already exist: bob\n")
         self.assertEqual(self.fails("add-identities"), "error: the required flag `--from' was not specified\n")
@@ -92,14 +82,14 @@ class CliIdentitiesTest(DaemonTest):
         self.assertEqual(self.fails("add-identities", "--from"), "error: expected argument for flag `--from'\n")
         self.assertEqual(self.fails("add-identities", "--from", "/nonexistent/x.yaml"),
                          "error: open /nonexistent/x.yaml: no such file or directory\n")
-        self.assertEqual(self.fails("add-identities", "--from", self.file("bob:\n  access: admin\n")),
+        self.assertEqual(self.fails("add-identities", "--from", self.temp_file("bob:\n  access: admin\n")),
                          'error: no identities to add; did you forget the top-level "identities" key?\n')
-        self.assertEqual(self.fails("add-identities", "--from", self.file("identities:\n  x:\n    access: admin\n")),
+        self.assertEqual(self.fails("add-identities", "--from", self.temp_file("identities:\n  x:\n    access: admin\n")),
                          'error: invalid identity for "x": identity must have at least one type ("local", '
                          '"basic", or "cert")\n')
-        self.assertEqual(self.fails("add-identities", "--from", self.file("identities:\n  x: null\n")),
+        self.assertEqual(self.fails("add-identities", "--from", self.temp_file("identities:\n  x: null\n")),
                          'error: identity value for "x" must not be null for add operation\n')
-        self.assertEqual(self.fails("remove-identities", "--from", self.file("identities:\n  nope: null\n")),
+        self.assertEqual(self.fails("remove-identities", "--from", self.temp_file("identities:\n  nope: null\n")),
                          "error: identities do not exist: nope\n")
         self.assertEqual(self.fails("identities", "--format", "xml"),
                          'error: invalid output format (expected "text", "json", or "yaml", not "xml")\n')
@@ -116,10 +106,7 @@ class CliOptionsTest(DaemonTest):
 
     def setUp(self):
         self.d = self.start_daemon()
-        fd, self.layer = tempfile.mkstemp(suffix=".yaml")
-        with os.fdopen(fd, "w") as f:
-            f.write(LAYER)
-        self.addCleanup(os.unlink, self.layer)
+        self.layer = self.temp_file(LAYER)
 
     def err(self, *args):
         r = self.d.cli(*args)

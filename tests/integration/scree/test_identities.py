@@ -203,16 +203,9 @@ class IdentitiesPersistenceTest(DaemonTest):
 
 
 class RunIdentitiesTest(DaemonTest):
-    def write(self, text):
-        fd, path = tempfile.mkstemp(suffix=".yaml")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        self.addCleanup(os.unlink, path)
-        return path
-
     def test_seed_like_replace(self):
         h = sha512_crypt("pw")
-        path = self.write("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n"
+        path = self.temp_file("identities:\n    bob:\n        access: admin\n        local:\n            user-id: 42\n"
                           "    nancy:\n        access: metrics\n        basic:\n            password: '%s'\n" % h)
         d = self.start_daemon(args=["--identities", path])
         self.assertEqual(d.get("/v1/identities")[1]["result"], {
@@ -222,7 +215,7 @@ class RunIdentitiesTest(DaemonTest):
         # on top of what the state file holds.
         d.post("/v1/identities", {"action": "add", "identities": {"keep": {"access": "read", "local": {"user-id": 5}}}})
         self.assertEqual(d.stop(), 0)
-        path2 = self.write("identities:\n    bob: null\n    nancy:\n        access: read\n"
+        path2 = self.temp_file("identities:\n    bob: null\n    nancy:\n        access: read\n"
                            "        basic:\n            password: '*****'\n")
         d2 = Daemon(pebble_dir=d.dir, keep_dir=True, args=["--identities=" + path2])
         self.addCleanup(d2.cleanup)
@@ -244,13 +237,13 @@ class RunIdentitiesTest(DaemonTest):
         log = self.failing(["--identities", "/nonexistent/ids.yaml"])
         self.assertIn("error: cannot run daemon: cannot read identities: open /nonexistent/ids.yaml: "
                       "no such file or directory\n", log)
-        log = self.failing(["--identities", self.write("bob:\n  access: admin\n")])
+        log = self.failing(["--identities", self.temp_file("bob:\n  access: admin\n")])
         self.assertIn('error: cannot run daemon: cannot read identities: no identities to add; did you forget '
                       'the top-level "identities" key?\n', log)
-        log = self.failing(["--identities", self.write("identities:\n  bob:\n    access: admin\n")])
+        log = self.failing(["--identities", self.temp_file("identities:\n  bob:\n    access: admin\n")])
         self.assertIn('error: cannot run daemon: cannot replace identities: invalid identity for "bob": identity '
                       'must have at least one type ("local", "basic", or "cert")\n', log)
-        log = self.failing(["--identities", self.write("identities: [\n")])
+        log = self.failing(["--identities", self.temp_file("identities: [\n")])
         self.assertIn("error: cannot run daemon: cannot read identities: cannot unmarshal identities: yaml: ", log)
         log = self.failing(["--identities"])
         self.assertEqual(log, "error: expected argument for flag `--identities'\n")
