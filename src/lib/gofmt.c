@@ -112,7 +112,7 @@ void gofmt_quote(struct buf *out, const char *s, size_t n, enum gofmt_quote styl
 	buf_addc(out, '"');
 }
 
-void gofmt_json_string(struct buf *out, const char *s, size_t n)
+static void go_json_string(struct buf *out, const char *s, size_t n, bool escape_html)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
@@ -134,7 +134,7 @@ void gofmt_json_string(struct buf *out, const char *s, size_t n)
 		case '\f': buf_adds(out, "\\f"); i++; continue;
 		default: break;
 		}
-		if (b < 0x20 || b == '<' || b == '>' || b == '&') {
+		if (b < 0x20 || (escape_html && (b == '<' || b == '>' || b == '&'))) {
 			buf_adds(out, "\\u00");
 			buf_addc(out, hex[b >> 4]);
 			buf_addc(out, hex[b & 15]);
@@ -154,6 +154,16 @@ void gofmt_json_string(struct buf *out, const char *s, size_t n)
 		i += len;
 	}
 	buf_addc(out, '"');
+}
+
+void gofmt_json_string(struct buf *out, const char *s, size_t n)
+{
+	go_json_string(out, s, n, true);
+}
+
+void gofmt_json_string_nohtml(struct buf *out, const char *s, size_t n)
+{
+	go_json_string(out, s, n, false);
 }
 
 /* ======================= floats ======================= */

@@ -84,6 +84,9 @@ void gofmt_value(struct buf *out, json_t *v);
  * \n \r \t \b \f; \u00NN for other controls and for < > &; \u2028 and \u2029; \ufffd for
  * each byte of invalid UTF-8; all else as is. */
 void gofmt_json_string(struct buf *out, const char *s, size_t n);
+/* As gofmt_json_string, but < > & are written as is: a json.Encoder with
+ * SetEscapeHTML(false) (e.g. `pebble logs --format json`). */
+void gofmt_json_string_nohtml(struct buf *out, const char *s, size_t n);
 
 /* Writes the text Go's syscall.Errno.Error() gives errno err ("no such file or directory",
  * "file exists", "directory not empty") into out (NUL-terminated, truncated to n) and

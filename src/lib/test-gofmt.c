@@ -210,6 +210,10 @@ static void test_json_string(void)
 	ASSERT_STREQ(J("\x7f\xc3\xa9"), "\"\x7f\xc3\xa9\"");
 	ASSERT_STREQ(J("a\xe2\x80\xa8z\xe2\x80\xa9"), "\"a\\u2028z\\u2029\"");
 	ASSERT_STREQ(J("ok\xff!\xe2\x82"), "\"ok\\ufffd!\\ufffd\\ufffd\"");
+	/* SetEscapeHTML(false): < > & as is, everything else the same. */
+	buf_reset(&out);
+	gofmt_json_string_nohtml(&out, "<a&b>\n\x01", 7);
+	ASSERT_STREQ(buf_str(&out), "\"<a&b>\\n\\u0001\"");
 }
 
 static void test_names(void)

@@ -20,8 +20,8 @@ struct api_route {
 	bool quiet_get;           /* no access line for GET (§1) */
 };
 
-/* The endpoint table (§10).  Checks beyond the empty list, files, exec, notices and
- * identities come with later issues. */
+/* The endpoint table (§10).  Checks beyond the empty list, files, exec and notices come
+ * with later issues. */
 static const struct api_route routes[] = {
 	{ "/v1/system-info", api_get_system_info, NULL, API_OPEN, API_ADMIN, true },
 	{ "/v1/health", api_get_health, NULL, API_OPEN, API_ADMIN, true },
@@ -36,6 +36,8 @@ static const struct api_route routes[] = {
 	{ "/v1/tasks/{}", api_get_task, NULL, API_USER, API_ADMIN, false },
 	{ "/v1/signals", NULL, api_post_signals, API_ADMIN, API_ADMIN, false },
 	{ "/v1/logs", api_get_logs, NULL, API_USER, API_ADMIN, false },
+	{ "/v1/identities", api_get_identities, api_post_identities, API_USER, API_ADMIN, false },
+	{ "/v1/metrics", api_get_metrics, NULL, API_METRICS, API_ADMIN, false },
 };
 
 /* Matches path against pattern, collecting {} segments into call->args. */
@@ -66,18 +68,34 @@ static bool route_match(const char *pattern, const char *path, struct api_call *
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* The caller's level (access_caller) against the endpoint's class (access_allowed). */
 static bool access_ok(const struct api_call *call, enum api_access need)
 {
 	const struct http_req *req = call->req;
+	struct access_peer p;
+	char *user = NULL, *password = NULL;
+	bool ok;
 
+	/* Open endpoints skip identity matching: clients poll them, and a basic-auth header
+	 * would otherwise cost a sha512-crypt each time. */
 	if (need == API_OPEN)
 		return true;
-	/* Plain TCP callers carry no credentials: only open endpoints (§9.2). */
-	if (!req->is_unix || !req->peer_cred_ok)
-		return false;
-	if (need == API_USER)
-		return true;
-	return req->peer_uid == 0 || req->peer_uid == call->d->uid;
+	memset(&p, 0, sizeof(p));
+	p.transport = req->is_unix ? ACCESS_UNIX : ACCESS_HTTP;
+	p.has_uid = req->is_unix && req->peer_cred_ok;
+	p.uid = (uint32_t)req->peer_uid;
+	if (access_parse_basic(http_req_header(req, "Authorization"), &user, &password) == 0) {
+		p.basic = true;
+		p.basic_user = user;
+		p.basic_password = password;
+	}
+	ok = access_allowed(p.transport, need, access_caller(&call->d->idents, &p, (uint32_t)call->d->uid));
+	free(user);
+	if (password) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ok;
 }
 
 void api_access_log(struct api_call *call, int status)

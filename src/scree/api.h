@@ -1,7 +1,7 @@
-/* api.h - the Pebble HTTP API (§9, §10): routing, access control by peer credentials, the
- * JSON envelope and error kinds, and the per-request access log line.  Handlers live in
- * api_<area>.c, one file per resource (services, changes, layers, logs, signals, system);
- * checks, files, exec, notices and identities will get their own files.
+/* api.h - the Pebble HTTP API (§9, §10): routing, access control (access.h: peer
+ * credentials, named identities, basic auth), the JSON envelope and error kinds, and the per-request access log line.  Handlers live in
+ * api_<area>.c, one file per resource (services, changes, layers, logs, signals, system,
+ * identities, metrics); checks, files, exec and notices will get their own files.
  *
  * A handler receives a struct api_call (stack-allocated by the dispatcher).  It must answer
  * exactly once through one of the api_reply_* functions, either before returning or later
@@ -13,18 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "daemon.h"
 #include "http/http_server.h"
 
 #define API_MAX_LIST 1024         /* items accepted in a list query parameter */
 #define API_PATH_LOG_MAX 256      /* bytes of the path kept for the access log */
 
-/* Who may call an endpoint (§9.2). */
-enum api_access {
-	API_OPEN,   /* anyone, also over plain --http */
-	API_USER,   /* any local user on the socket (read or admin) */
-	API_ADMIN,  /* root or the daemon's own uid */
-};
+/* Who may call an endpoint (§9.2): enum api_access (API_OPEN, API_USER, API_ADMIN,
+ * API_METRICS) is defined with the decision table in access.h. */
 
 struct api_call {
 	struct scree *d;
@@ -74,6 +71,9 @@ void api_get_change_wait(struct api_call *c);
 void api_get_task(struct api_call *c);
 void api_post_signals(struct api_call *c);
 void api_get_logs(struct api_call *c);
+void api_get_identities(struct api_call *c);
+void api_post_identities(struct api_call *c);
+void api_get_metrics(struct api_call *c);
 
 /* Daemon hooks into the API. */
 void api_logs_notify(struct scree *d, struct service *s);

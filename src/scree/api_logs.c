@@ -84,7 +84,8 @@ static void collect(struct scree *d, char *const *names, size_t nn, long n, stru
 			nents++;
 		}
 	}
-	qsort(ents, nents, sizeof(*ents), entry_cmp);
+	if (nents > 0) /* qsort's array may not be NULL, even when empty */
+		qsort(ents, nents, sizeof(*ents), entry_cmp);
 	if (n > 0 && nents > (size_t)n)
 		start = nents - (size_t)n;
 	for (size_t i = start; i < nents; i++)

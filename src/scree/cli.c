@@ -237,6 +237,25 @@ void cli_human_time(const char *rfc3339, char *out, size_t n)
 		snprintf(out, n, "in %ld days, at %s", days, hm);
 }
 
+void cli_fmt_time(const char *rfc3339, bool abs, char *out, size_t n)
+{
+	const char *p, *zone;
+
+	if (!abs || !rfc3339 || strlen(rfc3339) < 20 || !cli_parse_time(rfc3339)) {
+		cli_human_time(rfc3339, out, n);
+		return;
+	}
+	/* Go's t.Format(time.RFC3339) keeps the parsed offset and drops the fraction. */
+	p = rfc3339 + 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	zone = p;
+	if (strcmp(zone, "+00:00") == 0 || strcmp(zone, "-00:00") == 0 || strcmp(zone, "z") == 0)
+		zone = "Z";
+	snprintf(out, n, "%.19s%s", rfc3339, zone);
+}
+
 void cli_query_escape(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli_opts.h"
 #include "http/http_client.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
@@ -47,6 +48,9 @@ void cli_table_done(struct cli_table *t);
 void cli_human_time(const char *rfc3339, char *out, size_t n);
 /* Parses an RFC 3339 time; 0 on failure. */
 uint64_t cli_parse_time(const char *rfc3339);
+/* Upstream's timeMixin.fmtTime: with abs, RFC 3339 to the second in the time's own offset
+ * ("Z" for UTC), else cli_human_time; "-" for NULL/empty either way. */
+void cli_fmt_time(const char *rfc3339, bool abs, char *out, size_t n);
 
 /* Appends s percent-encoded for a query string. */
 void cli_query_escape(struct buf *b, const char *s);
@@ -61,5 +65,10 @@ int cli_tasks(int argc, char **argv, struct errbuf *eb);
 int cli_logs(int argc, char **argv, struct errbuf *eb);
 int cli_signal(int argc, char **argv, struct errbuf *eb);
 int cli_version(int argc, char **argv, struct errbuf *eb);
+int cli_identities(int argc, char **argv, struct errbuf *eb);
+int cli_identity(int argc, char **argv, struct errbuf *eb);
+int cli_add_identities(int argc, char **argv, struct errbuf *eb);
+int cli_update_identities(int argc, char **argv, struct errbuf *eb);
+int cli_remove_identities(int argc, char **argv, struct errbuf *eb);
 
 #endif

@@ -6,20 +6,20 @@
 #include <string.h>
 
 #include "lib/fsutil.h"
+#include "lib/gofmt.h"
 #include "plan.h"
 
 int cli_plan(int argc, char **argv, struct errbuf *eb)
 {
+	const struct cli_spec spec = { "pebble plan", NULL, NULL, false };
 	json_t *env = NULL;
 	const char *yaml;
 	struct cli c;
 	int rv;
 
-	(void)argv;
-	if (argc > 0) {
-		errbuf_set(eb, "too many arguments for command");
-		return -1;
-	}
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
+		return rv < 0 ? -1 : 0;
 	if (cli_open(&c, eb) < 0)
 		return -1;
 	rv = cli_call(&c, "GET", "/v1/plan?format=yaml", NULL, &env, eb);
@@ -36,36 +36,31 @@ int cli_add(int argc, char **argv, struct errbuf *eb)
 {
 	const char *label = NULL, *file = NULL;
 	bool combine = false, inner = false;
+	const struct cli_opt opts[] = {
+		CLI_BOOL(0, "combine", &combine),
+		CLI_BOOL(0, "inner", &inner),
+		CLI_OPT_END,
+	};
+	const struct cli_arg args[] = {
+		CLI_ARG("<label>", 1, &label),
+		CLI_ARG("<layer-path>", 1, &file),
+		CLI_ARG_END,
+	};
+	const struct cli_spec spec = { "pebble add [add-OPTIONS] <label> <layer-path>", opts, args, false };
 	struct buf text = BUF_INIT;
 	json_t *body = NULL;
 	struct cli c;
-	int rv = -1;
+	int rv;
 
-	for (int k = 0; k < argc; k++) {
-		if (strcmp(argv[k], "--combine") == 0)
-			combine = true;
-		else if (strcmp(argv[k], "--inner") == 0)
-			inner = true;
-		else if (argv[k][0] == '-' && argv[k][1]) {
-			errbuf_set(eb, "unknown flag `%s'", argv[k]);
-			return -1;
-		} else if (!label)
-			label = argv[k];
-		else if (!file)
-			file = argv[k];
-		else {
-			errbuf_set(eb, "too many arguments for command");
-			return -1;
-		}
-	}
-	if (!label || !file) {
-		errbuf_set(eb, "the required arguments `<label>` and `<layer-path>` were not provided");
-		return -1;
-	}
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
+		return rv < 0 ? -1 : 0;
 	buf_init(&text);
 	rv = fs_read_file(file, PLAN_MAX_LAYER_BYTES, &text);
 	if (rv < 0) {
-		errbuf_set(eb, "open %s: %s", file, strerror(-rv));
+		char why[128];
+
+		errbuf_set(eb, "open %s: %s", file, gofmt_strerror(-rv, why, sizeof(why)));
 		goto out;
 	}
 	body = json_pack("{s:s, s:b, s:b, s:s, s:s, s:s%}", "action", "add", "combine", combine, "inner", inner,

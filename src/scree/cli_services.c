@@ -11,19 +11,22 @@ int cli_services(int argc, char **argv, struct errbuf *eb)
 	struct buf target = BUF_INIT;
 	json_t *env = NULL, *item;
 	struct cli_table t;
+	struct cli_strv names = CLI_STRV_INIT;
+	bool abs_time = false;
+	const struct cli_opt opts[] = { CLI_BOOL(0, "abs-time", &abs_time), CLI_OPT_END };
+	const struct cli_arg args[] = { CLI_ARGS("<service>", 0, &names), CLI_ARG_END };
+	const struct cli_spec spec = { "pebble services [services-OPTIONS] [<service>...]", opts, args, false };
 	size_t i;
 	int rv;
 
 	buf_init(&target);
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
+		goto out;
 	buf_adds(&target, "/v1/services");
-	for (int k = 0; k < argc; k++) {
-		if (argv[k][0] == '-') {
-			errbuf_set(eb, "unknown flag `%s'", argv[k]);
-			buf_done(&target);
-			return -1;
-		}
+	for (size_t k = 0; k < names.n; k++) {
 		buf_adds(&target, k == 0 ? "?names=" : ",");
-		cli_query_escape(&target, argv[k]);
+		cli_query_escape(&target, names.v[k]);
 	}
 	if ((rv = cli_open(&c, eb)) < 0)
 		goto out;
@@ -32,7 +35,7 @@ int cli_services(int argc, char **argv, struct errbuf *eb)
 	if (rv < 0)
 		goto out;
 	if (json_array_size(json_object_get(env, "result")) == 0) {
-		fprintf(stderr, "%s\n", argc ? "No matching services." : "Plan has no services.");
+		fprintf(stderr, "%s\n", names.n ? "No matching services." : "Plan has no services.");
 		goto out;
 	}
 	cli_table_init(&t, 4);
@@ -40,7 +43,7 @@ int cli_services(int argc, char **argv, struct errbuf *eb)
 	json_array_foreach(json_object_get(env, "result"), i, item) {
 		char since[64];
 
-		cli_human_time(json_string_value(json_object_get(item, "current-since")), since, sizeof(since));
+		cli_fmt_time(json_string_value(json_object_get(item, "current-since")), abs_time, since, sizeof(since));
 		cli_table_add(&t, (const char *[]){ json_string_value(json_object_get(item, "name")),
 						     json_string_value(json_object_get(item, "startup")),
 						     json_string_value(json_object_get(item, "current")), since });
@@ -50,34 +53,32 @@ int cli_services(int argc, char **argv, struct errbuf *eb)
 out:
 	json_decref(env);
 	buf_done(&target);
+	cli_strv_done(&names);
 	return rv < 0 ? -1 : 0;
 }
 
+/* start, stop, restart (<service>... required) and replan, autostart (no arguments). */
 int cli_service_action(const char *action, int argc, char **argv, struct errbuf *eb)
 {
 	bool no_wait = false, takes_names = strcmp(action, "replan") != 0 && strcmp(action, "autostart") != 0;
-	json_t *body = json_object(), *names = json_array(), *env = NULL;
+	json_t *body = NULL, *names = json_array(), *env = NULL;
+	struct cli_strv svcs = CLI_STRV_INIT;
+	const struct cli_opt opts[] = { CLI_BOOL(0, "no-wait", &no_wait), CLI_OPT_END };
+	const struct cli_arg args[] = { CLI_ARGS("<service>", 1, &svcs), CLI_ARG_END };
+	char usage[96];
+	const struct cli_spec spec = { usage, opts, takes_names ? args : NULL, false };
 	const char *id;
 	struct cli c;
-	int rv = -1;
+	int rv;
 
-	for (int k = 0; k < argc; k++) {
-		if (strcmp(argv[k], "--no-wait") == 0)
-			no_wait = true;
-		else if (argv[k][0] == '-') {
-			errbuf_set(eb, "unknown flag `%s'", argv[k]);
-			goto out;
-		} else if (!takes_names) {
-			errbuf_set(eb, "too many arguments for command");
-			goto out;
-		} else {
-			json_array_append_new(names, json_string(argv[k]));
-		}
-	}
-	if (takes_names && json_array_size(names) == 0) {
-		errbuf_set(eb, "the required argument `<service> (at least 1 argument)` was not provided");
+	snprintf(usage, sizeof(usage), "pebble %s [%s-OPTIONS]%s", action, action, takes_names ? " <service>..." : "");
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
 		goto out;
-	}
+	rv = -1;
+	for (size_t k = 0; k < svcs.n; k++)
+		json_array_append_new(names, json_string(svcs.v[k]));
+	body = json_object();
 	json_object_set_new(body, "action", json_string(action));
 	json_object_set(body, "services", names);
 	if (cli_open(&c, eb) < 0)
@@ -99,5 +100,6 @@ out:
 	json_decref(env);
 	json_decref(body);
 	json_decref(names);
+	cli_strv_done(&svcs);
 	return rv < 0 ? -1 : 0;
 }

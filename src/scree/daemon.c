@@ -15,20 +15,42 @@
 #include "api.h"
 #include "layersdir.h"
 #include "lib/fsutil.h"
+#include "lib/gofmt.h"
 #include "lib/log.h"
 
 /* ---- plumbing between the models and the loop ---- */
 
-static void save_state(struct scree *d)
+/* Writes the whole state file; ids stands in for d->idents when not NULL (a change being
+ * committed, see scree_commit_identities). */
+static int write_state(struct scree *d, const struct ident_store *ids, struct errbuf *eb)
 {
 	json_t *root = json_object();
-	struct errbuf eb;
+	int rv;
 
 	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
-	/* Later: "notices", "identities". */
-	if (state_save(&d->state, root, &eb) < 0)
-		log_error("%s", eb.msg);
+	json_object_set_new(root, "identities", ident_store_to_json(ids ? ids : &d->idents, false));
+	/* Later: "notices". */
+	rv = state_save(&d->state, root, eb);
 	json_decref(root);
+	return rv;
+}
+
+static void save_state(struct scree *d)
+{
+	struct errbuf eb;
+
+	if (write_state(d, NULL, &eb) < 0)
+		log_error("%s", eb.msg);
+}
+
+int scree_commit_identities(struct scree *d, struct ident_store *nw, struct errbuf *eb)
+{
+	int rv = write_state(d, nw, eb);
+
+	if (rv < 0)
+		return rv;
+	ident_store_swap(&d->idents, nw);
+	return 0;
 }
 
 static void deferred_run(void *data)
@@ -327,6 +349,8 @@ static int startup(struct scree *d, struct errbuf *eb)
 		return rv;
 	if (json_object_get(root, "changes"))
 		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), servmgr_fixup_task, d, eb);
+	if (rv == 0)
+		rv = ident_store_load_json(&d->idents, json_object_get(root, "identities"), eb);
 	json_decref(root);
 	if (rv < 0) {
 		errbuf_wrap(eb, "cannot read state file");
@@ -351,14 +375,65 @@ static int startup(struct scree *d, struct errbuf *eb)
 	return 0;
 }
 
-static void log_security_startup(struct scree *d)
+void scree_log_security(const char *event, const char *description)
 {
+	struct buf b = BUF_INIT;
 	char ts[64];
 
+	buf_init(&b);
 	log_fmt_rfc3339nano(loop_wall_ns(), ts, sizeof(ts));
-	log_info("{\"type\":\"security\",\"datetime\":\"%s\",\"level\":\"WARN\",\"event\":\"sys_startup:%u\","
-		 "\"description\":\"Starting daemon\",\"appid\":\"pebble\"}",
-		 ts, (unsigned)d->uid);
+	buf_addf(&b, "{\"type\":\"security\",\"datetime\":\"%s\",\"level\":\"WARN\",\"event\":", ts);
+	gofmt_json_string(&b, event, strlen(event));
+	buf_adds(&b, ",\"description\":");
+	gofmt_json_string(&b, description, strlen(description));
+	buf_adds(&b, ",\"appid\":\"pebble\"}");
+	log_info("%s", b.data);
+	buf_done(&b);
+}
+
+static void log_security_startup(struct scree *d)
+{
+	char event[64];
+
+	snprintf(event, sizeof(event), "sys_startup:%u", (unsigned)d->uid);
+	scree_log_security(event, "Starting daemon");
+}
+
+/* run --identities FILE (§22): the file's identities applied like `update-identities
+ * --replace`, after the daemon started and before the default services are. */
+static int seed_identities(struct scree *d, struct errbuf *eb)
+{
+	const char *path = d->opts.identities_file;
+	struct buf text = BUF_INIT;
+	struct ident_store nw;
+	json_t *ids = NULL;
+	char why[128];
+	int rv;
+
+	if (!path)
+		return 0;
+	buf_init(&text);
+	ident_store_init(&nw);
+	rv = fs_read_file(path, IDENT_FILE_MAX, &text);
+	if (rv < 0) {
+		errbuf_set(eb, "cannot read identities: open %s: %s", path, gofmt_strerror(-rv, why, sizeof(why)));
+		goto out;
+	}
+	rv = ident_file_parse(text.data, text.len, &ids, eb);
+	if (rv < 0) {
+		errbuf_wrap(eb, "cannot read identities");
+		goto out;
+	}
+	rv = ident_store_apply_json(&d->idents, IDENT_REPLACE, ids, &nw, eb);
+	if (rv == 0)
+		rv = scree_commit_identities(d, &nw, eb);
+	if (rv < 0)
+		errbuf_wrap(eb, "cannot replace identities");
+out:
+	ident_store_done(&nw);
+	json_decref(ids);
+	buf_done(&text);
+	return rv;
 }
 
 static int apply_args(struct scree *d, struct errbuf *eb)
@@ -421,6 +496,7 @@ int scree_run(const struct scree_opts *opts)
 		return 1;
 	}
 	chg_store_init(&d->changes, &chg_ops, d, NULL);
+	ident_store_init(&d->idents);
 	servmgr_init(&d->sm, d->loop, &d->changes, &sm_hooks, d);
 	loop_set_orphan_cb(d->loop, on_orphan, d);
 	loop_add_signal(d->loop, SIGTERM, on_signal, d);
@@ -435,6 +511,11 @@ int scree_run(const struct scree_opts *opts)
 	started = true;
 	log_security_startup(d);
 	log_info("Started daemon.");
+	if (seed_identities(d, &eb) < 0) {
+		fprintf(stderr, "error: cannot run daemon: %s\n", eb.msg);
+		code = 1;
+		goto out;
+	}
 	notify_ready();
 	if (!d->opts.hold)
 		autostart(d);
@@ -457,6 +538,7 @@ out:
 	loop_timer_free(d->stop_timer);
 	chg_store_done(&d->changes);
 	state_done(&d->state);
+	ident_store_done(&d->idents);
 	plan_free(d->plan);
 	loop_free(d->loop);
 	buf_done(&d->sysinfo);

@@ -11,6 +11,7 @@
 
 #include "change.h"
 #include "http/http_server.h"
+#include "identities.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
 #include "plan.h"
@@ -36,6 +37,7 @@ struct scree_opts {
 	bool hold;          /* --hold: do not autostart */
 	bool verbose;       /* -v/--verbose or PEBBLE_VERBOSE=1 */
 	const char *http_addr; /* --http ADDR, NULL if absent */
+	const char *identities_file; /* --identities FILE: seeded like a replace, NULL if absent */
 	struct scree_svc_args *args;
 	size_t n_args;
 };
@@ -59,6 +61,7 @@ struct scree {
 	struct state state;
 	struct chg_store changes;
 	struct servmgr sm;
+	struct ident_store idents; /* named identities (§20), persisted in the state file */
 	bool run_scheduled;
 
 	/* Shutdown. */
@@ -86,5 +89,14 @@ void scree_shutdown(struct scree *d, int exit_code);
 
 /* Rebuilds the prebuilt system-info response. */
 void scree_build_sysinfo(struct scree *d);
+
+/* Persists the state with nw as the identities section, then swaps nw into d->idents (nw
+ * receives the old store, for the caller to free).  On a failed write returns its negative
+ * errno with eb set and changes nothing. */
+int scree_commit_identities(struct scree *d, struct ident_store *nw, struct errbuf *eb);
+
+/* Logs one of upstream's security events (WARN level):
+ * {"type":"security","datetime":...,"level":"WARN","event":event,"description":desc,"appid":"pebble"} */
+void scree_log_security(const char *event, const char *description);
 
 #endif

@@ -13,6 +13,7 @@ static const char usage[] =
 	"\n"
 	"Commands:\n"
 	"  run [--create-dirs] [--hold] [--http ADDR] [-v|--verbose] [--args SVC ARGS... ;]\n"
+	"      [--identities FILE]\n"
 	"  services [SVC...]       list services\n"
 	"  start|stop|restart SVC...\n"
 	"  replan, autostart\n"
@@ -20,8 +21,11 @@ static const char usage[] =
 	"  plan                    show the combined plan\n"
 	"  changes [SVC]           list changes\n"
 	"  tasks ID                list the tasks of a change\n"
-	"  logs [-f] [-n N] [SVC...]\n"
+	"  logs [-f] [-n N] [--format text|json] [SVC...]\n"
 	"  signal SIG SVC...\n"
+	"  identities [--format text|json|yaml], identity NAME\n"
+	"  add-identities --from FILE, update-identities --from FILE [--replace]\n"
+	"  remove-identities --from FILE\n"
 	"  version\n";
 
 /* glibc's NSS override (public since 2.2.5).  scree is linked statically (see
@@ -42,57 +46,116 @@ static void free_opts(struct scree_opts *o)
 	free(o->args);
 }
 
-/* Parses `run` options (Go flag style: --http ADDR or --http=ADDR).  Returns 0 or -1
- * with eb set. */
+/* Parses `run` options (go-flags, as upstream's cmd_run.go).  Returns 0, CLI_OPTS_HELP or
+ * -1 with eb set. */
 static int parse_run(int argc, char **argv, struct scree_opts *o, struct errbuf *eb)
 {
 	const char *v = getenv("PEBBLE_VERBOSE");
+	struct cli_groups args = CLI_GROUPS_INIT;
+	const struct cli_opt opts[] = {
+		CLI_BOOL(0, "create-dirs", &o->create_dirs),
+		CLI_BOOL(0, "hold", &o->hold),
+		CLI_STRING(0, "http", &o->http_addr),
+		CLI_BOOL('v', "verbose", &o->verbose),
+		CLI_TERMINATED(0, "args", ";", &args),
+		CLI_STRING(0, "identities", &o->identities_file),
+		CLI_OPT_END,
+	};
+	const struct cli_spec spec = { "pebble run [run-OPTIONS]", opts, NULL, false };
+	int rv;
 
 	memset(o, 0, sizeof(*o));
 	o->verbose = v && strcmp(v, "1") == 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
+		goto out;
+	if (o->http_addr && !*o->http_addr)
+		o->http_addr = NULL;
+	if (o->identities_file && !*o->identities_file)
+		o->identities_file = NULL;
+	/* upstream convertArgs */
+	o->args = xcalloc(args.n + 1, sizeof(*o->args));
+	for (size_t i = 0; i < args.n; i++) {
+		struct cli_strv *g = &args.g[i];
+		struct scree_svc_args *sa;
 
-		if (strcmp(a, "--create-dirs") == 0) {
-			o->create_dirs = true;
-		} else if (strcmp(a, "--hold") == 0) {
-			o->hold = true;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			o->verbose = true;
-		} else if (strcmp(a, "--http") == 0) {
-			if (i + 1 >= argc)
-				return errbuf_set(eb, "expected argument for flag `--http'"), -1;
-			o->http_addr = argv[++i];
-		} else if (strncmp(a, "--http=", 7) == 0) {
-			o->http_addr = a + 7;
-		} else if (strcmp(a, "--args") == 0) {
-			struct scree_svc_args *sa;
-
-			if (i + 1 >= argc || strcmp(argv[i + 1], ";") == 0)
-				return errbuf_set(eb, "--args requires a service name"), -1;
-			o->args = xrealloc(o->args, (o->n_args + 1) * sizeof(*o->args));
-			sa = &o->args[o->n_args++];
-			memset(sa, 0, sizeof(*sa));
-			sa->service = xstrdup(argv[++i]);
-			/* Arguments run to a standalone ";" (which may be omitted at the end). */
-			while (i + 1 < argc && strcmp(argv[i + 1], ";") != 0) {
-				sa->args = xrealloc(sa->args, (sa->n + 1) * sizeof(char *));
-				sa->args[sa->n++] = xstrdup(argv[++i]);
-			}
-			if (i + 1 < argc)
-				i++; /* the ";" */
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage, stdout);
-			exit(0);
-		} else {
-			return errbuf_set(eb, "unknown flag `%s'", a), -1;
+		if (g->n < 1) {
+			errbuf_set(eb, "--args requires a service name");
+			rv = -1;
+			goto out;
 		}
+		for (size_t k = 0; k < o->n_args; k++) {
+			if (strcmp(o->args[k].service, g->v[0]) == 0) {
+				errbuf_set(eb, "--args provided more than once for \"%s\" service", g->v[0]);
+				rv = -1;
+				goto out;
+			}
+		}
+		sa = &o->args[o->n_args++];
+		sa->service = xstrdup(g->v[0]);
+		sa->n = g->n - 1;
+		sa->args = xcalloc(sa->n + 1, sizeof(char *));
+		for (size_t k = 1; k < g->n; k++)
+			sa->args[k - 1] = xstrdup(g->v[k]);
 	}
-	return 0;
+out:
+	cli_groups_done(&args);
+	return rv;
 }
+
+static int cli_start(int argc, char **argv, struct errbuf *eb)
+{
+	return cli_service_action("start", argc, argv, eb);
+}
+
+static int cli_stop(int argc, char **argv, struct errbuf *eb)
+{
+	return cli_service_action("stop", argc, argv, eb);
+}
+
+static int cli_restart(int argc, char **argv, struct errbuf *eb)
+{
+	return cli_service_action("restart", argc, argv, eb);
+}
+
+static int cli_replan(int argc, char **argv, struct errbuf *eb)
+{
+	return cli_service_action("replan", argc, argv, eb);
+}
+
+static int cli_autostart(int argc, char **argv, struct errbuf *eb)
+{
+	return cli_service_action("autostart", argc, argv, eb);
+}
+
+/* The client verbs: argv after the verb, 0 or -1 with eb set. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct errbuf *eb);
+} verbs[] = {
+	{ "services", cli_services },
+	{ "start", cli_start },
+	{ "stop", cli_stop },
+	{ "restart", cli_restart },
+	{ "replan", cli_replan },
+	{ "autostart", cli_autostart },
+	{ "plan", cli_plan },
+	{ "add", cli_add },
+	{ "changes", cli_changes },
+	{ "tasks", cli_tasks },
+	{ "logs", cli_logs },
+	{ "signal", cli_signal },
+	{ "version", cli_version },
+	{ "identities", cli_identities },
+	{ "identity", cli_identity },
+	{ "add-identities", cli_add_identities },
+	{ "update-identities", cli_update_identities },
+	{ "remove-identities", cli_remove_identities },
+};
 
 int main(int argc, char **argv)
 {
+	int (*fn)(int argc, char **argv, struct errbuf *eb) = NULL;
 	struct errbuf eb;
 	const char *verb;
 	int rv;
@@ -112,41 +175,29 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "run") == 0) {
 		struct scree_opts o;
 
-		if (parse_run(argc, argv, &o, &eb) < 0) {
-			fprintf(stderr, "error: %s\n", eb.msg);
+		rv = parse_run(argc, argv, &o, &eb);
+		if (rv != 0) {
+			if (rv < 0)
+				fprintf(stderr, "error: %s\n", eb.msg);
 			free_opts(&o);
-			return 1;
+			return rv < 0 ? 1 : 0;
 		}
 		rv = scree_run(&o);
 		free_opts(&o);
 		return rv;
 	}
-	if (strcmp(verb, "services") == 0)
-		rv = cli_services(argc, argv, &eb);
-	else if (strcmp(verb, "start") == 0 || strcmp(verb, "stop") == 0 || strcmp(verb, "restart") == 0 ||
-		 strcmp(verb, "replan") == 0 || strcmp(verb, "autostart") == 0)
-		rv = cli_service_action(verb, argc, argv, &eb);
-	else if (strcmp(verb, "plan") == 0)
-		rv = cli_plan(argc, argv, &eb);
-	else if (strcmp(verb, "add") == 0)
-		rv = cli_add(argc, argv, &eb);
-	else if (strcmp(verb, "changes") == 0)
-		rv = cli_changes(argc, argv, &eb);
-	else if (strcmp(verb, "tasks") == 0)
-		rv = cli_tasks(argc, argv, &eb);
-	else if (strcmp(verb, "logs") == 0)
-		rv = cli_logs(argc, argv, &eb);
-	else if (strcmp(verb, "signal") == 0)
-		rv = cli_signal(argc, argv, &eb);
-	else if (strcmp(verb, "version") == 0)
-		rv = cli_version(argc, argv, &eb);
-	else if (strcmp(verb, "help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
+	if (strcmp(verb, "help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
 		fputs(usage, stdout);
 		return 0;
-	} else {
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			fn = verbs[i].fn;
+	if (!fn) {
 		fprintf(stderr, "error: unknown command \"%s\", see 'pebble help'\n", verb);
 		return 1;
 	}
+	rv = fn(argc, argv, &eb);
 	if (rv < 0) {
 		fprintf(stderr, "error: %s\n", eb.msg);
 		return 1;

@@ -398,6 +398,7 @@ static int svc_spawn(struct service *s, struct errbuf *eb)
 	s->sv_exec_io = loop_io_new(s->sv_loop, status_fd, EPOLLIN, exec_cb, s);
 	s->sv_pid = pid;
 	s->sv_ever_started = true;
+	s->sv_start_count++;
 	loop_add_child(s->sv_loop, pid, pidfd, child_cb, s);
 	log_debug("Service \"%s\" started with PID %d", s->sv_name, (int)pid);
 	loop_timer_arm_in(s->sv_reset_timer,

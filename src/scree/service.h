@@ -108,6 +108,7 @@ struct service {
 	int64_t sv_backoff_ns;            /* current backoff delay (without jitter) */
 	bool sv_restarting;               /* terminating because of a check failure */
 	bool sv_ever_started;
+	uint64_t sv_start_count;          /* processes started, respawns included (metrics) */
 	uint64_t sv_current_since_ns;     /* wall time the API "current" value last changed */
 	struct svc_launch sv_launch;      /* kept for respawns from backoff (owned copies) */
 	struct svc_reader *sv_readers;

@@ -15,6 +15,7 @@
 #include "command.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "metrics.h"
 
 extern char **environ;
 
@@ -878,4 +879,18 @@ int servmgr_signal(struct servmgr *sm, const char *signame, char *const *names, 
 		errbuf_set(eb, "%s", errs.data);
 	buf_done(&errs);
 	return rv;
+}
+
+void servmgr_write_metrics(struct servmgr *sm, struct buf *out)
+{
+	for (size_t i = 0; i < sm->sm_nsvcs; i++) {
+		const struct service *s = sm->sm_svcs[i];
+		const struct metrics_label l = { "service", s->sv_name };
+
+		metrics_write(out, "pebble_service_active", METRICS_GAUGE,
+			      "Whether the service is currently active (1) or not (0)", &l, 1,
+			      svc_status_of(s->sv_state) == SVC_STATUS_ACTIVE);
+		metrics_write(out, "pebble_service_start_count", METRICS_COUNTER,
+			      "Number of times the service has started", &l, 1, (int64_t)s->sv_start_count);
+	}
 }

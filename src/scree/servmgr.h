@@ -75,6 +75,10 @@ json_t *servmgr_services_json(struct servmgr *sm, char *const *names, size_t n);
 int servmgr_signal(struct servmgr *sm, const char *signame, char *const *names, size_t n,
 		   struct errbuf *eb);
 
+/* Appends the services' metrics (GET /v1/metrics, metrics.h) to out: for each service
+ * record, by name, pebble_service_active (gauge) and pebble_service_start_count (counter). */
+void servmgr_write_metrics(struct servmgr *sm, struct buf *out);
+
 /* Signal number for "SIGHUP"-style names, or 0. */
 int servmgr_signal_number(const char *name);
 

@@ -55,7 +55,7 @@ def request_on(conn, method, path, body=None, headers=None):
 class Daemon:
     """One `scree run` in its own $PEBBLE directory."""
 
-    def __init__(self, layers=None, args=(), env=None, pebble_dir=None, keep_dir=False):
+    def __init__(self, layers=None, args=(), env=None, pebble_dir=None, keep_dir=False, preexec_fn=None):
         self.dir = pebble_dir or tempfile.mkdtemp(prefix="scree-test-")
         self.keep_dir = keep_dir
         self.socket = os.path.join(self.dir, ".pebble.socket")
@@ -70,6 +70,7 @@ class Daemon:
         self.env.pop("PEBBLE_SOCKET", None)
         self.env.update(env or {})
         self.args = list(args)
+        self.preexec_fn = preexec_fn  # e.g. drop_to(uid): run the daemon as another user
         self.proc = None
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.out_path = os.path.join(self.dir, "daemon.out")
@@ -79,7 +80,7 @@ class Daemon:
         self.logf = open(self.log_path, "ab")
         self.outf = open(self.out_path, "ab")
         self.proc = subprocess.Popen([SCREE, "run"] + self.args, env=self.env,
-                                     stdout=self.outf, stderr=self.logf)
+                                     stdout=self.outf, stderr=self.logf, preexec_fn=self.preexec_fn)
         if wait:
             self.wait_ready()
         return self
@@ -200,6 +201,14 @@ class DaemonTest(unittest.TestCase):
         self.addCleanup(d.cleanup)
         return d.start()
 
+    def temp_file(self, text, suffix=".yaml"):
+        """A temporary file holding text, removed after the test."""
+        fd, path = tempfile.mkstemp(suffix=suffix)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return path
+
     def assertError(self, status, payload, code, message, kind=None):
         self.assertEqual(status, code, payload)
         self.assertEqual(payload["type"], "error")
@@ -226,3 +235,59 @@ def children_of(pid):
         if int(rest[1]) == pid:
             out.append((int(entry), rest[0]))
     return out
+
+
+def drop_to(uid, gid=None):
+    """A preexec_fn that switches a child process to uid (and gid, default uid)."""
+    def drop():
+        os.setgroups([])
+        os.setgid(uid if gid is None else gid)
+        os.setuid(uid)
+    return drop
+
+
+def requests_as(uid, socket_path, calls):
+    """Runs calls [(method, path, body, headers)] over the UNIX socket from a forked child
+    switched to uid; returns [[status, payload], ...].  The socket's directory must be
+    searchable by uid."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(r)
+            drop_to(uid)()
+            out = []
+            for method, path, body, headers in calls:
+                c = UnixHTTPConnection(socket_path, timeout=10)
+                status, _, _, payload = request_on(c, method, path, body, headers)
+                c.close()
+                out.append([status, payload])
+            os.write(w, json.dumps(out).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise AssertionError("client as uid %d failed" % uid)
+    return json.loads(data)
+
+
+def basic_auth(user, password):
+    """An Authorization header for HTTP basic auth."""
+    import base64
+    return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()}
+
+
+def sha512_crypt(password):
+    """A sha512-crypt hash of password, as `openssl passwd -6` makes it."""
+    return subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password, capture_output=True,
+                          text=True, check=True).stdout.strip()

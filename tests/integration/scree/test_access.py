@@ -1,44 +1,17 @@
 """scree access control by peer credentials (§9.2): a non-root, non-daemon uid may read
 but not change anything; refusals are 401 login-required."""
 
-import json
 import os
 import unittest
 
-from screeh import DaemonTest, UnixHTTPConnection, request_on
+from screeh import DaemonTest, drop_to, requests_as
 
 NOBODY = 65534
 
 
 def as_nobody(socket_path, calls):
     """Runs calls [(method, path, body)] from a forked child switched to uid nobody."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            out = []
-            for method, path, body in calls:
-                c = UnixHTTPConnection(socket_path, timeout=10)
-                status, _, _, payload = request_on(c, method, path, body)
-                c.close()
-                out.append([status, payload])
-            os.write(w, json.dumps(out).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    data = b""
-    while True:
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    return json.loads(data)
+    return requests_as(NOBODY, socket_path, [(m, p, b, None) for m, p, b in calls])
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root to switch to nobody")
@@ -68,10 +41,7 @@ class AccessTest(DaemonTest):
         d = self.start_daemon()
         os.chmod(d.dir, 0o755)
 
-        def drop():
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+        drop = drop_to(NOBODY)
         r = d.cli("start", "p", preexec_fn=drop)
         self.assertEqual(r.returncode, 1)
         self.assertEqual(r.stderr, "error: access denied (try with sudo)\n")
