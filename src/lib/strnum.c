@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int strnum_i64(const char *s, int64_t min, int64_t max, int64_t *ret)
 {
@@ -182,4 +183,71 @@ void strnum_fmt_duration(int64_t ns, char *out, size_t n)
 		snprintf(out, n, "%s%llum%ss", sign, (unsigned long long)m, num);
 	else
 		snprintf(out, n, "%s%ss", sign, num);
+}
+
+/* Reads exactly n decimal digits at *p into *ret and advances *p. */
+static bool digits(const char **p, int n, int *ret)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*ret = v;
+	return true;
+}
+
+int strnum_rfc3339(const char *s, int64_t *ret_ns)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int year, mon, day, hh, mm, ss, oh = 0, om = 0, sign = 0;
+	int64_t frac = 0, secs;
+	const char *p = s;
+	struct tm tm;
+
+	if (!s || !digits(&p, 4, &year) || *p++ != '-' || !digits(&p, 2, &mon) || *p++ != '-' ||
+	    !digits(&p, 2, &day) || (*p != 'T' && *p != 't'))
+		return -EINVAL;
+	p++;
+	if (!digits(&p, 2, &hh) || *p++ != ':' || !digits(&p, 2, &mm) || *p++ != ':' || !digits(&p, 2, &ss))
+		return -EINVAL;
+	if (*p == '.') {
+		int nd = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++)
+			if (nd < 9)
+				frac = frac * 10 + (*p - '0');
+		if (nd == 0 || nd > 9)
+			return -EINVAL;
+		for (; nd < 9; nd++)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (!digits(&p, 2, &oh) || *p++ != ':' || !digits(&p, 2, &om) || oh > 23 || om > 59)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (*p || mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] || hh > 23 || mm > 59 || ss > 59)
+		return -EINVAL;
+	if (mon == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+		return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	secs = (int64_t)timegm(&tm) - (int64_t)sign * (oh * 3600 + om * 60);
+	if (secs > INT64_MAX / 1000000000 - 1 || secs < INT64_MIN / 1000000000 + 1)
+		return -ERANGE;
+	*ret_ns = secs * 1000000000 + frac;
+	return 0;
 }

@@ -89,9 +89,37 @@ static void test_fmt_duration(void)
 	ASSERT_STREQ(b, "1.5\xc2\xb5s");
 }
 
+static void test_rfc3339(void)
+{
+	int64_t v = 7;
+
+	ASSERT_EQ(strnum_rfc3339("1970-01-01T00:00:00Z", &v), 0);
+	ASSERT_EQ(v, 0);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T17:18:00.5Z", &v), 0);
+	ASSERT_EQ(v, 1693934280500000000LL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T19:18:00.123456789+02:00", &v), 0);
+	ASSERT_EQ(v, 1693934280123456789LL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T16:48:00-00:30", &v), 0);
+	ASSERT_EQ(v, 1693934280000000000LL);
+	ASSERT_EQ(strnum_rfc3339("1969-12-31T23:59:59.5Z", &v), 0);
+	ASSERT_EQ(v, -500000000LL);
+	v = 7;
+	ASSERT_EQ(strnum_rfc3339("0001-01-01T00:00:00Z", &v), -ERANGE);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T17:18:00", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05 17:18:00Z", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-02-29T00:00:00Z", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-13-01T00:00:00Z", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T17:18:00.Z", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T17:18:00.1234567890Z", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("2023-09-05T17:18:00Zx", &v), -EINVAL);
+	ASSERT_EQ(strnum_rfc3339("", &v), -EINVAL);
+	ASSERT_EQ(v, 7);
+}
+
 int main(void)
 {
 	RUN(test_i64);
+	RUN(test_rfc3339);
 	RUN(test_bool);
 	RUN(test_f64);
 	RUN(test_duration);

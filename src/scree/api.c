@@ -20,12 +20,14 @@ struct api_route {
 	bool quiet_get;           /* no access line for GET (§1) */
 };
 
-/* The endpoint table (§10).  Checks beyond the empty list, files, exec and notices come
- * with later issues. */
+/* The endpoint table (§10).  Files and exec come with their own files. */
 static const struct api_route routes[] = {
 	{ "/v1/system-info", api_get_system_info, NULL, API_OPEN, API_ADMIN, true },
 	{ "/v1/health", api_get_health, NULL, API_OPEN, API_ADMIN, true },
-	{ "/v1/checks", api_get_checks, NULL, API_USER, API_ADMIN, false },
+	{ "/v1/checks", api_get_checks, api_post_checks, API_USER, API_ADMIN, false },
+	{ "/v1/checks/refresh", NULL, api_post_checks_refresh, API_ADMIN, API_ADMIN, false },
+	{ "/v1/notices", api_get_notices, api_post_notices, API_USER, API_USER, false },
+	{ "/v1/notices/{}", api_get_notice, NULL, API_USER, API_USER, false },
 	{ "/v1/services", api_get_services, api_post_services, API_USER, API_ADMIN, false },
 	{ "/v1/services/{}", api_service_not_implemented, api_service_not_implemented, API_USER, API_ADMIN, false },
 	{ "/v1/plan", api_get_plan, NULL, API_ADMIN, API_ADMIN, false },
@@ -135,6 +137,18 @@ static json_t *envelope(const char *type, int status)
 	return o;
 }
 
+/* "latest-warning" follows the result when a warning notice exists (§9.3). */
+static void add_latest_warning(struct api_call *call, json_t *o)
+{
+	uint64_t t = notices_latest_warning(&call->d->notices);
+	char ts[64];
+
+	if (!t)
+		return;
+	chg_fmt_time(t, ts, sizeof(ts));
+	json_object_set_new(o, "latest-warning", json_string(ts));
+}
+
 void api_reply_sync_status(struct api_call *call, int status, json_t *result)
 {
 	json_t *o = envelope("sync", status);
@@ -143,6 +157,7 @@ void api_reply_sync_status(struct api_call *call, int status, json_t *result)
 		json_object_set_new(o, "result", result);
 	else
 		json_decref(result);
+	add_latest_warning(call, o);
 	reply_json(call, status, o);
 }
 
@@ -156,6 +171,7 @@ void api_reply_async(struct api_call *call, int change_id)
 	json_t *o = envelope("async", 202);
 
 	json_object_set_new(o, "change", json_sprintf("%d", change_id));
+	add_latest_warning(call, o);
 	reply_json(call, 202, o);
 }
 
@@ -257,4 +273,5 @@ void api_shutdown(struct scree *d)
 {
 	api_changes_shutdown(d);
 	api_logs_shutdown(d);
+	api_notices_shutdown(d);
 }

@@ -1,7 +1,7 @@
 /* api.h - the Pebble HTTP API (§9, §10): routing, access control (access.h: peer
  * credentials, named identities, basic auth), the JSON envelope and error kinds, and the per-request access log line.  Handlers live in
  * api_<area>.c, one file per resource (services, changes, layers, logs, signals, system,
- * identities, metrics); checks, files, exec and notices will get their own files.
+ * identities, metrics, checks, notices); files and exec will get their own files.
  *
  * A handler receives a struct api_call (stack-allocated by the dispatcher).  It must answer
  * exactly once through one of the api_reply_* functions, either before returning or later
@@ -19,6 +19,7 @@
 
 #define API_MAX_LIST 1024         /* items accepted in a list query parameter */
 #define API_PATH_LOG_MAX 256      /* bytes of the path kept for the access log */
+#define API_MAX_NOTICE_WAITERS 512 /* parked GET /v1/notices?timeout= requests */
 
 /* Who may call an endpoint (§9.2): enum api_access (API_OPEN, API_USER, API_ADMIN,
  * API_METRICS) is defined with the decision table in access.h. */
@@ -59,6 +60,11 @@ size_t api_param_list(struct api_call *call, const char *key, const char **out, 
 void api_get_system_info(struct api_call *c);
 void api_get_health(struct api_call *c);
 void api_get_checks(struct api_call *c);
+void api_post_checks(struct api_call *c);
+void api_post_checks_refresh(struct api_call *c);
+void api_get_notices(struct api_call *c);
+void api_post_notices(struct api_call *c);
+void api_get_notice(struct api_call *c);
 void api_get_services(struct api_call *c);
 void api_post_services(struct api_call *c);
 void api_service_not_implemented(struct api_call *c);
@@ -80,5 +86,8 @@ void api_logs_notify(struct scree *d, struct service *s);
 void api_shutdown(struct scree *d); /* drops parked waiters and followers */
 void api_changes_shutdown(struct scree *d);
 void api_logs_shutdown(struct scree *d);
+/* A notice was added or repeated: answers the parked GET /v1/notices it matches. */
+void api_notices_notify(struct scree *d, const struct notice *n);
+void api_notices_shutdown(struct scree *d);
 
 #endif

@@ -56,6 +56,9 @@ void api_post_services(struct api_call *c)
 				eb.msg);
 		goto out;
 	}
+	/* replan also starts the enabled checks that are not running (§12). */
+	if (strcmp(json_string_value(action) ? json_string_value(action) : "", "replan") == 0)
+		checks_replan(&c->d->checks);
 	api_reply_async(c, chg->c_id);
 out:
 	free(names);

@@ -95,6 +95,7 @@ static void change_free(struct change *c)
 	free(c->c_summary);
 	json_decref(c->c_priv);
 	json_decref(c->c_api_data);
+	json_decref(c->c_notice_data);
 	free(c);
 }
 
@@ -138,7 +139,8 @@ static struct change *change_alloc(struct chg_store *s, int id, const char *kind
 	return c;
 }
 
-struct change *chg_new(struct chg_store *s, const char *kind, const char *summary)
+struct change *chg_new_with_notice_data(struct chg_store *s, const char *kind, const char *summary,
+					json_t *notice_data)
 {
 	struct change *c;
 
@@ -146,8 +148,16 @@ struct change *chg_new(struct chg_store *s, const char *kind, const char *summar
 	c = change_alloc(s, ++s->cs_last_change_id, kind, summary);
 	c->c_spawn_ns = s->cs_clock();
 	c->c_last_status = CHG_HOLD; /* a change without tasks */
+	c->c_notice_data = json_incref(notice_data);
+	if (s->cs_ops && s->cs_ops->created)
+		s->cs_ops->created(s->cs_data, c);
 	dirty(s);
 	return c;
+}
+
+struct change *chg_new(struct chg_store *s, const char *kind, const char *summary)
+{
+	return chg_new_with_notice_data(s, kind, summary, NULL);
 }
 
 static struct task *task_alloc(struct change *c, int id, const char *kind, const char *summary)
@@ -331,6 +341,11 @@ static void task_add_log(struct task *t, const char *level, const char *msg)
 	}
 	t->t_log[t->t_nlog++] = xasprintf("%s %s %s", ts, level, msg);
 	dirty(t->t_chg->c_store);
+}
+
+void chg_task_log_error(struct task *t, const char *msg)
+{
+	task_add_log(t, "ERROR", msg);
 }
 
 void chg_task_logf(struct task *t, const char *fmt, ...)
@@ -608,6 +623,8 @@ json_t *chg_store_to_json(const struct chg_store *s)
 			json_object_set(o, "priv", c->c_priv);
 		if (c->c_api_data)
 			json_object_set(o, "api-data", c->c_api_data);
+		if (c->c_notice_data)
+			json_object_set(o, "notice-data", c->c_notice_data);
 		for (size_t i = 0; i < c->c_ntasks; i++)
 			json_array_append_new(ta, task_to_state(c->c_tasks[i]));
 		json_object_set_new(o, "tasks", ta);
@@ -678,6 +695,8 @@ int chg_store_load_json(struct chg_store *s, json_t *root, void (*fixup)(struct 
 			c->c_set_status = CHG_DEFAULT;
 		c->c_priv = json_incref(json_object_get(co, "priv"));
 		c->c_api_data = json_incref(json_object_get(co, "api-data"));
+		if (json_is_object(json_object_get(co, "notice-data")))
+			c->c_notice_data = json_incref(json_object_get(co, "notice-data"));
 		json_array_foreach(tarr, ti, to) {
 			json_int_t tid = 0, tsp = 0, trd = 0;
 			const char *tk = get_str(to, "kind"), *ts = get_str(to, "summary");

@@ -10,8 +10,9 @@
  * model never touches processes, sockets or files.
  *
  * Every change status transition is reported through ops->status_changed (except the
- * Doing->Do and Undoing->Undo flips, which cannot happen here), which is where change-update
- * notices attach (§11, §19). */
+ * Doing->Do and Undoing->Undo flips, which cannot happen here), and a new change through
+ * ops->created: that is where change-update notices attach (§11, §19).  A change may carry
+ * extra notice data (check changes add {"check-name": ...}) given when it is created. */
 #ifndef SCREE_CHANGE_H
 #define SCREE_CHANGE_H
 
@@ -81,6 +82,7 @@ struct change {
 	uint64_t c_spawn_ns, c_ready_ns;
 	json_t *c_priv;                 /* owner's data, e.g. {"service-names": [...]} */
 	json_t *c_api_data;
+	json_t *c_notice_data;          /* extra change-update notice data (object), or NULL */
 	struct chg_watch c_watchers;    /* list head */
 	struct change *c_next, *c_prev;
 	struct chg_store *c_store;
@@ -95,6 +97,8 @@ struct chg_ops {
 	void (*status_changed)(void *data, struct change *c, enum chg_status old_st, enum chg_status new_st);
 	/* Something changed: persist soon and call chg_store_run() soon (not re-entrantly). */
 	void (*dirty)(void *data);
+	/* A change was just created (not for changes loaded from the state); may be NULL. */
+	void (*created)(void *data, struct change *c);
 };
 
 struct chg_store {
@@ -115,6 +119,11 @@ void chg_store_done(struct chg_store *s);
 
 /* Creates a change (status derived from tasks added later).  Strings are copied. */
 struct change *chg_new(struct chg_store *s, const char *kind, const char *summary);
+/* The same, with extra change-update notice data (a JSON object of strings; a new reference
+ * is taken, NULL = none).  It is set before ops->created runs, as upstream's
+ * NewChangeWithNoticeData. */
+struct change *chg_new_with_notice_data(struct chg_store *s, const char *kind, const char *summary,
+					json_t *notice_data);
 /* Adds a task in status Do to change c. */
 struct task *chg_task_new(struct change *c, const char *kind, const char *summary);
 int chg_new_lane(struct chg_store *s);
@@ -136,6 +145,9 @@ struct task *chg_find_task(struct chg_store *s, int id);
 
 /* Task progress: appends a log line ("<RFC3339> INFO msg"). */
 void chg_task_logf(struct task *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends an ERROR log line without failing the task (upstream Task.Errorf), as a check that
+ * failed below its threshold records its error. */
+void chg_task_log_error(struct task *t, const char *msg);
 /* Finishes a Doing/Abort task: Done (Undone if it was aborted), or Error with the message
  * logged as ERROR, aborting the rest of its lanes. */
 void chg_task_done(struct task *t);

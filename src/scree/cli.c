@@ -8,19 +8,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <yaml.h>
+
 #include "daemon.h"
 #include "lib/buf.h"
+#include "lib/strnum.h"
+#include "lib/yamljson.h"
+
+char *cli_socket_path(void)
+{
+	const char *sock = getenv("PEBBLE_SOCKET"), *dir = getenv("PEBBLE");
+
+	if (sock && *sock)
+		return xstrdup(sock);
+	return xasprintf("%s/.pebble.socket", dir && *dir ? dir : SCREE_DEFAULT_DIR);
+}
 
 int cli_open(struct cli *c, struct errbuf *eb)
 {
-	const char *sock = getenv("PEBBLE_SOCKET"), *dir = getenv("PEBBLE");
 	int rv;
 
 	memset(c, 0, sizeof(*c));
-	if (sock && *sock)
-		c->socket_path = xstrdup(sock);
-	else
-		c->socket_path = xasprintf("%s/.pebble.socket", dir && *dir ? dir : SCREE_DEFAULT_DIR);
+	c->socket_path = cli_socket_path();
 	rv = http_client_open_unix(c->socket_path, 0, &c->http, eb);
 	if (rv < 0) {
 		errbuf_wrap(eb, "cannot communicate with server");
@@ -272,4 +281,148 @@ void cli_query_escape(struct buf *b, const char *s)
 			buf_addc(b, hex[ch & 15]);
 		}
 	}
+}
+
+int cli_flag_duration(const char *flag, const char *val, int64_t *ret_ns, struct errbuf *eb)
+{
+	if (strnum_duration(val, ret_ns) < 0) {
+		errbuf_set(eb, "invalid argument for flag `--%s' (expected time.Duration): time: invalid duration \"%s\"",
+			   flag, val);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_flag_choice(const char *flag, const char *val, const char *const *choices, struct errbuf *eb)
+{
+	struct buf b = BUF_INIT;
+	size_t n = 0;
+
+	if (!val)
+		return 0;
+	for (n = 0; choices[n]; n++)
+		if (strcmp(val, choices[n]) == 0)
+			return 0;
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", choices[i]);
+	errbuf_set(eb, "Invalid value `%s' for option `--%s'. Allowed values are: %s", val, flag, b.data);
+	buf_done(&b);
+	return -1;
+}
+
+/* ---- YAML output ---- */
+
+struct cli_yaml {
+	yaml_emitter_t em;
+	struct buf out;
+	bool failed;
+};
+
+static int yaml_write(void *data, unsigned char *buffer, size_t size)
+{
+	buf_add(&((struct cli_yaml *)data)->out, buffer, size);
+	return 1;
+}
+
+static void yaml_emit(struct cli_yaml *y, yaml_event_t *ev)
+{
+	if (!y->failed && !yaml_emitter_emit(&y->em, ev))
+		y->failed = true;
+}
+
+struct cli_yaml *cli_yaml_new(void)
+{
+	struct cli_yaml *y = xcalloc(1, sizeof(*y));
+	yaml_event_t ev;
+
+	buf_init(&y->out);
+	yaml_emitter_initialize(&y->em);
+	yaml_emitter_set_output(&y->em, yaml_write, y);
+	yaml_emitter_set_indent(&y->em, 4);
+	yaml_emitter_set_width(&y->em, -1);
+	yaml_emitter_set_unicode(&y->em, 1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	yaml_emit(y, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	yaml_emit(y, &ev);
+	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+	yaml_emit(y, &ev);
+	return y;
+}
+
+/* Untagged scalars in the requested style (the emitter keeps it where YAML allows it). */
+static void yaml_scalar(struct cli_yaml *y, const char *v, yaml_scalar_style_t style)
+{
+	yaml_event_t ev;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), 1, 1, style);
+	yaml_emit(y, &ev);
+}
+
+void cli_yaml_str(struct cli_yaml *y, const char *key, const char *val)
+{
+	yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
+
+	if (strchr(val, '\n'))
+		style = YAML_LITERAL_SCALAR_STYLE;
+	else if (yaml_plain_is_nonstring(val))
+		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	yaml_scalar(y, key, YAML_PLAIN_SCALAR_STYLE);
+	yaml_scalar(y, val, style);
+}
+
+void cli_yaml_raw(struct cli_yaml *y, const char *key, const char *val)
+{
+	yaml_scalar(y, key, YAML_PLAIN_SCALAR_STYLE);
+	yaml_scalar(y, val, YAML_PLAIN_SCALAR_STYLE);
+}
+
+void cli_yaml_map_begin(struct cli_yaml *y, const char *key)
+{
+	yaml_event_t ev;
+
+	yaml_scalar(y, key, YAML_PLAIN_SCALAR_STYLE);
+	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+	yaml_emit(y, &ev);
+}
+
+void cli_yaml_map_end(struct cli_yaml *y)
+{
+	yaml_event_t ev;
+
+	yaml_mapping_end_event_initialize(&ev);
+	yaml_emit(y, &ev);
+}
+
+void cli_yaml_print(struct cli_yaml *y)
+{
+	yaml_event_t ev;
+
+	yaml_mapping_end_event_initialize(&ev);
+	yaml_emit(y, &ev);
+	yaml_document_end_event_initialize(&ev, 1);
+	yaml_emit(y, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	yaml_emit(y, &ev);
+	yaml_emitter_flush(&y->em);
+	if (y->failed) /* cannot happen with well-formed events; never print half a document */
+		fprintf(stderr, "error: cannot format YAML: %s\n", y->em.problem ? y->em.problem : "unknown error");
+	else {
+		/* libyaml leaves the last line open after a plain scalar; yaml.v3 ends it. */
+		if (y->out.len && y->out.data[y->out.len - 1] != '\n')
+			buf_addc(&y->out, '\n');
+		fwrite(y->out.data, 1, y->out.len, stdout);
+	}
+	yaml_emitter_delete(&y->em);
+	buf_done(&y->out);
+	free(y);
+}
+
+
+const char *cli_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "check_probe.h"
 #include "layersdir.h"
 #include "lib/fsutil.h"
 #include "lib/gofmt.h"
@@ -29,7 +30,8 @@ static int write_state(struct scree *d, const struct ident_store *ids, struct er
 
 	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
 	json_object_set_new(root, "identities", ident_store_to_json(ids ? ids : &d->idents, false));
-	/* Later: "notices". */
+	notices_prune(&d->notices); /* expired notices are not worth keeping */
+	json_object_set_new(root, "notices", notices_to_json(&d->notices));
 	rv = state_save(&d->state, root, eb);
 	json_decref(root);
 	return rv;
@@ -75,22 +77,61 @@ static void ops_do_task(void *data, struct task *t)
 {
 	struct scree *d = data;
 
-	servmgr_do_task(&d->sm, t);
+	if (checks_is_check_task(t))
+		checks_do_task(&d->checks, t);
+	else
+		servmgr_do_task(&d->sm, t);
 }
 
 static void ops_abort_task(void *data, struct task *t)
 {
 	struct scree *d = data;
 
-	servmgr_abort_task(&d->sm, t);
+	if (checks_is_check_task(t))
+		checks_abort_task(&d->checks, t);
+	else
+		servmgr_abort_task(&d->sm, t);
+}
+
+static void fixup_task(struct task *t, void *data)
+{
+	if (checks_is_check_task(t))
+		checks_fixup_task(t);
+	else
+		servmgr_fixup_task(t, data);
+}
+
+/* A change-update notice (§11, §19): key = change id, data = kind plus the change's own
+ * notice data (check-name for check changes). */
+static void change_notice(struct scree *d, struct change *c)
+{
+	json_t *data = json_pack("{s:s}", "kind", c->c_kind);
+	char key[32];
+	struct errbuf eb;
+
+	if (json_is_object(c->c_notice_data))
+		json_object_update(data, c->c_notice_data);
+	snprintf(key, sizeof(key), "%d", c->c_id);
+	if (notices_add(&d->notices, false, 0, NOTICE_CHANGE_UPDATE, key, data, 0, NULL, &eb) < 0)
+		log_error("cannot record change-update notice for change %d: %s", c->c_id, eb.msg);
+	json_decref(data);
 }
 
 static void ops_status_changed(void *data, struct change *c, enum chg_status old_st, enum chg_status new_st)
 {
-	(void)data;
-	/* The notices manager (next issue) records a change-update notice here (§11). */
+	struct scree *d = data;
+
 	log_debug("Change %d (%s) status %s -> %s", c->c_id, c->c_kind, chg_status_name(old_st),
 		  chg_status_name(new_st));
+	/* Upstream skips the Doing->Do and Undoing->Undo flips, which the model never makes. */
+	if ((old_st == CHG_DOING && new_st == CHG_DO) || (old_st == CHG_UNDOING && new_st == CHG_UNDO))
+		return;
+	change_notice(d, c);
+}
+
+static void ops_created(void *data, struct change *c)
+{
+	change_notice(data, c);
 }
 
 static void ops_dirty(void *data)
@@ -106,6 +147,36 @@ static const struct chg_ops chg_ops = {
 	.abort_task = ops_abort_task,
 	.status_changed = ops_status_changed,
 	.dirty = ops_dirty,
+	.created = ops_created,
+};
+
+static void notices_dirty(void *data)
+{
+	struct scree *d = data;
+
+	state_mark_dirty(&d->state);
+	schedule_run(d);
+}
+
+static void notices_notified(void *data, const struct notice *n)
+{
+	api_notices_notify(data, n);
+}
+
+static const struct notices_ops notices_ops = {
+	.dirty = notices_dirty,
+	.notified = notices_notified,
+};
+
+static void check_failed(void *data, const char *name)
+{
+	struct scree *d = data;
+
+	servmgr_check_failed(&d->sm, name);
+}
+
+static const struct checks_hooks checks_hooks = {
+	.failed = check_failed,
 };
 
 static void hook_output(void *data, struct service *s, const char *fmt, size_t n)
@@ -211,6 +282,8 @@ void scree_set_plan(struct scree *d, struct plan *p)
 
 	d->plan = p;
 	servmgr_set_plan(&d->sm, p);
+	/* Checks start or restart here, inside the request that changed the plan (§6). */
+	checks_set_plan(&d->checks, p);
 	/* The service manager only borrowed the old plan; services keep their own copies of
 	 * the config they run with. */
 	plan_free(old);
@@ -347,8 +420,10 @@ static int startup(struct scree *d, struct errbuf *eb)
 	rv = state_load(&d->state, &root, eb);
 	if (rv < 0)
 		return rv;
-	if (json_object_get(root, "changes"))
-		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), servmgr_fixup_task, d, eb);
+	if (json_object_get(root, "notices"))
+		rv = notices_load_json(&d->notices, json_object_get(root, "notices"), eb);
+	if (rv == 0 && json_object_get(root, "changes"))
+		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), fixup_task, d, eb);
 	if (rv == 0)
 		rv = ident_store_load_json(&d->idents, json_object_get(root, "identities"), eb);
 	json_decref(root);
@@ -372,6 +447,8 @@ static int startup(struct scree *d, struct errbuf *eb)
 	}
 	make_boot_id(d->boot_id, sizeof(d->boot_id));
 	scree_build_sysinfo(d);
+	/* Change ids now continue from the stored ones: the plan's checks can start. */
+	checks_activate(&d->checks);
 	return 0;
 }
 
@@ -497,7 +574,9 @@ int scree_run(const struct scree_opts *opts)
 	}
 	chg_store_init(&d->changes, &chg_ops, d, NULL);
 	ident_store_init(&d->idents);
+	notices_init(&d->notices, NULL, &notices_ops, d);
 	servmgr_init(&d->sm, d->loop, &d->changes, &sm_hooks, d);
+	checks_init(&d->checks, &d->changes, &check_probe_io, d->loop, &checks_hooks, d);
 	loop_set_orphan_cb(d->loop, on_orphan, d);
 	loop_add_signal(d->loop, SIGTERM, on_signal, d);
 	loop_add_signal(d->loop, SIGINT, on_signal, d);
@@ -532,11 +611,13 @@ int scree_run(const struct scree_opts *opts)
 out:
 	api_shutdown(d);
 	http_server_free(d->http);
+	checks_done(&d->checks);
 	servmgr_done(&d->sm);
 	if (started && d->state.st_path)
 		save_state(d);
 	loop_timer_free(d->stop_timer);
 	chg_store_done(&d->changes);
+	notices_done(&d->notices);
 	state_done(&d->state);
 	ident_store_done(&d->idents);
 	plan_free(d->plan);

@@ -10,10 +10,12 @@
 #include <sys/types.h>
 
 #include "change.h"
+#include "checks.h"
 #include "http/http_server.h"
 #include "identities.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
+#include "notices.h"
 #include "plan.h"
 #include "servmgr.h"
 #include "state.h"
@@ -44,6 +46,7 @@ struct scree_opts {
 
 struct api_waiter;   /* api_changes.c */
 struct api_follower; /* api_logs.c */
+struct api_notice_waiter; /* api_notices.c */
 
 struct scree {
 	struct loop *loop;
@@ -62,6 +65,8 @@ struct scree {
 	struct chg_store changes;
 	struct servmgr sm;
 	struct ident_store idents; /* named identities (§20), persisted in the state file */
+	struct checks checks;  /* health checks (§14) */
+	struct notices notices; /* notices (§19), persisted in the state file */
 	bool run_scheduled;
 
 	/* Shutdown. */
@@ -75,6 +80,8 @@ struct scree {
 	/* API long-polls and streams (api_changes.c, api_logs.c). */
 	struct api_waiter *waiters;
 	struct api_follower *followers;
+	struct api_notice_waiter *notice_waiters; /* parked GET /v1/notices?timeout= */
+	size_t n_notice_waiters;
 };
 
 /* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after

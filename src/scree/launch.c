@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/gofmt.h"
 #include "lib/loop.h"
 
@@ -176,4 +177,47 @@ int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb
 	else
 		errbuf_set(eb, "fork/exec %s: %s", program, msg);
 	return -(r.err ? r.err : EIO);
+}
+
+extern char **environ;
+
+void launch_env_set(char ***envp, size_t *n, const char *key, const char *val)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp((*envp)[i], key, klen) == 0 && (*envp)[i][klen] == '=') {
+			free((*envp)[i]);
+			(*envp)[i] = xasprintf("%s=%s", key, val);
+			return;
+		}
+	}
+	*envp = xrealloc(*envp, (*n + 2) * sizeof(char *));
+	(*envp)[(*n)++] = xasprintf("%s=%s", key, val);
+	(*envp)[*n] = NULL;
+}
+
+char **launch_env(const struct plan_strmap *overlay, size_t *ret_n)
+{
+	char **envp = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	for (char **e = environ; e && *e; e++) {
+		envp = xrealloc(envp, (n + 2) * sizeof(char *));
+		envp[n++] = xstrdup(*e);
+		envp[n] = NULL;
+	}
+	for (size_t i = 0; overlay && i < overlay->n; i++)
+		launch_env_set(&envp, &n, overlay->v[i].key, overlay->v[i].val);
+	*ret_n = n;
+	return envp;
+}
+
+void launch_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
 }

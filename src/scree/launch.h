@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include "lib/errbuf.h"
+#include "plan.h"
 
 struct launch_opts {
 	char *const *argv;  /* NULL-terminated; argv[0] is the program */
@@ -49,5 +50,13 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
  * ("fork/exec /x: permission denied", "chdir /x: no such file or directory").  The caller
  * closes fd once the result is final. */
 int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb);
+
+/* The daemon's environment with overlay's variables set on top (services and exec checks
+ * inherit it, §13, §2.4): a new NULL-terminated array (launch_strv_free) and its length. */
+char **launch_env(const struct plan_strmap *overlay, size_t *ret_n);
+/* Sets key=val in the array built by launch_env (replacing an existing key). */
+void launch_env_set(char ***envp, size_t *n, const char *key, const char *val);
+/* Frees a NULL-terminated string array; NULL is ignored. */
+void launch_strv_free(char **v);
 
 #endif

@@ -26,6 +26,15 @@ static const char usage[] =
 	"  identities [--format text|json|yaml], identity NAME\n"
 	"  add-identities --from FILE, update-identities --from FILE [--replace]\n"
 	"  remove-identities --from FILE\n"
+	"  checks [--level=alive|ready] [CHECK...]\n"
+	"  check [--refresh] CHECK\n"
+	"  start-checks|stop-checks CHECK...\n"
+	"  health [--level=alive|ready] [--format=text|json] [CHECK...]\n"
+	"  notices [--users=all] [--uid=UID] [--type=T]... [--key=K]... [--timeout=DUR] [--abs-time]\n"
+	"  notice ID | notice TYPE KEY [--uid=UID]\n"
+	"  notify [--repeat-after=DUR] KEY [NAME=VALUE...]\n"
+	"  warnings [--all] [--verbose] [--abs-time]\n"
+	"  okay [--warnings]\n"
 	"  version\n";
 
 /* glibc's NSS override (public since 2.2.5).  scree is linked statically (see
@@ -151,6 +160,16 @@ static const struct {
 	{ "add-identities", cli_add_identities },
 	{ "update-identities", cli_update_identities },
 	{ "remove-identities", cli_remove_identities },
+	{ "checks", cli_checks },
+	{ "check", cli_check },
+	{ "start-checks", cli_start_checks },
+	{ "stop-checks", cli_stop_checks },
+	{ "health", cli_health },
+	{ "notices", cli_notices },
+	{ "notice", cli_notice },
+	{ "notify", cli_notify },
+	{ "warnings", cli_warnings },
+	{ "okay", cli_okay },
 };
 
 int main(int argc, char **argv)
@@ -202,5 +221,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", eb.msg);
 		return 1;
 	}
-	return 0;
+	return rv; /* > 0: an exit code without an error (health: unhealthy) */
 }

@@ -535,6 +535,9 @@ static void check_failed(struct service *s, enum plan_action a)
 				 s->sv_name);
 		}
 		break;
+	case PLAN_ACTION_IGNORE:
+		log_info("Service \"%s\" on-check-failure action is \"ignore\", not doing anything further", s->sv_name);
+		break;
 	default:
 		break;
 	}

@@ -13,11 +13,10 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "launch.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "metrics.h"
-
-extern char **environ;
 
 /* ---- records ---- */
 
@@ -190,35 +189,10 @@ static void stop_result(void *data, struct service *s, const char *err)
 
 /* ---- launching ---- */
 
-static void env_set(char ***envp, size_t *n, const char *key, const char *val)
-{
-	size_t klen = strlen(key);
-
-	for (size_t i = 0; i < *n; i++) {
-		if (strncmp((*envp)[i], key, klen) == 0 && (*envp)[i][klen] == '=') {
-			free((*envp)[i]);
-			(*envp)[i] = xasprintf("%s=%s", key, val);
-			return;
-		}
-	}
-	*envp = xrealloc(*envp, (*n + 2) * sizeof(char *));
-	(*envp)[(*n)++] = xasprintf("%s=%s", key, val);
-	(*envp)[*n] = NULL;
-}
-
-static void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 /* Resolves user/group as upstream's NormalizeUidGid: names must agree with ids, a user
  * without a group runs with its primary group, a group alone is an error. */
-static int resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
-		       struct errbuf *eb)
+int servmgr_resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
+			struct errbuf *eb)
 {
 	bool have_uid = ctx->user_id && ctx->user_id->set, have_gid = ctx->group_id && ctx->group_id->set;
 	int64_t uid = have_uid ? ctx->user_id->v : 0, gid = have_gid ? ctx->group_id->v : 0;
@@ -282,17 +256,10 @@ static int build_launch(struct servmgr *sm, const struct plan_service *cfg, stru
 		return rv;
 	}
 	plan_service_exec_ctx(sm->sm_plan, cfg, &ctx);
-	rv = resolve_ids(&ctx, &has_ids, &uid, &gid, eb);
+	rv = servmgr_resolve_ids(&ctx, &has_ids, &uid, &gid, eb);
 	if (rv < 0)
 		goto fail;
-	envp = xcalloc(1, sizeof(char *));
-	for (char **e = environ; e && *e; e++) {
-		envp = xrealloc(envp, (nenv + 2) * sizeof(char *));
-		envp[nenv++] = xstrdup(*e);
-		envp[nenv] = NULL;
-	}
-	for (size_t i = 0; i < ctx.environment.n; i++)
-		env_set(&envp, &nenv, ctx.environment.v[i].key, ctx.environment.v[i].val);
+	envp = launch_env(&ctx.environment, &nenv);
 	if (has_ids) {
 		const char *home = plan_strmap_get(&ctx.environment, "HOME");
 		const char *user = plan_strmap_get(&ctx.environment, "USER");
@@ -304,9 +271,9 @@ static int build_launch(struct servmgr *sm, const struct plan_service *cfg, stru
 				log_info("Cannot look up user %u", (unsigned)uid);
 			} else {
 				if (!home || !*home)
-					env_set(&envp, &nenv, "HOME", pw->pw_dir);
+					launch_env_set(&envp, &nenv, "HOME", pw->pw_dir);
 				if (!user || !*user)
-					env_set(&envp, &nenv, "USER", pw->pw_name);
+					launch_env_set(&envp, &nenv, "USER", pw->pw_name);
 			}
 		}
 	}
@@ -366,8 +333,8 @@ static void do_start(struct servmgr *sm, struct task *t, const char *name)
 	s = record_get(sm, name);
 	gate_get(sm, &launch);
 	svc_set_config(s, cfg, &launch);
-	strv_free(launch.argv);
-	strv_free(launch.envp);
+	launch_strv_free(launch.argv);
+	launch_strv_free(launch.envp);
 	s->sv_start_req = t;
 	t->t_run = s;
 	if (svc_handle(s, SVC_EV_START, 0, &eb) < 0) {
@@ -789,6 +756,21 @@ out:
 	free(in_plan);
 	free(gone);
 	return c;
+}
+
+/* ---- checks ---- */
+
+void servmgr_check_failed(struct servmgr *sm, const char *check)
+{
+	/* The actions come from the config each service runs with (upstream CheckFailed). */
+	for (size_t i = 0; i < sm->sm_nsvcs; i++) {
+		struct service *s = sm->sm_svcs[i];
+		enum plan_action a = s->sv_config ? plan_service_on_check_failure(s->sv_config, check)
+						  : PLAN_ACTION_UNSET;
+
+		if (a != PLAN_ACTION_UNSET)
+			svc_handle(s, SVC_EV_CHECK_FAILED, (int)a, NULL);
+	}
 }
 
 /* ---- queries ---- */

@@ -82,4 +82,15 @@ void servmgr_write_metrics(struct servmgr *sm, struct buf *out);
 /* Signal number for "SIGHUP"-style names, or 0. */
 int servmgr_signal_number(const char *name);
 
+/* Check `check` reached its failure threshold: every service whose running config lists it
+ * in on-check-failure gets that action (§13). */
+void servmgr_check_failed(struct servmgr *sm, const char *check);
+
+/* Resolves an execution context's user/group as upstream's NormalizeUidGid (names must
+ * agree with ids; a user alone runs with its primary group; a group alone is an error).
+ * *has is false when no identity was asked for.  0, or -ENOENT/-EINVAL with eb set
+ * ("user: unknown user bob", "must specify user, not just group"). */
+int servmgr_resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
+			struct errbuf *eb);
+
 #endif

@@ -1,7 +1,8 @@
 /* state.h - the daemon's persisted state file ($PEBBLE/.pebble.state, §1).
  *
  * The state is one JSON object whose sections belong to different managers ("changes",
- * "identities" (identities.h); "notices" later).  Writes are atomic (fs_write_atomic: .new, fsync,
+ * "identities" (identities.h), "notices" (notices.h)), each built and read by its own module
+ * (daemon.c joins them).  Writes are atomic (fs_write_atomic: .new, fsync,
  * rename) and coalesced: state_mark_dirty() only records that a write is needed and the
  * daemon calls state_flush() once per loop iteration.  With PEBBLE_PERSIST=never nothing is
  * ever read or written. */

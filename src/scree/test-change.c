@@ -49,7 +49,7 @@ static void o_dirty(void *data)
 	((struct owner *)data)->dirty++;
 }
 
-static const struct chg_ops ops = { o_do, o_abort, o_status, o_dirty };
+static const struct chg_ops ops = { o_do, o_abort, o_status, o_dirty, NULL };
 
 /* Pops the task the runner started most recently for kind/summary. */
 static struct task *take(struct owner *o, const char *summary)
