@@ -12,8 +12,7 @@ import time
 import unittest
 from datetime import datetime, timezone
 
-from screeh import Daemon, DaemonTest
-from test_access import as_nobody
+from screeh import Daemon, DaemonTest, requests_as
 
 NOBODY = 65534
 TIME_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$"
@@ -226,8 +225,8 @@ class NoticeUsersTest(DaemonTest):
         os.chmod(self.d.dir, 0o755)
 
     def as_user(self, method, path, body=None):
-        """One request from a forked child switched to uid nobody (test_access's helper)."""
-        return as_nobody(self.d.socket, [(method, path, body)])[0]
+        """One request from a forked child switched to uid nobody."""
+        return requests_as(NOBODY, self.d.socket, [(method, path, body, None)])[0]
 
     def test_visibility(self):
         status, payload = self.d.post("/v1/notices", {"action": "add", "type": "custom", "key": "root.com/mine"})
