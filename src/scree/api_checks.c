@@ -118,7 +118,7 @@ void api_post_checks(struct api_call *c)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		log_monitor_event(act[2] == 'a', names[i]);
+		log_monitor_event(strcmp(act, "start") == 0, names[i]);
 	api_reply_sync(c, json_pack("{s:o}", "changed", changed));
 out:
 	free(names);
