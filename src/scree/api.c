@@ -40,6 +40,8 @@ static const struct api_route routes[] = {
 	{ "/v1/logs", api_get_logs, NULL, API_USER, API_ADMIN, false },
 	{ "/v1/identities", api_get_identities, api_post_identities, API_USER, API_ADMIN, false },
 	{ "/v1/metrics", api_get_metrics, NULL, API_METRICS, API_ADMIN, false },
+	{ "/v1/exec", NULL, api_post_exec, API_ADMIN, API_ADMIN, false },
+	{ "/v1/tasks/{}/websocket/{}", api_get_task_websocket, NULL, API_ADMIN, API_ADMIN, false },
 };
 
 /* Matches path against pattern, collecting {} segments into call->args. */
@@ -175,6 +177,16 @@ void api_reply_async(struct api_call *call, int change_id)
 	reply_json(call, 202, o);
 }
 
+void api_reply_async_result(struct api_call *call, int change_id, json_t *result)
+{
+	json_t *o = envelope("async", 202);
+
+	json_object_set_new(o, "change", json_sprintf("%d", change_id));
+	if (result)
+		json_object_set_new(o, "result", result);
+	reply_json(call, 202, o);
+}
+
 void api_reply_error(struct api_call *call, int status, const char *kind, const char *fmt, ...)
 {
 	json_t *o = envelope("error", status), *r = json_object();
@@ -274,4 +286,5 @@ void api_shutdown(struct scree *d)
 	api_changes_shutdown(d);
 	api_logs_shutdown(d);
 	api_notices_shutdown(d);
+	api_exec_shutdown(d);
 }

@@ -42,6 +42,8 @@ void api_dispatch(struct http_server *s, struct http_req *req, void *data);
 void api_reply_sync(struct api_call *call, json_t *result);
 void api_reply_sync_status(struct api_call *call, int status, json_t *result);
 void api_reply_async(struct api_call *call, int change_id);
+/* Async with a result (exec: task-id, environment, working-dir); result is stolen. */
+void api_reply_async_result(struct api_call *call, int change_id, json_t *result);
 void api_reply_error(struct api_call *call, int status, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Raw body with a custom content type (logs). */
@@ -80,6 +82,8 @@ void api_get_logs(struct api_call *c);
 void api_get_identities(struct api_call *c);
 void api_post_identities(struct api_call *c);
 void api_get_metrics(struct api_call *c);
+void api_post_exec(struct api_call *c);
+void api_get_task_websocket(struct api_call *c);
 
 /* Daemon hooks into the API. */
 void api_logs_notify(struct scree *d, struct service *s);
@@ -89,5 +93,8 @@ void api_logs_shutdown(struct scree *d);
 /* A notice was added or repeated: answers the parked GET /v1/notices it matches. */
 void api_notices_notify(struct scree *d, const struct notice *n);
 void api_notices_shutdown(struct scree *d);
+/* The exec of task_id has started: parked websocket connects go on (api_exec.c). */
+void api_exec_started(struct scree *d, int task_id);
+void api_exec_shutdown(struct scree *d);
 
 #endif

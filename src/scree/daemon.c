@@ -73,11 +73,18 @@ static void schedule_run(struct scree *d)
 	loop_defer(d->loop, deferred_run, d);
 }
 
+static bool is_exec_task(const struct task *t)
+{
+	return strcmp(t->t_kind, "exec") == 0;
+}
+
 static void ops_do_task(void *data, struct task *t)
 {
 	struct scree *d = data;
 
-	if (checks_is_check_task(t))
+	if (is_exec_task(t))
+		execmgr_do_task(&d->execs, t);
+	else if (checks_is_check_task(t))
 		checks_do_task(&d->checks, t);
 	else
 		servmgr_do_task(&d->sm, t);
@@ -87,11 +94,22 @@ static void ops_abort_task(void *data, struct task *t)
 {
 	struct scree *d = data;
 
-	if (checks_is_check_task(t))
+	if (is_exec_task(t))
+		execmgr_abort_task(&d->execs, t);
+	else if (checks_is_check_task(t))
 		checks_abort_task(&d->checks, t);
 	else
 		servmgr_abort_task(&d->sm, t);
 }
+
+static void hook_exec_started(void *data, int task_id)
+{
+	api_exec_started(data, task_id);
+}
+
+static const struct execmgr_hooks exec_hooks = {
+	.started = hook_exec_started,
+};
 
 static void fixup_task(struct task *t, void *data)
 {
@@ -577,6 +595,7 @@ int scree_run(const struct scree_opts *opts)
 	notices_init(&d->notices, NULL, &notices_ops, d);
 	servmgr_init(&d->sm, d->loop, &d->changes, &sm_hooks, d);
 	checks_init(&d->checks, &d->changes, &check_probe_io, d->loop, &checks_hooks, d);
+	execmgr_init(&d->execs, d->loop, &exec_hooks, d);
 	loop_set_orphan_cb(d->loop, on_orphan, d);
 	loop_add_signal(d->loop, SIGTERM, on_signal, d);
 	loop_add_signal(d->loop, SIGINT, on_signal, d);
@@ -612,6 +631,7 @@ out:
 	api_shutdown(d);
 	http_server_free(d->http);
 	checks_done(&d->checks);
+	execmgr_done(&d->execs);
 	servmgr_done(&d->sm);
 	if (started && d->state.st_path)
 		save_state(d);

@@ -11,6 +11,7 @@
 
 #include "change.h"
 #include "checks.h"
+#include "exec.h"
 #include "http/http_server.h"
 #include "identities.h"
 #include "lib/buf.h"
@@ -47,6 +48,7 @@ struct scree_opts {
 struct api_waiter;   /* api_changes.c */
 struct api_follower; /* api_logs.c */
 struct api_notice_waiter; /* api_notices.c */
+struct api_ws_parked; /* api_exec.c */
 
 struct scree {
 	struct loop *loop;
@@ -67,6 +69,7 @@ struct scree {
 	struct ident_store idents; /* named identities (§20), persisted in the state file */
 	struct checks checks;  /* health checks (§14) */
 	struct notices notices; /* notices (§19), persisted in the state file */
+	struct execmgr execs;  /* running exec tasks (§16) */
 	bool run_scheduled;
 
 	/* Shutdown. */
@@ -82,6 +85,7 @@ struct scree {
 	struct api_follower *followers;
 	struct api_notice_waiter *notice_waiters; /* parked GET /v1/notices?timeout= */
 	size_t n_notice_waiters;
+	struct api_ws_parked *ws_parked; /* websocket connects waiting for their exec */
 };
 
 /* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,8 +37,7 @@ static bool is_executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* exec.LookPath against the daemon's PATH. */
-static int look_path(const char *name, char *out, size_t n, struct errbuf *eb)
+int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb)
 {
 	const char *path = getenv("PATH");
 	const char *p;
@@ -85,7 +85,7 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return errbuf_set(eb, "empty command"), -EINVAL;
-	rv = look_path(o->argv[0], prog, sizeof(prog), eb);
+	rv = launch_look_path(o->argv[0], prog, sizeof(prog), eb);
 	if (rv < 0)
 		return rv;
 	if (pipe2(ep, O_CLOEXEC) < 0) {
@@ -99,13 +99,16 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 	pid = fork();
 	if (pid == 0) {
 		sigset_t none;
-		int out;
+		int in, out, err;
 
 		if (o->gate_wfd >= 0)
 			close(o->gate_wfd);
 		for (int s = 1; s < NSIG; s++)
 			signal(s, SIG_DFL);
-		setpgid(0, 0);
+		if (o->setsid)
+			setsid();
+		else
+			setpgid(0, 0);
 		if (o->gate_rfd >= 0) {
 			char c;
 
@@ -114,11 +117,15 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 			close(o->gate_rfd);
 		}
 		/* Move fds above 2 first so dup2 cannot clobber one with another. */
+		in = o->stdio ? fcntl(o->in_fd, F_DUPFD_CLOEXEC, 3) : devnull;
 		out = fcntl(o->out_fd, F_DUPFD_CLOEXEC, 3);
-		if (devnull >= 0)
-			dup2(devnull, 0);
+		err = o->stdio ? fcntl(o->err_fd, F_DUPFD_CLOEXEC, 3) : out;
+		if (in >= 0)
+			dup2(in, 0);
 		dup2(out, 1);
-		dup2(out, 2);
+		dup2(err, 2);
+		if (o->ctty)
+			ioctl(0, TIOCSCTTY, 0);
 		if (o->cwd && chdir(o->cwd) < 0)
 			child_fail(ep[1], LAUNCH_STAGE_CHDIR);
 		if (o->set_ids) {
@@ -134,8 +141,9 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 	}
 	rv = pid < 0 ? -errno : 0;
 	/* Also from the parent, so a signal to the group right after this call cannot miss
-	 * a child that has not run yet (the classic job-control double setpgid). */
-	if (pid > 0)
+	 * a child that has not run yet (the classic job-control double setpgid).  Not for a
+	 * new session: setsid() fails in a process that already leads a group. */
+	if (pid > 0 && !o->setsid)
 		setpgid(pid, pid);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(ep[1]);

@@ -16,7 +16,8 @@
  *
  * The child: default signal dispositions and an empty mask, its own process group
  * (setpgid), stdin /dev/null, stdout and stderr on out_fd, working directory, group and
- * user, then execve.  A program name without '/' is looked up in the daemon's PATH first
+ * user, then execve.  An exec (launch_opts.stdio/setsid/ctty) wires all three streams and
+ * gets its own session instead, optionally with its terminal as the controlling one.  A program name without '/' is looked up in the daemon's PATH first
  * (Go's exec.LookPath), so "not found" is reported synchronously with upstream's text. */
 #ifndef SCREE_LAUNCH_H
 #define SCREE_LAUNCH_H
@@ -37,7 +38,18 @@ struct launch_opts {
 	gid_t gid;
 	int gate_rfd;       /* -1, or: wait for EOF on this fd before exec */
 	int gate_wfd;       /* the gate's write end (closed in the child), or -1 */
+	/* Exec (§16); zero values keep the service behaviour above. */
+	bool stdio;         /* stdin from in_fd and stderr to err_fd (not /dev/null, out_fd) */
+	int in_fd;
+	int err_fd;         /* may equal out_fd */
+	bool setsid;        /* a new session (no controlling terminal) instead of a group */
+	bool ctty;          /* with setsid: stdin, a terminal, becomes the controlling one */
 };
+
+/* exec.LookPath against the daemon's PATH: a name with a '/' is used as is, else the first
+ * executable regular file PATH gives.  Writes the path to out; returns 0, or -ENOENT with
+ * eb = `exec: "x": executable file not found in $PATH`. */
+int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb);
 
 /* Forks the child.  Returns 0 with *ret_pid, *ret_pidfd (-1 without pidfd support) and
  * *ret_status_fd (non-blocking, CLOEXEC: read it with launch_check when readable), or a
