@@ -199,6 +199,17 @@ static bool get_int(struct api_call *c, json_t *body, const char *field, struct 
 
 /* ---- POST /v1/exec ---- */
 
+/* Go's exec.LookPath: a name with a '/' must itself be an executable file. */
+static bool look_path(const char *name, char *out, size_t n)
+{
+	struct errbuf eb;
+	struct stat st;
+
+	if (launch_look_path(name, out, n, &eb) < 0)
+		return false;
+	return !strchr(name, '/') || (stat(name, &st) == 0 && !S_ISDIR(st.st_mode) && access(name, X_OK) == 0);
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -299,7 +310,7 @@ void api_post_exec(struct api_call *c)
 		api_reply_error(c, 400, NULL, "invalid timeout: time: invalid duration \"%s\"", timeout);
 		goto out;
 	}
-	if (launch_look_path(json_string_value(json_array_get(cmd, 0)), path, sizeof(path), &eb) < 0) {
+	if (!look_path(json_string_value(json_array_get(cmd, 0)), path, sizeof(path))) {
 		buf_adds(&q, "cannot find executable ");
 		gofmt_quote(&q, json_string_value(json_array_get(cmd, 0)),
 			    strlen(json_string_value(json_array_get(cmd, 0))), GOFMT_QUOTE_GO);
