@@ -54,7 +54,9 @@ def ops_body(command, environment=None, working_dir=None, timeout=None, user_id=
 
 
 class OpsExec:
-    """One exec as ops runs it; .wait() returns (exit_code, stdout, stderr, change)."""
+    """One exec as ops runs it; .wait() returns (exit_code, stdout, stderr, change).
+    stdin: bytes to send, None (ops sends the end frame at once), or False (the caller
+    sends on .stdio itself)."""
 
     def __init__(self, daemon, command, stdin=None, timeout=None, combine_stderr=False, **kw):
         self.d = daemon
@@ -76,7 +78,9 @@ class OpsExec:
         self._start(self._reader, self.stdio, self.out)
         if self.stderr_ws is not None:
             self._start(self._reader, self.stderr_ws, self.err)
-        if stdin is not None:
+        if stdin is False:
+            pass  # the test drives stdin itself
+        elif stdin is not None:
             self._start(self._writer, stdin)
         else:
             self.stdio.send('{"command":"end"}')
