@@ -117,5 +117,12 @@ int cli_notice(int argc, char **argv, struct errbuf *eb);
 int cli_notify(int argc, char **argv, struct errbuf *eb);
 int cli_warnings(int argc, char **argv, struct errbuf *eb);
 int cli_okay(int argc, char **argv, struct errbuf *eb);
+/* `exec`: returns the remote command's exit code (0-255), or -1 with eb set. */
+int cli_exec(int argc, char **argv, struct errbuf *eb);
+/* `enter` (§22): the daemon with options o (hold unless run) for one subcommand
+ * argv[0..argc), then stopped; without a subcommand, `run`.  Returns the exit code, or -1
+ * with eb set. */
+struct scree_opts;
+int cli_enter(struct scree_opts *o, bool run, int argc, char **argv, struct errbuf *eb);
 
 #endif

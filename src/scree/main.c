@@ -14,6 +14,7 @@ static const char usage[] =
 	"Commands:\n"
 	"  run [--create-dirs] [--hold] [--http ADDR] [-v|--verbose] [--args SVC ARGS... ;]\n"
 	"      [--identities FILE]\n"
+	"  enter [run options] [--run] [SUBCOMMAND...]   run the daemon for one subcommand\n"
 	"  services [SVC...]       list services\n"
 	"  start|stop|restart SVC...\n"
 	"  replan, autostart\n"
@@ -35,6 +36,8 @@ static const char usage[] =
 	"  notify [--repeat-after=DUR] KEY [NAME=VALUE...]\n"
 	"  warnings [--all] [--verbose] [--abs-time]\n"
 	"  okay [--warnings]\n"
+	"  exec [-w DIR] [--env K=V] [--uid N|--user U] [--gid N|--group G] [--timeout D]\n"
+	"       [--context SVC] [-t|-T] [-i|-I] [--] COMMAND [ARGS...]\n"
 	"  version\n";
 
 /* glibc's NSS override (public since 2.2.5).  scree is linked statically (see
@@ -55,9 +58,11 @@ static void free_opts(struct scree_opts *o)
 	free(o->args);
 }
 
-/* Parses `run` options (go-flags, as upstream's cmd_run.go).  Returns 0, CLI_OPTS_HELP or
- * -1 with eb set. */
-static int parse_run(int argc, char **argv, struct scree_opts *o, struct errbuf *eb)
+/* Parses `run` options (go-flags, as upstream's cmd_run.go).  For `enter` (enter_run !=
+ * NULL) --run is known too and everything from the first positional on is the subcommand
+ * (*sub).  Returns 0, CLI_OPTS_HELP or -1 with eb set. */
+static int parse_run(int argc, char **argv, struct scree_opts *o, bool *enter_run, struct cli_strv *sub,
+		     struct errbuf *eb)
 {
 	const char *v = getenv("PEBBLE_VERBOSE");
 	struct cli_groups args = CLI_GROUPS_INIT;
@@ -68,14 +73,22 @@ static int parse_run(int argc, char **argv, struct scree_opts *o, struct errbuf 
 		CLI_BOOL('v', "verbose", &o->verbose),
 		CLI_TERMINATED(0, "args", ";", &args),
 		CLI_STRING(0, "identities", &o->identities_file),
+		CLI_BOOL(0, "run", enter_run),
 		CLI_OPT_END,
 	};
-	const struct cli_spec spec = { "pebble run [run-OPTIONS]", opts, NULL, false };
+	const struct cli_arg enter_args[] = { CLI_ARGS("<subcommand>", 0, sub), CLI_ARG_END };
+	struct cli_opt run_opts[sizeof(opts) / sizeof(opts[0])];
+	const struct cli_spec spec = { "pebble run [run-OPTIONS]", run_opts, NULL, false };
+	const struct cli_spec enter_spec = { "pebble enter [enter-OPTIONS] [<subcommand>...]", opts, enter_args,
+					     true };
 	int rv;
 
+	/* `run` has every option but --run. */
+	memcpy(run_opts, opts, sizeof(opts));
+	run_opts[sizeof(opts) / sizeof(opts[0]) - 2] = run_opts[sizeof(opts) / sizeof(opts[0]) - 1];
 	memset(o, 0, sizeof(*o));
 	o->verbose = v && strcmp(v, "1") == 0;
-	rv = cli_opts_parse(&spec, argc, argv, eb);
+	rv = cli_opts_parse(enter_run ? &enter_spec : &spec, argc, argv, eb);
 	if (rv != 0)
 		goto out;
 	if (o->http_addr && !*o->http_addr)
@@ -170,6 +183,7 @@ static const struct {
 	{ "notify", cli_notify },
 	{ "warnings", cli_warnings },
 	{ "okay", cli_okay },
+	{ "exec", cli_exec },
 };
 
 int main(int argc, char **argv)
@@ -194,7 +208,7 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "run") == 0) {
 		struct scree_opts o;
 
-		rv = parse_run(argc, argv, &o, &eb);
+		rv = parse_run(argc, argv, &o, NULL, NULL, &eb);
 		if (rv != 0) {
 			if (rv < 0)
 				fprintf(stderr, "error: %s\n", eb.msg);
@@ -204,6 +218,22 @@ int main(int argc, char **argv)
 		rv = scree_run(&o);
 		free_opts(&o);
 		return rv;
+	}
+	if (strcmp(verb, "enter") == 0) {
+		struct scree_opts o;
+		struct cli_strv sub = CLI_STRV_INIT;
+		bool run = false;
+
+		rv = parse_run(argc, argv, &o, &run, &sub, &eb);
+		if (rv == 0)
+			rv = cli_enter(&o, run, (int)sub.n, (char **)sub.v, &eb);
+		else if (rv > 0)
+			rv = 0; /* --help */
+		if (rv < 0)
+			fprintf(stderr, "error: %s\n", eb.msg);
+		cli_strv_done(&sub);
+		free_opts(&o);
+		return rv < 0 ? 1 : rv;
 	}
 	if (strcmp(verb, "help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
 		fputs(usage, stdout);
@@ -221,5 +251,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: %s\n", eb.msg);
 		return 1;
 	}
-	return rv; /* > 0: an exit code without an error (health: unhealthy) */
+	return rv; /* > 0: an exit code without an error (health: unhealthy; exec: the command's) */
 }
