@@ -102,23 +102,82 @@ void hookrun_env_free(char **envp)
 	free(envp);
 }
 
+/* Where a sidecar charm finds the Pebble CLI (/charm/bin/pebble: scree, read-only). */
+#define HOOKRUN_BIN_MOUNT "/charm/bin"
+
+/* The mounts of a sidecar charm's hook: this unit's containers directory, and the Pebble
+ * CLI where Juju puts it. */
+struct hook_mounts {
+	const char *containers_dir;
+	const char *pebble_bin;  /* the scree binary, or NULL */
+};
+
+/* /charm/bin/pebble is the scree binary, read-only, as Juju's sidecar charms find Pebble's
+ * CLI there.  A private tmpfs over /charm/bin holds the mount point, so the host's
+ * /charm/bin (created empty if missing) is neither shown nor changed.  Returns what failed,
+ * or NULL. */
+static const char *mount_pebble_cli(const char *bin)
+{
+	int fd;
+
+	if (mkdir(HOOKRUN_BIN_MOUNT, 0755) < 0 && errno != EEXIST)
+		return "mkdir " HOOKRUN_BIN_MOUNT;
+	if (mount("tmpfs", HOOKRUN_BIN_MOUNT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+		return "tmpfs " HOOKRUN_BIN_MOUNT;
+	fd = open(HOOKRUN_BIN_MOUNT "/pebble", O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	if (fd < 0)
+		return "create " HOOKRUN_BIN_MOUNT "/pebble";
+	close(fd);
+	if (mount(bin, HOOKRUN_BIN_MOUNT "/pebble", NULL, MS_BIND, NULL) < 0)
+		return "bind " HOOKRUN_BIN_MOUNT "/pebble";
+	if (mount(NULL, HOOKRUN_BIN_MOUNT "/pebble", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		return "read-only " HOOKRUN_BIN_MOUNT "/pebble";
+	return NULL;
+}
+
 /* Runs in the hook's child before exec: a private mount namespace with this unit's
- * containers directory bound over /charm/containers (charm-runtime.md §11.1).  Failure is
- * reported on the hook's stderr and the hook still runs (it just cannot reach Pebble). */
+ * containers directory bound over /charm/containers (charm-runtime.md §11.1) and the Pebble
+ * CLI at /charm/bin/pebble.  Failure is reported on the hook's stderr and the hook still
+ * runs (it just cannot reach Pebble). */
 static void enter_containers_ns(void *data)
 {
-	const char *dir = data;
+	const struct hook_mounts *m = data;
 	const char *why = NULL;
 
 	if (unshare(CLONE_NEWNS) < 0)
 		why = "unshare";
 	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		why = "make-private";
-	else if (mount(dir, HOOKRUN_CONTAINERS_MOUNT, NULL, MS_BIND | MS_REC, NULL) < 0)
+	else if (mount(m->containers_dir, HOOKRUN_CONTAINERS_MOUNT, NULL, MS_BIND | MS_REC, NULL) < 0)
 		why = "bind";
-	if (why)
+	if (why) {
 		dprintf(2, "cairn: cannot set up %s for this hook (%s: %s)\n",
 			HOOKRUN_CONTAINERS_MOUNT, why, strerror(errno));
+		return;
+	}
+	if (m->pebble_bin && (why = mount_pebble_cli(m->pebble_bin)))
+		dprintf(2, "cairn: cannot set up %s/pebble for this hook (%s: %s)\n", HOOKRUN_BIN_MOUNT, why,
+			strerror(errno));
+}
+
+/* The scree binary beside the running one (cairnd, or the agent), or NULL. */
+static char *find_scree(void)
+{
+	char self[4096], *slash, *path;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	path = xasprintf("%s/scree", self);
+	if (access(path, X_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
 }
 
 static bool is_executable(const char *path)
@@ -226,7 +285,8 @@ static void on_exit_cb(struct loop *l, pid_t pid, int ws, void *data)
 int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct hookrun_cbs *cbs,
 		  struct hookrun **ret, struct errbuf *eb)
 {
-	char *file = NULL, **envp = NULL;
+	char *file = NULL, **envp = NULL, *scree = NULL;
+	struct hook_mounts mounts = { NULL, NULL };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct hookrun *h = NULL;
 	pid_t pid;
@@ -258,11 +318,15 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 		};
 
 		if (env->containers_dir) {
+			scree = find_scree();
+			mounts.containers_dir = env->containers_dir;
+			mounts.pebble_bin = scree;
 			o.child_setup = enter_containers_ns;
-			o.child_setup_data = (void *)env->containers_dir;
+			o.child_setup_data = &mounts;
 		}
 
 		r = spawn_run(&o, &pid, &pidfd, eb);
+		free(scree);
 	}
 	close(outp[1]);
 	close(errp[1]);
