@@ -7,6 +7,10 @@
   Done (target <= 1.05 s: the 1 s okay delay plus the forks);
 * GET /v1/system-info p50 on a kept-alive connection from a Python client, against the
   same client's p50 from bench-minihttp, a minimal C server (target: within 1.2x of it);
+* `exec /bin/true` round trip through the API and websockets (POST /v1/exec, the three
+  websocket connects, the end frames, wait-change; bench-exec, a C client) against its
+  floor in the same run: a bare fork/exec/wait of /bin/true plus one HTTP round trip to the
+  same scree (target <= 3x);
 * the same figures for supervisord and s6 when Debian's packages are installed.
 """
 import http.client
@@ -118,6 +122,20 @@ def main():
         print("  100 services started in:       %6.3f s    (%s; target <= 1.05)" % (dt, "Done" if ok else ch["result"]["status"]))
         time.sleep(0.2)
         print("  RSS with 100 services:         %6.2f MiB  (target <= 3)" % (rss_kib(p.pid) / 1024))
+        p.terminate()
+        p.wait()
+
+        d = os.path.join(tmp, "exec")
+        p = start_scree(d)
+        sock = os.path.join(d, ".pebble.socket")
+        out = subprocess.run([os.path.join(BIN, "bench-exec"), sock, "300"], capture_output=True, text=True,
+                             timeout=300)
+        if out.returncode != 0:
+            print("  exec /bin/true round trip:     failed: %s" % out.stderr.strip())
+        else:
+            ex_us, floor_us = (float(x) for x in out.stdout.split())
+            print("  exec /bin/true round trip p50: %6.0f us   (fork/exec/wait + one HTTP round trip: %.0f us, "
+                  "ratio %.2f; target <= 3)" % (ex_us, floor_us, ex_us / floor_us))
         p.terminate()
         p.wait()
 
