@@ -49,6 +49,8 @@ struct ws_conn {
 
 	struct loop_timer *kick;  /* runs process() at the next iteration */
 	struct loop_timer *linger;
+	struct ws_conn_group *group;
+	struct ws_conn *g_next, *g_prev;
 };
 
 static void conn_io_cb(struct loop_io *io, int fd, uint32_t ev, void *data);
@@ -57,6 +59,14 @@ static void conn_maybe_free(struct ws_conn *c)
 {
 	if (c->owned || c->fd >= 0 || c->busy)
 		return;
+	if (c->group) {
+		if (c->g_prev)
+			c->g_prev->g_next = c->g_next;
+		else
+			c->group->head = c->g_next;
+		if (c->g_next)
+			c->g_next->g_prev = c->g_prev;
+	}
 	loop_timer_free(c->kick);
 	loop_timer_free(c->linger);
 	buf_done(&c->in);
@@ -493,4 +503,26 @@ void ws_conn_abort(struct ws_conn *c)
 	c->owned = false;
 	conn_close_fd(c);
 	conn_maybe_free(c);
+}
+
+void ws_conn_set_group(struct ws_conn *c, struct ws_conn_group *g)
+{
+	c->group = g;
+	c->g_prev = NULL;
+	c->g_next = g->head;
+	if (g->head)
+		g->head->g_prev = c;
+	g->head = c;
+}
+
+void ws_conn_group_abort(struct ws_conn_group *g)
+{
+	while (g->head) {
+		struct ws_conn *c = g->head;
+
+		c->owned = false;
+		c->busy = 0;
+		conn_close_fd(c);
+		conn_maybe_free(c);
+	}
 }

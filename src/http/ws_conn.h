@@ -37,6 +37,12 @@
 
 struct ws_conn;
 
+/* A set of connections that must all go when their owner goes, including those still
+ * closing after their owner let go of them (a daemon that exits).  Zero-initialise. */
+struct ws_conn_group {
+	struct ws_conn *head;
+};
+
 struct ws_conn_cbs {
 	/* A piece of a message: op is WS_OP_TEXT (always whole: first and last) or
 	 * WS_OP_BINARY.  p is valid during the call only. */
@@ -74,5 +80,10 @@ void ws_conn_shutdown(struct ws_conn *c, uint16_t code, const char *reason);
 
 /* Closes the socket at once, without a close frame.  The owner's reference ends here. */
 void ws_conn_abort(struct ws_conn *c);
+
+/* Puts c into g (a connection is in at most one group; it leaves when freed). */
+void ws_conn_set_group(struct ws_conn *c, struct ws_conn_group *g);
+/* Closes and frees every connection in g at once; none may be owned any more. */
+void ws_conn_group_abort(struct ws_conn_group *g);
 
 #endif

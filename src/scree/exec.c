@@ -795,6 +795,7 @@ void execmgr_done(struct execmgr *m)
 {
 	while (m->list)
 		exec_free(m->list);
+	ws_conn_group_abort(&m->conns);
 	free(m->rbuf);
 	m->rbuf = NULL;
 }
@@ -912,6 +913,7 @@ int exec_attach_ws(struct exec *e, enum exec_ws w, int fd, const void *response,
 	rv = ws_conn_new(e->m->loop, fd, WS_ROLE_SERVER, &cbs, response, n_response, leftover, n_left, &c);
 	if (rv < 0)
 		return rv;
+	ws_conn_set_group(c, &e->m->conns);
 	e->ws[w] = c;
 	e->ws_used[w] = true;
 	/* Input that arrives before the child exists waits in the socket. */

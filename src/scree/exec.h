@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "change.h"
+#include "http/ws_conn.h"
 #include "lib/errbuf.h"
 #include "lib/loop.h"
 
@@ -84,6 +85,7 @@ struct execmgr {
 	const struct execmgr_hooks *hooks;
 	void *data;
 	char *rbuf;           /* EXEC_READ_CHUNK bytes shared by every output read */
+	struct ws_conn_group conns; /* every exec websocket, also those still closing */
 };
 
 void execmgr_init(struct execmgr *m, struct loop *l, const struct execmgr_hooks *hooks, void *data);
