@@ -419,7 +419,8 @@ static void stdin_end(struct exec *e)
 	if (e->in_closed || e->in_end)
 		return;
 	e->in_end = true;
-	if (!e->in_pending.len)
+	/* Before the child exists there is no fd yet: start_child() ends it at once. */
+	if (e->in_fd >= 0 && !e->in_pending.len)
 		stdin_end_now(e);
 }
 
@@ -720,6 +721,8 @@ static int start_child(struct exec *e, struct errbuf *eb)
 	}
 	if (e->a.split_stderr)
 		out_add(e, errp[0], EXEC_WS_STDERR, false);
+	if (e->in_end)
+		stdin_end_now(e);
 	if (e->a.timeout_ns)
 		loop_timer_arm_in(e->timeout_timer,
 				  e->a.timeout_ns > 0 ? (uint64_t)((e->a.timeout_ns + 999999) / 1000000) : 0);

@@ -132,6 +132,15 @@ class ExecTest(DaemonTest):
         self.assertEqual((code, out), (0, b"fine\n"))
         self.d.wait_log(r'invalid signal name "SIGNOPE"')
 
+    def test_abort_kills_the_command(self):
+        ex = OpsExec(self.d, ["sleep", "30"])
+        time.sleep(0.2)
+        status, payload = self.d.post("/v1/changes/" + ex.change_id, {"action": "abort"})
+        self.assertEqual(status, 200, payload)
+        code, _, _, chg = ex.wait()
+        self.assertTrue(chg["ready"])
+        self.assertEqual(code, 128 + 9)
+
     def test_session_and_no_controlling_terminal(self):
         code, out, _, _ = self.run_exec(["sh", "-c", "echo $$; cat /proc/$$/stat"])
         self.assertEqual(code, 0)
