@@ -240,7 +240,7 @@ static void maybe_finish(struct exec *e)
 
 static void out_set_reading(struct exec_out *o, bool on)
 {
-	if (o->fd < 0 || o->reading == on)
+	if (!o->io || o->reading == on)
 		return;
 	if (loop_io_set_events(o->io, on ? EPOLLIN : 0) == 0)
 		o->reading = on;
@@ -252,7 +252,16 @@ static void out_eof(struct exec *e, struct exec_out *o)
 	static const char end[] = "{\"command\":\"end\"}";
 	struct ws_conn *ws = e->ws[o->ws];
 
-	out_close(o);
+	if (o->is_pty && e->child_alive) {
+		/* Closing the master hangs the terminal up, and the command, which may still be
+		 * on its way out after closing its stdio, would die of SIGHUP: keep it open
+		 * until the command is gone (as terminal emulators and sshd do). */
+		loop_io_free(o->io);
+		o->io = NULL;
+		o->reading = false;
+	} else {
+		out_close(o);
+	}
 	o->eof = true;
 	if (ws && !o->end_queued) {
 		o->end_queued = true;
@@ -576,9 +585,13 @@ static void child_exited(struct loop *l, pid_t pid, int wstatus, void *data)
 		ws_conn_shutdown(e->ws[EXEC_WS_CONTROL], WS_CLOSE_NORMAL, NULL);
 		e->ws[EXEC_WS_CONTROL] = NULL;
 	}
-	for (size_t i = 0; i < e->n_out; i++)
-		if (e->out[i].is_pty && !e->out[i].eof)
+	for (size_t i = 0; i < e->n_out; i++) {
+		if (!e->out[i].is_pty)
+			continue;
+		if (!e->out[i].eof)
 			pty_drain(e, &e->out[i]);
+		out_close(&e->out[i]);
+	}
 	maybe_finish(e);
 }
 
