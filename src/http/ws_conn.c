@@ -2,8 +2,9 @@
  *
  * Lifetime.  c->owned is true while the owner holds a reference.  c->fd >= 0 while the
  * socket is open.  The connection is freed once it is neither owned nor open, and not inside
- * one of its own callbacks (c->busy).  Input is parsed in place in c->in, so the pieces
- * handed to on_message point into it; c->in is only compacted between parse runs.
+ * one of its own callbacks (c->busy).  Input is parsed in place in the read buffer (on the
+ * stack), so the pieces handed to on_message point into it; what a pause leaves unparsed
+ * is kept in c->in and parsed first when reading resumes.
  *
  * Close states: open; close_sent (we closed: discard input, wait for the peer's close or
  * EOF, at most WS_CONN_LINGER_MS); finishing (the socket closes as soon as the output
@@ -286,14 +287,16 @@ static void deliver(struct ws_conn *c, const struct ws_event *ev)
 	c->cbs.on_message(c, c->cbs.data, ev->opcode, ev->data, ev->len, ev->first, ev->last);
 }
 
-/* Parses buffered input and acts on it, until paused, finished or out of input. */
-static void process(struct ws_conn *c)
+/* Parses data[0..len) (unmasking in place) and acts on it until paused, finished or out of
+ * input.  Returns the bytes consumed. */
+static size_t parse_input(struct ws_conn *c, uint8_t *data, size_t len)
 {
-	while (c->fd >= 0 && !c->finishing && c->in_off < c->in.len && (!c->paused || c->close_sent)) {
-		struct ws_event ev;
-		size_t n = ws_parse(&c->parser, (uint8_t *)c->in.data + c->in_off, c->in.len - c->in_off, &ev);
+	size_t off = 0;
 
-		c->in_off += n;
+	while (c->fd >= 0 && !c->finishing && off < len && (!c->paused || c->close_sent)) {
+		struct ws_event ev;
+
+		off += ws_parse(&c->parser, data + off, len - off, &ev);
 		switch (ev.type) {
 		case WS_EV_NONE:
 			break;
@@ -307,19 +310,27 @@ static void process(struct ws_conn *c)
 				/* Echo the peer's code (RFC 6455 §5.5.1), then close. */
 				send_close(c, ev.code, NULL);
 				finish(c, ev.code);
-				return;
+				return off;
 			}
 			break;
 		case WS_EV_ERROR:
 			send_close(c, ev.code, ev.reason);
 			finish(c, ev.code);
-			return;
+			return off;
 		}
 	}
+	return off;
+}
+
+/* Parses what c->in holds (input left over while paused, or from the handshake), and ends
+ * the connection once the peer's EOF has been reached. */
+static void process(struct ws_conn *c)
+{
+	if (c->in_off < c->in.len)
+		c->in_off += parse_input(c, (uint8_t *)c->in.data + c->in_off, c->in.len - c->in_off);
 	if (c->in_off == c->in.len) {
-		if (c->in.cap > 4 * WS_CONN_READ_CHUNK)
-			buf_done(&c->in);
-		buf_reset(&c->in);
+		buf_done(&c->in);
+		buf_init(&c->in);
 		c->in_off = 0;
 	} else if (c->in_off > WS_CONN_READ_CHUNK) {
 		buf_consume(&c->in, c->in_off);
@@ -329,27 +340,32 @@ static void process(struct ws_conn *c)
 		finish(c, c->close_sent ? WS_CLOSE_NORMAL : WS_CLOSE_ABNORMAL);
 }
 
+/* Reads once into a stack buffer and parses it there: a connection keeps no read buffer of
+ * its own unless it is paused with input left (parsed pieces need no copy, and idle
+ * connections cost no 64 KiB each). */
 static void conn_read(struct ws_conn *c)
 {
-	for (int i = 0; i < 4 && !c->peer_eof; i++) {
-		ssize_t n;
+	uint8_t chunk[WS_CONN_READ_CHUNK];
+	size_t used;
+	ssize_t n;
 
-		buf_grow(&c->in, WS_CONN_READ_CHUNK);
-		do
-			n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
-		while (n < 0 && errno == EINTR);
-		if (n > 0) {
-			c->in.len += (size_t)n;
-			c->in.data[c->in.len] = '\0';
-			if ((size_t)n < WS_CONN_READ_CHUNK)
-				break;
-			/* Parse between reads so one busy peer cannot grow the buffer. */
-			return;
-		}
-		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
-			c->peer_eof = true;
-		break;
+	do
+		n = read(c->fd, chunk, sizeof(chunk));
+	while (n < 0 && errno == EINTR);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		c->peer_eof = true;
+		return;
 	}
+	if (n < 0)
+		return;
+	if (c->in_off < c->in.len) {
+		/* Older input waits: keep the order. */
+		buf_add(&c->in, chunk, (size_t)n);
+		return;
+	}
+	used = parse_input(c, chunk, (size_t)n);
+	if (used < (size_t)n && c->fd >= 0 && !c->finishing)
+		buf_add(&c->in, chunk + used, (size_t)n - used);
 }
 
 /* After a callback: close or free what needs it, and settle the events. */
