@@ -117,8 +117,12 @@ class ExecWebsocketTest(DaemonTest):
                 stdio = self.raw(tid, "stdio")
                 stdio.send(frame)
                 self.assertEqual(stdio.read_close(), code)
-                # The server closes the socket after its close frame.
-                self.assertIsNone(stdio.read_frame())
+                # The server closes the socket after its close frame (a reset when it left
+                # the rest of an oversized frame unread).
+                try:
+                    self.assertIsNone(stdio.read_frame())
+                except ConnectionResetError:
+                    pass
                 stdio.close()
                 # stdin ended with the websocket: cat exits, the change completes.
                 result = self.d.wait_change(chg)
