@@ -146,6 +146,44 @@ class ExecCliTest(DaemonTest):
         self.assertIn(b"got:abc", out)
 
 
+    def test_terminal_size_and_sigwinch(self):
+        import fcntl
+        import struct
+        import termios
+        master, slave = os.openpty()
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 21, 77, 0, 0))
+
+        def ctty():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        p = subprocess.Popen([SCREE, "exec", "sh", "-c", "stty size; echo ready; read x; stty size"],
+                             env=self.d.env, stdin=slave, stdout=slave, stderr=slave, preexec_fn=ctty)
+        os.close(slave)
+        out = b""
+
+        def read_until(needle, timeout=10):
+            nonlocal out
+            deadline = time.monotonic() + timeout
+            while needle not in out and time.monotonic() < deadline:
+                r, _, _ = select.select([master], [], [], 0.2)
+                if r:
+                    try:
+                        out += os.read(master, 65536)
+                    except OSError:
+                        break
+            return needle in out
+        self.assertTrue(read_until(b"ready"), out)
+        self.assertIn(b"21 77", out)
+        # The window changes: SIGWINCH makes the CLI send a resize through control.
+        fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+        p.send_signal(signal.SIGWINCH)
+        time.sleep(0.3)
+        os.write(master, b"\r")
+        self.assertTrue(read_until(b"33 111"), out)
+        self.assertEqual(p.wait(10), 0)
+        os.close(master)
+
+
 class EnterTest(unittest.TestCase):
     def test_enter_exec(self):
         d = tempfile.mkdtemp(prefix="scree-enter-")
