@@ -1,13 +1,12 @@
-/* fuzz-websocket.c - libFuzzer target for the websocket frame parser (websocket.h): the
- * input is split at the first byte's choice into arbitrary chunks and fed to a parser in
- * the role the second byte picks; every event must stay inside the buffer it came from,
- * and a dead parser must stay dead.  Built with -DCAIRN_FUZZ=ON (clang). */
+/* fuzz_websocket.c - the websocket frame parser (http/websocket.h) that every exec
+ * websocket runs on its peer's bytes: the input, after two control bytes, is fed in pieces
+ * of the size the first picks to a parser in the role the second picks; every event must
+ * stay inside the piece it came from, and a dead parser must stay dead. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http/websocket.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -15,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy;
 	size_t step, pos = 0;
 
-	if (size < 2)
+	if (size < 2 || size > FUZZ_MAX_INPUT)
 		return 0;
 	step = 1 + data[0] % 64;
 	ws_parser_init(&p, (data[1] & 1) ? WS_ROLE_CLIENT : WS_ROLE_SERVER);
