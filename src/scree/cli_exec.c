@@ -3,7 +3,8 @@
  * to it and its stdout and stderr back over the task's websockets, forwards signals and
  * window size changes through the control websocket, and exits with the command's exit code.
  *
- * Options (go-flags, parsing stops at the first non-option or "--"): -w DIR, --env K=V
+ * Options (go-flags through cli_opts.h; everything from the command on is the command's):
+ * -w DIR, --env K=V
  * (repeatable), --uid N, --user NAME, --gid N, --group NAME, --timeout DURATION,
  * --context SERVICE, -t/-T (terminal on/off; default: stdout is a terminal), -i/-I
  * (interactive on/off; default: stdin and stdout are terminals).  stderr is combined into
@@ -26,6 +27,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli_opts.h"
 #include "http/ws_client.h"
 #include "http/ws_conn.h"
 #include "lib/gofmt.h"
@@ -47,8 +49,8 @@ struct exec_opts {
 	const char *user, *group, *context;
 	int64_t timeout_ns;
 	bool t, T, i, I;
-	char **command;
-	int n_command;
+	const char *command0;      /* the program */
+	struct cli_strv command;   /* its arguments */
 };
 
 enum cli_ws { CWS_CONTROL, CWS_STDIO, CWS_STDERR, CWS_MAX };
@@ -77,27 +79,12 @@ struct exec_run {
 
 /* ---- options ---- */
 
-static int flag_value(int argc, char **argv, int *k, const char *arg, const char *name, const char **ret,
-		      struct errbuf *eb)
-{
-	size_t n = strlen(name);
-
-	if (arg[n] == '=') {
-		*ret = arg + n + 1;
-		return 0;
-	}
-	if (*k + 1 >= argc) {
-		errbuf_set(eb, "expected argument for flag `%s'", name);
-		return -1;
-	}
-	*ret = argv[++*k];
-	return 0;
-}
-
 static int parse_int_flag(const char *name, const char *v, struct opt_int *ret, struct errbuf *eb)
 {
 	int64_t n;
 
+	if (!v)
+		return 0;
 	if (strnum_i64(v, INT32_MIN, INT32_MAX, &n) < 0) {
 		errbuf_set(eb, "invalid argument for flag `%s' (expected int): strconv.ParseInt: parsing \"%s\": "
 			   "invalid syntax", name, v);
@@ -108,96 +95,56 @@ static int parse_int_flag(const char *name, const char *v, struct opt_int *ret, 
 	return 0;
 }
 
+/* Parses the options with the CLI's go-flags parser (cli_opts.h).  Returns 0,
+ * CLI_OPTS_HELP or -1 with eb set. */
 static int parse_opts(int argc, char **argv, struct exec_opts *o, struct errbuf *eb)
 {
-	int k;
+	const char *uid = NULL, *gid = NULL, *timeout = NULL;
+	struct cli_strv env = CLI_STRV_INIT;
+	const struct cli_opt opts[] = {
+		CLI_STRING('w', NULL, &o->working_dir),
+		CLI_LIST(0, "env", &env),
+		CLI_STRING(0, "uid", &uid),
+		CLI_STRING(0, "user", &o->user),
+		CLI_STRING(0, "gid", &gid),
+		CLI_STRING(0, "group", &o->group),
+		CLI_STRING(0, "timeout", &timeout),
+		CLI_STRING(0, "context", &o->context),
+		CLI_BOOL('t', NULL, &o->t),
+		CLI_BOOL('T', NULL, &o->T),
+		CLI_BOOL('i', NULL, &o->i),
+		CLI_BOOL('I', NULL, &o->I),
+		CLI_OPT_END,
+	};
+	/* As upstream: one required <command>, the rest handed on as its arguments. */
+	const struct cli_arg args[] = { CLI_ARG("<command>", 1, &o->command0), CLI_ARGS("<args>", 0, &o->command),
+					CLI_ARG_END };
+	const struct cli_spec spec = { "pebble exec [exec-OPTIONS] <command>", opts, args, true };
+	int rv;
 
 	o->env = json_object();
-	for (k = 0; k < argc; k++) {
-		const char *a = argv[k], *v = NULL;
-
-		if (strcmp(a, "--") == 0) {
-			k++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		if (a[1] == '-') {
-			const char *name = a;
-			size_t len = strcspn(a, "=");
-
-#define LONG(s) (len == strlen(s) && strncmp(name, s, len) == 0)
-			if (LONG("--env")) {
-				if (flag_value(argc, argv, &k, a, "--env", &v, eb) < 0)
-					return -1;
-				const char *eq = strchr(v, '=');
-				char *key = xstrndup(v, eq ? (size_t)(eq - v) : strlen(v));
-
-				json_object_set_new(o->env, key, json_string(eq ? eq + 1 : ""));
-				free(key);
-			} else if (LONG("--uid")) {
-				if (flag_value(argc, argv, &k, a, "--uid", &v, eb) < 0 ||
-				    parse_int_flag("--uid", v, &o->uid, eb) < 0)
-					return -1;
-			} else if (LONG("--gid")) {
-				if (flag_value(argc, argv, &k, a, "--gid", &v, eb) < 0 ||
-				    parse_int_flag("--gid", v, &o->gid, eb) < 0)
-					return -1;
-			} else if (LONG("--user")) {
-				if (flag_value(argc, argv, &k, a, "--user", &o->user, eb) < 0)
-					return -1;
-			} else if (LONG("--group")) {
-				if (flag_value(argc, argv, &k, a, "--group", &o->group, eb) < 0)
-					return -1;
-			} else if (LONG("--context")) {
-				if (flag_value(argc, argv, &k, a, "--context", &o->context, eb) < 0)
-					return -1;
-			} else if (LONG("--timeout")) {
-				if (flag_value(argc, argv, &k, a, "--timeout", &v, eb) < 0)
-					return -1;
-				if (strnum_duration(v, &o->timeout_ns) < 0) {
-					errbuf_set(eb, "invalid argument for flag `--timeout' (expected time.Duration): "
-						   "time: invalid duration \"%s\"", v);
-					return -1;
-				}
-			} else {
-				errbuf_set(eb, "unknown flag `%.*s'", (int)len - 2, a + 2);
-				return -1;
-			}
-#undef LONG
-			continue;
-		}
-		/* Short options, possibly combined (-ti); -w takes a value (-w DIR, -wDIR). */
-		for (const char *p = a + 1; *p; p++) {
-			switch (*p) {
-			case 't': o->t = true; break;
-			case 'T': o->T = true; break;
-			case 'i': o->i = true; break;
-			case 'I': o->I = true; break;
-			case 'w':
-				if (p[1]) {
-					o->working_dir = p[1] == '=' ? p + 2 : p + 1;
-				} else if (k + 1 < argc) {
-					o->working_dir = argv[++k];
-				} else {
-					errbuf_set(eb, "expected argument for flag `-w'");
-					return -1;
-				}
-				goto next_arg;
-			default:
-				errbuf_set(eb, "unknown flag `%c'", *p);
-				return -1;
-			}
-		}
-next_arg:;
+	rv = cli_opts_parse(&spec, argc, argv, eb);
+	if (rv != 0)
+		goto out;
+	rv = -1;
+	if (parse_int_flag("--uid", uid, &o->uid, eb) < 0 || parse_int_flag("--gid", gid, &o->gid, eb) < 0)
+		goto out;
+	if (timeout && strnum_duration(timeout, &o->timeout_ns) < 0) {
+		errbuf_set(eb, "invalid argument for flag `--timeout' (expected time.Duration): time: invalid "
+			   "duration \"%s\"", timeout);
+		goto out;
 	}
-	if (k >= argc) {
-		errbuf_set(eb, "the required argument `<command>` was not provided");
-		return -1;
+	for (size_t k = 0; k < env.n; k++) {
+		const char *eq = strchr(env.v[k], '=');
+		char *key = xstrndup(env.v[k], eq ? (size_t)(eq - env.v[k]) : strlen(env.v[k]));
+
+		json_object_set_new(o->env, key, json_string(eq ? eq + 1 : ""));
+		free(key);
 	}
-	o->command = argv + k;
-	o->n_command = argc - k;
-	return 0;
+	rv = 0;
+out:
+	cli_strv_done(&env);
+	return rv;
 }
 
 /* ---- output ---- */
@@ -417,8 +364,9 @@ static json_t *request_body(const struct exec_opts *o, bool terminal, bool inter
 	json_t *body = json_object(), *cmd = json_array();
 	char dur[32];
 
-	for (int k = 0; k < o->n_command; k++)
-		json_array_append_new(cmd, json_string(o->command[k]));
+	json_array_append_new(cmd, json_string(o->command0));
+	for (size_t k = 0; k < o->command.n; k++)
+		json_array_append_new(cmd, json_string(o->command.v[k]));
 	json_object_set_new(body, "command", cmd);
 	if (o->context)
 		json_object_set_new(body, "service-context", json_string(o->context));
@@ -523,8 +471,12 @@ int cli_exec(int argc, char **argv, struct errbuf *eb)
 
 	memset(&o, 0, sizeof(o));
 	memset(&c, 0, sizeof(c));
-	if (parse_opts(argc, argv, &o, eb) < 0)
+	rv = parse_opts(argc, argv, &o, eb);
+	if (rv != 0) {
+		rv = rv > 0 ? 0 : -1; /* --help */
 		goto out;
+	}
+	rv = -1;
 	if (o.t && o.T) {
 		errbuf_set(eb, "cannot use -t and -T at the same time");
 		goto out;
@@ -609,6 +561,7 @@ out:
 		stream_done(r);
 	json_decref(env);
 	json_decref(o.env);
+	cli_strv_done(&o.command);
 	if (c.http)
 		cli_close(&c);
 	free(r);
