@@ -30,68 +30,7 @@ extern char **environ;
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DECODE_PREFIX "cannot decode request body"
 
-/* ---- the environment: an ordered map of strings ---- */
-
-struct env {
-	char **keys, **vals;
-	size_t n;
-};
-
-static ssize_t env_find(const struct env *e, const char *key)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strcmp(e->keys[i], key) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-static const char *env_get(const struct env *e, const char *key)
-{
-	ssize_t i = env_find(e, key);
-
-	return i < 0 ? NULL : e->vals[i];
-}
-
-static void env_set(struct env *e, const char *key, size_t klen, const char *val)
-{
-	char *k = xstrndup(key, klen);
-	ssize_t i = env_find(e, k);
-
-	if (i >= 0) {
-		free(k);
-		free(e->vals[i]);
-		e->vals[i] = xstrdup(val);
-		return;
-	}
-	e->keys = xrealloc(e->keys, (e->n + 1) * sizeof(char *));
-	e->vals = xrealloc(e->vals, (e->n + 1) * sizeof(char *));
-	e->keys[e->n] = k;
-	e->vals[e->n++] = xstrdup(val);
-}
-
-static void env_unset(struct env *e, const char *key)
-{
-	ssize_t i = env_find(e, key);
-
-	if (i < 0)
-		return;
-	free(e->keys[i]);
-	free(e->vals[i]);
-	e->n--;
-	memmove(e->keys + i, e->keys + i + 1, (e->n - (size_t)i) * sizeof(char *));
-	memmove(e->vals + i, e->vals + i + 1, (e->n - (size_t)i) * sizeof(char *));
-}
-
-static void env_done(struct env *e)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		free(e->keys[i]);
-		free(e->vals[i]);
-	}
-	free(e->keys);
-	free(e->vals);
-	memset(e, 0, sizeof(*e));
-}
+/* ---- the environment ---- */
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -101,30 +40,24 @@ static int cmp_str(const void *a, const void *b)
 /* The environment as Go encodes a map[string]string: keys sorted.  Variables that are not
  * valid UTF-8 cannot be shown in JSON and are left out of the result (not of the child's
  * environment). */
-static json_t *env_json(const struct env *e)
+static json_t *env_json(char *const *envp, size_t n)
 {
-	char **keys = xcalloc(e->n + 1, sizeof(char *));
+	char **sorted = xcalloc(n + 1, sizeof(char *));
 	json_t *o = json_object();
 
-	memcpy(keys, e->keys, e->n * sizeof(char *));
-	qsort(keys, e->n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < e->n; i++) {
-		json_t *v = json_string(env_get(e, keys[i]));
+	memcpy(sorted, envp, n * sizeof(char *));
+	qsort(sorted, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(sorted[i], '=');
+		char *key = xstrndup(sorted[i], eq ? (size_t)(eq - sorted[i]) : strlen(sorted[i]));
+		json_t *v = json_string(eq ? eq + 1 : "");
 
-		if (v)
-			json_object_set_new(o, keys[i], v);
+		if (v && json_object_set_new(o, key, v) < 0)
+			json_decref(v);
+		free(key);
 	}
-	free(keys);
+	free(sorted);
 	return o;
-}
-
-static char **env_to_envp(const struct env *e)
-{
-	char **envp = xcalloc(e->n + 1, sizeof(char *));
-
-	for (size_t i = 0; i < e->n; i++)
-		envp[i] = xasprintf("%s=%s", e->keys[i], e->vals[i]);
-	return envp;
 }
 
 /* ---- decoding (Go encoding/json into execPayload) ---- */
@@ -217,8 +150,8 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* HOME and USER of uid from the user database (upstream: user.LookupId). */
-static void user_defaults(struct env *env, uid_t uid)
+/* HOME and USER of uid from the user database (upstream: user.LookupId), where unset. */
+static void user_defaults(char ***envp, size_t *n, uid_t uid)
 {
 	struct passwd pw, *res = NULL;
 	char *buf = xmalloc(16384);
@@ -226,12 +159,12 @@ static void user_defaults(struct env *env, uid_t uid)
 	if (getpwuid_r(uid, &pw, buf, 16384, &res) != 0 || !res) {
 		log_info("Cannot look up user %u: user: unknown userid %u", (unsigned)uid, (unsigned)uid);
 	} else {
-		const char *home = env_get(env, "HOME"), *user = env_get(env, "USER");
+		const char *home = launch_env_get(*envp, *n, "HOME"), *user = launch_env_get(*envp, *n, "USER");
 
 		if (!home || !*home)
-			env_set(env, "HOME", 4, pw.pw_dir);
+			launch_env_set(envp, n, "HOME", pw.pw_dir);
 		if (!user || !*user)
-			env_set(env, "USER", 4, pw.pw_name);
+			launch_env_set(envp, n, "USER", pw.pw_name);
 	}
 	free(buf);
 }
@@ -244,7 +177,9 @@ void api_post_exec(struct api_call *c)
 	struct plan_opt_int user_id, group_id;
 	struct exec_args a;
 	struct plan_exec_ctx ctx;
-	struct env env = { 0 };
+	char **envp = NULL;
+	size_t nenv = 0;
+	const char *home, *usr;
 	struct errbuf eb;
 	struct buf q = BUF_INIT;
 	char path[4096];
@@ -363,25 +298,23 @@ void api_post_exec(struct api_call *c)
 
 	/* The environment: the daemon's (less HOME and USER when running as another user),
 	 * the context's and request's on top, then upstream's defaults (cmdstate.Exec). */
-	for (char **e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
-
-		env_set(&env, *e, eq ? (size_t)(eq - *e) : strlen(*e), eq ? eq + 1 : "");
-	}
+	envp = launch_env(NULL, &nenv);
 	if (has_ids) {
-		env_unset(&env, "HOME");
-		env_unset(&env, "USER");
+		launch_env_unset(envp, &nenv, "HOME");
+		launch_env_unset(envp, &nenv, "USER");
 	}
 	for (i = 0; i < ctx.environment.n; i++)
-		env_set(&env, ctx.environment.v[i].key, strlen(ctx.environment.v[i].key), ctx.environment.v[i].val);
+		launch_env_set(&envp, &nenv, ctx.environment.v[i].key, ctx.environment.v[i].val);
 	json_object_foreach(envj, key, v)
-		env_set(&env, key, strlen(key), json_string_value(v));
-	if (!env_get(&env, "PATH"))
-		env_set(&env, "PATH", 4, DEFAULT_PATH);
-	if (!env_get(&env, "HOME") || !*env_get(&env, "HOME") || !env_get(&env, "USER") || !*env_get(&env, "USER"))
-		user_defaults(&env, has_ids ? uid : getuid());
-	if (!env_get(&env, "LANG"))
-		env_set(&env, "LANG", 4, "C.UTF-8");
+		launch_env_set(&envp, &nenv, key, json_string_value(v));
+	if (!launch_env_get(envp, nenv, "PATH"))
+		launch_env_set(&envp, &nenv, "PATH", DEFAULT_PATH);
+	home = launch_env_get(envp, nenv, "HOME");
+	usr = launch_env_get(envp, nenv, "USER");
+	if (!home || !*home || !usr || !*usr)
+		user_defaults(&envp, &nenv, has_ids ? uid : getuid());
+	if (!launch_env_get(envp, nenv, "LANG"))
+		launch_env_set(&envp, &nenv, "LANG", "C.UTF-8");
 
 	/* The working directory: as given, else $HOME, else "/". */
 	if (ctx.working_dir && *ctx.working_dir) {
@@ -393,15 +326,15 @@ void api_post_exec(struct api_call *c)
 		}
 		a.working_dir = xstrdup(ctx.working_dir);
 	} else {
-		const char *home = env_get(&env, "HOME");
-
+		home = launch_env_get(envp, nenv, "HOME");
 		a.working_dir = xstrdup(home && *home && is_dir(home) ? home : "/");
 	}
 
 	a.argv = xcalloc(argc + 1, sizeof(char *));
 	json_array_foreach(cmd, i, v)
 		a.argv[i] = xstrdup(json_string_value(v));
-	a.envp = env_to_envp(&env);
+	a.envp = envp;
+	envp = NULL;
 	a.timeout_ns = timeout_ns;
 	/* Ids are switched only when they differ from the daemon's (upstream IsCurrent). */
 	a.set_ids = has_ids && (uid != getuid() || gid != getgid());
@@ -420,7 +353,7 @@ void api_post_exec(struct api_call *c)
 	chg_task_join_lane(t, chg_new_lane(&d->changes));
 
 	result = json_object();
-	json_object_set_new(result, "environment", env_json(&env));
+	json_object_set_new(result, "environment", env_json(a.envp, nenv));
 	json_object_set_new(result, "task-id", json_sprintf("%d", t->t_id));
 	json_object_set_new(result, "working-dir", json_string(a.working_dir));
 	execmgr_add(&d->execs, t, &a);
@@ -428,7 +361,7 @@ void api_post_exec(struct api_call *c)
 out:
 	exec_args_done(&a);
 	plan_strmap_done(&ctx.environment);
-	env_done(&env);
+	launch_strv_free(envp);
 	buf_done(&q);
 	json_decref(body);
 }

@@ -205,6 +205,30 @@ void launch_env_set(char ***envp, size_t *n, const char *key, const char *val)
 	(*envp)[*n] = NULL;
 }
 
+const char *launch_env_get(char *const *envp, size_t n, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], key, klen) == 0 && envp[i][klen] == '=')
+			return envp[i] + klen + 1;
+	return NULL;
+}
+
+void launch_env_unset(char **envp, size_t *n, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp(envp[i], key, klen) == 0 && envp[i][klen] == '=') {
+			free(envp[i]);
+			memmove(envp + i, envp + i + 1, (*n - i) * sizeof(char *)); /* with the NULL */
+			(*n)--;
+			return;
+		}
+	}
+}
+
 char **launch_env(const struct plan_strmap *overlay, size_t *ret_n)
 {
 	char **envp = xcalloc(1, sizeof(char *));

@@ -68,6 +68,9 @@ int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb
 char **launch_env(const struct plan_strmap *overlay, size_t *ret_n);
 /* Sets key=val in the array built by launch_env (replacing an existing key). */
 void launch_env_set(char ***envp, size_t *n, const char *key, const char *val);
+/* The value of key in such an array (borrowed), or NULL; and key's removal (exec, §16). */
+const char *launch_env_get(char *const *envp, size_t n, const char *key);
+void launch_env_unset(char **envp, size_t *n, const char *key);
 /* Frees a NULL-terminated string array; NULL is ignored. */
 void launch_strv_free(char **v);
 
