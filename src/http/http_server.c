@@ -26,6 +26,8 @@
  * http_reply*() call); without a cancel_cb the request stays valid until it is answered. */
 #include "http/http_server.h"
 
+#include "http/sendq.h"
+
 #include <errno.h>
 #include <http_parser.h>
 #include <jansson.h>
@@ -461,62 +463,13 @@ static void conn_update_events(struct http_conn *c)
  * A write error marks the connection broken; it is closed at the next settle. */
 static void conn_send_ex(struct http_conn *c, const struct iovec *extra, size_t n_extra, bool writable)
 {
-	struct iovec iov[4];
-	struct msghdr mh;
-	size_t n = 0, first = 0, total = 0, left = 0;
-	ssize_t w;
-
 	if (c->dead || c->broken)
 		return;
-	if (conn_out_pending(c)) {
-		iov[n].iov_base = c->out.data + c->out_off;
-		iov[n].iov_len = c->out.len - c->out_off;
-		total += iov[n++].iov_len;
-		first = 1;
-	}
-	for (size_t i = 0; i < n_extra && n < 4; i++) {
-		if (!extra[i].iov_len)
-			continue;
-		iov[n] = extra[i];
-		total += iov[n++].iov_len;
-	}
-	if (!total)
-		return;
 	/* A socket we already know to be full gets no extra attempt: EPOLLOUT will tell. */
-	if (writable || !(c->events & EPOLLOUT)) {
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = n;
-		do
-			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (w < 0 && errno == EINTR);
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->broken = true;
-			return;
-		}
-		if (w > 0)
-			left = (size_t)w;
-	}
-	/* Keep whatever was not written, in order, in c->out. */
-	if (first) {
-		size_t k = left < iov[0].iov_len ? left : iov[0].iov_len;
-
-		c->out_off += k;
-		left -= k;
-	}
-	for (size_t i = first; i < n; i++) {
-		if (left >= iov[i].iov_len) {
-			left -= iov[i].iov_len;
-			continue;
-		}
-		buf_add(&c->out, (const char *)iov[i].iov_base + left, iov[i].iov_len - left);
-		left = 0;
-	}
-	if (c->out_off == c->out.len) {
-		if (c->out.cap > HTTP_KEEP_OUT_CAP)
-			buf_done(&c->out);
-		buf_reset(&c->out);
-		c->out_off = 0;
+	if (sendq_write(c->fd, &c->out, &c->out_off, extra, n_extra, writable || !(c->events & EPOLLOUT),
+			HTTP_KEEP_OUT_CAP) < 0) {
+		c->broken = true;
+		return;
 	}
 	conn_update_events(c);
 }

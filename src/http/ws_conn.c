@@ -11,6 +11,8 @@
  * queue is flushed). */
 #include "http/ws_conn.h"
 
+#include "http/sendq.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,64 +132,16 @@ static void kick_soon(struct ws_conn *c)
 /* Writes queued output plus extra[0..n_extra) (copied only if the socket is full). */
 static void conn_write(struct ws_conn *c, const struct iovec *extra, size_t n_extra, bool writable)
 {
-	struct iovec iov[4];
-	size_t n = 0, total = 0, done = 0, first = 0;
-	ssize_t w;
-
 	if (c->fd < 0 || c->broken)
 		return;
-	if (out_pending(c)) {
-		iov[n].iov_base = c->out.data + c->out_off;
-		iov[n].iov_len = c->out.len - c->out_off;
-		total += iov[n++].iov_len;
-		first = 1;
-	}
-	for (size_t i = 0; i < n_extra && n < 4; i++) {
-		if (!extra[i].iov_len)
-			continue;
-		iov[n] = extra[i];
-		total += iov[n++].iov_len;
-	}
-	if (!total)
-		return;
 	/* A socket known to be full gets no extra attempt: EPOLLOUT will tell. */
-	if (writable || !(c->events & EPOLLOUT)) {
-		struct msghdr mh;
-
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = n;
-		do
-			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-		while (w < 0 && errno == EINTR);
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->broken = true;
-			kick_soon(c);
-			return;
-		}
-		if (w > 0)
-			done = (size_t)w;
+	if (sendq_write(c->fd, &c->out, &c->out_off, extra, n_extra, writable || !(c->events & EPOLLOUT),
+			4 * WS_CONN_READ_CHUNK) < 0) {
+		c->broken = true;
+		kick_soon(c);
+		return;
 	}
-	if (first) {
-		size_t k = done < iov[0].iov_len ? done : iov[0].iov_len;
-
-		c->out_off += k;
-		done -= k;
-	}
-	for (size_t i = first; i < n; i++) {
-		if (done >= iov[i].iov_len) {
-			done -= iov[i].iov_len;
-			continue;
-		}
-		buf_add(&c->out, (const char *)iov[i].iov_base + done, iov[i].iov_len - done);
-		done = 0;
-	}
-	if (c->out_off == c->out.len) {
-		if (c->out.cap > 4 * WS_CONN_READ_CHUNK)
-			buf_done(&c->out);
-		buf_reset(&c->out);
-		c->out_off = 0;
-	} else {
+	if (out_pending(c)) {
 		c->was_pending = true;
 		if (c->out.len - c->out_off > WS_CONN_MAX_BACKLOG) {
 			/* The peer does not read: drop it rather than buffer without bound. */
