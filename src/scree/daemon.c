@@ -25,9 +25,17 @@
  * committed, see scree_commit_identities). */
 static int write_state(struct scree *d, const struct ident_store *ids, struct errbuf *eb)
 {
-	json_t *root = json_object();
+	json_t *root;
 	int rv;
 
+	if (!d->state.st_path) {
+		/* PEBBLE_PERSIST=never: nothing to write, so nothing to build (the whole state
+		 * as JSON costs milliseconds with a thousand changes kept). */
+		notices_prune(&d->notices);
+		d->state.st_dirty = false;
+		return 0;
+	}
+	root = json_object();
 	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
 	json_object_set_new(root, "identities", ident_store_to_json(ids ? ids : &d->idents, false));
 	notices_prune(&d->notices); /* expired notices are not worth keeping */
