@@ -78,13 +78,6 @@ int servmgr_signal(struct servmgr *sm, const char *signame, char *const *names, 
 /* Appends the services' metrics (GET /v1/metrics, metrics.h) to out: for each service
  * record, by name, pebble_service_active (gauge) and pebble_service_start_count (counter). */
 void servmgr_write_metrics(struct servmgr *sm, struct buf *out);
-/* Resolves user/user-id/group/group-id as upstream's NormalizeUidGid (names must agree with
- * ids; a user alone runs with its primary group; a group alone is an error).  *has is false
- * when none is given; else *ret_uid and *ret_gid are written.  0 or a negative errno with
- * eb set ("user: unknown user x", "must specify user, not just group"...).  Also used by
- * exec (§16). */
-int servmgr_resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
-			struct errbuf *eb);
 
 /* Signal number for "SIGHUP"-style names, or 0. */
 int servmgr_signal_number(const char *name);
