@@ -17,8 +17,9 @@
  * The child: default signal dispositions and an empty mask, its own process group
  * (setpgid), stdin /dev/null, stdout and stderr on out_fd, working directory, group and
  * user, then execve.  An exec (launch_opts.stdio/setsid/ctty) wires all three streams and
- * gets its own session instead, optionally with its terminal as the controlling one.  A program name without '/' is looked up in the daemon's PATH first
- * (Go's exec.LookPath), so "not found" is reported synchronously with upstream's text. */
+ * gets its own session instead, optionally with its terminal as the controlling one.  A
+ * program name without '/' is looked up in the daemon's PATH first (Go's exec.LookPath),
+ * so "not found" is reported synchronously with upstream's text. */
 #ifndef SCREE_LAUNCH_H
 #define SCREE_LAUNCH_H
 
