@@ -8,10 +8,30 @@
  * the request is being received (the arena may move) and turned into pointers once the
  * headers are complete (after which nothing is appended to the arena until the next request).
  *
- * Request states (conn->rstate): REQ_NONE (reading the next request), REQ_PENDING (handed to
- * the handler, not answered yet), REQ_STREAMING (a chunked answer is in progress).  The
- * parser is paused in on_message_complete, so a pipelined request is parsed only after the
- * previous one is answered, which keeps answers in request order.
+ * Request states (conn->rstate, enum conn_rstate; the legal transitions are in
+ * rstate_next[] and every change goes through conn_set_rstate()):
+ *
+ *   NONE --headers of a request with a body, head handler set--> HEAD
+ *   HEAD --http_req_take_body--> BODY     HEAD --declined--> NONE (the body is buffered)
+ *   HEAD, BODY --http_reply before the body's end--> DRAIN --body ends--> NONE (closing)
+ *   NONE, BODY --whole request received--> PENDING --http_reply--> NONE
+ *   PENDING --http_reply_stream_begin--> STREAMING --http_reply_stream_end--> NONE
+ *   any --client gone, request cancelled--> NONE
+ *
+ * The parser is paused in on_headers_complete (when the head handler must see the
+ * request) and in on_message_complete, and conn_process() acts on the pause outside
+ * http-parser's callbacks.  A pipelined request is parsed only after the previous one is
+ * answered, which keeps answers in request order.  A streamed body is delivered as it is
+ * parsed, one socket read (at most HTTP_READ_CHUNK_BODY bytes) per I/O callback, so the
+ * sink's work per loop iteration is bounded; an answer given before the body's end is
+ * sent at once (with "Connection: close"), the rest of the body is read and dropped, and
+ * the connection is closed after it.
+ *
+ * Pulled answers.  A streamed answer whose producer has a lot to send (file reads)
+ * registers a fill callback (http_reply_stream_pull): the connection then watches
+ * EPOLLOUT while its unsent output is below HTTP_STREAM_LOW_WATER and calls fill once per
+ * writable event, so output is produced only as fast as the client reads it and never
+ * more than one fill's worth ahead.
  *
  * Re-entrancy.  The handler is only ever called from the connection's I/O callback or from
  * the server's settle timer, never from inside an http_reply*() call: an answer given from
@@ -50,6 +70,8 @@
 
 /* Bytes asked of each read(2). */
 #define HTTP_READ_CHUNK 16384u
+/* Bytes asked of each read(2) while a body is streamed to a sink. */
+#define HTTP_READ_CHUNK_BODY (256u * 1024u)
 /* Unparsed input kept behind an unanswered request before we stop reading the socket. */
 #define HTTP_MAX_PENDING_INPUT (256u * 1024u)
 /* Unsent streamed output after which a client that does not read is dropped. */
@@ -63,7 +85,29 @@
 #define HTTP_KEEP_OUT_CAP (256u * 1024u)
 #define HTTP_KEEP_BODY_CAP (1024u * 1024u)
 
-enum conn_rstate { REQ_NONE, REQ_PENDING, REQ_STREAMING };
+enum conn_rstate {
+	REQ_NONE,      /* reading the next request (or its buffered body) */
+	REQ_HEAD,      /* the head handler is looking at the request */
+	REQ_BODY,      /* a body sink receives the body as it arrives; no answer yet */
+	REQ_DRAIN,     /* answered before the body ended: the rest is read and dropped */
+	REQ_PENDING,   /* received whole, answer owed */
+	REQ_STREAMING, /* a chunked answer is in progress */
+	_REQ_MAX,
+};
+
+#define RS(s) (1u << (s))
+static const unsigned rstate_next[_REQ_MAX] = {
+	[REQ_NONE] = RS(REQ_HEAD) | RS(REQ_PENDING),
+	[REQ_HEAD] = RS(REQ_NONE) | RS(REQ_BODY) | RS(REQ_DRAIN),
+	[REQ_BODY] = RS(REQ_NONE) | RS(REQ_DRAIN) | RS(REQ_PENDING),
+	[REQ_DRAIN] = RS(REQ_NONE),
+	[REQ_PENDING] = RS(REQ_NONE) | RS(REQ_STREAMING),
+	[REQ_STREAMING] = RS(REQ_NONE),
+};
+#undef RS
+
+/* Why the parser was paused (acted on by conn_process). */
+enum conn_pause { PAUSE_NONE, PAUSE_HEAD, PAUSE_END };
 enum conn_last_cb { CB_NONE, CB_URL, CB_FIELD, CB_VALUE };
 
 struct http_listener {
@@ -115,9 +159,15 @@ struct http_conn {
 	int err_status; /* set by a parser callback that refuses the request */
 	char err_msg[256];
 	bool headers_done;
+	bool body_expected; /* chunked, or a Content-Length above zero */
 	bool keep_alive, http10, is_head, upgrade;
 
 	enum conn_rstate rstate;
+	enum conn_pause pause;
+	const struct http_body_sink *sink; /* REQ_BODY: where the body goes */
+	void *sink_arg;
+	void (*pull_fill)(struct http_req *req, void *data); /* REQ_STREAMING, pulled */
+	void *pull_data;
 	bool stream_chunked;
 	bool closing;  /* answer no more requests; close once the output is flushed */
 	bool read_eof; /* the client shut its side */
@@ -130,6 +180,7 @@ struct http_conn {
 struct http_server {
 	struct loop *loop;
 	http_handler_fn handler;
+	http_handler_fn head;
 	void *data;
 	struct http_listener *listeners;
 	struct http_conn *conns;
@@ -143,6 +194,29 @@ struct http_server {
 };
 
 static void conn_settle(struct http_conn *c);
+
+static void conn_set_rstate(struct http_conn *c, enum conn_rstate to)
+{
+	if (c->rstate == to)
+		return;
+	if (!(rstate_next[c->rstate] & (1u << to)))
+		abort(); /* a transition the table does not allow is a bug here */
+	c->rstate = to;
+	if (to == REQ_NONE || to == REQ_DRAIN) {
+		c->sink = NULL;
+		c->sink_arg = NULL;
+	}
+	if (to != REQ_STREAMING) {
+		c->pull_fill = NULL;
+		c->pull_data = NULL;
+	}
+}
+
+/* The request is still being read from the socket (head, buffered or streamed body). */
+static bool conn_receiving(const struct http_conn *c)
+{
+	return c->rstate == REQ_NONE || c->rstate == REQ_BODY || c->rstate == REQ_DRAIN;
+}
 
 /* ======================= reason phrases (Go's net/http StatusText) ======================= */
 
@@ -442,6 +516,11 @@ static bool conn_out_pending(const struct http_conn *c)
 	return c->out_off < c->out.len;
 }
 
+static size_t conn_out_unsent(const struct http_conn *c)
+{
+	return c->out.len - c->out_off;
+}
+
 static void conn_update_events(struct http_conn *c)
 {
 	uint32_t want = 0;
@@ -450,10 +529,10 @@ static void conn_update_events(struct http_conn *c)
 		return;
 	if (!c->closing && !c->read_eof) {
 		want |= EPOLLRDHUP;
-		if (c->rstate == REQ_NONE || c->in.len - c->in_off < HTTP_MAX_PENDING_INPUT)
+		if (conn_receiving(c) || c->in.len - c->in_off < HTTP_MAX_PENDING_INPUT)
 			want |= EPOLLIN;
 	}
-	if (conn_out_pending(c))
+	if (conn_out_pending(c) || (c->pull_fill && conn_out_unsent(c) < HTTP_STREAM_LOW_WATER))
 		want |= EPOLLOUT;
 	if (want != c->events && loop_io_set_events(c->io, want) == 0)
 		c->events = want;
@@ -465,9 +544,11 @@ static void conn_send_ex(struct http_conn *c, const struct iovec *extra, size_t 
 {
 	if (c->dead || c->broken)
 		return;
-	/* A socket we already know to be full gets no extra attempt: EPOLLOUT will tell. */
-	if (sendq_write(c->fd, &c->out, &c->out_off, extra, n_extra, writable || !(c->events & EPOLLOUT),
-			HTTP_KEEP_OUT_CAP) < 0) {
+	/* A socket we already know to be full (output is still pending) gets no extra
+	 * attempt: EPOLLOUT will tell.  (EPOLLOUT alone says nothing here: a pulled answer
+	 * asks for it with nothing pending.)  A streamed answer keeps its buffer. */
+	if (sendq_write(c->fd, &c->out, &c->out_off, extra, n_extra, writable || !conn_out_pending(c),
+			c->rstate == REQ_STREAMING ? SIZE_MAX : HTTP_KEEP_OUT_CAP) < 0) {
 		c->broken = true;
 		return;
 	}
@@ -605,26 +686,34 @@ static void conn_close(struct http_conn *c, bool cancel)
 		c->dead = true;
 		c->s->n_conns--;
 	}
-	if (cancel && c->rstate != REQ_NONE && c->req.cancel_cb) {
+	c->pull_fill = NULL;
+	if (c->rstate == REQ_DRAIN) {
+		/* Already answered: nobody holds the request any more. */
+		conn_set_rstate(c, REQ_NONE);
+	} else if (cancel && c->rstate != REQ_NONE && c->req.cancel_cb) {
 		void (*cb)(struct http_req *, void *) = c->req.cancel_cb;
 
 		c->req.cancel_cb = NULL;
-		c->rstate = REQ_NONE;
+		conn_set_rstate(c, REQ_NONE);
 		c->busy++;
 		cb(&c->req, c->req.cancel_data);
 		c->busy--;
 	}
 }
 
-/* Ends the current request after its answer was queued. */
+/* Ends the current request after its answer was queued.  Answered before its body has
+ * been read (HEAD, BODY), the request drains the rest of the body first. */
 static void conn_req_finish(struct http_conn *c)
 {
-	c->rstate = REQ_NONE;
+	if ((c->rstate == REQ_HEAD || c->rstate == REQ_BODY) && !c->dead)
+		conn_set_rstate(c, REQ_DRAIN);
+	else
+		conn_set_rstate(c, REQ_NONE);
 	c->req.cancel_cb = NULL;
 	c->req.cancel_data = NULL;
 	if (c->req.body.cap > HTTP_KEEP_BODY_CAP)
 		buf_done(&c->req.body);
-	if (!c->keep_alive || c->upgrade)
+	if (c->rstate == REQ_NONE && (!c->keep_alive || c->upgrade))
 		c->closing = true;
 	if (c->busy == 0) {
 		/* Answered from outside the connection's callbacks: finish up later. */
@@ -661,6 +750,8 @@ static int on_message_begin(http_parser *p)
 	c->n_hdr = 0;
 	c->last_cb = CB_NONE;
 	c->headers_done = false;
+	c->body_expected = false;
+	c->pause = PAUSE_NONE;
 	c->err_status = 0;
 	return 0;
 }
@@ -730,7 +821,9 @@ static int on_headers_complete(http_parser *p)
 	req->method = http_method_str((enum http_method)p->method);
 	c->http10 = p->http_major == 1 && p->http_minor == 0;
 	c->is_head = p->method == HTTP_HEAD;
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > HTTP_MAX_BODY)
+	c->body_expected = (p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0);
+	/* The limit applies to buffered bodies; the head handler may stream a larger one. */
+	if ((p->flags & F_CONTENTLENGTH) && p->content_length > HTTP_MAX_BODY && !c->s->head)
 		return conn_refuse(c, 413, "request body too large (limit %llu bytes)", HTTP_MAX_BODY);
 	if (conn_decode_target(c) < 0)
 		return -1;
@@ -752,6 +845,11 @@ static int on_headers_complete(http_parser *p)
 
 		conn_send(c, &iov, 1);
 	}
+	if (c->body_expected && c->s->head) {
+		/* Let the head handler see the request before any of its body is read. */
+		c->pause = PAUSE_HEAD;
+		http_parser_pause(p, 1);
+	}
 	return 0;
 }
 
@@ -759,6 +857,15 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http_conn *c = p->data;
 
+	switch (c->rstate) {
+	case REQ_BODY:
+		c->sink->data(&c->req, at, len, c->sink_arg);
+		return 0;
+	case REQ_DRAIN:
+		return 0; /* answered already: dropped */
+	default:
+		break;
+	}
 	if (c->req.body.len + len > HTTP_MAX_BODY)
 		return conn_refuse(c, 413, "request body too large (limit %llu bytes)", HTTP_MAX_BODY);
 	buf_add(&c->req.body, at, len);
@@ -769,9 +876,12 @@ static int on_message_complete(http_parser *p)
 {
 	struct http_conn *c = p->data;
 
-	c->keep_alive = http_should_keep_alive(p) != 0;
-	c->upgrade = p->upgrade != 0;
+	if (c->rstate != REQ_DRAIN) {
+		c->keep_alive = http_should_keep_alive(p) != 0;
+		c->upgrade = p->upgrade != 0;
+	}
 	/* Stop here: the next pipelined request waits until this one is answered. */
+	c->pause = PAUSE_END;
 	http_parser_pause(p, 1);
 	return 0;
 }
@@ -815,6 +925,26 @@ static void conn_parse_error(struct http_conn *c)
 	enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
 	char msg[300];
 
+	if (c->rstate == REQ_DRAIN) {
+		/* The answer is out; a body that turns out malformed just ends the connection. */
+		conn_set_rstate(c, REQ_NONE);
+		c->closing = true;
+		return;
+	}
+	if (c->rstate == REQ_BODY) {
+		/* A streamed body turned out malformed: the request is abandoned (its handler
+		 * is told through cancel_cb, as if the client had gone) and refused below. */
+		void (*cb)(struct http_req *, void *) = c->req.cancel_cb;
+
+		c->req.cancel_cb = NULL;
+		conn_set_rstate(c, REQ_NONE);
+		if (cb) {
+			c->busy++;
+			cb(&c->req, c->req.cancel_data);
+			c->busy--;
+		}
+	}
+
 	if (c->err_status) {
 		conn_fail(c, c->err_status, c->err_msg);
 		return;
@@ -828,7 +958,7 @@ static void conn_parse_error(struct http_conn *c)
 	conn_fail(c, 400, msg);
 }
 
-static void conn_dispatch(struct http_conn *c)
+static void req_set_peer(struct http_conn *c)
 {
 	struct http_req *req = &c->req;
 
@@ -836,32 +966,89 @@ static void conn_dispatch(struct http_conn *c)
 	req->peer_cred_ok = c->cred_ok;
 	req->peer_uid = c->uid;
 	req->peer_pid = c->pid;
-	req->cancel_cb = NULL;
-	req->cancel_data = NULL;
 	req->conn = c;
-	c->rstate = REQ_PENDING;
-	c->s->handler(c->s, req, c->s->data);
 }
 
-/* Parses buffered input and dispatches complete requests while none is outstanding. */
+/* The whole request is in: hand it to the handler (buffered body), or tell the sink. */
+static void conn_message_end(struct http_conn *c)
+{
+	struct http_req *req = &c->req;
+
+	switch (c->rstate) {
+	case REQ_NONE:
+		req_set_peer(c);
+		req->cancel_cb = NULL;
+		req->cancel_data = NULL;
+		conn_set_rstate(c, REQ_PENDING);
+		c->s->handler(c->s, req, c->s->data);
+		break;
+	case REQ_BODY: {
+		const struct http_body_sink *sink = c->sink;
+		void *arg = c->sink_arg;
+
+		conn_set_rstate(c, REQ_PENDING);
+		sink->end(req, arg);
+		break;
+	}
+	case REQ_DRAIN:
+		/* The early answer is out and the body is consumed: close after the answer. */
+		conn_set_rstate(c, REQ_NONE);
+		c->closing = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The headers of a request with a body are complete: the head handler may take the body,
+ * answer at once, or leave the body to be buffered. */
+static void conn_head(struct http_conn *c)
+{
+	struct http_req *req = &c->req;
+
+	req_set_peer(c);
+	req->cancel_cb = NULL;
+	req->cancel_data = NULL;
+	conn_set_rstate(c, REQ_HEAD);
+	c->s->head(c->s, req, c->s->data);
+	if (c->rstate != REQ_HEAD)
+		return; /* taken or answered */
+	conn_set_rstate(c, REQ_NONE);
+	if ((c->parser.flags & F_CONTENTLENGTH) && c->parser.content_length > HTTP_MAX_BODY) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "request body too large (limit %u bytes)", HTTP_MAX_BODY);
+		conn_fail(c, 413, msg);
+	}
+}
+
+/* Parses buffered input: request heads, bodies, and complete requests, while no answer
+ * is outstanding. */
 static void conn_process(struct http_conn *c)
 {
-	while (!c->dead && !c->closing && !c->broken && c->rstate == REQ_NONE && c->in_off < c->in.len) {
+	while (!c->dead && !c->closing && !c->broken && conn_receiving(c) && c->in_off < c->in.len) {
 		size_t avail = c->in.len - c->in_off;
 		size_t n = http_parser_execute(&c->parser, &parser_settings, c->in.data + c->in_off, avail);
 		enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
 
 		c->in_off += n <= avail ? n : avail;
 		if (e == HPE_PAUSED) {
+			enum conn_pause why = c->pause;
+
+			c->pause = PAUSE_NONE;
 			http_parser_pause(&c->parser, 0);
-			conn_dispatch(c);
+			if (why == PAUSE_HEAD)
+				conn_head(c);
+			else
+				conn_message_end(c);
 		} else if (e != HPE_OK) {
 			conn_parse_error(c);
 			break;
 		}
 	}
 	if (c->in_off == c->in.len) {
-		if (c->in.cap > HTTP_KEEP_IN_CAP)
+		/* A streamed body keeps its large read buffer until the request is done. */
+		if (c->in.cap > HTTP_KEEP_IN_CAP && c->rstate != REQ_BODY && c->rstate != REQ_DRAIN)
 			buf_done(&c->in);
 		c->in.len = c->in_off = 0;
 	} else if (c->in_off > HTTP_READ_CHUNK && c->in_off * 2 > c->in.len) {
@@ -875,7 +1062,7 @@ static void conn_process(struct http_conn *c)
  * an http_reply*() (it may call the handler or a cancel_cb). */
 static void conn_settle(struct http_conn *c)
 {
-	if (!c->dead && c->rstate == REQ_NONE)
+	if (!c->dead && conn_receiving(c))
 		conn_process(c);
 	if (c->dead) {
 		/* A zombie whose client went away: cancel what is still outstanding. */
@@ -893,6 +1080,8 @@ static void conn_settle(struct http_conn *c)
 	}
 	if (c->read_eof && c->rstate == REQ_NONE)
 		c->closing = true;
+	/* Between a pulled answer's fills nothing else is due; conn_update_events below
+	 * asks for EPOLLOUT, which calls fill again. */
 	if (c->closing && c->rstate == REQ_NONE && !conn_out_pending(c)) {
 		conn_close(c, true);
 		return;
@@ -912,7 +1101,8 @@ static void conn_read(struct http_conn *c, uint32_t ev)
 			c->read_eof = true;
 		return;
 	}
-	buf_grow(&c->in, HTTP_READ_CHUNK);
+	/* Streamed bodies are read in larger pieces: fewer wake-ups per megabyte. */
+	buf_grow(&c->in, c->rstate == REQ_BODY || c->rstate == REQ_DRAIN ? HTTP_READ_CHUNK_BODY : HTTP_READ_CHUNK);
 	do
 		n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
 	while (n < 0 && errno == EINTR);
@@ -933,9 +1123,14 @@ static void conn_io_cb(struct loop_io *io, int fd, uint32_t ev, void *data)
 	(void)io;
 	(void)fd;
 	c->busy++;
-	if (ev & EPOLLOUT)
+	if (ev & EPOLLOUT) {
 		conn_flush(c);
-	if (!c->broken && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		/* A pulled answer produces its next piece once the client has room for it. */
+		if (c->pull_fill && !c->broken && !c->dead && !c->read_eof &&
+		    conn_out_unsent(c) < HTTP_STREAM_LOW_WATER)
+			c->pull_fill(&c->req, c->pull_data);
+	}
+	if (!c->broken && !c->dead && (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		conn_read(c, ev);
 	conn_settle(c);
 	c->busy--;
@@ -971,8 +1166,10 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 	bool no_body = status < 200 || status == 204 || status == 304;
 	struct iovec iov;
 
-	if (c->rstate != REQ_PENDING)
+	if (c->rstate != REQ_PENDING && c->rstate != REQ_HEAD && c->rstate != REQ_BODY)
 		return; /* already answered (a caller bug; do no harm) */
+	if (c->rstate != REQ_PENDING)
+		c->keep_alive = false; /* answered before the body's end: close after it */
 	if (!c->dead && !c->broken) {
 		conn_put_head(c, status, content_type, no_body ? -2 : (long long)len, extra_headers);
 		iov.iov_base = (void *)body;
@@ -992,7 +1189,7 @@ void http_reply_stream_begin(struct http_req *req, int status, const char *conte
 	c->stream_chunked = !c->http10;
 	if (!c->stream_chunked)
 		c->keep_alive = false;
-	c->rstate = REQ_STREAMING;
+	conn_set_rstate(c, REQ_STREAMING);
 	if (c->dead || c->broken)
 		return;
 	conn_put_head(c, status, content_type, c->stream_chunked ? -1 : -2, NULL);
@@ -1051,6 +1248,39 @@ void http_reply_stream_end(struct http_req *req)
 	conn_req_finish(c);
 }
 
+void http_reply_stream_pull(struct http_req *req, void (*fill)(struct http_req *req, void *data), void *data)
+{
+	struct http_conn *c = req->conn;
+
+	if (c->rstate != REQ_STREAMING)
+		return;
+	c->pull_fill = fill;
+	c->pull_data = data;
+	if (!c->dead)
+		conn_update_events(c);
+}
+
+size_t http_reply_stream_unsent(const struct http_req *req)
+{
+	return conn_out_unsent(req->conn);
+}
+
+void http_req_take_body(struct http_req *req, const struct http_body_sink *sink, void *arg)
+{
+	struct http_conn *c = req->conn;
+
+	if (c->rstate != REQ_HEAD)
+		return;
+	c->sink = sink;
+	c->sink_arg = arg;
+	conn_set_rstate(c, REQ_BODY);
+}
+
+void http_server_set_head_handler(struct http_server *s, http_handler_fn head)
+{
+	s->head = head;
+}
+
 int http_req_take_conn(struct http_req *req, struct buf *leftover)
 {
 	struct http_conn *c = req->conn;
@@ -1074,7 +1304,7 @@ int http_req_take_conn(struct http_req *req, struct buf *leftover)
 	c->fd = -1;
 	c->dead = true;
 	c->s->n_conns--;
-	c->rstate = REQ_NONE;
+	conn_set_rstate(c, REQ_NONE);
 	c->req.cancel_cb = NULL;
 	if (c->busy == 0)
 		conn_maybe_free(c);
@@ -1395,7 +1625,7 @@ void http_server_free(struct http_server *s)
 	while (s->conns) {
 		struct http_conn *c = s->conns;
 
-		c->rstate = REQ_NONE;
+		conn_set_rstate(c, REQ_NONE);
 		conn_free(c);
 	}
 	loop_timer_free(s->accept_timer);

@@ -15,8 +15,20 @@
  *
  * Streaming: http_reply_stream_begin() sends the status line and headers with chunked
  * transfer encoding; http_reply_stream_write() sends one chunk; http_reply_stream_end() ends
- * it.  A websocket upgrade (later issue) will take over the connection with
- * http_req_take_conn(). */
+ * it.  A producer with much to send (file reads) pulls instead of pushing:
+ * http_reply_stream_pull() registers a fill callback that the server calls whenever the
+ * client has taken the previous output, so output never runs more than one fill ahead of
+ * the client.  A websocket upgrade takes over the connection with http_req_take_conn().
+ *
+ * Streamed request bodies: a head handler (http_server_set_head_handler) sees each request
+ * that has a body as soon as its headers are complete, before any of the body is read.
+ * It may take the body with http_req_take_body() (it then arrives piecewise, de-chunked,
+ * through a struct http_body_sink, without the HTTP_MAX_BODY limit, and the request is
+ * answered as usual once the body's end has been reported, or earlier), answer at once
+ * with http_reply() (the body is then read and dropped), or do nothing (the body is
+ * buffered and the request goes to the handler when complete).  An answer given before
+ * the body's end carries "Connection: close"; the rest of the body is read and dropped
+ * and the connection closed after it. */
 #ifndef CAIRN_HTTP_SERVER_H
 #define CAIRN_HTTP_SERVER_H
 
@@ -32,6 +44,8 @@
 #define HTTP_MAX_BODY (64u * 1024u * 1024u)
 #define HTTP_MAX_CONNS 1024
 #define HTTP_MAX_QUERY_PARAMS 64
+/* A pulled answer's fill is called while less than this much output is unsent. */
+#define HTTP_STREAM_LOW_WATER (256u * 1024u)
 
 struct http_server;
 struct http_req;
@@ -68,7 +82,26 @@ struct http_req {
 
 typedef void (*http_handler_fn)(struct http_server *s, struct http_req *req, void *data);
 
+/* Receives a streamed request body (see the file comment).  Both are called from the
+ * connection's I/O callback. */
+struct http_body_sink {
+	/* The next n > 0 bytes of the (de-chunked) body. */
+	void (*data)(struct http_req *req, const char *p, size_t n, void *arg);
+	/* The body is complete; the request now waits for its answer (which may be given
+	 * from here).  Not called if the request was answered before. */
+	void (*end)(struct http_req *req, void *arg);
+};
+
 struct http_server *http_server_new(struct loop *l, http_handler_fn handler, void *data);
+/* Sets the head handler (NULL: none), called with the server's data for every request
+ * with a body once its headers are complete.  The request's method, path, query, headers
+ * and peer are valid; its body is empty. */
+void http_server_set_head_handler(struct http_server *s, http_handler_fn head);
+/* From a head handler only: the body goes to sink (borrowed; must outlive the request)
+ * with arg as it arrives.  The caller should set req->cancel_cb: it is called if the
+ * client goes away, or the body's framing turns out malformed (the server then refuses
+ * the request with 400 itself), before the request is answered. */
+void http_req_take_body(struct http_req *req, const struct http_body_sink *sink, void *arg);
 /* Stops listening, closes every connection (cancelling pending requests) and frees. */
 void http_server_free(struct http_server *s);
 
@@ -99,6 +132,15 @@ void http_reply(struct http_req *req, int status, const char *content_type,
 void http_reply_stream_begin(struct http_req *req, int status, const char *content_type);
 int http_reply_stream_write(struct http_req *req, const void *data, size_t len);
 void http_reply_stream_end(struct http_req *req);
+/* Pulled streaming: after http_reply_stream_begin(), fill(req, data) is called from the
+ * connection's I/O callback whenever less than HTTP_STREAM_LOW_WATER bytes of output are
+ * unsent, once per writable event, until the stream ends or fill is replaced by NULL.
+ * fill writes with http_reply_stream_write() or ends the stream; a fill that does
+ * neither must set NULL (or it is called again at once).  If the client goes away the
+ * req's cancel_cb is called instead. */
+void http_reply_stream_pull(struct http_req *req, void (*fill)(struct http_req *req, void *data), void *data);
+/* Bytes of the answer queued but not yet taken by the client. */
+size_t http_reply_stream_unsent(const struct http_req *req);
 
 /* The standard reason phrase ("OK", "Not Found", "Gateway Timeout"...). */
 const char *http_reason(int status);
