@@ -42,6 +42,16 @@ static const struct api_route routes[] = {
 	{ "/v1/metrics", api_get_metrics, NULL, API_METRICS, API_ADMIN, false },
 	{ "/v1/exec", NULL, api_post_exec, API_ADMIN, API_ADMIN, false },
 	{ "/v1/tasks/{}/websocket/{}", api_get_task_websocket, NULL, API_ADMIN, API_ADMIN, false },
+	{ "/v1/files", api_get_files, api_post_files, API_ADMIN, API_ADMIN, false },
+};
+
+/* Routes whose POST bodies may stream: their handler sees the request once its headers
+ * are in, before the body is read (api_dispatch_head), with the route's POST access. */
+static const struct api_head_route {
+	const char *pattern;
+	api_fn post_head;
+} head_routes[] = {
+	{ "/v1/files", api_post_files_head },
 };
 
 /* Matches path against pattern, collecting {} segments into call->args. */
@@ -234,28 +244,60 @@ size_t api_param_list(struct api_call *call, const char *key, const char **out, 
 	return http_req_param_all(call->req, key, out, max);
 }
 
-void api_dispatch(struct http_server *s, struct http_req *req, void *data)
+/* Fills call for req and finds its route (NULL: none). */
+static const struct api_route *call_init(struct api_call *call, struct http_req *req, void *data)
 {
-	struct api_call call;
 	const struct api_route *r = NULL;
-	api_fn fn;
-	enum api_access need;
 
-	(void)s;
-	memset(&call, 0, sizeof(call));
-	call.d = data;
-	call.req = req;
-	call.t0_ns = loop_wall_ns();
-	call.is_unix = req->is_unix;
+	memset(call, 0, sizeof(*call));
+	call->d = data;
+	call->req = req;
+	call->t0_ns = loop_wall_ns();
+	call->is_unix = req->is_unix;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (route_match(routes[i].pattern, req->path ? req->path : "", &call)) {
+		if (route_match(routes[i].pattern, req->path ? req->path : "", call)) {
 			r = &routes[i];
 			break;
 		}
 	}
-	call.log_access = !(r && r->quiet_get && strcmp(req->method, "GET") == 0);
-	if (call.log_access)
-		snprintf(call.what, sizeof(call.what), "%s %s", req->method, req->path ? req->path : "");
+	call->log_access = !(r && r->quiet_get && strcmp(req->method, "GET") == 0);
+	if (call->log_access)
+		snprintf(call->what, sizeof(call->what), "%s %s", req->method, req->path ? req->path : "");
+	return r;
+}
+
+void api_dispatch_head(struct http_server *s, struct http_req *req, void *data)
+{
+	struct api_call call;
+	const struct api_route *r;
+
+	(void)s;
+	r = call_init(&call, req, data);
+	/* Only routes that stream their bodies look at heads; everything else (and every
+	 * refusal: unknown path, wrong method) is decided once the body is in. */
+	if (!r || strcmp(req->method, "POST") != 0)
+		return;
+	for (size_t i = 0; i < sizeof(head_routes) / sizeof(head_routes[0]); i++) {
+		if (strcmp(head_routes[i].pattern, r->pattern) != 0)
+			continue;
+		if (!access_ok(&call, r->post_access)) {
+			api_reply_error(&call, 401, "login-required", "access denied");
+			return;
+		}
+		head_routes[i].post_head(&call);
+		return;
+	}
+}
+
+void api_dispatch(struct http_server *s, struct http_req *req, void *data)
+{
+	struct api_call call;
+	const struct api_route *r;
+	api_fn fn;
+	enum api_access need;
+
+	(void)s;
+	r = call_init(&call, req, data);
 	if (!r) {
 		api_reply_error(&call, 404, NULL, "invalid API endpoint requested");
 		return;

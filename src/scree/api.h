@@ -37,6 +37,9 @@ struct api_call {
 
 /* The http_server handler. */
 void api_dispatch(struct http_server *s, struct http_req *req, void *data);
+/* The http_server head handler: routes with a post_head handler see a POST request
+ * before its body is read (after the same access check as api_dispatch). */
+void api_dispatch_head(struct http_server *s, struct http_req *req, void *data);
 
 /* Answers.  result is stolen (may be NULL: omitted).  After a reply call->req is gone. */
 void api_reply_sync(struct api_call *call, json_t *result);
@@ -84,6 +87,9 @@ void api_post_identities(struct api_call *c);
 void api_get_metrics(struct api_call *c);
 void api_post_exec(struct api_call *c);
 void api_get_task_websocket(struct api_call *c);
+void api_get_files(struct api_call *c);
+void api_post_files(struct api_call *c);
+void api_post_files_head(struct api_call *c);
 
 /* Daemon hooks into the API. */
 void api_logs_notify(struct scree *d, struct service *s);

@@ -459,6 +459,7 @@ static int startup(struct scree *d, struct errbuf *eb)
 	}
 
 	d->http = http_server_new(d->loop, api_dispatch, d);
+	http_server_set_head_handler(d->http, api_dispatch_head);
 	rv = http_server_listen_unix(d->http, d->socket_path, eb);
 	if (rv < 0)
 		return rv;
