@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #define HTTP_CLIENT_READ_CHUNK 65536
+#define HTTP_CLIENT_SEND_CHUNK (256u * 1024u) /* bytes asked of a body producer at once */
 
 struct http_client {
 	char *path;
@@ -273,7 +275,45 @@ static int send_all(struct http_client *c, struct iovec *iov, int n)
 	return 0;
 }
 
-static enum exch_result exchange(struct http_client *c, const struct buf *head, const void *body, size_t len,
+/* Sends a chunked body from rq->produce, one chunk per call.  A server that answers and
+ * closes before the end makes the send fail; the answer may still be readable, so that
+ * failure is reported as -EPIPE for the caller to go on reading. */
+static int send_produced(struct http_client *c, const struct http_client_req *rq, struct errbuf *eb)
+{
+	char *chunk = xmalloc(HTTP_CLIENT_SEND_CHUNK);
+	int r = 0;
+
+	for (;;) {
+		char hdr[24];
+		struct iovec iov[3];
+		ssize_t n = rq->produce(chunk, HTTP_CLIENT_SEND_CHUNK, rq->data);
+
+		if (n < 0) {
+			r = (int)n;
+			errbuf_set(eb, "cannot send request body: %s", strerror(-r));
+			break;
+		}
+		if (n == 0) {
+			iov[0].iov_base = (void *)"0\r\n\r\n";
+			iov[0].iov_len = 5;
+			r = send_all(c, iov, 1);
+			break;
+		}
+		iov[0].iov_base = hdr;
+		iov[0].iov_len = (size_t)snprintf(hdr, sizeof(hdr), "%zx\r\n", (size_t)n);
+		iov[1].iov_base = chunk;
+		iov[1].iov_len = (size_t)n;
+		iov[2].iov_base = (void *)"\r\n";
+		iov[2].iov_len = 2;
+		r = send_all(c, iov, 3);
+		if (r < 0)
+			break;
+	}
+	free(chunk);
+	return r;
+}
+
+static enum exch_result exchange(struct http_client *c, const struct buf *head, const struct http_client_req *rq,
 				 struct resp_read *rr, int *ret_err, struct errbuf *eb)
 {
 	struct iovec iov[2];
@@ -285,8 +325,8 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 	c->used = true;
 	iov[0].iov_base = head->data;
 	iov[0].iov_len = head->len;
-	iov[1].iov_base = (void *)body;
-	iov[1].iov_len = body ? len : 0;
+	iov[1].iov_base = (void *)rq->body;
+	iov[1].iov_len = rq->body && !rq->produce ? rq->len : 0;
 	r = send_all(c, iov, 2);
 	if (r < 0) {
 		if (reused && (r == -EPIPE || r == -ECONNRESET)) {
@@ -296,6 +336,16 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 		errbuf_set(eb, "cannot send request: %s", r == -ETIMEDOUT ? "timeout" : strerror(-r));
 		*ret_err = r;
 		goto out;
+	}
+	if (rq->produce) {
+		r = send_produced(c, rq, eb);
+		if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
+			if (!*eb->msg)
+				errbuf_set(eb, "cannot send request: %s", r == -ETIMEDOUT ? "timeout" : strerror(-r));
+			*ret_err = r;
+			goto out;
+		}
+		/* Sent, or refused early by the server: its answer says which. */
 	}
 
 	/* The answer is rarely there yet: wait before the first read, and again only when a
@@ -358,15 +408,16 @@ out:
 	return res;
 }
 
-static int do_request(struct http_client *c, const char *method, const char *target, const char *content_type,
-		      const void *body, size_t len, struct resp_read *rr, struct errbuf *eb)
+static int do_request(struct http_client *c, const struct http_client_req *rq, struct resp_read *rr,
+		      struct errbuf *eb)
 {
 	struct buf head = BUF_INIT;
 	int r = 0, err = 0;
+	const char *method = rq->method, *target = rq->target, *content_type = rq->content_type;
 	bool head_method = strcmp(method, "HEAD") == 0;
 
 	if (!target || target[0] != '/' || strpbrk(target, " \r\n") || strpbrk(method, " \r\n/") ||
-	    (content_type && strpbrk(content_type, "\r\n"))) {
+	    (content_type && strpbrk(content_type, "\r\n")) || (rq->accept && strpbrk(rq->accept, "\r\n"))) {
 		errbuf_set(eb, "invalid request \"%s %s\"", method, target ? target : "");
 		return -EINVAL;
 	}
@@ -374,11 +425,16 @@ static int do_request(struct http_client *c, const char *method, const char *tar
 	buf_addf(&head, "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cairn\r\n", method, target);
 	if (content_type)
 		buf_addf(&head, "Content-Type: %s\r\n", content_type);
-	if (body || len || (strcmp(method, "GET") != 0 && !head_method))
-		buf_addf(&head, "Content-Length: %zu\r\n", body ? len : 0);
+	if (rq->accept)
+		buf_addf(&head, "Accept: %s\r\n", rq->accept);
+	if (rq->produce)
+		buf_adds(&head, "Transfer-Encoding: chunked\r\n");
+	else if (rq->body || rq->len || (strcmp(method, "GET") != 0 && !head_method))
+		buf_addf(&head, "Content-Length: %zu\r\n", rq->body ? rq->len : 0);
 	buf_adds(&head, "\r\n");
 
-	for (int attempt = 0; attempt < 2; attempt++) {
+	/* A produced body cannot be sent twice: no retry on a fresh connection. */
+	for (int attempt = 0; attempt < (rq->produce ? 1 : 2); attempt++) {
 		enum exch_result res;
 
 		if (c->fd < 0) {
@@ -396,7 +452,7 @@ static int do_request(struct http_client *c, const char *method, const char *tar
 			buf_reset(rr->body);
 		if (rr->content_type)
 			buf_reset(rr->content_type);
-		res = exchange(c, &head, body, len, rr, &err, eb);
+		res = exchange(c, &head, rq, rr, &err, eb);
 		if (res == EXCH_OK) {
 			if (rr->stopped || !http_should_keep_alive(&rr->parser))
 				client_disconnect(c);
@@ -417,8 +473,8 @@ out:
 	return r;
 }
 
-int http_client_request(struct http_client *c, const char *method, const char *target, const char *content_type,
-			const void *body, size_t len, struct http_response *resp, struct errbuf *eb)
+int http_client_request_ex(struct http_client *c, const struct http_client_req *rq, struct http_response *resp,
+			   struct errbuf *eb)
 {
 	struct resp_read rr;
 	int r;
@@ -429,8 +485,10 @@ int http_client_request(struct http_client *c, const char *method, const char *t
 	buf_init(&resp->body);
 	resp->status = 0;
 	rr.content_type = &resp->content_type;
-	rr.body = &resp->body;
-	r = do_request(c, method, target, content_type, body, len, &rr, eb);
+	rr.body = rq->on_data ? NULL : &resp->body;
+	rr.on_data = rq->on_data;
+	rr.data = rq->data;
+	r = do_request(c, rq, &rr, eb);
 	if (r == 0)
 		resp->status = (int)rr.parser.status_code;
 	else
@@ -439,21 +497,27 @@ int http_client_request(struct http_client *c, const char *method, const char *t
 	return r;
 }
 
+int http_client_request(struct http_client *c, const char *method, const char *target, const char *content_type,
+			const void *body, size_t len, struct http_response *resp, struct errbuf *eb)
+{
+	struct http_client_req rq = { .method = method, .target = target, .content_type = content_type,
+				      .body = body, .len = len };
+
+	return http_client_request_ex(c, &rq, resp, eb);
+}
+
 int http_client_request_stream(struct http_client *c, const char *method, const char *target,
 			       const char *content_type, const void *body, size_t len,
 			       int (*on_data)(const char *p, size_t n, void *data), void *data, int *ret_status,
 			       struct errbuf *eb)
 {
-	struct resp_read rr;
-	int r;
+	struct http_client_req rq = { .method = method, .target = target, .content_type = content_type,
+				      .body = body, .len = len, .on_data = on_data, .data = data };
+	struct http_response resp;
+	int r = http_client_request_ex(c, &rq, &resp, eb);
 
-	memset(&rr, 0, sizeof(rr));
-	buf_init(&rr.field);
-	rr.on_data = on_data;
-	rr.data = data;
-	r = do_request(c, method, target, content_type, body, len, &rr, eb);
 	if (r == 0 && ret_status)
-		*ret_status = (int)rr.parser.status_code;
-	buf_done(&rr.field);
+		*ret_status = resp.status;
+	http_response_done(&resp);
 	return r;
 }

@@ -305,6 +305,47 @@ static void test_large_bodies(void)
 	http_client_free(c);
 }
 
+struct producer {
+	size_t total, sent, calls;
+};
+
+static ssize_t produce_pattern(char *buf, size_t cap, void *data)
+{
+	struct producer *p = data;
+	size_t n = p->total - p->sent < cap ? p->total - p->sent : cap;
+
+	if (n > 100000)
+		n = 100000 + p->calls % 7; /* uneven chunks */
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)('a' + (p->sent + i) % 19);
+	p->sent += n;
+	p->calls++;
+	return (ssize_t)n;
+}
+
+static void test_produced_body(void)
+{
+	struct http_client *c = NULL;
+	struct http_response r;
+	struct errbuf eb;
+	struct producer p = { 3u << 20, 0, 0 };
+	struct http_client_req rq = { .method = "POST", .target = "/echo", .content_type = "application/x-test",
+				      .accept = "application/json", .produce = produce_pattern, .data = &p };
+	bool ok = true;
+
+	ASSERT_EQ(http_client_open_unix(sock_path, 5000, &c, &eb), 0);
+	ASSERT_EQ(http_client_request_ex(c, &rq, &r, &eb), 0);
+	ASSERT_EQ(r.status, 200);
+	ASSERT_STREQ(r.content_type.data, "application/x-test");
+	ASSERT_EQ(r.body.len, p.total);
+	for (size_t i = 0; i < r.body.len && ok; i++)
+		ok = r.body.data[i] == (char)('a' + i % 19);
+	ASSERT_TRUE(ok);
+	ASSERT_TRUE(p.calls > 30);
+	http_response_done(&r);
+	http_client_free(c);
+}
+
 struct collect {
 	struct buf all;
 	int calls;
@@ -487,6 +528,8 @@ int main(int argc, char **argv)
 		RUN(test_simple_requests);
 	if (!only || strstr("test_large_bodies", only))
 		RUN(test_large_bodies);
+	if (!only || strstr("test_produced_body", only))
+		RUN(test_produced_body);
 	if (!only || strstr("test_streaming", only))
 		RUN(test_streaming);
 	if (!only || strstr("test_timeout", only))

@@ -124,5 +124,10 @@ int cli_exec(int argc, char **argv, struct errbuf *eb);
  * with eb set. */
 struct scree_opts;
 int cli_enter(struct scree_opts *o, bool run, int argc, char **argv, struct errbuf *eb);
+int cli_push(int argc, char **argv, struct errbuf *eb);
+int cli_pull(int argc, char **argv, struct errbuf *eb);
+int cli_ls(int argc, char **argv, struct errbuf *eb);
+int cli_mkdir(int argc, char **argv, struct errbuf *eb);
+int cli_rm(int argc, char **argv, struct errbuf *eb);
 
 #endif

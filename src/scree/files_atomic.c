@@ -153,10 +153,10 @@ void files_atomic_write(struct files_atomic *a, const char *p, size_t n)
 {
 	if (a->werr || !n)
 		return;
-	if (a->len + n > FILES_ATOMIC_BUF_SIZE)
+	if (a->len + n > FILES_ATOMIC_BUF_SIZE || n >= FILES_ATOMIC_BUF_SIZE / 2)
 		flush(a);
 	if (n >= FILES_ATOMIC_BUF_SIZE / 2) {
-		write_out(a, p, n); /* large pieces go straight through */
+		write_out(a, p, n); /* large pieces go straight through, after what is buffered */
 		return;
 	}
 	if (!a->buf)

@@ -38,6 +38,11 @@ static const char usage[] =
 	"  okay [--warnings]\n"
 	"  exec [-w DIR] [--env K=V] [--uid N|--user U] [--gid N|--group G] [--timeout D]\n"
 	"       [--context SVC] [-t|-T] [-i|-I] [--] COMMAND [ARGS...]\n"
+	"  push [-p] [-m MODE] [--uid ID] [--user NAME] [--gid ID] [--group NAME] LOCAL REMOTE\n"
+	"  pull REMOTE LOCAL\n"
+	"  ls [-d] [-l] [--abs-time] PATH\n"
+	"  mkdir [-p] [-m MODE] [--uid ID] [--user NAME] [--gid ID] [--group NAME] PATH\n"
+	"  rm [-r] PATH\n"
 	"  version\n";
 
 /* glibc's NSS override (public since 2.2.5).  scree is linked statically (see
@@ -184,6 +189,11 @@ static const struct {
 	{ "warnings", cli_warnings },
 	{ "okay", cli_okay },
 	{ "exec", cli_exec },
+	{ "push", cli_push },
+	{ "pull", cli_pull },
+	{ "ls", cli_ls },
+	{ "mkdir", cli_mkdir },
+	{ "rm", cli_rm },
 };
 
 int main(int argc, char **argv)
