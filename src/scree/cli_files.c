@@ -437,16 +437,16 @@ int cli_ls(int argc, char **argv, struct errbuf *eb)
 		const char *type = json_string_value(json_object_get(fi, "type"));
 
 		if (longf) {
-			char mode[12], amount[32], size[40], when[96];
+			char mode[12], amount[40], size[48], when[96];
 			const char *lm = json_string_value(json_object_get(fi, "last-modified"));
 			const char *row[6];
 
 			mode_string(type, json_string_value(json_object_get(fi, "permissions")), mode);
 			if (type && strcmp(type, "file") == 0) {
 				format_amount((unsigned long long)json_integer_value(json_object_get(fi, "size")), amount,
-					      sizeof(amount));
+					      sizeof(amount) - 1);
+				strcat(amount, "B");
 				snprintf(size, sizeof(size), "%6s", amount);
-				strcat(size, "B");
 			} else {
 				snprintf(size, sizeof(size), "%6s", "-");
 			}
