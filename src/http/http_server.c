@@ -713,6 +713,10 @@ static void conn_req_finish(struct http_conn *c)
 	c->req.cancel_data = NULL;
 	if (c->req.body.cap > HTTP_KEEP_BODY_CAP)
 		buf_done(&c->req.body);
+	if (c->out.cap > HTTP_KEEP_OUT_CAP && !conn_out_pending(c)) {
+		buf_done(&c->out);
+		c->out_off = 0;
+	}
 	if (c->rstate == REQ_NONE && (!c->keep_alive || c->upgrade))
 		c->closing = true;
 	if (c->busy == 0) {

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Bytes already sent that are worth moving the rest of the queue down for. */
+#define SENDQ_COMPACT_MIN 16384u
+
 int sendq_write(int fd, struct buf *out, size_t *off, const struct iovec *extra, size_t n_extra, bool attempt,
 		size_t keep_cap)
 {
@@ -45,6 +48,12 @@ int sendq_write(int fd, struct buf *out, size_t *off, const struct iovec *extra,
 
 		*off += k;
 		done -= k;
+	}
+	/* Drop what the socket has taken, so that a queue that never drains completely (a
+	 * peer reading about as fast as a stream is produced) does not keep growing. */
+	if (*off > 0 && *off < out->len && (*off >= SENDQ_COMPACT_MIN || *off * 2 >= out->len)) {
+		buf_consume(out, *off);
+		*off = 0;
 	}
 	for (size_t i = first; i < n; i++) {
 		if (done >= iov[i].iov_len) {

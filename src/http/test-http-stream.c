@@ -128,7 +128,7 @@ static void head_handler(struct http_server *s, struct http_req *req, void *data
 static void pull_fill(struct http_req *req, void *data)
 {
 	struct pull_state *st = data;
-	char chunk[65536];
+	static char chunk[300000]; /* more than a socket buffer takes at once */
 	size_t n = st->size - st->sent < sizeof(chunk) ? st->size - st->sent : sizeof(chunk);
 	size_t unsent = http_reply_stream_unsent(req);
 
@@ -597,6 +597,57 @@ static void test_pulled_answer(void)
 	ASSERT_TRUE(pull.max_unsent < HTTP_STREAM_LOW_WATER);
 }
 
+/* A client that takes small pieces at a steady pace: the server's output buffer then
+ * never drains completely between fills, and must not grow for that. */
+static int child_pull_nibbler(void)
+{
+	int fd = connect_server();
+	char buf[1500];
+	size_t got = 0, want = 64u << 20;
+	char head[128];
+
+	CHECK(fd >= 0);
+	snprintf(head, sizeof(head), "GET /pull?size=%zu HTTP/1.1\r\nHost: x\r\n\r\n", want);
+	CHECK(send_str(fd, head) == 0);
+	while (got < want) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+
+		CHECK(k > 0);
+		got += (size_t)k;
+		if (got % (64u << 10) < sizeof(buf))
+			usleep(200);
+	}
+	return 0;
+}
+
+/* A field of /proc/self/status in KiB. */
+static long status_kib(const char *field)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, strlen(field)) == 0)
+			v = atol(line + strlen(field));
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void test_pulled_answer_memory_flat(void)
+{
+	long before = status_kib("VmRSS:");
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+
+	/* "5" resets the peak resident size (VmHWM) to the current one. */
+	ASSERT_TRUE(fd >= 0 && write(fd, "5", 1) == 1);
+	close(fd);
+	ASSERT_EQ(run_child(child_pull_nibbler), 0);
+	settle();
+	ASSERT_TRUE(status_kib("VmHWM:") - before < 16 * 1024);
+}
+
 static int child_pull_vanish(void)
 {
 	int fd = connect_server();
@@ -650,6 +701,7 @@ int main(void)
 	RUN(test_declined_head_buffers);
 	RUN(test_pulled_answer);
 	RUN(test_pulled_client_gone);
+	RUN(test_pulled_answer_memory_flat);
 	http_server_free(S);
 	loop_free(L);
 	unlink(sock_path);

@@ -367,7 +367,8 @@ int files_list(const char *path, const char *pattern, bool itself, json_t **ret,
 		}
 		names[nn++] = xstrdup(de->d_name);
 	}
-	qsort(names, nn, sizeof(*names), name_cmp);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < nn; i++) {
 		struct stat est;
 		bool match;
