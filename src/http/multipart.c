@@ -492,17 +492,30 @@ static size_t feed_body(struct multipart *m, const char *p, size_t n)
 
 	while (i < n) {
 		if (m->match == 0) {
-			const char *q = memchr(p + i, d[0], n - i);
+			/* No candidate: look for all of D at once (memmem skips far faster than a
+			 * byte loop over every CR), else for a prefix of D ending the feed. */
+			const char *q = memmem(p + i, n - i, d, dlen);
+			size_t k;
 
-			if (!q) {
-				i = n;
-				break;
+			if (q) {
+				cs = (size_t)(q - p);
+				i = cs + dlen;
+				m->match = dlen;
+				m->vmatch = 0;
+				continue;
 			}
-			i = (size_t)(q - p);
-			cs = i++;
-			m->match = 1;
-			m->vmatch = 0;
-			continue;
+			/* D's first byte occurs once in D, so at most one tail can be a prefix. */
+			for (k = n - i < dlen ? i : n - (dlen - 1); k < n; k++) {
+				if (p[k] == d[0] && memcmp(p + k, d, n - k) == 0)
+					break;
+			}
+			if (k < n) {
+				cs = k;
+				m->match = n - k;
+				m->vmatch = 0;
+			}
+			i = n;
+			break;
 		}
 		if (m->match < dlen) {
 			if (p[i] == d[m->match]) {
