@@ -20,7 +20,7 @@
 #include "lib/userids.h"
 
 #define FILES_MAX_METADATA (1024u * 1024u) /* the request part of a multipart write */
-#define FILES_READ_CHUNK (256u * 1024u)    /* bytes read from a file per fill */
+#define FILES_READ_CHUNK (128u * 1024u)    /* bytes read from a file per fill */
 
 /* Typed field readers: 0, or -1 with err holding Go's message (without the caller's
  * "cannot decode ...: " prefix).  Strings are borrowed from o. */

@@ -17,7 +17,7 @@
 #define TEMP_TRIES 10000 /* os.CreateTemp's */
 /* Writeback is started every this many bytes (sync_file_range), so that the commit's
  * fsync finds little left to do and a large file's sync overlaps its transfer. */
-#define WRITEBACK_STEP (8u << 20)
+#define WRITEBACK_STEP (4u << 20)
 
 /* The commit's steps, in order; the child reports the one that failed. */
 enum commit_step {
