@@ -363,3 +363,20 @@ const char *gofmt_strerror(int err, char *out, size_t n)
 	out[0] = (char)tolower((unsigned char)out[0]);
 	return out;
 }
+
+const char *gofmt_rfc3339_local(time_t secs, char *out, size_t n)
+{
+	struct tm tm;
+	char base[64];
+	long off;
+
+	localtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	off = tm.tm_gmtoff;
+	if (off == 0)
+		snprintf(out, n, "%sZ", base);
+	else
+		snprintf(out, n, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+', (labs(off) / 3600) % 100,
+			 (labs(off) % 3600) / 60);
+	return out;
+}

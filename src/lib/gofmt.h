@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -93,5 +94,10 @@ void gofmt_json_string_nohtml(struct buf *out, const char *s, size_t n);
  * returns out.  Go's table holds glibc's descriptions with a lower-case first letter; the
  * locale-independent description is used, so a daemon's locale never changes the text. */
 const char *gofmt_strerror(int err, char *out, size_t n);
+
+/* Writes secs as Go's t.Local().Format(time.RFC3339) does ("2006-01-02T15:04:05Z" in a
+ * zone at UTC, else "2006-01-02T15:04:05+01:00") into out (NUL-terminated, truncated to
+ * n) and returns out. */
+const char *gofmt_rfc3339_local(time_t secs, char *out, size_t n);
 
 #endif

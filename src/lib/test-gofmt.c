@@ -238,6 +238,23 @@ static void test_names(void)
 	ASSERT_TRUE(!names_valid_unit("hello/-1"));
 }
 
+static void test_rfc3339_local(void)
+{
+	char out[64];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ASSERT_STREQ(gofmt_rfc3339_local(1700000000, out, sizeof(out)), "2023-11-14T22:13:20Z");
+	setenv("TZ", "XYZ-5:30", 1);
+	tzset();
+	ASSERT_STREQ(gofmt_rfc3339_local(1700000000, out, sizeof(out)), "2023-11-15T03:43:20+05:30");
+	setenv("TZ", "ABC+3", 1);
+	tzset();
+	ASSERT_STREQ(gofmt_rfc3339_local(1700000000, out, sizeof(out)), "2023-11-14T19:13:20-03:00");
+	unsetenv("TZ");
+	tzset();
+}
+
 int main(void)
 {
 	buf_init(&out);
@@ -252,5 +269,6 @@ int main(void)
 	RUN(test_json_string);
 	RUN(test_names);
 	buf_done(&out);
+	RUN(test_rfc3339_local);
 	return test_summary();
 }

@@ -46,45 +46,51 @@ static int type_error(json_t *v, const char *where, const char *key, const char 
 	return -1;
 }
 
-int files_jstr(json_t *o, const char *key, const char *where, const char **out, struct buf *err)
-{
-	json_t *v = json_object_get(o, key);
+enum jkind { J_STRING, J_BOOL, J_INT };
 
-	*out = "";
+/* Looks key up in o: 1 with *ret when present and of the kind asked for, 0 when absent
+ * or null (Go's zero value), -1 with Go's type error. */
+static int jfield(json_t *o, const char *key, const char *where, enum jkind k, json_t **ret, struct buf *err)
+{
+	static const char *const gotypes[] = { [J_STRING] = "string", [J_BOOL] = "bool", [J_INT] = "int" };
+	json_t *v = json_object_get(o, key);
+	bool ok;
+
 	if (!v || json_is_null(v))
 		return 0;
-	if (!json_is_string(v))
-		return type_error(v, where, key, "string", err);
-	*out = json_string_value(v);
-	return 0;
+	ok = k == J_STRING ? json_is_string(v) : k == J_BOOL ? json_is_boolean(v) : json_is_integer(v);
+	if (!ok)
+		return type_error(v, where, key, gotypes[k], err);
+	*ret = v;
+	return 1;
+}
+
+int files_jstr(json_t *o, const char *key, const char *where, const char **out, struct buf *err)
+{
+	json_t *v = NULL;
+	int r = jfield(o, key, where, J_STRING, &v, err);
+
+	*out = r == 1 ? json_string_value(v) : "";
+	return r < 0 ? -1 : 0;
 }
 
 int files_jbool(json_t *o, const char *key, const char *where, bool *out, struct buf *err)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v = NULL;
+	int r = jfield(o, key, where, J_BOOL, &v, err);
 
-	*out = false;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return type_error(v, where, key, "bool", err);
-	*out = json_is_true(v);
-	return 0;
+	*out = r == 1 && json_is_true(v);
+	return r < 0 ? -1 : 0;
 }
 
 int files_jint(json_t *o, const char *key, const char *where, bool *set, int64_t *out, struct buf *err)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v = NULL;
+	int r = jfield(o, key, where, J_INT, &v, err);
 
-	*set = false;
-	*out = 0;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return type_error(v, where, key, "int", err);
-	*set = true;
-	*out = (int64_t)json_integer_value(v);
-	return 0;
+	*set = r == 1;
+	*out = r == 1 ? (int64_t)json_integer_value(v) : 0;
+	return r < 0 ? -1 : 0;
 }
 
 int files_jitems(json_t *o, const char *key, const char *where, const char *gotype, json_t **out, struct buf *err)

@@ -1,6 +1,8 @@
 /* change.c - changes, tasks, lanes and the task runner; see change.h. */
 #include "change.h"
 
+#include "lib/gofmt.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -310,30 +312,12 @@ struct task *chg_find_task(struct chg_store *s, int id)
 	return NULL;
 }
 
-/* Task log time: RFC 3339 in local time with seconds, as Go's time.RFC3339. */
-static void fmt_local_seconds(uint64_t wall_ns, char *out, size_t n)
-{
-	time_t secs = (time_t)(wall_ns / 1000000000ull);
-	struct tm tm;
-	char base[32];
-	long off;
-
-	localtime_r(&secs, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	off = tm.tm_gmtoff;
-	if (off == 0) {
-		snprintf(out, n, "%sZ", base);
-		return;
-	}
-	snprintf(out, n, "%s%c%02d:%02d", base, off < 0 ? '-' : '+', (int)((labs(off) / 3600) % 100),
-		 (int)((labs(off) % 3600) / 60));
-}
-
 static void task_add_log(struct task *t, const char *level, const char *msg)
 {
 	char ts[64];
 
-	fmt_local_seconds(t->t_chg->c_store->cs_clock(), ts, sizeof(ts));
+	/* Task log time: RFC 3339 in local time with seconds, as Go's time.RFC3339. */
+	gofmt_rfc3339_local((time_t)(t->t_chg->c_store->cs_clock() / 1000000000ull), ts, sizeof(ts));
 	if (t->t_nlog == CHG_TASK_MAX_LOG) {
 		free(t->t_log[0]);
 		memmove(&t->t_log[0], &t->t_log[1], (CHG_TASK_MAX_LOG - 1) * sizeof(t->t_log[0]));

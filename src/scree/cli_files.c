@@ -84,6 +84,26 @@ static int opt_value(const struct opt *o, const char *flag, const char *v, struc
 	return 0;
 }
 
+/* Applies option o (named flag in messages): a bool is set; a value is taken from
+ * inline (the rest of the word, or after '=') or else from the next argument. */
+static int opt_apply(const struct opt *o, const char *flag, const char *inline_val, bool had_eq, int argc,
+		     char **argv, int *i, struct errbuf *eb)
+{
+	if (o->kind == OPT_BOOL) {
+		if (had_eq)
+			return errbuf_set(eb, "bool flag `%s' cannot have an argument", flag), -1;
+		*(bool *)o->dst = true;
+		if (o->set)
+			*o->set = true;
+		return 0;
+	}
+	if (inline_val)
+		return opt_value(o, flag, inline_val, eb);
+	if (*i + 1 >= argc)
+		return errbuf_set(eb, "expected argument for flag `%s'", flag), -1;
+	return opt_value(o, flag, argv[++*i], eb);
+}
+
 /* Parses argv into the options and up to max positional arguments (more: "too many
  * arguments for command").  Returns the number of positional arguments, or -1. */
 static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopts, char **pos, int max,
@@ -116,23 +136,8 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 			snprintf(flag, sizeof(flag), "--%.*s", (int)len, name);
 			if (!o)
 				return errbuf_set(eb, "unknown flag `%.*s'", (int)len, name), -1;
-			if (o->kind == OPT_BOOL) {
-				if (eq)
-					return errbuf_set(eb, "bool flag `%s' cannot have an argument", flag), -1;
-				*(bool *)o->dst = true;
-				if (o->set)
-					*o->set = true;
-				continue;
-			}
-			if (eq) {
-				if (opt_value(o, flag, eq + 1, eb) < 0)
-					return -1;
-			} else {
-				if (i + 1 >= argc)
-					return errbuf_set(eb, "expected argument for flag `%s'", flag), -1;
-				if (opt_value(o, flag, argv[++i], eb) < 0)
-					return -1;
-			}
+			if (opt_apply(o, flag, eq ? eq + 1 : NULL, eq != NULL, argc, argv, &i, eb) < 0)
+				return -1;
 			continue;
 		}
 		/* Short flags, possibly bundled; one taking a value takes the rest of the word
@@ -143,22 +148,10 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 
 			if (!o)
 				return errbuf_set(eb, "unknown flag `%c'", *c), -1;
-			if (o->kind == OPT_BOOL) {
-				*(bool *)o->dst = true;
-				if (o->set)
-					*o->set = true;
-				continue;
-			}
-			if (c[1]) {
-				if (opt_value(o, flag, c + 1, eb) < 0)
-					return -1;
-			} else {
-				if (i + 1 >= argc)
-					return errbuf_set(eb, "expected argument for flag `%s'", flag), -1;
-				if (opt_value(o, flag, argv[++i], eb) < 0)
-					return -1;
-			}
-			break;
+			if (opt_apply(o, flag, o->kind != OPT_BOOL && c[1] ? c + 1 : NULL, false, argc, argv, &i, eb) < 0)
+				return -1;
+			if (o->kind != OPT_BOOL)
+				break;
 		}
 	}
 	return npos;

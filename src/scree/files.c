@@ -205,23 +205,6 @@ static const char *type_name(mode_t m)
 	return "unknown";
 }
 
-/* Go's time.Format(time.RFC3339) in the local zone: seconds, "Z" or "+hh:mm". */
-static void fmt_rfc3339(time_t t, char *out, size_t n)
-{
-	struct tm tm;
-	char base[64];
-	long off;
-
-	localtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	off = tm.tm_gmtoff;
-	if (off == 0) {
-		snprintf(out, n, "%sZ", base);
-		return;
-	}
-	snprintf(out, n, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) / 60) % 60);
-}
-
 /* A small per-call cache of uid/gid names (Pebble's userCache/groupCache). */
 struct name_cache {
 	struct {
@@ -259,7 +242,7 @@ static json_t *info_json(const char *full, const struct stat *st, struct name_ca
 		json_object_set_new(o, "size", json_integer((json_int_t)st->st_size));
 	snprintf(perm, sizeof(perm), "%03o", (unsigned)(st->st_mode & 0777));
 	json_object_set_new(o, "permissions", json_string(perm));
-	fmt_rfc3339(st->st_mtim.tv_sec, when, sizeof(when));
+	gofmt_rfc3339_local(st->st_mtim.tv_sec, when, sizeof(when));
 	json_object_set_new(o, "last-modified", json_string(when));
 	json_object_set_new(o, "user-id", json_integer(st->st_uid));
 	json_object_set_new(o, "user", files_json_string(cached_name(users, st->st_uid, false)));

@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "plan_internal.h"
+#include "lib/userids.h"
 
 /* ======================= Formatting ======================= */
 
@@ -385,104 +386,24 @@ bool pl_strmap_eq(const struct plan_strmap *a, const struct plan_strmap *b)
 
 /* ======================= Users and groups ======================= */
 
-#define PL_NSS_BUF 16384
-
-/* 1 found, 0 not found, -errno on lookup failure. */
-static int pl_getpwnam(const char *name, uid_t *uid, gid_t *gid)
-{
-	struct passwd pw, *res = NULL;
-	char *buf = xmalloc(PL_NSS_BUF);
-	int r = getpwnam_r(name, &pw, buf, PL_NSS_BUF, &res);
-
-	if (r == 0 && res) {
-		*uid = pw.pw_uid;
-		*gid = pw.pw_gid;
-	}
-	free(buf);
-	if (r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
-		r = 0;
-	return r ? -r : res != NULL;
-}
-
-static int pl_getpwuid(uid_t uid, gid_t *gid)
-{
-	struct passwd pw, *res = NULL;
-	char *buf = xmalloc(PL_NSS_BUF);
-	int r = getpwuid_r(uid, &pw, buf, PL_NSS_BUF, &res);
-
-	if (r == 0 && res)
-		*gid = pw.pw_gid;
-	free(buf);
-	if (r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
-		r = 0;
-	return r ? -r : res != NULL;
-}
-
-static int pl_getgrnam(const char *name, gid_t *gid)
-{
-	struct group gr, *res = NULL;
-	char *buf = xmalloc(PL_NSS_BUF);
-	int r = getgrnam_r(name, &gr, buf, PL_NSS_BUF, &res);
-
-	if (r == 0 && res)
-		*gid = gr.gr_gid;
-	free(buf);
-	if (r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
-		r = 0;
-	return r ? -r : res != NULL;
-}
-
 int pl_normalize_ids(const struct plan_opt_int *uidp, const struct plan_opt_int *gidp,
 		     const char *user, const char *group, struct errbuf *eb)
 {
-	bool have_uid = uidp && uidp->set, have_gid = gidp && gidp->set;
-	long long uid = have_uid ? uidp->v : 0, gid = have_gid ? gidp->v : 0;
-	int r;
+	struct userids_req r = {
+		.uid_set = uidp && uidp->set,
+		.uid = uidp && uidp->set ? uidp->v : 0,
+		.gid_set = gidp && gidp->set,
+		.gid = gidp && gidp->set ? gidp->v : 0,
+		.user = user,
+		.group = group,
+	};
+	struct errbuf e;
+	uid_t uid;
+	gid_t gid;
 
-	if (!have_uid && !have_gid && !user && !group)
-		return 0;
-	if (user) {
-		uid_t u = 0;
-		gid_t g = 0;
-
-		r = pl_getpwnam(user, &u, &g);
-		if (r < 0)
-			return pl_errf(eb, "user: lookup username %s: %s", user, strerror(-r));
-		if (r == 0)
-			return pl_errf(eb, "user: unknown user %s", user);
-		if (have_uid && uid != (long long)u)
-			return pl_errf(eb, "user %q UID (%lld) does not match user-id (%lld)", user,
-				       (long long)u, uid);
-		uid = u;
-		have_uid = true;
-	}
-	if (group) {
-		gid_t g = 0;
-
-		r = pl_getgrnam(group, &g);
-		if (r < 0)
-			return pl_errf(eb, "user: lookup groupname %s: %s", group, strerror(-r));
-		if (r == 0)
-			return pl_errf(eb, "group: unknown group %s", group);
-		if (have_gid && gid != (long long)g)
-			return pl_errf(eb, "group %q GID (%lld) does not match group-id (%lld)",
-				       group, (long long)g, gid);
-		gid = g;
-		have_gid = true;
-	}
-	if (!have_gid) {
-		gid_t g = 0;
-
-		/* Neither group nor group-id: use the user's primary group. */
-		r = pl_getpwuid((uid_t)uid, &g);
-		if (r < 0)
-			return pl_errf(eb, "user: lookup userid %lld: %s", uid, strerror(-r));
-		if (r == 0)
-			return pl_errf(eb, "user: unknown userid %lld", uid);
-		have_gid = true;
-	}
-	if (!have_uid)
-		return pl_errf(eb, "must specify user, not just group");
+	errbuf_clear(&e);
+	if (userids_normalize(&r, &uid, &gid, &e) < 0)
+		return pl_errf(eb, "%s", e.msg);
 	return 0;
 }
 

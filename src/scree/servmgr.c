@@ -16,6 +16,7 @@
 #include "launch.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/userids.h"
 #include "metrics.h"
 
 /* ---- records ---- */
@@ -189,52 +190,22 @@ static void stop_result(void *data, struct service *s, const char *err)
 
 /* ---- launching ---- */
 
-/* Resolves user/group as upstream's NormalizeUidGid: names must agree with ids, a user
- * without a group runs with its primary group, a group alone is an error. */
+/* Resolves user/group as upstream's NormalizeUidGid (lib/userids.h). */
 int servmgr_resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
 			struct errbuf *eb)
 {
-	bool have_uid = ctx->user_id && ctx->user_id->set, have_gid = ctx->group_id && ctx->group_id->set;
-	int64_t uid = have_uid ? ctx->user_id->v : 0, gid = have_gid ? ctx->group_id->v : 0;
+	struct userids_req r = {
+		.uid_set = ctx->user_id && ctx->user_id->set,
+		.uid = ctx->user_id && ctx->user_id->set ? ctx->user_id->v : 0,
+		.gid_set = ctx->group_id && ctx->group_id->set,
+		.gid = ctx->group_id && ctx->group_id->set ? ctx->group_id->v : 0,
+		.user = ctx->user,
+		.group = ctx->group,
+	};
+	int k = userids_normalize(&r, ret_uid, ret_gid, eb);
 
-	*has = false;
-	if (!have_uid && !ctx->user && !have_gid && !ctx->group)
-		return 0;
-	if (ctx->user) {
-		struct passwd *pw = getpwnam(ctx->user);
-
-		if (!pw)
-			return errbuf_set(eb, "user: unknown user %s", ctx->user), -ENOENT;
-		if (have_uid && uid != (int64_t)pw->pw_uid)
-			return errbuf_set(eb, "user \"%s\" UID (%u) does not match user-id (%lld)", ctx->user,
-					  (unsigned)pw->pw_uid, (long long)uid), -EINVAL;
-		uid = pw->pw_uid;
-		have_uid = true;
-	}
-	if (ctx->group) {
-		struct group *gr = getgrnam(ctx->group);
-
-		if (!gr)
-			return errbuf_set(eb, "group: unknown group %s", ctx->group), -ENOENT;
-		if (have_gid && gid != (int64_t)gr->gr_gid)
-			return errbuf_set(eb, "group \"%s\" GID (%u) does not match group-id (%lld)", ctx->group,
-					  (unsigned)gr->gr_gid, (long long)gid), -EINVAL;
-		gid = gr->gr_gid;
-		have_gid = true;
-	}
-	if (!have_uid && have_gid)
-		return errbuf_set(eb, "must specify user, not just group"), -EINVAL;
-	if (have_uid && !have_gid) {
-		struct passwd *pw = getpwuid((uid_t)uid);
-
-		if (!pw)
-			return errbuf_set(eb, "user: unknown userid %lld", (long long)uid), -ENOENT;
-		gid = pw->pw_gid;
-	}
-	*has = true;
-	*ret_uid = (uid_t)uid;
-	*ret_gid = (gid_t)gid;
-	return 0;
+	*has = k == 1;
+	return k < 0 ? -EINVAL : 0;
 }
 
 /* Builds argv, environment, cwd and ids for cfg (§13 start task). */

@@ -88,7 +88,7 @@ void servmgr_check_failed(struct servmgr *sm, const char *check);
 
 /* Resolves an execution context's user/group as upstream's NormalizeUidGid (names must
  * agree with ids; a user alone runs with its primary group; a group alone is an error).
- * *has is false when no identity was asked for.  0, or -ENOENT/-EINVAL with eb set
+ * *has is false when no identity was asked for.  0, or -EINVAL with eb set
  * ("user: unknown user bob", "must specify user, not just group"). */
 int servmgr_resolve_ids(const struct plan_exec_ctx *ctx, bool *has, uid_t *ret_uid, gid_t *ret_gid,
 			struct errbuf *eb);

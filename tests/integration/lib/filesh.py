@@ -22,6 +22,15 @@ import urllib.request
 CHUNK_SIZE = 8192  # ops.pebble.Client._chunk_size
 
 
+def rss_kib(pid):
+    """A process's resident size in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 class APIError(Exception):
     def __init__(self, body, code, status, message):
         super().__init__(message)

@@ -17,7 +17,7 @@ import time
 import unittest
 import urllib.parse
 
-from filesh import APIError, OpsFiles, PathError
+from filesh import APIError, OpsFiles, PathError, rss_kib
 from screeh import SCREE, DaemonTest, UnixHTTPConnection, request_on
 
 NOBODY = 65534
@@ -31,13 +31,6 @@ def raw_get(socket_path, query, headers=None):
     c.close()
     return r.status, r.getheader("Content-Type"), body
 
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class PullTest(DaemonTest):

@@ -13,18 +13,11 @@ import threading
 import time
 import unittest
 
-from filesh import OpsFiles, PathError, file_part, multipart_body, raw_post, request_part
+from filesh import OpsFiles, PathError, file_part, multipart_body, raw_post, request_part, rss_kib
 from screeh import DaemonTest
 
 NOBODY = pwd.getpwnam("nobody")
 
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class RssSampler(threading.Thread):
