@@ -225,15 +225,8 @@ static void make_dirs(struct api_call *c, json_t *dirs)
 		files_jstr(item, "permissions", "", &perm, &err);
 		files_jowner(item, "", &owner, &err);
 		files_error_init(&e);
-		if (!gopath_is_abs(path)) {
-			struct buf q = BUF_INIT;
-
-			buf_init(&q);
-			files_quote(&q, path);
-			files_error_set(&e, FILES_GENERIC, "paths must be absolute, got %s", q.data);
-			buf_done(&q);
-		} else if (files_parse_permissions(perm, FILES_DEFAULT_DIR_MODE, &o.mode, &e) == 0 &&
-			   (k = files_resolve_owner(&owner, &o.uid, &o.gid, &e)) >= 0) {
+		if (files_check_abs(path, &e) && files_parse_permissions(perm, FILES_DEFAULT_DIR_MODE, &o.mode, &e) == 0 &&
+		    (k = files_resolve_owner(&owner, &o.uid, &o.gid, &e)) >= 0) {
 			o.chown = k == 1;
 			o.exist_ok = o.make_parents;
 			files_mkdir(path, &o, &e);
@@ -273,16 +266,8 @@ static void remove_paths(struct api_call *c, json_t *paths)
 		files_jstr(item, "path", "", &path, &err);
 		files_jbool(item, "recursive", "", &recursive, &err);
 		files_error_init(&e);
-		if (!gopath_is_abs(path)) {
-			struct buf q = BUF_INIT;
-
-			buf_init(&q);
-			files_quote(&q, path);
-			files_error_set(&e, FILES_GENERIC, "paths must be absolute, got %s", q.data);
-			buf_done(&q);
-		} else {
+		if (files_check_abs(path, &e))
 			files_remove(path, recursive, &e);
-		}
 		json_array_append_new(out, files_result_json(path, &e));
 		files_error_done(&e);
 	}

@@ -381,15 +381,8 @@ static void fw_begin_file(struct files_write *w, size_t idx)
 	int owner;
 
 	files_error_set(e, FILES_OK, "%s", "");
-	if (!gopath_is_abs(it->path)) {
-		struct buf q = BUF_INIT;
-
-		buf_init(&q);
-		files_quote(&q, it->path);
-		files_error_set(e, FILES_GENERIC, "paths must be absolute, got %s", q.data);
-		buf_done(&q);
+	if (!files_check_abs(it->path, e))
 		return;
-	}
 	owner = files_resolve_owner(&it->owner, &uid, &gid, e);
 	if (owner < 0)
 		return;

@@ -155,6 +155,19 @@ void files_quote(struct buf *out, const char *s)
 
 /* ---- arguments ---- */
 
+bool files_check_abs(const char *path, struct files_error *e)
+{
+	struct buf q = BUF_INIT;
+
+	if (gopath_is_abs(path))
+		return true;
+	buf_init(&q);
+	files_quote(&q, path);
+	files_error_set(e, FILES_GENERIC, "paths must be absolute, got %s", q.data);
+	buf_done(&q);
+	return false;
+}
+
 int files_parse_permissions(const char *s, mode_t def, mode_t *ret, struct files_error *e)
 {
 	if (!s || !*s) {
@@ -642,15 +655,8 @@ int files_open_read(const char *path, int *ret_fd, struct files_error *e)
 	struct stat st;
 	int fd;
 
-	if (!gopath_is_abs(path)) {
-		struct buf q = BUF_INIT;
-
-		buf_init(&q);
-		files_quote(&q, path);
-		files_error_set(e, FILES_GENERIC, "paths must be absolute, got %s", q.data);
-		buf_done(&q);
+	if (!files_check_abs(path, e))
 		return -1;
-	}
 	if (stat(path, &st) < 0) {
 		files_error_sys(e, "stat", path, errno);
 		return -1;

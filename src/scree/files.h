@@ -70,6 +70,10 @@ json_t *files_json_string(const char *s);
 /* Appends s quoted as Go's %q would (for messages). */
 void files_quote(struct buf *out, const char *s);
 
+/* Pebble's nonAbsolutePathError: false with e = `paths must be absolute, got "x"`
+ * (generic) when path is not absolute. */
+bool files_check_abs(const char *path, struct files_error *e);
+
 /* Pebble's parsePermissions: "" means def; otherwise exactly three octal digits, else
  * `permissions must be a 3-digit octal string, got "1000"` (generic). */
 int files_parse_permissions(const char *s, mode_t def, mode_t *ret, struct files_error *e);
