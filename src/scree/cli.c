@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "lib/buf.h"
+#include "lib/gofmt.h"
 #include "lib/strnum.h"
 #include "lib/yamljson.h"
 
@@ -288,6 +289,23 @@ int cli_flag_duration(const char *flag, const char *val, int64_t *ret_ns, struct
 	if (strnum_duration(val, ret_ns) < 0) {
 		errbuf_set(eb, "invalid argument for flag `--%s' (expected time.Duration): time: invalid duration \"%s\"",
 			   flag, val);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_flag_int(const char *flag, const char *val, int64_t *ret, struct errbuf *eb)
+{
+	int r = strnum_i64(val, INT64_MIN, INT64_MAX, ret);
+
+	if (r < 0) {
+		struct buf q = BUF_INIT;
+
+		buf_init(&q);
+		gofmt_quote(&q, val, strlen(val), GOFMT_QUOTE_GO);
+		errbuf_set(eb, "invalid argument for flag `--%s' (expected *int): strconv.ParseInt: parsing %s: %s", flag,
+			   q.data, r == -ERANGE ? "value out of range" : "invalid syntax");
+		buf_done(&q);
 		return -1;
 	}
 	return 0;

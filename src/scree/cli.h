@@ -61,6 +61,10 @@ void cli_query_escape(struct buf *b, const char *s);
 
 /* A Go duration flag value ("1s", "500ms"); -1 with go-flags' message on a bad one. */
 int cli_flag_duration(const char *flag, const char *val, int64_t *ret_ns, struct errbuf *eb);
+/* A go-flags *int flag value ("--uid 1000"); -1 with go-flags' message on a bad one
+ * ("invalid argument for flag `--uid' (expected *int): strconv.ParseInt: parsing \"x\":
+ * invalid syntax"). */
+int cli_flag_int(const char *flag, const char *val, int64_t *ret, struct errbuf *eb);
 /* A go-flags choice option: 0 if val is one of the NULL-terminated choices (or NULL), else
  * -1 with "Invalid value `x' for option `--level'. Allowed values are: alive or ready". */
 int cli_flag_choice(const char *flag, const char *val, const char *const *choices, struct errbuf *eb);

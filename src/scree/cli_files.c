@@ -12,9 +12,7 @@
  * piece, and a pulled file is written as its bytes arrive, so neither holds a file in
  * memory.  A failed pull removes the local file it created.
  *
- * Options are parsed as go-flags does for these commands (bundled short flags, --long=value
- * or --long value, options between arguments, "--"), with its error texts.  (When the
- * shared go-flags parser of the scree CLI lands, these verbs should move to it.) */
+ * Options go through the CLI's go-flags parser (cli_opts.h). */
 #include "cli.h"
 
 #include <errno.h>
@@ -31,139 +29,24 @@
 #include "lib/gopath.h"
 #include "lib/strnum.h"
 
-/* ---- options (go-flags subset) ---- */
+/* ---- options ---- */
 
-enum opt_kind { OPT_BOOL, OPT_STRING, OPT_INT };
-
-struct opt {
-	char shrt;         /* 0: none */
-	const char *lng;   /* NULL: none */
-	enum opt_kind kind;
-	void *dst;         /* bool *, const char **, int64_t * */
-	bool *set;         /* may be NULL */
+/* The owner options shared by push and mkdir (--uid and --gid are *int in upstream). */
+struct owner_opts {
+	const char *uid, *user, *gid, *group;
+	bool uid_set, gid_set;
+	int64_t uid_v, gid_v;
 };
 
-static const struct opt *find_short(const struct opt *o, size_t n, char c)
+static int owner_check(struct owner_opts *o, struct errbuf *eb)
 {
-	for (size_t i = 0; i < n; i++)
-		if (o[i].shrt == c)
-			return &o[i];
-	return NULL;
-}
-
-static const struct opt *find_long(const struct opt *o, size_t n, const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (o[i].lng && strlen(o[i].lng) == len && strncmp(o[i].lng, name, len) == 0)
-			return &o[i];
-	return NULL;
-}
-
-static int opt_value(const struct opt *o, const char *flag, const char *v, struct errbuf *eb)
-{
-	if (o->kind == OPT_STRING) {
-		*(const char **)o->dst = v;
-	} else {
-		int64_t x;
-		int r = strnum_i64(v, INT32_MIN, INT32_MAX, &x);
-
-		if (r < 0) {
-			struct buf q = BUF_INIT;
-
-			buf_init(&q);
-			gofmt_quote(&q, v, strlen(v), GOFMT_QUOTE_GO);
-			errbuf_set(eb, "invalid argument for flag `%s' (expected int): strconv.ParseInt: parsing %s: %s", flag,
-				   q.data, r == -ERANGE ? "value out of range" : "invalid syntax");
-			buf_done(&q);
-			return -1;
-		}
-		*(int64_t *)o->dst = x;
-	}
-	if (o->set)
-		*o->set = true;
+	if (o->uid && cli_flag_int("uid", o->uid, &o->uid_v, eb) < 0)
+		return -1;
+	if (o->gid && cli_flag_int("gid", o->gid, &o->gid_v, eb) < 0)
+		return -1;
+	o->uid_set = o->uid != NULL;
+	o->gid_set = o->gid != NULL;
 	return 0;
-}
-
-/* Applies option o (named flag in messages): a bool is set; a value is taken from
- * inline (the rest of the word, or after '=') or else from the next argument. */
-static int opt_apply(const struct opt *o, const char *flag, const char *inline_val, bool had_eq, int argc,
-		     char **argv, int *i, struct errbuf *eb)
-{
-	if (o->kind == OPT_BOOL) {
-		if (had_eq)
-			return errbuf_set(eb, "bool flag `%s' cannot have an argument", flag), -1;
-		*(bool *)o->dst = true;
-		if (o->set)
-			*o->set = true;
-		return 0;
-	}
-	if (inline_val)
-		return opt_value(o, flag, inline_val, eb);
-	if (*i + 1 >= argc)
-		return errbuf_set(eb, "expected argument for flag `%s'", flag), -1;
-	return opt_value(o, flag, argv[++*i], eb);
-}
-
-/* Parses argv into the options and up to max positional arguments (more: "too many
- * arguments for command").  Returns the number of positional arguments, or -1. */
-static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopts, char **pos, int max,
-		      struct errbuf *eb)
-{
-	int npos = 0;
-	bool only_args = false;
-
-	for (int i = 0; i < argc; i++) {
-		char *a = argv[i];
-
-		if (only_args || a[0] != '-' || a[1] == '\0') {
-			if (npos == max) {
-				errbuf_set(eb, "too many arguments for command");
-				return -1;
-			}
-			pos[npos++] = a;
-			continue;
-		}
-		if (strcmp(a, "--") == 0) {
-			only_args = true;
-			continue;
-		}
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t len = eq ? (size_t)(eq - name) : strlen(name);
-			const struct opt *o = find_long(opts, nopts, name, len);
-			char flag[128];
-
-			snprintf(flag, sizeof(flag), "--%.*s", (int)len, name);
-			if (!o)
-				return errbuf_set(eb, "unknown flag `%.*s'", (int)len, name), -1;
-			if (opt_apply(o, flag, eq ? eq + 1 : NULL, eq != NULL, argc, argv, &i, eb) < 0)
-				return -1;
-			continue;
-		}
-		/* Short flags, possibly bundled; one taking a value takes the rest of the word
-		 * or the next argument. */
-		for (const char *c = a + 1; *c; c++) {
-			const struct opt *o = find_short(opts, nopts, *c);
-			char flag[3] = { '-', *c, '\0' };
-
-			if (!o)
-				return errbuf_set(eb, "unknown flag `%c'", *c), -1;
-			if (opt_apply(o, flag, o->kind != OPT_BOOL && c[1] ? c + 1 : NULL, false, argc, argv, &i, eb) < 0)
-				return -1;
-			if (o->kind != OPT_BOOL)
-				break;
-		}
-	}
-	return npos;
-}
-
-/* go-flags' message for missing positional arguments names[have..n). */
-static int missing_args(const char *const *names, int n, int have, struct errbuf *eb)
-{
-	if (n - have == 1)
-		return errbuf_set(eb, "the required argument `%s` was not provided", names[have]), -1;
-	return errbuf_set(eb, "the required arguments `%s` and `%s` were not provided", names[have], names[have + 1]),
-	       -1;
 }
 
 /* ---- shared client pieces ---- */
@@ -200,13 +83,12 @@ static int post_one(json_t *body, struct errbuf *eb)
 }
 
 /* Owner fields as the Go client encodes them (null when not given). */
-static void put_owner(json_t *o, bool uid_set, int64_t uid, const char *user, bool gid_set, int64_t gid,
-		      const char *group)
+static void put_owner(json_t *o, const struct owner_opts *w)
 {
-	json_object_set_new(o, "user-id", uid_set ? json_integer(uid) : json_null());
-	json_object_set_new(o, "user", json_string(user ? user : ""));
-	json_object_set_new(o, "group-id", gid_set ? json_integer(gid) : json_null());
-	json_object_set_new(o, "group", json_string(group ? group : ""));
+	json_object_set_new(o, "user-id", w->uid_set ? json_integer(w->uid_v) : json_null());
+	json_object_set_new(o, "user", json_string(w->user ? w->user : ""));
+	json_object_set_new(o, "group-id", w->gid_set ? json_integer(w->gid_v) : json_null());
+	json_object_set_new(o, "group", json_string(w->group ? w->group : ""));
 }
 
 static void sys_error(struct errbuf *eb, const char *op, const char *path, int err)
@@ -220,19 +102,17 @@ static void sys_error(struct errbuf *eb, const char *op, const char *path, int e
 
 int cli_rm(int argc, char **argv, struct errbuf *eb)
 {
-	static const char *const names[] = { "<path>" };
 	bool recursive = false;
-	const struct opt opts[] = { { 'r', NULL, OPT_BOOL, &recursive, NULL } };
-	char *pos[1];
-	int n = parse_opts(argc, argv, opts, 1, pos, 1, eb);
+	const char *path = NULL;
+	const struct cli_opt opts[] = { CLI_BOOL('r', NULL, &recursive), CLI_OPT_END };
+	const struct cli_arg args[] = { CLI_ARG("<path>", 1, &path), CLI_ARG_END };
+	const struct cli_spec spec = { "pebble rm [rm-OPTIONS] <path>", opts, args, false };
 	json_t *item, *body;
-	int rv;
+	int rv = cli_opts_parse(&spec, argc, argv, eb);
 
-	if (n < 0)
-		return -1;
-	if (n < 1)
-		return missing_args(names, 1, n, eb);
-	item = json_pack("{s:s}", "path", pos[0]);
+	if (rv != 0)
+		return rv < 0 ? -1 : 0;
+	item = json_pack("{s:s}", "path", path);
 	if (!item)
 		return errbuf_set(eb, "cannot encode JSON payload: path is not valid UTF-8"), -1;
 	json_object_set_new(item, "recursive", json_boolean(recursive));
@@ -246,24 +126,25 @@ int cli_rm(int argc, char **argv, struct errbuf *eb)
 
 int cli_mkdir(int argc, char **argv, struct errbuf *eb)
 {
-	static const char *const names[] = { "<path>" };
-	bool parents = false, uid_set = false, gid_set = false;
-	const char *mode = NULL, *user = NULL, *group = NULL;
-	int64_t uid = 0, gid = 0;
-	const struct opt opts[] = {
-		{ 'p', NULL, OPT_BOOL, &parents, NULL },     { 'm', NULL, OPT_STRING, &mode, NULL },
-		{ 0, "uid", OPT_INT, &uid, &uid_set },       { 0, "user", OPT_STRING, &user, NULL },
-		{ 0, "gid", OPT_INT, &gid, &gid_set },       { 0, "group", OPT_STRING, &group, NULL },
+	bool parents = false;
+	const char *mode = NULL, *path = NULL;
+	struct owner_opts w = { 0 };
+	const struct cli_opt opts[] = {
+		CLI_BOOL('p', NULL, &parents),     CLI_STRING('m', NULL, &mode),
+		CLI_STRING(0, "uid", &w.uid),      CLI_STRING(0, "user", &w.user),
+		CLI_STRING(0, "gid", &w.gid),      CLI_STRING(0, "group", &w.group),
+		CLI_OPT_END,
 	};
-	char *pos[1], perm[32] = "";
-	int n = parse_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), pos, 1, eb);
+	const struct cli_arg args[] = { CLI_ARG("<path>", 1, &path), CLI_ARG_END };
+	const struct cli_spec spec = { "pebble mkdir [mkdir-OPTIONS] <path>", opts, args, false };
+	char perm[32] = "";
 	json_t *item, *body;
-	int rv;
+	int rv = cli_opts_parse(&spec, argc, argv, eb);
 
-	if (n < 0)
+	if (rv != 0)
+		return rv < 0 ? -1 : 0;
+	if (owner_check(&w, eb) < 0)
 		return -1;
-	if (n < 1)
-		return missing_args(names, 1, n, eb);
 	if (mode && *mode) {
 		/* strconv.ParseUint(mode, 8, 32); sent as %03o unless zero. */
 		char *end;
@@ -283,12 +164,12 @@ int cli_mkdir(int argc, char **argv, struct errbuf *eb)
 		if (m)
 			snprintf(perm, sizeof(perm), "%03lo", m);
 	}
-	item = json_pack("{s:s}", "path", pos[0]);
+	item = json_pack("{s:s}", "path", path);
 	if (!item)
 		return errbuf_set(eb, "cannot encode JSON payload: path is not valid UTF-8"), -1;
 	json_object_set_new(item, "make-parents", json_boolean(parents));
 	json_object_set_new(item, "permissions", json_string(perm));
-	put_owner(item, uid_set, uid, user, gid_set, gid, group);
+	put_owner(item, &w);
 	body = json_pack("{s:s, s:[o]}", "action", "make-dirs", "dirs", item);
 	rv = post_one(body, eb);
 	json_decref(body);
@@ -359,28 +240,25 @@ static void format_amount(unsigned long long amount, char *out, size_t n)
 
 int cli_ls(int argc, char **argv, struct errbuf *eb)
 {
-	static const char *const names[] = { "<path>" };
 	bool dir = false, longf = false, abs_time = false;
-	const struct opt opts[] = {
-		{ 'd', NULL, OPT_BOOL, &dir, NULL },
-		{ 'l', NULL, OPT_BOOL, &longf, NULL },
-		{ 0, "abs-time", OPT_BOOL, &abs_time, NULL },
+	const char *arg = NULL;
+	const struct cli_opt opts[] = {
+		CLI_BOOL('d', NULL, &dir), CLI_BOOL('l', NULL, &longf), CLI_BOOL(0, "abs-time", &abs_time), CLI_OPT_END,
 	};
-	char *pos[1], *trimmed, *slash, *path, *pattern = NULL;
-	int n = parse_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), pos, 1, eb);
+	const struct cli_arg args[] = { CLI_ARG("<path>", 1, &arg), CLI_ARG_END };
+	const struct cli_spec spec = { "pebble ls [ls-OPTIONS] <path>", opts, args, false };
+	char *trimmed, *slash, *path, *pattern = NULL;
 	struct buf target = BUF_INIT;
 	json_t *env = NULL, *res, *fi;
 	struct cli c;
 	struct cli_table t;
 	size_t i, len;
-	int rv;
+	int rv = cli_opts_parse(&spec, argc, argv, eb);
 
-	if (n < 0)
-		return -1;
-	if (n < 1)
-		return missing_args(names, 1, n, eb);
+	if (rv != 0)
+		return rv < 0 ? -1 : 0;
 	/* parseGlob: a pattern is allowed in the last element only. */
-	trimmed = xstrdup(pos[0]);
+	trimmed = xstrdup(arg);
 	len = strlen(trimmed);
 	while (len > 0 && trimmed[len - 1] == '/')
 		trimmed[--len] = '\0';
@@ -400,7 +278,7 @@ int cli_ls(int argc, char **argv, struct errbuf *eb)
 			pattern = xstrdup(file);
 		} else {
 			free(d);
-			path = xstrdup(pos[0]);
+			path = xstrdup(arg);
 		}
 	}
 	free(trimmed);
@@ -514,17 +392,20 @@ static ssize_t push_produce(char *out, size_t cap, void *data)
 
 int cli_push(int argc, char **argv, struct errbuf *eb)
 {
-	static const char *const names[] = { "<local-path>", "<remote-path>" };
-	bool parents = false, uid_set = false, gid_set = false;
-	const char *mode = NULL, *user = NULL, *group = NULL;
-	int64_t uid = 0, gid = 0;
-	const struct opt opts[] = {
-		{ 'p', NULL, OPT_BOOL, &parents, NULL },     { 'm', NULL, OPT_STRING, &mode, NULL },
-		{ 0, "uid", OPT_INT, &uid, &uid_set },       { 0, "user", OPT_STRING, &user, NULL },
-		{ 0, "gid", OPT_INT, &gid, &gid_set },       { 0, "group", OPT_STRING, &group, NULL },
+	bool parents = false;
+	const char *mode = NULL, *pos[2] = { NULL, NULL };
+	struct owner_opts w = { 0 };
+	const struct cli_opt opts[] = {
+		CLI_BOOL('p', NULL, &parents),     CLI_STRING('m', NULL, &mode),
+		CLI_STRING(0, "uid", &w.uid),      CLI_STRING(0, "user", &w.user),
+		CLI_STRING(0, "gid", &w.gid),      CLI_STRING(0, "group", &w.group),
+		CLI_OPT_END,
 	};
-	char *pos[2], perm[16], boundary[MULTIPART_RANDOM_BOUNDARY_LEN + 1], ctype[128];
-	int n = parse_opts(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), pos, 2, eb);
+	const struct cli_arg args[] = { CLI_ARG("<local-path>", 1, &pos[0]), CLI_ARG("<remote-path>", 1, &pos[1]),
+					CLI_ARG_END };
+	const struct cli_spec spec = { "pebble push [push-OPTIONS] <local-path> <remote-path>", opts, args, false };
+	char perm[16], boundary[MULTIPART_RANDOM_BOUNDARY_LEN + 1], ctype[128];
+	int n = cli_opts_parse(&spec, argc, argv, eb);
 	struct push_body b = { BUF_INIT, BUF_INIT, 0, 0, -1, NULL, false, 0 };
 	struct http_client_req rq = { 0 };
 	struct http_response resp;
@@ -534,10 +415,10 @@ int cli_push(int argc, char **argv, struct errbuf *eb)
 	char *meta_text = NULL;
 	int rv = -1;
 
-	if (n < 0)
+	if (n != 0)
+		return n < 0 ? -1 : 0;
+	if (owner_check(&w, eb) < 0)
 		return -1;
-	if (n < 2)
-		return missing_args(names, 2, n, eb);
 	b.local = pos[0];
 	b.fd = open(pos[0], O_RDONLY | O_CLOEXEC);
 	if (b.fd < 0) {
@@ -563,7 +444,7 @@ int cli_push(int argc, char **argv, struct errbuf *eb)
 	}
 	json_object_set_new(item, "make-dirs", json_boolean(parents));
 	json_object_set_new(item, "permissions", json_string(perm));
-	put_owner(item, uid_set, uid, user, gid_set, gid, group);
+	put_owner(item, &w);
 	meta = json_pack("{s:s, s:[o]}", "action", "write", "files", item);
 	meta_text = json_dumps(meta, JSON_COMPACT);
 	json_decref(meta);
@@ -839,9 +720,11 @@ static void pull_check(struct pull_state *st)
 
 int cli_pull(int argc, char **argv, struct errbuf *eb)
 {
-	static const char *const names[] = { "<remote-path>", "<local-path>" };
-	char *pos[2];
-	int n = parse_opts(argc, argv, NULL, 0, pos, 2, eb);
+	const char *pos[2] = { NULL, NULL };
+	const struct cli_arg args[] = { CLI_ARG("<remote-path>", 1, &pos[0]), CLI_ARG("<local-path>", 1, &pos[1]),
+					CLI_ARG_END };
+	const struct cli_spec spec = { "pebble pull <remote-path> <local-path>", NULL, args, false };
+	int n = cli_opts_parse(&spec, argc, argv, eb);
 	struct pull_state st;
 	struct buf target = BUF_INIT;
 	struct http_response resp;
@@ -849,10 +732,8 @@ int cli_pull(int argc, char **argv, struct errbuf *eb)
 	struct cli c;
 	int rv;
 
-	if (n < 0)
-		return -1;
-	if (n < 2)
-		return missing_args(names, 2, n, eb);
+	if (n != 0)
+		return n < 0 ? -1 : 0;
 	memset(&st, 0, sizeof(st));
 	buf_init(&st.other);
 	buf_init(&st.meta);

@@ -120,7 +120,7 @@ class FilesCliTest(DaemonTest):
         self.fails(["ls", "--long", "/"], "error: unknown flag `long'\n")
         self.fails(["mkdir", "-m"], "error: expected argument for flag `-m'\n")
         self.fails(["mkdir", "--uid", "abc", "/x"],
-                   "error: invalid argument for flag `--uid' (expected int): strconv.ParseInt: parsing \"abc\": "
+                   "error: invalid argument for flag `--uid' (expected *int): strconv.ParseInt: parsing \"abc\": "
                    "invalid syntax\n")
         self.fails(["rm", "/a", "/b"], "error: too many arguments for command\n")
         self.assertEqual(self.ok("ls", "--", self.tmp), "")

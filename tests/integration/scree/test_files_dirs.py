@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from filesh import APIError, OpsFiles, PathError
-from screeh import DaemonTest, UnixHTTPConnection
+from screeh import DaemonTest, UnixHTTPConnection, requests_as
 
 NOBODY = pwd.getpwnam("nobody")
 
@@ -155,13 +155,12 @@ class DirsTest(DaemonTest):
 @unittest.skipUnless(os.geteuid() == 0, "needs root to switch to nobody")
 class AccessTest(DaemonTest):
     def test_files_need_admin(self):
-        from test_access import as_nobody
         d = self.start_daemon()
         os.chmod(d.dir, 0o755)
-        res = as_nobody(d.socket, [
-            ("GET", "/v1/files?action=list&path=/", None),
-            ("GET", "/v1/files?action=read&path=/etc/hostname", None),
-            ("POST", "/v1/files", {"action": "make-dirs", "dirs": [{"path": "/tmp/never"}]}),
+        res = requests_as(65534, d.socket, [
+            ("GET", "/v1/files?action=list&path=/", None, None),
+            ("GET", "/v1/files?action=read&path=/etc/hostname", None, {"Accept": "multipart/form-data"}),
+            ("POST", "/v1/files", {"action": "make-dirs", "dirs": [{"path": "/tmp/never"}]}, None),
         ])
         self.assertEqual([s for s, _ in res], [401, 401, 401])
         for _, payload in res:

@@ -4,7 +4,6 @@ text, bodies cut short, clients that vanish mid-upload and a daemon killed mid-u
 still serving), refusals before the body is read, and LF-only bodies as upstream's tests
 write them."""
 
-import json
 import os
 import shutil
 import signal
@@ -14,7 +13,7 @@ import time
 import unittest
 
 from filesh import OpsFiles, PathError, file_part, multipart_body, raw_post, request_part
-from screeh import Daemon, DaemonTest
+from screeh import Daemon, DaemonTest, requests_as
 
 B = "0123456789abcdef0123456789abcdef"
 CT = "multipart/form-data; boundary=" + B
@@ -215,28 +214,8 @@ class StreamedAccessTest(DaemonTest):
         target = tempfile.mktemp(prefix="scree-mp-nobody-")
         body = multipart_body(B, [request_part({"action": "write", "files": [{"path": target}]}),
                                   file_part(target, b"x" * 100000)])
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(r)
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-                status, payload = raw_post(d.socket, [body], CT)
-                os.write(w, json.dumps([status, payload]).encode())
-            finally:
-                os._exit(0)
-        os.close(w)
-        data = b""
-        while True:
-            chunk = os.read(r, 65536)
-            if not chunk:
-                break
-            data += chunk
-        os.close(r)
-        os.waitpid(pid, 0)
-        status, payload = json.loads(data)
+        # Refused when the headers are in, before the body is read.
+        [[status, payload]] = requests_as(65534, d.socket, [("POST", "/v1/files", body, {"Content-Type": CT})])
         self.assertEqual(status, 401)
         self.assertEqual(payload["result"], {"message": "access denied", "kind": "login-required"})
         self.assertFalse(os.path.exists(target))
