@@ -78,7 +78,6 @@ struct fw_commit {
 struct files_write {
 	struct api_call call;     /* call.req is NULL once answered or cancelled */
 	enum fw_state state;
-	bool streamed;
 	struct multipart *mp;
 	struct buf meta;
 	struct fw_item *items;
@@ -593,7 +592,6 @@ void api_files_write(struct api_call *c, const char *boundary, bool streamed)
 
 	w->call = *c;
 	w->state = FW_EXPECT_METADATA;
-	w->streamed = streamed;
 	w->queue_tail = &w->queue;
 	buf_init(&w->meta);
 	if (multipart_new(boundary, &mp_cbs, w, &w->mp) < 0) {
