@@ -426,7 +426,9 @@ static int startup(struct scree *d, struct errbuf *eb)
 		if (rv < 0)
 			return errbuf_set(eb, "cannot create directory %s: %s", d->dir, strerror(-rv)), rv;
 	}
-	if (copy_once && *copy_once && dir_is_empty(d->dir)) {
+	/* A missing source is skipped, as Pebble does: Juju sets PEBBLE_COPY_ONCE for every
+	 * workload container, and most images have no /var/lib/pebble/default. */
+	if (copy_once && *copy_once && access(copy_once, F_OK) == 0 && dir_is_empty(d->dir)) {
 		rv = fs_copy_tree(copy_once, d->dir);
 		if (rv < 0)
 			return errbuf_set(eb, "cannot copy %s into %s: %s", copy_once, d->dir, strerror(-rv)), rv;
