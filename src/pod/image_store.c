@@ -82,6 +82,8 @@ struct image_store {
 	struct image_req *reqs;
 	struct job *jobs;
 	size_t n_jobs;
+	void (*idle_cb)(void *data);
+	void *idle_data;
 	uint64_t counter;
 	uint32_t nonce;
 };
@@ -109,8 +111,12 @@ static void on_job_done(void *data, const struct tool_result *res)
 			*pp = j->next;
 			break;
 		}
-	j->s->n_jobs--;
+	struct image_store *s = j->s;
+
+	s->n_jobs--;
 	free(j);
+	if (s->n_jobs == 0 && s->idle_cb)
+		s->idle_cb(s->idle_data);
 }
 
 /* Runs rm -rf on paths (NULL-terminated) in the background. */
@@ -178,6 +184,12 @@ int image_store_discard(struct image_store *s, const char *path)
 size_t image_store_pending(const struct image_store *s)
 {
 	return s->n_jobs;
+}
+
+void image_store_set_idle_cb(struct image_store *s, void (*cb)(void *data), void *data)
+{
+	s->idle_cb = cb;
+	s->idle_data = data;
 }
 
 /* Reads a blob of the layout at dir. */
@@ -600,7 +612,8 @@ static void acquire_finish(struct image_req *r, int status, const char *msg)
 		rootfs_drop_if_unused(s, rf);
 	}
 	req_free(r);
-	cb(data, status, status == 0 ? path : NULL, msg);
+	if (cb)
+		cb(data, status, status == 0 ? path : NULL, msg);
 	free(path);
 }
 
@@ -770,6 +783,14 @@ void image_req_cancel(struct image_req *r)
 		image_store_discard(r->s, r->staging);
 	}
 	req_free(r);
+}
+
+void image_req_keep(struct image_req *r)
+{
+	if (r && r->kind == REQ_ACQUIRE)
+		r->rcb = NULL;
+	else
+		image_req_cancel(r);
 }
 
 void image_store_gc(struct image_store *s)

@@ -103,6 +103,11 @@ unsigned image_rootfs_refs(struct image_store *s, const char *d);
  * dropped).  NULL is accepted. */
 void image_req_cancel(struct image_req *r);
 
+/* Forgets the callback of a pending acquire but keeps the reference it takes (for an owner
+ * that goes away while its container keeps running on that root filesystem); other requests
+ * are cancelled.  NULL is accepted. */
+void image_req_keep(struct image_req *r);
+
 /* Deletes every unpacked root filesystem with no reference (after adoption). */
 void image_store_gc(struct image_store *s);
 
@@ -111,7 +116,10 @@ void image_store_gc(struct image_store *s);
  * Returns 0, or a negative errno when it could not even be renamed or removed. */
 int image_store_discard(struct image_store *s, const char *path);
 
-/* Number of background deletions still running (for tests and clean shutdown). */
+/* Number of background deletions still running. */
 size_t image_store_pending(const struct image_store *s);
+/* Calls cb each time the number of background deletions drops to zero (a clean shutdown
+ * waits for it).  cb NULL: no callback. */
+void image_store_set_idle_cb(struct image_store *s, void (*cb)(void *data), void *data);
 
 #endif
