@@ -102,6 +102,7 @@ struct container {
 	enum ctr_end end;
 	char end_msg[ERRBUF_SIZE];
 	bool adopted;
+	bool ready_seen;          /* the readiness byte came before runc run returned */
 	bool runc_known;          /* a runc container with our id may exist */
 	pid_t pid;
 	int pidfd;
@@ -406,9 +407,14 @@ static void on_ready_byte(struct loop_io *io, int fd, uint32_t events, void *dat
 	if (n < 0 && errno == EAGAIN)
 		return;
 	close_ready(c);
-	if (n == 1 && c->state == CTR_STARTING)
+	if (n != 1)
+		return; /* EOF without the byte: the scree died before listening; the pidfd says so */
+	/* The scree may be faster than runc's own exit: remember the byte until the container
+	 * counts as started. */
+	if (c->state == CTR_STARTING)
 		start_probe(c);
-	/* EOF without the byte: the scree died before listening; the pidfd reports it. */
+	else
+		c->ready_seen = true;
 }
 
 static void on_timer(struct loop_timer *t, void *data)
@@ -647,6 +653,8 @@ static void on_run_done(void *data, const struct tool_result *res)
 		return;
 	}
 	loop_timer_arm_in(c->timer, POD_READY_TIMEOUT_MS);
+	if (c->ready_seen)
+		start_probe(c);
 }
 
 static void create_container(struct container *c)
@@ -670,6 +678,7 @@ static void create_container(struct container *c)
 	}
 	rotate_log(c);
 	unlink(c->pid_path);
+	c->ready_seen = false;
 	c->ready_fd = p[0];
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	c->ready_io = loop_io_new(L(c), p[0], EPOLLIN, on_ready_byte, c);
@@ -998,7 +1007,7 @@ struct container *container_new(struct pod *p, const struct pod_container_spec *
 	}
 	c->n_mounts = s->n_mounts;
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		r = bundle_check_target(c->mounts[i].target, eb);
+		r = podspec_check_bind(c->mounts[i].target, eb);
 		if (r == 0 && c->mounts[i].source[0] != '/')
 			r = (errbuf_set(eb, "mount source \"%s\" is not an absolute path", c->mounts[i].source), -EINVAL);
 		if (r < 0) {
@@ -1017,15 +1026,18 @@ struct container *container_new(struct pod *p, const struct pod_container_spec *
 		container_free(c);
 		return NULL;
 	}
-	r = fs_mkdir_p(c->vol_dir, 0755);
-	if (r < 0) {
-		errbuf_set(eb, "cannot create %s: %s", c->vol_dir, strerror(-r));
-		container_free(c);
-		return NULL;
-	}
 	c->state = CTR_WAITING;
 	c->goal = GOAL_UP;
 	return c;
+}
+
+int container_make_volume(struct container *c, struct errbuf *eb)
+{
+	int r = fs_mkdir_p(c->vol_dir, 0755);
+
+	if (r < 0)
+		errbuf_set(eb, "cannot create %s: %s", c->vol_dir, strerror(-r));
+	return r;
 }
 
 void container_free(struct container *c)

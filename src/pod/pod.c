@@ -377,10 +377,6 @@ int pod_start(struct pod_runtime *rt, const struct pod_opts *o, struct pod **ret
 	p->timer = loop_timer_new(rt->l, on_pod_timer, p);
 	p->next = rt->pods;
 	rt->pods = p;
-	if ((r = fs_mkdir_p(p->run_dir, 0700)) < 0 || (r = fs_mkdir_p(p->dir, 0755)) < 0) {
-		errbuf_set(eb, "pod %s: cannot create its directories: %s", o->id, strerror(-r));
-		goto fail;
-	}
 	p->ctrs = xcalloc(o->n_containers + 1, sizeof(*p->ctrs));
 	for (size_t i = 0; i < o->n_containers; i++) {
 		p->ctrs[i] = container_new(p, sorted[i], i, eb);
@@ -390,6 +386,15 @@ int pod_start(struct pod_runtime *rt, const struct pod_opts *o, struct pod **ret
 			goto fail;
 		}
 		p->n_ctrs++;
+	}
+	if ((r = fs_mkdir_p(p->run_dir, 0700)) < 0 || (r = fs_mkdir_p(p->dir, 0755)) < 0) {
+		errbuf_set(eb, "pod %s: cannot create its directories: %s", o->id, strerror(-r));
+		goto fail;
+	}
+	for (size_t i = 0; i < p->n_ctrs; i++) {
+		r = container_make_volume(p->ctrs[i], eb);
+		if (r < 0)
+			goto fail;
 	}
 	p->state = POD_ATTACHING;
 	r = podnet_attach(rt->l, &rt->net, p->netns_name, p->net_result, on_attached, p, &p->net_req, eb);

@@ -64,6 +64,8 @@ void pod_note_remove_error(struct pod *p, int status, const char *msg);
 /* Creates the container's handle (copies s).  index: position in name order. */
 struct container *container_new(struct pod *p, const struct pod_container_spec *s, size_t index,
 				struct errbuf *eb);
+/* Creates the container's volume directory (after every check passed).  0 or -errno. */
+int container_make_volume(struct container *c, struct errbuf *eb);
 /* Starts the machine once the pod's network is up: adopts a running container or starts one. */
 void container_begin(struct container *c);
 /* Restart (optionally with another image); see pod_container_restart. */

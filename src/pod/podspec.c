@@ -37,6 +37,17 @@ static void strv_free(char **v)
 	free(v);
 }
 
+int podspec_check_bind(const char *t, struct errbuf *eb)
+{
+	int r = bundle_check_target(t, eb);
+
+	if (r < 0)
+		return r;
+	if (strcmp(t, "/charm") == 0 || strncmp(t, "/charm/", 7) == 0)
+		return errbuf_set(eb, "mount target \"%s\" is inside /charm, which Juju reserves", t), -EINVAL;
+	return 0;
+}
+
 int podspec_build(const struct podspec_container *c, struct podspec *ret, struct errbuf *eb)
 {
 	struct podspec s;
@@ -47,17 +58,11 @@ int podspec_build(const struct podspec_container *c, struct podspec *ret, struct
 	if (c->n_binds + 4 > BUNDLE_MOUNTS_MAX)
 		return errbuf_set(eb, "container %s: more than %d mounts", c->name, BUNDLE_MOUNTS_MAX - 4), -EINVAL;
 	for (size_t i = 0; i < c->n_binds; i++) {
-		const char *t = c->binds[i].target;
-
-		r = bundle_check_target(t, eb);
+		r = podspec_check_bind(c->binds[i].target, eb);
 		if (r < 0) {
 			errbuf_wrap(eb, "container %s", c->name);
 			return r;
 		}
-		if (strcmp(t, "/charm") == 0 || strncmp(t, "/charm/", 7) == 0)
-			return errbuf_set(eb, "container %s: mount target \"%s\" is inside /charm, which Juju reserves",
-					  c->name, t),
-			       -EINVAL;
 	}
 
 	push(&s.args, &nargs, xstrdup(PODSPEC_PEBBLE_PATH));

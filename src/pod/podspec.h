@@ -61,6 +61,10 @@ struct podspec {
 	size_t n_mounts;
 };
 
+/* Checks one charm bind target: a clean absolute path outside /proc, /sys, /dev (see
+ * bundle_check_target) and outside /charm, which Juju reserves.  Returns 0 or -EINVAL. */
+int podspec_check_bind(const char *target, struct errbuf *eb);
+
 /* Fills *ret for c.  Returns 0 or -EINVAL (too many binds, a bind over /charm/...). */
 int podspec_build(const struct podspec_container *c, struct podspec *ret, struct errbuf *eb);
 void podspec_done(struct podspec *s);
