@@ -65,7 +65,7 @@ static const char *const state_names[_CTR_STATE_MAX] = {
 #define T(s) (1u << (s))
 /* legal[from] = the states it may go to. */
 static const unsigned legal[_CTR_STATE_MAX] = {
-	[CTR_WAITING] = T(CTR_ADOPTING) | T(CTR_ROOTFS) | T(CTR_REMOVED),
+	[CTR_WAITING] = T(CTR_ADOPTING) | T(CTR_ROOTFS) | T(CTR_DELETING) | T(CTR_REMOVED),
 	[CTR_ADOPTING] = T(CTR_STARTING) | T(CTR_ROOTFS) | T(CTR_DELETING) | T(CTR_DOWN) | T(CTR_REMOVED),
 	[CTR_ROOTFS] = T(CTR_CLEANING) | T(CTR_CREATING) | T(CTR_DELETING) | T(CTR_DOWN) | T(CTR_REMOVED),
 	[CTR_CLEANING] = T(CTR_CREATING) | T(CTR_DELETING) | T(CTR_DOWN) | T(CTR_REMOVED),
@@ -761,6 +761,8 @@ static void start_rootfs(struct container *c)
 
 /* ---- adoption ---- */
 
+static bool runc_has(struct container *c);
+
 static void on_adopt_rootfs(void *data, int status, const char *rootfs, const char *msg)
 {
 	struct container *c = data;
@@ -851,8 +853,6 @@ static void on_state(void *data, const struct tool_result *res)
 void container_begin(struct container *c)
 {
 	struct errbuf eb;
-	struct stat sb;
-	char *runc_dir;
 
 	if (c->state != CTR_WAITING)
 		return;
@@ -863,9 +863,7 @@ void container_begin(struct container *c)
 	}
 	/* runc keeps a directory per container under its root: without one there is nothing
 	 * to adopt and no need to ask. */
-	runc_dir = xasprintf("%s/%s", c->p->rt->runc.root, c->runc_id);
-	c->runc_known = stat(runc_dir, &sb) == 0;
-	free(runc_dir);
+	c->runc_known = runc_has(c);
 	if (!c->runc_known) {
 		c->goal = GOAL_UP;
 		set_state(c, CTR_ROOTFS);
@@ -911,8 +909,25 @@ int container_restart(struct container *c, const char *image, struct errbuf *eb)
 	return 0;
 }
 
+static bool runc_has(struct container *c)
+{
+	struct stat sb;
+	char *dir = xasprintf("%s/%s", c->p->rt->runc.root, c->runc_id);
+	bool has = stat(dir, &sb) == 0;
+
+	free(dir);
+	return has;
+}
+
 static void remove_now(struct container *c)
 {
+	/* Never looked at (removed before the network was up), or down: runc may still hold
+	 * a container of ours from an earlier supervisor. */
+	if (c->state == CTR_WAITING && runc_has(c)) {
+		c->runc_known = true;
+		delete_container(c);
+		return;
+	}
 	release_rootfs(c);
 	unmount_rootfs(c);
 	image_store_discard(c->p->rt->images, c->bundle_dir);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,11 @@
 #include "lib/spawn.h"
 
 #define TOOL_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct child_ctx {
+	int pass_fd;             /* >= 0: becomes fd 3 */
+	pid_t parent;            /* our pid, to notice a parent that died before prctl */
+};
 
 struct tool_req {
 	struct loop *l;
@@ -41,7 +47,7 @@ struct tool_req {
 	char *log_path;          /* stdout_path mode: the file and where this run began */
 	off_t log_start;
 	struct loop_timer *timer;
-	int pass_fd;
+	struct child_ctx child;
 };
 
 static void close_io(struct loop_io **io, int *fd)
@@ -231,10 +237,20 @@ static void on_timeout(struct loop_timer *t, void *data)
 	loop_kill_child(r->l, r->pid, SIGKILL, true);
 }
 
-static void child_pass_fd(void *data)
+/* In the child before exec: die with the supervisor (a tool left running after a crash would
+ * go on writing into the store behind the next supervisor's back; the next one redoes the
+ * step), and move the passed fd to 3.  PR_SET_PDEATHSIG is not inherited by the tool's own
+ * children, so a container runc starts outlives us. */
+static void child_setup(void *data)
 {
-	int fd = *(int *)data;
+	struct child_ctx *cc = data;
+	int fd = cc->pass_fd;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != cc->parent)
+		_exit(127); /* the parent died before the line above */
+	if (fd < 0)
+		return;
 	if (fd == 3) {
 		int fl = fcntl(3, F_GETFD);
 
@@ -278,7 +294,8 @@ int tool_run(struct loop *l, const struct tool_opts *o, struct tool_req **ret, s
 	r->cb = o->cb;
 	r->data = o->data;
 	r->in_fd = r->out_fd = r->err_fd = -1;
-	r->pass_fd = o->pass_fd;
+	r->child.pass_fd = o->pass_fd;
+	r->child.parent = getpid();
 	buf_init(&r->out);
 	r->timer = loop_timer_new(l, on_timeout, r);
 	if (o->input && (pipe2(inp, O_CLOEXEC) < 0 || fcntl(inp[1], F_SETFL, O_NONBLOCK) < 0))
@@ -305,8 +322,8 @@ int tool_run(struct loop *l, const struct tool_opts *o, struct tool_req **ret, s
 		.stdout_fd = logfd >= 0 ? logfd : outp[1],
 		.stderr_fd = logfd >= 0 ? logfd : errp[1],
 		.setsid = true,
-		.child_setup = o->pass_fd >= 0 ? child_pass_fd : NULL,
-		.child_setup_data = &r->pass_fd,
+		.child_setup = child_setup,
+		.child_setup_data = &r->child,
 	};
 	rv = spawn_run(&so, &r->pid, &pidfd, eb);
 	if (rv < 0) {

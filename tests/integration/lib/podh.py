@@ -349,7 +349,7 @@ class PodEnv:
         left["volumes"] = sorted(os.listdir(self.volumes)) if os.path.isdir(self.volumes) else []
         ipam = os.path.join(self.store, "net", "ipam", self.prefix + "net")
         left["addresses"] = sorted(f for f in os.listdir(ipam) if f[0].isdigit()) if os.path.isdir(ipam) else []
-        left["processes"] = sorted(processes_under(self.root))
+        left["processes"] = sorted(processes_in_cgroups(self.prefix))
         return left
 
     def cleanup(self):
@@ -393,20 +393,32 @@ def cgroups(prefix, paths=False):
     return found if paths else sorted(set(found))
 
 
-def processes_under(root):
-    """Pids whose executable or cwd lies under root (a test's scree or workload)."""
+def processes_in_cgroups(prefix):
+    """Live pids in a cgroup whose name starts with prefix (this test's containers).  Zombies
+    do not count: a dead container init waits there for whoever reaps it (this machine's
+    pid 1 when the supervisor is not a subreaper)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
-        for link in ("cwd", "root"):
-            try:
-                if os.readlink("/proc/%s/%s" % (pid, link)).startswith(root):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+            with open("/proc/%s/cgroup" % pid) as f:
+                if any(line.rstrip().split(":", 2)[-1].lstrip("/").startswith(prefix) for line in f):
                     found.append(int(pid))
-                    break
-            except OSError:
-                pass
+        except OSError:
+            pass
     return found
+
+
+def proc_comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 class PodTest(unittest.TestCase):
