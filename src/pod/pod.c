@@ -4,6 +4,7 @@
  * A pod's own states: ATTACHING (netns + CNI ADD) -> UP -> STOPPING (every container
  * removing) -> DETACHING (CNI DEL, netns delete) -> GONE; NET_FAILED when the network could
  * not be set up (only removal leaves it). */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +143,7 @@ void pod_runtime_free(struct pod_runtime *rt)
 		return;
 	while (rt->pods)
 		pod_detach(rt->pods);
+	podnet_cancel(rt->net_req);
 	image_store_free(rt->images);
 	podnet_done(&rt->net);
 	free(rt->store_dir);
@@ -162,6 +164,41 @@ struct image_store *pod_runtime_images(struct pod_runtime *rt)
 void pod_runtime_gc(struct pod_runtime *rt)
 {
 	image_store_gc(rt->images);
+}
+
+static void on_network_removed(void *data, int status, const struct cni_result *res, const char *msg)
+{
+	struct pod_runtime *rt = data;
+	char *ipam = xasprintf("%s/ipam", rt->net_dir);
+
+	(void)res;
+	rt->net_req = NULL;
+	if (status == 0)
+		image_store_discard(rt->images, ipam);
+	free(ipam);
+	rt->net_cb(rt->net_data, status, msg);
+}
+
+int pod_runtime_remove_network(struct pod_runtime *rt, void (*cb)(void *data, int status, const char *msg),
+			       void *data, struct errbuf *eb)
+{
+	DIR *d;
+	struct dirent *de;
+	bool empty = true;
+
+	if (rt->net_req)
+		return errbuf_set(eb, "the network is already being removed"), -EALREADY;
+	d = opendir(rt->pods_dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			empty = false;
+	if (d)
+		closedir(d);
+	if (rt->pods || !empty)
+		return errbuf_set(eb, "pods remain on the network"), -EBUSY;
+	rt->net_cb = cb;
+	rt->net_data = data;
+	return podnet_destroy(rt->l, &rt->net, on_network_removed, rt, &rt->net_req, eb);
 }
 
 /* ---- pods ---- */

@@ -86,6 +86,13 @@ struct image_store *pod_runtime_images(struct pod_runtime *rt);
 /* Deletes unpacked root filesystems no container holds: call after adopting every pod. */
 void pod_runtime_gc(struct pod_runtime *rt);
 
+/* Deletes the runtime's host bridge and its address allocation table once no pod is left
+ * (the clean stop of a machine's last workload: the bridge plugin never deletes the bridge
+ * itself).  cb reports once, never from inside this call.  Returns 0, or -EBUSY while pods
+ * remain (attached handles or pods on disk). */
+int pod_runtime_remove_network(struct pod_runtime *rt, void (*cb)(void *data, int status, const char *msg),
+			       void *data, struct errbuf *eb);
+
 enum pod_event_kind { POD_EV_NETWORK, POD_EV_READY, POD_EV_EXITED, POD_EV_FAILED, POD_EV_REMOVED, _POD_EV_MAX };
 
 struct pod_event {

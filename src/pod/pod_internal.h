@@ -17,6 +17,9 @@ struct pod_runtime {
 	struct podnet net;
 	struct runc runc;
 	struct pod *pods;           /* attached pod handles */
+	struct podnet_req *net_req; /* pod_runtime_remove_network in flight */
+	void (*net_cb)(void *data, int status, const char *msg);
+	void *net_data;
 };
 
 enum pod_state {

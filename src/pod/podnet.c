@@ -19,7 +19,7 @@
 #define PODNET_RESULT_MAX (1u << 20)
 #define PODNET_STEPS_MAX 16
 
-enum step_kind { STEP_NETNS_ADD, STEP_NETNS_DEL, STEP_CNI };
+enum step_kind { STEP_NETNS_ADD, STEP_NETNS_DEL, STEP_CNI, STEP_LINK_DEL };
 
 struct step {
 	enum step_kind kind;
@@ -71,6 +71,7 @@ int podnet_init(struct podnet *n, const struct cni_net_opts *o, const char *cni_
 	n->loopback = cni_loopback_conf(o->name);
 	n->cni_dir = xstrdup(cni_dir);
 	n->ip = xstrdup(ip);
+	n->bridge = xstrdup(o->bridge);
 	text = json_dumps(n->conflist, JSON_INDENT(2));
 	r = fs_write_atomic(conflist_path, text, strlen(text), 0644);
 	free(text);
@@ -90,6 +91,7 @@ void podnet_done(struct podnet *n)
 	json_decref(n->loopback);
 	free(n->cni_dir);
 	free(n->ip);
+	free(n->bridge);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -136,7 +138,7 @@ static void finish(struct podnet_req *r)
 		}
 		free(text);
 	}
-	if (!r->attach)
+	if (!r->attach && r->result_path[0])
 		unlink(r->result_path);
 	r->tool = NULL;
 	req_free(r);
@@ -179,6 +181,11 @@ static void on_step_done(void *data, const struct tool_result *res)
 	struct errbuf eb;
 
 	r->tool = NULL;
+	if (res->status != 0 && st->kind == STEP_LINK_DEL && strstr(res->err_tail, "Cannot find device")) {
+		r->cur++;
+		next_step(r);
+		return;
+	}
 	if (res->status != 0) {
 		char reason[ERRBUF_SIZE];
 
@@ -272,6 +279,21 @@ static int run_ip(struct podnet_req *r, const char *verb, struct errbuf *eb)
 	return rv;
 }
 
+static int run_link_del(struct podnet_req *r, struct errbuf *eb)
+{
+	char *what = xasprintf("ip link delete %s", r->n->bridge);
+	char *argv[] = { r->n->ip, "link", "delete", r->n->bridge, NULL };
+	char *env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+	struct tool_opts o = {
+		.what = what, .argv = argv, .env = env, .timeout_ms = PODNET_TOOL_TIMEOUT_MS, .pass_fd = -1,
+		.cb = on_step_done, .data = r,
+	};
+	int rv = tool_run(r->l, &o, &r->tool, eb);
+
+	free(what);
+	return rv;
+}
+
 static void next_step(struct podnet_req *r)
 {
 	struct errbuf eb;
@@ -289,6 +311,9 @@ static void next_step(struct podnet_req *r)
 		break;
 	case STEP_NETNS_DEL:
 		rv = run_ip(r, "delete", &eb);
+		break;
+	case STEP_LINK_DEL:
+		rv = run_link_del(r, &eb);
 		break;
 	default:
 		rv = run_cni(r, st, &eb);
@@ -391,6 +416,21 @@ int podnet_detach(struct loop *l, const struct podnet *n, const char *name, cons
 		add_step(r, STEP_CNI, "DEL", -1, true);
 		add_step(r, STEP_NETNS_DEL, NULL, 0, false);
 	}
+	loop_timer_arm_in(r->timer, 0);
+	if (ret)
+		*ret = r;
+	return 0;
+}
+
+int podnet_destroy(struct loop *l, const struct podnet *n, podnet_cb cb, void *data, struct podnet_req **ret,
+		   struct errbuf *eb)
+{
+	struct podnet_req *r;
+
+	(void)eb;
+	r = req_new(l, n, "-", "", false, cb, data);
+	r->have_netns = false;
+	add_step(r, STEP_LINK_DEL, NULL, 0, false);
 	loop_timer_arm_in(r->timer, 0);
 	if (ret)
 		*ret = r;

@@ -27,6 +27,7 @@
 struct podnet {
 	char *cni_dir;          /* plugin directory (CNI_PATH) */
 	char *ip;               /* the iproute2 `ip` binary */
+	char *bridge;           /* the host bridge the plugin creates */
 	json_t *conflist;       /* the network configuration list */
 	json_t *loopback;       /* the loopback network configuration */
 };
@@ -59,6 +60,11 @@ int podnet_attach(struct loop *l, const struct podnet *n, const char *name, cons
  * failure.  The callback is never called from inside this call. */
 int podnet_detach(struct loop *l, const struct podnet *n, const char *name, const char *result_path,
 		  podnet_cb cb, void *data, struct podnet_req **ret, struct errbuf *eb);
+
+/* Deletes the network's host bridge (the bridge plugin creates it on the first ADD and never
+ * deletes it): for a clean stop once no pod is left.  A bridge already gone is success. */
+int podnet_destroy(struct loop *l, const struct podnet *n, podnet_cb cb, void *data, struct podnet_req **ret,
+		   struct errbuf *eb);
 
 /* Drops a pending request without its callback (its running step is killed).  NULL ok. */
 void podnet_cancel(struct podnet_req *r);

@@ -18,6 +18,7 @@
  *   {"cmd":"image_remove","digest":D}          -> {"event":"image_removed","status":S,"msg":M}
  *   {"cmd":"gc"}                               -> {"event":"gc"}
  *   {"cmd":"sync"}                             -> {"event":"synced"} once no deletion runs
+ *   {"cmd":"remove_network"}                   -> {"event":"network_removed","status":S,"msg":M}
  *   {"cmd":"exit"}                             -> detaches everything (pods keep running), exits
  *
  * With "restart": true the driver restarts a container when it exits, as the agent will (and
@@ -227,6 +228,12 @@ static void on_idle(void *data)
 	}
 }
 
+static void on_network_removed(void *data, int status, const char *msg)
+{
+	(void)data;
+	out(json_pack("{s:s,s:i,s:s}", "event", "network_removed", "status", status, "msg", msg ? msg : ""));
+}
+
 static void shutdown_all(void)
 {
 	while (pods) {
@@ -295,6 +302,11 @@ static void command(json_t *c)
 		int r = image_store_remove(pod_runtime_images(rt), json_string_value(json_object_get(c, "digest")), &eb);
 
 		out(json_pack("{s:s,s:i,s:s}", "event", "image_removed", "status", r, "msg", r < 0 ? eb.msg : ""));
+	} else if (strcmp(cmd, "remove_network") == 0) {
+		int r = pod_runtime_remove_network(rt, on_network_removed, NULL, &eb);
+
+		if (r < 0)
+			out(json_pack("{s:s,s:i,s:s}", "event", "network_removed", "status", r, "msg", eb.msg));
 	} else if (strcmp(cmd, "gc") == 0) {
 		pod_runtime_gc(rt);
 		out(json_pack("{s:s}", "event", "gc"));

@@ -165,9 +165,20 @@ class TwoPodsTest(PodTestBase):
         self.d.sync()
         self.assertEqual(self.d.refs(self.web_digest)["refs"], 1)
         self.assertEqual(http_get(addrs["b"], 8080, "/index.html")[0], 200)
+        self.d.send(cmd="remove_network")
+        self.assertEqual(self.d.event("network_removed")["status"], -16)  # EBUSY: pod b is on it
         self.d.remove_pod("b")
         self.d.sync()
         self.assertNothingLeft()
+        # With no pod left, the bridge and the allocation table can go too.
+        self.assertEqual(subprocess.run(["ip", "link", "show", self.env.bridge], capture_output=True).returncode, 0)
+        self.d.send(cmd="remove_network")
+        self.assertEqual(self.d.event("network_removed")["status"], 0)
+        self.assertNotEqual(subprocess.run(["ip", "link", "show", self.env.bridge], capture_output=True).returncode, 0)
+        self.d.sync()
+        self.assertFalse(os.path.exists(os.path.join(self.env.store, "net", "ipam")))
+        self.d.send(cmd="remove_network")
+        self.assertEqual(self.d.event("network_removed")["status"], 0)  # already gone: fine
 
 
 class MountsTest(PodTestBase):
