@@ -333,6 +333,11 @@ static void import_finish(struct image_req *r, int status, const struct image *i
 {
 	image_import_cb cb = r->icb;
 	void *data = r->data;
+	char copy[2 * ERRBUF_SIZE];
+
+	/* msg may live in r (a deferred outcome): keep it past the free. */
+	snprintf(copy, sizeof(copy), "%s", msg ? msg : "");
+	msg = msg ? copy : NULL;
 
 	if (r->staging) {
 		image_store_discard(r->s, r->staging);
@@ -606,6 +611,11 @@ static void acquire_finish(struct image_req *r, int status, const char *msg)
 	struct rootfs *rf = r->rf;
 	struct image_store *s = r->s;
 	char *path = xstrdup(rf->path);
+	char copy[2 * ERRBUF_SIZE];
+
+	/* msg may live in r (a deferred outcome): keep it past the free. */
+	snprintf(copy, sizeof(copy), "%s", msg ? msg : "");
+	msg = msg ? copy : NULL;
 
 	if (status < 0 && rf->refs > 0) {
 		rf->refs--;

@@ -135,8 +135,7 @@ static void test_result_bad(void)
 		"", "nope", "{}", "{\"ips\":{}}", "{\"ips\":[]}", "{\"ips\":[{\"address\":\"10.0.0.1\"}]}",
 		"{\"ips\":[{\"address\":\"fd00::1/64\"}]}",
 		"{\"interfaces\":[{\"name\":\"br\"}],\"ips\":[{\"interface\":0,\"address\":\"10.0.0.1/24\"}]}",
-		"{\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/x\"}],\"ips\":[{\"interface\":7,\"address\":"
-		"\"10.0.0.1/24\"}]}",
+		"{\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/x\"}],\"ips\":[{\"interface\":7,\"address\":\"10.0.0.1/24\"}]}",
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
