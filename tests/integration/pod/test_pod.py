@@ -106,6 +106,9 @@ class TwoContainerPodTest(PodTestBase):
         # Pebble's HTTP API listens on Juju's per-container ports.
         r = netns_exec(ns, "curl", "-sS", "http://127.0.0.1:38813/v1/health")
         self.assertIn('"healthy":true', r.stdout.replace(" ", ""))
+        # Over TCP only the open endpoints answer, as Pebble's: no control from the network.
+        self.assertEqual(http_get(addr, 38814, "/v1/health")[0], 200)
+        self.assertEqual(http_get(addr, 38814, "/v1/services")[0], 401)
 
         # The image's layers: the second layer's whiteout removed a file, ownership kept.
         self.assertEqual(http_get(addr, 8080, "/removed.html")[0], 404)
