@@ -293,6 +293,26 @@ def pebble_wait_change(sock, change_id):
     return payload["result"]
 
 
+class Pebble:
+    """A container's Pebble API from the host, shaped like screeh.Daemon (socket, get, post,
+    wait_change) so the exec helpers of wsh drive it as ops would."""
+
+    def __init__(self, sock):
+        self.socket = sock
+
+    def get(self, path):
+        return pebble(self.socket, "GET", path)
+
+    def post(self, path, body):
+        return pebble(self.socket, "POST", path, body)
+
+    def wait_change(self, change_id, timeout="30s"):
+        status, payload = pebble(self.socket, "GET", "/v1/changes/%s/wait?timeout=%s" % (change_id, timeout),
+                                 timeout=60)
+        assert status == 200, payload
+        return payload["result"]
+
+
 def http_get(host, port, path, timeout=5):
     c = http.client.HTTPConnection(host, port, timeout=timeout)
     try:

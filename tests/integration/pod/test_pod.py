@@ -9,7 +9,8 @@ import os
 import subprocess
 import unittest
 
-from podh import PodTest, RUNC, http_get, images, netns_exec, pebble, pebble_wait_change
+from podh import PodTest, RUNC, Pebble, http_get, images, netns_exec, pebble, pebble_wait_change
+from wsh import OpsExec
 
 MERGE_LAYER = """
 services:
@@ -182,6 +183,32 @@ class TwoPodsTest(PodTestBase):
         self.assertFalse(os.path.exists(os.path.join(self.env.store, "net", "ipam")))
         self.d.send(cmd="remove_network")
         self.assertEqual(self.d.event("network_removed")["status"], 0)  # already gone: fine
+
+
+class ExecTest(PodTestBase):
+    def test_exec_runs_in_the_container(self):
+        """ops' container.exec() through the socket on the host runs inside the container:
+        its root filesystem, its user, the image's environment, the pod's namespace."""
+        vol = self.d.start_pod("e", [{"name": "web", "image": self.web_digest}])
+        addr = self.d.event("network", "e")["address"]
+        self.d.event("ready", "e", "web")
+        pb = Pebble(os.path.join(vol, "web", "pebble.socket"))
+        code, out, err, _ = OpsExec(pb, ["cat", "/srv/www/index.html"]).wait()
+        self.assertEqual((code, out), (0, b"hello from web\n"), err)
+        code, out, err, _ = OpsExec(pb, ["sh", "-c", "id -u; pwd; echo $GREETING; hostname; ls /work 2>&1 || true"]).wait()
+        lines = out.decode().splitlines()
+        self.assertEqual(lines[:4], ["1000", "/srv/www", "hello", "e"])
+        self.assertIn("No such file or directory", lines[4])  # the host's tree is not there
+        # stdin in, and the pod's own network from the inside.
+        code, out, err, _ = OpsExec(pb, ["sh", "-c", "cat > /tmp/in && wc -c < /tmp/in"], stdin=b"x" * 5000).wait()
+        self.assertEqual(out.strip(), b"5000")
+        code, out, err, _ = OpsExec(pb, ["ip", "-4", "-o", "addr", "show", "eth0"]).wait()
+        self.assertIn(addr + "/", out.decode())
+        code, out, err, _ = OpsExec(pb, ["sh", "-c", "exit 3"]).wait()
+        self.assertEqual(code, 3)
+        self.d.remove_pod("e")
+        self.d.sync()
+        self.assertNothingLeft()
 
 
 class MountsTest(PodTestBase):
