@@ -7,19 +7,7 @@
 #include <string.h>
 
 #include "lib/strnum.h"
-
-static int name_ok(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '_' || *s == '.'))
-			return 0;
-	return 1;
-}
+#include "podname.h"
 
 /* Parses "a.b.c.d/n" with n in [min, max] into its address and prefix. */
 static int parse_cidr(const char *s, int min, int max, struct in_addr *addr, int *prefix)
@@ -43,9 +31,9 @@ int cni_net_check(const struct cni_net_opts *o, struct errbuf *eb)
 	struct in_addr a;
 	int prefix;
 
-	if (!name_ok(o->name, 64))
+	if (!podname_ok(o->name, 64, PODNAME_IFACE))
 		return errbuf_set(eb, "network name \"%s\" is invalid", o->name ? o->name : ""), -EINVAL;
-	if (!name_ok(o->bridge, CNI_BRIDGE_NAME_MAX))
+	if (!podname_ok(o->bridge, CNI_BRIDGE_NAME_MAX, PODNAME_IFACE))
 		return errbuf_set(eb, "bridge name \"%s\" is invalid (at most %d of [A-Za-z0-9_.-])",
 				  o->bridge ? o->bridge : "", CNI_BRIDGE_NAME_MAX),
 		       -EINVAL;

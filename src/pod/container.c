@@ -37,6 +37,7 @@
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "pod_internal.h"
+#include "podname.h"
 #include "podspec.h"
 #include "probe.h"
 #include "userspec.h"
@@ -966,25 +967,13 @@ void container_remove(struct container *c)
 
 /* ---- handle ---- */
 
-static bool name_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > POD_CONTAINER_NAME_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
-
 struct container *container_new(struct pod *p, const struct pod_container_spec *s, size_t index,
 				struct errbuf *eb)
 {
 	struct container *c;
 	int r;
 
-	if (!name_ok(s->name))
+	if (!podname_ok(s->name, POD_CONTAINER_NAME_MAX, PODNAME_LOWER))
 		return errbuf_set(eb, "container name \"%s\" is invalid", s->name ? s->name : ""), NULL;
 	if (!s->image || !image_digest_valid(s->image) || !image_store_get(p->rt->images, s->image))
 		return errbuf_set(eb, "container %s: image %s is not in the store", s->name, s->image ? s->image : "(none)"),

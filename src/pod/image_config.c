@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "lib/buf.h"
+#include "lib/strv.h"
 
 int image_digest_valid(const char *d)
 {
@@ -148,13 +149,6 @@ int image_manifest_config(const char *json, size_t len, char ret_digest[IMAGE_DI
 out:
 	json_decref(v);
 	return r;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* Copies a JSON list of strings (or null/absent) into a NULL-terminated vector. */

@@ -16,6 +16,7 @@
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "pod_internal.h"
+#include "podname.h"
 
 static const char *const event_names[_POD_EV_MAX] = {
 	[POD_EV_NETWORK] = "network", [POD_EV_READY] = "ready",     [POD_EV_EXITED] = "exited",
@@ -28,18 +29,6 @@ const char *pod_event_name(enum pod_event_kind k)
 }
 
 /* ---- runtime ---- */
-
-static bool lower_name_ok(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > max || s[0] == '-')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
 
 /* The scree goes into images that have no C library of their own: it must be static. */
 static int check_static(const char *path, struct errbuf *eb)
@@ -86,7 +75,7 @@ int pod_runtime_new(struct loop *l, const struct pod_runtime_opts *o, struct pod
 
 	if (!o->store_dir || o->store_dir[0] != '/')
 		return errbuf_set(eb, "pod store directory must be an absolute path"), -EINVAL;
-	if (!lower_name_ok(prefix, POD_PREFIX_MAX))
+	if (!podname_ok(prefix, POD_PREFIX_MAX, PODNAME_LOWER))
 		return errbuf_set(eb, "name prefix \"%s\" is invalid ([a-z0-9-], at most %d)", prefix, POD_PREFIX_MAX),
 		       -EINVAL;
 	if (!o->scree_path || o->scree_path[0] != '/')
@@ -382,7 +371,7 @@ int pod_start(struct pod_runtime *rt, const struct pod_opts *o, struct pod **ret
 	struct pod *p;
 	int r;
 
-	if (!lower_name_ok(o->id, POD_ID_MAX))
+	if (!podname_ok(o->id, POD_ID_MAX, PODNAME_LOWER))
 		return errbuf_set(eb, "pod id \"%s\" is invalid ([a-z0-9-], at most %d)", o->id ? o->id : "", POD_ID_MAX),
 		       -EINVAL;
 	if (!o->dir || o->dir[0] != '/')

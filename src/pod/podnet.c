@@ -14,6 +14,7 @@
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "podname.h"
 #include "tool.h"
 
 #define PODNET_RESULT_MAX (1u << 20)
@@ -47,15 +48,7 @@ struct podnet_req {
 
 int podnet_netns_name_ok(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > PODNET_NETNS_NAME_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '_' || *s == '.'))
-			return 0;
-	return 1;
+	return podname_ok(s, PODNET_NETNS_NAME_MAX, PODNAME_IFACE);
 }
 
 int podnet_init(struct podnet *n, const struct cni_net_opts *o, const char *cni_dir, const char *ip,

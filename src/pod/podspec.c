@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/strv.h"
 
 /* Variables the pod sets itself; an image's own value for them is dropped. */
 static const char *const owned_env[] = {
@@ -21,20 +22,6 @@ static int env_owned(const char *kv)
 			return 1;
 	}
 	return 0;
-}
-
-static void push(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof(char *));
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 int podspec_check_bind(const char *t, struct errbuf *eb)
@@ -65,27 +52,27 @@ int podspec_build(const struct podspec_container *c, struct podspec *ret, struct
 		}
 	}
 
-	push(&s.args, &nargs, xstrdup(PODSPEC_PEBBLE_PATH));
-	push(&s.args, &nargs, xstrdup("run"));
-	push(&s.args, &nargs, xstrdup("--create-dirs"));
-	push(&s.args, &nargs, xstrdup("--hold"));
-	push(&s.args, &nargs, xstrdup("--http"));
-	push(&s.args, &nargs, xasprintf(":%zu", (size_t)PODSPEC_HTTP_PORT_BASE + c->index));
-	push(&s.args, &nargs, xstrdup("--verbose"));
+	strv_push(&s.args, &nargs, xstrdup(PODSPEC_PEBBLE_PATH));
+	strv_push(&s.args, &nargs, xstrdup("run"));
+	strv_push(&s.args, &nargs, xstrdup("--create-dirs"));
+	strv_push(&s.args, &nargs, xstrdup("--hold"));
+	strv_push(&s.args, &nargs, xstrdup("--http"));
+	strv_push(&s.args, &nargs, xasprintf(":%zu", (size_t)PODSPEC_HTTP_PORT_BASE + c->index));
+	strv_push(&s.args, &nargs, xstrdup("--verbose"));
 
 	for (size_t i = 0; i < c->image->n_env; i++)
 		if (!env_owned(c->image->env[i]))
-			push(&s.env, &nenv, xstrdup(c->image->env[i]));
+			strv_push(&s.env, &nenv, xstrdup(c->image->env[i]));
 	if (!image_env_get(c->image->env, "PATH"))
-		push(&s.env, &nenv, xstrdup("PATH=" PODSPEC_DEFAULT_PATH));
+		strv_push(&s.env, &nenv, xstrdup("PATH=" PODSPEC_DEFAULT_PATH));
 	if (!image_env_get(c->image->env, "HOME"))
-		push(&s.env, &nenv, xasprintf("HOME=%s", c->ids->home));
-	push(&s.env, &nenv, xasprintf("HOSTNAME=%s", c->hostname));
-	push(&s.env, &nenv, xasprintf("JUJU_CONTAINER_NAME=%s", c->name));
-	push(&s.env, &nenv, xstrdup("PEBBLE_SOCKET=" PODSPEC_PEBBLE_SOCKET));
-	push(&s.env, &nenv, xstrdup("PEBBLE=" PODSPEC_PEBBLE_DIR));
-	push(&s.env, &nenv, xstrdup("PEBBLE_COPY_ONCE=" PODSPEC_COPY_ONCE));
-	push(&s.env, &nenv, xasprintf("SCREE_READY_FD=%d", PODSPEC_READY_FD));
+		strv_push(&s.env, &nenv, xasprintf("HOME=%s", c->ids->home));
+	strv_push(&s.env, &nenv, xasprintf("HOSTNAME=%s", c->hostname));
+	strv_push(&s.env, &nenv, xasprintf("JUJU_CONTAINER_NAME=%s", c->name));
+	strv_push(&s.env, &nenv, xstrdup("PEBBLE_SOCKET=" PODSPEC_PEBBLE_SOCKET));
+	strv_push(&s.env, &nenv, xstrdup("PEBBLE=" PODSPEC_PEBBLE_DIR));
+	strv_push(&s.env, &nenv, xstrdup("PEBBLE_COPY_ONCE=" PODSPEC_COPY_ONCE));
+	strv_push(&s.env, &nenv, xasprintf("SCREE_READY_FD=%d", PODSPEC_READY_FD));
 
 	s.cwd = xstrdup(c->image->working_dir ? c->image->working_dir : "/");
 

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "podname.h"
+
 static const char *const status_names[_RUNC_STATUS_MAX] = {
 	[RUNC_CREATING] = "creating", [RUNC_CREATED] = "created", [RUNC_RUNNING] = "running",
 	[RUNC_PAUSED] = "paused",     [RUNC_STOPPED] = "stopped",
@@ -13,15 +15,7 @@ static const char *const status_names[_RUNC_STATUS_MAX] = {
 
 int runc_id_ok(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > RUNC_ID_MAX)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '_' || *s == '.' || *s == '+'))
-			return 0;
-	return 1;
+	return podname_ok(s, RUNC_ID_MAX, PODNAME_RUNC);
 }
 
 int runc_state_parse(const char *json, size_t len, struct runc_state *ret, struct errbuf *eb)

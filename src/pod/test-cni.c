@@ -1,6 +1,9 @@
 /* Unit tests for the CNI documents: the configuration list, per-plugin stdin, results and
  * errors as Debian's plugins print them. */
 #include "pod/cni.h"
+#include "pod/podname.h"
+#include "pod/podnet.h"
+#include "pod/runc.h"
 #include "lib/test.h"
 
 #include <errno.h>
@@ -160,8 +163,50 @@ static void test_error_reason(void)
 	ASSERT_STREQ(buf, "");
 }
 
+static void test_names(void)
+{
+	ASSERT_TRUE(podname_ok("app-0", 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok("-app", 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok("App", 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok("app_0", 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok("", 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok(NULL, 32, PODNAME_LOWER));
+	ASSERT_TRUE(!podname_ok("abcdef", 5, PODNAME_LOWER));
+	ASSERT_TRUE(podname_ok("Br_0.x-1", 15, PODNAME_IFACE));
+	ASSERT_TRUE(!podname_ok("br 0", 15, PODNAME_IFACE));
+	ASSERT_TRUE(!podname_ok("br/0", 15, PODNAME_IFACE));
+	ASSERT_TRUE(podnet_netns_name_ok("cairn-app-0"));
+	ASSERT_TRUE(!podnet_netns_name_ok("../etc"));
+	ASSERT_TRUE(runc_id_ok("app-0_web+1"));
+	ASSERT_TRUE(!runc_id_ok("app/0"));
+}
+
+static void test_runc_state(void)
+{
+	struct runc_state st = { .pid = 7 };
+	struct errbuf eb;
+	const char *running = "{\"ociVersion\":\"1.0.2-dev\",\"id\":\"p_web\",\"pid\":1234,\"status\":\"running\"}";
+	const char *stopped = "{\"id\":\"p_web\",\"pid\":0,\"status\":\"stopped\"}";
+
+	ASSERT_EQ(runc_state_parse(running, strlen(running), &st, &eb), 0);
+	ASSERT_EQ(st.status, RUNC_RUNNING);
+	ASSERT_EQ(st.pid, 1234);
+	ASSERT_EQ(runc_state_parse(stopped, strlen(stopped), &st, &eb), 0);
+	ASSERT_EQ(st.status, RUNC_STOPPED);
+	ASSERT_EQ(runc_state_parse("{\"status\":\"running\",\"pid\":0}", strlen("{\"status\":\"running\",\"pid\":0}"), &st, &eb), -EBADMSG);
+	ASSERT_CONTAINS(eb.msg, "without a pid");
+	ASSERT_EQ(runc_state_parse("{\"status\":\"zombie\",\"pid\":3}", strlen("{\"status\":\"zombie\",\"pid\":3}"), &st, &eb), -EBADMSG);
+	ASSERT_CONTAINS(eb.msg, "unknown status");
+	ASSERT_EQ(runc_state_parse("{\"status\":\"running\",\"pid\":-1}", strlen("{\"status\":\"running\",\"pid\":-1}"), &st, &eb), -EBADMSG);
+	ASSERT_EQ(runc_state_parse("", strlen(""), &st, &eb), -EBADMSG);
+	ASSERT_TRUE(runc_says_missing("container \"x\" does not exist"));
+	ASSERT_TRUE(!runc_says_missing("permission denied"));
+}
+
 int main(void)
 {
+	RUN(test_names);
+	RUN(test_runc_state);
 	RUN(test_check);
 	RUN(test_conflist);
 	RUN(test_result);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib/spawn.h"
+#include "lib/strv.h"
 
 #define TOOL_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -259,26 +260,6 @@ static void child_setup(void *data)
 	} else {
 		dup2(fd, 3);
 	}
-}
-
-static char **strv_dup(char *const *v)
-{
-	size_t n = 0;
-	char **c;
-
-	while (v && v[n])
-		n++;
-	c = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		c[i] = xstrdup(v[i]);
-	return c;
-}
-
-static void strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 int tool_run(struct loop *l, const struct tool_opts *o, struct tool_req **ret, struct errbuf *eb)
