@@ -26,17 +26,10 @@ os.environ.setdefault("SRC_DIR", os.path.join(HERE, ".."))
 os.environ.setdefault("BIN_DIR", os.path.join(HERE, "..", "build", "bin"))
 
 import podh  # noqa: E402
+from scree_bench import rss_kib  # noqa: E402
 
 PODS = int(os.environ.get("POD_BENCH_PODS", "50"))
 SAMPLES = int(os.environ.get("POD_BENCH_SAMPLES", "15"))
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def smaps(pid):

@@ -209,8 +209,13 @@ static void unmount_rootfs(struct container *c)
 {
 	/* Detach: a process still holding a file in it must not keep the removal from going
 	 * on; the container's own mount namespace has its own copy anyway. */
-	if (umount2(c->rootfs_mnt, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-		pod_note_remove_error(c->p, -errno, "umount overlay");
+	if (umount2(c->rootfs_mnt, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+		char m[ERRBUF_SIZE];
+		int e = errno;
+
+		snprintf(m, sizeof(m), "cannot unmount %.300s: %s", c->rootfs_mnt, strerror(e));
+		pod_note_remove_error(c->p, -e, m);
+	}
 }
 
 static int signal_init(struct container *c, int sig)

@@ -36,8 +36,11 @@ static int check_static(const char *path, struct errbuf *eb)
 	Elf64_Ehdr eh;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 
-	if (fd < 0)
-		return errbuf_set(eb, "scree binary %s: %s", path, strerror(errno)), -errno;
+	if (fd < 0) {
+		r = -errno;
+		errbuf_set(eb, "scree binary %s: %s", path, strerror(-r));
+		return r;
+	}
 	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 256) {
 		r = (errbuf_set(eb, "scree binary %s is not a 64-bit ELF executable", path), -ENOEXEC);

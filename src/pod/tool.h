@@ -31,7 +31,6 @@ struct tool_result {
 	const struct buf *out;    /* stdout (borrowed, valid during the callback) */
 	const char *err_tail;     /* last TOOL_STDERR_TAIL bytes of stderr, NUL-terminated */
 	const char *what;         /* the request's label, e.g. "runc run" */
-	const char *spawn_error;  /* when status < 0 because exec failed: why */
 };
 
 typedef void (*tool_cb)(void *data, const struct tool_result *res);
