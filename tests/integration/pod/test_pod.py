@@ -3,13 +3,16 @@ scree sockets appear on the host, autostart (over the socket, as a charm's repla
 the layer-defined services with the image's Env, WorkingDir and User, a charm-style
 `override: merge` layer applies on top, the workloads answer on the pod's address from the
 host and on localhost inside the pod's network namespace and from each other; two pods have
-their own root filesystems, network namespaces and addresses; `mounts:` binds appear."""
+their own root filesystems, network namespaces and addresses; files pushed and commands
+exec'd through the socket (as ops does) act inside the container only; `mounts:` binds
+appear."""
 
 import os
 import subprocess
 import unittest
 
 from podh import PodTest, RUNC, Pebble, http_get, images, netns_exec, pebble, pebble_wait_change
+from filesh import OpsFiles, PathError
 from wsh import OpsExec
 
 MERGE_LAYER = """
@@ -183,6 +186,52 @@ class TwoPodsTest(PodTestBase):
         self.assertFalse(os.path.exists(os.path.join(self.env.store, "net", "ipam")))
         self.d.send(cmd="remove_network")
         self.assertEqual(self.d.event("network_removed")["status"], 0)  # already gone: fine
+
+
+class FilesTest(PodTestBase):
+    def test_files_land_in_the_container_only(self):
+        """ops' push/pull/list through the socket on the host work on the container's root
+        filesystem: what is pushed is in that container's writable layer, not in the shared
+        unpacked image, not on the host, not in another pod."""
+        vols = {}
+        for pod in ("f", "g"):
+            vols[pod] = self.d.start_pod(pod, [{"name": "web", "image": self.web_digest}])
+        addr = self.d.event("network", "f")["address"]
+        for pod in ("f", "g"):
+            self.d.event("ready", pod, "web")
+        files = {pod: OpsFiles(os.path.join(vols[pod], "web", "pebble.socket")) for pod in vols}
+        files["f"].push("/srv/www/pushed.txt", "pushed by the charm\n", permissions=0o644)
+        files["f"].make_dir("/srv/www/new/deep", make_parents=True)
+        # Inside the container: served by its workload, listed, read back; the image's own
+        # files are what the charm sees (the image's /etc/passwd, not the host's).
+        self.autostart(os.path.join(vols["f"], "web", "pebble.socket"))
+        self.assertEqual(http_get(addr, 8080, "/pushed.txt"), (200, "pushed by the charm\n"))
+        names = sorted(f["name"] for f in files["f"].list_files("/srv/www"))
+        self.assertIn("pushed.txt", names)
+        self.assertIn("new", names)
+        self.assertNotIn("removed.html", names)
+        self.assertIn(b"www:x:1000:1000", files["f"].pull("/etc/passwd"))
+        r = self.runc_exec("f", "web", "stat", "-c", "%u %a", "/srv/www/pushed.txt")
+        self.assertEqual(r.stdout.strip(), "1000 644")  # written by the scree, which runs as www
+        # In that container's writable layer only.
+        upper = os.path.join(self.env.store, "pods", "f", "web", "upper", "srv", "www", "pushed.txt")
+        lower = os.path.join(self.env.store, "rootfs", self.web_digest[7:], "srv", "www", "pushed.txt")
+        self.assertTrue(os.path.exists(upper))
+        self.assertFalse(os.path.exists(lower))
+        self.assertFalse(os.path.exists("/srv/www/pushed.txt"))
+        with self.assertRaises(PathError) as e:
+            files["g"].pull("/srv/www/pushed.txt")
+        self.assertEqual(e.exception.kind, "not-found")
+        # The image's ownership holds: www cannot write where root owns the directory.
+        with self.assertRaises(PathError) as e:
+            files["f"].push("/etc/evil", "x")
+        self.assertEqual(e.exception.kind, "permission-denied")
+        files["f"].remove_path("/srv/www/new", recursive=True)
+        self.assertNotIn("new", [f["name"] for f in files["f"].list_files("/srv/www")])
+        for pod in ("f", "g"):
+            self.d.remove_pod(pod)
+        self.d.sync()
+        self.assertNothingLeft()
 
 
 class ExecTest(PodTestBase):
