@@ -21,6 +21,7 @@ struct msgsrv_conn {
 	bool held;           /* a request owns the connection */
 	bool finish;         /* close once out is flushed */
 	bool closed;
+	struct loop_timer *abort_timer;
 	void (*on_close)(struct msgsrv_conn *, void *);
 	void *on_close_data;
 	struct msgsrv_conn *prev, *next;
@@ -53,6 +54,7 @@ static void conn_free_deferred(void *data)
 
 	msg_reader_done(&c->rd);
 	buf_done(&c->out);
+	loop_timer_free(c->abort_timer);
 	free(c);
 }
 
@@ -76,18 +78,47 @@ static void conn_close(struct msgsrv_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	loop_timer_disarm(c->abort_timer);
 	loop_io_free(c->io);
 	close(c->fd);
 	/* Callers up the stack may still hold c in this iteration. */
 	loop_defer(s->l, conn_free_deferred, c);
 }
 
-void msgsrv_send(struct msgsrv_conn *c, json_t *msg)
+int msgsrv_send(struct msgsrv_conn *c, json_t *msg)
+{
+	if (c->closed || c->finish)
+		return -EPIPE;
+	if (c->out.len >= MSGSRV_MAX_OUT)
+		return -ENOBUFS;
+	msg_encode(&c->out, msg);
+	update_events(c);
+	return 0;
+}
+
+size_t msgsrv_pending(const struct msgsrv_conn *c)
+{
+	return c->out.len;
+}
+
+static void on_abort_timer(struct loop_timer *t, void *data)
+{
+	(void)t;
+	conn_close(data);
+}
+
+void msgsrv_abort(struct msgsrv_conn *c, json_t *msg)
 {
 	if (c->closed)
 		return;
-	msg_encode(&c->out, msg);
-	update_events(c);
+	c->on_close = NULL;
+	if (!c->finish && msg)
+		msg_encode(&c->out, msg);
+	msgsrv_finish(c);
+	if (!c->closed) {
+		c->abort_timer = loop_timer_new(c->s->l, on_abort_timer, c);
+		loop_timer_arm_in(c->abort_timer, MSGSRV_ABORT_MS);
+	}
 }
 
 void msgsrv_on_close(struct msgsrv_conn *c, void (*cb)(struct msgsrv_conn *, void *), void *data)

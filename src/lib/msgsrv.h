@@ -9,7 +9,10 @@
  * one connection are handled in order; a frame sent before the client half-closed is still
  * answered.  A malformed frame is answered with the reply the malformed callback builds and
  * the connection is finished.  Limits: max_conns connections (more are closed at once),
- * MSG_MAX bytes a frame. */
+ * MSG_MAX bytes a frame, and MSGSRV_MAX_OUT bytes of output queued for one client: a client
+ * that stops reading (a debug-log follower gone to sleep) cannot grow the daemon without
+ * bound - msgsrv_send refuses further frames and the caller ends the connection with
+ * msgsrv_abort(). */
 #ifndef CAIRN_MSGSRV_H
 #define CAIRN_MSGSRV_H
 
@@ -17,6 +20,9 @@
 
 #include "lib/errbuf.h"
 #include "lib/loop.h"
+
+#define MSGSRV_MAX_OUT (16u * 1024u * 1024u) /* output queued for one client */
+#define MSGSRV_ABORT_MS 5000                 /* an aborted client's last chance to read */
 
 struct msgsrv;
 struct msgsrv_conn;
@@ -36,8 +42,16 @@ int msgsrv_new(struct loop *l, const char *path, int mode, unsigned max_conns,
  * removes the socket file and frees s. */
 void msgsrv_free(struct msgsrv *s);
 
-/* Queues one frame (msg is borrowed). */
-void msgsrv_send(struct msgsrv_conn *c, json_t *msg);
+/* Queues one frame (msg is borrowed).  Returns 0, -EPIPE when c is closed, or -ENOBUFS
+ * when MSGSRV_MAX_OUT bytes are already queued (the frame is dropped; a frame is always
+ * accepted into an empty queue). */
+int msgsrv_send(struct msgsrv_conn *c, json_t *msg);
+/* Ends c after a slow reader: queues msg (borrowed) beyond the limit, stops reading and closes
+ * c once that is flushed, or after MSGSRV_ABORT_MS if the client still does not read.
+ * on_close is not called. */
+void msgsrv_abort(struct msgsrv_conn *c, json_t *msg);
+/* Bytes queued for c and not yet written. */
+size_t msgsrv_pending(const struct msgsrv_conn *c);
 /* Closes c once its output is flushed; on_close is not called. */
 void msgsrv_finish(struct msgsrv_conn *c);
 /* The current request keeps c: no further request is read from it. */

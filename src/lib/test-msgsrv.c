@@ -5,6 +5,7 @@
 #include "lib/msgsrv.h"
 #include "lib/test.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -134,8 +135,81 @@ static void test_msgsrv(void)
 	ASSERT_TRUE(access(path, F_OK) != 0);
 }
 
+/* A held connection whose client never reads: frames pile up to MSGSRV_MAX_OUT, then
+ * msgsrv_send refuses more and msgsrv_abort ends the connection with a last frame. */
+static void test_slow_reader_bounded(void)
+{
+	char path[] = "/tmp/test-msgsrv-XXXXXX";
+	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed };
+	struct msgsrv *s;
+	struct errbuf eb;
+	struct buf b = BUF_INIT;
+	char big[65536];
+	json_t *v, *last;
+	int fd, r = 0, sent = 0;
+
+	ASSERT_TRUE(mkdtemp(path));
+	strcat(path, "/s");
+	ASSERT_EQ(loop_new(&l), 0);
+	ASSERT_EQ(msgsrv_new(l, path, 0600, 8, &cbs, &s, &eb), 0);
+	buf_init(&b);
+	frames(&b, "hold");
+	fd = msg_connect_unix(path);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, b.data, b.len), (ssize_t)b.len);
+	held = NULL;
+	for (int i = 0; i < 20 && !held; i++)
+		loop_run_once(l, 50);
+	ASSERT_TRUE(held != NULL);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	v = json_pack("{s:s}", "line", big);
+	while ((r = msgsrv_send(held, v)) == 0 && sent < 100000) {
+		sent++;
+		loop_run_once(l, 0);
+	}
+	json_decref(v);
+	ASSERT_EQ(r, -ENOBUFS);
+	ASSERT_TRUE(msgsrv_pending(held) >= MSGSRV_MAX_OUT);
+	ASSERT_TRUE(msgsrv_pending(held) < MSGSRV_MAX_OUT + sizeof(big) + 64);
+	last = json_pack("{s:s}", "error", "too slow");
+	msgsrv_abort(held, last);
+	json_decref(last);
+	/* The client reads everything: the last frame is the abort message, then EOF. */
+	{
+		struct msg_reader rd;
+		json_t *f, *prev = NULL;
+		int eof = 0;
+
+		msg_reader_init(&rd);
+		while (!eof) {
+			char chunk[65536];
+			ssize_t k;
+
+			loop_run_once(l, 10);
+			k = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+			if (k == 0)
+				eof = 1;
+			if (k > 0)
+				buf_add(&rd.in, chunk, (size_t)k);
+			while (msg_reader_next(&rd, &f, &eb) == 1) {
+				json_decref(prev);
+				prev = f;
+			}
+		}
+		ASSERT_STREQ(json_string_value(json_object_get(prev, "error")), "too slow");
+		json_decref(prev);
+		msg_reader_done(&rd);
+	}
+	close(fd);
+	buf_done(&b);
+	msgsrv_free(s);
+	loop_free(l);
+}
+
 int main(void)
 {
 	RUN(test_msgsrv);
+	RUN(test_slow_reader_bounded);
 	return test_summary();
 }
