@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cairnd/charm.h"
-#include "cairnd/settings.h"
+#include "charm/charm.h"
+#include "charm/settings.h"
 #include "fuzz.h"
 #include "lib/fsutil.h"
 

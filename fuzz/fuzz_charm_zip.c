@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 #include "fuzz.h"
 #include "lib/fsutil.h"
 

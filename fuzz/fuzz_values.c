@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairnd/settings.h"
+#include "charm/settings.h"
 #include "fuzz.h"
 #include "lib/buf.h"
 #include "lib/strnum.h"

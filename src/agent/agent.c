@@ -20,7 +20,7 @@
 #include "agent/toolsrv.h"
 #include "agent/uniter.h"
 #include "agent/workload.h"
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cairnd/charm.h"
-#include "cairnd/settings.h"
+#include "charm/charm.h"
+#include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/strnum.h"

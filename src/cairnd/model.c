@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cairnd/settings.h"
+#include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/loop.h"

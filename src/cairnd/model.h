@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 #include "lib/errbuf.h"
 
 #define MODEL_MAX_APPS 10000

@@ -1,6 +1,6 @@
 /* charm.c - loading charms (directories and .charm zips) and installing their files; see
  * charm.h. */
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "cairnd/settings.h"
+#include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/names.h"
@@ -183,22 +183,21 @@ static const char *str_or(json_t *v, const char *dflt)
 
 /* Reads and parses a YAML file of the charm.  *ret = NULL when the file does not exist
  * (and missing_ok); an empty file yields JSON null. */
-static int load_yaml(const char *dir, const char *file, bool missing_ok, json_t **ret,
+static int load_yaml(const struct charm_src *src, const char *file, bool missing_ok, json_t **ret,
 		     struct errbuf *eb)
 {
 	struct buf b = BUF_INIT;
-	char *path = xasprintf("%s/%s", dir, file);
 	int r;
 
 	buf_init(&b);
 	*ret = NULL;
-	r = fs_read_file(path, CHARM_MAX_YAML_BYTES, &b);
+	r = src->read(src->data, file, CHARM_MAX_YAML_BYTES, &b);
 	if (r == -ENOENT && missing_ok) {
 		r = 0;
 		goto out;
 	}
 	if (r == -ENOENT) {
-		errbuf_set(eb, "%s: file not found in charm directory %s", file, dir);
+		errbuf_set(eb, "%s: file not found in %s", file, src->where);
 		goto out;
 	}
 	if (r == -EFBIG) {
@@ -216,7 +215,6 @@ static int load_yaml(const char *dir, const char *file, bool missing_ok, json_t 
 	}
 out:
 	buf_done(&b);
-	free(path);
 	return r;
 }
 
@@ -679,70 +677,33 @@ static int parse_actions(struct charm *c, json_t *acts, struct errbuf *eb)
 	return 0;
 }
 
-/* ======================= the rest of the charm directory ======================= */
+/* ======================= the rest of the charm ======================= */
 
-static bool is_executable_file(const char *path)
+static int check_runnable(struct charm *c, const struct charm_src *src, struct errbuf *eb)
 {
-	struct stat st;
+	enum charm_src_kind k = src->kind(src->data, "dispatch");
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
-static int check_runnable(struct charm *c, const char *dir, struct errbuf *eb)
-{
-	char *path = xasprintf("%s/dispatch", dir);
-	struct stat st;
-	bool dispatch_exists = lstat(path, &st) == 0;
-	DIR *d;
-	int r = 0;
-
-	c->has_dispatch = is_executable_file(path);
-	free(path);
-	if (c->has_dispatch)
+	c->has_dispatch = k == CHARM_SRC_EXEC;
+	if (c->has_dispatch || src->any_exec(src->data, "hooks"))
 		return 0;
-	path = xasprintf("%s/hooks", dir);
-	d = opendir(path);
-	if (d) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			char *hp;
-			bool ok;
-
-			if (de->d_name[0] == '.')
-				continue;
-			hp = xasprintf("%s/%s", path, de->d_name);
-			ok = is_executable_file(hp);
-			free(hp);
-			if (ok)
-				goto out;
-		}
-	}
-	if (dispatch_exists)
+	if (k != CHARM_SRC_NONE)
 		errbuf_set(eb, "dispatch: file is not executable (and there are no executable hooks)");
 	else
 		errbuf_set(eb, "charm \"%s\" has neither an executable \"dispatch\" nor any executable hook under \"hooks/\"",
 			   c->name);
-	r = -EINVAL;
-out:
-	if (d)
-		closedir(d);
-	free(path);
-	return r;
+	return -EINVAL;
 }
 
 /* Reads a small text file, trimmed of surrounding whitespace.  *ret = NULL if missing. */
-static int read_small(const char *dir, const char *file, char **ret, struct errbuf *eb)
+static int read_small(const struct charm_src *src, const char *file, char **ret, struct errbuf *eb)
 {
 	struct buf b = BUF_INIT;
-	char *path = xasprintf("%s/%s", dir, file);
 	size_t start = 0, end;
 	int r;
 
 	buf_init(&b);
 	*ret = NULL;
-	r = fs_read_file(path, CHARM_MAX_SMALL_FILE, &b);
-	free(path);
+	r = src->read(src->data, file, CHARM_MAX_SMALL_FILE, &b);
 	if (r == -ENOENT) {
 		r = 0;
 		goto out;
@@ -763,35 +724,24 @@ out:
 	return r;
 }
 
-int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb)
+int charm_load(const struct charm_src *src, const char *where, struct charm **ret, struct errbuf *eb)
 {
 	struct charm *c = xcalloc(1, sizeof(*c));
 	json_t *md = NULL, *cfg = NULL, *acts = NULL;
 	char *rev = NULL;
-	struct stat st;
 	int r;
 
 	c->revision = -1;
-	c->dir = xstrdup(dir);
-	if (stat(dir, &st) < 0) {
-		r = -errno;
-		errbuf_set(eb, "cannot open charm directory %s: %s", dir, strerror(errno));
+	c->dir = xstrdup(where);
+	if ((r = load_yaml(src, MD, false, &md, eb)) < 0 || (r = parse_metadata(c, md, eb)) < 0)
 		goto fail;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		r = -ENOTDIR;
-		errbuf_set(eb, "cannot open charm directory %s: not a directory", dir);
+	if ((r = load_yaml(src, CF, true, &cfg, eb)) < 0 || (r = parse_config(c, cfg, eb)) < 0)
 		goto fail;
-	}
-	if ((r = load_yaml(dir, MD, false, &md, eb)) < 0 || (r = parse_metadata(c, md, eb)) < 0)
+	if ((r = load_yaml(src, AC, true, &acts, eb)) < 0 || (r = parse_actions(c, acts, eb)) < 0)
 		goto fail;
-	if ((r = load_yaml(dir, CF, true, &cfg, eb)) < 0 || (r = parse_config(c, cfg, eb)) < 0)
+	if ((r = check_runnable(c, src, eb)) < 0)
 		goto fail;
-	if ((r = load_yaml(dir, AC, true, &acts, eb)) < 0 || (r = parse_actions(c, acts, eb)) < 0)
-		goto fail;
-	if ((r = check_runnable(c, dir, eb)) < 0)
-		goto fail;
-	if ((r = read_small(dir, "revision", &rev, eb)) < 0)
+	if ((r = read_small(src, "revision", &rev, eb)) < 0)
 		goto fail;
 	if (rev) {
 		int64_t n;
@@ -803,7 +753,7 @@ int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb)
 		}
 		c->revision = (int)n;
 	}
-	if ((r = read_small(dir, "version", &c->version, eb)) < 0)
+	if ((r = read_small(src, "version", &c->version, eb)) < 0)
 		goto fail;
 	json_decref(md);
 	json_decref(cfg);
@@ -820,655 +770,72 @@ fail:
 	return r < 0 ? r : -EINVAL;
 }
 
-/* ======================= .charm archives ======================= */
+/* ---- a directory as a charm source ---- */
 
-/* Splits the relative path rel into its components, dropping empty and "." ones.  Returns
- * the count, or -1 when a ".." component is present or there are too many. */
-static int split_path(char *rel, char **comps, int max)
+static int dir_read(void *data, const char *rel, size_t max, struct buf *out)
 {
-	int n = 0;
+	char *path = xasprintf("%s/%s", (const char *)data, rel);
+	int r = fs_read_file(path, max, out);
 
-	for (char *save = NULL, *p = strtok_r(rel, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(p, "."))
-			continue;
-		if (!strcmp(p, "..") || n == max)
-			return -1;
-		comps[n++] = p;
-	}
-	return n;
-}
-
-/* Whether the symlink target, resolved lexically from the directory at depth dir_depth
- * inside the charm, stays inside the charm. */
-static bool symlink_target_inside(const char *target, int dir_depth)
-{
-	char *copy = xstrdup(target), *save = NULL;
-	int depth = dir_depth;
-	bool ok = target[0] != '/' && target[0] != '\0';
-
-	for (char *p = strtok_r(copy, "/", &save); ok && p; p = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(p, "."))
-			continue;
-		if (!strcmp(p, ".."))
-			ok = --depth >= 0;
-		else
-			depth++;
-	}
-	free(copy);
-	return ok;
-}
-
-/* Opens (creating as needed) the directories comps[0..n) below rootfd without following
- * symlinks.  Returns a directory fd or a negative errno. */
-static int open_dirs(int rootfd, char **comps, int n)
-{
-	int fd = dup(rootfd);
-
-	if (fd < 0)
-		return -errno;
-	for (int i = 0; i < n; i++) {
-		int nfd;
-
-		if (mkdirat(fd, comps[i], 0755) < 0 && errno != EEXIST) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		nfd = openat(fd, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		close(fd);
-		if (nfd < 0)
-			return errno == ELOOP ? -ENOTDIR : -errno;
-		fd = nfd;
-	}
-	return fd;
-}
-
-/* Copies the current zip entry zf (size bytes declared) into fd, refusing more data than
- * declared. */
-static int zip_copy(zip_file_t *zf, int fd, uint64_t size)
-{
-	char chunk[65536];
-	uint64_t total = 0;
-	zip_int64_t n;
-
-	while ((n = zip_fread(zf, chunk, sizeof(chunk))) > 0) {
-		total += (uint64_t)n;
-		if (total > size)
-			return -EFBIG;
-		for (zip_int64_t off = 0; off < n;) {
-			ssize_t w = write(fd, chunk + off, (size_t)(n - off));
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -errno;
-			}
-			off += w;
-		}
-	}
-	return n < 0 ? -EIO : 0;
-}
-
-/* Reads a whole (small) zip entry into out. */
-static int zip_read_small(zip_t *za, zip_uint64_t i, uint64_t size, struct buf *out)
-{
-	zip_file_t *zf;
-	char chunk[4096];
-	zip_int64_t n;
-
-	if (size > PATH_MAX)
-		return -ENAMETOOLONG;
-	zf = zip_fopen_index(za, i, 0);
-	if (!zf)
-		return -EIO;
-	while ((n = zip_fread(zf, chunk, sizeof(chunk))) > 0 && out->len + (size_t)n <= PATH_MAX)
-		buf_add(out, chunk, (size_t)n);
-	zip_fclose(zf);
-	if (n < 0)
-		return -EIO;
-	if (out->len > size || n > 0)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-struct unzip {
-	zip_t *za;
-	int rootfd;
-	const char *dst;
-	char **links;       /* relative paths of created symlinks */
-	size_t n_links;
-	struct errbuf *eb;
-};
-
-static int unzip_entry(struct unzip *u, zip_uint64_t i)
-{
-	zip_stat_t zs;
-	zip_uint8_t opsys = 0;
-	zip_uint32_t attr = 0;
-	mode_t mode = 0;
-	char *rel = NULL, *comps[CHARM_MAX_DEPTH + 1];
-	const char *name;
-	bool is_dir;
-	int n, dfd = -1, fd = -1, r = 0;
-	struct buf target = BUF_INIT;
-	zip_file_t *zf = NULL;
-
-	buf_init(&target);
-	if (zip_stat_index(u->za, i, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_NAME) ||
-	    !(zs.valid & ZIP_STAT_SIZE)) {
-		errbuf_set(u->eb, "charm archive entry %llu: %s", (unsigned long long)i,
-			   zip_strerror(u->za));
-		r = -EINVAL;
-		goto out;
-	}
-	name = zs.name;
-	if (zip_file_get_external_attributes(u->za, i, 0, &opsys, &attr) == 0 &&
-	    opsys == ZIP_OPSYS_UNIX)
-		mode = (mode_t)(attr >> 16);
-	if (!name[0]) {
-		errbuf_set(u->eb, "charm archive has an entry with an empty name");
-		r = -EINVAL;
-		goto out;
-	}
-	if (name[0] == '/') {
-		errbuf_set(u->eb, "charm archive entry \"%s\" has an absolute path", name);
-		r = -EINVAL;
-		goto out;
-	}
-	is_dir = name[strlen(name) - 1] == '/' || S_ISDIR(mode);
-	rel = xstrdup(name);
-	n = split_path(rel, comps, CHARM_MAX_DEPTH + 1);
-	if (n < 0) {
-		errbuf_set(u->eb, "charm archive entry \"%s\" escapes the charm directory", name);
-		r = -EINVAL;
-		goto out;
-	}
-	if (n > CHARM_MAX_DEPTH) {
-		errbuf_set(u->eb, "charm archive entry \"%s\" is nested too deeply (at most %d levels)",
-			   name, CHARM_MAX_DEPTH);
-		r = -EINVAL;
-		goto out;
-	}
-	if (n == 0) /* "./" */
-		goto out;
-	dfd = open_dirs(u->rootfd, comps, is_dir ? n : n - 1);
-	if (dfd < 0) {
-		errbuf_set(u->eb, "charm archive entry \"%s\": cannot create its directory: %s", name,
-			   dfd == -ENOTDIR ? "a parent is not a directory" : strerror(-dfd));
-		r = -EINVAL;
-		goto out;
-	}
-	if (is_dir)
-		goto out;
-	if (S_ISLNK(mode)) {
-		r = zip_read_small(u->za, i, zs.size, &target);
-		if (r < 0 || memchr(target.data, '\0', target.len)) {
-			errbuf_set(u->eb, "charm archive entry \"%s\": invalid symlink", name);
-			r = -EINVAL;
-			goto out;
-		}
-		if (!symlink_target_inside(buf_str(&target), n - 1)) {
-			errbuf_set(u->eb, "charm archive entry \"%s\" (a symlink to \"%s\") escapes the charm directory",
-				   name, buf_str(&target));
-			r = -EINVAL;
-			goto out;
-		}
-		if (symlinkat(buf_str(&target), dfd, comps[n - 1]) < 0) {
-			r = -errno;
-			errbuf_set(u->eb, "charm archive entry \"%s\": %s", name,
-				   r == -EEXIST ? "duplicate entry" : strerror(-r));
-			goto out;
-		}
-		u->links = xrealloc(u->links, (u->n_links + 1) * sizeof(*u->links));
-		u->links[u->n_links++] = xstrdup(name);
-		goto out;
-	}
-	/* Some zip writers record permission bits without a file type: those are files. */
-	if ((mode & S_IFMT) && !S_ISREG(mode)) {
-		errbuf_set(u->eb, "charm archive entry \"%s\" is not a regular file, directory or symlink",
-			   name);
-		r = -EINVAL;
-		goto out;
-	}
-	/* Executable bits are kept (charmcraft records unix modes); everything else is
-	 * normalised, so an archive cannot plant setuid or world-writable files. */
-	mode = (mode & 0111) ? 0755 : 0644;
-	fd = openat(dfd, comps[n - 1], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		r = -errno;
-		errbuf_set(u->eb, "charm archive entry \"%s\": %s", name,
-			   r == -EEXIST ? "duplicate entry" : strerror(-r));
-		goto out;
-	}
-	zf = zip_fopen_index(u->za, i, 0);
-	if (!zf) {
-		errbuf_set(u->eb, "charm archive entry \"%s\": %s", name, zip_strerror(u->za));
-		r = -EINVAL;
-		goto out;
-	}
-	r = zip_copy(zf, fd, zs.size);
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r < 0) {
-		errbuf_set(u->eb, "charm archive entry \"%s\": %s", name,
-			   r == -EFBIG ? "more data than its declared size" :
-			   r == -EIO   ? zip_file_strerror(zf) : strerror(-r));
-		if (r == -EFBIG || r == -EIO)
-			r = -EINVAL;
-		goto out;
-	}
-out:
-	if (zf)
-		zip_fclose(zf);
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	buf_done(&target);
-	free(rel);
+	free(path);
 	return r;
 }
 
-/* A second line of defence behind the lexical symlink check: once everything is unpacked,
- * every symlink that resolves must resolve inside the charm (chains of links could
- * otherwise combine into an escape). */
-static int check_links(struct unzip *u)
+static enum charm_src_kind dir_kind(void *data, const char *rel)
 {
-	char *root = realpath(u->dst, NULL);
-	size_t rl = root ? strlen(root) : 0;
-	int r = 0;
+	char *path = xasprintf("%s/%s", (const char *)data, rel);
+	struct stat st;
+	enum charm_src_kind k = CHARM_SRC_NONE;
 
-	if (!root) {
-		errbuf_set(u->eb, "cannot resolve %s: %s", u->dst, strerror(errno));
-		return -errno;
+	if (lstat(path, &st) == 0) {
+		k = CHARM_SRC_OTHER;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			k = (st.st_mode & 0111) ? CHARM_SRC_EXEC : CHARM_SRC_FILE;
 	}
-	for (size_t i = 0; i < u->n_links && r == 0; i++) {
-		char *p = xasprintf("%s/%s", u->dst, u->links[i]);
-		char *res = realpath(p, NULL);
-
-		if (res && !(strncmp(res, root, rl) == 0 && (res[rl] == '/' || res[rl] == '\0'))) {
-			errbuf_set(u->eb, "charm archive entry \"%s\" (a symlink) escapes the charm directory",
-				   u->links[i]);
-			r = -EINVAL;
-		}
-		free(res);
-		free(p);
-	}
-	free(root);
-	return r;
+	free(path);
+	return k;
 }
 
-static bool dir_is_empty(const char *path)
+static bool dir_any_exec(void *data, const char *rel)
 {
+	char *path = xasprintf("%s/%s", (const char *)data, rel);
 	DIR *d = opendir(path);
 	struct dirent *de;
-	bool empty = true;
+	bool found = false;
 
-	if (!d)
-		return false;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			empty = false;
-	closedir(d);
-	return empty;
-}
+	while (d && !found && (de = readdir(d))) {
+		char *sub;
 
-int charm_unzip(const char *path, const char *dst, struct errbuf *eb)
-{
-	return charm_unzip_limited(path, dst, CHARM_ZIP_MAX_ENTRIES, CHARM_ZIP_MAX_BYTES, eb);
-}
-
-int charm_unzip_limited(const char *path, const char *dst, uint64_t max_entries,
-			uint64_t max_bytes, struct errbuf *eb)
-{
-	struct unzip u = { .rootfd = -1, .dst = dst, .eb = eb };
-	struct stat st;
-	bool existed = false;
-	zip_int64_t n;
-	uint64_t total = 0;
-	int zerr = 0, r;
-
-	if (stat(dst, &st) == 0) {
-		if (!S_ISDIR(st.st_mode) || !dir_is_empty(dst)) {
-			errbuf_set(eb, "cannot unpack charm into %s: not an empty directory", dst);
-			return -EEXIST;
-		}
-		existed = true;
-	}
-	u.za = zip_open(path, ZIP_RDONLY, &zerr);
-	if (!u.za) {
-		zip_error_t ze;
-
-		zip_error_init_with_code(&ze, zerr);
-		errbuf_set(eb, "cannot open charm archive %s: %s", path, zip_error_strerror(&ze));
-		zip_error_fini(&ze);
-		return -EINVAL;
-	}
-	n = zip_get_num_entries(u.za, 0);
-	if (n < 0 || (uint64_t)n > max_entries) {
-		errbuf_set(eb, "charm archive %s has too many entries (more than %llu)", path,
-			   (unsigned long long)max_entries);
-		r = -EFBIG;
-		goto out;
-	}
-	/* The sizes are checked up front from the central directory; zip_copy() then refuses
-	 * entries whose data outgrows their declared size, so the limit holds for real. */
-	for (zip_int64_t i = 0; i < n; i++) {
-		zip_stat_t zs;
-
-		if (zip_stat_index(u.za, (zip_uint64_t)i, 0, &zs) < 0 ||
-		    !(zs.valid & ZIP_STAT_SIZE)) {
-			errbuf_set(eb, "charm archive %s: entry %lld: %s", path, (long long)i,
-				   zip_strerror(u.za));
-			r = -EINVAL;
-			goto out;
-		}
-		total += zs.size;
-		if (total > max_bytes) {
-			errbuf_set(eb, "charm archive %s is too large (more than %llu bytes unpacked)",
-				   path, (unsigned long long)max_bytes);
-			r = -EFBIG;
-			goto out;
-		}
-	}
-	if (!existed && (r = fs_mkdir_p(dst, 0755)) < 0) {
-		errbuf_set(eb, "cannot create %s: %s", dst, strerror(-r));
-		goto out;
-	}
-	u.rootfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (u.rootfd < 0) {
-		r = -errno;
-		errbuf_set(eb, "cannot open %s: %s", dst, strerror(errno));
-		goto out;
-	}
-	for (zip_int64_t i = 0; i < n; i++)
-		if ((r = unzip_entry(&u, (zip_uint64_t)i)) < 0)
-			goto out;
-	r = check_links(&u);
-out:
-	if (r < 0 && u.rootfd >= 0) {
-		fs_rm_rf(dst);
-		if (existed)
-			mkdir(dst, 0755);
-	}
-	if (u.rootfd >= 0)
-		close(u.rootfd);
-	for (size_t i = 0; i < u.n_links; i++)
-		free(u.links[i]);
-	free(u.links);
-	zip_discard(u.za);
-	return r;
-}
-
-int charm_open(const char *path, const char *scratch_dir, struct charm **ret,
-	       struct errbuf *eb)
-{
-	struct stat st;
-	bool existed;
-	int r;
-
-	if (stat(path, &st) < 0) {
-		r = -errno;
-		errbuf_set(eb, "cannot open charm %s: %s", path, strerror(errno));
-		return r;
-	}
-	if (S_ISDIR(st.st_mode))
-		return charm_load_dir(path, ret, eb);
-	if (!S_ISREG(st.st_mode)) {
-		errbuf_set(eb, "cannot open charm %s: not a directory or a .charm file", path);
-		return -EINVAL;
-	}
-	if (!scratch_dir) {
-		errbuf_set(eb, "cannot open charm %s: no directory to unpack it into", path);
-		return -EINVAL;
-	}
-	existed = stat(scratch_dir, &st) == 0;
-	r = charm_unzip(path, scratch_dir, eb);
-	if (r < 0)
-		return r;
-	r = charm_load_dir(scratch_dir, ret, eb);
-	if (r < 0) {
-		fs_rm_rf(scratch_dir);
-		if (existed)
-			mkdir(scratch_dir, 0755);
-	}
-	return r;
-}
-
-/* ======================= installing into a unit ======================= */
-
-/* Copies the regular file src to dst through a temporary file in dst's directory and a
- * rename, so a reader never sees a half-written file and a symlink at dst is replaced,
- * never followed. */
-static int copy_file(const char *src, const char *dst, mode_t mode)
-{
-	char *tmp = xasprintf("%s.cairn-new", dst);
-	char chunk[65536];
-	int in = -1, out = -1, r = 0;
-	ssize_t n;
-
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0) {
-		r = -errno;
-		goto out;
-	}
-	unlink(tmp);
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0) {
-		r = -errno;
-		goto out;
-	}
-	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				r = -errno;
-				goto out;
-			}
-			off += w;
-		}
-	}
-	if (fchmod(out, mode & 07777) < 0 || close(out) < 0) {
-		out = -1;
-		r = -errno;
-		goto out;
-	}
-	out = -1;
-	if (rename(tmp, dst) < 0 && (errno != EISDIR || rmdir(dst) < 0 || rename(tmp, dst) < 0))
-		r = -errno;
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (r < 0)
-		unlink(tmp);
-	free(tmp);
-	return r;
-}
-
-static int copy_link(const char *src, const char *dst)
-{
-	char target[PATH_MAX];
-	char *tmp = xasprintf("%s.cairn-new", dst);
-	ssize_t n = readlink(src, target, sizeof(target) - 1);
-	int r = 0;
-
-	if (n < 0) {
-		r = -errno;
-		goto out;
-	}
-	target[n] = '\0';
-	unlink(tmp);
-	if (symlink(target, tmp) < 0 ||
-	    (rename(tmp, dst) < 0 && (errno != EISDIR || rmdir(dst) < 0 || rename(tmp, dst) < 0))) {
-		r = -errno;
-		unlink(tmp);
-	}
-out:
-	free(tmp);
-	return r;
-}
-
-/* Makes dst a real directory (replacing a file or symlink there). */
-static int ensure_dir(const char *dst, mode_t mode)
-{
-	struct stat st;
-
-	if (lstat(dst, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return chmod(dst, mode & 07777) < 0 ? -errno : 0;
-		if (unlink(dst) < 0)
-			return -errno;
-	}
-	return mkdir(dst, mode & 07777) < 0 ? -errno : 0;
-}
-
-struct install {
-	const char *src, *dst, *old;
-	struct errbuf *eb;
-};
-
-static char *join(const char *a, const char *rel)
-{
-	return rel[0] ? xasprintf("%s/%s", a, rel) : xstrdup(a);
-}
-
-/* Copies src/rel (a directory) into dst/rel, recursively. */
-static int install_dir(struct install *in, const char *rel, int depth)
-{
-	char *sp = join(in->src, rel);
-	DIR *d = opendir(sp);
-	struct dirent *de;
-	int r = 0;
-
-	if (!d) {
-		r = -errno;
-		errbuf_set(in->eb, "cannot read %s: %s", sp, strerror(errno));
-		free(sp);
-		return r;
-	}
-	if (depth > CHARM_MAX_DEPTH) {
-		errbuf_set(in->eb, "%s: charm directories are nested too deeply (at most %d levels)",
-			   sp, CHARM_MAX_DEPTH);
-		r = -ELOOP;
-		goto out;
-	}
-	while (r == 0 && (de = readdir(d))) {
-		char *crel, *s, *t;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (de->d_name[0] == '.')
 			continue;
-		crel = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		s = join(in->src, crel);
-		t = join(in->dst, crel);
-		if (lstat(s, &st) < 0)
-			r = -errno;
-		else if (S_ISDIR(st.st_mode))
-			r = ensure_dir(t, st.st_mode | 0700);
-		else if (S_ISREG(st.st_mode))
-			r = copy_file(s, t, st.st_mode);
-		else if (S_ISLNK(st.st_mode))
-			r = copy_link(s, t);
-		else {
-			errbuf_set(in->eb, "%s: not a regular file, directory or symlink", s);
-			r = -EINVAL;
-		}
-		if (r < 0 && r != -EINVAL)
-			errbuf_set(in->eb, "cannot install %s: %s", t, strerror(-r));
-		if (r == 0 && S_ISDIR(st.st_mode))
-			r = install_dir(in, crel, depth + 1);
-		free(s);
-		free(t);
-		free(crel);
+		sub = xasprintf("%s/%s", rel, de->d_name);
+		found = dir_kind(data, sub) == CHARM_SRC_EXEC;
+		free(sub);
 	}
-out:
-	closedir(d);
-	free(sp);
-	return r;
+	if (d)
+		closedir(d);
+	free(path);
+	return found;
 }
 
-/* Removes from dst what old/rel holds and src does not; directories only when empty. */
-static int remove_stale(struct install *in, const char *rel, int depth)
+int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb)
 {
-	char *op = join(in->old, rel);
-	DIR *d = opendir(op);
-	struct dirent *de;
-
-	if (!d || depth > CHARM_MAX_DEPTH) {
-		/* A missing or unreadable old tree only means nothing more to clean. */
-		if (d)
-			closedir(d);
-		free(op);
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		char *crel, *o, *s, *t;
-		struct stat ost, sst;
-		bool gone;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		crel = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		o = join(in->old, crel);
-		s = join(in->src, crel);
-		t = join(in->dst, crel);
-		gone = lstat(s, &sst) < 0 && (errno == ENOENT || errno == ENOTDIR);
-		if (lstat(o, &ost) == 0) {
-			if (S_ISDIR(ost.st_mode)) {
-				/* Clean inside first; a directory the new charm still has stays. */
-				struct stat tst;
-
-				if (lstat(t, &tst) == 0 && S_ISDIR(tst.st_mode)) {
-					remove_stale(in, crel, depth + 1);
-					if (gone)
-						rmdir(t); /* fails, as wanted, if the charm wrote files there */
-				}
-			} else if (gone) {
-				struct stat tst;
-
-				if (lstat(t, &tst) == 0 && !S_ISDIR(tst.st_mode))
-					unlink(t);
-			}
-		}
-		free(o);
-		free(s);
-		free(t);
-		free(crel);
-	}
-	closedir(d);
-	free(op);
-	return 0;
-}
-
-int charm_install_files(const char *src_dir, const char *dst_dir, const char *old_src_dir,
-			struct errbuf *eb)
-{
-	struct install in = { .src = src_dir, .dst = dst_dir, .old = old_src_dir, .eb = eb };
+	struct charm_src src = { .read = dir_read, .kind = dir_kind, .any_exec = dir_any_exec,
+				 .data = (void *)dir };
+	char *where = xasprintf("charm directory %s", dir);
 	struct stat st;
 	int r;
 
-	if (stat(src_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		errbuf_set(eb, "cannot install charm from %s: not a directory", src_dir);
-		return -ENOTDIR;
+	src.where = where;
+	if (stat(dir, &st) < 0) {
+		r = -errno;
+		errbuf_set(eb, "cannot open charm directory %s: %s", dir, strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		r = -ENOTDIR;
+		errbuf_set(eb, "cannot open charm directory %s: not a directory", dir);
+	} else {
+		r = charm_load(&src, dir, ret, eb);
 	}
-	r = fs_mkdir_p(dst_dir, 0755);
-	if (r < 0) {
-		errbuf_set(eb, "cannot create %s: %s", dst_dir, strerror(-r));
-		return r;
-	}
-	if (old_src_dir)
-		remove_stale(&in, "", 0);
-	return install_dir(&in, "", 0);
+	free(where);
+	return r;
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/test.h"
@@ -556,6 +556,73 @@ static void test_zip_of_fixture(void)
 	free(u);
 }
 
+/* charm_pack: the fixture packs to an archive that loads (without unpacking) and unpacks to
+ * the same charm with modes and symlinks kept, and packing is deterministic. */
+static void test_pack_and_load_archive(void)
+{
+	char *d = mktmp();
+	char *a1 = xasprintf("%s/a1.charm", d), *a2 = xasprintf("%s/a2.charm", d);
+	char *u = xasprintf("%s/u", d);
+	char g1[CHARM_DIGEST_HEX], g2[CHARM_DIGEST_HEX];
+	uint64_t size = 0;
+	struct errbuf eb = { "" };
+	struct charm *c = NULL;
+
+	ASSERT_EQ(charm_pack(FULL, a1, &eb), 0);
+	ASSERT_EQ(charm_load_archive(a1, &c, &eb), 0);
+	check_full(c);
+	ASSERT_STREQ(c->dir, a1);
+	charm_free(c);
+	c = NULL;
+	ASSERT_EQ(charm_open(a1, u, &c, &eb), 0);
+	check_full(c);
+	ASSERT_EQ(mode_of(u, "dispatch") & 0111, 0111);
+	ASSERT_EQ(mode_of(u, "metadata.yaml") & 0111, 0);
+	ASSERT_TRUE(S_ISLNK(mode_of(u, "hooks/install")));
+	charm_free(c);
+	ASSERT_EQ(charm_pack(FULL, a2, &eb), 0);
+	ASSERT_EQ(charm_digest_file(a1, g1, &size, &eb), 0);
+	ASSERT_TRUE(size > 0);
+	ASSERT_EQ(charm_digest_file(a2, g2, NULL, &eb), 0);
+	ASSERT_STREQ(g1, g2);
+	ASSERT_TRUE(charm_valid_digest(g1));
+	ASSERT_TRUE(!charm_valid_digest("abc"));
+	ASSERT_TRUE(!charm_valid_digest(NULL));
+	fs_rm_rf(d);
+	free(d);
+	free(a1);
+	free(a2);
+	free(u);
+}
+
+/* Packing refuses what unpacking would refuse; loading an archive reports what is wrong. */
+static void test_pack_refuses_escapes(void)
+{
+	char *d = mktmp();
+	char *src = xasprintf("%s/src", d), *out = xasprintf("%s/o.charm", d);
+	char *cmd = xasprintf("cp -a '%s' '%s' && ln -s ../../etc/passwd '%s/hooks/evil'", FULL, src, src);
+	struct errbuf eb = { "" };
+	struct charm *c = NULL;
+
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(charm_pack(src, out, &eb) < 0);
+	ASSERT_CONTAINS(eb.msg, "escapes the charm directory");
+	ASSERT_TRUE(access(out, F_OK) != 0);
+	ASSERT_TRUE(charm_load_archive("/nonexistent.charm", &c, &eb) < 0);
+	ASSERT_CONTAINS(eb.msg, "cannot open charm archive");
+	free(cmd);
+	/* An archive without metadata.yaml. */
+	cmd = xasprintf("cd '%s' && rm hooks/evil metadata.yaml && zip -q -r --symlinks '%s' .", src, out);
+	ASSERT_EQ(system(cmd), 0);
+	ASSERT_TRUE(charm_load_archive(out, &c, &eb) < 0);
+	ASSERT_CONTAINS(eb.msg, "metadata.yaml: file not found in charm archive");
+	fs_rm_rf(d);
+	free(d);
+	free(src);
+	free(out);
+	free(cmd);
+}
+
 static void expect_zip_error(const struct zent *e, size_t n, const char *want)
 {
 	char msg[512], *d = NULL, *u;
@@ -780,6 +847,8 @@ static void test_install_bad_src(void)
 
 int main(void)
 {
+	RUN(test_pack_and_load_archive);
+	RUN(test_pack_refuses_escapes);
 	RUN(test_app_names);
 	RUN(test_unit_names);
 	RUN(test_load_full);

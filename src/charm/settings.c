@@ -1,5 +1,5 @@
 /* settings.c - an application's config settings; see settings.h. */
-#include "cairnd/settings.h"
+#include "charm/settings.h"
 
 #include <ctype.h>
 #include <errno.h>

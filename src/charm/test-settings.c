@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cairnd/charm.h"
-#include "cairnd/settings.h"
+#include "charm/charm.h"
+#include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/test.h"
 

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "cairnd/charm.h"
+#include "charm/charm.h"
 #include "lib/errbuf.h"
 
 /* Parses one raw string for option o: int = base-10 64-bit, float = 64-bit finite float,

@@ -1,4 +1,11 @@
-/* charm.h - loading a charm (a directory or a packed .charm zip) and installing its files.
+/* charm.h - loading a charm (a directory or a packed .charm zip), packing and unpacking
+ * archives, and installing a charm's files into a unit.
+ *
+ * The module is shared by both sides of the agent protocol: the controller loads charms to
+ * validate a deploy and keeps each revision as an archive named by its SHA-256 digest; the
+ * machine agent unpacks the archive it fetched and installs the files into each unit.
+ * Files: charm.c (names, loading and validation through a charm_src), charm_zip.c
+ * (archives), charm_install.c (installing into a unit), settings.c (config settings).
  *
  * A charm is what operator-cli.md §12 and charm-runtime.md §1, §6 describe: metadata.yaml
  * (required), config.yaml and actions.yaml (optional), and either an executable `dispatch`
@@ -21,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 
 #define CHARM_MAX_YAML_BYTES (4u * 1024u * 1024u)       /* metadata/config/actions.yaml */
@@ -79,6 +87,25 @@ struct charm {
 	char *version;      /* `version` file (trimmed) or NULL */
 };
 
+/* Where a charm's files are read from: a directory or an archive (charm_load_dir,
+ * charm_load_archive), or anything a caller provides. */
+enum charm_src_kind { CHARM_SRC_NONE, CHARM_SRC_FILE, CHARM_SRC_EXEC, CHARM_SRC_OTHER };
+struct charm_src {
+	/* Reads file rel into out (at most max bytes): 0, -ENOENT, -EFBIG or another -errno. */
+	int (*read)(void *data, const char *rel, size_t max, struct buf *out);
+	/* What rel is: NONE (absent), FILE, EXEC (an executable regular file) or OTHER. */
+	enum charm_src_kind (*kind)(void *data, const char *rel);
+	/* Whether the directory rel holds an executable regular file directly inside it. */
+	bool (*any_exec)(void *data, const char *rel);
+	void *data;
+	const char *where; /* named in messages, e.g. "charm directory /x" */
+};
+
+/* Loads and validates a charm from src; c->dir becomes a copy of path.  Errors as
+ * charm_load_dir. */
+int charm_load(const struct charm_src *src, const char *path, struct charm **ret,
+	       struct errbuf *eb);
+
 /* Loads the charm in directory dir.  Returns 0 and a new charm in *ret, or -EINVAL (bad
  * charm) / another negative errno (I/O) with eb saying what is wrong and where. */
 int charm_load_dir(const char *dir, struct charm **ret, struct errbuf *eb);
@@ -98,6 +125,23 @@ int charm_unzip(const char *path, const char *dst_dir, struct errbuf *eb);
 /* The same with explicit limits instead of CHARM_ZIP_MAX_ENTRIES / CHARM_ZIP_MAX_BYTES. */
 int charm_unzip_limited(const char *path, const char *dst_dir, uint64_t max_entries,
 			uint64_t max_bytes, struct errbuf *eb);
+
+/* Loads the charm packed in the .charm archive at path without unpacking it (only
+ * metadata.yaml, config.yaml, actions.yaml, revision and version are read; the entries'
+ * unix modes tell what is executable).  c->dir is the archive's path. */
+int charm_load_archive(const char *path, struct charm **ret, struct errbuf *eb);
+
+/* Packs the charm directory dir into a new zip archive at out (replacing it): regular
+ * files with their executable bits, directories and symlinks, in sorted order and with
+ * fixed timestamps, so the same tree always packs to the same bytes (and digest). */
+int charm_pack(const char *dir, const char *out, struct errbuf *eb);
+
+#define CHARM_DIGEST_HEX 65 /* lower-case hex SHA-256 and its NUL */
+/* SHA-256 of the file at path as lower-case hex, and its size. */
+int charm_digest_file(const char *path, char out[CHARM_DIGEST_HEX], uint64_t *ret_size,
+		      struct errbuf *eb);
+/* Whether s is a well-formed digest (64 lower-case hex digits). */
+bool charm_valid_digest(const char *s);
 
 /* Puts the files of the charm tree src_dir into a unit's charm directory dst_dir (created as
  * needed): files are copied atomically with their modes, symlinks re-created.  When
