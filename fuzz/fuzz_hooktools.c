@@ -30,15 +30,18 @@ static int fk_status_set(struct hook_ctx *ctx, bool app, const char *status, con
 	return 0;
 }
 
-static int fk_status_get(struct hook_ctx *ctx, bool app, json_t **ret, struct errbuf *eb)
+static void fk_status_get(struct hook_ctx *ctx, bool app,
+			  void (*done)(void *arg, json_t *result, const char *error), void *arg)
 {
+	json_t *r;
+
 	(void)ctx;
-	(void)eb;
-	*ret = json_pack("{s:s, s:s, s:{}, s:s}", "status", "active", "message", "hi",
-			 "status-data", "since", "01 Jan 2026 00:00:00Z");
+	r = json_pack("{s:s, s:s, s:{}, s:s}", "status", "active", "message", "hi", "status-data",
+		      "since", "01 Jan 2026 00:00:00Z");
 	if (app)
-		json_object_set_new(*ret, "units", json_object());
-	return 0;
+		json_object_set_new(r, "units", json_object());
+	done(arg, r, NULL);
+	json_decref(r);
 }
 
 static void fk_log(struct hook_ctx *ctx, const char *level, const char *message)

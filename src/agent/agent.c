@@ -1,793 +1,855 @@
-/* agent.c - the unit agents' runtime: run queue, hook runs, retries, timers; see agent.h.
- *
- * Each unit has a struct uniter.  A kick puts the uniter on the run queue (once); the pump
- * takes uniters off the queue while fewer than max_parallel hooks run, asks the resolver
- * (uniter.c) for the next hook *at that moment* - so config changes that arrived while the
- * unit waited coalesce into one config-changed - and starts it.  When a hook ends the unit is
- * kicked again, so a unit runs its hooks back to back until the resolver has nothing left. */
-#include "agent.h"
+/* agent.c - the machine agent: session with the controller, goals, outbox, logs, leases;
+ * see agent.h.  One unit's hooks live in unit.c. */
+#include "agent/agent_internal.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/hookrun.h"
-#include "agent/toolsrv.h"
-#include "agent/uniter.h"
-#include "agent/workload.h"
-#include "charm/charm.h"
 #include "lib/buf.h"
-#include "lib/fsutil.h"
+#include "lib/log.h"
 
-#define AGENT_CONTEXT_ID_MAX 160
-#define AGENT_PEBBLE_READY_RETRY_MS 5000 /* a failed pebble-ready is queued again (§10) */
+#define LOG_BATCH_SEND 256  /* records per log message */
 
-/* One workload container of a unit and the boot ids the agent has seen from it. */
-struct container_rt {
-	struct uniter *u;
-	char *name;
-	struct workload *w;
-	char seen[WORKLOAD_BOOT_ID_MAX];    /* boot id whose pebble-ready succeeded */
-	char pending[WORKLOAD_BOOT_ID_MAX]; /* newest boot id reported */
-	char hook[UNITER_HOOK_MAX];         /* "<name>-pebble-ready" */
-	struct loop_timer *retry;
-};
-
-struct uniter {
-	struct agent *a;
-	char *unit;
-	char *app;
-	char *dir;        /* home/agents/unit-<app>-<n> */
-	char *charm_dir;  /* dir/charm */
-	struct uniter_journal j;
-	/* Hook error state (§10): the failed hook stays pending until retried or resolved. */
-	bool in_error;
-	unsigned retries;
-	int64_t next_retry_ns;
-	struct loop_timer *retry_timer;
-	bool update_status_due;
-	struct loop_timer *us_timer;
-	struct loop_timer *hook_timer;   /* the running hook's timeout */
-	bool timed_out;
-	/* Run queue and the running hook. */
-	bool queued;
-	struct uniter *q_next;
-	struct hookrun *run;
-	bool running;
-	struct hook_ctx ctx;
-	char context_id[AGENT_CONTEXT_ID_MAX];
-	char hook[UNITER_HOOK_MAX];
-	uint64_t run_start_ns;
-	uint64_t t_pop, t_exit, files_ns; /* monotonic ns, for agent_stats */
-	struct container_rt *containers;
-	size_t n_containers;
-	char ready_boot[WORKLOAD_BOOT_ID_MAX]; /* boot id a running pebble-ready answers */
-	struct container_rt *ready_container;
-	struct uniter *next_all, *prev_all;
-};
-
-struct agent {
-	struct loop *l;
-	char *home;
-	char *tools_dir;
-	char *model_name;
-	char *model_uuid;
-	char *socket_path;
-	char *scree_path;
-	bool containers_mount_ok;
-	struct agent_backend be;
-	struct agent_model_config mc;
-	struct toolsrv *tools;
-	unsigned max_parallel;
-	unsigned running;
-	struct uniter *q_head, *q_tail;
-	struct uniter *all;
-	bool pump_scheduled;
-	bool shutting_down;
-	struct agent_stats stats;
-};
-
-static void stat_add(uint64_t *sum, uint64_t *max, uint64_t v)
+static const char *jstr(json_t *v)
 {
-	*sum += v;
-	if (max && v > *max)
-		*max = v;
+	const char *s = json_string_value(v);
+
+	return s ? s : "";
 }
 
-void agent_get_stats(struct agent *a, struct agent_stats *ret)
+/* ---- logging ---- */
+
+static void log_flush(struct agent *a);
+
+static void log_flush_deferred(void *arg)
 {
-	*ret = a->stats;
+	struct agent *a = arg;
+
+	a->log_flush_scheduled = false;
+	log_flush(a);
 }
 
-static void agent_pump(void *data);
-
-/* Unpredictable bits for context ids (getrandom(2): no file to open on every hook). */
-static uint64_t rand_u64(void)
+static void log_flush(struct agent *a)
 {
-	uint64_t v = 0;
+	if (!a->session || !json_array_size(a->log_batch))
+		return;
+	if (a->logs_dropped) {
+		char note[128];
 
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v) || !v)
-		v = loop_wall_ns() ^ ((uint64_t)getpid() << 32);
-	return v;
+		snprintf(note, sizeof(note), "%zu log records were dropped while the controller was unreachable",
+			 a->logs_dropped);
+		json_array_insert_new(a->log_batch, 0,
+				      json_pack("{s:s, s:I, s:s, s:s, s:s}", "unit", "", "time",
+						(json_int_t)a->io.wall_ns(a->io.data), "level", "WARNING",
+						"module", "juju.worker.machine", "message", note));
+		a->logs_dropped = 0;
+	}
+	while (json_array_size(a->log_batch)) {
+		size_t n = json_array_size(a->log_batch);
+		json_t *records = json_array();
+		struct proto_msg m;
+
+		if (n > LOG_BATCH_SEND)
+			n = LOG_BATCH_SEND;
+		for (size_t i = 0; i < n; i++)
+			json_array_append(records, json_array_get(a->log_batch, i));
+		for (size_t i = 0; i < n; i++)
+			json_array_remove(a->log_batch, 0);
+		proto_msg_init(&m, PROTO_LOG);
+		m.u.log.records = records;
+		a->io.send(a->io.data, &m);
+		json_decref(records);
+	}
 }
 
-/* A cheap PRNG for jitter, seeded once from the kernel. */
-static uint64_t jitter_state;
-
-static double rand_unit(void)
-{
-	if (!jitter_state)
-		jitter_state = rand_u64() | 1;
-	jitter_state ^= jitter_state << 13;
-	jitter_state ^= jitter_state >> 7;
-	jitter_state ^= jitter_state << 17;
-	return (double)(jitter_state >> 11) / (double)(1ull << 53);
-}
-
-/* ---- hook context ops (called by tools during a hook) ---- */
-
-static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, const char *message,
-			  json_t *data, struct errbuf *eb)
-{
-	struct uniter *u = ctx->agent;
-
-	return u->a->be.set_status(u->a->be.data, u->unit, app ? AGENT_STATUS_APP : AGENT_STATUS_WORKLOAD,
-				   status, message, data, true, eb);
-}
-
-static int ctx_status_get(struct hook_ctx *ctx, bool app, json_t **ret, struct errbuf *eb)
-{
-	struct uniter *u = ctx->agent;
-
-	return u->a->be.get_status(u->a->be.data, u->unit, app, ret, eb);
-}
-
-static void ctx_log(struct hook_ctx *ctx, const char *level, const char *message)
-{
-	struct uniter *u = ctx->agent;
-	char module[UNITER_HOOK_MAX + 128];
-
-	snprintf(module, sizeof(module), "unit.%s.juju-log", u->unit);
-	u->a->be.log(u->a->be.data, u->unit, level, module, message);
-}
-
-static bool ctx_is_leader(struct hook_ctx *ctx)
-{
-	struct uniter *u = ctx->agent;
-	struct agent_goal g;
-
-	if (u->a->be.goal(u->a->be.data, u->unit, &g) < 0)
-		return false;
-	return g.leader;
-}
-
-static const struct hook_ctx_ops ctx_ops = {
-	.status_set = ctx_status_set,
-	.status_get = ctx_status_get,
-	.log = ctx_log,
-	.is_leader = ctx_is_leader,
-};
-
-static struct hook_ctx *lookup_ctx(void *data, const char *id)
-{
-	struct agent *a = data;
-
-	for (struct uniter *u = a->all; u; u = u->next_all)
-		if (u->running && u->context_id[0] && !strcmp(u->context_id, id))
-			return &u->ctx;
-	return NULL;
-}
-
-static void ctx_clear(struct uniter *u)
-{
-	json_decref(u->ctx.config);
-	json_decref(u->ctx.state);
-	json_decref(u->ctx.ports);
-	json_decref(u->ctx.app_version);
-	memset(&u->ctx, 0, sizeof(u->ctx));
-	u->context_id[0] = '\0';
-}
-
-/* ---- logging helpers ---- */
-
-static void ulog(struct uniter *u, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void ulog(struct uniter *u, const char *level, const char *fmt, ...)
+void agent_log(struct agent *a, struct unit *u, const char *level, const char *module,
+	       const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
+	json_t *msg, *r;
 
 	buf_init(&b);
 	va_start(ap, fmt);
 	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	u->a->be.log(u->a->be.data, u->unit, level, "juju.worker.uniter", b.data);
+	if (b.len > PROTO_TEXT_MAX) {
+		b.len = PROTO_TEXT_MAX;
+		b.data[b.len] = '\0';
+	}
+	if (!u || !strcmp(level, "ERROR"))
+		logf_(!strcmp(level, "ERROR") ? LOG_ERROR : !strcmp(level, "WARNING") ? LOG_WARN : LOG_INFO,
+		      "%s%s%s", u ? u->name : "", u ? ": " : "", b.data);
+	msg = json_string(b.data);
+	if (!msg)
+		msg = json_string("(message not valid UTF-8)");
+	r = json_pack("{s:s, s:I, s:s, s:s, s:o}", "unit", u ? u->name : "", "time",
+		      (json_int_t)a->io.wall_ns(a->io.data), "level", level, "module", module,
+		      "message", msg);
 	buf_done(&b);
+	if (!a->session && json_array_size(a->log_batch) >= AGENT_LOG_BUFFER_MAX) {
+		json_array_remove(a->log_batch, 0);
+		a->logs_dropped++;
+	}
+	json_array_append_new(a->log_batch, r);
+	if (!a->session)
+		return;
+	if (json_array_size(a->log_batch) >= LOG_BATCH_SEND) {
+		log_flush(a);
+	} else if (!a->log_flush_scheduled) {
+		a->log_flush_scheduled = true;
+		a->io.defer(a->io.data, log_flush_deferred, a);
+	}
 }
 
-static void set_status(struct uniter *u, enum agent_status_kind kind, const char *status,
-		       const char *message)
+void agent_send(struct agent *a, const struct proto_msg *m)
 {
+	if (a->session)
+		a->io.send(a->io.data, m);
+}
+
+/* ---- outbox and store ---- */
+
+void agent_unit_row(struct unit *u, struct store_unit_row *row)
+{
+	json_decref(u->row_journal);
+	u->row_journal = uniter_journal_to_json(&u->j);
+	row->name = u->name;
+	row->app = u->app ? u->app->name : "";
+	row->journal = u->row_journal;
+	row->next_seq = u->next_seq;
+	row->resolved_gen = u->resolved_gen;
+	row->wl_status = u->wl_status;
+	row->charm_digest = u->charm_digest;
+}
+
+int64_t agent_next_seq(struct unit *u, size_t k)
+{
+	return u->next_seq + (int64_t)k;
+}
+
+/* Sends one outbox message (raw JSON) if the session is up. */
+static void send_raw(struct agent *a, json_t *msg)
+{
+	struct proto_msg m;
 	struct errbuf eb;
 
-	u->a->be.set_status(u->a->be.data, u->unit, kind, status, message, NULL, false, &eb);
-}
-
-static void save_journal(struct uniter *u)
-{
-	json_t *j = uniter_journal_to_json(&u->j);
-
-	u->a->be.save_journal(u->a->be.data, u->unit, j);
-	json_decref(j);
-}
-
-/* ---- run queue ---- */
-
-static void schedule_pump(struct agent *a)
-{
-	if (a->pump_scheduled || a->shutting_down)
+	if (!a->session)
 		return;
-	a->pump_scheduled = true;
-	loop_defer(a->l, agent_pump, a);
+	if (proto_decode(msg, PROTO_TO_CONTROLLER, &m, &eb) < 0) {
+		agent_log(a, NULL, "ERROR", "juju.worker.machine", "internal error: %s", eb.msg);
+		return;
+	}
+	a->io.send(a->io.data, &m);
+	proto_msg_done(&m);
 }
 
-void agent_kick(struct agent *a, struct uniter *u)
+static void outbox_append(struct unit *u, int64_t seq, json_t *msg)
 {
-	if (!u || u->queued || u->running)
-		return;
-	u->queued = true;
-	u->q_next = NULL;
-	if (a->q_tail)
-		a->q_tail->q_next = u;
+	struct outmsg *o = xcalloc(1, sizeof(*o));
+
+	o->seq = seq;
+	o->msg = msg;
+	if (u->out_tail)
+		u->out_tail->next = o;
 	else
-		a->q_head = u;
-	a->q_tail = u;
-	schedule_pump(a);
+		u->out_head = o;
+	u->out_tail = o;
 }
 
-
-static struct uniter *queue_pop(struct agent *a)
+int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_row *row,
+		     json_t **msgs, size_t n_msgs, struct errbuf *eb)
 {
-	struct uniter *u = a->q_head;
+	struct store_unit_row r = *row;
+	struct store_txn t;
+	int rv;
 
-	if (!u)
-		return NULL;
-	a->q_head = u->q_next;
-	if (!a->q_head)
-		a->q_tail = NULL;
-	u->q_next = NULL;
-	u->queued = false;
+	memset(&t, 0, sizeof(t));
+	r.next_seq = u->next_seq + (int64_t)n_msgs;
+	t.unit = &r;
+	t.msgs = msgs;
+	t.n_msgs = n_msgs;
+	rv = a->io.store_apply(a->io.data, &t, eb);
+	if (rv < 0)
+		return rv;
+	u->next_seq = r.next_seq;
+	/* Logs written before these messages go first: debug-log keeps the order of events. */
+	log_flush(a);
+	for (size_t i = 0; i < n_msgs; i++) {
+		outbox_append(u, json_integer_value(json_object_get(msgs[i], "seq")), msgs[i]);
+		send_raw(a, msgs[i]);
+	}
+	return 0;
+}
+
+/* Drops u's outbox messages up to seq (memory only). */
+static void outbox_ack(struct unit *u, int64_t seq)
+{
+	while (u->out_head && u->out_head->seq <= seq) {
+		struct outmsg *o = u->out_head;
+
+		u->out_head = o->next;
+		if (!u->out_head)
+			u->out_tail = NULL;
+		json_decref(o->msg);
+		free(o);
+	}
+}
+
+/* ---- leases ---- */
+
+bool agent_lease_ok(struct agent *a)
+{
+	return a->lease_until_ms && a->io.now_ms(a->io.data) < a->lease_until_ms;
+}
+
+bool agent_lease_valid(struct agent *a)
+{
+	return agent_lease_ok(a);
+}
+
+bool agent_unit_is_leader(struct unit *u)
+{
+	return u->app && !strcmp(u->app->leader, u->name) && agent_lease_ok(u->a);
+}
+
+/* The controller saw us alive after sent_ms: the lease holds for half its duration from
+ * then (charm-runtime.md §13.5: a ~30 s guarantee on a 60 s lease). */
+static void lease_confirmed(struct agent *a, uint64_t sent_ms)
+{
+	bool was = agent_lease_ok(a);
+	uint64_t until = sent_ms + (uint64_t)a->lease_ms / 2;
+
+	if (until > a->lease_until_ms)
+		a->lease_until_ms = until;
+	a->last_pong_ms = a->io.now_ms(a->io.data);
+	if (!was && agent_lease_ok(a)) {
+		/* Leaders waiting for their lease may run leader-elected now. */
+		for (struct hmap_iter it = hmap_iter(&a->apps); hmap_next(&it);) {
+			struct app *app = it.value;
+			struct unit *u = app->leader[0] ? hmap_get(&a->units, app->leader) : NULL;
+
+			if (u)
+				unit_kick(u);
+		}
+	}
+}
+
+static void on_ping_timer(void *arg)
+{
+	struct agent *a = arg;
+	uint64_t now = a->io.now_ms(a->io.data);
+	struct proto_msg m;
+
+	if (!a->session)
+		return;
+	if (now - a->last_pong_ms > (uint64_t)a->lease_ms) {
+		/* No answer for a whole lease: the link is dead even if the socket is not. */
+		agent_log(a, NULL, "WARNING", "juju.worker.machine",
+			  "no answer from the controller for %lld ms: reconnecting", (long long)a->lease_ms);
+		a->io.reconnect(a->io.data);
+		return;
+	}
+	struct agent_stats *st = &a->stats;
+	double n = st->hooks ? (double)st->hooks : 1.0;
+	json_t *stats = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "hooks", (json_int_t)st->hooks,
+				  "prep-us", (double)st->prep_ns / n / 1e3, "spawn-us",
+				  (double)st->spawn_ns / n / 1e3, "commit-us", (double)st->commit_ns / n / 1e3,
+				  "prep-max-us", (double)st->prep_max_ns / 1e3, "spawn-max-us",
+				  (double)st->spawn_max_ns / 1e3, "commit-max-us",
+				  (double)st->commit_max_ns / 1e3);
+
+	proto_msg_init(&m, PROTO_PING);
+	m.u.ping.stats = stats;
+	m.u.ping.id = ++a->next_ping;
+	a->pings[a->next_ping % 8].id = a->next_ping;
+	a->pings[a->next_ping % 8].sent_ms = now;
+	a->io.send(a->io.data, &m);
+	json_decref(stats);
+	a->io.timer_arm(a->io.data, a->ping_timer, (uint64_t)(a->lease_ms / 4 > 0 ? a->lease_ms / 4 : 1));
+}
+
+/* ---- charm digests ---- */
+
+struct digest_ref {
+	char digest[65];
+	long n;
+};
+
+void agent_digest_ref(struct agent *a, const char *digest, int delta)
+{
+	struct digest_ref *r;
+
+	if (!digest || !*digest)
+		return;
+	r = hmap_get(&a->digests, digest);
+	if (!r) {
+		if (delta < 0)
+			return;
+		r = xcalloc(1, sizeof(*r));
+		snprintf(r->digest, sizeof(r->digest), "%s", digest);
+		hmap_put(&a->digests, r->digest, r);
+	}
+	r->n += delta;
+	if (r->n <= 0) {
+		hmap_del(&a->digests, r->digest);
+		if (!a->shutting_down)
+			a->io.charm_forget(a->io.data, r->digest);
+		free(r);
+	}
+}
+
+/* ---- hook contexts ---- */
+
+void agent_context_add(struct agent *a, struct unit *u)
+{
+	hmap_put(&a->contexts, u->context_id, u);
+}
+
+void agent_context_del(struct agent *a, struct unit *u)
+{
+	hmap_del(&a->contexts, u->context_id);
+}
+
+struct hook_ctx *agent_find_context(struct agent *a, const char *id)
+{
+	struct unit *u = id ? hmap_get(&a->contexts, id) : NULL;
+
+	return u && u->ctx_live ? &u->ctx : NULL;
+}
+
+/* ---- queries ---- */
+
+static void query_end(struct query *q, json_t *result, const char *error)
+{
+	struct agent *a = q->a;
+	struct query **pp = &a->queries;
+
+	while (*pp && *pp != q)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = q->next;
+	a->io.timer_free(a->io.data, q->timer);
+	q->done(q->arg, result, error);
+	free(q);
+}
+
+static void on_query_timeout(void *arg)
+{
+	query_end(arg, NULL, "the controller did not answer");
+}
+
+static void query_send(struct query *q)
+{
+	struct proto_msg m;
+
+	proto_msg_init(&m, PROTO_STATUS_GET);
+	m.u.status_get.id = q->id;
+	m.u.status_get.unit = q->u->name;
+	m.u.status_get.application = q->app;
+	q->sent = q->a->session && q->a->io.send(q->a->io.data, &m) == 0;
+}
+
+void agent_query_app_status(struct agent *a, struct unit *u,
+			    void (*done)(void *arg, json_t *result, const char *error), void *arg)
+{
+	struct query *q = xcalloc(1, sizeof(*q));
+
+	q->a = a;
+	q->id = ++a->next_query;
+	q->u = u;
+	q->app = true;
+	q->done = done;
+	q->arg = arg;
+	q->timer = a->io.timer_new(a->io.data, on_query_timeout, q);
+	a->io.timer_arm(a->io.data, q->timer, AGENT_QUERY_TIMEOUT_MS);
+	q->next = a->queries;
+	a->queries = q;
+	if (a->session)
+		query_send(q);
+}
+
+void agent_queries_cancel(struct agent *a, struct unit *u, const char *error)
+{
+	for (struct query *q = a->queries, *n; q; q = n) {
+		n = q->next;
+		if (q->u == u)
+			query_end(q, NULL, error);
+	}
+}
+
+/* ---- goals ---- */
+
+static struct app *app_get(struct agent *a, const char *name)
+{
+	struct app *app = hmap_get(&a->apps, name);
+
+	if (!app) {
+		app = xcalloc(1, sizeof(*app));
+		app->name = xstrdup(name);
+		hmap_put(&a->apps, app->name, app);
+	}
+	return app;
+}
+
+static void app_apply(struct agent *a, struct app *app, const struct proto_app_goal *g)
+{
+	size_t i;
+	json_t *v;
+
+	if (app->have_goal && strcmp(app->digest, g->charm_digest))
+		agent_digest_ref(a, app->digest, -1);
+	if (!app->have_goal || strcmp(app->digest, g->charm_digest))
+		agent_digest_ref(a, g->charm_digest, +1);
+	app->have_goal = true;
+	app->gen = g->gen;
+	app->charm_rev = (int)g->charm_rev;
+	snprintf(app->digest, sizeof(app->digest), "%s", g->charm_digest);
+	app->charm_size = g->charm_size;
+	json_decref(app->config);
+	app->config = json_deep_copy(g->config);
+	snprintf(app->config_hash, sizeof(app->config_hash), "%s", g->config_hash);
+	snprintf(app->leader, sizeof(app->leader), "%s", g->leader);
+	app->leader_gen = (int)g->leader_gen;
+	for (i = 0; i < app->n_containers; i++)
+		free(app->containers[i]);
+	free(app->containers);
+	app->n_containers = json_array_size(g->containers);
+	app->containers = xcalloc(app->n_containers + 1, sizeof(char *));
+	json_array_foreach(g->containers, i, v)
+		app->containers[i] = xstrdup(json_string_value(v));
+}
+
+static struct unit *unit_add(struct agent *a, const char *name, const char *app_name,
+			     const struct store_unit_row *row)
+{
+	struct unit *u = unit_new(a, name, row);
+
+	u->app = app_get(a, app_name);
+	u->app->n_units++;
+	hmap_put(&a->units, u->name, u);
 	return u;
 }
 
-static void queue_remove(struct agent *a, struct uniter *u)
+static void unit_apply(struct unit *u, const struct proto_unit_goal *g)
 {
-	struct uniter **pp = &a->q_head, *prev = NULL;
+	u->have_goal = true;
+	u->gen = g->gen;
+	u->alive = g->alive;
+	json_decref(u->state_goal);
+	u->state_goal = json_deep_copy(g->state);
+	json_decref(u->ports_goal);
+	u->ports_goal = json_deep_copy(g->ports);
+	u->resolve_gen = g->resolve_gen;
+	snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", g->resolve_mode);
+}
 
-	while (*pp && *pp != u) {
-		prev = *pp;
-		pp = &(*pp)->q_next;
+static void on_app_goal(struct agent *a, const struct proto_msg *m)
+{
+	const struct proto_app_goal *g = &m->u.app_goal;
+	struct app *app = app_get(a, g->app);
+
+	app_apply(a, app, g);
+	a->io.store_put_goal(a->io.data, "app", g->app, m->frame);
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);) {
+		struct unit *u = it.value;
+
+		if (u->app == app)
+			unit_on_goal(u);
 	}
-	if (!*pp)
+}
+
+static void on_unit_goal(struct agent *a, const struct proto_msg *m)
+{
+	const struct proto_unit_goal *g = &m->u.unit_goal;
+	struct unit *u = hmap_get(&a->units, g->unit);
+	char app[PROTO_NAME_MAX + 1];
+
+	if (a->tearing_down)
 		return;
-	*pp = u->q_next;
-	if (a->q_tail == u)
-		a->q_tail = prev;
-	u->queued = false;
-}
+	if (!u) {
+		/* A unit new to this machine, or one whose local record was lost: start from the
+		 * controller's copy of its journal when it has one. */
+		struct store_unit_row row = { .name = g->unit, .journal = g->journal,
+					      .next_seq = 1, .wl_status = g->workload_status,
+					      .charm_digest = "" };
+		struct store_txn t = { .unit = &row };
+		struct errbuf eb;
 
-/* ---- timers ---- */
-
-static void on_update_status_timer(struct loop_timer *t, void *data)
-{
-	struct uniter *u = data;
-
-	(void)t;
-	u->update_status_due = true;
-	agent_kick(u->a, u);
-}
-
-static void arm_update_status(struct uniter *u)
-{
-	int64_t w = u->a->mc.update_status_ns;
-
-	if (!u->j.started || u->j.stopped || loop_timer_armed(u->us_timer) || w <= 0)
-		return;
-	/* Each wait is drawn uniformly from [0.8, 1.2] x interval (charm-runtime.md §8). */
-	double ms = (double)w / 1e6 * (0.8 + 0.4 * rand_unit());
-	loop_timer_arm_in(u->us_timer, (uint64_t)ms);
-}
-
-static void on_retry_timer(struct loop_timer *t, void *data)
-{
-	struct uniter *u = data;
-
-	(void)t;
-	if (!u->in_error)
-		return;
-	ulog(u, "INFO", "retrying hook \"%s\"", u->j.hook);
-	u->in_error = false;
-	agent_kick(u->a, u);
-}
-
-static void arm_retry(struct uniter *u)
-{
-	struct agent *a = u->a;
-	int64_t d;
-
-	if (!a->mc.retry_hooks)
-		return;
-	/* First retry after exactly the minimum, then doubling with +-3 % jitter, capped
-	 * (charm-runtime.md §10). */
-	if (u->retries == 0) {
-		d = a->mc.retry_min_ns;
-	} else {
-		double x = (double)u->next_retry_ns * 2.0 * (0.97 + 0.06 * rand_unit());
-
-		d = x > (double)a->mc.retry_max_ns ? a->mc.retry_max_ns : (int64_t)x;
-	}
-	u->next_retry_ns = d;
-	u->retries++;
-	loop_timer_arm_in(u->retry_timer, (uint64_t)(d / 1000000));
-}
-
-/* ---- hook runs ---- */
-
-static void on_hook_timeout(struct loop_timer *t, void *data)
-{
-	struct uniter *u = data;
-
-	(void)t;
-	if (!u->running || !u->run)
-		return;
-	ulog(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
-	u->timed_out = true;
-	hookrun_kill(u->run, SIGKILL);
-}
-
-static void finish_hook(struct uniter *u, int code, bool signaled);
-
-/* ---- workload containers ---- */
-
-static void on_workload_ready(void *data, struct workload *w, const char *boot_id)
-{
-	struct container_rt *c = data;
-
-	(void)w;
-	if (strcmp(boot_id, c->seen) && strcmp(boot_id, c->pending)) {
-		ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
-		snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
-	}
-	/* Even a known boot id changes what "idle" means (the container settled). */
-	agent_kick(c->u->a, c->u);
-}
-
-static void on_workload_log(void *data, struct workload *w, const char *level, const char *msg)
-{
-	struct container_rt *c = data;
-
-	(void)w;
-	ulog(c->u, level, "%s", msg);
-}
-
-static void on_pebble_ready_retry(struct loop_timer *t, void *data)
-{
-	struct container_rt *c = data;
-
-	(void)t;
-	agent_kick(c->u->a, c->u);
-}
-
-/* Starts (or adopts) a scree for every container the charm declares. */
-static void start_containers(struct uniter *u, const struct charm *ch)
-{
-	struct agent *a = u->a;
-
-	if (!ch || !ch->n_containers || u->n_containers || !a->scree_path)
-		return;
-	if (!a->containers_mount_ok) {
-		/* The mount point the hooks' namespaces bind over. */
-		a->containers_mount_ok = fs_mkdir_p(HOOKRUN_CONTAINERS_MOUNT, 0755) == 0;
-		if (!a->containers_mount_ok)
-			ulog(u, "WARNING", "cannot create %s: charms will not reach their containers",
-			     HOOKRUN_CONTAINERS_MOUNT);
-	}
-	u->containers = xcalloc(ch->n_containers, sizeof(*u->containers));
-	u->n_containers = ch->n_containers;
-	for (size_t i = 0; i < ch->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-		char *dir = xasprintf("%s/containers/%s", u->dir, ch->containers[i]);
-		struct workload_opts o = {
-			.name = ch->containers[i], .dir = dir, .scree_path = a->scree_path,
-			.ready = on_workload_ready, .log = on_workload_log, .data = c,
-		};
-
-		c->u = u;
-		c->name = xstrdup(ch->containers[i]);
-		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
-		c->retry = loop_timer_new(a->l, on_pebble_ready_retry, c);
-		if (workload_start(a->l, &o, &c->w) < 0)
-			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
-		free(dir);
-	}
-}
-
-static void stop_containers(struct uniter *u, bool destroy)
-{
-	for (size_t i = 0; i < u->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-
-		if (destroy)
-			workload_destroy(c->w);
-		else
-			workload_detach(c->w);
-		loop_timer_free(c->retry);
-		free(c->name);
-	}
-	free(u->containers);
-	u->containers = NULL;
-	u->n_containers = 0;
-	u->ready_container = NULL;
-}
-
-/* The pebble-ready hook due for a new boot id, or NULL. */
-static struct container_rt *container_due(struct uniter *u)
-{
-	for (size_t i = 0; i < u->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-
-		if (c->pending[0] && strcmp(c->pending, c->seen) && !loop_timer_armed(c->retry))
-			return c;
-	}
-	return NULL;
-}
-
-static struct container_rt *container_for_hook(struct uniter *u, const char *hook)
-{
-	for (size_t i = 0; i < u->n_containers; i++)
-		if (!strcmp(u->containers[i].hook, hook))
-			return &u->containers[i];
-	return NULL;
-}
-
-static void on_hook_output(void *data, bool is_stderr, const char *line)
-{
-	struct uniter *u = data;
-	char module[UNITER_HOOK_MAX + 128];
-
-	snprintf(module, sizeof(module), "unit.%s.%s", u->unit, u->hook);
-	u->a->be.log(u->a->be.data, u->unit, is_stderr ? "WARNING" : "DEBUG", module, line);
-}
-
-static void on_hook_done(void *data, int code, bool signaled)
-{
-	struct uniter *u = data;
-
-	u->t_exit = loop_now_ns();
-	finish_hook(u, code, signaled);
-}
-
-static void start_hook(struct uniter *u, const char *hook, const struct agent_goal *g)
-{
-	struct agent *a = u->a;
-	struct errbuf eb;
-	int r;
-
-	snprintf(u->hook, sizeof(u->hook), "%s", hook);
-	u->files_ns = 0;
-	/* New charm files go in place before install and upgrade-charm run. */
-	if (!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) {
-		const char *old = NULL;
-		uint64_t t = loop_now_ns();
-
-		if (!strcmp(hook, "upgrade-charm") && a->be.charm_dir)
-			old = a->be.charm_dir(a->be.data, u->app, u->j.charm_rev);
-		if (charm_install_files(g->charm_dir, u->charm_dir, old, &eb) < 0)
-			ulog(u, "ERROR", "cannot install charm files: %s", eb.msg);
-		u->files_ns = loop_now_ns() - t;
-	}
-	uniter_prepare(&u->j, hook, g);
-	save_journal(u);
-
-	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
-	if (!strcmp(hook, "install") && !a->be.charm_set_status(a->be.data, u->unit))
-		set_status(u, AGENT_STATUS_WORKLOAD, "maintenance", "installing charm software");
-	else if (!strcmp(hook, "stop"))
-		set_status(u, AGENT_STATUS_WORKLOAD, "maintenance", "stopping charm software");
-	else if (!strcmp(hook, "remove"))
-		set_status(u, AGENT_STATUS_WORKLOAD, "maintenance", "cleaning up prior to charm deletion");
-	if (strcmp(hook, "update-status") != 0) {
-		char msg[UNITER_HOOK_MAX + 32];
-
-		snprintf(msg, sizeof(msg), "running %s hook", hook);
-		set_status(u, AGENT_STATUS_AGENT, "executing", msg);
-	}
-
-	memset(&u->ctx, 0, sizeof(u->ctx));
-	u->ctx.ops = &ctx_ops;
-	u->ctx.agent = u;
-	u->ctx.unit = u->unit;
-	u->ctx.app = u->app;
-	u->ctx.hook = u->hook;
-	u->ctx.model_uuid = a->model_uuid;
-	u->ctx.config = json_deep_copy(g->config ? g->config : json_object());
-	u->ctx.state = g->state ? json_deep_copy(g->state) : json_object();
-	u->ctx.ports = g->ports ? json_deep_copy(g->ports) : json_array();
-	u->ctx.app_version = NULL;
-	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->unit, hook,
-		 (unsigned long long)(rand_u64() >> 1));
-	u->running = true;
-	u->run_start_ns = loop_wall_ns();
-	a->running++;
-
-	struct container_rt *rc = container_for_hook(u, hook);
-	char *cdir = u->n_containers && a->containers_mount_ok ? xasprintf("%s/containers", u->dir) : NULL;
-
-	u->ready_container = rc;
-	if (rc)
-		snprintf(u->ready_boot, sizeof(u->ready_boot), "%s", rc->pending);
-	struct hookrun_env env = {
-		.unit = u->unit, .hook = hook, .charm_dir = u->charm_dir,
-		.context_id = u->context_id, .socket_path = a->socket_path,
-		.tools_dir = a->tools_dir, .model_name = a->model_name,
-		.model_uuid = a->model_uuid, .machine = g->machine,
-		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
-	};
-	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
-
-	uint64_t t1 = loop_now_ns();
-
-	u->timed_out = false;
-	r = hookrun_start(a->l, &env, &cbs, &u->run, &eb);
-	free(cdir);
-	if (r == 0) {
-		uint64_t t2 = loop_now_ns();
-
-		if (a->mc.hook_timeout_ns > 0)
-			loop_timer_arm_in(u->hook_timer, (uint64_t)(a->mc.hook_timeout_ns / 1000000));
-		a->stats.hooks++;
-		stat_add(&a->stats.prep_ns, &a->stats.prep_max_ns, t1 - u->t_pop - u->files_ns);
-		stat_add(&a->stats.spawn_ns, &a->stats.spawn_max_ns, t2 - t1);
-		stat_add(&a->stats.files_ns, NULL, u->files_ns);
-	}
-	if (r == 1) {
-		ulog(u, "INFO", "skipped \"%s\" hook (missing)", hook);
-		finish_hook(u, 0, false);
-	} else if (r < 0) {
-		ulog(u, "ERROR", "cannot run \"%s\" hook: %s", hook, eb.msg);
-		finish_hook(u, 1, false);
-	} else {
-		ulog(u, "DEBUG", "running \"%s\" hook", hook);
-	}
-}
-
-static void finish_hook(struct uniter *u, int code, bool signaled)
-{
-	struct agent *a = u->a;
-	uint64_t dur = loop_wall_ns() - u->run_start_ns;
-
-	if (u->run) {
-		hookrun_free(u->run);
-		u->run = NULL;
-	}
-	loop_timer_disarm(u->hook_timer);
-	u->running = false;
-	a->running--;
-	if (a->be.hook_ran)
-		a->be.hook_ran(a->be.data, u->unit, u->hook, u->run_start_ns, dur, code);
-
-	struct container_rt *rc = u->ready_container;
-
-	/* Hooks killed by an orderly shutdown never get here: agent_free() re-queues them. */
-	u->ready_container = NULL;
-	if (rc && code != 0) {
-		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
-		 * event comes again a little later (charm-runtime.md §10). */
-		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
-		uniter_commit(&u->j);
-		save_journal(u);
-		loop_timer_arm_in(rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
-		set_status(u, AGENT_STATUS_AGENT, "idle", "");
-	} else if (code == 0) {
-		bool was_update_status = !strcmp(u->hook, "update-status");
-
-		uniter_commit(&u->j);
-		json_t *jj = uniter_journal_to_json(&u->j);
-		a->be.commit_hook(a->be.data, u->unit, jj, &u->ctx);
-		json_decref(jj);
-		if (!strcmp(u->hook, "start") && !a->be.charm_set_status(a->be.data, u->unit))
-			set_status(u, AGENT_STATUS_WORKLOAD, "unknown", "");
-		if (!strcmp(u->hook, "remove"))
-			set_status(u, AGENT_STATUS_WORKLOAD, "terminated", "");
-		if (rc)
-			snprintf(rc->seen, sizeof(rc->seen), "%s", u->ready_boot);
-		/* A refresh replaces the workload containers, as a new pod would: new boot
-		 * ids, so pebble-ready follows upgrade-charm -> config-changed. */
-		if (!strcmp(u->hook, "upgrade-charm"))
-			for (size_t i = 0; i < u->n_containers; i++)
-				workload_restart(u->containers[i].w);
-		if (!was_update_status || u->in_error)
-			set_status(u, AGENT_STATUS_AGENT, "idle", "");
-		u->in_error = false;
-		u->retries = 0;
-		if (u->t_exit) {
-			stat_add(&a->stats.commit_ns, &a->stats.commit_max_ns, loop_now_ns() - u->t_exit);
-			u->t_exit = 0;
+		snprintf(app, sizeof(app), "%.*s", (int)(strchr(g->unit, '/') - g->unit), g->unit);
+		row.app = app;
+		if (a->io.store_apply(a->io.data, &t, &eb) < 0) {
+			agent_log(a, NULL, "ERROR", "juju.worker.machine", "cannot record unit %s: %s",
+				  g->unit, eb.msg);
+			return;
 		}
-		ulog(u, "INFO", "committed \"%s\" hook", u->hook);
-	} else {
-		char msg[UNITER_HOOK_MAX + 32];
-
-		snprintf(msg, sizeof(msg), "hook failed: \"%s\"", u->hook);
-		if (u->timed_out)
-			ulog(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
-		else if (signaled)
-			ulog(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
-		else
-			ulog(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
-		u->in_error = true;
-		/* Only the agent status records the error; `status` shows it in the workload
-		 * column, and the charm's own workload status returns once the hook succeeds. */
-		set_status(u, AGENT_STATUS_AGENT, "error", msg);
-		arm_retry(u);
+		u = unit_add(a, g->unit, app, &row);
+		agent_log(a, u, "INFO", "juju.worker.uniter", "unit assigned to machine %s", a->machine);
 	}
-	ctx_clear(u);
-	arm_update_status(u);
-	if (a->be.changed)
-		a->be.changed(a->be.data, u->unit);
-	if (!a->shutting_down)
-		agent_kick(a, u);
-	schedule_pump(a);
+	unit_apply(u, g);
+	a->io.store_put_goal(a->io.data, "unit", g->unit, m->frame);
+	unit_on_goal(u);
 }
 
-static void uniter_free(struct uniter *u);
-
-/* Decides and starts the next hook of u; returns true when a hook started. */
-static bool uniter_step(struct agent *a, struct uniter *u)
+static void apply_model_config(struct agent *a, const struct proto_model_config *c)
 {
-	struct uniter_flags f = { .in_error = u->in_error, .update_status_due = u->update_status_due };
-	struct agent_goal g;
-	const char *hook;
-	bool dead = false;
-
-	if (a->be.goal(a->be.data, u->unit, &g) < 0)
-		return false;
-	if (g.alive)
-		start_containers(u, g.charm);
-	struct container_rt *due = container_due(u);
-
-	f.workload_hook = due ? due->hook : NULL;
-	/* Losing the lease runs no hook (§7.1); the next lease runs leader-elected again. */
-	if (!g.leader && u->j.leader) {
-		u->j.leader = false;
-		save_journal(u);
-	}
-	hook = uniter_next_hook(&u->j, &g, &f, &dead);
-	if (dead) {
-		char *name = xstrdup(u->unit);
-
-		ulog(u, "INFO", "unit is dead");
-		uniter_free(u);
-		a->be.unit_dead(a->be.data, name);
-		free(name);
-		return false;
-	}
-	if (!hook) {
-		if (a->be.changed)
-			a->be.changed(a->be.data, u->unit);
-		return false;
-	}
-	if (!strcmp(hook, "update-status"))
-		u->update_status_due = false;
-	start_hook(u, hook, &g);
-	return true;
+	a->update_status_ms = c->update_status_ms;
+	a->retry_hooks = c->retry_hooks;
+	a->hook_timeout_ms = c->hook_timeout_ms;
 }
 
-static void agent_pump(void *data)
+static void on_model_config(struct agent *a, const struct proto_msg *m)
 {
-	struct agent *a = data;
+	bool changed = a->update_status_ms != m->u.model_config.update_status_ms;
 
-	a->pump_scheduled = false;
-	while (a->running < a->max_parallel && a->q_head && !a->shutting_down) {
-		struct uniter *u = queue_pop(a);
+	apply_model_config(a, &m->u.model_config);
+	a->io.store_put_goal(a->io.data, "meta", "model-config", m->frame);
+	if (!changed)
+		return;
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
+		unit_on_model_config(it.value);
+}
 
-		/* A kick that arrived while the unit was being stepped (e.g. a container
-		 * reporting ready from inside that step) finds it running now: its hook's end
-		 * kicks it again.  Exactly one hook runs at a time per unit. */
-		if (u->running)
-			continue;
-		u->t_pop = loop_now_ns();
-		uniter_step(a, u);
+/* ---- the session ---- */
+
+void agent_link_up(struct agent *a)
+{
+	struct proto_msg m;
+
+	a->link_up = true;
+	proto_msg_init(&m, PROTO_HELLO);
+	m.u.hello.version = PROTO_VERSION;
+	m.u.hello.machine = a->machine;
+	m.u.hello.password = a->password;
+	m.u.hello.agent_version = AGENT_VERSION;
+	m.u.hello.pid = getpid();
+	m.u.hello.hostname = a->hostname;
+	m.u.hello.addresses = a->addresses;
+	a->hello_sent_ms = a->io.now_ms(a->io.data);
+	a->io.send(a->io.data, &m);
+}
+
+void agent_link_down(struct agent *a)
+{
+	bool was = a->session;
+
+	a->link_up = false;
+	a->session = false;
+	a->io.timer_disarm(a->io.data, a->ping_timer);
+	for (struct query *q = a->queries; q; q = q->next)
+		q->sent = false;
+	if (was) {
+		a->io.charm_link(a->io.data, false);
+		agent_log(a, NULL, "WARNING", "juju.worker.machine", "lost the connection to the controller");
+		for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
+			((struct unit *)it.value)->sent_progress = false;
 	}
 }
 
-/* ---- public API ---- */
+static void on_welcome(struct agent *a, const struct proto_msg *m)
+{
+	const struct proto_welcome *w = &m->u.welcome;
+	struct hmap assigned = HMAP_INIT;
+	size_t i;
+	json_t *v;
 
-int agent_new(struct loop *l, const struct agent_config *cfg, const struct agent_backend *be,
-	      struct agent **ret, struct errbuf *eb)
+	if (strcmp(w->machine, a->machine)) {
+		agent_log(a, NULL, "ERROR", "juju.worker.machine",
+			  "the controller welcomed machine %s, but this is machine %s", w->machine, a->machine);
+		a->io.reconnect(a->io.data);
+		return;
+	}
+	a->session = true;
+	a->lease_ms = w->lease_ms;
+	a->last_pong_ms = a->io.now_ms(a->io.data);
+	snprintf(a->model_name, sizeof(a->model_name), "%s", w->model_name);
+	snprintf(a->model_uuid, sizeof(a->model_uuid), "%s", w->model_uuid);
+	a->api_addresses[0] = '\0';
+	json_array_foreach(w->api_addresses, i, v) {
+		size_t len = strlen(a->api_addresses);
+
+		snprintf(a->api_addresses + len, sizeof(a->api_addresses) - len, "%s%s", len ? " " : "",
+			 json_string_value(v));
+	}
+	{
+		json_t *meta = json_pack("{s:s, s:s, s:s}", "model-name", a->model_name, "model-uuid",
+					 a->model_uuid, "api-addresses", a->api_addresses);
+
+		a->io.store_put_goal(a->io.data, "meta", "model", meta);
+		json_decref(meta);
+	}
+	/* Units the controller no longer assigns here were removed while we were away. */
+	json_array_foreach(w->units, i, v)
+		hmap_put(&assigned, json_string_value(v), v);
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);) {
+		struct unit *u = it.value;
+
+		if (!hmap_get(&assigned, u->name)) {
+			agent_log(a, u, "INFO", "juju.worker.uniter",
+				  "unit is no longer assigned to this machine: removing it");
+			unit_free(u, true);
+		}
+	}
+	hmap_done(&assigned);
+	agent_log(a, NULL, "INFO", "juju.worker.machine", "connected to the controller as machine %s",
+		  a->machine);
+	lease_confirmed(a, a->hello_sent_ms);
+	log_flush(a);
+	/* Everything not yet acknowledged goes again, in order; the controller applies each
+	 * sequence number once. */
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);) {
+		struct unit *u = it.value;
+
+		for (struct outmsg *o = u->out_head; o; o = o->next)
+			send_raw(a, o->msg);
+		unit_progress_dirty(u);
+	}
+	for (struct query *q = a->queries; q; q = q->next)
+		if (!q->sent)
+			query_send(q);
+	a->io.charm_link(a->io.data, true);
+	a->io.timer_arm(a->io.data, a->ping_timer, (uint64_t)(a->lease_ms / 4 > 0 ? a->lease_ms / 4 : 1));
+}
+
+static void on_ack(struct agent *a, const char *unit, int64_t seq, bool nack, const char *error)
+{
+	struct unit *u = hmap_get(&a->units, unit);
+
+	if (!u)
+		return;
+	outbox_ack(u, seq);
+	if (nack) {
+		unit_on_nack(u, seq, error);
+	} else if ((u->state == UNIT_COMMITTING && seq >= u->commit_seq) ||
+		   (u->state == UNIT_DEAD && seq >= u->dead_seq)) {
+		unit_on_ack(u, seq);
+		return;
+	}
+	/* Plain acknowledgements: the rows go (a lost delete only means a harmless resend). */
+	struct store_txn t = { .ack_unit = u->name, .ack_seq = seq };
+	struct errbuf eb;
+
+	if (a->io.store_apply(a->io.data, &t, &eb) < 0)
+		agent_log(a, u, "WARNING", "juju.worker.uniter", "cannot drop acknowledged messages: %s",
+			  eb.msg);
+}
+
+static void teardown(struct agent *a)
+{
+	struct proto_msg m;
+
+	agent_log(a, NULL, "INFO", "juju.worker.machine",
+		  "the controller is being destroyed: removing every unit and its workloads");
+	a->tearing_down = true;
+	while (a->units.n) {
+		struct hmap_iter it = hmap_iter(&a->units);
+
+		hmap_next(&it);
+		unit_free(it.value, true);
+	}
+	log_flush(a);
+	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
+	agent_send(a, &m);
+	if (a->torn_down_cb)
+		a->torn_down_cb(a->cb_data);
+}
+
+void agent_receive(struct agent *a, const struct proto_msg *m)
+{
+	struct unit *u;
+
+	if (!a->session && m->type != PROTO_WELCOME && m->type != PROTO_REFUSED) {
+		agent_log(a, NULL, "WARNING", "juju.worker.machine", "ignored %s before welcome",
+			  proto_type_name(m->type));
+		return;
+	}
+	switch (m->type) {
+	case PROTO_WELCOME:
+		on_welcome(a, m);
+		break;
+	case PROTO_REFUSED:
+		agent_log(a, NULL, "ERROR", "juju.worker.machine", "the controller refused this agent: %s",
+			  m->u.refused.error);
+		if (a->refused_cb)
+			a->refused_cb(a->cb_data, m->u.refused.error);
+		break;
+	case PROTO_MODEL_CONFIG:
+		on_model_config(a, m);
+		break;
+	case PROTO_APP_GOAL:
+		on_app_goal(a, m);
+		break;
+	case PROTO_UNIT_GOAL:
+		on_unit_goal(a, m);
+		break;
+	case PROTO_UNIT_REMOVED:
+		u = hmap_get(&a->units, m->u.unit_removed.unit);
+		if (u) {
+			struct proto_msg d;
+			char *name = xstrdup(u->name);
+			int64_t seq = u->next_seq;
+
+			agent_log(a, u, "INFO", "juju.worker.uniter", "removal forced; no further hooks run");
+			unit_free(u, true);
+			/* Confirms that nothing of the unit is left here. */
+			proto_msg_init(&d, PROTO_UNIT_DEAD);
+			d.u.unit_dead.unit = name;
+			d.u.unit_dead.seq = seq;
+			agent_send(a, &d);
+			free(name);
+		}
+		break;
+	case PROTO_ACK:
+		on_ack(a, m->u.ack.unit, m->u.ack.seq, false, NULL);
+		break;
+	case PROTO_NACK:
+		on_ack(a, m->u.nack.unit, m->u.nack.seq, true, m->u.nack.error);
+		break;
+	case PROTO_STATUS_RESULT:
+		for (struct query *q = a->queries; q; q = q->next) {
+			if (q->id == m->u.status_result.id) {
+				query_end(q, m->u.status_result.result,
+					  m->u.status_result.result ? NULL :
+					  m->u.status_result.error ? m->u.status_result.error : "no status");
+				break;
+			}
+		}
+		break;
+	case PROTO_PONG:
+		for (int i = 0; i < 8; i++)
+			if (a->pings[i].id == m->u.pong.id && m->u.pong.id)
+				lease_confirmed(a, a->pings[i].sent_ms);
+		break;
+	case PROTO_CHARM_CHUNK:
+		a->io.charm_chunk(a->io.data, &m->u.charm_chunk);
+		break;
+	case PROTO_TEARDOWN:
+		teardown(a);
+		break;
+	case PROTO_JOINED:
+	default:
+		agent_log(a, NULL, "WARNING", "juju.worker.machine", "ignored unexpected %s",
+			  proto_type_name(m->type));
+		break;
+	}
+}
+
+/* ---- start-up ---- */
+
+struct loader {
+	struct agent *a;
+};
+
+static void load_unit(void *arg, const struct store_unit_row *row)
+{
+	struct loader *l = arg;
+
+	unit_add(l->a, row->name, row->app, row);
+}
+
+static void load_goal(void *arg, const char *kind, const char *name, json_t *goal)
+{
+	struct loader *l = arg;
+	struct agent *a = l->a;
+	struct proto_msg m;
+	struct errbuf eb;
+
+	if (!strcmp(kind, "meta") && !strcmp(name, "model")) {
+		snprintf(a->model_name, sizeof(a->model_name), "%s",
+			 jstr(json_object_get(goal, "model-name")));
+		snprintf(a->model_uuid, sizeof(a->model_uuid), "%s",
+			 jstr(json_object_get(goal, "model-uuid")));
+		snprintf(a->api_addresses, sizeof(a->api_addresses), "%s",
+			 jstr(json_object_get(goal, "api-addresses")));
+		return;
+	}
+	if (proto_decode(goal, PROTO_TO_AGENT, &m, &eb) < 0) {
+		agent_log(a, NULL, "WARNING", "juju.worker.machine", "ignored a stored %s goal: %s", kind,
+			  eb.msg);
+		return;
+	}
+	if (m.type == PROTO_MODEL_CONFIG) {
+		apply_model_config(a, &m.u.model_config);
+	} else if (m.type == PROTO_APP_GOAL) {
+		app_apply(a, app_get(a, m.u.app_goal.app), &m.u.app_goal);
+	} else if (m.type == PROTO_UNIT_GOAL) {
+		struct unit *u = hmap_get(&a->units, m.u.unit_goal.unit);
+
+		if (u)
+			unit_apply(u, &m.u.unit_goal);
+	}
+	proto_msg_done(&m);
+}
+
+static void load_outbox(void *arg, const char *unit, int64_t seq, json_t *msg)
+{
+	struct loader *l = arg;
+	struct unit *u = hmap_get(&l->a->units, unit);
+
+	if (!u)
+		return;
+	outbox_append(u, seq, json_incref(msg));
+	/* A commit the controller has not acknowledged yet: wait for its ack, then go on. */
+	if (!strcmp(jstr(json_object_get(msg, "type")), "commit-hook") &&
+	    u->state == UNIT_IDLE) {
+		u->commit_seq = seq;
+		u->commit_journal = json_incref(json_object_get(msg, "journal"));
+		u->state = UNIT_COMMITTING;
+	}
+	if (!strcmp(jstr(json_object_get(msg, "type")), "unit-dead")) {
+		u->dead_seq = seq;
+		u->state = UNIT_DEAD;
+	}
+}
+
+int agent_new(const struct agent_config *cfg, const struct agent_io *io, struct agent **ret,
+	      struct errbuf *eb)
 {
 	struct agent *a = xcalloc(1, sizeof(*a));
+	struct store_visitor v = { load_unit, load_goal, load_outbox };
+	struct loader l = { a };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int r;
 
-	a->l = l;
+	a->io = *io;
 	a->home = xstrdup(cfg->home);
-	a->tools_dir = xstrdup(cfg->tools_dir);
-	a->model_name = xstrdup(cfg->model_name);
-	a->model_uuid = xstrdup(cfg->model_uuid);
-	a->socket_path = xasprintf("%s/agent.sock", cfg->home);
+	a->machine = xstrdup(cfg->machine);
+	a->password = xstrdup(cfg->password ? cfg->password : "");
+	a->tools_dir = xstrdup(cfg->tools_dir ? cfg->tools_dir : "");
 	a->scree_path = cfg->scree_path ? xstrdup(cfg->scree_path) : NULL;
-	a->be = *be;
+	a->socket_path = xstrdup(cfg->socket_path ? cfg->socket_path : "");
+	a->hostname = xstrdup(cfg->hostname ? cfg->hostname : "");
+	a->addresses = cfg->addresses ? json_deep_copy(cfg->addresses) : json_array();
+	a->refused_cb = cfg->refused;
+	a->torn_down_cb = cfg->torn_down;
+	a->cb_data = cfg->cb_data;
 	a->max_parallel = cfg->max_parallel ? cfg->max_parallel : (unsigned)(ncpu > 0 ? 2 * ncpu : 4);
-	a->mc.update_status_ns = 300LL * 1000000000LL;
-	a->mc.retry_hooks = true;
-	a->mc.retry_min_ns = 5LL * 1000000000LL;
-	a->mc.retry_max_ns = 300LL * 1000000000LL;
-	a->mc.hook_timeout_ns = 3600LL * 1000000000LL;
-	r = toolsrv_new(l, a->socket_path, lookup_ctx, a, &a->tools, eb);
+	a->update_status_ms = 300000;
+	a->retry_hooks = true;
+	a->hook_timeout_ms = 3600000;
+	a->retry_min_ms = 5000;
+	a->retry_max_ms = 300000;
+	a->lease_ms = 60000;
+	a->log_batch = json_array();
+	hmap_init(&a->units);
+	hmap_init(&a->apps);
+	hmap_init(&a->contexts);
+	hmap_init(&a->digests);
+	a->ping_timer = io->timer_new(io->data, on_ping_timer, a);
+	r = io->store_load(io->data, &v, &l, eb);
 	if (r < 0) {
 		agent_free(a);
 		return r;
 	}
+	/* Resume: every unit decides again from its journal and its last known goal. */
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
+		unit_kick(it.value);
 	*ret = a;
 	return 0;
-}
-
-void agent_set_model_config(struct agent *a, const struct agent_model_config *mc)
-{
-	bool interval_changed = mc->update_status_ns != a->mc.update_status_ns;
-
-	a->mc = *mc;
-	if (!interval_changed)
-		return;
-	for (struct uniter *u = a->all; u; u = u->next_all) {
-		loop_timer_disarm(u->us_timer);
-		arm_update_status(u);
-	}
-}
-
-static void uniter_free_ex(struct uniter *u, bool dead)
-{
-	struct agent *a;
-
-	if (!u)
-		return;
-	a = u->a;
-	stop_containers(u, dead);
-	if (u->queued)
-		queue_remove(a, u);
-	if (u->run) {
-		hookrun_free(u->run);
-		u->run = NULL;
-		a->running--;
-	}
-	ctx_clear(u);
-	loop_timer_free(u->retry_timer);
-	loop_timer_free(u->us_timer);
-	loop_timer_free(u->hook_timer);
-	if (u->prev_all)
-		u->prev_all->next_all = u->next_all;
-	else
-		a->all = u->next_all;
-	if (u->next_all)
-		u->next_all->prev_all = u->prev_all;
-	free(u->unit);
-	free(u->app);
-	free(u->dir);
-	free(u->charm_dir);
-	free(u);
-}
-
-/* A dead unit's containers go with it; on shutdown they keep running for the next agent. */
-static void uniter_free(struct uniter *u)
-{
-	uniter_free_ex(u, true);
 }
 
 void agent_free(struct agent *a)
@@ -795,109 +857,58 @@ void agent_free(struct agent *a)
 	if (!a)
 		return;
 	a->shutting_down = true;
-	/* Running hooks are killed and re-queued: they run again on the next start. */
-	for (struct uniter *u = a->all; u; u = u->next_all) {
-		if (u->running) {
-			uniter_requeue(&u->j);
-			save_journal(u);
-		}
+	while (a->units.n) {
+		struct hmap_iter it = hmap_iter(&a->units);
+
+		hmap_next(&it);
+		unit_free(it.value, false);
 	}
-	while (a->all)
-		uniter_free_ex(a->all, false);
-	toolsrv_free(a->tools);
+	while (a->queries)
+		query_end(a->queries, NULL, "the agent is stopping");
+	for (struct hmap_iter it = hmap_iter(&a->apps); hmap_next(&it);) {
+		struct app *app = it.value;
+
+		json_decref(app->config);
+		for (size_t i = 0; i < app->n_containers; i++)
+			free(app->containers[i]);
+		free(app->containers);
+		free(app->name);
+		free(app);
+	}
+	for (struct hmap_iter it = hmap_iter(&a->digests); hmap_next(&it);)
+		free(it.value);
+	hmap_done(&a->units);
+	hmap_done(&a->apps);
+	hmap_done(&a->contexts);
+	hmap_done(&a->digests);
+	a->io.timer_free(a->io.data, a->ping_timer);
+	json_decref(a->log_batch);
+	json_decref(a->addresses);
 	free(a->home);
+	free(a->machine);
+	free(a->password);
 	free(a->tools_dir);
-	free(a->model_name);
-	free(a->model_uuid);
-	free(a->socket_path);
 	free(a->scree_path);
+	free(a->socket_path);
+	free(a->hostname);
 	free(a);
 }
 
-struct uniter *agent_add_unit(struct agent *a, const char *unit, json_t *journal)
+void agent_get_stats(const struct agent *a, struct agent_stats *ret)
 {
-	struct uniter *u = xcalloc(1, sizeof(*u));
-	const char *slash = strchr(unit, '/');
-	struct errbuf eb;
-
-	u->a = a;
-	u->unit = xstrdup(unit);
-	u->app = slash ? xstrndup(unit, (size_t)(slash - unit)) : xstrdup(unit);
-	u->dir = xasprintf("%s/agents/unit-%s-%s", a->home, u->app, slash ? slash + 1 : "0");
-	u->charm_dir = xasprintf("%s/charm", u->dir);
-	fs_mkdir_p(u->dir, 0755);
-	uniter_journal_init(&u->j);
-	if (journal && uniter_journal_from_json(journal, &u->j, &eb) < 0) {
-		ulog(u, "ERROR", "%s; starting afresh", eb.msg);
-		uniter_journal_init(&u->j);
-	}
-	if (u->j.op == UNITER_OP_RUN_HOOK && u->j.step == UNITER_STEP_PENDING)
-		ulog(u, "INFO", "hook \"%s\" was interrupted; running it again", u->j.hook);
-	u->retry_timer = loop_timer_new(a->l, on_retry_timer, u);
-	u->us_timer = loop_timer_new(a->l, on_update_status_timer, u);
-	u->hook_timer = loop_timer_new(a->l, on_hook_timeout, u);
-	u->next_all = a->all;
-	if (a->all)
-		a->all->prev_all = u;
-	a->all = u;
-	arm_update_status(u);
-	agent_kick(a, u);
-	return u;
+	*ret = a->stats;
 }
 
-bool agent_unit_idle(struct agent *a, struct uniter *u)
+const char *agent_unit_state(struct agent *a, const char *unit)
 {
-	struct uniter_flags f = { .in_error = u->in_error, .update_status_due = false };
-	struct agent_goal g;
-	bool dead = false;
+	struct unit *u = hmap_get(&a->units, unit);
 
-	if (u->running || u->queued)
-		return false;
-	/* A container that is (re)starting, or whose new boot id still waits for its
-	 * pebble-ready, is work in progress. */
-	for (size_t i = 0; i < u->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-
-		if (!c->w || !workload_settled(c->w) || (c->pending[0] && strcmp(c->pending, c->seen)))
-			return false;
-	}
-	if (a->be.goal(a->be.data, u->unit, &g) < 0)
-		return true;
-	return uniter_next_hook(&u->j, &g, &f, &dead) == NULL && !dead;
+	return u ? unit_state_name(u->state) : NULL;
 }
 
-bool agent_unit_in_error(struct uniter *u)
+json_t *agent_unit_journal(struct agent *a, const char *unit)
 {
-	return u->in_error;
+	struct unit *u = hmap_get(&a->units, unit);
+
+	return u ? uniter_journal_to_json(&u->j) : NULL;
 }
-
-int agent_resolve(struct agent *a, struct uniter *u, bool skip)
-{
-	if (!u->in_error)
-		return -EINVAL;
-	loop_timer_disarm(u->retry_timer);
-	u->in_error = false;
-	u->retries = 0;
-	if (skip) {
-		/* `resolved --no-retry`: commit the failed hook as if it had succeeded; its
-		 * follow-ups still run (§10). */
-		ulog(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
-		uniter_commit(&u->j);
-		save_journal(u);
-	}
-	set_status(u, AGENT_STATUS_AGENT, "idle", "");
-	agent_kick(a, u);
-	return 0;
-}
-
-void agent_force_remove(struct agent *a, struct uniter *u)
-{
-	char *name = xstrdup(u->unit);
-
-	ulog(u, "INFO", "removal forced; no further hooks run");
-	uniter_free(u);
-	a->be.unit_dead(a->be.data, name);
-	free(name);
-	schedule_pump(a);
-}
-

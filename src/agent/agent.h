@@ -1,136 +1,89 @@
-/* agent.h - the unit agents: one uniter per unit, the hook runner and the hook-tool server.
+/* agent.h - the machine agent: the uniters of every unit placed on one machine.
  *
- * The agent side never touches the controller's store.  It sees the controller only through
- * struct agent_backend, a narrow table of calls (raft's raft_io, style.md §18): the goal for a
- * unit (what the operator wants), persistence of the agent's own opaque journal, the commit of
- * a successful hook's buffered changes, status and log writes, and "this unit is dead".  Today
- * both sides share one process and one loop; an agent on another machine would implement the
- * same table over the wire.
+ * One agent process per machine (cairn-agent, main.c) runs this runtime: it keeps its own copy
+ * of each unit's goal and its own journal in its store, runs hooks one at a time per unit (at
+ * most max_parallel at once on the machine), supervises the units' workload containers, and
+ * talks to the controller only through the messages of proto/agent_proto.h.  Everything it
+ * owes the controller (journals, commits, statuses, hook records, unit deaths) goes through a
+ * per-unit outbox of sequenced messages kept in the store and sent again after a reconnect
+ * until acknowledged; a hook counts as committed only once the controller acknowledged its
+ * commit-hook.  So the agent resumes by itself after either side restarts.
  *
- * The controller tells the agent that a unit's goal may have changed with agent_kick(); the
- * agent then runs whatever hooks the uniter's resolver asks for, one at a time per unit and at
- * most `max_parallel` at a time overall. */
+ * Leadership: the controller names each application's leader in its goal; the agent claims it
+ * (is-leader, leader-elected) only while its lease is valid: for half the lease duration after
+ * a ping the controller answered.  An agent cut off from the controller therefore stops
+ * claiming leadership before the controller can give it to another unit.
+ *
+ * All effects go through struct agent_io (agent_io.h), so the unit tests drive the runtime with
+ * a fake clock, fake hooks and a fake controller. */
 #ifndef CAIRN_AGENT_H
 #define CAIRN_AGENT_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/agent_io.h"
 #include "agent/hookctx.h"
 #include "lib/errbuf.h"
-#include "lib/loop.h"
+#include "proto/agent_proto.h"
 
-struct charm;
+#define AGENT_VERSION "3.6.8"
+#define AGENT_PEBBLE_READY_RETRY_MS 5000 /* a failed pebble-ready is queued again (§10) */
+#define AGENT_QUERY_TIMEOUT_MS 20000     /* status-get --application waits at most this */
+#define AGENT_LOG_BUFFER_MAX 10000       /* log records kept while the controller is away */
+#define AGENT_COMMIT_RETRY_MS 1000       /* a failed local write after an ack is tried again */
+
 struct agent;
-struct uniter;
-
-/* What the controller wants for one unit right now.  Pointers are borrowed and valid until
- * the agent returns to the loop. */
-struct agent_goal {
-	const char *unit;         /* "hello/0" */
-	const char *app;          /* "hello" */
-	int machine;
-	bool alive;               /* false once the unit is dying */
-	int charm_rev;            /* revision the unit should run */
-	const char *charm_dir;    /* the controller's copy of that charm */
-	const struct charm *charm;
-	json_t *config;           /* effective config */
-	const char *config_hash;
-	bool leader;              /* holds the application's leadership lease */
-	int leader_gen;           /* bumped at each leader failover (leader-settings-changed) */
-	json_t *state;            /* committed charm state {key: string} */
-	json_t *ports;            /* committed opened ports [..] */
-};
-
-enum agent_status_kind { AGENT_STATUS_WORKLOAD, AGENT_STATUS_AGENT, AGENT_STATUS_APP };
-
-struct agent_backend {
-	void *data;
-	/* Fills *ret for unit; -ENOENT when the unit no longer exists. */
-	int (*goal)(void *data, const char *unit, struct agent_goal *ret);
-	/* Persists the uniter's journal (an opaque JSON object) in one transaction. */
-	int (*save_journal)(void *data, const char *unit, json_t *journal);
-	/* Commits a successful hook: the new journal plus the ctx's buffered changes (state,
-	 * ports, application version), all in one transaction. */
-	int (*commit_hook)(void *data, const char *unit, json_t *journal, const struct hook_ctx *ctx);
-	/* Status writes.  by_charm says whether the charm (status-set) or the agent set it.
-	 * AGENT_STATUS_APP fails with "unit is not the leader" for a non-leader. */
-	int (*set_status)(void *data, const char *unit, enum agent_status_kind kind,
-			  const char *status, const char *message, json_t *sdata, bool by_charm,
-			  struct errbuf *eb);
-	/* status-get: see hook_ctx_ops.status_get. */
-	int (*get_status)(void *data, const char *unit, bool app, json_t **ret, struct errbuf *eb);
-	/* Whether the charm has set a workload status since the unit was created. */
-	bool (*charm_set_status)(void *data, const char *unit);
-	/* One log line for debug-log (entity "unit-hello-0"). */
-	void (*log)(void *data, const char *unit, const char *level, const char *module,
-		    const char *message);
-	/* A hook run finished (for show-status-log): hook name, start (wall ns), duration ns,
-	 * exit code. */
-	void (*hook_ran)(void *data, const char *unit, const char *hook, uint64_t start_ns,
-			 uint64_t dur_ns, int code);
-	/* The unit ran its last hook (remove) and can leave the model.  The uniter handle is
-	 * freed by the agent right after this returns. */
-	void (*unit_dead)(void *data, const char *unit);
-	/* Something about the unit's progress changed (for wait-for). */
-	void (*changed)(void *data, const char *unit);
-	/* The controller's copy of revision rev of app's charm (NULL if unknown): the agent
-	 * needs the old tree on refresh to remove files the new charm dropped. */
-	const char *(*charm_dir)(void *data, const char *app, int rev);
-};
 
 struct agent_config {
-	const char *home;          /* $CAIRN_HOME; unit dirs live in home/agents/unit-<app>-<n> */
-	const char *tools_dir;     /* folder of hook-tool links, first on the hook PATH */
-	const char *scree_path;    /* the scree binary, run once per workload container */
-	const char *model_name;
-	const char *model_uuid;
-	unsigned max_parallel;     /* hooks running at once across all units (0 = 2 x CPUs) */
+	const char *home;         /* data dir: unit directories are home/agents/unit-<app>-<n> */
+	const char *machine;      /* "0", "1", ... */
+	const char *password;     /* the machine's credential */
+	const char *tools_dir;    /* folder of hook-tool links, first on the hook PATH */
+	const char *scree_path;   /* the scree binary, run once per workload container */
+	const char *socket_path;  /* the hook-tool socket (JUJU_AGENT_SOCKET_ADDRESS) */
+	const char *hostname;     /* reported in hello */
+	json_t *addresses;        /* [string] reported in hello (borrowed) */
+	unsigned max_parallel;    /* hooks running at once on the machine (0 = 2 x CPUs) */
+	/* The controller refused the agent (wrong or revoked credential): the agent cannot go
+	 * on.  May be NULL. */
+	void (*refused)(void *data, const char *why);
+	/* teardown (kill-controller) is done: every unit and its workloads are gone. */
+	void (*torn_down)(void *data);
+	void *cb_data;
 };
 
-/* Model-wide settings the uniters follow; agent_set_model_config() applies changes. */
-struct agent_model_config {
-	int64_t update_status_ns;  /* update-status-hook-interval */
-	bool retry_hooks;          /* automatically-retry-hooks */
-	int64_t retry_min_ns;      /* first retry delay (5 s; shortened only by tests) */
-	int64_t retry_max_ns;      /* cap (300 s) */
-	int64_t hook_timeout_ns;   /* a hook running longer is killed and fails (0 = never) */
-};
-
-/* Creates the agent side and its hook-tool socket (home/agent.sock). */
-int agent_new(struct loop *l, const struct agent_config *cfg, const struct agent_backend *be,
-	      struct agent **ret, struct errbuf *eb);
-/* Kills running hooks (they are re-queued, not failed) and frees everything. */
+/* Loads the store and resumes every unit it holds (pending hooks run again, unacknowledged
+ * messages wait for the link).  Returns 0 or a negative errno with eb set. */
+int agent_new(const struct agent_config *cfg, const struct agent_io *io, struct agent **ret,
+	      struct errbuf *eb);
+/* Orderly stop: running hooks are killed and queued again, containers keep running for the
+ * next agent to adopt, charm installs are abandoned.  NULL is fine. */
 void agent_free(struct agent *a);
-void agent_set_model_config(struct agent *a, const struct agent_model_config *mc);
 
-/* Starts a uniter for unit.  journal is the persisted journal (NULL for a new unit); it is
- * copied.  A journal found with a pending hook means the agent died mid-hook: that hook runs
- * again (at-least-once delivery, charm-runtime.md §10). */
-struct uniter *agent_add_unit(struct agent *a, const char *unit, json_t *journal);
-/* The goal of the unit may have changed: re-run the resolver soon. */
-void agent_kick(struct agent *a, struct uniter *u);
-/* True when the unit runs nothing, has nothing queued and is not waiting to retry. */
-bool agent_unit_idle(struct agent *a, struct uniter *u);
-/* Whether the unit is in hook-error state, and clears it: retry the hook now, or with
- * skip=true commit it as if it had succeeded (`resolved --no-retry`).  -EINVAL when the unit
- * is not in error. */
-bool agent_unit_in_error(struct uniter *u);
-int agent_resolve(struct agent *a, struct uniter *u, bool skip);
+/* The link to the controller: up (the agent says hello), down, and every message received. */
+void agent_link_up(struct agent *a);
+void agent_link_down(struct agent *a);
+void agent_receive(struct agent *a, const struct proto_msg *m);
+
+/* The live hook context with this id (for the hook-tool server), or NULL. */
+struct hook_ctx *agent_find_context(struct agent *a, const char *context_id);
+
 /* Timing of the agent's own work around hooks (bench/): prep = dequeue to the spawn call
- * (resolver, journal write, statuses, context), spawn = fork/exec, commit = reaped to
- * committed; charm file copies before install/upgrade-charm are counted apart. */
+ * (resolver, journal write, statuses, context), spawn = fork/exec, commit = exit to the commit
+ * message queued; charm file work is not counted. */
 struct agent_stats {
 	uint64_t hooks;
-	uint64_t prep_ns, spawn_ns, commit_ns, files_ns;
+	uint64_t prep_ns, spawn_ns, commit_ns;
 	uint64_t prep_max_ns, spawn_max_ns, commit_max_ns;
 };
-void agent_get_stats(struct agent *a, struct agent_stats *ret);
+void agent_get_stats(const struct agent *a, struct agent_stats *ret);
 
-/* `remove-unit --force`: stops waiting for the unit's hooks.  Kills a running hook, drops
- * the uniter and reports the unit dead at once. */
-void agent_force_remove(struct agent *a, struct uniter *u);
-
+/* Introspection for tests: a unit's runtime state ("idle", "error", "preparing", "running",
+ * "committing", "dead") or NULL when the agent has no such unit; its journal (new reference). */
+const char *agent_unit_state(struct agent *a, const char *unit);
+json_t *agent_unit_journal(struct agent *a, const char *unit);
+/* Whether the agent may claim leadership now (its lease is valid). */
+bool agent_lease_valid(struct agent *a);
 
 #endif

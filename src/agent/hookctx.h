@@ -25,9 +25,13 @@ struct hook_ctx_ops {
 	 * agent checks leadership for app=true and fails with "unit is not the leader" (eb). */
 	int (*status_set)(struct hook_ctx *ctx, bool app, const char *status, const char *message,
 			  json_t *data, struct errbuf *eb);
-	/* Returns a new reference: {"status","message","status-data","since"} for the unit, or
-	 * for app=true {"status","message","status-data","since","units":{unit: {...}}}. */
-	int (*status_get)(struct hook_ctx *ctx, bool app, json_t **ret, struct errbuf *eb);
+	/* Looks up the unit's (app=false) or the application's (app=true) status and calls done
+	 * exactly once - possibly before returning, possibly later (the application's status
+	 * lives on the controller) - with the result (borrowed for the call)
+	 * {"status","message","status-data","since"}, for app=true with "units": {unit: {...}},
+	 * or with NULL and an error message ("unit is not the leader"). */
+	void (*status_get)(struct hook_ctx *ctx, bool app,
+			   void (*done)(void *arg, json_t *result, const char *error), void *arg);
 	/* Writes one line to the unit's log (debug-log); level is DEBUG|INFO|WARNING|ERROR|
 	 * CRITICAL|TRACE. Never fails. */
 	void (*log)(struct hook_ctx *ctx, const char *level, const char *message);

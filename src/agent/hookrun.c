@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
@@ -72,7 +73,7 @@ char **hookrun_env_build(const struct hookrun_env *e)
 	envp_add(&envp, &n, "JUJU_MODEL_NAME=%s", e->model_name);
 	envp_add(&envp, &n, "JUJU_MODEL_UUID=%s", e->model_uuid);
 	envp_add(&envp, &n, "JUJU_VERSION=%s", JUJU_VERSION_STRING);
-	envp_add(&envp, &n, "JUJU_API_ADDRESSES=%s", "127.0.0.1:17070");
+	envp_add(&envp, &n, "JUJU_API_ADDRESSES=%s", e->api_addresses ? e->api_addresses : "");
 	envp_add(&envp, &n, "JUJU_MACHINE_ID=%d", e->machine);
 	envp_add(&envp, &n, "JUJU_PRINCIPAL_UNIT=");
 	envp_add(&envp, &n, "JUJU_AVAILABILITY_ZONE=");
@@ -373,8 +374,17 @@ void hookrun_free(struct hookrun *h)
 	if (!h)
 		return;
 	if (!h->exited) {
+		int fd = loop_pidfd_open(h->pid);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
 		kill(-h->pid, SIGKILL);
 		loop_forget_child(h->l, h->pid);
+		/* Reap it here: an agent about to exit must not leave zombies to its parent. */
+		if (fd >= 0) {
+			poll(&p, 1, 1000);
+			close(fd);
+		}
+		waitpid(h->pid, NULL, WNOHANG);
 	}
 	h->done_called = true;
 	stream_close(h, &h->out);

@@ -35,6 +35,8 @@ struct hookrun_env {
 	/* When set, the hook runs in a private mount namespace where /charm/containers is
 	 * this directory, so /charm/containers/<c>/pebble.socket is this unit's socket. */
 	const char *containers_dir;
+	/* JUJU_API_ADDRESSES (space-separated host:port); NULL = none known. */
+	const char *api_addresses;
 };
 
 /* The path ops hard-codes for container sockets lives under this mount point. */

@@ -47,16 +47,16 @@ static int fake_status_set(struct hook_ctx *ctx, bool app, const char *status,
 	return 0;
 }
 
-static int fake_status_get(struct hook_ctx *ctx, bool app, json_t **ret, struct errbuf *eb)
+static void fake_status_get(struct hook_ctx *ctx, bool app,
+			    void (*done)(void *arg, json_t *result, const char *error), void *arg)
 {
 	struct fake *f = ctx->agent;
 
 	if (app && !f->leader) {
-		errbuf_set(eb, "this unit is not the leader");
-		return -EPERM;
+		done(arg, NULL, "this unit is not the leader");
+		return;
 	}
-	*ret = json_deep_copy(app ? f->app_status : f->unit_status);
-	return 0;
+	done(arg, app ? f->app_status : f->unit_status, NULL);
 }
 
 static void fake_log(struct hook_ctx *ctx, const char *level, const char *message)

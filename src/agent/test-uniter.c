@@ -6,9 +6,9 @@
 #include <string.h>
 
 /* Runs the resolver to quiescence, committing each hook, and records the sequence. */
-static void drive(struct uniter_journal *j, struct agent_goal *g, char *out, size_t n)
+static void drive(struct uniter_journal *j, struct uniter_goal *g, char *out, size_t n)
 {
-	struct uniter_flags f = { 0 };
+	struct uniter_flags f = { .lease_valid = true };
 	bool dead = false;
 	const char *h;
 
@@ -37,7 +37,7 @@ static void drive(struct uniter_journal *j, struct agent_goal *g, char *out, siz
 static void test_deploy_leader(void)
 {
 	struct uniter_journal j;
-	struct agent_goal g = { .unit = "a/0", .app = "a", .alive = true, .charm_rev = 0,
+	struct uniter_goal g = { .alive = true, .charm_rev = 0,
 				.config_hash = "h1", .leader = true };
 	char seq[512];
 
@@ -49,7 +49,7 @@ static void test_deploy_leader(void)
 static void test_deploy_follower_then_config_refresh_remove(void)
 {
 	struct uniter_journal j;
-	struct agent_goal g = { .unit = "a/1", .app = "a", .alive = true, .charm_rev = 0,
+	struct uniter_goal g = { .alive = true, .charm_rev = 0,
 				.config_hash = "h1", .leader = false };
 	char seq[512];
 
@@ -72,7 +72,7 @@ static void test_deploy_follower_then_config_refresh_remove(void)
 static void test_interrupted_hook_reruns(void)
 {
 	struct uniter_journal j;
-	struct agent_goal g = { .unit = "a/0", .app = "a", .alive = true, .charm_rev = 0,
+	struct uniter_goal g = { .alive = true, .charm_rev = 0,
 				.config_hash = "h1", .leader = false };
 	struct uniter_flags f = { 0 };
 	bool dead;
@@ -86,10 +86,32 @@ static void test_interrupted_hook_reruns(void)
 	ASSERT_STREQ(seq, "install config-changed start");
 }
 
+/* leader-elected waits for a valid lease (the lease is confirmed by the controller after a
+ * restart); the lease lapsing runs nothing. */
+static void test_leader_elected_needs_lease(void)
+{
+	struct uniter_journal j;
+	struct uniter_goal g = { .alive = true, .charm_rev = 0, .config_hash = "h1", .leader = true };
+	struct uniter_flags f = { .lease_valid = false };
+	bool dead;
+	char seq[512];
+
+	uniter_journal_init(&j);
+	ASSERT_STREQ(uniter_next_hook(&j, &g, &f, &dead), "install");
+	uniter_prepare(&j, "install", &g);
+	uniter_commit(&j);
+	/* No lease yet: the lifecycle goes on without leader-elected. */
+	ASSERT_STREQ(uniter_next_hook(&j, &g, &f, &dead), "config-changed");
+	drive(&j, &g, seq, sizeof seq); /* drive() holds a lease */
+	ASSERT_STREQ(seq, "leader-elected config-changed start");
+	f.lease_valid = false;
+	ASSERT_TRUE(uniter_next_hook(&j, &g, &f, &dead) == NULL);
+}
+
 static void test_error_blocks(void)
 {
 	struct uniter_journal j;
-	struct agent_goal g = { .unit = "a/0", .app = "a", .alive = true, .config_hash = "h" };
+	struct uniter_goal g = { .alive = true, .config_hash = "h" };
 	struct uniter_flags f = { .in_error = true };
 	bool dead;
 
@@ -100,7 +122,7 @@ static void test_error_blocks(void)
 static void test_dying_before_install(void)
 {
 	struct uniter_journal j;
-	struct agent_goal g = { .unit = "a/0", .app = "a", .alive = false, .config_hash = "h" };
+	struct uniter_goal g = { .alive = false, .config_hash = "h" };
 	char seq[64];
 
 	uniter_journal_init(&j);
@@ -127,6 +149,7 @@ int main(void)
 	RUN(test_deploy_leader);
 	RUN(test_deploy_follower_then_config_refresh_remove);
 	RUN(test_interrupted_hook_reruns);
+	RUN(test_leader_elected_needs_lease);
 	RUN(test_error_blocks);
 	RUN(test_dying_before_install);
 	RUN(test_bad_journal);

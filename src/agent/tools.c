@@ -172,27 +172,74 @@ int tool_emit(struct tool_call *c, const struct tool_output *o, json_t *v)
 	return r;
 }
 
+void tool_finish(struct tool_call *c, int code)
+{
+	char *cwd = (char *)c->cwd, *in = (char *)c->stdin_data;
+
+	c->done(c->done_data, code);
+	free(cwd);
+	free(in);
+	free(c);
+}
+
+void tools_start(struct hook_ctx *ctx, const char *tool, const char *cwd, int argc, char **argv,
+		 const char *stdin_data, struct buf *out, struct buf *err, tools_done_fn done,
+		 void *data)
+{
+	struct tool_call *c = xcalloc(1, sizeof(*c));
+	int code = -2;
+
+	c->ctx = ctx;
+	c->name = NULL;
+	c->cwd = cwd ? xstrdup(cwd) : NULL;
+	c->stdin_data = stdin_data ? xstrdup(stdin_data) : NULL;
+	c->out = out;
+	c->err = err;
+	c->done = done;
+	c->done_data = data;
+	if (argc < 0 || (argc > 0 && !argv))
+		code = tool_fail(c, "bad request: malformed arguments");
+	for (int i = 0; code == -2 && i < argc; i++)
+		if (!argv[i])
+			code = tool_fail(c, "bad request: malformed arguments");
+	for (size_t i = 0; code == -2 && tool && i < sizeof(tools_table) / sizeof(tools_table[0]); i++) {
+		if (!strcmp(tools_table[i].name, tool)) {
+			c->name = tools_table[i].name;
+			code = tools_table[i].fn(c, argc, argv);
+		}
+	}
+	if (code == -2)
+		code = tool_fail(c, "bad request: unknown hook command: %s", tool ? tool : "");
+	if (code != TOOLS_EXIT_PENDING)
+		tool_finish(c, code);
+}
+
+struct sync_run {
+	bool done;
+	int code;
+};
+
+static void sync_done(void *data, int code)
+{
+	struct sync_run *s = data;
+
+	s->done = true;
+	s->code = code;
+}
+
 int tools_run_cwd(struct hook_ctx *ctx, const char *tool, const char *cwd, int argc,
 		  char **argv, const char *stdin_data, struct buf *out, struct buf *err)
 {
-	struct tool_call c = {
-		.ctx = ctx,
-		.name = tool,
-		.cwd = cwd,
-		.stdin_data = stdin_data,
-		.out = out,
-		.err = err,
-	};
+	struct sync_run s = { false, 0 };
 
-	if (argc < 0 || (argc > 0 && !argv))
-		return tool_fail(&c, "bad request: malformed arguments");
-	for (int i = 0; i < argc; i++)
-		if (!argv[i])
-			return tool_fail(&c, "bad request: malformed arguments");
-	for (size_t i = 0; tool && i < sizeof(tools_table) / sizeof(tools_table[0]); i++)
-		if (!strcmp(tools_table[i].name, tool))
-			return tools_table[i].fn(&c, argc, argv);
-	return tool_fail(&c, "bad request: unknown hook command: %s", tool ? tool : "");
+	tools_start(ctx, tool, cwd, argc, argv, stdin_data, out, err, sync_done, &s);
+	if (!s.done) {
+		/* The continuation still holds out and err: this must not happen with the
+		 * synchronous contexts this function is for. */
+		buf_adds(err, "ERROR internal error: the tool did not finish\n");
+		return TOOLS_EXIT_FAIL;
+	}
+	return s.code;
 }
 
 int tools_run(struct hook_ctx *ctx, const char *tool, int argc, char **argv,

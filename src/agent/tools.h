@@ -15,7 +15,20 @@
 /* Names of every tool the agent serves (NULL-terminated); used to create the tool links. */
 extern const char *const tools_names[];
 
-/* Runs one tool.  stdin_data may be NULL when the client sent none. */
+/* The end of one tool run: code is the exit code. */
+typedef void (*tools_done_fn)(void *data, int code);
+
+/* Runs one tool and calls done exactly once with its exit code - before returning for most
+ * tools, later for those that wait for the controller (status-get --application).  cwd is the
+ * caller's working directory (relative paths given to a tool are resolved against it; NULL =
+ * the agent's own); stdin_data may be NULL when the client sent none.  argv is only read
+ * during this call; out, err and ctx must stay valid until done is called. */
+void tools_start(struct hook_ctx *ctx, const char *tool, const char *cwd, int argc, char **argv,
+		 const char *stdin_data, struct buf *out, struct buf *err, tools_done_fn done,
+		 void *data);
+
+/* Runs one tool synchronously (tests, and hook contexts whose ops answer at once).  Returns the
+ * exit code, or 1 with an error on err if the tool did not finish within the call. */
 int tools_run(struct hook_ctx *ctx, const char *tool, int argc, char **argv,
 	      const char *stdin_data, struct buf *out, struct buf *err);
 

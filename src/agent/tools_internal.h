@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "agent/hookctx.h"
+#include "agent/tools.h"
 #include "agent/tools_args.h"
 #include "agent/tools_fmt.h"
 #include "lib/buf.h"
@@ -18,6 +19,7 @@
 #define TOOLS_EXIT_OK 0
 #define TOOLS_EXIT_FAIL 1
 #define TOOLS_EXIT_USAGE 2
+#define TOOLS_EXIT_PENDING (-1) /* the tool finishes later with tool_finish() */
 
 #define TOOLS_MAX_FILE (16u * 1024u * 1024u) /* largest --file a tool reads */
 
@@ -29,6 +31,8 @@ struct tool_call {
 	const char *stdin_data; /* NULL when the client sent no stdin */
 	struct buf *out;
 	struct buf *err;
+	tools_done_fn done;     /* see tools_start() */
+	void *done_data;
 };
 
 /* What --help shows (juju/cmd Info). */
@@ -51,6 +55,10 @@ struct tool_output {
 	{ "format", TARG_STRING, NULL, &(o)->format,                                     \
 	  "Specify output format (json|smart|yaml)", "smart", true },                    \
 	{ "o|output", TARG_STRING, NULL, &(o)->path, "Specify an output file", "", false }
+
+/* A tool that returned TOOLS_EXIT_PENDING ends here: calls the caller's done with code and
+ * frees c.  c must be the call the tool was given (it lives on the heap until then). */
+void tool_finish(struct tool_call *c, int code);
 
 /* Parses argv against opts.  Returns true when the tool should go on; otherwise *ret_code
  * holds the exit code (0 after --help, 2 after a usage error, both already printed).  When

@@ -121,6 +121,53 @@ static json_t *status_details(json_t *info, bool include_data)
 	return d;
 }
 
+/* What status-get still needs once the status arrives (the call lives on the heap until
+ * tool_finish). */
+struct status_get_req {
+	struct tool_call *c;
+	bool include_data, app;
+	struct tool_output o;
+	char *format, *path;
+};
+
+static void status_got(void *arg, json_t *st, const char *error)
+{
+	struct status_get_req *q = arg;
+	struct tool_call *c = q->c;
+	json_t *res = NULL;
+	int code;
+
+	if (!json_is_object(st)) {
+		code = tool_fail(c, "finding %s status: %s", q->app ? "application" : "workload",
+				 error && *error ? error : "no status");
+		goto out;
+	}
+	if (!q->include_data && q->o.fmt == TFMT_SMART) {
+		code = tool_emit(c, &q->o, json_object_get(st, "status"));
+		goto out;
+	}
+	if (q->app) {
+		json_t *details = status_details(st, q->include_data);
+		json_t *units = json_object(), *u;
+		const char *name;
+
+		json_object_foreach(json_object_get(st, "units"), name, u)
+			json_object_set_new(units, name, status_details(u, q->include_data));
+		json_object_set_new(details, "units", units);
+		res = json_object();
+		json_object_set_new(res, "application-status", details);
+	} else {
+		res = status_details(st, q->include_data);
+	}
+	code = tool_emit(c, &q->o, res);
+out:
+	json_decref(res);
+	free(q->format);
+	free(q->path);
+	free(q);
+	tool_finish(c, code);
+}
+
 int tool_status_get(struct tool_call *c, int argc, char **argv)
 {
 	bool include_data = false, app = false;
@@ -134,7 +181,7 @@ int tool_status_get(struct tool_call *c, int argc, char **argv)
 		  "false", false },
 	};
 	struct errbuf eb;
-	json_t *st = NULL, *res = NULL;
+	struct status_get_req *q;
 	char **pos = NULL;
 	int npos, code;
 
@@ -142,38 +189,22 @@ int tool_status_get(struct tool_call *c, int argc, char **argv)
 		return code;
 	if (npos) {
 		targ_unrecognized(&eb, pos, npos);
-		code = tool_usage(c, "%s", eb.msg);
-		goto out;
+		free(pos);
+		return tool_usage(c, "%s", eb.msg);
 	}
-	errbuf_clear(&eb);
-	if (c->ctx->ops->status_get(c->ctx, app, &st, &eb) < 0 || !json_is_object(st)) {
-		code = tool_fail(c, "finding %s status: %s", app ? "application" : "workload",
-				 eb.msg[0] ? eb.msg : "no status");
-		goto out;
-	}
-	if (!include_data && o.fmt == TFMT_SMART) {
-		code = tool_emit(c, &o, json_object_get(st, "status"));
-		goto out;
-	}
-	if (app) {
-		json_t *details = status_details(st, include_data);
-		json_t *units = json_object(), *u;
-		const char *name;
-
-		json_object_foreach(json_object_get(st, "units"), name, u)
-			json_object_set_new(units, name, status_details(u, include_data));
-		json_object_set_new(details, "units", units);
-		res = json_object();
-		json_object_set_new(res, "application-status", details);
-	} else {
-		res = status_details(st, include_data);
-	}
-	code = tool_emit(c, &o, res);
-out:
-	json_decref(res);
-	json_decref(st);
 	free(pos);
-	return code;
+	/* argv (which the options point into) is gone once we return: keep copies. */
+	q = xcalloc(1, sizeof(*q));
+	q->c = c;
+	q->include_data = include_data;
+	q->app = app;
+	q->o = o;
+	q->format = o.format ? xstrdup(o.format) : NULL;
+	q->path = o.path ? xstrdup(o.path) : NULL;
+	q->o.format = q->format;
+	q->o.path = q->path;
+	c->ctx->ops->status_get(c->ctx, app, status_got, q);
+	return TOOLS_EXIT_PENDING;
 }
 
 int tool_application_version_set(struct tool_call *c, int argc, char **argv)

@@ -43,17 +43,46 @@ static json_t *on_malformed(const char *msg, void *data)
 	return reply_json(1, "", "ERROR bad request: malformed frame\n");
 }
 
+/* One hook-tool request: it may finish after on_request returned (tools_start). */
+struct treq {
+	struct msgsrv_conn *conn; /* NULL once the client went away */
+	struct buf out, err;
+	bool async;               /* on_request has returned: treq_done frees q */
+	bool done;                /* treq_done ran during tools_start */
+};
+
+static void treq_done(void *data, int code)
+{
+	struct treq *q = data;
+
+	if (q->conn)
+		reply(q->conn, code, q->out.data, q->err.data);
+	buf_done(&q->out);
+	buf_done(&q->err);
+	if (q->async)
+		free(q);
+	else
+		q->done = true;
+}
+
+static void treq_gone(struct msgsrv_conn *c, void *data)
+{
+	struct treq *q = data;
+
+	(void)c;
+	q->conn = NULL; /* the tool still finishes and frees q */
+}
+
 static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
 {
 	struct toolsrv *s = data;
 	const char *ctxid = NULL, *tool = NULL, *in = NULL;
 	json_t *args = NULL;
 	struct hook_ctx *ctx;
-	struct buf out = BUF_INIT, err = BUF_INIT;
 	char **argv = NULL;
 	size_t argc, i;
+	struct treq *q;
 	json_t *v;
-	int code;
 
 	if (json_unpack(req, "{s:s, s:s, s:o, s?s}", "context-id", &ctxid, "tool", &tool, "args",
 			&args, "stdin", &in) < 0 ||
@@ -76,14 +105,21 @@ static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
 		}
 		argv[i] = (char *)json_string_value(v);
 	}
-	buf_init(&out);
-	buf_init(&err);
-	code = tools_run_cwd(ctx, tool, json_string_value(json_object_get(req, "cwd")), (int)argc, argv,
-			     in, &out, &err);
-	reply(c, code, out.data, err.data);
-	buf_done(&out);
-	buf_done(&err);
+	q = xcalloc(1, sizeof(*q));
+	q->conn = c;
+	buf_init(&q->out);
+	buf_init(&q->err);
+	tools_start(ctx, tool, json_string_value(json_object_get(req, "cwd")), (int)argc, argv, in,
+		    &q->out, &q->err, treq_done, q);
 	free(argv);
+	if (q->done) {
+		free(q);
+		return;
+	}
+	/* The tool waits for the controller: keep the connection until it answers. */
+	q->async = true;
+	msgsrv_hold(c);
+	msgsrv_on_close(c, treq_gone, q);
 }
 
 int toolsrv_new(struct loop *l, const char *path, toolsrv_lookup_fn lookup, void *data,

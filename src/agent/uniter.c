@@ -2,6 +2,7 @@
 #include "uniter.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 	return 0;
 }
 
-const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_goal *g,
+const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter_goal *g,
 			     const struct uniter_flags *f, bool *ret_dead)
 {
 	*ret_dead = false;
@@ -100,7 +101,7 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_
 	}
 	if (!j->installed)
 		return "install";
-	if (g->leader && !j->leader)
+	if (g->leader && !j->leader && f->lease_valid)
 		return "leader-elected";
 	/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
 	if (!g->leader && j->leader_gen < g->leader_gen)
@@ -120,7 +121,7 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_
 	return NULL;
 }
 
-void uniter_prepare(struct uniter_journal *j, const char *hook, const struct agent_goal *g)
+void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uniter_goal *g)
 {
 	if (hook != j->hook)
 		snprintf(j->hook, sizeof(j->hook), "%s", hook);

@@ -4,7 +4,9 @@
  * unit has done, operator-cli.md §13.2) and the goal (what the controller wants), the resolver
  * names the one hook to run next, following the precedence of charm-runtime.md §7.1:
  *   queued follow-up > dying (stop, remove) > install > leader-elected > upgrade-charm >
- *   config-changed > update-status.
+ *   config-changed > workload (pebble-ready) > update-status.
+ * leader-elected runs only while the agent holds a valid lease (Juju re-checks leadership
+ * when it prepares the hook); losing the lease runs no hook.
  * Follow-ups are queued at commit: start after the first config-changed, config-changed after
  * upgrade-charm.  The hook lifecycle is prepare (journal: run-hook/pending) -> execute ->
  * commit (flags, follow-up, continue), each persisted before the next step. */
@@ -14,7 +16,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "agent/agent.h"
 #include "lib/errbuf.h"
 
 #define UNITER_HOOK_MAX 96
@@ -38,10 +39,21 @@ struct uniter_journal {
 	int hook_leader_gen;
 };
 
+/* What the controller wants for the unit, as the resolver needs it (the agent assembles it
+ * from the application's and the unit's goal messages). */
+struct uniter_goal {
+	bool alive;                    /* false once the unit is dying */
+	int charm_rev;                 /* revision the unit should run */
+	const char *config_hash;       /* of the effective config */
+	bool leader;                   /* the controller gave this unit the application's lease */
+	int leader_gen;                /* bumped at each leader failover */
+};
+
 /* Runtime facts the resolver needs beyond journal and goal. */
 struct uniter_flags {
 	bool in_error;                 /* a hook failed and waits for retry or resolved */
 	bool update_status_due;        /* the update-status timer fired */
+	bool lease_valid;              /* the agent may claim leadership right now */
 	const char *workload_hook;     /* "<c>-pebble-ready" for a new boot id, or NULL */
 };
 
@@ -52,11 +64,11 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 
 /* The hook to run next, or NULL when there is nothing to do.  With ret_dead set to true the
  * unit has finished its teardown and can leave the model. */
-const char *uniter_next_hook(const struct uniter_journal *j, const struct agent_goal *g,
+const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter_goal *g,
 			     const struct uniter_flags *f, bool *ret_dead);
 
 /* Prepare: records hook as pending together with the goal facts the commit will need. */
-void uniter_prepare(struct uniter_journal *j, const char *hook, const struct agent_goal *g);
+void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uniter_goal *g);
 /* Commit after success (or `resolved --no-retry`): sets flags, queues follow-ups. */
 void uniter_commit(struct uniter_journal *j);
 /* After an orderly shutdown killed the hook: back to queued, it runs again later. */

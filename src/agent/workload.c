@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
-#include "http/http_client.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/spawn.h"
@@ -24,7 +23,9 @@ struct workload {
 	struct loop *l;
 	struct workload_opts o;
 	char *name, *dir, *scree_path;
-	char *socket_path, *state_dir, *pid_path, *log_path;
+	char *socket_path, *state_dir, *pid_path, *log_path, *boot_path;
+	char ready_buf[WORKLOAD_BOOT_ID_MAX + 2];
+	size_t ready_len;
 	pid_t pid;
 	bool is_child;           /* started by us (reaped by the loop) vs adopted */
 	int adopt_pidfd;         /* pidfd of an adopted scree, watched for its exit */
@@ -61,50 +62,23 @@ bool workload_settled(const struct workload *w)
 
 
 
-/* Asks the scree for its boot id; 0 on success. */
-static int query_boot_id(struct workload *w, char *out, size_t n)
+/* The scree's boot id is known: it is ready. */
+static void announce(struct workload *w, const char *id)
 {
-	struct http_client *c = NULL;
-	struct http_response resp;
-	struct errbuf eb;
-	json_t *v = NULL;
-	int r;
-
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&resp.content_type);
-	buf_init(&resp.body);
-	r = http_client_open_unix(w->socket_path, 5000, &c, &eb);
-	if (r < 0)
-		goto out;
-	r = http_client_request(c, "GET", "/v1/system-info", NULL, NULL, 0, &resp, &eb);
-	if (r < 0)
-		goto out;
-	v = json_loadb(resp.body.data, resp.body.len, 0, NULL);
-	const char *id = json_string_value(json_object_get(json_object_get(v, "result"), "boot-id"));
-	if (resp.status != 200 || !id) {
-		r = -EPROTO;
-		goto out;
-	}
-	snprintf(out, n, "%s", id);
-	r = 0;
-out:
-	json_decref(v);
-	http_response_done(&resp);
-	http_client_free(c);
-	return r;
-}
-
-static void announce(struct workload *w)
-{
-	char id[WORKLOAD_BOOT_ID_MAX];
-
-	if (query_boot_id(w, id, sizeof(id)) < 0) {
-		wlog(w, "DEBUG", "container %s: pebble not answering yet", w->name);
-		return;
-	}
 	w->settled = true;
 	if (w->o.ready)
 		w->o.ready(w->o.data, w, id);
+}
+
+/* Records "<pid> <boot id>" beside the pid file, so a later agent that adopts this scree
+ * knows its boot id without asking it. */
+static void save_boot_id(struct workload *w, const char *id)
+{
+	char line[WORKLOAD_BOOT_ID_MAX + 32];
+	int n = snprintf(line, sizeof(line), "%d %s\n", (int)w->pid, id);
+
+	if (fs_write_atomic(w->boot_path, line, (size_t)n, 0600) < 0)
+		wlog(w, "WARNING", "container %s: cannot record the boot id", w->name);
 }
 
 static void close_ready(struct workload *w)
@@ -119,18 +93,38 @@ static void close_ready(struct workload *w)
 	}
 }
 
+/* The scree writes its boot id and a newline on the ready pipe once its API listens
+ * (scree daemon.c notify_ready), then closes it. */
 static void on_ready(struct loop_io *io, int fd, uint32_t events, void *data)
 {
 	struct workload *w = data;
-	char c;
-	ssize_t n = read(fd, &c, 1);
+	char chunk[WORKLOAD_BOOT_ID_MAX + 2];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+	char *nl;
 
 	(void)io;
 	(void)events;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && w->ready_len + (size_t)n < sizeof(w->ready_buf)) {
+		memcpy(w->ready_buf + w->ready_len, chunk, (size_t)n);
+		w->ready_len += (size_t)n;
+		w->ready_buf[w->ready_len] = '\0';
+		nl = strchr(w->ready_buf, '\n');
+		if (!nl)
+			return;
+		*nl = '\0';
+		close_ready(w);
+		if (!w->ready_buf[0]) {
+			wlog(w, "WARNING", "container %s: pebble reported no boot id", w->name);
+			return;
+		}
+		save_boot_id(w, w->ready_buf);
+		announce(w, w->ready_buf);
+		return;
+	}
 	close_ready(w);
-	if (n == 1)
-		announce(w);
-	/* EOF without a byte: the scree died before listening; its exit restarts it. */
+	/* EOF without a boot id: the scree died before listening; its exit restarts it. */
 }
 
 static int spawn_scree(struct workload *w);
@@ -150,6 +144,7 @@ static void exited(struct workload *w)
 	w->settled = false;
 	close_ready(w);
 	unlink(w->pid_path);
+	unlink(w->boot_path);
 	if (w->restart_after_exit) {
 		w->restart_after_exit = false;
 		w->stopping = false;
@@ -237,6 +232,7 @@ static int spawn_scree(struct workload *w)
 	w->pid = pid;
 	w->is_child = true;
 	w->settled = false;
+	w->ready_len = 0;
 	w->ready_fd = p[0];
 	w->ready_io = loop_io_new(w->l, p[0], EPOLLIN, on_ready, w);
 	loop_add_child(w->l, pid, pidfd, on_child_exit, w);
@@ -291,6 +287,30 @@ static bool try_adopt(struct workload *w)
 	return true;
 }
 
+/* The boot id recorded for the adopted pid, if any. */
+static int adopted_boot_id(struct workload *w, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+	long pid;
+	char *end;
+	int r = -ENOENT;
+
+	buf_init(&b);
+	if (fs_read_file(w->boot_path, 256, &b) == 0) {
+		pid = strtol(b.data, &end, 10);
+		if (pid == (long)w->pid && *end == ' ') {
+			end++;
+			end[strcspn(end, "\n")] = '\0';
+			if (*end && strlen(end) < n) {
+				snprintf(out, n, "%s", end);
+				r = 0;
+			}
+		}
+	}
+	buf_done(&b);
+	return r;
+}
+
 int workload_start(struct loop *l, const struct workload_opts *o, struct workload **ret)
 {
 	struct workload *w = xcalloc(1, sizeof(*w));
@@ -308,6 +328,7 @@ int workload_start(struct loop *l, const struct workload_opts *o, struct workloa
 	w->state_dir = xasprintf("%s/state", o->dir);
 	w->pid_path = xasprintf("%s/scree.pid", o->dir);
 	w->log_path = xasprintf("%s/scree.log", o->dir);
+	w->boot_path = xasprintf("%s/scree.boot-id", o->dir);
 	w->ready_fd = -1;
 	w->adopt_pidfd = -1;
 	w->restart_timer = loop_timer_new(l, on_restart_timer, w);
@@ -317,7 +338,15 @@ int workload_start(struct loop *l, const struct workload_opts *o, struct workloa
 		return r;
 	}
 	if (try_adopt(w)) {
-		announce(w);
+		char id[WORKLOAD_BOOT_ID_MAX];
+
+		if (adopted_boot_id(w, id, sizeof(id)) == 0) {
+			announce(w, id);
+		} else {
+			/* Adopted before it ever reported ready: start it afresh to learn its id. */
+			wlog(w, "INFO", "container %s: restarting pebble (boot id unknown)", w->name);
+			workload_restart(w);
+		}
 	} else if ((r = spawn_scree(w)) < 0) {
 		loop_timer_arm_in(w->restart_timer, WORKLOAD_RESTART_DELAY_MS);
 	}
@@ -367,7 +396,59 @@ static void workload_free(struct workload *w)
 	free(w->state_dir);
 	free(w->pid_path);
 	free(w->log_path);
+	free(w->boot_path);
 	free(w);
+}
+
+/* Screes told to stop by workload_destroy, until they are gone. */
+static struct dying {
+	pid_t pid;
+	int pidfd;
+	struct loop_io *io;
+	struct dying *next;
+} *dying;
+
+static void dying_drop(struct dying *d)
+{
+	struct dying **pp = &dying;
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = d->next;
+	loop_io_free(d->io);
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	free(d);
+}
+
+/* A stopped scree is gone: forget it (the loop reaps it as an orphan). */
+static void on_dying_exit(struct loop_io *io, int fd, uint32_t events, void *data)
+{
+	(void)io;
+	(void)fd;
+	(void)events;
+	dying_drop(data);
+}
+
+void workload_wait_destroyed(int timeout_ms)
+{
+	uint64_t deadline = loop_now_ms() + (uint64_t)timeout_ms;
+
+	while (dying) {
+		struct dying *d = dying;
+		struct pollfd p = { .fd = d->pidfd, .events = POLLIN };
+		uint64_t now = loop_now_ms();
+		int left = now < deadline ? (int)(deadline - now) : 0;
+
+		if (d->pidfd < 0 || poll(&p, 1, left) <= 0) {
+			kill(d->pid, SIGKILL);
+			if (d->pidfd >= 0)
+				poll(&p, 1, 2000);
+		}
+		waitpid(d->pid, NULL, WNOHANG);
+		dying_drop(d);
+	}
 }
 
 void workload_destroy(struct workload *w)
@@ -375,8 +456,19 @@ void workload_destroy(struct workload *w)
 	if (!w)
 		return;
 	w->stopping = true;
+	if (w->pid) {
+		struct dying *d = xcalloc(1, sizeof(*d));
+
+		d->pid = w->pid;
+		d->pidfd = loop_pidfd_open(w->pid);
+		if (d->pidfd >= 0)
+			d->io = loop_io_new(w->l, d->pidfd, EPOLLIN, on_dying_exit, d);
+		d->next = dying;
+		dying = d;
+	}
 	terminate(w);
 	unlink(w->pid_path);
+	unlink(w->boot_path);
 	workload_free(w);
 }
 

@@ -7,10 +7,11 @@
  * restarted agent adopts a live scree it finds through the pid file (watching it with a
  * pidfd) instead of starting a second one.  When the scree exits it is started again.
  *
- * Each time a scree becomes ready the ready callback receives its boot id (GET
- * /v1/system-info); the agent turns a boot id it has not yet seen into
- * <container>-pebble-ready (charm-runtime.md §11.2).  Readiness is signalled by the scree
- * itself over a pipe (SCREE_READY_FD), so nothing polls. */
+ * Each time a scree becomes ready the ready callback receives its boot id; the agent turns a
+ * boot id it has not yet seen into <container>-pebble-ready (charm-runtime.md §11.2).  The
+ * scree reports readiness itself, writing its boot id on a pipe (SCREE_READY_FD), so nothing
+ * polls and nothing blocks; the id is kept in scree.boot-id beside the pid file, so an agent
+ * that adopts the scree later knows it too. */
 #ifndef CAIRN_WORKLOAD_H
 #define CAIRN_WORKLOAD_H
 
@@ -41,6 +42,9 @@ int workload_start(struct loop *l, const struct workload_opts *o, struct workloa
 void workload_restart(struct workload *w);
 /* Terminates the scree for good (unit removal) and frees w. */
 void workload_destroy(struct workload *w);
+/* Waits (blocking) until every scree workload_destroy() stopped has exited, killing those
+ * still there after timeout_ms: for the end of an agent that tore everything down. */
+void workload_wait_destroyed(int timeout_ms);
 /* Frees w but leaves the scree running (agent shutdown): a later agent adopts it. */
 void workload_detach(struct workload *w);
 /* False from a (re)start of the scree until it has answered with its boot id. */

@@ -1,16 +1,16 @@
-/* controller.h - the cairnd context: model, logs, API server and the agent side, and the
- * operations the API exposes (deploy, add-unit, config, refresh, status, ...).
+/* controller.h - the cairnd context: model, logs, the agent server, the supervised agent of the
+ * controller's own machine, the API server, and the operations the API exposes.
  *
  * ctl_*.c files implement the operations on top of the model (model.h); api.c frames them
- * (docs/protocol.md §1); backend.c is the controller end of the agent interface (agent.h);
- * status.c renders the status document. */
+ * (docs/protocol.md §1); agents.c is the controller end of the agent protocol (§3);
+ * supervise.c runs machine 0's agent; status.c renders the status document. */
 #ifndef CAIRN_CONTROLLER_H
 #define CAIRN_CONTROLLER_H
 
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "agent/agent.h"
+#include "cairnd/ctlcfg.h"
 #include "cairnd/logstore.h"
 #include "cairnd/model.h"
 #include "lib/errbuf.h"
@@ -19,25 +19,29 @@
 
 #define CAIRN_VERSION "0.1.0"
 #define CAIRN_AGENT_VERSION "3.6.8"
+#define CTL_DESTROY_TIMEOUT_MS 30000 /* kill-controller waits this long for agents */
 
 struct api;
+struct agents;
+struct supervisor;
 struct waiter;
 
 struct controller {
 	struct loop *l;
 	char *home;
 	char *bin_dir;
-	char *tools_dir;
-	char *scree_path;
 	struct model *m;
+	struct ctlcfg cfg;
 	struct logstore *logs;
-	struct agent *agent;
+	struct agents *agents;
+	struct supervisor *sup;
 	struct api *api;
 	struct waiter *waiters;
 	bool waiters_dirty;
-	char charm_dir_buf[4096]; /* answer of the backend's charm_dir() */
-	double time_scale;   /* CAIRN_TEST_TIME_SCALE: shrinks retry delays in tests only */
-	bool stopping;
+	bool stopping;             /* the loop is ending */
+	bool destroying;           /* kill-controller: tear everything down, then exit */
+	struct msgsrv_conn *destroy_conn; /* answered once the teardown is done */
+	struct loop_timer *destroy_timer;
 };
 
 /* Logs a controller-side record (entity "controller" or a unit's tag). */
@@ -47,19 +51,24 @@ void ctl_log(struct controller *c, const char *entity, const char *level, const 
 void ctl_unit_tag(const char *unit, char *out, size_t n);
 
 /* The API operations. Each returns 0 with a new reference in *ret, 1 when it took over the
- * connection (streams), or a negative errno with eb set. */
+ * connection (streams, operations that finish later), or a negative errno with eb set. */
 typedef int (*ctl_op_fn)(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			 struct errbuf *eb);
 ctl_op_fn ctl_find_op(const char *name);
 
-/* backend.c: the agent_backend implementation over the model. */
-extern const struct agent_backend ctl_backend_template;
-/* Starts a uniter for every unit in the model (at startup). */
-void ctl_start_agents(struct controller *c);
-/* Applies model-config to the agent side. */
-void ctl_apply_model_config(struct controller *c);
-/* Picks a new leader for app if it has none. */
+/* Leadership: gives app a leader when it has none (or its leader's unit is gone), preferring
+ * units whose machine agent is connected.  failover=true bumps the generation so the other
+ * units run leader-settings-changed. */
 void ctl_ensure_leader(struct controller *c, struct model_app *a, bool failover);
+/* The leader of a moves away from unit (its machine agent is gone). */
+void ctl_move_leader(struct controller *c, struct model_app *a);
+/* A unit finished its teardown (or was forced out): delete it, the application too when it
+ * was dying and this was its last unit, and hand on the leadership. */
+void ctl_unit_gone(struct controller *c, struct model_unit *u);
+/* Tells the agents about model-config. */
+void ctl_apply_model_config(struct controller *c);
+/* kill-controller: destroys what was deployed, then stops. */
+void ctl_destroy(struct controller *c, struct msgsrv_conn *conn);
 
 /* status.c */
 json_t *status_build(struct controller *c);
@@ -67,9 +76,15 @@ json_t *status_build(struct controller *c);
 const char *status_unit_display(const struct model_unit *u, const char **msg);
 /* The application status: the leader-set one, else derived from the units. */
 const char *status_app_display(const struct model_app *a, const char **msg, uint64_t *since);
+/* The machines section of the status document. */
+json_t *status_machines(struct controller *c);
+/* A unit's public address: its machine's first address. */
+const char *status_unit_address(struct controller *c, const struct model_unit *u);
 
 /* ctl_streams.c: wait-for waiters; ctl_waiters_check re-evaluates them soon. */
 void ctl_waiters_check(struct controller *c);
+/* Whether unit u is idle: its agent is connected and reported idle at the unit's current goal. */
+bool ctl_unit_idle(struct controller *c, const struct model_unit *u);
 
 /* api.c */
 int api_new(struct controller *c, const char *path, struct api **ret, struct errbuf *eb);

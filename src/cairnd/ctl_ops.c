@@ -1,6 +1,9 @@
 /* ctl_ops.c - the operations of the controller API (docs/protocol.md §1): deploy, scale,
  * configure, refresh, remove, status, model-config, resolved, show-status-log, shutdown.
- * debug-log and wait-for (streams) live in ctl_streams.c. */
+ * debug-log and wait-for (streams) live in ctl_streams.c, machines in ctl_machines.c.
+ *
+ * deploy and refresh store the charm in a worker (charmstore.h) and answer when it is done:
+ * the connection is held meanwhile, and closed after the answer. */
 #include "controller.h"
 
 #include <errno.h>
@@ -11,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cairnd/agents.h"
+#include "cairnd/charmstore.h"
 #include "charm/charm.h"
 #include "charm/settings.h"
 #include "lib/buf.h"
@@ -22,6 +27,12 @@
 int ctl_op_debug_log(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb);
 int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+		    struct errbuf *eb);
+int ctl_op_add_machine(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+		       struct errbuf *eb);
+int ctl_op_remove_machine(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+			  struct errbuf *eb);
+int ctl_op_machines(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		    struct errbuf *eb);
 
 static const char *req_str(json_t *req, const char *key)
@@ -41,6 +52,16 @@ static bool req_bool(json_t *req, const char *key)
 	return json_is_true(json_object_get(req, key));
 }
 
+static json_t *ok_reply(json_t *result)
+{
+	return json_pack("{s:b, s:o}", "ok", 1, "result", result ? result : json_object());
+}
+
+static json_t *error_reply(const char *msg)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
 static int op_ping(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		   struct errbuf *eb)
 {
@@ -52,45 +73,257 @@ static int op_ping(struct controller *c, struct msgsrv_conn *conn, json_t *req, 
 	return 0;
 }
 
-/* Copies (or moves, for an unpacked zip) the charm at src into the store and loads it from
- * there.  *ret_dir receives the store path. */
-static int store_charm(struct controller *c, const char *app, int rev, struct charm *opened,
-		       bool unpacked, struct charm **ret, char **ret_dir, struct errbuf *eb)
-{
-	char *dir = xasprintf("%s/charms/%s/%d", c->home, app, rev);
-	char *parent = xasprintf("%s/charms/%s", c->home, app);
-	int r;
+/* ---- placement (--to) ---- */
 
-	fs_rm_rf(dir);
-	fs_mkdir_p(parent, 0755);
-	free(parent);
-	if (unpacked)
-		r = rename(opened->dir, dir) < 0 ? -errno : 0;
-	else
-		r = fs_copy_tree(opened->dir, dir);
-	if (r < 0) {
-		errbuf_set(eb, "cannot store charm: %s", strerror(-r));
-		goto fail;
+/* Parses "to" ("N" or "N,M,...") into machines for n units: directive i places unit i, the rest
+ * go to machine 0 (the controller's own host).  Every machine must exist. */
+static int placement(struct controller *c, json_t *req, int n, int **ret, struct errbuf *eb)
+{
+	const char *to = req_str(req, "to");
+	int *mach = xcalloc((size_t)(n > 0 ? n : 1), sizeof(int));
+	char *copy, *save = NULL;
+	int i = 0;
+
+	*ret = mach;
+	if (!to || !*to)
+		return 0;
+	copy = xstrdup(to);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save), i++) {
+		int64_t id;
+
+		if (strnum_i64(p, 0, INT_MAX, &id) < 0) {
+			errbuf_set(eb, "invalid --to parameter \"%s\"", p);
+			free(copy);
+			return -EINVAL;
+		}
+		if (!model_find_machine(c->m, (int)id)) {
+			errbuf_set(eb, "cannot add unit to machine %lld: machine %lld not found",
+				   (long long)id, (long long)id);
+			free(copy);
+			return -ENOENT;
+		}
+		if (i < n)
+			mach[i] = (int)id;
 	}
-	r = charm_load_dir(dir, ret, eb);
-	if (r < 0)
-		goto fail;
-	*ret_dir = dir;
+	free(copy);
 	return 0;
-fail:
-	fs_rm_rf(dir);
-	free(dir);
+}
+
+/* Adds n units placed as mach says; pushes their goals.  names receives their names. */
+static int add_units(struct controller *c, struct model_app *a, int n, const int *mach,
+		     json_t *names, struct errbuf *eb)
+{
+	struct model_unit **added = xcalloc((size_t)n + 1, sizeof(*added));
+	int r = 0, done = 0;
+
+	/* One transaction per run of units on the same machine. */
+	while (r == 0 && done < n) {
+		int k = 1;
+
+		while (done + k < n && mach[done + k] == mach[done])
+			k++;
+		r = model_add_units(c->m, a, k, mach[done], added + done, eb);
+		if (r == 0)
+			done += k;
+	}
+	for (int i = 0; i < done; i++) {
+		agents_unit_changed(c->agents, added[i]);
+		json_array_append_new(names, json_string(added[i]->name));
+	}
+	if (done)
+		agents_app_changed(c->agents, a); /* the leader may have been set */
+	free(added);
 	return r;
 }
 
-/* Opens the charm named by the request's "charm" path.  *unpacked tells whether it was a zip
- * unpacked into a scratch directory (which the caller must move or remove). */
-static int open_charm(struct controller *c, json_t *req, struct charm **ret, bool *unpacked,
-		      struct errbuf *eb)
+/* ---- deploy and refresh: the charm is stored by a worker first ---- */
+
+struct charm_op {
+	struct controller *c;
+	struct msgsrv_conn *conn;
+	json_t *req;
+	bool refresh;
+	struct worker *w;
+};
+
+static void charm_op_free(struct charm_op *op)
+{
+	json_decref(op->req);
+	free(op);
+}
+
+static void charm_op_gone(struct msgsrv_conn *conn, void *data)
+{
+	struct charm_op *op = data;
+
+	(void)conn;
+	/* The client left: the archive stays unreferenced until the next collection. */
+	worker_cancel(op->w);
+	charm_op_free(op);
+}
+
+static void charm_op_answer(struct charm_op *op, json_t *resp)
+{
+	msgsrv_on_close(op->conn, NULL, NULL);
+	msgsrv_send(op->conn, resp);
+	msgsrv_finish(op->conn);
+	json_decref(resp);
+	charm_op_free(op);
+}
+
+static int check_resources(struct charm *ch, json_t *given, json_t **ret, struct errbuf *eb)
+{
+	json_t *resources = json_object(), *v;
+	const char *k;
+
+	json_object_foreach(given, k, v) {
+		json_t *decl = json_object_get(ch->resources, k);
+		const char *type = json_string_value(json_object_get(decl, "type"));
+
+		if (!decl) {
+			errbuf_set(eb, "invalid resource name \"%s\": the charm declares no such resource", k);
+			json_decref(resources);
+			return -EINVAL;
+		}
+		if (!json_is_string(v) || access(json_string_value(v), R_OK) < 0) {
+			errbuf_set(eb, "resource \"%s\": cannot read \"%s\"", k,
+				   json_is_string(v) ? json_string_value(v) : "");
+			json_decref(resources);
+			return -EINVAL;
+		}
+		json_object_set_new(resources, k, json_pack("{s:s, s:s}", "type", type ? type : "file",
+							     "path", json_string_value(v)));
+	}
+	*ret = resources;
+	return 0;
+}
+
+/* The deploy, once the charm is stored. */
+static json_t *deploy_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
+			     struct charm *ch, struct errbuf *eb)
+{
+	json_t *settings = NULL, *empty = json_object(), *names = NULL, *resources = NULL;
+	json_t *sources = json_object_get(req, "config"), *result = NULL;
+	const char *app = req_str(req, "app");
+	int n = req_int(req, "num-units", 1), rev, *mach = NULL;
+	struct model_app *a;
+
+	if (!app || !*app)
+		app = ch->name;
+	if (!charm_valid_app_name(app)) {
+		errbuf_set(eb, "invalid application name \"%s\"", app);
+		goto out;
+	}
+	if (model_find_app(c->m, app)) {
+		errbuf_set(eb, "cannot add application \"%s\": application already exists", app);
+		goto out;
+	}
+	if (placement(c, req, n, &mach, eb) < 0)
+		goto out;
+	if (settings_apply(ch, app, empty, sources, &settings, eb) < 0)
+		goto out;
+	if (check_resources(ch, json_object_get(req, "resources"), &resources, eb) < 0)
+		goto out;
+	rev = ch->revision >= 0 ? ch->revision : 0;
+	if (model_add_app(c->m, app, ch, digest, size, rev, settings, resources, &a, eb) < 0)
+		goto out;
+	ch = NULL;
+	settings = NULL;
+	agents_app_changed(c->agents, a);
+	names = json_array();
+	if (add_units(c, a, n, mach, names, eb) < 0) {
+		json_decref(names);
+		goto out;
+	}
+	ctl_log(c, "controller", "INFO", "cairn.model",
+		"deployed %s (charm %s, revision %d) with %d unit(s)", app, a->charm_name, rev, n);
+	result = json_pack("{s:s, s:o}", "application", app, "units", names);
+out:
+	charm_free(ch);
+	free(mach);
+	json_decref(resources);
+	json_decref(empty);
+	json_decref(settings);
+	return result;
+}
+
+/* The refresh, once the charm is stored. */
+static json_t *refresh_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
+			      struct charm *ch, struct errbuf *eb)
+{
+	struct model_app *a = model_find_app(c->m, req_str(req, "app"));
+	json_t *rebased = NULL, *settings = NULL, *sources = json_object_get(req, "config");
+	json_t *result = NULL;
+	int rev;
+
+	if (!a) {
+		errbuf_set(eb, "application \"%s\" not found", req_str(req, "app"));
+		goto out;
+	}
+	if (a->dying) {
+		errbuf_set(eb, "application \"%s\" is being removed", a->name);
+		goto out;
+	}
+	if (strcmp(ch->name, a->charm_name) != 0) {
+		errbuf_set(eb, "cannot refresh \"%s\" to charm \"%s\": charm name mismatch (use --switch)",
+			   a->name, ch->name);
+		goto out;
+	}
+	/* A local charm keeps its recorded revision when that moves forward, else gets the
+	 * highest revision so far + 1 (§6). */
+	rev = ch->revision > a->charm_rev ? ch->revision : a->charm_rev + 1;
+	rebased = settings_rebase(ch, a->settings);
+	if (settings_apply(ch, a->name, rebased, json_is_array(sources) ? sources : NULL,
+			   &settings, eb) < 0)
+		goto out;
+	if (model_set_charm(c->m, a, ch, digest, size, rev, settings, eb) < 0) {
+		ch = NULL; /* freed by model_set_charm */
+		settings = NULL;
+		goto out;
+	}
+	ch = NULL;
+	settings = NULL;
+	ctl_log(c, "controller", "INFO", "cairn.model", "refreshed %s to revision %d", a->name, rev);
+	agents_app_changed(c->agents, a);
+	result = json_pack("{s:s, s:s, s:i}", "application", a->name, "charm", a->charm_name, "revision",
+			   rev);
+out:
+	charm_free(ch);
+	json_decref(rebased);
+	json_decref(settings);
+	return result;
+}
+
+static void charm_stored(void *data, const char *digest, int64_t size, struct charm *ch,
+			 const char *error)
+{
+	struct charm_op *op = data;
+	struct controller *c = op->c;
+	struct errbuf eb;
+	json_t *result;
+
+	op->w = NULL;
+	if (error) {
+		charm_op_answer(op, error_reply(error));
+		return;
+	}
+	errbuf_clear(&eb);
+	result = op->refresh ? refresh_stored(c, op->req, digest, size, ch, &eb)
+			     : deploy_stored(c, op->req, digest, size, ch, &eb);
+	if (!result) {
+		charmstore_gc(c->m); /* the archive may now be unreferenced */
+		charm_op_answer(op, error_reply(eb.msg[0] ? eb.msg : "failed"));
+		return;
+	}
+	charm_op_answer(op, ok_reply(result));
+}
+
+static int start_charm_op(struct controller *c, struct msgsrv_conn *conn, json_t *req, bool refresh,
+			  struct errbuf *eb)
 {
 	const char *path = req_str(req, "charm");
+	struct charm_op *op;
 	struct stat st;
-	char *scratch;
 	int r;
 
 	if (!path || !*path) {
@@ -101,144 +334,68 @@ static int open_charm(struct controller *c, json_t *req, struct charm **ret, boo
 		errbuf_set(eb, "charm or bundle at \"%s\" not found", path);
 		return -ENOENT;
 	}
-	*unpacked = !S_ISDIR(st.st_mode);
-	scratch = xasprintf("%s/charms/.tmp-%d-%llu", c->home, (int)getpid(),
-			    (unsigned long long)loop_wall_ns());
-	r = charm_open(path, *unpacked ? scratch : NULL, ret, eb);
-	if (r < 0 && *unpacked)
-		fs_rm_rf(scratch);
-	free(scratch);
-	return r;
-}
-
-static void discard_opened(struct charm *opened, bool unpacked)
-{
-	if (!opened)
-		return;
-	if (unpacked)
-		fs_rm_rf(opened->dir);
-	charm_free(opened);
-}
-
-static int add_units(struct controller *c, struct model_app *a, int n, json_t *names,
-		     struct errbuf *eb)
-{
-	struct model_unit **added = xcalloc((size_t)n + 1, sizeof(*added));
-	int r = 0, k = 0;
-
-	model_begin(c->m);
-	for (; k < n; k++) {
-		r = model_add_unit(c->m, a, &added[k], eb);
-		if (r < 0)
-			break;
+	op = xcalloc(1, sizeof(*op));
+	op->c = c;
+	op->conn = conn;
+	op->req = json_incref(req);
+	op->refresh = refresh;
+	r = charmstore_add(c->l, c->m, path, charm_stored, op, &op->w, eb);
+	if (r < 0) {
+		charm_op_free(op);
+		return r;
 	}
-	if (r == 0 && (!a->leader || !model_find_unit(c->m, a->leader)) && k > 0)
-		r = model_set_leader(c->m, a, added[0]->name, false, eb);
-	if (r == 0)
-		r = model_commit(c->m, eb);
-	else
-		model_rollback(c->m);
-	if (r == 0) {
-		for (int i = 0; i < k; i++) {
-			added[i]->uniter = agent_add_unit(c->agent, added[i]->name, NULL);
-			json_array_append_new(names, json_string(added[i]->name));
-		}
-	}
-	free(added);
-	return r;
+	msgsrv_on_close(conn, charm_op_gone, op);
+	return 1;
 }
 
 static int op_deploy(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		     struct errbuf *eb)
 {
-	struct charm *opened = NULL, *stored = NULL;
-	struct model_app *a;
-	json_t *settings = NULL, *sources = json_object_get(req, "config");
-	json_t *empty = json_object(), *names, *resources = NULL;
-	const char *app;
-	char *dir = NULL;
-	bool unpacked = false;
-	int n = req_int(req, "num-units", 1), rev, r;
+	int n = req_int(req, "num-units", 1), *mach = NULL, r;
+	const char *app = req_str(req, "app");
 
-	(void)conn;
+	(void)ret;
 	if (n < 0 || n > CTL_MAX_UNITS_PER_CALL) {
 		errbuf_set(eb, "--num-units must be between 0 and %d", CTL_MAX_UNITS_PER_CALL);
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	r = open_charm(c, req, &opened, &unpacked, eb);
-	if (r < 0)
-		goto out;
-	app = req_str(req, "app");
-	if (!app || !*app)
-		app = opened->name;
-	if (!charm_valid_app_name(app)) {
+	/* What can be checked without the charm is checked before storing it. */
+	if (app && *app && !charm_valid_app_name(app)) {
 		errbuf_set(eb, "invalid application name \"%s\"", app);
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-	if (model_find_app(c->m, app)) {
+	if (app && *app && model_find_app(c->m, app)) {
 		errbuf_set(eb, "cannot add application \"%s\": application already exists", app);
-		r = -EEXIST;
-		goto out;
+		return -EEXIST;
 	}
-	r = settings_apply(opened, app, empty, sources, &settings, eb);
+	r = placement(c, req, n, &mach, eb);
+	free(mach);
 	if (r < 0)
-		goto out;
-	resources = json_object();
-	{
-		json_t *given = json_object_get(req, "resources"), *v;
-		const char *k;
+		return r;
+	return start_charm_op(c, conn, req, false, eb);
+}
 
-		json_object_foreach(given, k, v) {
-			json_t *decl = json_object_get(opened->resources, k);
+static int op_refresh(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+		      struct errbuf *eb)
+{
+	const char *name = req_str(req, "app");
+	struct model_app *a;
 
-			if (!decl) {
-				errbuf_set(eb, "invalid resource name \"%s\": the charm declares no such resource", k);
-				r = -EINVAL;
-				goto out;
-			}
-			if (!json_is_string(v) || access(json_string_value(v), R_OK) < 0) {
-				errbuf_set(eb, "resource \"%s\": cannot read \"%s\"", k,
-					   json_is_string(v) ? json_string_value(v) : "");
-				r = -EINVAL;
-				goto out;
-			}
-			json_object_set_new(resources, k, json_pack("{s:s, s:s}", "type",
-				json_string_value(json_object_get(decl, "type")) ?
-				json_string_value(json_object_get(decl, "type")) : "file", "path",
-				json_string_value(v)));
-		}
+	(void)ret;
+	if (!name || !*name) {
+		errbuf_set(eb, "no application specified");
+		return -EINVAL;
 	}
-	rev = opened->revision >= 0 ? opened->revision : 0;
-	r = store_charm(c, app, rev, opened, unpacked, &stored, &dir, eb);
-	unpacked = false;
-	if (r < 0)
-		goto out;
-	r = model_add_app(c->m, app, stored, dir, rev, settings, resources, &a, eb);
-	if (r < 0) {
-		charm_free(stored);
-		json_decref(settings);
-		fs_rm_rf(dir);
-		goto out;
+	a = model_find_app(c->m, name);
+	if (!a) {
+		errbuf_set(eb, "application \"%s\" not found", name);
+		return -ENOENT;
 	}
-	settings = NULL;
-	names = json_array();
-	r = add_units(c, a, n, names, eb);
-	if (r < 0) {
-		json_decref(names);
-		goto out;
+	if (a->dying) {
+		errbuf_set(eb, "application \"%s\" is being removed", a->name);
+		return -EINVAL;
 	}
-	ctl_log(c, "controller", "INFO", "cairn.model", "deployed %s (charm %s, revision %d) with %d unit(s)",
-		app, a->charm_name, rev, n);
-	*ret = json_pack("{s:s, s:o}", "application", app, "units", names);
-out:
-	discard_opened(opened, unpacked);
-	json_decref(resources);
-	json_decref(empty);
-	json_decref(settings);
-	free(dir);
-	return r;
+	return start_charm_op(c, conn, req, true, eb);
 }
 
 static struct model_app *need_app(struct controller *c, json_t *req, struct errbuf *eb)
@@ -260,7 +417,7 @@ static int op_add_unit(struct controller *c, struct msgsrv_conn *conn, json_t *r
 		       struct errbuf *eb)
 {
 	struct model_app *a = need_app(c, req, eb);
-	int n = req_int(req, "num-units", 1);
+	int n = req_int(req, "num-units", 1), *mach = NULL, r;
 	json_t *names;
 
 	(void)conn;
@@ -274,24 +431,46 @@ static int op_add_unit(struct controller *c, struct msgsrv_conn *conn, json_t *r
 		errbuf_set(eb, "--num-units must be a positive integer");
 		return -EINVAL;
 	}
+	r = placement(c, req, n, &mach, eb);
+	if (r < 0) {
+		free(mach);
+		return r;
+	}
 	names = json_array();
-	if (add_units(c, a, n, names, eb) < 0) {
-		json_decref(names);
-		return -EIO;
+	r = add_units(c, a, n, mach, names, eb);
+	free(mach);
+	if (r < 0) {
+		/* Units added before the failing transaction stay (and are named). */
+		if (!json_array_size(names)) {
+			json_decref(names);
+			return r;
+		}
 	}
 	*ret = json_pack("{s:o}", "units", names);
 	return 0;
 }
 
+/* remove-unit --force: the unit goes now; its machine's agent destroys it without hooks. */
+static void force_remove(struct controller *c, struct model_unit *u)
+{
+	char *name = xstrdup(u->name);
+	int machine = u->machine;
+
+	ctl_log(c, "controller", "INFO", "cairn.model", "removal of %s forced", name);
+	ctl_unit_gone(c, u);
+	agents_unit_removed(c->agents, name, machine);
+	free(name);
+}
+
 static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			  struct errbuf *eb)
 {
-	json_t *units = json_object_get(req, "units"), *v, *done = json_array();
+	json_t *units = json_object_get(req, "units"), *v, *done;
+	bool force = req_bool(req, "force");
 	size_t i;
 
 	(void)conn;
 	if (!json_is_array(units) || !json_array_size(units)) {
-		json_decref(done);
 		errbuf_set(eb, "no units specified");
 		return -EINVAL;
 	}
@@ -301,32 +480,35 @@ static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t
 
 		if (!name || !charm_valid_unit_name(name)) {
 			errbuf_set(eb, "invalid unit name \"%s\"", name ? name : "");
-			json_decref(done);
 			return -EINVAL;
 		}
 		if (!model_find_unit(c->m, name)) {
 			errbuf_set(eb, "removing unit %s failed: unit \"%s\" does not exist", name, name);
-			json_decref(done);
 			return -ENOENT;
 		}
 	}
-	bool force = req_bool(req, "force");
-
+	done = json_array();
 	json_array_foreach(units, i, v) {
 		struct model_unit *u = model_find_unit(c->m, json_string_value(v));
 
+		if (!u)
+			continue; /* named twice */
 		json_array_append_new(done, json_string(u->name));
-		if (!u->dying && model_set_unit_dying(c->m, u, eb) < 0) {
-			json_decref(done);
-			return -EIO;
+		/* A unit whose hooks fail is removed only with --force (§4), which stops waiting
+		 * for its agent. */
+		if (force) {
+			force_remove(c, u);
+			continue;
 		}
-		/* A unit whose hooks fail is removed only with --force (§4), which stops
-		 * waiting for its agent. */
-		if (force && u->uniter)
-			agent_force_remove(c->agent, u->uniter);
-		else
-			agent_kick(c->agent, u->uniter);
+		if (!u->dying) {
+			if (model_set_unit_dying(c->m, u, eb) < 0) {
+				json_decref(done);
+				return -EIO;
+			}
+			agents_unit_changed(c->agents, u);
+		}
 	}
+	ctl_waiters_check(c);
 	*ret = json_pack("{s:o}", "units", done);
 	return 0;
 }
@@ -334,12 +516,11 @@ static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t
 static int op_remove_application(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 				 json_t **ret, struct errbuf *eb)
 {
-	json_t *apps = json_object_get(req, "apps"), *v, *done = json_array();
+	json_t *apps = json_object_get(req, "apps"), *v, *done;
 	size_t i;
 
 	(void)conn;
 	if (!json_is_array(apps) || !json_array_size(apps)) {
-		json_decref(done);
 		errbuf_set(eb, "no application specified");
 		return -EINVAL;
 	}
@@ -348,14 +529,17 @@ static int op_remove_application(struct controller *c, struct msgsrv_conn *conn,
 
 		if (!name || !model_find_app(c->m, name)) {
 			errbuf_set(eb, "application \"%s\" not found", name ? name : "");
-			json_decref(done);
 			return -ENOENT;
 		}
 	}
+	done = json_array();
 	json_array_foreach(apps, i, v) {
 		struct model_app *a = model_find_app(c->m, json_string_value(v));
-		char *name = xstrdup(a->name);
+		char *name;
 
+		if (!a)
+			continue;
+		name = xstrdup(a->name);
 		json_array_append_new(done, json_string(name));
 		if (!a->dying && model_set_app_dying(c->m, a, eb) < 0) {
 			free(name);
@@ -363,18 +547,16 @@ static int op_remove_application(struct controller *c, struct msgsrv_conn *conn,
 			return -EIO;
 		}
 		if (a->n_units == 0) {
-			char *store = xasprintf("%s/charms/%s", c->home, a->name);
-
+			agents_app_forget(c->agents, a);
 			if (model_delete_app(c->m, a, eb) == 0)
-				fs_rm_rf(store);
-			free(store);
+				charmstore_gc(c->m);
 		} else if (req_bool(req, "force")) {
 			/* Each forced removal may delete the app with its last unit. */
 			while ((a = model_find_app(c->m, name)) && a->n_units)
-				agent_force_remove(c->agent, a->units[0]->uniter);
+				force_remove(c, a->units[0]);
 		} else {
 			for (size_t k = 0; k < a->n_units; k++)
-				agent_kick(c->agent, a->units[k]->uniter);
+				agents_unit_changed(c->agents, a->units[k]);
 		}
 		free(name);
 	}
@@ -394,13 +576,6 @@ static int op_config_get(struct controller *c, struct msgsrv_conn *conn, json_t 
 	*ret = json_pack("{s:s, s:s, s:o}", "application", a->name, "charm", a->charm_name,
 			 "settings", settings_describe(a->charm, a->settings));
 	return 0;
-}
-
-static void kick_app(struct controller *c, struct model_app *a)
-{
-	for (size_t k = 0; k < a->n_units; k++)
-		agent_kick(c->agent, a->units[k]->uniter);
-	ctl_waiters_check(c);
 }
 
 static int op_config_set(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
@@ -427,63 +602,9 @@ static int op_config_set(struct controller *c, struct msgsrv_conn *conn, json_t 
 		return r;
 	/* All keys of one call reach the units together: one config-changed (§5). */
 	if (strcmp(before, a->config_hash) != 0)
-		kick_app(c, a);
+		agents_app_changed(c->agents, a);
 	*ret = json_object();
 	return 0;
-}
-
-static int op_refresh(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
-		      struct errbuf *eb)
-{
-	struct model_app *a = need_app(c, req, eb);
-	struct charm *opened = NULL, *stored = NULL;
-	json_t *rebased = NULL, *settings = NULL, *sources = json_object_get(req, "config");
-	bool unpacked = false;
-	char *dir = NULL;
-	int rev, r;
-
-	(void)conn;
-	if (!a)
-		return -ENOENT;
-	if (a->dying) {
-		errbuf_set(eb, "application \"%s\" is being removed", a->name);
-		return -EINVAL;
-	}
-	r = open_charm(c, req, &opened, &unpacked, eb);
-	if (r < 0)
-		goto out;
-	if (strcmp(opened->name, a->charm_name) != 0) {
-		errbuf_set(eb, "cannot refresh \"%s\" to charm \"%s\": charm name mismatch (use --switch)",
-			   a->name, opened->name);
-		r = -EINVAL;
-		goto out;
-	}
-	/* A local charm keeps its recorded revision when that moves forward, else gets the
-	 * highest revision so far + 1 (§6). */
-	rev = opened->revision > a->charm_rev ? opened->revision : a->charm_rev + 1;
-	rebased = settings_rebase(opened, a->settings);
-	r = settings_apply(opened, a->name, rebased, json_is_array(sources) ? sources : NULL,
-			   &settings, eb);
-	if (r < 0)
-		goto out;
-	r = store_charm(c, a->name, rev, opened, unpacked, &stored, &dir, eb);
-	unpacked = false;
-	if (r < 0)
-		goto out;
-	r = model_set_charm(c->m, a, stored, dir, rev, settings, eb);
-	settings = NULL;
-	if (r < 0)
-		goto out;
-	ctl_log(c, "controller", "INFO", "cairn.model", "refreshed %s to revision %d", a->name, rev);
-	kick_app(c, a);
-	*ret = json_pack("{s:s, s:s, s:i}", "application", a->name, "charm", a->charm_name,
-			 "revision", rev);
-out:
-	discard_opened(opened, unpacked);
-	json_decref(rebased);
-	json_decref(settings);
-	free(dir);
-	return r;
 }
 
 static int op_status(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
@@ -526,7 +647,7 @@ static int op_model_config(struct controller *c, struct msgsrv_conn *conn, json_
 	json_t *set = json_object_get(req, "set"), *reset = json_object_get(req, "reset"), *v;
 	const char *k;
 	size_t i;
-	bool changed = false;
+	int r;
 
 	(void)conn;
 	/* Validate everything before changing anything. */
@@ -546,27 +667,17 @@ static int op_model_config(struct controller *c, struct msgsrv_conn *conn, json_
 			return -EINVAL;
 	}
 	if (json_object_size(set) || json_array_size(reset)) {
-		model_begin(c->m);
-		json_object_foreach(set, k, v) {
-			if (model_config_set(c->m, k, json_string_value(v), eb) < 0) {
-				model_rollback(c->m);
-				return -EIO;
-			}
-		}
-		json_array_foreach(reset, i, v)
-			model_config_reset(c->m, json_string_value(v), eb);
-		if (model_commit(c->m, eb) < 0)
-			return -EIO;
-		changed = true;
-	}
-	if (changed)
+		r = model_config_update(c->m, json_is_object(set) ? set : NULL,
+					json_is_array(reset) ? reset : NULL, eb);
+		if (r < 0)
+			return r;
 		ctl_apply_model_config(c);
+	}
 	json_t *out = json_object();
 
 	for (size_t d = 0; model_config_defaults[d]; d += 2) {
 		const char *key = model_config_defaults[d];
 		json_t *set_v = json_object_get(c->m->config, key);
-
 		json_t *def = json_string(model_config_defaults[d + 1]);
 		json_t *val = json_string(model_config_get(c->m, key));
 
@@ -589,6 +700,19 @@ static int op_model_config(struct controller *c, struct msgsrv_conn *conn, json_
 	return 0;
 }
 
+static bool in_error(const struct model_unit *u)
+{
+	return (u->agent.current && !strcmp(u->agent.current, "error")) || u->progress == PROGRESS_ERROR;
+}
+
+static int resolve(struct controller *c, struct model_unit *u, bool skip, struct errbuf *eb)
+{
+	if (model_set_resolve(c->m, u, skip ? "no-hooks" : "retry-hooks", eb) < 0)
+		return -EIO;
+	agents_unit_changed(c->agents, u);
+	return 0;
+}
+
 static int op_resolved(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
@@ -602,8 +726,8 @@ static int op_resolved(struct controller *c, struct msgsrv_conn *conn, json_t *r
 			for (size_t k = 0; k < c->m->apps[a]->n_units; k++) {
 				struct model_unit *u = c->m->apps[a]->units[k];
 
-				if (u->uniter && agent_unit_in_error(u->uniter))
-					agent_resolve(c->agent, u->uniter, skip);
+				if (in_error(u) && resolve(c, u, skip, eb) < 0)
+					return -EIO;
 			}
 		*ret = json_object();
 		return 0;
@@ -620,13 +744,14 @@ static int op_resolved(struct controller *c, struct msgsrv_conn *conn, json_t *r
 			errbuf_set(eb, "unit \"%s\" not found", name ? name : "");
 			return -ENOENT;
 		}
-		if (!u->uniter || !agent_unit_in_error(u->uniter)) {
+		if (!in_error(u)) {
 			errbuf_set(eb, "unit is not in error state");
 			return -EINVAL;
 		}
 	}
 	json_array_foreach(units, i, v)
-		agent_resolve(c->agent, model_find_unit(c->m, json_string_value(v))->uniter, skip);
+		if (resolve(c, model_find_unit(c->m, json_string_value(v)), skip, eb) < 0)
+			return -EIO;
 	*ret = json_object();
 	return 0;
 }
@@ -651,33 +776,26 @@ static int op_show_status_log(struct controller *c, struct msgsrv_conn *conn, js
 static int op_agent_stats(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			  struct errbuf *eb)
 {
-	struct agent_stats st;
-	double n;
+	json_t *st = agents_stats(c->agents, req_int(req, "machine", 0));
 
 	(void)conn;
-	(void)req;
-	(void)eb;
-	agent_get_stats(c->agent, &st);
-	n = st.hooks ? (double)st.hooks : 1.0;
-	*ret = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "hooks", (json_int_t)st.hooks,
-			 "prep-us", (double)st.prep_ns / n / 1e3, "spawn-us",
-			 (double)st.spawn_ns / n / 1e3, "commit-us", (double)st.commit_ns / n / 1e3,
-			 "files-us", (double)st.files_ns / n / 1e3, "prep-max-us",
-			 (double)st.prep_max_ns / 1e3, "spawn-max-us", (double)st.spawn_max_ns / 1e3,
-			 "commit-max-us", (double)st.commit_max_ns / 1e3);
+	if (!st) {
+		errbuf_set(eb, "the machine agent has not reported its figures yet");
+		return -EAGAIN;
+	}
+	*ret = json_deep_copy(st);
 	return 0;
 }
 
+/* kill-controller: destroy every unit, workload and agent, then stop; answered at the end. */
 static int op_shutdown(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		       struct errbuf *eb)
 {
-	(void)conn;
 	(void)req;
+	(void)ret;
 	(void)eb;
-	c->stopping = true;
-	loop_stop(c->l);
-	*ret = json_object();
-	return 0;
+	ctl_destroy(c, conn);
+	return 1;
 }
 
 static const struct {
@@ -700,6 +818,9 @@ static const struct {
 	{ "agent-stats", op_agent_stats },
 	{ "debug-log", ctl_op_debug_log },
 	{ "wait-for", ctl_op_wait_for },
+	{ "add-machine", ctl_op_add_machine },
+	{ "remove-machine", ctl_op_remove_machine },
+	{ "machines", ctl_op_machines },
 };
 
 ctl_op_fn ctl_find_op(const char *name)

@@ -4,12 +4,15 @@
  * agent reports a change (ctl_waiters_check, coalesced to once per loop iteration). */
 #include "controller.h"
 
+#include "cairnd/agents.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/log.h"
 
 /* ---- debug-log ---- */
 
@@ -24,18 +27,49 @@ struct log_stream {
 	bool ended;
 };
 
-static void stream_flush(struct log_stream *s, bool end)
+static void log_stream_free(struct log_stream *s);
+
+/* A follower that stopped reading: it is cut off with a last frame saying so, rather than
+ * growing the controller (msgsrv bounds what is queued for a client). */
+static void stream_abort(struct log_stream *s)
+{
+	char msg[256];
+	json_t *m;
+
+	s->ended = true;
+	if (s->f) {
+		logstore_unfollow(s->c->logs, s->f);
+		s->f = NULL;
+	}
+	snprintf(msg, sizeof(msg), "debug-log: the client is not reading; %zu lines dropped, disconnecting",
+		 json_array_size(s->batch));
+	/* Not into the model log: this runs while the log store notifies its followers. */
+	log_warn("%s", msg);
+	m = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	msgsrv_abort(s->conn, m);
+	json_decref(m);
+	json_array_clear(s->batch);
+}
+
+/* Returns false when the stream was cut off (s may then be freed by the caller only). */
+static bool stream_flush(struct log_stream *s, bool end)
 {
 	json_t *msg;
+	int r;
 
 	if (!json_array_size(s->batch) && !end)
-		return;
+		return true;
 	msg = json_pack("{s:b, s:O}", "ok", 1, "lines", s->batch);
 	if (end)
 		json_object_set_new(msg, "end", json_true());
-	msgsrv_send(s->conn, msg);
+	r = msgsrv_send(s->conn, msg);
 	json_decref(msg);
+	if (r == -ENOBUFS) {
+		stream_abort(s);
+		return false;
+	}
 	json_array_clear(s->batch);
+	return true;
 }
 
 static void collect(const struct log_record *r, void *data)
@@ -57,8 +91,12 @@ static void collect(const struct log_record *r, void *data)
 		stream_flush(s, false);
 }
 
+static void on_log_conn_close(struct msgsrv_conn *conn, void *data);
+
 static void log_stream_free(struct log_stream *s)
 {
+	if (!s)
+		return;
 	if (s->f)
 		logstore_unfollow(s->c->logs, s->f);
 	json_decref(s->batch);
@@ -69,14 +107,22 @@ static void on_follow(const struct log_record *r, void *data)
 {
 	struct log_stream *s = data;
 
+	if (s->ended)
+		return;
 	collect(r, data);
-	stream_flush(s, false);
+	if (s->ended || !stream_flush(s, false)) {
+		/* Cut off: the connection is gone once flushed; nothing more to follow. */
+		log_stream_free(s);
+		return;
+	}
 	if (s->limit == 0 && !s->ended) {
 		s->ended = true;
 		stream_flush(s, true);
 		logstore_unfollow(s->c->logs, s->f);
 		s->f = NULL;
+		msgsrv_on_close(s->conn, NULL, NULL);
 		msgsrv_finish(s->conn);
+		log_stream_free(s);
 	}
 }
 
@@ -117,6 +163,18 @@ int ctl_op_debug_log(struct controller *c, struct msgsrv_conn *conn, json_t *req
 
 /* ---- wait-for ---- */
 
+bool ctl_unit_idle(struct controller *c, const struct model_unit *u)
+{
+	uint64_t gen = u->gen > u->app->gen ? u->gen : u->app->gen;
+
+	/* Idle as its agent reported it, at the goal the controller holds now: a goal the agent
+	 * has not acted on yet is work to do.  A unit in error runs nothing until resolved (or
+	 * retried): it is idle too. */
+	return agents_connected(c->agents, u->machine) &&
+	       (u->progress == PROGRESS_IDLE || u->progress == PROGRESS_ERROR) &&
+	       u->progress_gen >= gen && (u->settled || u->progress == PROGRESS_ERROR);
+}
+
 enum wait_kind { WAIT_APP, WAIT_UNIT, WAIT_MODEL };
 
 struct waiter {
@@ -139,7 +197,7 @@ static bool unit_ok(struct controller *c, struct model_unit *u, struct waiter *w
 		if (strcmp(status_unit_display(u, &msg), w->status) != 0)
 			return false;
 	}
-	if (w->idle && u->uniter && !agent_unit_idle(c->agent, u->uniter))
+	if (w->idle && !ctl_unit_idle(c, u))
 		return false;
 	return true;
 }
@@ -155,7 +213,7 @@ static bool app_ok(struct controller *c, struct model_app *a, struct waiter *w)
 	}
 	if (w->idle)
 		for (size_t i = 0; i < a->n_units; i++)
-			if (a->units[i]->uniter && !agent_unit_idle(c->agent, a->units[i]->uniter))
+			if (!ctl_unit_idle(c, a->units[i]))
 				return false;
 	return true;
 }
@@ -167,14 +225,14 @@ static bool waiter_satisfied(struct controller *c, struct waiter *w)
 		struct model_app *a = model_find_app(c->m, w->name);
 
 		if (w->gone)
-			return !a;
+			return !a && !agents_removing(c->agents, w->name);
 		return a && app_ok(c, a, w);
 	}
 	case WAIT_UNIT: {
 		struct model_unit *u = model_find_unit(c->m, w->name);
 
 		if (w->gone)
-			return !u;
+			return !u && !agents_removing(c->agents, w->name);
 		return u && unit_ok(c, u, w);
 	}
 	case WAIT_MODEL:

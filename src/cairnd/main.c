@@ -1,12 +1,19 @@
-/* main.c - cairnd: the controller daemon (model, API, unit agents) in one event loop.
+/* main.c - cairnd: the controller daemon (model, API, agent server) in one event loop.
  *
- *   cairnd [--foreground] [--daemon] [--ready-fd N]
+ *   cairnd [--foreground] [--daemon] [--ready-fd N] [--config KEY=VALUE]...
  *
- * $CAIRN_HOME (default ~/.local/share/cairn) holds state.db, the charm store, unit
- * directories, logs and the sockets.  --daemon detaches (log to $CAIRN_HOME/cairnd.log);
- * --ready-fd N gets one byte once the API socket listens, so a CLI that started the
- * controller can wait for it without polling.  Exit codes: 0 after a shutdown request or
- * SIGTERM/SIGINT, 1 when it cannot start (e.g. another controller already runs). */
+ * $CAIRN_HOME (default ~/.local/share/cairn) holds state.db, the charm store, the TLS
+ * certificates, logs and the sockets; it is also the home of machine 0's agent, which cairnd
+ * starts and supervises (supervise.h).  --config sets controller config (ctlcfg.h), kept for
+ * later starts.  --daemon detaches (log to $CAIRN_HOME/cairnd.log); --ready-fd N gets one byte
+ * once the API socket listens, so a CLI that started the controller can wait for it without
+ * polling.
+ *
+ * SIGTERM/SIGINT stop the controller and its machine agent in an orderly way (running hooks
+ * are queued again; workloads keep running).  A SIGKILL leaves the agent running: it goes on
+ * with its hooks and the next cairnd adopts it.  The `shutdown` request (kill-controller)
+ * destroys everything deployed and the controller's state.  Exit codes: 0 after a stop, 1
+ * when it cannot start (e.g. another controller already runs), 2 for bad arguments. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,10 +27,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cairnd/agents.h"
 #include "cairnd/controller.h"
+#include "cairnd/supervise.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/msg.h"
+#include "proto/tls.h"
+
+void ctl_destroy_finish(struct controller *c);
 
 static char *default_home(void)
 {
@@ -56,7 +68,45 @@ static void raise_nofile(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cairnd [--foreground] [--daemon] [--ready-fd N]\n");
+	fprintf(f, "usage: cairnd [--foreground] [--daemon] [--ready-fd N] [--config KEY=VALUE]...\n");
+}
+
+static void sup_log(void *data, const char *level, const char *msg)
+{
+	struct controller *c = data;
+
+	ctl_log(c, "controller", level, "cairn.supervisor", "%s", msg);
+	log_info("%s", msg);
+}
+
+/* Machine 0's agent needs a credential and the controller's socket: agent.conf, 0600. */
+static int local_agent_conf(struct controller *c, const char *sock, struct errbuf *eb)
+{
+	char *dir = xasprintf("%s/agents/machine-0", c->home), *path = xasprintf("%s/agent.conf", dir);
+	struct model_machine *mc = model_find_machine(c->m, 0);
+	char password[65];
+	json_t *conf;
+	char *text;
+	int r = 0;
+
+	if (mc->password_hash && access(path, R_OK) == 0)
+		goto out;
+	r = fs_mkdir_p(dir, 0700);
+	if (r == 0)
+		r = agents_new_credential(c, mc, password, eb);
+	if (r < 0)
+		goto out;
+	conf = json_pack("{s:s, s:s, s:s+}", "machine", "0", "password", password, "controller", "unix:", sock);
+	text = json_dumps(conf, JSON_INDENT(2));
+	r = fs_write_atomic(path, text, strlen(text), 0600);
+	if (r < 0)
+		errbuf_set(eb, "cannot write %s: %s", path, strerror(-r));
+	free(text);
+	json_decref(conf);
+out:
+	free(dir);
+	free(path);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -65,6 +115,7 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "daemon", no_argument, NULL, 'd' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,11 +124,12 @@ int main(int argc, char **argv)
 	char exe[PATH_MAX];
 	bool daemonize = false;
 	int ready_fd = -1, opt, r, rc = 1;
-	char *sock = NULL;
+	char *sock = NULL, *agent_sock = NULL, *tls_dir = NULL, *agent_bin = NULL;
+	json_t *cfgs = json_object();
 	ssize_t n;
 
 	memset(&c, 0, sizeof(c));
-	while ((opt = getopt_long(argc, argv, "fdr:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "fdr:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			daemonize = false;
@@ -94,6 +146,24 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			ready_fd = (int)v;
+			break;
+		}
+		case 'c': {
+			const char *eq = strchr(optarg, '=');
+			char *key;
+
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "ERROR invalid --config value \"%s\": expected KEY=VALUE\n", optarg);
+				return 2;
+			}
+			key = xstrndup(optarg, (size_t)(eq - optarg));
+			if (ctlcfg_check(key, eq + 1, &eb) < 0) {
+				fprintf(stderr, "ERROR %s\n", eb.msg);
+				free(key);
+				return 2;
+			}
+			json_object_set_new(cfgs, key, json_string(eq + 1));
+			free(key);
 			break;
 		}
 		case 'h':
@@ -121,15 +191,7 @@ int main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	c.bin_dir = xstrdup(dirname(exe));
-	c.tools_dir = xasprintf("%s/tools", c.bin_dir);
-	c.scree_path = xasprintf("%s/scree", c.bin_dir);
-	c.time_scale = 1.0;
-	if (getenv("CAIRN_TEST_TIME_SCALE")) {
-		double s = strtod(getenv("CAIRN_TEST_TIME_SCALE"), NULL);
-
-		if (s > 0 && s <= 1)
-			c.time_scale = s;
-	}
+	agent_bin = xasprintf("%s/cairn-agent", c.bin_dir);
 	if (daemonize) {
 		char *logp = xasprintf("%s/cairnd.log", c.home);
 		int lfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -156,11 +218,14 @@ int main(int argc, char **argv)
 	}
 	raise_nofile();
 	umask(022);
+	signal(SIGPIPE, SIG_IGN);
 	if (loop_new(&c.l) < 0) {
 		log_error("cannot create event loop");
 		return 1;
 	}
 	sock = xasprintf("%s/cairnd.sock", c.home);
+	agent_sock = xasprintf("%s/agent-api.sock", c.home);
+	tls_dir = xasprintf("%s/tls", c.home);
 	{
 		/* Refuse to start twice: the socket answers when a controller is alive. */
 		int probe = msg_connect_unix(sock);
@@ -187,24 +252,44 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct agent_backend be = ctl_backend_template;
-		struct agent_config ac = {
-			.home = c.home, .tools_dir = c.tools_dir, .scree_path = c.scree_path,
-			.model_name = c.m->name,
-			.model_uuid = c.m->uuid, .max_parallel = 0,
-		};
+		const char *k;
+		json_t *v;
 
-		if (getenv("CAIRN_MAX_PARALLEL_HOOKS"))
-			ac.max_parallel = (unsigned)strtoul(getenv("CAIRN_MAX_PARALLEL_HOOKS"), NULL, 10);
-		be.data = &c;
-		r = agent_new(c.l, &ac, &be, &c.agent, &eb);
-		if (r < 0) {
-			log_error("%s", eb.msg);
-			goto out;
+		json_object_foreach(cfgs, k, v) {
+			if (model_ctlcfg_set(c.m, k, json_string_value(v), &eb) < 0) {
+				log_error("%s", eb.msg);
+				goto out;
+			}
 		}
 	}
-	ctl_apply_model_config(&c);
-	ctl_start_agents(&c);
+	ctlcfg_read(c.m, &c.cfg);
+	/* The CA and the server certificate agents on other machines check. */
+	if (tls_bootstrap(tls_dir, &eb) < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
+	/* Fresh goal generations: whatever an agent reported before this start is older. */
+	for (size_t i = 0; i < c.m->n_apps; i++) {
+		c.m->apps[i]->gen = model_next_gen(c.m);
+		for (size_t k = 0; k < c.m->apps[i]->n_units; k++)
+			c.m->apps[i]->units[k]->gen = model_next_gen(c.m);
+	}
+	r = agents_new(&c, agent_sock, tls_dir, &c.agents, &eb);
+	if (r < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
+	if (local_agent_conf(&c, agent_sock, &eb) < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < c.m->n_apps; i++)
+		ctl_ensure_leader(&c, c.m->apps[i], false);
+	r = supervise_start(c.l, c.home, agent_bin, sup_log, &c, &c.sup, &eb);
+	if (r < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
 	r = api_new(&c, sock, &c.api, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
@@ -225,15 +310,21 @@ int main(int argc, char **argv)
 	rc = r < 0 ? 1 : 0;
 	log_info("controller stopping");
 out:
+	/* An orderly stop takes machine 0's agent down with it (its hooks run again on the next
+	 * start, its workloads keep running); a destroyed controller's agent is gone already. */
+	supervise_stop(c.sup, 30000);
 	api_free(c.api);
-	agent_free(c.agent);
+	agents_free(c.agents);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(c.l);
+	ctl_destroy_finish(&c);
+	json_decref(cfgs);
 	free(sock);
+	free(agent_sock);
+	free(tls_dir);
+	free(agent_bin);
 	free(c.home);
 	free(c.bin_dir);
-	free(c.tools_dir);
-	free(c.scree_path);
 	return rc;
 }

@@ -1,4 +1,7 @@
-/* model.c - in-memory model written through to SQLite; see model.h. */
+/* model.c - in-memory model written through to SQLite; see model.h.
+ *
+ * Every change function follows one pattern: open a transaction, run its statements, commit,
+ * and only then change memory - so a failed statement or commit leaves memory as it was. */
 #include "model.h"
 
 #include <errno.h>
@@ -6,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/loop.h"
+#include "lib/strnum.h"
 
 const char *const model_config_defaults[] = {
 	"update-status-hook-interval", "5m",
@@ -22,18 +27,24 @@ const char *const model_config_defaults[] = {
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS model_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS controller_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS machines(id INTEGER PRIMARY KEY, password_hash TEXT, salt TEXT,"
+	"  token_hash TEXT, token_expiry INTEGER NOT NULL DEFAULT 0, hostname TEXT,"
+	"  addresses TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS charms(app TEXT NOT NULL, revision INTEGER NOT NULL,"
-	"  dir TEXT NOT NULL, PRIMARY KEY(app, revision));"
+	"  digest TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(app, revision));"
 	"CREATE TABLE IF NOT EXISTS applications(name TEXT PRIMARY KEY, charm_name TEXT NOT NULL,"
-	"  charm_rev INTEGER NOT NULL, charm_dir TEXT NOT NULL, settings TEXT NOT NULL,"
-	"  leader TEXT, leader_gen INTEGER NOT NULL DEFAULT 0, next_unit INTEGER NOT NULL, dying INTEGER NOT NULL,"
-	"  st_current TEXT, st_message TEXT, st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL,"
-	"  resources TEXT NOT NULL DEFAULT '{}');"
+	"  charm_rev INTEGER NOT NULL, charm_digest TEXT NOT NULL, charm_size INTEGER NOT NULL,"
+	"  settings TEXT NOT NULL, leader TEXT, leader_gen INTEGER NOT NULL DEFAULT 0,"
+	"  next_unit INTEGER NOT NULL, dying INTEGER NOT NULL, st_current TEXT, st_message TEXT,"
+	"  st_since INTEGER, st_data TEXT, st_set INTEGER NOT NULL, resources TEXT NOT NULL DEFAULT '{}');"
 	"CREATE TABLE IF NOT EXISTS units(name TEXT PRIMARY KEY, app TEXT NOT NULL,"
 	"  num INTEGER NOT NULL, machine INTEGER NOT NULL, dying INTEGER NOT NULL,"
 	"  wl_current TEXT, wl_message TEXT, wl_since INTEGER, wl_data TEXT,"
 	"  ag_current TEXT, ag_message TEXT, ag_since INTEGER, charm_set_status INTEGER NOT NULL,"
-	"  journal TEXT, state TEXT NOT NULL, ports TEXT NOT NULL, version TEXT);"
+	"  journal TEXT, state TEXT NOT NULL, ports TEXT NOT NULL, version TEXT,"
+	"  last_seq INTEGER NOT NULL DEFAULT 0, resolve_gen INTEGER NOT NULL DEFAULT 0,"
+	"  resolve_mode TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS status_log(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  unit TEXT NOT NULL, time INTEGER NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,"
 	"  message TEXT NOT NULL);"
@@ -46,23 +57,23 @@ static const char schema[] =
 
 static sqlite3_stmt *stmt_get(struct model *m, const char *sql)
 {
-	struct model_stmt *stmt_cache = m->stmts;
+	struct model_stmt *cache = m->stmts;
 
 	for (size_t i = 0; i < MODEL_STMT_CACHE; i++) {
-		if (stmt_cache[i].sql == sql)
-			return stmt_cache[i].st;
-		if (!stmt_cache[i].sql) {
-			if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-					       &stmt_cache[i].st, NULL) != SQLITE_OK)
+		if (cache[i].sql == sql)
+			return cache[i].st;
+		if (!cache[i].sql) {
+			if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cache[i].st,
+					       NULL) != SQLITE_OK)
 				return NULL;
-			stmt_cache[i].sql = sql;
-			return stmt_cache[i].st;
+			cache[i].sql = sql;
+			return cache[i].st;
 		}
 	}
 	return NULL;
 }
 
-static int db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **to_free)
+static void db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **to_free)
 {
 	int idx = 1, nf = 0;
 
@@ -96,11 +107,8 @@ static int db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **to_fre
 			}
 			break;
 		}
-		default:
-			return -EINVAL;
 		}
 	}
-	return 0;
 }
 
 static int db_run(struct model *m, struct errbuf *eb, const char *sql, const char *fmt, ...)
@@ -141,42 +149,40 @@ static int exec_sql(struct model *m, const char *sql, struct errbuf *eb)
 	return 0;
 }
 
-int model_begin(struct model *m)
+/* Every change: tx_begin, statements, tx_end(r) (commit or roll back), then memory. */
+static int tx_begin(struct model *m, struct errbuf *eb)
 {
-	struct errbuf eb;
-
-	return exec_sql(m, "BEGIN IMMEDIATE", &eb);
+	return exec_sql(m, "BEGIN IMMEDIATE", eb);
 }
 
-int model_commit(struct model *m, struct errbuf *eb)
+static int tx_end(struct model *m, int r, struct errbuf *eb)
 {
-	return exec_sql(m, "COMMIT", eb);
-}
+	struct errbuf ign;
 
-void model_rollback(struct model *m)
-{
-	struct errbuf eb;
-
-	exec_sql(m, "ROLLBACK", &eb);
-}
-
-/* Opens an implicit transaction around a single change when none is open. */
-static bool tx_auto_begin(struct model *m)
-{
-	if (!sqlite3_get_autocommit(m->db))
-		return false;
-	return model_begin(m) == 0;
-}
-
-static int tx_auto_end(struct model *m, bool began, int r, struct errbuf *eb)
-{
-	if (!began)
-		return r;
 	if (r < 0) {
-		model_rollback(m);
+		exec_sql(m, "ROLLBACK", &ign);
 		return r;
 	}
-	return model_commit(m, eb);
+	r = exec_sql(m, "COMMIT", eb);
+	if (r < 0)
+		exec_sql(m, "ROLLBACK", &ign);
+	return r;
+}
+
+static const char sql_seq[] = "UPDATE units SET last_seq = ? WHERE name = ?";
+
+/* Records seq for u inside the current transaction (seq 0: nothing). */
+static int put_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb)
+{
+	if (seq <= 0)
+		return 0;
+	return db_run(m, eb, sql_seq, "is", seq, u->name);
+}
+
+static void mem_seq(struct model_unit *u, int64_t seq)
+{
+	if (seq > u->last_seq)
+		u->last_seq = seq;
 }
 
 /* ---- in-memory helpers ---- */
@@ -222,8 +228,8 @@ static void app_free(struct model_app *a)
 	free(a->units);
 	free(a->name);
 	free(a->charm_name);
-	free(a->charm_dir);
 	charm_free(a->charm);
+	free(a->revs);
 	json_decref(a->settings);
 	json_decref(a->resources);
 	json_decref(a->effective);
@@ -232,11 +238,52 @@ static void app_free(struct model_app *a)
 	free(a);
 }
 
+static void machine_free(struct model_machine *mc)
+{
+	if (!mc)
+		return;
+	free(mc->password_hash);
+	free(mc->salt);
+	free(mc->token_hash);
+	free(mc->hostname);
+	json_decref(mc->addresses);
+	free(mc);
+}
+
 static void app_derive(struct model_app *a)
 {
 	json_decref(a->effective);
 	a->effective = settings_effective(a->charm, a->settings);
 	settings_hash(a->effective, a->config_hash);
+}
+
+static void app_add_rev(struct model_app *a, int rev, const char *digest, int64_t size)
+{
+	for (size_t i = 0; i < a->n_revs; i++) {
+		if (a->revs[i].rev == rev) {
+			snprintf(a->revs[i].digest, sizeof(a->revs[i].digest), "%s", digest);
+			a->revs[i].size = size;
+			return;
+		}
+	}
+	a->revs = xrealloc(a->revs, (a->n_revs + 1) * sizeof(*a->revs));
+	a->revs[a->n_revs].rev = rev;
+	snprintf(a->revs[a->n_revs].digest, sizeof(a->revs[a->n_revs].digest), "%s", digest);
+	a->revs[a->n_revs].size = size;
+	a->n_revs++;
+}
+
+bool model_app_has_digest(const struct model_app *a, const char *digest)
+{
+	for (size_t i = 0; i < a->n_revs; i++)
+		if (!strcmp(a->revs[i].digest, digest))
+			return true;
+	return false;
+}
+
+char *model_charm_path(struct model *m, const char *digest)
+{
+	return xasprintf("%s/charms/%s.charm", m->home, digest);
 }
 
 int model_unit_cmp(const void *pa, const void *pb)
@@ -253,6 +300,14 @@ static int app_cmp(const void *pa, const void *pb)
 	const struct model_app *b = *(struct model_app *const *)pb;
 
 	return strcmp(a->name, b->name);
+}
+
+static int machine_cmp(const void *pa, const void *pb)
+{
+	const struct model_machine *a = *(struct model_machine *const *)pa;
+	const struct model_machine *b = *(struct model_machine *const *)pb;
+
+	return a->id - b->id;
 }
 
 struct model_app *model_find_app(struct model *m, const char *name)
@@ -275,7 +330,7 @@ struct model_app *model_find_app(struct model *m, const char *name)
 
 struct model_unit *model_find_unit(struct model *m, const char *name)
 {
-	const char *slash = strrchr(name, '/');
+	const char *slash = name ? strrchr(name, '/') : NULL;
 	char app[256];
 	struct model_app *a;
 	char *end;
@@ -305,6 +360,28 @@ struct model_unit *model_find_unit(struct model *m, const char *name)
 	return NULL;
 }
 
+struct model_machine *model_find_machine(struct model *m, int id)
+{
+	size_t lo = 0, hi = m->n_machines;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->machines[mid]->id == id)
+			return m->machines[mid];
+		if (m->machines[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+uint64_t model_next_gen(struct model *m)
+{
+	return ++m->gen;
+}
+
 /* ---- loading ---- */
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -325,16 +402,28 @@ static json_t *col_json(sqlite3_stmt *st, int i, json_t *dflt)
 	return v;
 }
 
+static struct model_machine *machine_insert(struct model *m, int id)
+{
+	struct model_machine *mc = xcalloc(1, sizeof(*mc));
+
+	mc->id = id;
+	snprintf(mc->name, sizeof(mc->name), "%d", id);
+	mc->addresses = json_array();
+	m->machines = xrealloc(m->machines, (m->n_machines + 1) * sizeof(*m->machines));
+	m->machines[m->n_machines++] = mc;
+	qsort(m->machines, m->n_machines, sizeof(*m->machines), machine_cmp);
+	return mc;
+}
+
 static int load(struct model *m, struct errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
 
-	/* Meta. */
 	if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM meta", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *k = col_text(st, 0), *v = col_text(st, 1);
+		int64_t n;
 
 		if (!strcmp(k, "model-uuid")) {
 			free(m->uuid);
@@ -342,8 +431,10 @@ static int load(struct model *m, struct errbuf *eb)
 		} else if (!strcmp(k, "model-name")) {
 			free(m->name);
 			m->name = xstrdup(v);
-		} else if (!strcmp(k, "next-machine")) {
-			m->next_machine = atoi(v);
+		} else if (!strcmp(k, "next-machine") && strnum_i64(v, 0, MODEL_MAX_MACHINES, &n) == 0) {
+			m->next_machine = (int)n;
+		} else if (!strcmp(k, "gen-epoch") && strnum_i64(v, 0, 1 << 20, &n) == 0) {
+			m->gen = (uint64_t)n << 32;
 		}
 	}
 	sqlite3_finalize(st);
@@ -355,39 +446,73 @@ static int load(struct model *m, struct errbuf *eb)
 		json_object_set_new(m->config, col_text(st, 0), json_string(col_text(st, 1)));
 	sqlite3_finalize(st);
 	st = NULL;
+	if (sqlite3_prepare_v2(m->db, "SELECT key, value FROM controller_config", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(m->ctlcfg, col_text(st, 0), json_string(col_text(st, 1)));
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (sqlite3_prepare_v2(m->db, "SELECT id, password_hash, salt, token_hash, token_expiry,"
+				      " hostname, addresses, created FROM machines", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct model_machine *mc = machine_insert(m, sqlite3_column_int(st, 0));
+
+		mc->password_hash = col_text(st, 1) ? xstrdup(col_text(st, 1)) : NULL;
+		mc->salt = col_text(st, 2) ? xstrdup(col_text(st, 2)) : NULL;
+		mc->token_hash = col_text(st, 3) ? xstrdup(col_text(st, 3)) : NULL;
+		mc->token_expiry_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		mc->hostname = col_text(st, 5) ? xstrdup(col_text(st, 5)) : NULL;
+		json_decref(mc->addresses);
+		mc->addresses = col_json(st, 6, json_array());
+		mc->created_ns = (uint64_t)sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
 
 	if (sqlite3_prepare_v2(m->db,
-			       "SELECT name, charm_name, charm_rev, charm_dir, settings, leader, next_unit,"
-			       " dying, st_current, st_message, st_since, st_data, st_set, leader_gen, resources"
-			       " FROM applications"
-			       " ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+			       "SELECT name, charm_name, charm_rev, charm_digest, charm_size, settings,"
+			       " leader, next_unit, dying, st_current, st_message, st_since, st_data,"
+			       " st_set, leader_gen, resources FROM applications ORDER BY name",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct model_app *a = xcalloc(1, sizeof(*a));
 		struct errbuf ceb;
+		char *path;
 
 		a->name = xstrdup(col_text(st, 0));
 		a->charm_name = xstrdup(col_text(st, 1));
 		a->charm_rev = sqlite3_column_int(st, 2);
-		a->charm_dir = xstrdup(col_text(st, 3));
-		a->settings = col_json(st, 4, json_object());
-		a->leader = col_text(st, 5) ? xstrdup(col_text(st, 5)) : NULL;
-		a->next_unit = sqlite3_column_int(st, 6);
-		a->dying = sqlite3_column_int(st, 7);
-		if (col_text(st, 8))
-			status_assign(&a->status, col_text(st, 8), col_text(st, 9), NULL,
-				      (uint64_t)sqlite3_column_int64(st, 10));
-		a->status_set = sqlite3_column_int(st, 12);
-		a->leader_gen = sqlite3_column_int(st, 13);
-		a->resources = col_json(st, 14, json_object());
-		if (charm_load_dir(a->charm_dir, &a->charm, &ceb) < 0) {
-			errbuf_set(eb, "cannot load charm of application %s from %s: %s", a->name,
-				   a->charm_dir, ceb.msg);
+		snprintf(a->charm_digest, sizeof(a->charm_digest), "%s", col_text(st, 3) ? col_text(st, 3) : "");
+		a->charm_size = sqlite3_column_int64(st, 4);
+		a->settings = col_json(st, 5, json_object());
+		a->leader = col_text(st, 6) ? xstrdup(col_text(st, 6)) : NULL;
+		a->next_unit = sqlite3_column_int(st, 7);
+		a->dying = sqlite3_column_int(st, 8);
+		if (col_text(st, 9))
+			status_assign(&a->status, col_text(st, 9), col_text(st, 10), NULL,
+				      (uint64_t)sqlite3_column_int64(st, 11));
+		if (col_text(st, 12)) {
+			json_decref(a->status.data);
+			a->status.data = col_json(st, 12, json_object());
+		}
+		a->status_set = sqlite3_column_int(st, 13);
+		a->leader_gen = sqlite3_column_int(st, 14);
+		a->resources = col_json(st, 15, json_object());
+		path = model_charm_path(m, a->charm_digest);
+		if (charm_load_archive(path, &a->charm, &ceb) < 0) {
+			errbuf_set(eb, "cannot load the charm of application %s from %s: %s", a->name, path,
+				   ceb.msg);
+			free(path);
 			app_free(a);
 			sqlite3_finalize(st);
 			return -EIO;
 		}
+		free(path);
 		app_derive(a);
+		app_add_rev(a, a->charm_rev, a->charm_digest, a->charm_size);
 		m->apps = xrealloc(m->apps, (m->n_apps + 1) * sizeof(*m->apps));
 		m->apps[m->n_apps++] = a;
 	}
@@ -396,13 +521,26 @@ static int load(struct model *m, struct errbuf *eb)
 	if (m->n_apps > 1)
 		qsort(m->apps, m->n_apps, sizeof(*m->apps), app_cmp);
 
+	if (sqlite3_prepare_v2(m->db, "SELECT app, revision, digest, size FROM charms", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct model_app *a = model_find_app(m, col_text(st, 0));
+
+		if (a && col_text(st, 2))
+			app_add_rev(a, sqlite3_column_int(st, 1), col_text(st, 2), sqlite3_column_int64(st, 3));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+
 	if (sqlite3_prepare_v2(m->db,
 			       "SELECT name, app, num, machine, dying, wl_current, wl_message, wl_since,"
 			       " wl_data, ag_current, ag_message, ag_since, charm_set_status, journal,"
-			       " state, ports, version FROM units", -1, &st, NULL) != SQLITE_OK)
+			       " state, ports, version, last_seq, resolve_gen, resolve_mode FROM units",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct model_app *a = model_find_app(m, col_text(st, 1));
+		struct model_machine *mc;
 		struct model_unit *u;
 
 		if (!a)
@@ -424,8 +562,14 @@ static int load(struct model *m, struct errbuf *eb)
 		u->state = col_json(st, 14, json_object());
 		u->ports = col_json(st, 15, json_array());
 		u->workload_version = col_text(st, 16) ? xstrdup(col_text(st, 16)) : NULL;
+		u->last_seq = sqlite3_column_int64(st, 17);
+		u->resolve_gen = sqlite3_column_int64(st, 18);
+		snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", col_text(st, 19) ? col_text(st, 19) : "");
 		a->units = xrealloc(a->units, (a->n_units + 1) * sizeof(*a->units));
 		a->units[a->n_units++] = u;
+		mc = model_find_machine(m, u->machine);
+		if (mc)
+			mc->n_units++;
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < m->n_apps; i++)
@@ -440,13 +584,9 @@ fail:
 static char *new_uuid(void)
 {
 	unsigned char b[16] = { 0 };
-	FILE *f = fopen("/dev/urandom", "re");
 
-	if (f) {
-		if (fread(b, 1, sizeof(b), f) != sizeof(b))
-			memset(b, 0x5a, sizeof(b));
-		fclose(f);
-	}
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		memset(b, 0x5a, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	return xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -454,14 +594,18 @@ static char *new_uuid(void)
 			 b[12], b[13], b[14], b[15]);
 }
 
+static const char sql_meta_set[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
+
 int model_open(const char *home, struct model **ret, struct errbuf *eb)
 {
 	struct model *m = xcalloc(1, sizeof(*m));
 	char *path = xasprintf("%s/state.db", home);
+	char epoch[32];
 	int r;
 
 	m->home = xstrdup(home);
 	m->config = json_object();
+	m->ctlcfg = json_object();
 	m->name = xstrdup("default");
 	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				  SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -483,15 +627,37 @@ int model_open(const char *home, struct model **ret, struct errbuf *eb)
 	r = load(m, eb);
 	if (r < 0)
 		goto fail;
-	if (!m->uuid) {
-		m->uuid = new_uuid();
-		r = db_run(m, eb, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", "ss",
-			   "model-uuid", m->uuid);
-		if (r == 0)
-			r = db_run(m, eb, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", "ss",
-				   "model-name", m->name);
-		if (r < 0)
-			goto fail;
+	/* Goal generations stay monotonic across restarts: each run starts a new epoch. */
+	snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)((m->gen >> 32) + 1));
+	m->gen = ((m->gen >> 32) + 1) << 32;
+	r = tx_begin(m, eb);
+	if (r == 0) {
+		r = db_run(m, eb, sql_meta_set, "ss", "gen-epoch", epoch);
+		if (r == 0 && !m->uuid) {
+			m->uuid = new_uuid();
+			r = db_run(m, eb, sql_meta_set, "ss", "model-uuid", m->uuid);
+			if (r == 0)
+				r = db_run(m, eb, sql_meta_set, "ss", "model-name", m->name);
+		}
+		if (r == 0 && !model_find_machine(m, 0)) {
+			r = db_run(m, eb, "INSERT INTO machines(id, created) VALUES(0, ?)", "i",
+				   (int64_t)loop_wall_ns());
+			if (r == 0 && m->next_machine < 1)
+				r = db_run(m, eb, sql_meta_set, "ss", "next-machine", "1");
+		}
+		r = tx_end(m, r, eb);
+	}
+	if (r < 0)
+		goto fail;
+	if (!model_find_machine(m, 0)) {
+		machine_insert(m, 0)->created_ns = loop_wall_ns();
+		if (m->next_machine < 1)
+			m->next_machine = 1;
+		/* Units of an older store that sat on machines never enlisted here. */
+		for (size_t i = 0; i < m->n_apps; i++)
+			for (size_t k = 0; k < m->apps[i]->n_units; k++)
+				if (m->apps[i]->units[k]->machine == 0)
+					m->machines[0]->n_units++;
 	}
 	*ret = m;
 	return 0;
@@ -511,50 +677,164 @@ void model_close(struct model *m)
 	for (size_t i = 0; i < m->n_apps; i++)
 		app_free(m->apps[i]);
 	free(m->apps);
+	for (size_t i = 0; i < m->n_machines; i++)
+		machine_free(m->machines[i]);
+	free(m->machines);
 	if (m->db)
 		sqlite3_close(m->db);
 	json_decref(m->config);
+	json_decref(m->ctlcfg);
 	free(m->home);
 	free(m->name);
 	free(m->uuid);
 	free(m);
 }
 
-/* ---- changes ---- */
+/* ---- machines ---- */
+
+int model_add_machine(struct model *m, const char *token_hash, uint64_t expiry_ns,
+		      struct model_machine **ret, struct errbuf *eb)
+{
+	int id = m->next_machine, r;
+	char next[32];
+	uint64_t now = loop_wall_ns();
+	struct model_machine *mc;
+
+	if (m->n_machines >= MODEL_MAX_MACHINES) {
+		errbuf_set(eb, "too many machines (limit %d)", MODEL_MAX_MACHINES);
+		return -ENOSPC;
+	}
+	snprintf(next, sizeof(next), "%d", id + 1);
+	r = tx_begin(m, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "INSERT INTO machines(id, token_hash, token_expiry, created) VALUES(?, ?, ?, ?)",
+		   "isii", (int64_t)id, token_hash, (int64_t)expiry_ns, (int64_t)now);
+	if (r == 0)
+		r = db_run(m, eb, sql_meta_set, "ss", "next-machine", next);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	m->next_machine = id + 1;
+	mc = machine_insert(m, id);
+	mc->token_hash = token_hash ? xstrdup(token_hash) : NULL;
+	mc->token_expiry_ns = expiry_ns;
+	mc->created_ns = now;
+	*ret = mc;
+	return 0;
+}
+
+int model_enlist_machine(struct model *m, struct model_machine *mc, const char *password_hash,
+			 const char *salt, struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE machines SET password_hash = ?, salt = ?, token_hash = NULL,"
+			  " token_expiry = 0 WHERE id = ?", "ssi", password_hash, salt, (int64_t)mc->id);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	free(mc->password_hash);
+	free(mc->salt);
+	free(mc->token_hash);
+	mc->password_hash = xstrdup(password_hash);
+	mc->salt = xstrdup(salt);
+	mc->token_hash = NULL;
+	mc->token_expiry_ns = 0;
+	return 0;
+}
+
+int model_set_machine_host(struct model *m, struct model_machine *mc, const char *hostname,
+			   json_t *addresses, struct errbuf *eb)
+{
+	int r;
+
+	if (mc->hostname && hostname && !strcmp(mc->hostname, hostname) &&
+	    json_equal(mc->addresses, addresses))
+		return 0;
+	r = tx_begin(m, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE machines SET hostname = ?, addresses = ? WHERE id = ?", "sji",
+		   hostname, addresses, (int64_t)mc->id);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	free(mc->hostname);
+	mc->hostname = hostname ? xstrdup(hostname) : NULL;
+	json_decref(mc->addresses);
+	mc->addresses = json_deep_copy(addresses);
+	return 0;
+}
+
+int model_delete_machine(struct model *m, struct model_machine *mc, struct errbuf *eb)
+{
+	int r;
+
+	if (mc->n_units) {
+		errbuf_set(eb, "machine %d has units", mc->id);
+		return -EBUSY;
+	}
+	r = tx_begin(m, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "DELETE FROM machines WHERE id = ?", "i", (int64_t)mc->id);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_machines; i++) {
+		if (m->machines[i] == mc) {
+			memmove(&m->machines[i], &m->machines[i + 1],
+				(m->n_machines - i - 1) * sizeof(*m->machines));
+			m->n_machines--;
+			break;
+		}
+	}
+	machine_free(mc);
+	return 0;
+}
+
+/* ---- applications ---- */
 
 static const char sql_app_insert[] =
-	"INSERT INTO applications(name, charm_name, charm_rev, charm_dir, settings, leader,"
-	" next_unit, dying, st_set, resources) VALUES(?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)";
+	"INSERT INTO applications(name, charm_name, charm_rev, charm_digest, charm_size, settings,"
+	" leader, next_unit, dying, st_set, resources) VALUES(?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?)";
 static const char sql_charm_insert[] =
-	"INSERT OR REPLACE INTO charms(app, revision, dir) VALUES(?, ?, ?)";
+	"INSERT OR REPLACE INTO charms(app, revision, digest, size) VALUES(?, ?, ?, ?)";
 
-int model_add_app(struct model *m, const char *name, struct charm *c, const char *charm_dir,
-		  int rev, json_t *settings, json_t *resources, struct model_app **ret,
+int model_add_app(struct model *m, const char *name, struct charm *c, const char *digest,
+		  int64_t size, int rev, json_t *settings, json_t *resources, struct model_app **ret,
 		  struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
 	struct model_app *a;
 	int r;
 
 	if (m->n_apps >= MODEL_MAX_APPS) {
 		errbuf_set(eb, "too many applications (limit %d)", MODEL_MAX_APPS);
-		return tx_auto_end(m, began, -ENOSPC, eb);
+		return -ENOSPC;
 	}
-	r = db_run(m, eb, sql_app_insert, "ssisjj", name, c->name, (int64_t)rev, charm_dir, settings,
-		   resources);
+	r = tx_begin(m, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, sql_app_insert, "ssisijj", name, c->name, (int64_t)rev, digest, size,
+		   settings, resources);
 	if (r == 0)
-		r = db_run(m, eb, sql_charm_insert, "sis", name, (int64_t)rev, charm_dir);
-	r = tx_auto_end(m, began, r, eb);
+		r = db_run(m, eb, sql_charm_insert, "sisi", name, (int64_t)rev, digest, size);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	a = xcalloc(1, sizeof(*a));
 	a->name = xstrdup(name);
 	a->charm_name = xstrdup(c->name);
 	a->charm_rev = rev;
-	a->charm_dir = xstrdup(charm_dir);
+	snprintf(a->charm_digest, sizeof(a->charm_digest), "%s", digest);
+	a->charm_size = size;
 	a->charm = c;
 	a->settings = settings;
 	a->resources = json_incref(resources);
+	app_add_rev(a, rev, digest, size);
 	app_derive(a);
 	m->apps = xrealloc(m->apps, (m->n_apps + 1) * sizeof(*m->apps));
 	m->apps[m->n_apps++] = a;
@@ -568,56 +848,79 @@ static const char sql_unit_insert[] =
 	" ag_current, ag_message, ag_since, charm_set_status, journal, state, ports, version)"
 	" VALUES(?, ?, ?, ?, 0, ?, ?, ?, '{}', ?, ?, ?, 0, NULL, '{}', '[]', NULL)";
 static const char sql_app_next_unit[] = "UPDATE applications SET next_unit = ? WHERE name = ?";
-static const char sql_meta_set[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
+static const char sql_app_leader[] = "UPDATE applications SET leader = ?, leader_gen = ? WHERE name = ?";
 
-int model_add_unit(struct model *m, struct model_app *a, struct model_unit **ret, struct errbuf *eb)
+int model_add_units(struct model *m, struct model_app *a, int n, int machine,
+		    struct model_unit **ret, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
 	uint64_t now = loop_wall_ns();
-	char *name, mach[32];
+	struct model_machine *mc = model_find_machine(m, machine);
+	bool lead = n > 0 && (!a->leader || !model_find_unit(m, a->leader));
+	char lead_name[256] = "";
 	int r;
 
-	if (a->n_units >= MODEL_MAX_UNITS_PER_APP) {
+	if (!mc) {
+		errbuf_set(eb, "machine %d not found", machine);
+		return -ENOENT;
+	}
+	if (n < 0 || a->n_units + (size_t)n > MODEL_MAX_UNITS_PER_APP) {
 		errbuf_set(eb, "too many units (limit %d)", MODEL_MAX_UNITS_PER_APP);
-		return tx_auto_end(m, began, -ENOSPC, eb);
+		return -ENOSPC;
 	}
-	name = xasprintf("%s/%d", a->name, a->next_unit);
-	snprintf(mach, sizeof(mach), "%d", m->next_machine + 1);
-	/* A new unit is maintenance/allocating until its agent starts (operator-cli.md §8.2). */
-	r = db_run(m, eb, sql_unit_insert, "ssiississi", name, a->name, (int64_t)a->next_unit,
-		   (int64_t)m->next_machine, "maintenance", "", (int64_t)now,
-		   "allocating", "", (int64_t)now);
-	if (r == 0)
-		r = db_run(m, eb, sql_app_next_unit, "is", (int64_t)a->next_unit + 1, a->name);
-	if (r == 0)
-		r = db_run(m, eb, sql_meta_set, "ss", "next-machine", mach);
-	r = tx_auto_end(m, began, r, eb);
-	if (r < 0) {
-		free(name);
+	r = tx_begin(m, eb);
+	if (r < 0)
 		return r;
-	}
-	struct model_unit *u = xcalloc(1, sizeof(*u));
+	/* Statements only: nothing in memory changes until the commit succeeded. */
+	for (int i = 0; r == 0 && i < n; i++) {
+		char name[256];
 
-	u->name = name;
-	u->app = a;
-	u->num = a->next_unit++;
-	u->machine = m->next_machine++;
-	status_assign(&u->wl, "maintenance", "", NULL, now);
-	status_assign(&u->agent, "allocating", "", NULL, now);
-	u->state = json_object();
-	u->ports = json_array();
-	a->units = xrealloc(a->units, (a->n_units + 1) * sizeof(*a->units));
-	a->units[a->n_units++] = u; /* numbers only grow: stays sorted */
-	*ret = u;
+		snprintf(name, sizeof(name), "%s/%d", a->name, a->next_unit + i);
+		if (i == 0)
+			snprintf(lead_name, sizeof(lead_name), "%s", name);
+		/* A new unit is maintenance/allocating until its agent starts (operator-cli.md §8.2). */
+		r = db_run(m, eb, sql_unit_insert, "ssiississi", name, a->name,
+			   (int64_t)(a->next_unit + i), (int64_t)machine, "maintenance", "",
+			   (int64_t)now, "allocating", "", (int64_t)now);
+	}
+	if (r == 0)
+		r = db_run(m, eb, sql_app_next_unit, "is", (int64_t)(a->next_unit + n), a->name);
+	if (r == 0 && lead)
+		r = db_run(m, eb, sql_app_leader, "sis", lead_name, (int64_t)a->leader_gen, a->name);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	a->units = xrealloc(a->units, (a->n_units + (size_t)n + 1) * sizeof(*a->units));
+	for (int i = 0; i < n; i++) {
+		struct model_unit *u = xcalloc(1, sizeof(*u));
+
+		u->name = xasprintf("%s/%d", a->name, a->next_unit);
+		u->app = a;
+		u->num = a->next_unit++;
+		u->machine = machine;
+		status_assign(&u->wl, "maintenance", "", NULL, now);
+		status_assign(&u->agent, "allocating", "", NULL, now);
+		u->state = json_object();
+		u->ports = json_array();
+		a->units[a->n_units++] = u; /* numbers only grow: stays sorted */
+		mc->n_units++;
+		if (ret)
+			ret[i] = u;
+	}
+	if (lead) {
+		free(a->leader);
+		a->leader = xstrdup(lead_name);
+	}
 	return 0;
 }
 
 int model_set_unit_dying(struct model *m, struct model_unit *u, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "UPDATE units SET dying = 1 WHERE name = ?", "s", u->name);
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE units SET dying = 1 WHERE name = ?", "s", u->name);
+	r = tx_end(m, r, eb);
 	if (r == 0)
 		u->dying = true;
 	return r;
@@ -625,12 +928,14 @@ int model_set_unit_dying(struct model *m, struct model_unit *u, struct errbuf *e
 
 int model_set_app_dying(struct model *m, struct model_app *a, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "UPDATE applications SET dying = 1 WHERE name = ?", "s", a->name);
+	int r = tx_begin(m, eb);
 
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE applications SET dying = 1 WHERE name = ?", "s", a->name);
 	if (r == 0)
 		r = db_run(m, eb, "UPDATE units SET dying = 1 WHERE app = ?", "s", a->name);
-	r = tx_auto_end(m, began, r, eb);
+	r = tx_end(m, r, eb);
 	if (r == 0) {
 		a->dying = true;
 		for (size_t i = 0; i < a->n_units; i++)
@@ -642,12 +947,15 @@ int model_set_app_dying(struct model *m, struct model_app *a, struct errbuf *eb)
 int model_delete_unit(struct model *m, struct model_unit *u, struct errbuf *eb)
 {
 	struct model_app *a = u->app;
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "DELETE FROM units WHERE name = ?", "s", u->name);
+	struct model_machine *mc = model_find_machine(m, u->machine);
+	int r = tx_begin(m, eb);
 
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "DELETE FROM units WHERE name = ?", "s", u->name);
 	if (r == 0)
 		r = db_run(m, eb, "DELETE FROM status_log WHERE unit = ?", "s", u->name);
-	r = tx_auto_end(m, began, r, eb);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < a->n_units; i++) {
@@ -657,22 +965,32 @@ int model_delete_unit(struct model *m, struct model_unit *u, struct errbuf *eb)
 			break;
 		}
 	}
+	if (mc && mc->n_units)
+		mc->n_units--;
 	unit_free(u);
 	return 0;
 }
 
 int model_delete_app(struct model *m, struct model_app *a, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "DELETE FROM applications WHERE name = ?", "s", a->name);
+	int r = tx_begin(m, eb);
 
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "DELETE FROM applications WHERE name = ?", "s", a->name);
 	if (r == 0)
 		r = db_run(m, eb, "DELETE FROM units WHERE app = ?", "s", a->name);
 	if (r == 0)
 		r = db_run(m, eb, "DELETE FROM charms WHERE app = ?", "s", a->name);
-	r = tx_auto_end(m, began, r, eb);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < a->n_units; i++) {
+		struct model_machine *mc = model_find_machine(m, a->units[i]->machine);
+
+		if (mc && mc->n_units)
+			mc->n_units--;
+	}
 	for (size_t i = 0; i < m->n_apps; i++) {
 		if (m->apps[i] == a) {
 			memmove(&m->apps[i], &m->apps[i + 1], (m->n_apps - i - 1) * sizeof(*m->apps));
@@ -686,11 +1004,13 @@ int model_delete_app(struct model *m, struct model_app *a, struct errbuf *eb)
 
 int model_set_settings(struct model *m, struct model_app *a, json_t *settings, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "UPDATE applications SET settings = ? WHERE name = ?", "js", settings,
-		       a->name);
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
+	if (r == 0) {
+		r = db_run(m, eb, "UPDATE applications SET settings = ? WHERE name = ?", "js", settings,
+			   a->name);
+		r = tx_end(m, r, eb);
+	}
 	if (r < 0) {
 		json_decref(settings);
 		return r;
@@ -701,18 +1021,20 @@ int model_set_settings(struct model *m, struct model_app *a, json_t *settings, s
 	return 0;
 }
 
-int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *charm_dir,
-		    int rev, json_t *settings, struct errbuf *eb)
+int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *digest,
+		    int64_t size, int rev, json_t *settings, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb,
-		       "UPDATE applications SET charm_name = ?, charm_rev = ?, charm_dir = ?,"
-		       " settings = ? WHERE name = ?",
-		       "sisjs", c->name, (int64_t)rev, charm_dir, settings, a->name);
+	int r = tx_begin(m, eb);
 
-	if (r == 0)
-		r = db_run(m, eb, sql_charm_insert, "sis", a->name, (int64_t)rev, charm_dir);
-	r = tx_auto_end(m, began, r, eb);
+	if (r == 0) {
+		r = db_run(m, eb,
+			   "UPDATE applications SET charm_name = ?, charm_rev = ?, charm_digest = ?,"
+			   " charm_size = ?, settings = ? WHERE name = ?",
+			   "sisijs", c->name, (int64_t)rev, digest, size, settings, a->name);
+		if (r == 0)
+			r = db_run(m, eb, sql_charm_insert, "sisi", a->name, (int64_t)rev, digest, size);
+		r = tx_end(m, r, eb);
+	}
 	if (r < 0) {
 		charm_free(c);
 		json_decref(settings);
@@ -722,9 +1044,10 @@ int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const
 	a->charm = c;
 	free(a->charm_name);
 	a->charm_name = xstrdup(c->name);
-	free(a->charm_dir);
-	a->charm_dir = xstrdup(charm_dir);
+	snprintf(a->charm_digest, sizeof(a->charm_digest), "%s", digest);
+	a->charm_size = size;
 	a->charm_rev = rev;
+	app_add_rev(a, rev, digest, size);
 	json_decref(a->settings);
 	a->settings = settings;
 	app_derive(a);
@@ -734,12 +1057,13 @@ int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
 	int gen = a->leader_gen + (failover ? 1 : 0);
-	int r = db_run(m, eb, "UPDATE applications SET leader = ?, leader_gen = ? WHERE name = ?",
-		       "sis", unit, (int64_t)gen, a->name);
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, sql_app_leader, "sis", unit, (int64_t)gen, a->name);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	free(a->leader);
@@ -748,9 +1072,54 @@ int model_set_leader(struct model *m, struct model_app *a, const char *unit, boo
 	return 0;
 }
 
+int model_set_resolve(struct model *m, struct model_unit *u, const char *mode, struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE units SET resolve_gen = ?, resolve_mode = ? WHERE name = ?", "iss",
+		   u->resolve_gen + 1, mode, u->name);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	u->resolve_gen++;
+	snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", mode);
+	return 0;
+}
+
+/* ---- what agents report ---- */
+
+static int log_status_db(struct model *m, struct model_unit *u, const char *kind,
+			 const char *status, const char *message, uint64_t when_ns, bool *pruned,
+			 struct errbuf *eb)
+{
+	int r = db_run(m, eb,
+		       "INSERT INTO status_log(unit, time, kind, status, message) VALUES(?, ?, ?, ?, ?)",
+		       "sisss", u->name, (int64_t)when_ns, kind, status, message);
+
+	*pruned = false;
+	if (r == 0 && u->log_appends + 1 >= MODEL_STATUS_LOG_PRUNE) {
+		r = db_run(m, eb,
+			   "DELETE FROM status_log WHERE unit = ?1 AND id <= (SELECT id FROM status_log"
+			   " WHERE unit = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+			   "si", u->name, (int64_t)MODEL_STATUS_LOG_KEEP);
+		*pruned = true;
+	}
+	return r;
+}
+
+static void log_status_mem(struct model_unit *u, bool pruned)
+{
+	if (pruned)
+		u->log_appends = 0;
+	else
+		u->log_appends++;
+}
+
 int model_set_status(struct model *m, struct model_unit *u, enum model_status_kind kind,
 		     const char *current, const char *message, json_t *data, bool by_charm,
-		     struct errbuf *eb)
+		     int64_t seq, struct errbuf *eb)
 {
 	struct status_rec *s = kind == MODEL_STATUS_WORKLOAD ? &u->wl :
 			       kind == MODEL_STATUS_AGENT ? &u->agent : &u->app->status;
@@ -758,10 +1127,15 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 	bool same = s->current && !strcmp(s->current, current) && s->message &&
 		    !strcmp(s->message, message ? message : "");
 	uint64_t since = same ? s->since_ns : now;
-	json_t *d = data ? data : json_object();
-	bool began = tx_auto_begin(m);
+	json_t *d = data ? json_incref(data) : json_object();
+	bool pruned = false;
 	int r;
 
+	r = tx_begin(m, eb);
+	if (r < 0) {
+		json_decref(d);
+		return r;
+	}
 	if (kind == MODEL_STATUS_WORKLOAD)
 		r = db_run(m, eb,
 			   "UPDATE units SET wl_current = ?, wl_message = ?, wl_since = ?, wl_data = ?,"
@@ -778,48 +1152,60 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 			   " st_data = ?, st_set = 1 WHERE name = ?",
 			   "ssijs", current, message ? message : "", (int64_t)since, d, u->app->name);
 	if (r == 0 && !same && kind != MODEL_STATUS_APP)
-		r = model_log_status(m, u, kind == MODEL_STATUS_WORKLOAD ? "workload" : "juju-unit",
-				     current, message ? message : "", now);
-	r = tx_auto_end(m, began, r, eb);
+		r = log_status_db(m, u, kind == MODEL_STATUS_WORKLOAD ? "workload" : "juju-unit",
+				  current, message ? message : "", now, &pruned, eb);
+	if (r == 0)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
 	if (r < 0) {
-		if (!data)
-			json_decref(d);
+		json_decref(d);
 		return r;
 	}
 	status_assign(s, current, message, d, since);
-	if (!data)
-		json_decref(d);
+	json_decref(d);
+	if (!same && kind != MODEL_STATUS_APP)
+		log_status_mem(u, pruned);
 	if (kind == MODEL_STATUS_WORKLOAD && by_charm)
 		u->charm_set_status = true;
 	if (kind == MODEL_STATUS_APP)
 		u->app->status_set = true;
+	mem_seq(u, seq);
 	return 0;
 }
 
-int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, struct errbuf *eb)
+int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, int64_t seq,
+		       struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "UPDATE units SET journal = ? WHERE name = ?", "js", journal, u->name);
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "UPDATE units SET journal = ? WHERE name = ?", "js", journal, u->name);
+	if (r == 0)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	json_decref(u->journal);
 	u->journal = json_incref(journal);
+	mem_seq(u, seq);
 	return 0;
 }
 
 int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
-		      json_t *ports, const char *version, struct errbuf *eb)
+		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
 	const char *ver = version ? version : u->workload_version;
-	int r = db_run(m, eb,
-		       "UPDATE units SET journal = ?, state = ?, ports = ?, version = ? WHERE name = ?",
-		       "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver,
-		       u->name);
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
+	if (r < 0)
+		return r;
+	r = db_run(m, eb,
+		   "UPDATE units SET journal = ?, state = ?, ports = ?, version = ? WHERE name = ?",
+		   "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver, u->name);
+	if (r == 0)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	json_decref(u->journal);
@@ -836,25 +1222,40 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		free(u->workload_version);
 		u->workload_version = xstrdup(version);
 	}
+	mem_seq(u, seq);
 	return 0;
 }
 
-int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,
-		     const char *message, uint64_t when_ns)
+int model_mark_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb)
 {
-	struct errbuf eb;
-	int r = db_run(m, &eb,
-		       "INSERT INTO status_log(unit, time, kind, status, message) VALUES(?, ?, ?, ?, ?)",
-		       "sisss", u->name, (int64_t)when_ns, kind, status, message);
+	int r = tx_begin(m, eb);
 
-	if (r == 0 && ++u->log_appends >= MODEL_STATUS_LOG_PRUNE) {
-		u->log_appends = 0;
-		r = db_run(m, &eb,
-			   "DELETE FROM status_log WHERE unit = ?1 AND id <= (SELECT id FROM status_log"
-			   " WHERE unit = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-			   "si", u->name, (int64_t)MODEL_STATUS_LOG_KEEP);
-	}
+	if (r < 0)
+		return r;
+	r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
+	if (r == 0)
+		mem_seq(u, seq);
 	return r;
+}
+
+int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,
+		     const char *message, uint64_t when_ns, int64_t seq, struct errbuf *eb)
+{
+	bool pruned = false;
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	r = log_status_db(m, u, kind, status, message, when_ns, &pruned, eb);
+	if (r == 0)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	log_status_mem(u, pruned);
+	mem_seq(u, seq);
+	return 0;
 }
 
 json_t *model_status_history(struct model *m, const char *unit, int n)
@@ -878,6 +1279,8 @@ json_t *model_status_history(struct model *m, const char *unit, int n)
 	return arr;
 }
 
+/* ---- model config ---- */
+
 const char *model_config_default(const char *key)
 {
 	for (size_t i = 0; model_config_defaults[i]; i += 2)
@@ -893,25 +1296,47 @@ const char *model_config_get(struct model *m, const char *key)
 	return v ? json_string_value(v) : model_config_default(key);
 }
 
-int model_config_set(struct model *m, const char *key, const char *value, struct errbuf *eb)
+int model_config_update(struct model *m, json_t *set, json_t *reset, struct errbuf *eb)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "INSERT OR REPLACE INTO model_config(key, value) VALUES(?, ?)", "ss",
-		       key, value);
+	const char *k;
+	json_t *v;
+	size_t i;
+	int r = tx_begin(m, eb);
 
-	r = tx_auto_end(m, began, r, eb);
-	if (r == 0)
-		json_object_set_new(m->config, key, json_string(value));
-	return r;
+	if (r < 0)
+		return r;
+	json_object_foreach(set, k, v)
+		if (r == 0)
+			r = db_run(m, eb, "INSERT OR REPLACE INTO model_config(key, value) VALUES(?, ?)",
+				   "ss", k, json_string_value(v));
+	json_array_foreach(reset, i, v)
+		if (r == 0)
+			r = db_run(m, eb, "DELETE FROM model_config WHERE key = ?", "s", json_string_value(v));
+	r = tx_end(m, r, eb);
+	if (r < 0)
+		return r;
+	json_object_foreach(set, k, v)
+		json_object_set_new(m->config, k, json_string(json_string_value(v)));
+	json_array_foreach(reset, i, v)
+		json_object_del(m->config, json_string_value(v));
+	return 0;
 }
 
-int model_config_reset(struct model *m, const char *key, struct errbuf *eb)
+const char *model_ctlcfg_get(struct model *m, const char *key)
 {
-	bool began = tx_auto_begin(m);
-	int r = db_run(m, eb, "DELETE FROM model_config WHERE key = ?", "s", key);
+	return json_string_value(json_object_get(m->ctlcfg, key));
+}
 
-	r = tx_auto_end(m, began, r, eb);
+int model_ctlcfg_set(struct model *m, const char *key, const char *value, struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	r = db_run(m, eb, "INSERT OR REPLACE INTO controller_config(key, value) VALUES(?, ?)", "ss", key,
+		   value);
+	r = tx_end(m, r, eb);
 	if (r == 0)
-		json_object_del(m->config, key);
+		json_object_set_new(m->ctlcfg, key, json_string(value));
 	return r;
 }

@@ -1,13 +1,19 @@
-/* model.h - the controller's model: applications, units, statuses, model config.
+/* model.h - the controller's model: machines, applications, units, statuses, model config and
+ * controller config.
  *
  * The model lives in memory (reads - status, goals - never touch the disk) and is written
- * through to SQLite (WAL mode) under $CAIRN_HOME/state.db: every state change is one
- * transaction, committed before the change is acted on, so a controller killed at any moment
- * restarts from exactly what was committed.  Functions that change the model return 0 or a
- * negative errno (eb set), and on failure leave memory as it was.
+ * through to SQLite (WAL mode) under $CAIRN_HOME/state.db: every change is one transaction,
+ * committed before memory changes, so a controller killed at any moment restarts from
+ * exactly what was committed, and a failed commit leaves memory as it was.  Functions that
+ * change the model return 0 or a negative errno (eb set).
  *
- * Ownership: the model owns every app, unit and their fields; pointers handed out are
- * borrowed until the entity is deleted. */
+ * Changes an agent reports carry the per-unit sequence number of its message (seq > 0): it is
+ * written in the same transaction as the change (units.last_seq), so a message resent after a
+ * reconnect is recognised and applied once.
+ *
+ * Ownership: the model owns every machine, app, unit and their fields; pointers handed out are
+ * borrowed until the entity is deleted.  Fields marked "runtime" are not persisted; they belong
+ * to the controller's agent server (agents.c) and its readers. */
 #ifndef CAIRN_MODEL_H
 #define CAIRN_MODEL_H
 
@@ -21,10 +27,10 @@
 
 #define MODEL_MAX_APPS 10000
 #define MODEL_MAX_UNITS_PER_APP 100000
+#define MODEL_MAX_MACHINES 100000
 #define MODEL_STATUS_LOG_KEEP 200  /* status-log entries kept per unit */
 #define MODEL_STATUS_LOG_PRUNE 32  /* appends between two prunings of a unit's history */
 
-struct uniter;
 struct model_app;
 
 struct status_rec {
@@ -32,6 +38,21 @@ struct status_rec {
 	char *message;
 	uint64_t since_ns;
 	json_t *data;      /* {} when none */
+};
+
+enum unit_progress { PROGRESS_UNKNOWN, PROGRESS_IDLE, PROGRESS_BUSY, PROGRESS_ERROR };
+
+struct model_machine {
+	int id;
+	char name[16];             /* "0", "1", ... */
+	char *password_hash;       /* hex SHA-256 of salt + password; NULL until enlisted */
+	char *salt;
+	char *token_hash;          /* a join token not used yet (hex SHA-256), or NULL */
+	uint64_t token_expiry_ns;
+	char *hostname;
+	json_t *addresses;         /* [string], as the agent reported them */
+	uint64_t created_ns;
+	size_t n_units;            /* runtime: units placed here */
 };
 
 struct model_unit {
@@ -43,20 +64,39 @@ struct model_unit {
 	struct status_rec wl;      /* workload status */
 	struct status_rec agent;   /* agent (juju) status */
 	bool charm_set_status;     /* the charm has called status-set for the unit */
-	json_t *journal;           /* the uniter's opaque journal, or NULL */
+	json_t *journal;           /* the uniter's journal as the agent last reported it, or NULL */
 	json_t *state;             /* charm state (state-set) */
 	json_t *ports;             /* opened ports */
 	char *workload_version;    /* application-version-set */
+	int64_t last_seq;          /* the agent's last applied message */
+	int64_t resolve_gen;       /* bumped by each `resolved` */
+	char resolve_mode[16];     /* "retry-hooks" | "no-hooks" | "" */
 	unsigned log_appends;      /* status-log appends since the last pruning */
-	struct uniter *uniter;     /* agent handle (not persisted) */
+	/* runtime (agents.c): */
+	uint64_t gen;              /* goal generation of the unit's own part */
+	enum unit_progress progress;
+	uint64_t progress_gen;     /* the goal generation the agent acted on */
+	bool settled;              /* its containers are up */
+	bool goal_dirty;           /* the unit goal must be pushed */
+	struct model_unit *dirty_next;
+};
+
+/* One charm revision of an application, stored as charms/<digest>.charm. */
+struct model_rev {
+	int rev;
+	char digest[CHARM_DIGEST_HEX];
+	int64_t size;
 };
 
 struct model_app {
 	char *name;
 	char *charm_name;
 	int charm_rev;
-	char *charm_dir;           /* store copy of the current charm */
+	char charm_digest[CHARM_DIGEST_HEX];
+	int64_t charm_size;
 	struct charm *charm;       /* parsed current charm */
+	struct model_rev *revs;    /* every revision stored for the app */
+	size_t n_revs;
 	json_t *settings;          /* user settings */
 	json_t *resources;         /* resources given at deploy: {name: {"type", "path"}} */
 	json_t *effective;         /* derived: effective config */
@@ -69,6 +109,8 @@ struct model_app {
 	bool status_set;           /* the leader has set an application status */
 	struct model_unit **units; /* sorted by unit number */
 	size_t n_units;
+	/* runtime (agents.c): */
+	uint64_t gen;              /* goal generation of the application's part */
 };
 
 #define MODEL_STMT_CACHE 64  /* prepared statements kept, keyed by their SQL text */
@@ -85,31 +127,52 @@ struct model {
 	char *name;
 	char *uuid;
 	json_t *config;            /* model-config values set by the operator */
+	json_t *ctlcfg;            /* controller config values set at bootstrap */
 	int next_machine;
+	struct model_machine **machines; /* sorted by id */
+	size_t n_machines;
 	struct model_app **apps;   /* sorted by name */
 	size_t n_apps;
+	uint64_t gen;              /* runtime: the last goal generation handed out */
 };
 
-/* Opens (creating if needed) home/state.db and loads the model. */
+/* Opens (creating if needed) home/state.db and loads the model; machine 0 (the controller's
+ * own) always exists. */
 int model_open(const char *home, struct model **ret, struct errbuf *eb);
 void model_close(struct model *m);
 
+/* A new goal generation: larger than any handed out before, also across restarts. */
+uint64_t model_next_gen(struct model *m);
+
 struct model_app *model_find_app(struct model *m, const char *name);
 struct model_unit *model_find_unit(struct model *m, const char *name);
+struct model_machine *model_find_machine(struct model *m, int id);
+/* The archive path of a digest (charms/<digest>.charm); caller frees. */
+char *model_charm_path(struct model *m, const char *digest);
+/* Whether digest is one of app's revisions. */
+bool model_app_has_digest(const struct model_app *a, const char *digest);
 
-/* Transactions group several writes: model_begin ... model_commit (or model_rollback). The
- * single-change functions below open their own transaction when none is open. */
-int model_begin(struct model *m);
-int model_commit(struct model *m, struct errbuf *eb);
-void model_rollback(struct model *m);
+/* ---- machines ---- */
+/* A new machine waiting for `cairn-agent join` with a token whose hash is token_hash. */
+int model_add_machine(struct model *m, const char *token_hash, uint64_t expiry_ns,
+		      struct model_machine **ret, struct errbuf *eb);
+/* The agent joined: its credential replaces the token. */
+int model_enlist_machine(struct model *m, struct model_machine *mc, const char *password_hash,
+			 const char *salt, struct errbuf *eb);
+int model_set_machine_host(struct model *m, struct model_machine *mc, const char *hostname,
+			   json_t *addresses, struct errbuf *eb);
+/* Deletes a machine without units (its credential goes with it). */
+int model_delete_machine(struct model *m, struct model_machine *mc, struct errbuf *eb);
 
-/* Adds an application whose charm was already copied to charm_dir (takes ownership of c and
- * settings). */
-int model_add_app(struct model *m, const char *name, struct charm *c, const char *charm_dir,
-		  int rev, json_t *settings, json_t *resources, struct model_app **ret,
+/* ---- applications and units ---- */
+/* Adds an application (takes ownership of c and settings). */
+int model_add_app(struct model *m, const char *name, struct charm *c, const char *digest,
+		  int64_t size, int rev, json_t *settings, json_t *resources, struct model_app **ret,
 		  struct errbuf *eb);
-/* Adds a unit with the next number and a new machine. */
-int model_add_unit(struct model *m, struct model_app *a, struct model_unit **ret, struct errbuf *eb);
+/* Adds n units on machine, and makes the first the leader when the application has none, in
+ * one transaction.  ret (n entries, may be NULL) receives the new units. */
+int model_add_units(struct model *m, struct model_app *a, int n, int machine,
+		    struct model_unit **ret, struct errbuf *eb);
 int model_set_unit_dying(struct model *m, struct model_unit *u, struct errbuf *eb);
 int model_set_app_dying(struct model *m, struct model_app *a, struct errbuf *eb);
 /* Deletes a dead unit (and frees it); the caller handles leadership afterwards. */
@@ -118,36 +181,47 @@ int model_delete_app(struct model *m, struct model_app *a, struct errbuf *eb);
 /* Replaces the user settings (takes ownership of settings) and recomputes derived fields. */
 int model_set_settings(struct model *m, struct model_app *a, json_t *settings, struct errbuf *eb);
 /* Switches the app to a new charm revision (takes ownership of c and settings). */
-int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *charm_dir,
-		    int rev, json_t *settings, struct errbuf *eb);
+int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *digest,
+		    int64_t size, int rev, json_t *settings, struct errbuf *eb);
 /* failover=true bumps leader_gen, so the other units run leader-settings-changed. */
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb);
+/* `resolved`: records mode and bumps the unit's resolve generation. */
+int model_set_resolve(struct model *m, struct model_unit *u, const char *mode, struct errbuf *eb);
 
+/* ---- what agents report (seq: the message's sequence number, 0 for none) ---- */
 enum model_status_kind { MODEL_STATUS_WORKLOAD, MODEL_STATUS_AGENT, MODEL_STATUS_APP };
 /* Sets a status; the `since` time changes only when current or message change. */
 int model_set_status(struct model *m, struct model_unit *u, enum model_status_kind kind,
 		     const char *current, const char *message, json_t *data, bool by_charm,
-		     struct errbuf *eb);
-int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, struct errbuf *eb);
-/* One transaction: journal + state + ports + workload version. */
+		     int64_t seq, struct errbuf *eb);
+int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, int64_t seq,
+		       struct errbuf *eb);
+/* One transaction: journal + state + ports + workload version (NULL = unchanged). */
 int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
-		      json_t *ports, const char *version, struct errbuf *eb);
+		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb);
+/* Records that a message was seen without changing anything else (refused messages). */
+int model_mark_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb);
 /* Appends to the unit's status history (show-status-log).  Old entries are pruned every
  * MODEL_STATUS_LOG_PRUNE appends, so a unit keeps at most KEEP + PRUNE entries. */
 int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,
-		     const char *message, uint64_t when_ns);
+		     const char *message, uint64_t when_ns, int64_t seq, struct errbuf *eb);
 /* Returns the newest n entries of unit's history, oldest first (new reference). */
 json_t *model_status_history(struct model *m, const char *unit, int n);
 
-/* Model config: value of key (operator-set or default); set/reset persist. */
+/* ---- model config ---- */
+/* Value of key (operator-set or default). */
 const char *model_config_get(struct model *m, const char *key);
-int model_config_set(struct model *m, const char *key, const char *value, struct errbuf *eb);
-int model_config_reset(struct model *m, const char *key, struct errbuf *eb);
+/* Sets the keys of set ({key: "value"}) and resets those of reset ([key]) in one transaction. */
+int model_config_update(struct model *m, json_t *set, json_t *reset, struct errbuf *eb);
 /* The default of a known key, or NULL. */
 const char *model_config_default(const char *key);
 /* Keys and defaults: NULL-terminated pairs. */
 extern const char *const model_config_defaults[];
+
+/* ---- controller config (set at bootstrap: cairnd --config key=value) ---- */
+const char *model_ctlcfg_get(struct model *m, const char *key);
+int model_ctlcfg_set(struct model *m, const char *key, const char *value, struct errbuf *eb);
 
 /* Natural order of unit names by number. */
 int model_unit_cmp(const void *a, const void *b);

@@ -1,6 +1,8 @@
 /* status.c - the status document of operator-cli.md §8.3 (and the display rules of §8.2). */
 #include "controller.h"
 
+#include "cairnd/agents.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -94,9 +96,8 @@ static json_t *unit_doc(struct controller *c, struct model_unit *u)
 	bool err = !strcmp(wl, "error") && u->agent.current && !strcmp(u->agent.current, "error");
 	const char *agent = u->agent.current ? u->agent.current : "allocating";
 	const char *amsg = u->agent.message;
+	uint64_t asince = u->agent.since_ns;
 	char mach[32];
-
-	(void)c;
 	json_object_set_new(o, "workload-status",
 			    status_block(wl, msg, err ? u->agent.since_ns : u->wl.since_ns, NULL));
 	/* A hook error shows in the workload column; the agent column then reads idle (§8.2). */
@@ -104,15 +105,21 @@ static json_t *unit_doc(struct controller *c, struct model_unit *u)
 		agent = "idle";
 		amsg = "";
 	}
+	/* An agent gone for longer than the lease is lost (operator-cli.md §8.2). */
+	if (agents_lost(c->agents, u->machine)) {
+		agent = "lost";
+		amsg = "agent is not communicating with the server";
+		asince = agents_since_ns(c->agents, u->machine);
+	}
 	json_object_set_new(o, "juju-status",
-			    status_block(agent, amsg, u->agent.since_ns, CAIRN_AGENT_VERSION));
+			    status_block(agent, amsg, asince, CAIRN_AGENT_VERSION));
 	if (u->app->leader && !strcmp(u->app->leader, u->name))
 		json_object_set_new(o, "leader", json_true());
 	snprintf(mach, sizeof(mach), "%d", u->machine);
 	json_object_set_new(o, "machine", json_string(mach));
 	if (json_array_size(u->ports))
 		json_object_set_new(o, "open-ports", json_deep_copy(u->ports));
-	json_object_set_new(o, "public-address", json_string("127.0.0.1"));
+	json_object_set_new(o, "public-address", json_string(status_unit_address(c, u)));
 	if (u->dying)
 		json_object_set_new(o, "life", json_string("dying"));
 	return o;
@@ -156,40 +163,78 @@ static json_t *app_doc(struct controller *c, struct model_app *a)
 	return o;
 }
 
+const char *status_unit_address(struct controller *c, const struct model_unit *u)
+{
+	struct model_machine *mc = model_find_machine(c->m, u->machine);
+	const char *a = mc ? json_string_value(json_array_get(mc->addresses, 0)) : NULL;
+
+	return a ? a : "127.0.0.1";
+}
+
+/* One machine as Juju shows it (operator-cli.md §8.3): the agent's state and the host's real
+ * addresses, as its agent reported them. */
+static json_t *machine_doc(struct controller *c, struct model_machine *mc)
+{
+	const char *addr = json_string_value(json_array_get(mc->addresses, 0));
+	bool up = agents_connected(c->agents, mc->id), lost = agents_lost(c->agents, mc->id);
+	bool enlisted = mc->password_hash != NULL;
+	uint64_t since = agents_since_ns(c->agents, mc->id);
+	const char *state = up || (enlisted && !lost) ? "started" : enlisted ? "down" : "pending";
+	const char *inst = mc->id == 0 ? "localhost" : enlisted ? NULL : "pending";
+	char manual[300];
+	json_t *o = json_object();
+
+	if (!inst) {
+		snprintf(manual, sizeof(manual), "manual:%s", addr ? addr : mc->hostname ? mc->hostname : "");
+		inst = manual;
+	}
+	json_object_set_new(o, "juju-status", status_block(state, !enlisted ? "waiting for the agent to join" :
+							    lost ? "agent is not communicating with the server" : NULL,
+							    since, CAIRN_AGENT_VERSION));
+	if (mc->hostname)
+		json_object_set_new(o, "hostname", json_string(mc->hostname));
+	if (addr)
+		json_object_set_new(o, "dns-name", json_string(addr));
+	json_object_set_new(o, "ip-addresses", json_deep_copy(mc->addresses));
+	json_object_set_new(o, "instance-id", json_string(inst));
+	json_object_set_new(o, "machine-status",
+			    status_block(enlisted ? (lost ? "down" : "running") : "pending", NULL, since, NULL));
+	json_object_set_new(o, "modification-status", status_block("idle", NULL, mc->created_ns, NULL));
+	json_object_set_new(o, "base", json_pack("{s:s, s:s}", "name", "debian", "channel", "12"));
+	return o;
+}
+
+json_t *status_machines(struct controller *c)
+{
+	json_t *machines = json_object();
+
+	/* The controller's own machine shows once it hosts units; every enlisted one always. */
+	for (size_t i = 0; i < c->m->n_machines; i++) {
+		struct model_machine *mc = c->m->machines[i];
+
+		if (mc->id == 0 && !mc->n_units)
+			continue;
+		json_object_set_new(machines, mc->name, machine_doc(c, mc));
+	}
+	return machines;
+}
+
 json_t *status_build(struct controller *c)
 {
 	struct model *m = c->m;
-	json_t *doc = json_object(), *apps = json_object(), *machines = json_object();
-	char ts[32], host[256] = "localhost";
+	json_t *doc = json_object(), *apps = json_object(), *machines;
+	char ts[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	gethostname(host, sizeof(host) - 1);
 	json_object_set_new(doc, "model",
 			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}", "name", m->name, "type",
 				      "iaas", "controller", "cairn", "cloud", "localhost", "region",
 				      "localhost", "version", CAIRN_AGENT_VERSION, "model-status",
 				      json_pack("{s:s}", "current", "available"), "sla", "unsupported"));
-	for (size_t i = 0; i < m->n_apps; i++) {
-		struct model_app *a = m->apps[i];
-
-		for (size_t k = 0; k < a->n_units; k++) {
-			struct model_unit *u = a->units[k];
-			char id[32];
-
-			snprintf(id, sizeof(id), "%d", u->machine);
-			json_object_set_new(
-				machines, id,
-				json_pack("{s:o, s:s, s:s, s:[s], s:s, s:o, s:o, s:{s:s, s:s}}",
-					  "juju-status", status_block("started", NULL, u->agent.since_ns, CAIRN_AGENT_VERSION),
-					  "hostname", host, "dns-name", "127.0.0.1", "ip-addresses",
-					  "127.0.0.1", "instance-id", "localhost", "machine-status",
-					  status_block("running", NULL, u->agent.since_ns, NULL),
-					  "modification-status", status_block("idle", NULL, u->agent.since_ns, NULL),
-					  "base", "name", "debian", "channel", "12"));
-		}
-		json_object_set_new(apps, a->name, app_doc(c, a));
-	}
+	machines = status_machines(c);
+	for (size_t i = 0; i < m->n_apps; i++)
+		json_object_set_new(apps, m->apps[i]->name, app_doc(c, m->apps[i]));
 	json_object_set_new(doc, "machines", machines);
 	json_object_set_new(doc, "applications", apps);
 	gmtime_r(&now, &tm);

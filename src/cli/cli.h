@@ -60,6 +60,11 @@ int cli_one_application(const struct argv_list *pos);
  * CLI_EXIT_USAGE after printing the error. */
 int cli_parse(const struct argv_opt *opts, int argc, char **argv, struct argv_list *pos);
 
+/* Checks a --to value: machine numbers separated by commas ("1", "0,2"); placement
+ * directives cairn has no use for (lxd, zone=...) are refused with
+ * `invalid --to parameter "x"`.  0 or -EINVAL (eb set). */
+int cli_check_placement(const char *to, struct errbuf *eb);
+
 /* Sends req (reference stolen) to the controller, starting one when none answers.  Returns
  * CLI_EXIT_OK with *ret_result (new reference; may be NULL when not wanted), or prints the
  * error and returns CLI_EXIT_FAIL. */
@@ -88,6 +93,9 @@ int cmd_kill_controller(int argc, char **argv);
 int cmd_wait_for(int argc, char **argv);
 int cmd_resolved(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_add_machine(int argc, char **argv);
+int cmd_machines(int argc, char **argv);
+int cmd_remove_machine(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@ int client_init(struct client *c, struct errbuf *eb)
 	c->fd = -1;
 	c->home = NULL;
 	c->sock_path = NULL;
+	c->start_args = NULL;
+	c->n_start_args = 0;
 	if (home && *home) {
 		c->home = xstrdup(home);
 	} else {
@@ -126,7 +129,7 @@ static int start_controller(struct client *c, struct errbuf *eb)
 	int pipefd[2] = { -1, -1 };
 	int log_fd = -1, pidfd = -1;
 	char fdarg[16];
-	char *argv[5];
+	char **argv = xcalloc(c->n_start_args + 5, sizeof(char *));
 	struct spawn_opts o;
 	pid_t pid = -1;
 	int r, status;
@@ -160,7 +163,9 @@ static int start_controller(struct client *c, struct errbuf *eb)
 	argv[1] = "--daemon";
 	argv[2] = "--ready-fd";
 	argv[3] = fdarg;
-	argv[4] = NULL;
+	for (size_t i = 0; i < c->n_start_args; i++)
+		argv[4 + i] = (char *)c->start_args[i];
+	argv[4 + c->n_start_args] = NULL;
 	memset(&o, 0, sizeof(o));
 	o.file = exe;
 	o.argv = argv;
@@ -222,6 +227,7 @@ out:
 	free(dir);
 	free(exe);
 	free(log_path);
+	free(argv);
 	return r;
 }
 
@@ -338,6 +344,21 @@ int client_wait_closed(struct client *c, int timeout_ms)
 	close(c->fd);
 	c->fd = -1;
 	return r;
+}
+
+int client_wait_pid(int pid, int timeout_ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	if (fd < 0)
+		return 0; /* already gone (or no pidfds: nothing to wait on) */
+	do {
+		r = poll(&p, 1, timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	close(fd);
+	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
 int client_request(json_t *req, json_t **ret_result, struct errbuf *eb)

@@ -31,6 +31,9 @@ struct client {
 	int fd;          /* connection to the controller, -1 when closed */
 	char *home;      /* $CAIRN_HOME, owned */
 	char *sock_path; /* $CAIRN_HOME/cairnd.sock, owned */
+	/* Extra arguments for a controller this client starts (borrowed; bootstrap --config). */
+	const char *const *start_args;
+	size_t n_start_args;
 };
 
 /* Resolves the paths.  Returns 0 or -errno (eb filled, e.g. when neither CAIRN_HOME nor HOME
@@ -56,6 +59,9 @@ int client_recv(struct client *c, json_t **ret, struct errbuf *eb);
 int client_call(struct client *c, json_t *req, json_t **ret_result, struct errbuf *eb);
 /* Checks a response frame: 0 for ok, -CLIENT_EREMOTE (eb = the error) otherwise. */
 int client_check_response(json_t *resp, struct errbuf *eb);
+
+/* Blocks until process pid has exited, at most timeout_ms.  0 or -ETIMEDOUT. */
+int client_wait_pid(int pid, int timeout_ms);
 
 /* Blocks until the controller closes the connection (EOF or reset), at most timeout_ms.
  * Closes our end either way.  Returns 0 or -ETIMEDOUT. */

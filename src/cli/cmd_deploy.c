@@ -27,9 +27,11 @@ static int check_resource(const char *v, struct errbuf *eb)
 int cmd_deploy(int argc, char **argv)
 {
 	int64_t num_units = 1;
+	const char *to = NULL;
 	struct argv_list config, resources, pos;
 	const struct argv_opt opts[] = {
 		{ "num-units", 'n', ARGV_INT, &num_units, NULL },
+		{ "to", 0, ARGV_STRING, &to, NULL },
 		{ "config", 0, ARGV_LIST, &config, NULL },
 		{ "resource", 0, ARGV_LIST, &resources, NULL },
 		{ NULL, 0, 0, NULL, NULL },
@@ -64,6 +66,10 @@ int cmd_deploy(int argc, char **argv)
 		r = cli_error(CLI_EXIT_USAGE, "--num-units must be a positive integer");
 		goto out;
 	}
+	if (to && cli_check_placement(to, &eb) < 0) {
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
+	}
 	if (cfgsrc_check_flags(&config, &eb) < 0) {
 		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
 		goto out;
@@ -89,6 +95,8 @@ int cmd_deploy(int argc, char **argv)
 			(json_int_t)num_units, "config", sources);
 	if (pos.n == 2)
 		json_object_set_new(req, "app", json_string(pos.v[1]));
+	if (to)
+		json_object_set_new(req, "to", json_string(to));
 	if (resources.n) {
 		res = json_object();
 		for (size_t i = 0; i < resources.n; i++) {

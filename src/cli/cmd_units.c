@@ -32,11 +32,14 @@ static void print_removed(json_t *result, const char *key, const char *kind)
 int cmd_add_unit(int argc, char **argv)
 {
 	int64_t num_units = 1;
+	const char *to = NULL;
 	struct argv_list pos;
 	const struct argv_opt opts[] = {
 		{ "num-units", 'n', ARGV_INT, &num_units, NULL },
+		{ "to", 0, ARGV_STRING, &to, NULL },
 		{ NULL, 0, 0, NULL, NULL },
 	};
+	struct errbuf eb;
 	json_t *req;
 	int r;
 
@@ -50,8 +53,14 @@ int cmd_add_unit(int argc, char **argv)
 		r = cli_error(CLI_EXIT_USAGE, "--num-units must be a positive integer");
 		goto out;
 	}
+	if (to && cli_check_placement(to, &eb) < 0) {
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
+	}
 	req = json_pack("{s:s, s:s, s:I}", "op", "add-unit", "app", pos.v[0], "num-units",
 			(json_int_t)num_units);
+	if (to)
+		json_object_set_new(req, "to", json_string(to));
 	r = cli_call(req, NULL);
 out:
 	argv_list_done(&pos);

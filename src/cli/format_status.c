@@ -478,7 +478,7 @@ static void machine_rows(struct table *t, json_t *machines, int depth)
 	free(ids);
 }
 
-static void machines_section(json_t *machines, struct buf *out)
+void format_status_machines(json_t *machines, struct buf *out)
 {
 	struct table t;
 
@@ -518,7 +518,7 @@ void format_status_tabular(json_t *doc, struct buf *out)
 	}
 	if (strcmp(type, "caas") && json_is_object(machines) && json_object_size(machines)) {
 		buf_addc(out, '\n');
-		machines_section(machines, out);
+		format_status_machines(machines, out);
 	}
 }
 

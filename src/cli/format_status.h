@@ -31,6 +31,10 @@ enum format_status_kind { FORMAT_STATUS_TABULAR, FORMAT_STATUS_JSON, FORMAT_STAT
 void format_status(json_t *doc, enum format_status_kind kind, struct buf *out);
 void format_status_tabular(json_t *doc, struct buf *out);
 
+/* The machines table alone (`cairn machines`): Machine State Address Inst id Base AZ
+ * Message. */
+void format_status_machines(json_t *machines, struct buf *out);
+
 /* True when the document has no applications and no machines (`Model "x" is empty.`). */
 bool format_status_is_empty(json_t *doc);
 

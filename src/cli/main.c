@@ -19,12 +19,26 @@
 #include "lib/yamljson.h"
 
 static const struct cli_cmd commands[] = {
+	{ "add-machine", NULL, cmd_add_machine, "[options]",
+	  "Enlists another host as a machine of the model.",
+	  "Options:\n"
+	  "  -n (= 1)  The number of machines to add\n"
+	  "\n"
+	  "Prints, for each new machine, a one-time join token and the command to run on\n"
+	  "that host (cairn-agent join <controller address> <token>). The token is valid\n"
+	  "for 24 hours and once; the host's agent then holds its own credentials.\n" },
 	{ "add-unit", NULL, cmd_add_unit, "[options] <application name>",
 	  "Adds one or more units to a deployed application.",
 	  "Options:\n"
-	  "  -n, --num-units (= 1)  Number of units to add\n" },
-	{ "bootstrap", NULL, cmd_bootstrap, "",
+	  "  -n, --num-units (= 1)  Number of units to add\n"
+	  "  --to <machine>         The machine(s) to place the units on (comma-separated);\n"
+	  "                         the others go to the controller's machine (0)\n" },
+	{ "bootstrap", NULL, cmd_bootstrap, "[options]",
 	  "Starts the local controller (other commands start it on demand).",
+	  "Options:\n"
+	  "  --config <key=value>  Controller config (repeatable): api-port, api-address,\n"
+	  "                        leadership-lease-duration, hook-timeout\n"
+	  "\n"
 	  "The controller runs in the background; its state and log live in $CAIRN_HOME\n"
 	  "(default ~/.local/share/cairn). Does nothing when a controller already answers.\n" },
 	{ "config", NULL, cmd_config,
@@ -59,7 +73,9 @@ static const struct cli_cmd commands[] = {
 	  "  --config <file|k=v>      Either a path to a YAML settings file or a key=value pair\n"
 	  "                           (k=@file reads the value from a file); repeatable, the\n"
 	  "                           last occurrence of a key wins\n"
-	  "  --resource <name=path>   Resource to be uploaded to the controller (repeatable)\n" },
+	  "  --resource <name=path>   Resource to be uploaded to the controller (repeatable)\n"
+	  "  --to <machine>           The machine(s) to place units on (comma-separated);\n"
+	  "                           the others go to the controller's machine (0)\n" },
 	{ "help", NULL, cmd_help, "[<command>]", "Shows help on a command or the list of commands.",
 	  NULL },
 	{ "kill-controller", NULL, cmd_kill_controller, "[options]",
@@ -69,6 +85,10 @@ static const struct cli_cmd commands[] = {
 	  "\n"
 	  "Waits until the controller has closed its connections. Does nothing when no\n"
 	  "controller is running.\n" },
+	{ "machines", "list-machines", cmd_machines, "[options]",
+	  "Lists machines in a model.",
+	  "Options:\n"
+	  "  --format (= tabular)  Output format: tabular|json|yaml\n" },
 	{ "model-config", NULL, cmd_model_config,
 	  "[options] [<model-key>[=<value>] ...]",
 	  "Displays or sets configuration values on a model.",
@@ -86,6 +106,15 @@ static const struct cli_cmd commands[] = {
 	  "  --force            Completely remove an application and all its dependencies\n"
 	  "  --no-prompt        Do not prompt for approval (cairn never prompts here)\n"
 	  "  --destroy-storage  Destroy storage attached to application units\n" },
+	{ "remove-machine", NULL, cmd_remove_machine, "[options] <machine number> ...",
+	  "Removes one or more machines from a model.",
+	  "Options:\n"
+	  "  --force      Completely remove a machine and all its dependencies\n"
+	  "  --no-prompt  Do not prompt for approval (cairn never prompts here)\n"
+	  "\n"
+	  "Machines running units can be removed only with --force, which also removes\n"
+	  "those units without giving them an opportunity to shut down cleanly. The\n"
+	  "controller's own machine (0) cannot be removed.\n" },
 	{ "remove-unit", NULL, cmd_remove_unit, "[options] <unit> [...]",
 	  "Remove application units from the model.",
 	  "Options:\n"
@@ -180,6 +209,27 @@ int cli_unrecognized(const char *const *extra, size_t n)
 
 	argv_unrecognized(extra, n, &eb);
 	return cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+}
+
+int cli_check_placement(const char *to, struct errbuf *eb)
+{
+	const char *p = to;
+
+	if (!*to)
+		goto bad;
+	while (*p) {
+		size_t n = strspn(p, "0123456789");
+
+		if (!n || (p[0] == '0' && n > 1) || (p[n] && p[n] != ','))
+			goto bad;
+		p += n;
+		if (*p == ',' && !*++p)
+			goto bad;
+	}
+	return 0;
+bad:
+	errbuf_set(eb, "invalid --to parameter \"%s\"", to);
+	return -EINVAL;
 }
 
 int cli_invalid_name(const char *what, const char *name)

@@ -181,14 +181,31 @@ int worker_start(struct loop *l, worker_fn fn, void *arg, worker_done_fn done, v
 	return 0;
 }
 
+void worker_wait(struct worker *w)
+{
+	if (!w)
+		return;
+	if (w->exited) {
+		worker_cancel(w);
+		return;
+	}
+	loop_forget_child(w->l, w->pid);
+	while (waitpid(w->pid, &w->wstatus, 0) < 0 && errno == EINTR)
+		;
+	w->exited = true;
+	worker_cancel(w);
+}
+
 void worker_cancel(struct worker *w)
 {
 	if (!w)
 		return;
 	if (!w->exited) {
 		loop_kill_child(w->l, w->pid, SIGKILL, false);
-		/* The loop reaps it as an orphan. */
 		loop_forget_child(w->l, w->pid);
+		/* SIGKILL ends it at once: reap it here, so no zombie outlives its parent. */
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 	if (w->eof && w->exited) {
 		/* finish() is already deferred: it frees w without calling done. */

@@ -33,6 +33,9 @@ typedef void (*worker_done_fn)(void *data, json_t *result, const char *error);
  * with eb set (nothing started, done never called). */
 int worker_start(struct loop *l, worker_fn fn, void *arg, worker_done_fn done, void *data,
 		 struct worker **ret, struct errbuf *eb);
+/* Blocks until the child has finished (for the end of a daemon: no worker outlives it);
+ * then frees w like worker_cancel (done is not called).  NULL is fine. */
+void worker_wait(struct worker *w);
 /* Kills the child and frees w; done is not called.  NULL is fine. */
 void worker_cancel(struct worker *w);
 

@@ -323,6 +323,7 @@ static const struct pfield f_progress[] = {
 };
 static const struct pfield f_ping[] = {
 	ID(ping),
+	{ "stats", PF_JSON, O(ping, stats), PF_OPT, 0, 0, check_object, NULL },
 	END,
 };
 static const struct pfield f_charm_get[] = {

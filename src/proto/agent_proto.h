@@ -165,6 +165,7 @@ struct proto_progress {
 
 struct proto_ping {
 	int64_t id;
+	json_t *stats;             /* optional: the agent's hook timing figures (bench/) */
 };
 
 struct proto_charm_get {

@@ -244,11 +244,13 @@ static const struct servmgr_hooks sm_hooks = {
  * a new boot-id as "the workload container restarted" and emits pebble-ready, which is
  * exactly what a restart of scree (e.g. after the container restarts without a reboot of
  * the host kernel) must produce. */
-/* SCREE_READY_FD=N (set by the cairn agent that supervises this scree): one byte is
- * written to fd N once the API socket listens, so the supervisor needs no polling.  The
- * variable is removed so services never inherit it. */
-static void notify_ready(void)
+/* SCREE_READY_FD=N (set by the cairn agent that supervises this scree): the boot id and a
+ * newline are written to fd N once the API socket listens, so the supervisor needs neither
+ * polling nor a request to learn it.  The variable is removed so services never inherit it. */
+static void notify_ready(const char *boot_id)
 {
+	char line[128];
+	int len;
 	const char *v = getenv("SCREE_READY_FD");
 	char *end;
 	long fd;
@@ -259,7 +261,8 @@ static void notify_ready(void)
 	unsetenv("SCREE_READY_FD");
 	if (*end || fd < 3 || fd > 65535)
 		return;
-	if (write((int)fd, "R", 1) < 0)
+	len = snprintf(line, sizeof(line), "%s\n", boot_id);
+	if (write((int)fd, line, (size_t)len) != (ssize_t)len)
 		log_info("cannot signal readiness on fd %ld", fd);
 	close((int)fd);
 }
@@ -625,7 +628,7 @@ int scree_run(const struct scree_opts *opts)
 		code = 1;
 		goto out;
 	}
-	notify_ready();
+	notify_ready(d->boot_id);
 	if (!d->opts.hold)
 		autostart(d);
 	/* Persist whatever the state load fixed up. */

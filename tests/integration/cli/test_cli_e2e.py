@@ -44,9 +44,13 @@ class CLI(unittest.TestCase):
         self.assertRegex(apps[1], r"^hello\s+1\.0\s+active\s+3\s+hello\s+0\s+no\s+Hello, world!$")
         units = sections[2].splitlines()
         self.assertRegex(units[0], r"^Unit\s+Workload\s+Agent\s+Machine\s+Public address\s+Ports\s+Message$")
-        self.assertRegex(units[1], r"^hello/0\*\s+active\s+idle\s+0\s+127\.0\.0\.1\s+Hello, world!$")
-        self.assertRegex(units[2], r"^hello/1\s+active\s+idle\s+1\s")
+        # Every unit lands on the controller's own machine (0) without --to, at its real address.
+        self.assertRegex(units[1], r"^hello/0\*\s+active\s+idle\s+0\s+\d+\.\d+\.\d+\.\d+\s+Hello, world!$")
+        self.assertRegex(units[2], r"^hello/1\s+active\s+idle\s+0\s")
         self.assertTrue(sections[3].startswith("Machine  State"), tab)
+        machines = sections[3].splitlines()
+        self.assertEqual(len(machines), 2, tab)
+        self.assertRegex(machines[1], r"^0\s+started\s+\d+\.\d+\.\d+\.\d+\s+localhost\s+debian@12")
 
         doc = json.loads(self.run_ok("status", "--format", "json"))
         self.assertEqual(set(doc), {"model", "machines", "applications", "controller"})
@@ -117,7 +121,7 @@ exit 0
         with open(gate, "w") as g:
             # The install hook is blocked on the gate: the unit is executing it.
             tab = self.run_ok("status")
-            self.assertRegex(tab, r"slow/0\*\s+maintenance\s+executing\s+0\s+127\.0\.0\.1\s+\(install\) fetching bits")
+            self.assertRegex(tab, r"slow/0\*\s+maintenance\s+executing\s+0\s+\S+\s+\(install\) fetching bits")
             g.write("go\n")
         self.run_ok("wait-for", "application", "slow", "--query", 'status=="active"')
 

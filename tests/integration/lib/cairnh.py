@@ -1,6 +1,9 @@
 """Harness for cairn integration tests: a private $CAIRN_HOME, the real cairnd started in
-the foreground (readiness through --ready-fd, no polling), the framed JSON protocol of
-docs/protocol.md, and the built `cairn` CLI."""
+the foreground (readiness through --ready-fd, no polling) with the machine agent it runs,
+the framed JSON protocol of docs/protocol.md, and the built `cairn` CLI.
+
+Cleanup is thorough: kill-controller (which destroys every unit, workload and agent), then
+any process still running from the test's home is killed, whatever state the test left."""
 import json
 import os
 import shutil
@@ -37,12 +40,16 @@ def read_frame(sock):
 class Controller:
     """A cairnd running in a temporary CAIRN_HOME."""
 
-    def __init__(self, env=None, home=None):
+    def __init__(self, env=None, home=None, config=None):
         self.home = home or tempfile.mkdtemp(prefix="cairn-test-")
         self.env = dict(os.environ)
         self.env["CAIRN_HOME"] = self.home
         if env:
             self.env.update(env)
+        # Controller config (cairnd --config): the kernel picks the agents' TCP port, so
+        # tests running side by side never collide.
+        self.config = {"api-port": "0"}
+        self.config.update(config or {})
         self.proc = None
 
     @property
@@ -52,9 +59,11 @@ class Controller:
     def start(self):
         r, w = os.pipe()
         with open(os.path.join(self.home, "cairnd-test.log"), "ab") as logf:
-            self.proc = subprocess.Popen(
-                [os.path.join(BIN, "cairnd"), "--foreground", "--ready-fd", str(w)],
-                env=self.env, pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=logf)
+            args = [os.path.join(BIN, "cairnd"), "--foreground", "--ready-fd", str(w)]
+            for k, v in self.config.items():
+                args += ["--config", "%s=%s" % (k, v)]
+            self.proc = subprocess.Popen(args, env=self.env, pass_fds=(w,),
+                                         stdout=subprocess.DEVNULL, stderr=logf)
         os.close(w)
         got = os.read(r, 1)
         os.close(r)
@@ -83,9 +92,35 @@ class Controller:
                 self.proc.kill()
                 self.proc.wait()
 
+    def agent_pid(self, machine=0):
+        """The pid of the machine agent running from this home, or None."""
+        try:
+            with open(os.path.join(self.home, "agents", "machine-%d" % machine, "agent.pid")) as f:
+                pid = int(f.read())
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def destroy(self, timeout=60):
+        """kill-controller: everything deployed goes, then the controller exits."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        try:
+            self.call("shutdown")
+        except (OSError, EOFError, CairnError):
+            pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
     def cleanup(self):
-        self.stop()
-        # Hooks may still be finishing in their own process groups; give the tree away.
+        self.destroy()
+        if self.proc and self.proc.poll() is None:
+            self.stop()
+        kill_home_processes(self.home)
         shutil.rmtree(self.home, ignore_errors=True)
 
     def call(self, op, **args):
@@ -123,6 +158,56 @@ class Controller:
 
 class CairnError(Exception):
     pass
+
+
+def home_processes(home):
+    """Pids of processes started from a test home: their environment or command line names it
+    (agents, screes and the services they run, hooks)."""
+    me = os.getpid()
+    found = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit() or int(p) == me:
+            continue
+        try:
+            with open("/proc/%s/environ" % p, "rb") as f:
+                env = f.read()
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if home.encode() in env or home.encode() in cmd:
+            found.append(int(p))
+    return found
+
+
+def kill_home_processes(home):
+    """The last line of defence: SIGKILL whatever still runs from home."""
+    for _ in range(3):
+        pids = home_processes(home)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for pid in pids:
+            wait_gone(pid, 5)
+
+
+def wait_gone(pid, timeout):
+    """Blocks until pid (not our child) has exited, via a pidfd."""
+    import select
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return True
+    try:
+        p = select.poll()
+        p.register(fd, select.POLLIN)
+        return bool(p.poll(int(timeout * 1000)))
+    finally:
+        os.close(fd)
 
 
 def make_charm(root, name, hooks=None, dispatch=None, config=None, metadata_extra="",

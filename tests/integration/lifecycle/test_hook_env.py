@@ -84,7 +84,7 @@ class HookEnv(unittest.TestCase):
         lines = self.debug_log()
         self.assertTrue(any("DEBUG unit.envy/0.install to stdout from install" in l for l in lines), lines)
         self.assertTrue(any("WARNING unit.envy/0.install to stderr from install" in l for l in lines), lines)
-        self.assertTrue(all(l.startswith(("unit-envy-0: ", "controller: ")) for l in lines))
+        self.assertTrue(all(l.startswith(("unit-envy-0: ", "controller: ", "machine-0: ")) for l in lines), lines)
 
     def debug_log(self):
         import socket

@@ -1,0 +1,240 @@
+/* agent_internal.h - what agent.c (the machine: session, outbox, goals) and unit.c (one unit's
+ * hooks) share.  Not for other modules. */
+#ifndef CAIRN_AGENT_INTERNAL_H
+#define CAIRN_AGENT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/agent.h"
+#include "agent/uniter.h"
+#include "lib/hmap.h"
+
+#define AGENT_CONTEXT_ID_MAX 160
+
+/* An application as this machine knows it: its part of its units' goal. */
+struct app {
+	char *name;
+	bool have_goal;
+	int64_t gen;
+	int charm_rev;
+	char digest[65];
+	int64_t charm_size;
+	json_t *config;           /* effective config */
+	char config_hash[65];
+	char leader[PROTO_NAME_MAX + 1]; /* "" = nobody */
+	int leader_gen;
+	char **containers;
+	size_t n_containers;
+	size_t n_units;           /* units of this app on the machine */
+};
+
+/* One sequenced message not yet acknowledged. */
+struct outmsg {
+	int64_t seq;
+	json_t *msg;              /* the encoded message */
+	struct outmsg *next;
+};
+
+/* Unit runtime states; the legal transitions are in unit.c. */
+enum unit_state {
+	UNIT_IDLE,        /* nothing runs; the resolver decides on each kick */
+	UNIT_ERROR,       /* a hook failed: waiting for a retry or `resolved` */
+	UNIT_PREPARING,   /* fetching and installing charm files before install/upgrade-charm */
+	UNIT_RUNNING,     /* a hook process runs */
+	UNIT_COMMITTING,  /* the hook's commit-hook waits for the controller's ack */
+	UNIT_DEAD,        /* unit-dead sent; removed once acknowledged */
+	_UNIT_STATE_MAX,
+};
+
+struct container_rt {
+	struct unit *u;
+	char *name;
+	struct workload *w;
+	char seen[WORKLOAD_BOOT_ID_MAX];    /* boot id whose pebble-ready succeeded */
+	char pending[WORKLOAD_BOOT_ID_MAX]; /* newest boot id reported */
+	char hook[UNITER_HOOK_MAX];         /* "<name>-pebble-ready" */
+	struct agent_timer *retry;
+};
+
+/* A status-get --application waiting for the controller. */
+struct query {
+	struct agent *a;
+	int64_t id;
+	struct unit *u;
+	bool app;
+	void (*done)(void *arg, json_t *result, const char *error);
+	void *arg;
+	struct agent_timer *timer;
+	bool sent;
+	struct query *next;
+};
+
+struct unit {
+	struct agent *a;
+	char *name;
+	struct app *app;
+	char *dir;                /* home/agents/unit-<app>-<n> */
+	char *charm_dir;          /* dir/charm */
+	struct uniter_journal j;  /* the acknowledged journal (plus pending steps) */
+	enum unit_state state;
+
+	/* The unit's own goal. */
+	bool have_goal;
+	int64_t gen;
+	bool alive;
+	json_t *state_goal;       /* committed charm state */
+	json_t *ports_goal;       /* committed opened ports */
+	int64_t resolve_gen;
+	char resolve_mode[16];
+
+	/* Persisted beside the journal. */
+	int64_t next_seq;
+	int64_t resolved_gen;
+	char *charm_digest;       /* files installed in charm_dir, "" = none */
+	json_t *wl_status;        /* {"status","message","data","charm-set"} */
+	json_t *row_journal;      /* agent_unit_row()'s copy of j */
+
+	struct outmsg *out_head, *out_tail;
+
+	/* Error state and retries (charm-runtime.md §10). */
+	unsigned retries;
+	int64_t next_retry_ms;
+	struct agent_timer *retry_timer;
+	bool update_status_due;
+	struct agent_timer *us_timer;
+	struct agent_timer *hook_timer;
+	bool timed_out;
+
+	/* The hook being prepared, run or committed. */
+	char hook[UNITER_HOOK_MAX];
+	struct agent_install *install;
+	struct hookrun *run;
+	struct hook_ctx ctx;
+	bool ctx_live;
+	char context_id[AGENT_CONTEXT_ID_MAX];
+	uint64_t run_start_ns, t_pop, t_exit;
+	int64_t commit_seq;       /* COMMITTING: the commit-hook's seq */
+	json_t *commit_journal;   /* COMMITTING: the journal once acknowledged */
+	struct agent_timer *commit_timer;
+	int64_t dead_seq;         /* DEAD: the unit-dead message's seq */
+
+	struct container_rt *containers;
+	size_t n_containers;
+	char ready_boot[WORKLOAD_BOOT_ID_MAX];
+	struct container_rt *ready_container;
+
+	/* Run queue and progress reports. */
+	bool queued;
+	struct unit *q_next;
+	bool progress_dirty;
+	struct unit *p_next;
+	bool sent_progress;
+	int64_t sent_gen;
+	const char *sent_state;
+	bool sent_settled;
+};
+
+struct agent {
+	struct agent_io io;
+	char *home, *machine, *password, *tools_dir, *scree_path, *socket_path, *hostname;
+	json_t *addresses;
+	void (*refused_cb)(void *data, const char *why);
+	void (*torn_down_cb)(void *data);
+	void *cb_data;
+	char model_name[PROTO_NAME_MAX + 1];
+	char model_uuid[65];
+	char api_addresses[512];
+
+	struct hmap units;        /* name -> struct unit */
+	struct hmap apps;         /* name -> struct app */
+	struct hmap contexts;     /* context id -> struct unit */
+	struct hmap digests;      /* digest -> (uintptr_t) references */
+
+	/* Model config (from the controller; kept in the store). */
+	int64_t update_status_ms;
+	bool retry_hooks;
+	int64_t hook_timeout_ms;
+	int64_t retry_min_ms, retry_max_ms;
+
+	/* The session. */
+	bool link_up;             /* the transport is connected */
+	bool session;             /* hello answered by welcome */
+	int64_t lease_ms;
+	uint64_t lease_until_ms;  /* the agent may claim leadership until then */
+	uint64_t hello_sent_ms;
+	int64_t next_ping;
+	struct { int64_t id; uint64_t sent_ms; } pings[8];
+	uint64_t last_pong_ms;
+	struct agent_timer *ping_timer;
+
+	/* Work. */
+	unsigned max_parallel, running;
+	struct unit *q_head, *q_tail;
+	bool pump_scheduled;
+	struct unit *p_head;
+	bool progress_scheduled;
+	json_t *log_batch;        /* records waiting to be sent */
+	size_t logs_dropped;
+	bool log_flush_scheduled;
+	struct query *queries;
+	int64_t next_query;
+	bool shutting_down;
+	bool tearing_down;
+	struct agent_stats stats;
+};
+
+/* ---- agent.c ---- */
+
+/* Logs a line for debug-log (entity unit-<app>-<n>, or the machine when u is NULL). */
+void agent_log(struct agent *a, struct unit *u, const char *level, const char *module,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Sends m now if the session is up (not for sequenced messages). */
+void agent_send(struct agent *a, const struct proto_msg *m);
+/* Applies a store transaction built by unit.c together with its new sequenced messages
+ * (encoded; ownership passes on success): on success the messages join the unit's outbox and
+ * are sent.  On failure nothing changes anywhere and eb says why. */
+int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_row *row,
+		     json_t **msgs, size_t n_msgs, struct errbuf *eb);
+/* The row describing u as it is in memory (borrowed pointers, valid until u changes). */
+void agent_unit_row(struct unit *u, struct store_unit_row *row);
+/* The next sequence number u's next message will get. */
+int64_t agent_next_seq(struct unit *u, size_t k);
+/* Whether u's application names it leader and the lease is valid. */
+bool agent_unit_is_leader(struct unit *u);
+bool agent_lease_ok(struct agent *a);
+/* Charm digest references (installed files and application goals). */
+void agent_digest_ref(struct agent *a, const char *digest, int delta);
+/* The context registry the hook-tool server looks in. */
+void agent_context_add(struct agent *a, struct unit *u);
+void agent_context_del(struct agent *a, struct unit *u);
+/* A status-get for the application, answered by the controller. */
+void agent_query_app_status(struct agent *a, struct unit *u,
+			    void (*done)(void *arg, json_t *result, const char *error), void *arg);
+/* Ends every query of u with error. */
+void agent_queries_cancel(struct agent *a, struct unit *u, const char *error);
+
+/* ---- unit.c ---- */
+
+struct unit *unit_new(struct agent *a, const char *name, const struct store_unit_row *row);
+/* Frees u: destroy = the unit is gone for good (workloads destroyed, directory and store rows
+ * removed), else an orderly stop (hooks queued again, workloads left running). */
+void unit_free(struct unit *u, bool destroy);
+/* The goal may have changed or a step finished: run the resolver soon. */
+void unit_kick(struct unit *u);
+/* The run queue: takes units off it while fewer than max_parallel hooks run. */
+void unit_pump(struct agent *a);
+/* Controller messages about u. */
+void unit_on_ack(struct unit *u, int64_t seq);
+void unit_on_nack(struct unit *u, int64_t seq, const char *error);
+void unit_on_goal(struct unit *u);
+/* Model config changed (timers follow). */
+void unit_on_model_config(struct unit *u);
+/* The runtime state for progress reports and tests. */
+const char *unit_state_name(enum unit_state s);
+/* Fills the progress of u; returns false when nothing changed since the last report. */
+bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *gen);
+void unit_progress_dirty(struct unit *u);
+
+#endif

@@ -1,0 +1,1020 @@
+/* Unit tests for the machine agent's runtime with fake effects (agent_io.h): a virtual clock,
+ * hooks that end when the test says, an in-memory store that can fail, and a fake controller
+ * that sees every message.  Covers the deploy order with acknowledged commits, a failed local
+ * commit, the retry schedule, hook timeouts, update-status intervals, leases, pebble-ready,
+ * resending after a reconnect, resuming after a restart, `resolved`, removal and teardown -
+ * all without waiting for real time. */
+#include "agent/agent.h"
+#include "lib/buf.h"
+#include "lib/hmap.h"
+#include "lib/test.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the fake world ---- */
+
+struct agent_timer {
+	void (*cb)(void *);
+	void *arg;
+	bool armed;
+	uint64_t deadline;
+	struct agent_timer *next;
+};
+
+struct hookrun {
+	char unit[64], hook[96], ctx[160];
+	struct hookrun_cbs cbs;
+	bool done;
+	int killed;
+};
+
+struct workload {
+	char name[64], dir[256];
+	struct workload_opts o;
+	bool settled, destroyed, detached;
+	int restarts;
+};
+
+struct agent_install {
+	void (*done)(void *, const char *);
+	void *arg;
+	char unit[64];
+	bool cancelled;
+};
+
+struct defer {
+	void (*cb)(void *);
+	void *arg;
+	struct defer *next;
+};
+
+#define MAXH 256
+
+static struct world {
+	uint64_t now;
+	double rnd;
+	struct agent_timer *timers;
+	struct defer *defers, *defers_tail;
+	struct hookrun *hooks[MAXH];
+	int n_hooks;
+	struct workload *wls[64];
+	int n_wls;
+	struct agent_install *installs[MAXH];
+	int n_installs;
+	bool auto_install;
+	/* store */
+	json_t *units;   /* name -> row object */
+	json_t *outbox;  /* "unit seq" -> msg */
+	json_t *goals;   /* "kind/name" -> goal */
+	int store_fail;  /* fail the next N applies */
+	/* controller side */
+	bool connected;
+	json_t *sent;    /* every message sent, in order */
+	int reconnects;
+	bool refused, torn_down;
+} W;
+
+static uint64_t f_now(void *d) { (void)d; return W.now; }
+static uint64_t f_wall(void *d) { (void)d; return 1700000000000000000ull + W.now * 1000000ull; }
+static uint64_t f_mono(void *d) { (void)d; return W.now * 1000000ull; }
+static double f_random(void *d) { (void)d; return W.rnd; }
+
+static struct agent_timer *f_timer_new(void *d, void (*cb)(void *), void *arg)
+{
+	struct agent_timer *t = xcalloc(1, sizeof(*t));
+
+	(void)d;
+	t->cb = cb;
+	t->arg = arg;
+	t->next = W.timers;
+	W.timers = t;
+	return t;
+}
+static void f_timer_arm(void *d, struct agent_timer *t, uint64_t ms) { (void)d; t->armed = true; t->deadline = W.now + ms; }
+static void f_timer_disarm(void *d, struct agent_timer *t) { (void)d; t->armed = false; }
+static bool f_timer_armed(void *d, struct agent_timer *t) { (void)d; return t->armed; }
+static void f_timer_free(void *d, struct agent_timer *t)
+{
+	(void)d;
+	if (!t)
+		return;
+	for (struct agent_timer **pp = &W.timers; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	free(t);
+}
+static void f_defer(void *d, void (*cb)(void *), void *arg)
+{
+	struct defer *x = xcalloc(1, sizeof(*x));
+
+	(void)d;
+	x->cb = cb;
+	x->arg = arg;
+	if (W.defers_tail)
+		W.defers_tail->next = x;
+	else
+		W.defers = x;
+	W.defers_tail = x;
+}
+
+static int f_hook_start(void *d, const struct hookrun_env *env, const struct hookrun_cbs *cbs,
+			struct hookrun **ret, struct errbuf *eb)
+{
+	struct hookrun *h = xcalloc(1, sizeof(*h));
+
+	(void)d;
+	(void)eb;
+	snprintf(h->unit, sizeof(h->unit), "%s", env->unit);
+	snprintf(h->hook, sizeof(h->hook), "%s", env->hook);
+	snprintf(h->ctx, sizeof(h->ctx), "%s", env->context_id);
+	h->cbs = *cbs;
+	W.hooks[W.n_hooks++] = h;
+	*ret = h;
+	return 0;
+}
+static void f_hook_kill(void *d, struct hookrun *h, int sig) { (void)d; h->killed = sig; }
+static void f_hook_free(void *d, struct hookrun *h) { (void)d; h->done = true; }
+
+static int f_wl_start(void *d, const struct workload_opts *o, struct workload **ret)
+{
+	struct workload *w = xcalloc(1, sizeof(*w));
+
+	(void)d;
+	snprintf(w->name, sizeof(w->name), "%s", o->name);
+	snprintf(w->dir, sizeof(w->dir), "%s", o->dir);
+	w->o = *o;
+	W.wls[W.n_wls++] = w;
+	*ret = w;
+	return 0;
+}
+static void f_wl_restart(void *d, struct workload *w) { (void)d; w->restarts++; w->settled = false; }
+static void f_wl_destroy(void *d, struct workload *w) { (void)d; w->destroyed = true; }
+static void f_wl_detach(void *d, struct workload *w) { (void)d; w->detached = true; }
+static bool f_wl_settled(void *d, struct workload *w) { (void)d; return w->settled; }
+
+static void install_finish(void *arg)
+{
+	struct agent_install *op = arg;
+
+	if (!op->cancelled)
+		op->done(op->arg, NULL);
+}
+
+static int f_install(void *d, const struct agent_install_req *req, void (*done)(void *, const char *),
+		     void *arg, struct agent_install **ret, struct errbuf *eb)
+{
+	struct agent_install *op = xcalloc(1, sizeof(*op));
+
+	(void)d;
+	(void)eb;
+	op->done = done;
+	op->arg = arg;
+	snprintf(op->unit, sizeof(op->unit), "%s", req->unit);
+	W.installs[W.n_installs++] = op;
+	*ret = op;
+	if (W.auto_install)
+		f_defer(NULL, install_finish, op);
+	return 0;
+}
+static void f_cancel(void *d, struct agent_install *op) { (void)d; op->cancelled = true; }
+static void f_forget(void *d, const char *digest) { (void)d; (void)digest; }
+static void f_chunk(void *d, const struct proto_charm_chunk *c) { (void)d; (void)c; }
+static void f_link(void *d, bool up) { (void)d; (void)up; }
+static void f_rm(void *d, const char *dir) { (void)d; (void)dir; }
+
+static int f_store_load(void *d, const struct store_visitor *v, void *arg, struct errbuf *eb)
+{
+	const char *k;
+	json_t *row;
+
+	(void)d;
+	(void)eb;
+	json_object_foreach(W.units, k, row) {
+		struct store_unit_row r = {
+			.name = k, .app = json_string_value(json_object_get(row, "app")),
+			.journal = json_object_get(row, "journal"),
+			.next_seq = json_integer_value(json_object_get(row, "next_seq")),
+			.resolved_gen = json_integer_value(json_object_get(row, "resolved_gen")),
+			.wl_status = json_object_get(row, "wl"),
+			.charm_digest = json_string_value(json_object_get(row, "digest")),
+		};
+		v->unit(arg, &r);
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		static const char *const order[] = { "meta/", "app/", "unit/" };
+
+		json_object_foreach(W.goals, k, row) {
+			if (strncmp(k, order[pass], strlen(order[pass])))
+				continue;
+			char kind[16];
+
+			snprintf(kind, sizeof(kind), "%.*s", (int)(strchr(k, '/') - k), k);
+			v->goal(arg, kind, strchr(k, '/') + 1, row);
+		}
+	}
+	/* Outbox rows in (unit, seq) order. */
+	for (int seq = 1; seq < 1000; seq++) {
+		json_object_foreach(W.outbox, k, row) {
+			if (atoi(strchr(k, ' ') + 1) == seq) {
+				char unit[64];
+
+				snprintf(unit, sizeof(unit), "%.*s", (int)(strchr(k, ' ') - k), k);
+				v->outbox(arg, unit, seq, row);
+			}
+		}
+	}
+	return 0;
+}
+
+static int f_store_apply(void *d, const struct store_txn *t, struct errbuf *eb)
+{
+	(void)d;
+	if (W.store_fail > 0) {
+		W.store_fail--;
+		errbuf_set(eb, "disk full");
+		return -EIO;
+	}
+	if (t->unit) {
+		json_object_set_new(W.units, t->unit->name,
+				    json_pack("{s:s, s:O, s:I, s:I, s:O, s:s}", "app", t->unit->app,
+					      "journal", t->unit->journal ? t->unit->journal : json_null(),
+					      "next_seq", (json_int_t)t->unit->next_seq, "resolved_gen",
+					      (json_int_t)t->unit->resolved_gen, "wl",
+					      t->unit->wl_status ? t->unit->wl_status : json_null(), "digest",
+					      t->unit->charm_digest ? t->unit->charm_digest : ""));
+	}
+	if (t->delete_unit) {
+		json_object_del(W.units, t->delete_unit);
+		char key[200];
+		void *tmp;
+		const char *k;
+		json_t *v;
+
+		json_object_foreach_safe(W.outbox, tmp, k, v) {
+			if (!strncmp(k, t->delete_unit, strlen(t->delete_unit)) && k[strlen(t->delete_unit)] == ' ')
+				json_object_del(W.outbox, k);
+		}
+		snprintf(key, sizeof(key), "unit/%s", t->delete_unit);
+		json_object_del(W.goals, key);
+	}
+	for (size_t i = 0; i < t->n_msgs; i++) {
+		char key[200];
+
+		snprintf(key, sizeof(key), "%s %lld", json_string_value(json_object_get(t->msgs[i], "unit")),
+			 (long long)json_integer_value(json_object_get(t->msgs[i], "seq")));
+		json_object_set(W.outbox, key, t->msgs[i]);
+	}
+	if (t->ack_unit) {
+		void *tmp;
+		const char *k;
+		json_t *v;
+		size_t ul = strlen(t->ack_unit);
+
+		json_object_foreach_safe(W.outbox, tmp, k, v) {
+			if (!strncmp(k, t->ack_unit, ul) && k[ul] == ' ' && atoll(k + ul + 1) <= t->ack_seq)
+				json_object_del(W.outbox, k);
+		}
+	}
+	return 0;
+}
+
+static void f_put_goal(void *d, const char *kind, const char *name, json_t *goal)
+{
+	char key[200];
+
+	(void)d;
+	snprintf(key, sizeof(key), "%s/%s", kind, name);
+	if (goal)
+		json_object_set(W.goals, key, goal);
+	else
+		json_object_del(W.goals, key);
+}
+
+static int f_send(void *d, const struct proto_msg *m)
+{
+	(void)d;
+	if (!W.connected)
+		return -ENOTCONN;
+	json_array_append_new(W.sent, proto_encode(m));
+	return 0;
+}
+static void f_reconnect(void *d) { (void)d; W.reconnects++; }
+
+static const struct agent_io fake_io = {
+	.now_ms = f_now, .wall_ns = f_wall, .mono_ns = f_mono, .random = f_random,
+	.timer_new = f_timer_new, .timer_arm = f_timer_arm, .timer_disarm = f_timer_disarm,
+	.timer_armed = f_timer_armed, .timer_free = f_timer_free, .defer = f_defer,
+	.hook_start = f_hook_start, .hook_kill = f_hook_kill, .hook_free = f_hook_free,
+	.workload_start = f_wl_start, .workload_restart = f_wl_restart,
+	.workload_destroy = f_wl_destroy, .workload_detach = f_wl_detach,
+	.workload_settled = f_wl_settled,
+	.charm_install = f_install, .charm_cancel = f_cancel, .charm_forget = f_forget,
+	.charm_chunk = f_chunk, .charm_link = f_link, .remove_tree = f_rm,
+	.store_load = f_store_load, .store_apply = f_store_apply, .store_put_goal = f_put_goal,
+	.send = f_send, .reconnect = f_reconnect,
+};
+
+static void settle(void)
+{
+	while (W.defers) {
+		struct defer *x = W.defers;
+
+		W.defers = x->next;
+		if (!W.defers)
+			W.defers_tail = NULL;
+		x->cb(x->arg);
+		free(x);
+	}
+}
+
+/* Moves the virtual clock forward, firing due timers in deadline order. */
+static void advance(uint64_t ms)
+{
+	uint64_t end = W.now + ms;
+
+	settle();
+	for (;;) {
+		struct agent_timer *best = NULL;
+
+		for (struct agent_timer *t = W.timers; t; t = t->next)
+			if (t->armed && t->deadline <= end && (!best || t->deadline < best->deadline))
+				best = t;
+		if (!best)
+			break;
+		W.now = best->deadline;
+		best->armed = false;
+		best->cb(best->arg);
+		settle();
+	}
+	W.now = end;
+	settle();
+}
+
+static void on_refused(void *d, const char *why) { (void)d; (void)why; W.refused = true; }
+static void on_torn_down(void *d) { (void)d; W.torn_down = true; }
+
+static struct agent *start_agent(void)
+{
+	struct agent_config cfg = {
+		.home = "/tmp/fake-home", .machine = "0", .password = "pw", .tools_dir = "/tools",
+		.scree_path = "/bin/scree", .socket_path = "/tmp/fake-home/agent.sock",
+		.max_parallel = 4, .refused = on_refused, .torn_down = on_torn_down,
+	};
+	struct agent *a = NULL;
+	struct errbuf eb;
+
+	if (agent_new(&cfg, &fake_io, &a, &eb) < 0)
+		return NULL;
+	settle();
+	return a;
+}
+
+static void world_init(void)
+{
+	memset(&W, 0, sizeof(W));
+	W.rnd = 0.5;
+	W.units = json_object();
+	W.outbox = json_object();
+	W.goals = json_object();
+	W.sent = json_array();
+	W.auto_install = true;
+}
+
+static void world_done(void)
+{
+	json_decref(W.units);
+	json_decref(W.outbox);
+	json_decref(W.goals);
+	json_decref(W.sent);
+	for (int i = 0; i < W.n_hooks; i++)
+		free(W.hooks[i]);
+	for (int i = 0; i < W.n_wls; i++)
+		free(W.wls[i]);
+	for (int i = 0; i < W.n_installs; i++)
+		free(W.installs[i]);
+	while (W.defers) {
+		struct defer *x = W.defers;
+
+		W.defers = x->next;
+		free(x);
+	}
+}
+
+/* ---- the fake controller ---- */
+
+static void deliver(struct agent *a, json_t *obj)
+{
+	struct proto_msg m;
+	struct errbuf eb;
+
+	if (proto_decode(obj, PROTO_TO_AGENT, &m, &eb) < 0) {
+		fprintf(stderr, "bad test message: %s\n", eb.msg);
+		abort();
+	}
+	agent_receive(a, &m);
+	proto_msg_done(&m);
+	json_decref(obj);
+	settle();
+}
+
+static void connect_agent(struct agent *a, const char *units_json, int64_t lease_ms)
+{
+	W.connected = true;
+	agent_link_up(a);
+	deliver(a, json_pack("{s:s, s:s, s:I, s:s, s:s, s:o}", "type", "welcome", "machine", "0",
+			     "lease-ms", (json_int_t)lease_ms, "model-name", "m", "model-uuid", "u",
+			     "units", json_loads(units_json, 0, NULL)));
+	deliver(a, json_pack("{s:s, s:I, s:b, s:I}", "type", "model-config", "update-status-ms",
+			     (json_int_t)300000, "retry-hooks", 1, "hook-timeout-ms", (json_int_t)0));
+}
+
+#define DIGEST1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define DIGEST2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+static void app_goal(struct agent *a, const char *app, int gen, int rev, const char *digest,
+		     const char *hash, const char *leader, int leader_gen, const char *containers)
+{
+	deliver(a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:s}, s:s, s:s, s:i, s:o}", "type",
+			     "app-goal", "app", app, "gen", gen, "charm-rev", rev, "charm-digest", digest,
+			     "charm-size", 100, "config", "thing", hash, "config-hash", hash, "leader",
+			     leader, "leader-gen", leader_gen, "containers",
+			     json_loads(containers ? containers : "[]", 0, NULL)));
+}
+
+static void unit_goal(struct agent *a, const char *unit, int gen, bool alive, int resolve_gen,
+		      const char *mode)
+{
+	deliver(a, json_pack("{s:s, s:s, s:i, s:b, s:{}, s:[], s:i, s:s}", "type", "unit-goal", "unit",
+			     unit, "gen", gen, "alive", alive, "state", "ports", "resolve-gen",
+			     resolve_gen, "resolve-mode", mode));
+}
+
+/* The last running (not finished) hook of unit, or NULL. */
+static struct hookrun *running(const char *unit)
+{
+	for (int i = W.n_hooks - 1; i >= 0; i--)
+		if (!strcmp(W.hooks[i]->unit, unit) && !W.hooks[i]->done)
+			return W.hooks[i];
+	return NULL;
+}
+
+static void hook_exit(struct hookrun *h, int code)
+{
+	h->cbs.done(h->cbs.data, code, code >= 128);
+	settle();
+}
+
+/* Acknowledges everything sent so far, as the controller does after applying it. */
+static void ack_all(struct agent *a)
+{
+	json_t *hi = json_object(), *m;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(W.sent, i, m) {
+		json_t *seq = json_object_get(m, "seq");
+		const char *unit = json_string_value(json_object_get(m, "unit"));
+
+		if (seq && unit)
+			json_object_set_new(hi, unit, json_integer(json_integer_value(seq)));
+	}
+	json_object_foreach(hi, k, m)
+		deliver(a, json_pack("{s:s, s:s, s:I}", "type", "ack", "unit", k, "seq",
+				     (json_int_t)json_integer_value(m)));
+	json_decref(hi);
+}
+
+/* Runs hooks of unit to quiescence: each hook exits 0 and is acknowledged.  Returns the
+ * sequence of hooks run. */
+static void run_all(struct agent *a, const char *unit, char *out, size_t n)
+{
+	struct hookrun *h;
+
+	out[0] = '\0';
+	for (int i = 0; i < 30; i++) {
+		settle();
+		h = running(unit);
+		if (!h) {
+			ack_all(a);
+			h = running(unit);
+			if (!h)
+				break;
+		}
+		if (out[0])
+			strncat(out, " ", n - strlen(out) - 1);
+		strncat(out, h->hook, n - strlen(out) - 1);
+		hook_exit(h, 0);
+		ack_all(a);
+	}
+}
+
+static int count_sent(const char *type, const char *field, const char *value)
+{
+	size_t i;
+	json_t *m;
+	int n = 0;
+
+	json_array_foreach(W.sent, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "type")), type) &&
+		    (!field || !strcmp(json_string_value(json_object_get(m, field)) ?: "", value)))
+			n++;
+	return n;
+}
+
+static json_t *last_sent(const char *type)
+{
+	for (size_t i = json_array_size(W.sent); i-- > 0;) {
+		json_t *m = json_array_get(W.sent, i);
+
+		if (!strcmp(json_string_value(json_object_get(m, "type")), type))
+			return m;
+	}
+	return NULL;
+}
+
+/* ---- tests ---- */
+
+static void test_deploy_waits_for_acks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ASSERT_TRUE(h != NULL);
+	ASSERT_STREQ(h->hook, "install");
+	/* The charm was installed first, once. */
+	ASSERT_EQ(W.n_installs, 1);
+	/* The hook changes the charm state; it commits only when the controller acks. */
+	struct hook_ctx *ctx = agent_find_context(a, h->ctx);
+	ASSERT_TRUE(ctx != NULL);
+	json_object_set_new(ctx->state, "k", json_string("v"));
+	hook_exit(h, 0);
+	json_t *c = last_sent("commit-hook");
+	ASSERT_TRUE(c != NULL);
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(c, "state"), "k")), "v");
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "committing");
+	ASSERT_TRUE(running("app/0") == NULL); /* nothing else runs before the ack */
+	ASSERT_TRUE(agent_find_context(a, h->ctx) == NULL);
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "leader-elected config-changed start");
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "idle");
+	/* Statuses the agent set around the hooks. */
+	ASSERT_TRUE(count_sent("status-set", "message", "installing charm software") == 1);
+	ASSERT_TRUE(count_sent("status-set", "message", "running start hook") == 1);
+	ASSERT_TRUE(count_sent("status-set", "status", "unknown") == 1);
+	/* Progress reports idle at the last goal generation. */
+	json_t *p = last_sent("progress");
+	ASSERT_STREQ(json_string_value(json_object_get(p, "state")), "idle");
+	ASSERT_EQ(json_integer_value(json_object_get(p, "gen")), 2);
+	/* Every sequenced message is gone from the store's outbox once acknowledged. */
+	ASSERT_EQ(json_object_size(W.outbox), 0);
+	agent_free(a);
+	world_done();
+}
+
+static void test_failed_commit_is_not_committed(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "install");
+	int commits = count_sent("commit-hook", NULL, NULL);
+	W.store_fail = 2; /* the hook-ran record and the commit both fail to be written */
+	hook_exit(h, 0);
+	ASSERT_EQ(count_sent("commit-hook", NULL, NULL), commits);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "error");
+	json_t *j = agent_unit_journal(a, "app/0");
+	ASSERT_STREQ(json_string_value(json_object_get(j, "opstep")), "pending");
+	ASSERT_TRUE(json_is_false(json_object_get(j, "installed")));
+	json_decref(j);
+	/* The retry runs install again (at-least-once), and then it commits. */
+	advance(5000);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "install"));
+	hook_exit(h, 0);
+	ack_all(a);
+	j = agent_unit_journal(a, "app/0");
+	ASSERT_TRUE(json_is_true(json_object_get(j, "installed")));
+	json_decref(j);
+	agent_free(a);
+	world_done();
+}
+
+static void test_retry_schedule(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	uint64_t last_end, gaps[8];
+
+	world_init();
+	W.rnd = 1.0; /* the largest jitter: +3 % */
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	for (int i = 0; i < 8; i++) {
+		h = running("app/0");
+		ASSERT_TRUE(h && !strcmp(h->hook, "install"));
+		hook_exit(h, 1);
+		ASSERT_STREQ(agent_unit_state(a, "app/0"), "error");
+		last_end = W.now;
+		/* Step one millisecond at a time past the expected point: the exact moment. */
+		uint64_t waited = 0;
+
+		while (!running("app/0") && waited < 400000) {
+			advance(1);
+			waited++;
+		}
+		gaps[i] = W.now - last_end;
+	}
+	/* 5 s, then x2 with +3 % jitter, capped at 300 s (charm-runtime.md §10). */
+	ASSERT_EQ(gaps[0], 5000);
+	ASSERT_EQ(gaps[1], 10300);
+	ASSERT_EQ(gaps[2], 21218);
+	ASSERT_EQ(gaps[6], 300000);
+	ASSERT_EQ(gaps[7], 300000);
+	/* A success resets the schedule. */
+	h = running("app/0");
+	hook_exit(h, 0);
+	ack_all(a);
+	struct hookrun *h2 = running("app/0");
+	ASSERT_TRUE(h2 != NULL);
+	hook_exit(h2, 1);
+	last_end = W.now;
+	advance(4999);
+	ASSERT_TRUE(running("app/0") == NULL);
+	advance(1);
+	ASSERT_TRUE(running("app/0") != NULL);
+	agent_free(a);
+	world_done();
+}
+
+static void test_hook_timeout(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	deliver(a, json_pack("{s:s, s:I, s:b, s:I}", "type", "model-config", "update-status-ms",
+			     (json_int_t)300000, "retry-hooks", 0, "hook-timeout-ms", (json_int_t)300));
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	advance(299);
+	ASSERT_EQ(h->killed, 0);
+	advance(1);
+	ASSERT_EQ(h->killed, SIGKILL);
+	hook_exit(h, 128 + SIGKILL);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "error");
+	ASSERT_TRUE(count_sent("status-set", "message", "hook failed: \"install\"") == 1);
+	/* Retries are off: it stays in error. */
+	advance(600000);
+	ASSERT_TRUE(running("app/0") == NULL);
+	agent_free(a);
+	world_done();
+}
+
+static void test_update_status_interval(void)
+{
+	struct agent *a;
+	char seq[512];
+
+	world_init();
+	W.rnd = 0.0; /* the shortest wait: 0.8 x interval */
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	deliver(a, json_pack("{s:s, s:I, s:b, s:I}", "type", "model-config", "update-status-ms",
+			     (json_int_t)10000, "retry-hooks", 1, "hook-timeout-ms", (json_int_t)0));
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install config-changed start");
+	advance(7999);
+	ASSERT_TRUE(running("app/0") == NULL);
+	advance(1);
+	ASSERT_TRUE(running("app/0") && !strcmp(running("app/0")->hook, "update-status"));
+	/* update-status does not flip the agent to executing. */
+	ASSERT_EQ(count_sent("status-set", "message", "running update-status hook"), 0);
+	hook_exit(running("app/0"), 0);
+	ack_all(a);
+	W.rnd = 1.0; /* the longest: 1.2 x */
+	advance(8000);
+	hook_exit(running("app/0"), 0);
+	ack_all(a);
+	advance(11999);
+	ASSERT_TRUE(running("app/0") == NULL);
+	advance(1);
+	ASSERT_TRUE(running("app/0") != NULL);
+	agent_free(a);
+	world_done();
+}
+
+static void test_lease(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 2000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install leader-elected config-changed start");
+	ASSERT_TRUE(agent_lease_valid(a));
+	/* Pings go every lease/4; no pong: after half the lease the agent stops claiming. */
+	advance(999);
+	ASSERT_TRUE(agent_lease_valid(a));
+	ASSERT_EQ(count_sent("ping", NULL, NULL), 1);
+	advance(1);
+	ASSERT_TRUE(!agent_lease_valid(a));
+	/* The answer to the first ping (sent at 500) extends it to 500 + 1000. */
+	json_t *p = last_sent("ping");
+	int64_t id = json_integer_value(json_object_get(p, "id"));
+
+	p = NULL;
+	json_t *pings = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(W.sent, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "type")), "ping"))
+			json_array_append(pings, m);
+	id = json_integer_value(json_object_get(json_array_get(pings, json_array_size(pings) - 1), "id"));
+	json_decref(pings);
+	deliver(a, json_pack("{s:s, s:I}", "type", "pong", "id", (json_int_t)id));
+	ASSERT_TRUE(agent_lease_valid(a));
+	/* An agent cut off for a whole lease reconnects. */
+	W.connected = false;
+	advance(2600);
+	ASSERT_TRUE(!agent_lease_valid(a));
+	ASSERT_TRUE(W.reconnects >= 1);
+	/* is-leader inside a hook follows the lease too. */
+	W.connected = true;
+	agent_link_down(a);
+	connect_agent(a, "[\"app/0\"]", 2000);
+	unit_goal(a, "app/0", 3, true, 0, "");
+	deliver(a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:s}, s:s, s:s, s:i, s:[]}", "type",
+			     "app-goal", "app", "app", "gen", 4, "charm-rev", 0, "charm-digest", DIGEST1,
+			     "charm-size", 100, "config", "thing", "a2", "config-hash", "a2", "leader",
+			     "app/0", "leader-gen", 0, "containers"));
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
+	struct hook_ctx *ctx = agent_find_context(a, h->ctx);
+	ASSERT_TRUE(ctx->ops->is_leader(ctx));
+	advance(1001);
+	ASSERT_TRUE(!ctx->ops->is_leader(ctx));
+	agent_free(a);
+	world_done();
+}
+
+static void test_pebble_ready(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, "[\"web\"]");
+	unit_goal(a, "app/0", 2, true, 0, "");
+	ASSERT_EQ(W.n_wls, 1);
+	struct workload *w = W.wls[0];
+
+	/* The container becomes ready during install: pebble-ready comes after start. */
+	w->settled = true;
+	w->o.ready(w->o.data, w, "boot-1");
+	settle();
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install config-changed start web-pebble-ready");
+	/* The same boot id again: nothing. */
+	w->o.ready(w->o.data, w, "boot-1");
+	settle();
+	ASSERT_TRUE(running("app/0") == NULL);
+	/* A new boot id whose pebble-ready fails: it comes again 5 s later, not an error. */
+	w->o.ready(w->o.data, w, "boot-2");
+	settle();
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-ready"));
+	hook_exit(h, 1);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "idle");
+	ack_all(a);
+	advance(4999);
+	ASSERT_TRUE(running("app/0") == NULL);
+	advance(1);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-ready"));
+	hook_exit(h, 0);
+	ack_all(a);
+	advance(10000);
+	ASSERT_TRUE(running("app/0") == NULL);
+	/* Refresh restarts the container after upgrade-charm is committed. */
+	app_goal(a, "app", 5, 1, DIGEST2, "a1", "", 0, "[\"web\"]");
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "upgrade-charm"));
+	ASSERT_EQ(w->restarts, 0);
+	hook_exit(h, 0);
+	ack_all(a);
+	ASSERT_EQ(w->restarts, 1);
+	agent_free(a);
+	ASSERT_TRUE(w->detached && !w->destroyed); /* an orderly stop leaves it running */
+	world_done();
+}
+
+static void test_resend_after_reconnect(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	/* The controller goes away while the hook runs; the hook finishes meanwhile. */
+	W.connected = false;
+	agent_link_down(a);
+	hook_exit(h, 0);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "committing");
+	json_array_clear(W.sent);
+	/* Back: everything unacknowledged goes again, in order, the commit included. */
+	connect_agent(a, "[\"app/0\"]", 60000);
+	json_t *c = last_sent("commit-hook");
+	ASSERT_TRUE(c != NULL);
+	int64_t seq1 = json_integer_value(json_object_get(c, "seq"));
+	/* Another reconnect before the ack: the same message with the same seq. */
+	agent_link_down(a);
+	json_array_clear(W.sent);
+	connect_agent(a, "[\"app/0\"]", 60000);
+	c = last_sent("commit-hook");
+	ASSERT_EQ(json_integer_value(json_object_get(c, "seq")), seq1);
+	ASSERT_EQ(count_sent("commit-hook", NULL, NULL), 1);
+	ack_all(a);
+	ASSERT_TRUE(running("app/0") != NULL); /* config-changed */
+	agent_free(a);
+	world_done();
+}
+
+static void test_restart_resumes(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\", \"app/1\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	unit_goal(a, "app/1", 3, true, 0, "");
+	/* app/0's install finishes but is not acknowledged; app/1's install is running. */
+	hook_exit(running("app/0"), 0);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "committing");
+	h = running("app/1");
+	ASSERT_STREQ(h->hook, "install");
+	/* The agent dies (no orderly stop: the store is all that is left). */
+	W.connected = false;
+	json_array_clear(W.sent);
+	int hooks_before = W.n_hooks;
+	struct agent *dead = a;
+	(void)dead; /* simulated SIGKILL: its memory is simply abandoned */
+	a = start_agent();
+	ASSERT_TRUE(a != NULL);
+	/* The pending install of app/1 runs again at once, from the stored goals, even before
+	 * the controller is back; app/0 waits for its commit's ack and runs nothing twice. */
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "committing");
+	h = running("app/1");
+	ASSERT_TRUE(h && !strcmp(h->hook, "install") && h != W.hooks[hooks_before - 1]);
+	connect_agent(a, "[\"app/0\", \"app/1\"]", 60000);
+	ASSERT_EQ(count_sent("commit-hook", "unit", "app/0"), 1);
+	ack_all(a);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
+	agent_free(a);
+	world_done();
+}
+
+static void test_nack_and_resolved(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	deliver(a, json_pack("{s:s, s:I, s:b, s:I}", "type", "model-config", "update-status-ms",
+			     (json_int_t)300000, "retry-hooks", 0, "hook-timeout-ms", (json_int_t)0));
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	hook_exit(h, 0);
+	json_t *c = last_sent("commit-hook");
+	deliver(a, json_pack("{s:s, s:s, s:I, s:s}", "type", "nack", "unit", "app/0", "seq",
+			     (json_int_t)json_integer_value(json_object_get(c, "seq")), "error", "no"));
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "error");
+	/* resolved (retry-hooks): the hook runs again now. */
+	unit_goal(a, "app/0", 3, true, 1, "retry-hooks");
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "install"));
+	hook_exit(h, 0);
+	ack_all(a);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
+	hook_exit(h, 1);
+	ASSERT_STREQ(agent_unit_state(a, "app/0"), "error");
+	/* The same resolve generation again does nothing. */
+	unit_goal(a, "app/0", 4, true, 1, "retry-hooks");
+	ASSERT_TRUE(running("app/0") == NULL);
+	/* resolved --no-retry: committed without running; its follow-up start runs. */
+	unit_goal(a, "app/0", 5, true, 2, "no-hooks");
+	ASSERT_TRUE(running("app/0") == NULL);
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "start");
+	agent_free(a);
+	world_done();
+}
+
+static void test_removal_and_teardown(void)
+{
+	struct agent *a;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\", \"app/1\", \"app/2\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, "[\"web\"]");
+	unit_goal(a, "app/0", 2, true, 0, "");
+	unit_goal(a, "app/1", 3, true, 0, "");
+	unit_goal(a, "app/2", 4, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	run_all(a, "app/1", seq, sizeof(seq));
+	run_all(a, "app/2", seq, sizeof(seq));
+	/* Dying: stop, remove, then unit-dead; acknowledged, the unit is gone. */
+	unit_goal(a, "app/0", 5, false, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "stop remove");
+	ASSERT_EQ(count_sent("unit-dead", "unit", "app/0"), 1);
+	ASSERT_TRUE(agent_unit_state(a, "app/0") == NULL);
+	ASSERT_TRUE(json_object_get(W.units, "app/0") == NULL);
+	ASSERT_TRUE(W.wls[0]->destroyed);
+	/* Forced removal: gone without hooks. */
+	int hooks = W.n_hooks;
+	deliver(a, json_pack("{s:s, s:s}", "type", "unit-removed", "unit", "app/1"));
+	ASSERT_TRUE(agent_unit_state(a, "app/1") == NULL);
+	ASSERT_EQ(W.n_hooks, hooks);
+	ASSERT_TRUE(W.wls[1]->destroyed);
+	/* A welcome that no longer lists app/2 (removed while we were away). */
+	agent_link_down(a);
+	connect_agent(a, "[]", 60000);
+	ASSERT_TRUE(agent_unit_state(a, "app/2") == NULL);
+	ASSERT_TRUE(W.wls[2]->destroyed);
+	/* Teardown: everything goes and the agent says it is done. */
+	unit_goal(a, "app/3", 6, true, 0, "");
+	ASSERT_TRUE(agent_unit_state(a, "app/3") != NULL);
+	deliver(a, json_pack("{s:s}", "type", "teardown"));
+	ASSERT_TRUE(W.torn_down);
+	ASSERT_TRUE(agent_unit_state(a, "app/3") == NULL);
+	ASSERT_EQ(count_sent("teardown-done", NULL, NULL), 1);
+	ASSERT_EQ(json_object_size(W.units), 0);
+	agent_free(a);
+	world_done();
+}
+
+int main(void)
+{
+	RUN(test_deploy_waits_for_acks);
+	RUN(test_failed_commit_is_not_committed);
+	RUN(test_retry_schedule);
+	RUN(test_hook_timeout);
+	RUN(test_update_status_interval);
+	RUN(test_lease);
+	RUN(test_pebble_ready);
+	RUN(test_resend_after_reconnect);
+	RUN(test_restart_resumes);
+	RUN(test_nack_and_resolved);
+	RUN(test_removal_and_teardown);
+	return test_summary();
+}
