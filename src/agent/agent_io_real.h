@@ -7,6 +7,7 @@
 #include "agent/charmcache.h"
 #include "agent/link.h"
 #include "agent/store.h"
+#include "lib/hmap.h"
 #include "lib/loop.h"
 
 struct agent_real {
@@ -17,6 +18,7 @@ struct agent_real {
 	struct agent *agent;      /* set once created; link events go to it */
 	bool containers_mount_ok; /* HOOKRUN_CONTAINERS_MOUNT exists */
 	bool containers_mount_tried;
+	struct hmap hook_files;   /* running hook -> its unit's hook.pid path */
 };
 
 /* Fills io to act through r.  r's members must be set before the agent runs. */

@@ -362,6 +362,11 @@ fail:
 	return r;
 }
 
+pid_t hookrun_pid(const struct hookrun *h)
+{
+	return h->pid;
+}
+
 void hookrun_kill(struct hookrun *h, int sig)
 {
 	if (h && !h->exited)

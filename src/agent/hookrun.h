@@ -54,6 +54,8 @@ struct hookrun_cbs {
  * when it started, or a negative errno with eb set (nothing started). */
 int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct hookrun_cbs *cbs,
 		  struct hookrun **ret, struct errbuf *eb);
+/* The hook's pid (also its process group). */
+pid_t hookrun_pid(const struct hookrun *h);
 /* Signals the hook's process group. */
 void hookrun_kill(struct hookrun *h, int sig);
 /* Frees a finished run (after its done callback), or kills and abandons a running one. */

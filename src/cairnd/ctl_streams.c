@@ -175,7 +175,7 @@ bool ctl_unit_idle(struct controller *c, const struct model_unit *u)
 	       u->progress_gen >= gen && (u->settled || u->progress == PROGRESS_ERROR);
 }
 
-enum wait_kind { WAIT_APP, WAIT_UNIT, WAIT_MODEL };
+enum wait_kind { WAIT_APP, WAIT_UNIT, WAIT_MACHINE, WAIT_MODEL };
 
 struct waiter {
 	struct controller *c;
@@ -234,6 +234,25 @@ static bool waiter_satisfied(struct controller *c, struct waiter *w)
 		if (w->gone)
 			return !u && !agents_removing(c->agents, w->name);
 		return u && unit_ok(c, u, w);
+	}
+	case WAIT_MACHINE: {
+		struct model_machine *mc = model_find_machine(c->m, atoi(w->name));
+
+		if (w->gone)
+			return !mc;
+		if (!mc)
+			return false;
+		/* "started": its agent is connected now. */
+		if (w->status && strcmp(w->status, agents_connected(c->agents, mc->id) ? "started" :
+					mc->password_hash ? "down" : "pending"))
+			return false;
+		if (w->idle)
+			for (size_t i = 0; i < c->m->n_apps; i++)
+				for (size_t k = 0; k < c->m->apps[i]->n_units; k++)
+					if (c->m->apps[i]->units[k]->machine == mc->id &&
+					    !ctl_unit_idle(c, c->m->apps[i]->units[k]))
+						return false;
+		return true;
 	}
 	case WAIT_MODEL:
 		for (size_t i = 0; i < c->m->n_apps; i++)
@@ -302,8 +321,8 @@ static void on_wait_timeout(struct loop_timer *t, void *data)
 	json_t *m;
 
 	(void)t;
-	snprintf(msg, sizeof(msg), "timed out waiting for %s%s%s", w->kind == WAIT_APP ? "application " :
-		 w->kind == WAIT_UNIT ? "unit " : "model", w->kind == WAIT_MODEL ? "" : "",
+	snprintf(msg, sizeof(msg), "timed out waiting for %s%s", w->kind == WAIT_APP ? "application " :
+		 w->kind == WAIT_UNIT ? "unit " : w->kind == WAIT_MACHINE ? "machine " : "model",
 		 w->kind == WAIT_MODEL ? "" : w->name);
 	m = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 	waiter_answer(w, m);
@@ -329,8 +348,9 @@ int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 	struct waiter *w;
 
 	(void)ret;
-	if (!kind || (strcmp(kind, "application") && strcmp(kind, "unit") && strcmp(kind, "model"))) {
-		errbuf_set(eb, "wait-for: kind must be application, unit or model");
+	if (!kind || (strcmp(kind, "application") && strcmp(kind, "unit") && strcmp(kind, "machine") &&
+		      strcmp(kind, "model"))) {
+		errbuf_set(eb, "wait-for: kind must be application, unit, machine or model");
 		return -EINVAL;
 	}
 	if (strcmp(kind, "model") && (!name || !*name)) {
@@ -340,7 +360,8 @@ int ctl_op_wait_for(struct controller *c, struct msgsrv_conn *conn, json_t *req,
 	w = xcalloc(1, sizeof(*w));
 	w->c = c;
 	w->conn = conn;
-	w->kind = !strcmp(kind, "application") ? WAIT_APP : !strcmp(kind, "unit") ? WAIT_UNIT : WAIT_MODEL;
+	w->kind = !strcmp(kind, "application") ? WAIT_APP : !strcmp(kind, "unit") ? WAIT_UNIT :
+		  !strcmp(kind, "machine") ? WAIT_MACHINE : WAIT_MODEL;
 	w->name = xstrdup(name ? name : "");
 	w->status = status ? xstrdup(status) : NULL;
 	w->idle = json_is_true(json_object_get(req, "idle"));

@@ -179,6 +179,8 @@ static json_t *machine_doc(struct controller *c, struct model_machine *mc)
 	bool up = agents_connected(c->agents, mc->id), lost = agents_lost(c->agents, mc->id);
 	bool enlisted = mc->password_hash != NULL;
 	uint64_t since = agents_since_ns(c->agents, mc->id);
+	/* started: the agent is here (or only just gone, within the lease); down: gone longer;
+	 * pending: never joined. */
 	const char *state = up || (enlisted && !lost) ? "started" : enlisted ? "down" : "pending";
 	const char *inst = mc->id == 0 ? "localhost" : enlisted ? NULL : "pending";
 	char manual[300];

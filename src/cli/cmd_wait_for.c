@@ -1,4 +1,4 @@
-/* cmd_wait_for.c - `cairn wait-for application|unit|model <name> [--query Q] [--timeout D]`.
+/* cmd_wait_for.c - `cairn wait-for application|unit|machine|model <name> [--query Q] [--timeout D]`.
  *
  * Juju's wait-for accepts a full expression language; cairn keeps a small, documented
  * subset that maps onto the controller's wait-for op: terms joined by `&&`, each one of
@@ -120,14 +120,15 @@ int cmd_wait_for(int argc, char **argv)
 	if (r)
 		goto out;
 	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no entity kind specified: expected application, unit or model");
+		r = cli_error(CLI_EXIT_USAGE, "no entity kind specified: expected application, unit, machine or model");
 		goto out;
 	}
 	kind = pos.v[0];
-	if (strcmp(kind, "application") && strcmp(kind, "unit") && strcmp(kind, "model")) {
+	if (strcmp(kind, "application") && strcmp(kind, "unit") && strcmp(kind, "machine") &&
+	    strcmp(kind, "model")) {
 		char *qk = gostr_quoted(kind);
 
-		r = cli_error(CLI_EXIT_USAGE, "invalid entity kind %s: expected application, unit or model", qk);
+		r = cli_error(CLI_EXIT_USAGE, "invalid entity kind %s: expected application, unit, machine or model", qk);
 		free(qk);
 		goto out;
 	}
@@ -142,7 +143,9 @@ int cmd_wait_for(int argc, char **argv)
 	}
 	name = pos.v[1];
 	if ((!strcmp(kind, "application") && !names_valid_application(name)) ||
-	    (!strcmp(kind, "unit") && !names_valid_unit(name)) || !*name) {
+	    (!strcmp(kind, "unit") && !names_valid_unit(name)) ||
+	    (!strcmp(kind, "machine") && cli_check_placement(name, &eb) < 0) || !*name ||
+	    (!strcmp(kind, "machine") && strchr(name, ','))) {
 		r = cli_invalid_name(kind, name);
 		goto out;
 	}
@@ -161,6 +164,8 @@ int cmd_wait_for(int argc, char **argv)
 		}
 	} else if (!strcmp(kind, "model")) {
 		q.idle = true;
+	} else if (!strcmp(kind, "machine")) {
+		q.status = xstrdup("started");
 	} else {
 		q.status = xstrdup("active");
 	}

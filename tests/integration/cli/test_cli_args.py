@@ -73,8 +73,9 @@ CASES = [
      "ERROR specifying unit names(s) with --all not supported\n"),
     (["show-status-log"], 2, "ERROR no unit specified\n"),
     (["show-status-log", "hello/x"], 2, 'ERROR invalid unit name "hello/x"\n'),
-    (["wait-for", "machine", "0"], 2,
-     'ERROR invalid entity kind "machine": expected application, unit or model\n'),
+    (["wait-for", "relation", "0"], 2,
+     'ERROR invalid entity kind "relation": expected application, unit, machine or model\n'),
+    (["wait-for", "machine", "01"], 2, 'ERROR invalid machine name "01"\n'),
     (["wait-for", "application"], 2, "ERROR expected an application name\n"),
     (["wait-for", "unit", "hello/0", "--query", "life==\"dead\""], 2,
      'ERROR invalid --query "life==\\"dead\\"": expected terms status=="<value>", idle or gone '

@@ -17,6 +17,18 @@ BIN = os.environ.get("BIN_DIR", os.path.join(os.path.dirname(__file__), "../../.
 SRC = os.environ.get("SRC_DIR", os.path.join(os.path.dirname(__file__), "../../.."))
 
 
+_sanitized = None
+
+
+def sanitized():
+    """True in the ASan+UBSan build (`make asan`), where memory figures mean little."""
+    global _sanitized
+    if _sanitized is None:
+        with open(os.path.join(BIN, "cairnd"), "rb") as f:
+            _sanitized = b"__asan_init" in f.read()
+    return _sanitized
+
+
 def frame(obj):
     body = json.dumps(obj).encode()
     return struct.pack(">I", len(body)) + body
@@ -298,3 +310,156 @@ def events(ctl, unit):
             return [l.split(" ", 1)[1] for l in f.read().splitlines()]
     except FileNotFoundError:
         return []
+
+
+# ---- other hosts: network namespaces ----
+
+class Netns:
+    """A host of its own for a test: a network namespace joined to this one by a veth pair,
+    with names and a /30 subnet unique to this test run.  Use as a context manager (or call
+    cleanup()): the namespace, the veth pair and every process inside go, even when the test
+    fails."""
+
+    def __init__(self):
+        import random
+        tag = "%x%04x" % (os.getpid() % 0xfff, random.randrange(0x10000))
+        self.name = "cairn-t%s" % tag
+        self.host_if = "cv%sh" % tag[:10]
+        self.ns_if = "cv%sn" % tag[:10]
+        a, b = random.randrange(64, 250), random.randrange(0, 256)
+        base = random.randrange(0, 64) * 4
+        self.host_ip = "10.%d.%d.%d" % (a, b, base + 1)
+        self.ip = "10.%d.%d.%d" % (a, b, base + 2)
+        self.procs = []
+
+    def ip_cmd(self, *args, ns=False):
+        cmd = (["ip", "netns", "exec", self.name] if ns else []) + ["ip"] + list(args)
+        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+
+    def __enter__(self):
+        try:
+            subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True, timeout=30)
+            self.ip_cmd("link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
+            self.ip_cmd("link", "set", self.ns_if, "netns", self.name)
+            self.ip_cmd("addr", "add", self.host_ip + "/30", "dev", self.host_if)
+            self.ip_cmd("link", "set", self.host_if, "up")
+            self.ip_cmd("link", "set", "lo", "up", ns=True)
+            self.ip_cmd("addr", "add", self.ip + "/30", "dev", self.ns_if, ns=True)
+            self.ip_cmd("link", "set", self.ns_if, "up", ns=True)
+        except Exception:
+            self.cleanup()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False
+
+    def popen(self, args, **kw):
+        p = subprocess.Popen(["ip", "netns", "exec", self.name] + list(args), **kw)
+        self.procs.append(p)
+        return p
+
+    def pids(self):
+        r = subprocess.run(["ip", "netns", "pids", self.name], capture_output=True, text=True)
+        return [int(x) for x in r.stdout.split()] if r.returncode == 0 else []
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            wait_gone(pid, 5)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)
+
+
+class RemoteAgent:
+    """`cairn-agent join` on another host (a Netns), with its own home."""
+
+    def __init__(self, netns, home=None):
+        self.netns = netns
+        self.home = home or tempfile.mkdtemp(prefix="cairn-agent-test-")
+        self.proc = None
+        self.log_path = os.path.join(self.home, "agent-test.log")
+
+    def join(self, command):
+        """Runs the join command add-machine printed ("cairn-agent join ADDR TOKEN")."""
+        words = command.split()
+        assert words[:2] == ["cairn-agent", "join"], command
+        return self._run(["join"] + words[2:4])
+
+    def run(self):
+        return self._run(["run"])
+
+    def _run(self, args):
+        with open(self.log_path, "ab") as logf:
+            self.proc = self.netns.popen([os.path.join(BIN, "cairn-agent")] + args + ["--home", self.home],
+                                         stdout=logf, stderr=logf)
+        return self.proc
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+
+    def unit_dir(self, unit):
+        app, num = unit.split("/")
+        return os.path.join(self.home, "agents", "unit-%s-%s" % (app, num))
+
+    def cleanup(self):
+        self.kill()
+        kill_home_processes(self.home)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+class AgentClient:
+    """Speaks the agent protocol (docs/protocol.md §3) to a controller over TLS, as a machine
+    agent would - or as an impostor would, to check what the controller refuses."""
+
+    def __init__(self, address, ca_path):
+        import ssl
+        host, port = address.rsplit(":", 1)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(ca_path)
+        raw = socket.create_connection((host, int(port)), timeout=30)
+        self.sock = ctx.wrap_socket(raw, server_hostname="cairn-controller")
+
+    def send(self, obj):
+        self.sock.sendall(frame(obj))
+
+    def recv(self):
+        return read_frame(self.sock)
+
+    def recv_until(self, type_, limit=10000):
+        for _ in range(limit):
+            m = self.recv()
+            if m["type"] == type_:
+                return m
+        raise AssertionError("no %s" % type_)
+
+    def join(self, token):
+        self.send({"type": "join", "version": 1, "token": token.split(".")[0], "hostname": "impostor",
+                   "addresses": []})
+        return self.recv()
+
+    def hello(self, machine, password):
+        self.send({"type": "hello", "version": 1, "machine": machine, "password": password,
+                   "agent-version": "test", "pid": os.getpid(), "hostname": "impostor",
+                   "addresses": []})
+        return self.recv()
+
+    def close(self):
+        self.sock.close()
