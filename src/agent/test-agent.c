@@ -403,6 +403,12 @@ static void world_done(void)
 		W.defers = x->next;
 		free(x);
 	}
+	while (W.timers) {
+		struct agent_timer *t = W.timers;
+
+		W.timers = t->next;
+		free(t);
+	}
 }
 
 /* ---- the fake controller ---- */
@@ -897,8 +903,7 @@ static void test_restart_resumes(void)
 	W.connected = false;
 	json_array_clear(W.sent);
 	int hooks_before = W.n_hooks;
-	struct agent *dead = a;
-	(void)dead; /* simulated SIGKILL: its memory is simply abandoned */
+	struct agent *dead = a; /* a simulated SIGKILL: it does nothing more */
 	a = start_agent();
 	ASSERT_TRUE(a != NULL);
 	/* The pending install of app/1 runs again at once, from the stored goals, even before
@@ -912,6 +917,7 @@ static void test_restart_resumes(void)
 	h = running("app/0");
 	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
 	agent_free(a);
+	agent_free(dead); /* only to free its memory */
 	world_done();
 }
 

@@ -174,8 +174,8 @@ static json_t *wl_with(struct unit *u, const char *status, const char *message, 
 {
 	bool charm_set = json_is_true(json_object_get(u->wl_status, "charm-set")) || by_charm;
 
-	return json_pack("{s:s, s:s, s:O, s:b}", "status", status, "message", message ? message : "",
-			 "data", data ? data : json_object(), "charm-set", charm_set);
+	return json_pack("{s:s, s:s, s:o, s:b}", "status", status, "message", message ? message : "",
+			 "data", data ? json_incref(data) : json_object(), "charm-set", charm_set);
 }
 
 static bool charm_set_status(struct unit *u)
@@ -603,7 +603,7 @@ static void start_hook(struct unit *u, const char *hook)
 	u->ctx.app = u->app->name;
 	u->ctx.hook = u->hook;
 	u->ctx.model_uuid = a->model_uuid;
-	u->ctx.config = json_deep_copy(u->app->config ? u->app->config : json_object());
+	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
 	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
 	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
 	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,

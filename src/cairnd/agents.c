@@ -286,9 +286,9 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	if (sync) {
 		/* After a welcome: the controller's copies, for an agent that lost its own. */
 		m.u.unit_goal.journal = u->journal;
-		wl = json_pack("{s:s, s:s, s:O, s:b}", "status", u->wl.current ? u->wl.current : "unknown",
+		wl = json_pack("{s:s, s:s, s:o, s:b}", "status", u->wl.current ? u->wl.current : "unknown",
 			       "message", u->wl.message ? u->wl.message : "", "data",
-			       u->wl.data ? u->wl.data : json_object(), "charm-set", u->charm_set_status);
+			       u->wl.data ? json_incref(u->wl.data) : json_object(), "charm-set", u->charm_set_status);
 		m.u.unit_goal.workload_status = wl;
 	}
 	conn_send(k, &m);
@@ -679,9 +679,9 @@ static bool is_leader(struct model_unit *u)
 
 static json_t *status_json(const struct status_rec *st)
 {
-	return json_pack("{s:s, s:s, s:O, s:s}", "status", st->current ? st->current : "unknown",
+	return json_pack("{s:s, s:s, s:o, s:s}", "status", st->current ? st->current : "unknown",
 			 "message", st->message ? st->message : "", "status-data",
-			 st->data ? st->data : json_object(), "since", "");
+			 st->data ? json_incref(st->data) : json_object(), "since", "");
 }
 
 static void on_status_get(struct aconn *k, const struct proto_status_get *q)

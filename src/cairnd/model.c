@@ -573,7 +573,8 @@ static int load(struct model *m, struct errbuf *eb)
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < m->n_apps; i++)
-		qsort(m->apps[i]->units, m->apps[i]->n_units, sizeof(struct model_unit *), model_unit_cmp);
+		if (m->apps[i]->n_units)
+			qsort(m->apps[i]->units, m->apps[i]->n_units, sizeof(struct model_unit *), model_unit_cmp);
 	return 0;
 fail:
 	errbuf_set(eb, "cannot load state: %s", sqlite3_errmsg(m->db));

@@ -53,8 +53,10 @@ static void test_add_units_all_or_nothing(void)
 
 	ASSERT_EQ(model_open(home, &m, &eb), 0);
 	ASSERT_TRUE(model_find_machine(m, 0) != NULL);
-	ASSERT_EQ(model_add_app(m, "web", load_fixture(), digest, 100, 0, json_object(), json_object(),
-				&a, &eb), 0);
+	json_t *res = json_object();
+
+	ASSERT_EQ(model_add_app(m, "web", load_fixture(), digest, 100, 0, json_object(), res, &a, &eb), 0);
+	json_decref(res);
 	ASSERT_EQ(model_add_units(m, a, 3, 0, u, &eb), 0);
 	ASSERT_STREQ(a->leader, "web/0");
 	ASSERT_EQ(a->n_units, 3);

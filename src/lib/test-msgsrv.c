@@ -139,7 +139,7 @@ static void test_msgsrv(void)
  * msgsrv_send refuses more and msgsrv_abort ends the connection with a last frame. */
 static void test_slow_reader_bounded(void)
 {
-	char path[] = "/tmp/test-msgsrv-XXXXXX";
+	char path[64] = "/tmp/test-msgsrv-XXXXXX";
 	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed };
 	struct msgsrv *s;
 	struct errbuf eb;
