@@ -6,7 +6,9 @@
 #include <string.h>
 #include <signal.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -102,53 +104,11 @@ static void r_defer(void *data, void (*cb)(void *arg), void *arg)
 	loop_defer(r->l, cb, arg);
 }
 
-/* A hook of an agent that died may still run (it is in its own process group, not the
- * agent's): its group is recorded in <unit dir>/hook.pid while it runs, and a later agent kills
- * what is left of it before it runs the unit's next hook, so two hooks of one unit never run
- * at once. */
-static void kill_leftover_hook(const char *pidfile, const char *unit)
-{
-	struct buf b = BUF_INIT, env = BUF_INIT;
-	char *procenv, *want;
-	long pid;
-
-	buf_init(&b);
-	buf_init(&env);
-	if (fs_read_file(pidfile, 64, &b) == 0 && (pid = strtol(b.data, NULL, 10)) > 1) {
-		procenv = xasprintf("/proc/%ld/environ", pid);
-		want = xasprintf("JUJU_UNIT_NAME=%s", unit);
-		if (fs_read_file(procenv, 1 << 20, &env) == 0) {
-			for (size_t i = 0; i < env.len; i += strlen(env.data + i) + 1) {
-				if (!strcmp(env.data + i, want)) {
-					kill(-(pid_t)pid, SIGKILL);
-					break;
-				}
-			}
-		}
-		free(procenv);
-		free(want);
-	}
-	unlink(pidfile);
-	buf_done(&b);
-	buf_done(&env);
-}
-
-static char *hook_pidfile(const struct hookrun_env *env)
-{
-	const char *slash = strrchr(env->charm_dir, '/');
-
-	return xasprintf("%.*s/hook.pid", slash ? (int)(slash - env->charm_dir) : 0, env->charm_dir);
-}
-
 static int r_hook_start(void *data, const struct hookrun_env *env, const struct hookrun_cbs *cbs,
 			struct hookrun **ret, struct errbuf *eb)
 {
 	struct agent_real *r = data;
 	struct hookrun_env e = *env;
-	char *pidfile = hook_pidfile(env);
-	int rv;
-
-	kill_leftover_hook(pidfile, env->unit);
 
 	/* The private mount of /charm/containers needs the mount point to exist. */
 	if (e.containers_dir && !r->containers_mount_tried) {
@@ -157,19 +117,7 @@ static int r_hook_start(void *data, const struct hookrun_env *env, const struct 
 	}
 	if (!r->containers_mount_ok)
 		e.containers_dir = NULL;
-	rv = hookrun_start(r->l, &e, cbs, ret, eb);
-	if (rv == 0) {
-		char pid[32];
-		int n = snprintf(pid, sizeof(pid), "%d\n", (int)hookrun_pid(*ret));
-		char key[32];
-
-		fs_write_atomic(pidfile, pid, (size_t)n, 0600);
-		snprintf(key, sizeof(key), "%p", (void *)*ret);
-		free(hmap_put(&r->hook_files, xstrdup(key), pidfile));
-		return 0;
-	}
-	free(pidfile);
-	return rv;
+	return hookrun_start(r->l, &e, cbs, ret, eb);
 }
 
 static void r_hook_kill(void *data, struct hookrun *h, int sig)
@@ -180,21 +128,8 @@ static void r_hook_kill(void *data, struct hookrun *h, int sig)
 
 static void r_hook_free(void *data, struct hookrun *h)
 {
-	struct agent_real *r = data;
-	char key[32];
-	struct hmap_iter it;
-
+	(void)data;
 	hookrun_free(h);
-	snprintf(key, sizeof(key), "%p", (void *)h);
-	for (it = hmap_iter(&r->hook_files); hmap_next(&it);) {
-		if (!strcmp(it.key, key)) {
-			unlink(it.value);
-			free(it.value);
-			free((char *)it.key);
-			hmap_iter_del(&it);
-			break;
-		}
-	}
 }
 
 static int r_workload_start(void *data, const struct workload_opts *o, struct workload **ret)
@@ -305,6 +240,45 @@ static void r_reconnect(void *data)
 	struct agent_real *r = data;
 
 	link_reconnect(r->link);
+}
+
+void agent_kill_leftover_hooks(const char *socket_path)
+{
+	char *want = xasprintf("JUJU_AGENT_SOCKET_ADDRESS=%s", socket_path);
+	struct buf env = BUF_INIT;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	buf_init(&env);
+	while (d && (de = readdir(d))) {
+		char *path;
+		long pid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = strtol(de->d_name, NULL, 10);
+		if (pid == getpid())
+			continue;
+		path = xasprintf("/proc/%ld/environ", pid);
+		buf_reset(&env);
+		if (fs_read_file(path, 1 << 20, &env) == 0) {
+			for (size_t i = 0; i < env.len; i += strlen(env.data + i) + 1) {
+				if (!strcmp(env.data + i, want)) {
+					/* A hook leads its own process group: all of it goes. */
+					if (getpgid((pid_t)pid) == (pid_t)pid)
+						kill(-(pid_t)pid, SIGKILL);
+					else
+						kill((pid_t)pid, SIGKILL);
+					break;
+				}
+			}
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	buf_done(&env);
+	free(want);
 }
 
 void agent_io_real(struct agent_real *r, struct agent_io *io)

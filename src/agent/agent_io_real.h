@@ -18,11 +18,14 @@ struct agent_real {
 	struct agent *agent;      /* set once created; link events go to it */
 	bool containers_mount_ok; /* HOOKRUN_CONTAINERS_MOUNT exists */
 	bool containers_mount_tried;
-	struct hmap hook_files;   /* running hook -> its unit's hook.pid path */
 };
 
 /* Fills io to act through r.  r's members must be set before the agent runs. */
 void agent_io_real(struct agent_real *r, struct agent_io *io);
+/* Kills what is left of the hooks of an agent that died: processes whose environment names
+ * socket_path as their agent's.  A blocking scan of /proc, for start-up only: a unit never
+ * runs two hooks at once, not even across an agent crash. */
+void agent_kill_leftover_hooks(const char *socket_path);
 /* The link callbacks that feed r->agent. */
 extern const struct link_cbs agent_real_link_cbs; /* .data must be set to r */
 

@@ -225,6 +225,7 @@ static int cmd_run(const char *home, unsigned max_parallel)
 	tools_dir = xasprintf("%s/tools", bin ? bin : ".");
 	scree = xasprintf("%s/scree", bin ? bin : ".");
 	sock = xasprintf("%s/agent.sock", home);
+	agent_kill_leftover_hooks(sock);
 	gethostname(host, sizeof(host) - 1);
 	addrs = host_addresses();
 	if (loop_new(&real.l) < 0) {

@@ -68,6 +68,11 @@ class AgentCrash(unittest.TestCase):
         self.assertEqual(screes, [scree])
         st = self.ctl.call("status")["applications"]["resume"]["units"]["resume/0"]
         self.assertEqual(st["juju-status"]["current"], "idle")
+        # What was left of the interrupted hook was killed before it ran again: one hook of a
+        # unit at a time, even across an agent crash.
+        for p in cairnh.home_processes(self.ctl.home):
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                self.assertNotIn(b"sleep\x00600", f.read())
 
 
 if __name__ == "__main__":
