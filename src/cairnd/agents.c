@@ -65,6 +65,7 @@ struct aconn {
 	struct hmap digests;       /* charm digests this agent may fetch */
 	bool flush_scheduled;
 	bool torn_down;
+	struct loop_timer *hello_timer; /* a connection that never says hello is closed */
 	struct aconn *prev, *next;
 };
 
@@ -195,6 +196,7 @@ static void conn_cleanup(struct aconn *k)
 	hmap_done(&k->apps);
 	hmap_done(&k->acks);
 	hmap_done(&k->digests);
+	loop_timer_free(k->hello_timer);
 	if (k->prev)
 		k->prev->next = k->next;
 	else
@@ -582,6 +584,7 @@ static void on_hello(struct aconn *k, const struct proto_hello *h)
 	k->m = mr;
 	mr->conn = k;
 	mr->lost = false;
+	loop_timer_disarm(k->hello_timer);
 	mr->last_seen_ms = loop_now_ms();
 	mr->since_ns = loop_wall_ns();
 	loop_timer_arm_in(mr->gone, (uint64_t)c->cfg.lease_ms);
@@ -999,6 +1002,8 @@ static void on_closed(struct proto_conn *pc, const char *why, void *data)
 
 /* ---- listening ---- */
 
+static void on_hello_timeout(struct loop_timer *t, void *data);
+
 static void accept_on(struct agents *s, int lfd, bool tcp)
 {
 	for (;;) {
@@ -1038,6 +1043,8 @@ static void accept_on(struct agents *s, int lfd, bool tcp)
 			snprintf(k->peer, sizeof(k->peer), "local socket");
 		}
 		cbs.data = k;
+		k->hello_timer = loop_timer_new(C(s)->l, on_hello_timeout, k);
+		loop_timer_arm_in(k->hello_timer, AGENTS_HELLO_TIMEOUT_MS);
 		k->next = s->conns;
 		if (s->conns)
 			s->conns->prev = k;
@@ -1048,6 +1055,17 @@ static void accept_on(struct agents *s, int lfd, bool tcp)
 			conn_cleanup(k);
 		}
 	}
+}
+
+static void on_hello_timeout(struct loop_timer *t, void *data)
+{
+	struct aconn *k = data;
+
+	(void)t;
+	ctl_log(C(k->s), "controller", "WARNING", "cairn.agents",
+		"closed a connection from %s that did not say hello within %d s", k->peer,
+		AGENTS_HELLO_TIMEOUT_MS / 1000);
+	conn_close(k);
 }
 
 static void on_unix_accept(struct loop_io *io, int fd, uint32_t ev, void *data)
