@@ -10,6 +10,7 @@
 * `status` latency (and `status --format json` through the CLI) at each size.
 """
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -65,16 +66,19 @@ def main():
     print("%7s %10s %11s %9s %9s %10s %10s %9s %9s %10s" % (
         "units", "to active", "per unit", "ctl MiB", "agent MiB", "status ms", "json ms",
         "prep us", "spawn us", "commit us"))
-    prev = None
-    for n in sizes:
-        dt, rss, arss, st, stj, s = deploy(charm, n)
-        print("%7d %9.2fs %9.2fms %9.1f %9.1f %10.2f %10.2f %9.1f %9.1f %10.1f" % (
-            n, dt, dt / n * 1000, rss / 1024, arss / 1024, st * 1000, stj * 1000, s["prep-us"],
-            s["spawn-us"], s["commit-us"]))
-        if prev:
-            pn, pdt, prss = prev
-            print("%7s time x%.1f, RSS x%.2f for units x%.0f" % ("", dt / pdt, rss / prss, n / pn))
-        prev = (n, dt, rss)
+    try:
+        prev = None
+        for n in sizes:
+            dt, rss, arss, st, stj, s = deploy(charm, n)
+            print("%7d %9.2fs %9.2fms %9.1f %9.1f %10.2f %10.2f %9.1f %9.1f %10.1f" % (
+                n, dt, dt / n * 1000, rss / 1024, arss / 1024, st * 1000, stj * 1000, s["prep-us"],
+                s["spawn-us"], s["commit-us"]))
+            if prev:
+                pn, pdt, prss = prev
+                print("%7s time x%.1f, RSS x%.2f for units x%.0f" % ("", dt / pdt, rss / prss, n / pn))
+            prev = (n, dt, rss)
+    finally:
+        shutil.rmtree(tmp, True)
     print("agent overhead per hook = prep + commit (the spawn column is the fork/exec itself);"
           " target <= 1 ms above fork/exec")
     print("targets: 100 units <= 3 s, 1000 units <= 30 s, controller RSS at 1000 units <= 30 MiB")

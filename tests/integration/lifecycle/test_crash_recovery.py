@@ -37,6 +37,7 @@ def collapse(seq):
 class CrashRecovery(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="cairn-charms-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
         self.charm = cairnh.make_charm(self.tmp, "crashy", dispatch=DISPATCH, config=CONFIG)
         self.charm2 = cairnh.make_charm(os.path.join(self.tmp, "v2"), "crashy", dispatch=DISPATCH, config=CONFIG)
         self.removed_logs = {}
