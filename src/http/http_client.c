@@ -158,6 +158,11 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
+void http_client_set_timeout(struct http_client *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
 void http_response_done(struct http_response *r)
 {
 	if (!r)

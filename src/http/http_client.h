@@ -22,6 +22,8 @@ struct http_response {
 /* Connects to the UNIX socket at path. timeout_ms bounds connect and each read (0 = none). */
 int http_client_open_unix(const char *path, int timeout_ms, struct http_client **ret, struct errbuf *eb);
 void http_client_free(struct http_client *c);
+/* Changes the bound on later connects, writes and reads (0 = none). */
+void http_client_set_timeout(struct http_client *c, int timeout_ms);
 void http_response_done(struct http_response *r);
 
 /* Sends METHOD target with an optional body (content_type may be NULL) and reads the whole

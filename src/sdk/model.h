@@ -1,0 +1,20 @@
+/* model.h - helpers shared by the model_*.c files (config, unit, relations, actions,
+ * storage, stored state), which implement cairn/charm.h's model calls as hook-tool calls. */
+#ifndef CAIRN_SDK_MODEL_H
+#define CAIRN_SDK_MODEL_H
+
+#include <jansson.h>
+
+#include "cairn/charm.h"
+#include "lib/buf.h"
+
+/* Parses a tool's JSON output (any JSON value) into *ret (new reference); an invalid output
+ * is CAIRN_ERR_PROTOCOL naming the tool. */
+int model_parse_json(const char *tool, const struct buf *out, json_t **ret, struct cairn_error *err);
+
+/* Runs a tool that prints JSON (--format=json is the caller's argument) and parses it. */
+struct tools;
+int model_run_json(struct tools *t, json_t **ret, struct cairn_error *err, const char *tool, ...)
+	__attribute__((sentinel));
+
+#endif

@@ -1,0 +1,28 @@
+/* pebble_http.h - the pieces of the HTTP Pebble transport shared by pebble_http*.c. */
+#ifndef CAIRN_SDK_PEBBLE_HTTP_H
+#define CAIRN_SDK_PEBBLE_HTTP_H
+
+#include <jansson.h>
+
+#include "cairn/charm.h"
+#include "http/http_client.h"
+#include "sdk/pebble.h"
+
+/* One HTTP exchange on the container's connection (opened when needed).  On success resp
+ * holds the answer (release with http_response_done); failures are CAIRN_ERR_CONNECTION,
+ * CAIRN_ERR_TIMEOUT or CAIRN_ERR_PROTOCOL. */
+int pebble_http_exchange(struct pebble *pb, const char *method, const char *target, const char *content_type,
+			 const void *body, size_t len, int timeout_ms, struct http_response *resp,
+			 struct cairn_error *err);
+/* Reads Pebble's JSON envelope from resp (see pebble.h for ret_result / ret_change).  what
+ * names the request in messages. */
+int pebble_envelope(const char *what, const struct http_response *resp, json_t **ret_result, char **ret_change,
+		    struct cairn_error *err);
+
+/* The file and exec calls of the transport (pebble_http_files.c, pebble_http_exec.c). */
+int pebble_http_push(struct pebble *pb, json_t *meta, const void *data, size_t len, struct cairn_error *err);
+int pebble_http_pull(struct pebble *pb, const char *path, struct buf *out, struct cairn_error *err);
+int pebble_http_exec(struct pebble *pb, json_t *req, const struct cairn_exec_opts *o, struct cairn_exec_result *ret,
+		     struct cairn_error *err);
+
+#endif

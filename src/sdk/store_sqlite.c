@@ -1,0 +1,347 @@
+/* store_sqlite.c - stored state and deferrals in $JUJU_CHARM_DIR/.unit-state.db; see store.h.
+ *
+ * The file and its tables are those ops uses (charm-runtime.md §4.1): snapshot(handle, data)
+ * and notice(sequence, event_path, observer_path, method_name), mode 0600, exclusive locking,
+ * a one-hour busy timeout, one transaction per dispatch.  Our rows are JSON and are told
+ * apart from ops' pickles by their names: snapshots "cairn/StoredState[<ns>]" and
+ * "cairn/on/<event>[<seq>]", notices with observer_path "cairn" and the observer id as
+ * method_name.  Rows that are not ours are never read or changed.
+ *
+ * The transaction begins when the dispatch first reads; commit() writes only what changed,
+ * so a dispatch that changed nothing ends with a rollback of a read-only transaction and no
+ * fsync.  A missing file means "nothing stored yet" and is created only when a commit has
+ * something to write. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sdk/error.h"
+#include "sdk/store.h"
+
+#define SQLITE_BUSY_TIMEOUT_MS (3600 * 1000) /* ops waits an hour for the lock */
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS snapshot (handle TEXT PRIMARY KEY, data BLOB);"
+	"CREATE TABLE IF NOT EXISTS notice (sequence INTEGER PRIMARY KEY AUTOINCREMENT, "
+	"event_path TEXT, observer_path TEXT, method_name TEXT);";
+
+struct store_sqlite {
+	struct store base;
+	char *path;
+	sqlite3 *db;
+	bool in_tx;
+	bool absent;   /* the file did not exist at the first read */
+	json_t *loaded; /* the notices read by load_notices */
+};
+
+static int db_error(struct store_sqlite *s, struct cairn_error *err, const char *what)
+{
+	return sdk_err(err, CAIRN_ERR_STORE, "%s %s: %s", what, s->path,
+		       s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+static void db_close(struct store_sqlite *s)
+{
+	if (s->db) {
+		if (s->in_tx)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(s->db);
+	}
+	s->db = NULL;
+	s->in_tx = false;
+}
+
+/* Opens the database and begins the dispatch's transaction.  Returns 1 when the file does
+ * not exist and create is false (nothing stored). */
+static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
+{
+	int fd;
+
+	if (s->db)
+		return 0;
+	if (!create && access(s->path, F_OK) < 0 && errno == ENOENT) {
+		s->absent = true;
+		return 1;
+	}
+	if (create) {
+		/* Created 0600 before SQLite sees it, as ops does (umask never widens it). */
+		fd = open(s->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return sdk_err(err, CAIRN_ERR_STORE, "cannot create %s: %s", s->path, strerror(errno));
+		close(fd);
+	}
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		int r = db_error(s, err, "cannot open");
+
+		db_close(s);
+		return r;
+	}
+	sqlite3_busy_timeout(s->db, SQLITE_BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(s->db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		int r = db_error(s, err, "cannot begin a transaction on");
+
+		db_close(s);
+		return r;
+	}
+	s->in_tx = true;
+	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		int r = db_error(s, err, "cannot create the tables of");
+
+		db_close(s);
+		return r;
+	}
+	return 0;
+}
+
+static int sqlite_load_state(struct store *st, const char *ns, json_t **ret, struct cairn_error *err)
+{
+	struct store_sqlite *s = (struct store_sqlite *)st;
+	char *handle = xasprintf(STORE_STATE_PREFIX "%s]", ns);
+	sqlite3_stmt *q = NULL;
+	json_error_t je;
+	json_t *j = NULL;
+	int r = db_open(s, false, err);
+
+	if (r == 1) {
+		*ret = json_object();
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, "SELECT data FROM snapshot WHERE handle = ?", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 1, handle, -1, SQLITE_STATIC) != SQLITE_OK) {
+		r = db_error(s, err, "cannot read");
+		goto out;
+	}
+	r = sqlite3_step(q);
+	if (r == SQLITE_DONE) {
+		*ret = json_object();
+		r = 0;
+		goto out;
+	}
+	if (r != SQLITE_ROW) {
+		r = db_error(s, err, "cannot read");
+		goto out;
+	}
+	j = json_loadb(sqlite3_column_blob(q, 0) ? sqlite3_column_blob(q, 0) : "",
+		       (size_t)sqlite3_column_bytes(q, 0), 0, &je);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		r = sdk_err(err, CAIRN_ERR_STORE, "stored state \"%s\" in %s is not a JSON map", ns, s->path);
+		goto out;
+	}
+	*ret = j;
+	r = 0;
+out:
+	sqlite3_finalize(q);
+	free(handle);
+	return r;
+}
+
+static int sqlite_load_notices(struct store *st, json_t **ret, struct cairn_error *err)
+{
+	struct store_sqlite *s = (struct store_sqlite *)st;
+	sqlite3_stmt *q = NULL;
+	json_t *queue = json_array();
+	int r = db_open(s, false, err);
+
+	if (r == 1) {
+		r = 0;
+		goto done;
+	}
+	if (r < 0)
+		goto fail;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT n.sequence, n.event_path, n.method_name, s.data FROM notice n "
+			       "LEFT JOIN snapshot s ON s.handle = n.event_path "
+			       "WHERE n.observer_path = '" STORE_OBSERVER_PATH "' ORDER BY n.sequence",
+			       -1, &q, NULL) != SQLITE_OK) {
+		r = db_error(s, err, "cannot read the deferred events of");
+		goto fail;
+	}
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *data = (const char *)sqlite3_column_blob(q, 3);
+		json_t *snap = data ? json_loadb(data, (size_t)sqlite3_column_bytes(q, 3), 0, NULL) : NULL;
+		json_t *e = json_object();
+
+		json_object_set_new(e, "id", json_integer(sqlite3_column_int64(q, 0)));
+		json_object_set_new(e, "handle", json_string((const char *)sqlite3_column_text(q, 1)));
+		json_object_set_new(e, "observer", json_string((const char *)sqlite3_column_text(q, 2)));
+		/* A snapshot we cannot read leaves "env" null: the framework drops the entry. */
+		if (json_is_object(snap)) {
+			json_object_set(e, "event", json_object_get(snap, "event"));
+			json_object_set(e, "path", json_object_get(snap, "path"));
+			json_object_set(e, "env", json_object_get(snap, "env"));
+		}
+		json_decref(snap);
+		json_array_append_new(queue, e);
+	}
+	if (r != SQLITE_DONE) {
+		r = db_error(s, err, "cannot read the deferred events of");
+		goto fail;
+	}
+	r = 0;
+done:
+	sqlite3_finalize(q);
+	json_decref(s->loaded);
+	s->loaded = json_deep_copy(queue);
+	*ret = queue;
+	return 0;
+fail:
+	sqlite3_finalize(q);
+	json_decref(queue);
+	return r;
+}
+
+/* Runs one statement with text parameters (NULL-terminated). */
+static int exec_bind(struct store_sqlite *s, const char *sql, sqlite3_int64 *ret_rowid, const char *a,
+		     const char *b, const char *c)
+{
+	const char *params[3] = { a, b, c };
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	for (int i = 0; i < 3 && params[i]; i++)
+		if (sqlite3_bind_text(q, i + 1, params[i], -1, SQLITE_STATIC) != SQLITE_OK) {
+			sqlite3_finalize(q);
+			return -1;
+		}
+	r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE)
+		return -1;
+	if (ret_rowid)
+		*ret_rowid = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int write_changes(struct store_sqlite *s, json_t *state, json_t *drop, json_t *add)
+{
+	const char *ns;
+	json_t *v, *e;
+	size_t i;
+
+	json_object_foreach(state, ns, v) {
+		char *handle = xasprintf(STORE_STATE_PREFIX "%s]", ns);
+		char *data = json_dumps(v, JSON_COMPACT);
+		int r = exec_bind(s, "INSERT OR REPLACE INTO snapshot (handle, data) VALUES (?, ?)", NULL, handle,
+				  data, NULL);
+
+		free(handle);
+		free(data);
+		if (r < 0)
+			return -1;
+	}
+	json_array_foreach(drop, i, e) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(e, "id")));
+		if (exec_bind(s, "DELETE FROM notice WHERE sequence = ?", NULL, id, NULL, NULL) < 0)
+			return -1;
+		if (json_is_string(json_object_get(e, "handle")) &&
+		    exec_bind(s, "DELETE FROM snapshot WHERE handle = ?", NULL,
+			      json_string_value(json_object_get(e, "handle")), NULL, NULL) < 0)
+			return -1;
+	}
+	json_array_foreach(add, i, e) {
+		const char *event = json_string_value(json_object_get(e, "event"));
+		sqlite3_int64 seq;
+		char id[32], *handle, *data;
+		json_t *snap;
+		int r;
+
+		if (exec_bind(s,
+			      "INSERT INTO notice (event_path, observer_path, method_name) VALUES ('', '"
+			      STORE_OBSERVER_PATH "', ?)",
+			      &seq, json_string_value(json_object_get(e, "observer")), NULL, NULL) < 0)
+			return -1;
+		handle = store_event_handle(event, (long long)seq);
+		snprintf(id, sizeof(id), "%lld", (long long)seq);
+		snap = json_pack("{s:O?, s:O?, s:O?}", "event", json_object_get(e, "event"), "path",
+				 json_object_get(e, "path"), "env", json_object_get(e, "env"));
+		data = json_dumps(snap, JSON_COMPACT);
+		r = exec_bind(s, "UPDATE notice SET event_path = ? WHERE sequence = ?", NULL, handle, id, NULL);
+		if (r == 0)
+			r = exec_bind(s, "INSERT OR REPLACE INTO snapshot (handle, data) VALUES (?, ?)", NULL, handle,
+				      data, NULL);
+		free(handle);
+		free(data);
+		json_decref(snap);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int sqlite_commit(struct store *st, json_t *state, json_t *notices, struct cairn_error *err)
+{
+	struct store_sqlite *s = (struct store_sqlite *)st;
+	json_t *drop = NULL, *add = NULL;
+	bool queue_changed = false;
+	int r;
+
+	if (notices)
+		queue_changed = store_queue_diff(s->loaded ? s->loaded : json_array(), notices, &drop, &add);
+	if (!queue_changed && json_object_size(state) == 0) {
+		/* Nothing to write: end the read transaction without touching the disk. */
+		db_close(s);
+		r = 0;
+		goto out;
+	}
+	r = db_open(s, true, err);
+	if (r < 0)
+		goto out;
+	if (write_changes(s, state, drop, add) < 0) {
+		r = db_error(s, err, "cannot write");
+		db_close(s);
+		goto out;
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		r = db_error(s, err, "cannot commit");
+		db_close(s);
+		goto out;
+	}
+	s->in_tx = false;
+	db_close(s);
+	r = 0;
+out:
+	json_decref(drop);
+	json_decref(add);
+	return r;
+}
+
+static void sqlite_abort(struct store *st)
+{
+	db_close((struct store_sqlite *)st);
+}
+
+static void sqlite_free(struct store *st)
+{
+	struct store_sqlite *s = (struct store_sqlite *)st;
+
+	db_close(s);
+	json_decref(s->loaded);
+	free(s->path);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	sqlite_load_state, sqlite_load_notices, sqlite_commit, sqlite_abort, sqlite_free,
+};
+
+struct store *store_sqlite_new(const char *dir)
+{
+	struct store_sqlite *s = xcalloc(1, sizeof(*s));
+
+	s->base.ops = &sqlite_ops;
+	s->path = xasprintf("%s/" STORE_DB_NAME, dir);
+	return &s->base;
+}
