@@ -136,7 +136,6 @@ int cairn_harness_new(const struct cairn_harness_opts *opts, cairn_setup_fn setu
 	h->storage_locs = json_object();
 	h->ports = json_array();
 	h->ctl_state = json_object();
-	h->mem = store_memory_new();
 	buf_init(&h->log);
 	buf_init(&h->calls);
 	h->containers = xcalloc(h->meta.names[META_CONTAINER].n + 1, sizeof(*h->containers));
@@ -202,7 +201,6 @@ void cairn_harness_free(struct cairn_harness *h)
 	free(h->unit_message);
 	free(h->app_message);
 	free(h->version);
-	store_memory_free(h->mem);
 	buf_done(&h->log);
 	buf_done(&h->calls);
 	free(h->ports_vec);
@@ -521,7 +519,6 @@ static int dispatch(struct cairn_harness *h, const char *path, const char *const
 		.meta = &meta,
 		.envp = envp,
 		.tools = harness_tools_new(h),
-		.store = h->storage == CAIRN_STORAGE_LOCAL ? store_memory_open(h->mem) : NULL,
 		.storage = h->storage,
 		.pebble_factory = harness_pebble_new,
 		.pebble_data = h,
@@ -529,7 +526,6 @@ static int dispatch(struct cairn_harness *h, const char *path, const char *const
 	r = charm_new(&init, &ch, err);
 	if (r < 0) {
 		tools_free(init.tools);
-		store_free(init.store);
 		meta_done(&meta);
 		goto out;
 	}
@@ -701,13 +697,33 @@ const char *const *cairn_harness_opened_ports(struct cairn_harness *h)
 	return h->ports_vec;
 }
 
+/* Reads what the last successful dispatch committed to the charm's .unit-state.db (a read
+ * transaction that is then abandoned).  ns NULL reads the queue. */
+static json_t *sqlite_committed(struct cairn_harness *h, const char *ns)
+{
+	struct store *s = store_sqlite_new(h->charm_dir);
+	json_t *v = NULL;
+	int r = ns ? s->ops->load_state(s, ns, &v, NULL) : s->ops->load_notices(s, &v, NULL);
+
+	store_free(s);
+	return r < 0 ? NULL : v;
+}
+
 const struct cairn_value *cairn_harness_stored(struct cairn_harness *h, const char *ns)
 {
 	char key[400];
 	json_t *v;
 
-	if (h->storage == CAIRN_STORAGE_LOCAL)
-		return value_of(store_memory_state(h->mem, ns));
+	if (h->storage == CAIRN_STORAGE_LOCAL) {
+		json_decref(h->scratch);
+		h->scratch = ns ? sqlite_committed(h, ns) : NULL;
+		/* An empty namespace was never committed. */
+		if (h->scratch && json_object_size(h->scratch) == 0) {
+			json_decref(h->scratch);
+			h->scratch = NULL;
+		}
+		return value_of(h->scratch);
+	}
 	/* Controller storage: the committed state-set value, parsed. */
 	snprintf(key, sizeof(key), STORE_STATE_PREFIX "%s]", ns);
 	v = json_object_get(h->ctl_state, key);
@@ -722,8 +738,10 @@ static json_t *committed_queue(struct cairn_harness *h)
 {
 	json_t *v, *doc;
 
-	if (h->storage == CAIRN_STORAGE_LOCAL)
-		return json_incref(store_memory_notices(h->mem));
+	if (h->storage == CAIRN_STORAGE_LOCAL) {
+		v = sqlite_committed(h, NULL);
+		return v ? v : json_array();
+	}
 	v = json_object_get(h->ctl_state, "cairn/#notices#");
 	doc = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
 	v = json_incref(json_object_get(doc, "queue"));

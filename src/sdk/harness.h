@@ -100,7 +100,6 @@ struct cairn_harness {
 	char *version;
 	json_t *ports;           /* committed, canonical strings */
 	json_t *ctl_state;       /* committed controller state {key: string} */
-	struct store_memory *mem;
 	struct buf log;
 	struct buf calls;
 	struct h_container *containers;

@@ -91,12 +91,3 @@ json_t *hookenv_snapshot(const struct hookenv *e)
 			json_object_set_new(o, names[i], json_string(e->v[i]));
 	return o;
 }
-
-void hookenv_load_snapshot(struct hookenv *e, json_t *snap)
-{
-	for (int i = HOOKENV_FIRST_EVENT_VAR; i < _HOOKENV_MAX; i++) {
-		json_t *v = json_object_get(snap, names[i]);
-
-		set(e, (enum hookenv_var)i, json_is_string(v) ? json_string_value(v) : NULL);
-	}
-}

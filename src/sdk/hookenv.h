@@ -60,8 +60,5 @@ const char *hookenv_get(const struct hookenv *e, enum hookenv_var var);
 
 /* The event snapshot: {"JUJU_RELATION_ID": "db:1", ...} for the set per-event variables. */
 json_t *hookenv_snapshot(const struct hookenv *e);
-/* Loads per-event variables from a snapshot into e (others untouched; unknown keys and
- * non-string values ignored). */
-void hookenv_load_snapshot(struct hookenv *e, json_t *snap);
 
 #endif

@@ -2,11 +2,10 @@
  *
  * The framework reads through this interface at the start of a dispatch and hands the
  * complete outcome to commit() at the end, which applies it atomically (one SQLite
- * transaction, one state-set, one in-memory swap); a failed dispatch calls abort() instead
+ * transaction, or one state-set); a failed dispatch calls abort() instead
  * and nothing it did survives (charm-runtime.md §4, the ops contract).  Implementations:
  *   - store_sqlite.c: $JUJU_CHARM_DIR/.unit-state.db, the tables ops uses;
  *   - store_controller.c: the controller's charm state through state-get/state-set;
- *   - store_memory.c: the harness's, kept across in-process dispatches.
  *
  * Notices (the deferral queue) travel as JSON objects
  *   {"id": N, "event": "<ops event name>", "path": "hooks/<hook>", "observer": "<id>",
@@ -50,15 +49,6 @@ struct store {
 struct store *store_sqlite_new(const char *dir);
 /* The controller's state through the hook tools (borrowed; must outlive the store). */
 struct store *store_controller_new(struct tools *tools);
-/* In memory: committed data lives in mem, which outlives the stores made from it. */
-struct store_memory;
-struct store_memory *store_memory_new(void);
-void store_memory_free(struct store_memory *mem);
-struct store *store_memory_open(struct store_memory *mem);
-/* The committed map of ns (borrowed, or NULL), and the committed queue (borrowed array). */
-json_t *store_memory_state(struct store_memory *mem, const char *ns);
-json_t *store_memory_notices(struct store_memory *mem);
-
 void store_free(struct store *s);
 
 /* Names shared by the SQLite and controller stores. */

@@ -35,7 +35,6 @@ struct store_sqlite {
 	char *path;
 	sqlite3 *db;
 	bool in_tx;
-	bool absent;   /* the file did not exist at the first read */
 	json_t *loaded; /* the notices read by load_notices */
 };
 
@@ -65,7 +64,6 @@ static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
 	if (s->db)
 		return 0;
 	if (!create && access(s->path, F_OK) < 0 && errno == ENOENT) {
-		s->absent = true;
 		return 1;
 	}
 	if (create) {
