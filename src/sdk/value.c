@@ -63,6 +63,8 @@ void cairn_value_free(struct cairn_value *v)
 
 enum cairn_value_kind cairn_value_kind(const struct cairn_value *v)
 {
+	if (!v)
+		return CAIRN_VALUE_NULL;
 	switch (json_typeof(value_json(v))) {
 	case JSON_TRUE:
 	case JSON_FALSE:
