@@ -539,6 +539,23 @@ CAIRN_API int cairn_storage_list(struct cairn_charm *ch, const char *name,
 CAIRN_API int cairn_storage_location(struct cairn_charm *ch, const char *id, const char **ret,
 				     struct cairn_error *err);
 
+/* ---- processes (what charms run on a machine: installers, service managers) ---- */
+/* Splits a command line shell-style (quotes and backslashes honoured, no expansion, no shell
+ * involved) into *ret (NULL-terminated; caller frees with cairn_strv_free).  -EINVAL with
+ * the reason for an unterminated quote or an empty command. */
+CAIRN_API int cairn_split_command(const char *cmdline, char ***ret, struct cairn_error *err);
+/* Runs argv[0] (searched in PATH) with the charm's environment, stdin from /dev/null and
+ * stdout/stderr inherited (the agent logs them), and waits for it.  Returns 0 with
+ * *ret_status = its exit code (128 + the signal when killed; ops' check_call fails on
+ * anything but 0), or -EINVAL (CAIRN_ERR_INVALID, "fork/exec <cmd>: no such file or
+ * directory") when it could not be started. */
+CAIRN_API int cairn_run_command(const char *const *argv, int *ret_status, struct cairn_error *err);
+/* cairn_split_command(cmdline) + the words of each args entry split the same way
+ * (NULL-terminated, may be NULL), then cairn_run_command: the shape of a charm that runs a
+ * configured command ("apt-get install -y") on configured arguments ("openssh-server"). */
+CAIRN_API int cairn_run_command_line(const char *cmdline, const char *const *args, int *ret_status,
+				     struct cairn_error *err);
+
 /* =============================== Pebble ===============================
  *
  * A client for a workload container's Pebble, at /charm/containers/<name>/pebble.socket (the
