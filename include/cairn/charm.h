@@ -575,7 +575,8 @@ CAIRN_API int cairn_container(struct cairn_charm *ch, const char *name,
 CAIRN_API const char *cairn_container_name(const struct cairn_container *c);
 /* Whether Pebble answers (GET /v1/system-info).  Never fails. */
 CAIRN_API bool cairn_container_can_connect(struct cairn_container *c);
-/* Timeout for change waits (default 30000 ms; > 0). */
+/* Timeout for change waits (default 30000 ms; > 0).  Other requests are bounded by 5 s, or
+ * by this timeout when it is shorter. */
 CAIRN_API void cairn_pebble_set_timeout(struct cairn_container *c, int timeout_ms);
 
 struct cairn_system_info {

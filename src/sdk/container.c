@@ -85,21 +85,28 @@ static int request(struct cairn_container *c, const char *method, const char *pa
 	return 0;
 }
 
+/* A plain request is bounded by the connect timeout, or by the container's timeout when
+ * that is shorter. */
+static int plain_timeout(const struct cairn_container *c)
+{
+	return c->timeout_ms < PEBBLE_CONNECT_TIMEOUT_MS ? c->timeout_ms : PEBBLE_CONNECT_TIMEOUT_MS;
+}
+
 int container_get(struct cairn_container *c, const char *path, const char *query, json_t **ret,
 		  struct cairn_error *err)
 {
-	return request(c, "GET", path, query, NULL, 0, ret, NULL, err);
+	return request(c, "GET", path, query, NULL, plain_timeout(c), ret, NULL, err);
 }
 
 int container_post(struct cairn_container *c, const char *path, json_t *body, json_t **ret, struct cairn_error *err)
 {
-	return request(c, "POST", path, NULL, body, 0, ret, NULL, err);
+	return request(c, "POST", path, NULL, body, plain_timeout(c), ret, NULL, err);
 }
 
 int container_post_wait(struct cairn_container *c, const char *path, json_t *body, struct cairn_error *err)
 {
 	char *change = NULL;
-	int r = request(c, "POST", path, NULL, body, 0, NULL, &change, err);
+	int r = request(c, "POST", path, NULL, body, plain_timeout(c), NULL, &change, err);
 
 	if (r < 0)
 		return r;
@@ -455,7 +462,7 @@ int cairn_pebble_wait_change(struct cairn_container *c, const char *id, int time
 			return r;
 		}
 		snprintf(q, sizeof(q), "timeout=%d.%03ds", slice / 1000, slice % 1000);
-		r = request(c, "GET", path, q, NULL, slice + PEBBLE_CONNECT_TIMEOUT_MS, &ch, NULL, err);
+		r = request(c, "GET", path, q, NULL, slice + plain_timeout(c), &ch, NULL, err);
 		if (r < 0 && err && err->kind == CAIRN_ERR_API && err->code == 504)
 			continue; /* this slice ran out; the change is still going */
 		if (r < 0)
