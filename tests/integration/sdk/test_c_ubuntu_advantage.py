@@ -1,0 +1,52 @@
+"""The C ubuntu-advantage-style charm on cairn: it reaches active, attaches when given a
+token, and a config-changed without a config change runs none of its commands."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import sdkh  # noqa: E402
+
+COMMANDS = ("add-ppa-command", "remove-ppa-command", "install-command", "attach-command", "detach-command")
+
+
+class UbuntuAdvantage(sdkh.ControllerTest):
+    def calls(self):
+        try:
+            with open(os.path.join(self.tmp, "calls")) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def test_reconciles_idempotently(self):
+        config = {}
+        for name in COMMANDS:
+            path = os.path.join(self.tmp, name)
+            with open(path, "w") as f:
+                f.write('#!/bin/sh\necho "%s $*" >> %s/calls\n' % (name, self.tmp))
+            os.chmod(path, 0o755)
+            config[name] = path
+        self.deploy(sdkh.charm("c-ubuntu-advantage"), config=config)
+        self.wait("ubuntu-advantage")
+        self.assertEqual(sdkh.statuses(self.ctl, "ubuntu-advantage")["ubuntu-advantage/0"], ("active", "Detached"))
+        self.assertEqual(self.calls(), ["install-command "])
+        self.configure("ubuntu-advantage", token="tok-1", ppa="ppa:ua/stable")
+        self.wait("ubuntu-advantage")
+        self.assertEqual(sdkh.statuses(self.ctl, "ubuntu-advantage")["ubuntu-advantage/0"], ("active", "Attached"))
+        self.assertEqual(self.calls()[1:], ["add-ppa-command ppa:ua/stable", "install-command ", "attach-command tok-1"])
+        n = len(self.calls())
+        # The same values again: a config-changed may run, but no command does.
+        self.configure("ubuntu-advantage", token="tok-1", ppa="ppa:ua/stable")
+        self.ctl.call("refresh", app="ubuntu-advantage", charm=sdkh.charm("c-ubuntu-advantage"))
+        self.ctl.wait_idle()
+        self.assertEqual(len(self.calls()), n)
+        hooks = [h["status"] for h in sdkh.hooks(self.ctl, "ubuntu-advantage/0")]
+        self.assertEqual(hooks[-2:], ["upgrade-charm", "config-changed"])
+        # The token itself is never stored, only its hash.
+        db = os.path.join(self.ctl.unit_dir("ubuntu-advantage/0"), "charm", ".unit-state.db")
+        with open(db, "rb") as f:
+            self.assertNotIn(b"tok-1", f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
