@@ -5,10 +5,13 @@
 #   make bench  build, then print the benchmark figures
 #   make asan   build with ASan+UBSan (build-asan/) and run every test there
 #   make fuzz   build the libFuzzer targets (build-fuzz/) and run each FUZZ_SECONDS (180)
+#   make install  build, then install the C charm SDK (header, libraries, .pc files, man page)
+#               under PREFIX (/usr/local), staged under $DESTDIR when set
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test demo bench asan fuzz clean
+.PHONY: all deps build test demo bench asan fuzz install clean
 
 all: build
 
@@ -33,6 +36,9 @@ asan: deps
 
 fuzz: deps
 	@sh tools/fuzz.sh
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
