@@ -1,12 +1,14 @@
 #!/bin/sh
-# The demo: a local controller (embedded SQLite store) deploys charms/hello with 3 units,
-# waits for active, changes `thing`, refreshes the charm, removes it, showing status along
-# the way.  Uses a private CAIRN_HOME so it never touches a real controller's state.
+# The demo: a local controller (embedded SQLite store) deploys the hello charm written in C
+# (charms/c-hello, built to build/charms/c-hello) with 3 units, waits for active, changes
+# `thing`, refreshes the charm, removes it, showing status along the way.  Uses a private
+# CAIRN_HOME so it never touches a real controller's state.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/build/bin"
 export CAIRN_HOME="${CAIRN_DEMO_HOME:-$here/build/demo-home}"
 export PATH="$bin:$PATH"
+hello="$here/build/charms/c-hello"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -15,8 +17,8 @@ trap 'cairn kill-controller -y >/dev/null 2>&1 || true' EXIT
 
 step "cairn bootstrap"
 cairn bootstrap
-step "cairn deploy charms/hello -n 3"
-cairn deploy "$here/charms/hello" -n 3
+step "cairn deploy build/charms/c-hello -n 3"
+cairn deploy "$hello" -n 3
 cairn wait-for application hello --query 'status=="active"' --timeout 2m
 cairn status
 
@@ -27,8 +29,8 @@ cairn wait-for model default --query idle --timeout 2m
 cairn config hello thing
 cairn status
 
-step "cairn refresh hello --path charms/hello"
-cairn refresh hello --path "$here/charms/hello"
+step "cairn refresh hello --path build/charms/c-hello"
+cairn refresh hello --path "$hello"
 cairn wait-for model default --query idle --timeout 2m
 cairn status
 

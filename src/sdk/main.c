@@ -72,7 +72,7 @@ int cairn_main_opts(const struct cairn_charm_opts *opts, cairn_setup_fn setup, v
 		      : hookenv_get(&env, HOOKENV_CHARM_DIR) ? hookenv_get(&env, HOOKENV_CHARM_DIR)
 		      : cwd ? cwd : ".");
 	tools = make_tools(o.tools, &env, cwd);
-	r = meta_load_dir(&meta, dir, &err);
+	r = meta_load_dir(&meta, dir, false, &err);
 	if (r < 0) {
 		/* No framework without metadata: report straight through juju-log. */
 		char *msg = xasprintf("cannot start the charm: %s", err.message);

@@ -179,14 +179,14 @@ static int read_opt(const char *dir, const char *file, bool required, char **ret
 	return 0;
 }
 
-int meta_load_dir(struct meta *m, const char *dir, struct cairn_error *err)
+int meta_load_dir(struct meta *m, const char *dir, bool with_config, struct cairn_error *err)
 {
 	char *md = NULL, *cfg = NULL, *act = NULL;
 	int r;
 
 	memset(m, 0, sizeof(*m));
 	if ((r = read_opt(dir, "metadata.yaml", true, &md, err)) < 0 ||
-	    (r = read_opt(dir, "config.yaml", false, &cfg, err)) < 0 ||
+	    (with_config && (r = read_opt(dir, "config.yaml", false, &cfg, err)) < 0) ||
 	    (r = read_opt(dir, "actions.yaml", false, &act, err)) < 0)
 		goto out;
 	r = meta_load_text(m, md, cfg, act, err);

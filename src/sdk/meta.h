@@ -44,8 +44,10 @@ struct meta {
 	json_t *actions;                       /* actions.yaml: {name: {params, ...}} */
 };
 
-/* Reads the three files from dir (metadata.yaml required).  On failure m is left empty. */
-int meta_load_dir(struct meta *m, const char *dir, struct cairn_error *err);
+/* Reads metadata.yaml (required) and actions.yaml from dir, and config.yaml too when
+ * with_config (a dispatch never needs it: values come from config-get).  On failure m is
+ * left empty. */
+int meta_load_dir(struct meta *m, const char *dir, bool with_config, struct cairn_error *err);
 /* From text; config and actions may be NULL. */
 int meta_load_text(struct meta *m, const char *metadata, const char *config, const char *actions,
 		   struct cairn_error *err);

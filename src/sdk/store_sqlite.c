@@ -10,7 +10,8 @@
  * The transaction begins when the dispatch first reads; commit() writes only what changed,
  * so a dispatch that changed nothing ends with a rollback of a read-only transaction and no
  * fsync.  A missing file means "nothing stored yet" and is created only when a commit has
- * something to write. */
+ * something to write; the tables are created then too (a read of a table that is not
+ * there yet finds nothing), so a dispatch that only reads never parses DDL. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -35,8 +36,27 @@ struct store_sqlite {
 	char *path;
 	sqlite3 *db;
 	bool in_tx;
+	bool has_schema; /* the tables are known to exist */
 	json_t *loaded; /* the notices read by load_notices */
 };
+
+static int db_error(struct store_sqlite *s, struct cairn_error *err, const char *what);
+static void db_close(struct store_sqlite *s);
+
+/* Creates ops' tables if they are not there, inside the dispatch's transaction. */
+static int db_schema(struct store_sqlite *s, struct cairn_error *err)
+{
+	if (s->has_schema)
+		return 0;
+	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		int r = db_error(s, err, "cannot create the tables of");
+
+		db_close(s);
+		return r;
+	}
+	s->has_schema = true;
+	return 0;
+}
 
 static int db_error(struct store_sqlite *s, struct cairn_error *err, const char *what)
 {
@@ -53,16 +73,18 @@ static void db_close(struct store_sqlite *s)
 	}
 	s->db = NULL;
 	s->in_tx = false;
+	s->has_schema = false;
 }
 
-/* Opens the database and begins the dispatch's transaction.  Returns 1 when the file does
- * not exist and create is false (nothing stored). */
+/* Opens the database and begins the dispatch's transaction; create=true also makes sure the
+ * file and the tables exist (for writing).  Returns 1 when the file does not exist and
+ * create is false (nothing stored). */
 static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
 {
 	int fd;
 
 	if (s->db)
-		return 0;
+		return create ? db_schema(s, err) : 0;
 	if (!create && access(s->path, F_OK) < 0 && errno == ENOENT) {
 		return 1;
 	}
@@ -87,13 +109,13 @@ static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
 		return r;
 	}
 	s->in_tx = true;
-	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		int r = db_error(s, err, "cannot create the tables of");
+	return create ? db_schema(s, err) : 0;
+}
 
-		db_close(s);
-		return r;
-	}
-	return 0;
+/* A statement on a table that does not exist yet: the database holds no rows of ours. */
+static bool no_table(struct store_sqlite *s)
+{
+	return !s->has_schema && strstr(sqlite3_errmsg(s->db), "no such table");
 }
 
 static int sqlite_load_state(struct store *st, const char *ns, json_t **ret, struct cairn_error *err)
@@ -112,8 +134,16 @@ static int sqlite_load_state(struct store *st, const char *ns, json_t **ret, str
 	}
 	if (r < 0)
 		goto out;
-	if (sqlite3_prepare_v2(s->db, "SELECT data FROM snapshot WHERE handle = ?", -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(q, 1, handle, -1, SQLITE_STATIC) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(s->db, "SELECT data FROM snapshot WHERE handle = ?", -1, &q, NULL) != SQLITE_OK) {
+		if (no_table(s)) {
+			*ret = json_object();
+			r = 0;
+		} else {
+			r = db_error(s, err, "cannot read");
+		}
+		goto out;
+	}
+	if (sqlite3_bind_text(q, 1, handle, -1, SQLITE_STATIC) != SQLITE_OK) {
 		r = db_error(s, err, "cannot read");
 		goto out;
 	}
@@ -160,6 +190,10 @@ static int sqlite_load_notices(struct store *st, json_t **ret, struct cairn_erro
 			       "LEFT JOIN snapshot s ON s.handle = n.event_path "
 			       "WHERE n.observer_path = '" STORE_OBSERVER_PATH "' ORDER BY n.sequence",
 			       -1, &q, NULL) != SQLITE_OK) {
+		if (no_table(s)) {
+			r = 0;
+			goto done;
+		}
 		r = db_error(s, err, "cannot read the deferred events of");
 		goto fail;
 	}

@@ -176,7 +176,7 @@ static void test_bad_metadata(void)
 	ASSERT_CONTAINS(err.message, "cannot parse metadata.yaml");
 	ASSERT_EQ(meta_load_text(&m, "name: x\n", "options: [1]\n", NULL, &err), -EINVAL);
 	ASSERT_EQ(meta_load_text(&m, "name: x\n", NULL, "- a\n", &err), -EINVAL);
-	ASSERT_EQ(meta_load_dir(&m, "/nonexistent-charm-dir", &err), -ENOENT);
+	ASSERT_EQ(meta_load_dir(&m, "/nonexistent-charm-dir", true, &err), -ENOENT);
 	ASSERT_CONTAINS(err.message, "cannot read /nonexistent-charm-dir/metadata.yaml");
 	ASSERT_EQ(meta_load_text(&m, "name: x\n", "options:\n", "", &err), 0);
 	meta_done(&m);
