@@ -4,6 +4,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 export BIN_DIR="$here/../build/bin"
 python3 "$here/lifecycle.py" "$@"
+python3 "$here/sdk.py"
 for b in "$here"/scree_*.py "$here"/pod_*.py; do
 	[ -f "$b" ] && python3 "$b"
 done

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""C charm SDK benchmarks (printed figures, not timed tests).
+
+* End-to-end cost of one event on cairnd, agent dequeue to commit: the agent's own
+  overhead (agent-stats: prep before the spawn, commit after the exit) plus the hook's run
+  as the agent timed it (show-status-log), for the C hello charm (build/charms/c-hello)
+  and the same charm as a shell script (charms/hello), and for an ops charm when an ops
+  tree is available on this machine.  Three events: install (status-set, juju-log,
+  application-version-set), config-changed with `thing` changed each time (status-set,
+  config-get, the greeting file rewritten, stored state read, status-set) and
+  update-status (the greeting read, stored state read, status-set).
+* The C dispatch on its own, against a minimal agent on the socket: CPU time and peak
+  memory (wait4's maxrss, measured by bench-charm-rusage) of one charm process per event.
+"""
+import json
+import os
+import re
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../tests/integration/lib"))
+os.environ.setdefault("BIN_DIR", os.path.join(HERE, "../build/bin"))
+import cairnh  # noqa: E402
+
+BUILD = os.path.abspath(os.path.join(os.environ["BIN_DIR"], ".."))
+C_HELLO = os.path.join(BUILD, "charms", "c-hello")
+SH_HELLO = os.path.join(HERE, "..", "charms", "hello")
+EVENTS = int(os.environ.get("SDK_BENCH_EVENTS", "60"))
+TARGET_MS = 1.4
+
+
+def stats_delta(s0, s1):
+    """Per-hook agent overhead (prep, commit) over the hooks between two agent-stats."""
+    n = s1["hooks"] - s0["hooks"]
+    if n <= 0:
+        return 0.0, 0.0, 0
+
+    def d(k):
+        return (s1[k] * s1["hooks"] - s0[k] * s0["hooks"]) / n / 1000.0
+
+    return d("prep-us"), d("commit-us"), n
+
+
+def runs_of(ctl, units, hook):
+    """The agent's timing (ms) of every run of hook on the units, from show-status-log."""
+    out = []
+    for u in units:
+        for e in ctl.call("show-status-log", unit=u, n=10000)["entries"]:
+            m = re.match(r"exit 0, ([0-9.]+) ms", e.get("message", ""))
+            if e["type"] == "hook" and e["status"] == hook and m:
+                out.append(float(m.group(1)))
+    return out
+
+
+def measure(charm, units):
+    """{event: (prep, run p50, run mean, commit, n)} for install (one per unit of a deploy),
+    config-changed (the config changed EVENTS times) and update-status (EVENTS timer runs)."""
+    ctl = cairnh.Controller().start()
+    res = {}
+    try:
+        # One unit at a time, so that installs do not compete for the CPUs.
+        s0 = ctl.call("agent-stats")
+        ctl.call("deploy", charm=os.path.abspath(charm), app="hello", num_units=1)
+        ctl.call("wait-for", kind="application", name="hello", status="active", idle=True, timeout_ms=300000)
+        for _ in range(units - 1):
+            ctl.call("add-unit", app="hello", num_units=1)
+            ctl.call("wait-for", kind="application", name="hello", status="active", idle=True, timeout_ms=300000)
+        s1 = ctl.call("agent-stats")
+        names = ["hello/%d" % i for i in range(units)]
+        runs = runs_of(ctl, names, "install")
+        prep, commit, _ = stats_delta(s0, s1)
+        res["install"] = (prep, statistics.median(runs), statistics.mean(runs), commit, len(runs))
+        ctl.call("remove-unit", units=names[1:])
+        ctl.call("wait-for", kind="model", name="", idle=True, timeout_ms=300000)
+        s0 = ctl.call("agent-stats")
+        for i in range(EVENTS):
+            ctl.call("config-set", app="hello", config=[{"set": {"thing": "bench-%d" % i}}])
+            ctl.call("wait-for", kind="application", name="hello", idle=True, timeout_ms=60000)
+        s1 = ctl.call("agent-stats")
+        runs = runs_of(ctl, ["hello/0"], "config-changed")[-EVENTS:]
+        prep, commit, _ = stats_delta(s0, s1)
+        res["config-changed"] = (prep, statistics.median(runs), statistics.mean(runs), commit, len(runs))
+        before = len(runs_of(ctl, ["hello/0"], "update-status"))
+        s0 = ctl.call("agent-stats")
+        ctl.call("model-config", set={"update-status-hook-interval": "50ms"})
+        while len(runs_of(ctl, ["hello/0"], "update-status")) < before + EVENTS:
+            time.sleep(0.2)
+        ctl.call("model-config", set={"update-status-hook-interval": "1h"})
+        ctl.call("wait-for", kind="model", name="", idle=True, timeout_ms=60000)
+        s1 = ctl.call("agent-stats")
+        runs = runs_of(ctl, ["hello/0"], "update-status")[before:]
+        prep, commit, _ = stats_delta(s0, s1)
+        res["update-status"] = (prep, statistics.median(runs), statistics.mean(runs), commit, len(runs))
+        return res
+    finally:
+        ctl.cleanup()
+
+
+def have_ops():
+    p = subprocess.run([sys.executable, "-c", "import ops"], capture_output=True)
+    return p.returncode == 0
+
+
+class FakeAgent:
+    """The agent's side of docs/protocol.md §2, answering every tool with exit 0."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(64)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            c, _ = self.sock.accept()
+            try:
+                (n,) = struct.unpack(">I", c.recv(4, socket.MSG_WAITALL))
+                req = json.loads(c.recv(n, socket.MSG_WAITALL))
+                out = {"config-get": '{"thing": "world"}', "is-leader": "true"}.get(req["tool"], "")
+                body = json.dumps({"code": 0, "stdout": out, "stderr": ""}).encode()
+                c.sendall(struct.pack(">I", len(body)) + body)
+            finally:
+                c.close()
+
+
+def standalone(runs=300):
+    """CPU time and peak RSS of one C hello dispatch per event kind (bench-charm-rusage)."""
+    tmp = tempfile.mkdtemp(prefix="cairn-sdk-bench-")
+    charm = os.path.join(tmp, "charm")
+    subprocess.run(["cp", "-r", C_HELLO, charm], check=True)
+    agent = FakeAgent(os.path.join(tmp, "agent.sock"))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "JUJU_CHARM_DIR": charm, "JUJU_UNIT_NAME": "hello/0",
+           "JUJU_MODEL_NAME": "bench", "JUJU_VERSION": "3.6.8", "JUJU_CONTEXT_ID": "bench",
+           "JUJU_AGENT_SOCKET_NETWORK": "unix", "JUJU_AGENT_SOCKET_ADDRESS": agent.path}
+    results = {}
+    for hook, n in (("install", 1), ("config-changed", 1), ("start", 1), ("update-status", runs),
+                    ("config-changed", runs)):
+        env["JUJU_DISPATCH_PATH"] = "hooks/" + hook
+        p = subprocess.run([os.path.join(os.environ["BIN_DIR"], "bench-charm-rusage"), str(n),
+                            os.path.join(charm, "dispatch")], env=env, cwd=charm, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("dispatch %s: %s" % (hook, p.stderr))
+        results[hook] = json.loads(p.stdout)
+    subprocess.run(["rm", "-rf", tmp])
+    return results
+
+
+def main():
+    units = int(os.environ.get("SDK_BENCH_UNITS", "20"))
+    print("C charm SDK benchmark: end-to-end cost of one event, agent dequeue to commit")
+    print("(prep + commit: the agent's work around the hook, from agent-stats; run: the agent's timing of the hook")
+    print(" process, spawn to exit, from show-status-log; install on %d units added one by one, config-changed and"
+          % units)
+    print(" update-status %d times each on one unit; the machine is shared: figures move with its load)" % EVENTS)
+    print("%-14s %-16s %8s %9s %9s %8s %11s %11s" % ("charm", "event", "prep", "run p50", "run mean", "commit",
+                                                    "total p50", "total mean"))
+    totals = {}
+    for name, charm in (("C (SDK)", C_HELLO), ("shell", SH_HELLO)):
+        for ev, (prep, med, mean, commit, n) in measure(charm, units).items():
+            totals[(name, ev)] = prep + med + commit
+            print("%-14s %-16s %8.3f %9.3f %9.3f %8.3f %8.3f ms %8.3f ms" % (
+                name, ev, prep, med, mean, commit, prep + med + commit, prep + mean + commit))
+    if have_ops():
+        print("ops: an ops tree is importable, but no ops hello charm is packed here: not measured")
+    else:
+        print("ops: not measured - no ops tree on this machine (python3 cannot import ops; PyPI is unreachable)")
+    for ev in ("install", "config-changed", "update-status"):
+        c, sh = totals[("C (SDK)", ev)], totals[("shell", ev)]
+        print("%-16s C %.3f ms: target <= %.1f ms %s; <= shell %.3f ms %s (shell/C %.1fx)" % (
+            ev, c, TARGET_MS, "met" if c <= TARGET_MS else "NOT met", sh, "met" if c <= sh else "NOT met", sh / c))
+    print()
+    print("C hello dispatch alone (one process per event, against a minimal agent on the socket):")
+    print("%-16s %6s %12s %12s %13s %14s" % ("event", "runs", "CPU p50 ms", "CPU min ms", "wall p50 ms",
+                                             "peak RSS KiB"))
+    for hook, r in standalone().items():
+        print("%-16s %6d %12.3f %12.3f %13.3f %14d" % (hook, r["runs"], r["cpu_us_p50"] / 1000, r["cpu_us_min"] / 1000,
+                                                      r["wall_us_p50"] / 1000, r["maxrss_kib"]))
+
+
+if __name__ == "__main__":
+    main()
