@@ -1,7 +1,7 @@
 # Thin wrapper over CMake and CTest.
 #   make        build everything into build/bin
 #   make test   build, then run every test (unit + integration)
-#   make demo   build, then run the demo (a local controller deploys charms/hello)
+#   make demo   build, then run the demo (a local controller deploys the C hello charm)
 #   make bench  build, then print the benchmark figures
 #   make asan   build with ASan+UBSan (build-asan/) and run every test there
 #   make fuzz   build the libFuzzer targets (build-fuzz/) and run each FUZZ_SECONDS (180)

@@ -716,7 +716,8 @@ CAIRN_API int cairn_pebble_stop(struct cairn_container *c, const char *const *na
 				struct cairn_error *err);
 CAIRN_API int cairn_pebble_restart(struct cairn_container *c, const char *const *names,
 				   struct cairn_error *err);
-/* Starts the startup: enabled services.  Having none is success, as in ops. */
+/* Starts the startup: enabled services.  With none, Pebble answers CAIRN_ERR_API with
+ * pebble_kind "no-default-services" (ops raises the same error). */
 CAIRN_API int cairn_pebble_autostart(struct cairn_container *c, struct cairn_error *err);
 CAIRN_API int cairn_pebble_replan(struct cairn_container *c, struct cairn_error *err);
 /* Waits until change id is ready (timeout_ms <= 0: the container's timeout). */
@@ -886,9 +887,10 @@ CAIRN_API int cairn_pebble_notify(struct cairn_container *c, const char *key,
 /* =============================== Testing harness ===============================
  *
  * Unit-tests a charm in-process, without an agent, as ops' testing Harness does: the
- * harness plays the agent (hook tools, leadership, config, relations, status, actions,
- * controller state), keeps the unit's stored state and deferral queue in memory, and gives
- * each container a fake Pebble (a plan combined by scree's own layer code, services that
+ * harness plays the agent (hook tools with their real argv checks, leadership, config,
+ * relations, status, actions, controller state), keeps the unit's stored state and deferral
+ * queue where a real dispatch would (a .unit-state.db in the harness's private charm
+ * directory, or its fake controller state), and gives each container a fake Pebble (a plan combined by scree's own layer code, services that
  * start and stop, a private directory as the container's filesystem, exec handlers, checks
  * and notices).  Every emit is one complete dispatch as cairn_main runs it (setup, re-emit
  * deferred events, the event, collect-status, commit or roll back), so deferral and rollback
