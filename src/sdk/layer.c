@@ -442,8 +442,7 @@ int cairn_layer_append(struct cairn_layer_entry *e, const char *field, const cha
 
 	if (r < 0)
 		return r;
-	v = value ? json_string(value) : NULL;
-	if (!v || !*value)
+	if (!value || !*value || !(v = json_string(value)))
 		return sdk_err(err, CAIRN_ERR_INVALID, "invalid item for \"%s\"", f->name);
 	list = json_object_get(e->fields, f->name);
 	if (!list) {

@@ -88,6 +88,8 @@ static void sort_names(struct meta *m, enum meta_family family)
 {
 	struct meta_names *n = &m->names[family];
 
+	if (n->n == 0)
+		return;
 	if (family != META_RELATION) {
 		qsort(n->v, n->n, sizeof(char *), cmp_str);
 		return;
