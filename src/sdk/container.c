@@ -103,6 +103,26 @@ int container_post(struct cairn_container *c, const char *path, json_t *body, js
 	return request(c, "POST", path, NULL, body, plain_timeout(c), ret, NULL, err);
 }
 
+int container_get_list(struct cairn_container *c, const char *path, const char *query, const char *what,
+		       json_t **ret, struct cairn_error *err)
+{
+	json_t *res = NULL;
+	int r = container_get(c, path, query, &res, err);
+
+	if (r < 0)
+		return r;
+	if (json_is_null(res)) {
+		json_decref(res);
+		res = json_array();
+	}
+	if (!json_is_array(res)) {
+		json_decref(res);
+		return sdk_err(err, CAIRN_ERR_PROTOCOL, "%s: the answer is not a list", what);
+	}
+	*ret = res;
+	return 0;
+}
+
 int container_post_wait(struct cairn_container *c, const char *path, json_t *body, struct cairn_error *err)
 {
 	char *change = NULL;
@@ -171,6 +191,13 @@ char *json_dup_str(json_t *o, const char *key)
 	const char *s = json_string_value(json_object_get(o, key));
 
 	return s ? xstrdup(s) : NULL;
+}
+
+int64_t json_int_or(json_t *o, const char *key, int64_t def)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
 }
 
 int path_error(int r, struct cairn_error *err)
@@ -310,18 +337,10 @@ int cairn_pebble_get_services(struct cairn_container *c, const char *const *name
 
 	buf_init(&q);
 	query_add_list(&q, "names", names);
-	r = container_get(c, "/v1/services", q.len ? q.data : NULL, &res, err);
+	r = container_get_list(c, "/v1/services", q.len ? q.data : NULL, "services", &res, err);
 	buf_done(&q);
 	if (r < 0)
 		return r;
-	if (json_is_null(res)) {
-		json_decref(res);
-		res = json_array();
-	}
-	if (!json_is_array(res)) {
-		json_decref(res);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "services: the answer is not a list");
-	}
 	v = xcalloc(json_array_size(res) + 1, sizeof(*v));
 	json_array_foreach(res, i, e) {
 		if (!json_is_string(json_object_get(e, "name"))) {

@@ -5,6 +5,7 @@
 #define CAIRN_SDK_CONTAINER_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "cairn/charm.h"
 #include "lib/buf.h"
@@ -19,6 +20,10 @@ int container_get(struct cairn_container *c, const char *path, const char *query
 		  struct cairn_error *err);
 int container_post(struct cairn_container *c, const char *path, json_t *body, json_t **ret,
 		   struct cairn_error *err);
+/* A sync GET whose result is a list (null reads as []); another shape is CAIRN_ERR_PROTOCOL
+ * naming what. */
+int container_get_list(struct cairn_container *c, const char *path, const char *query, const char *what,
+		       json_t **ret, struct cairn_error *err);
 /* An async request followed by the wait for its change (the container's timeout). */
 int container_post_wait(struct cairn_container *c, const char *path, json_t *body, struct cairn_error *err);
 
@@ -30,6 +35,8 @@ void query_add_list(struct buf *q, const char *key, const char *const *names);
 json_t *names_json(const char *const *names);
 /* Duplicates a JSON string member, or NULL. */
 char *json_dup_str(json_t *o, const char *key);
+/* An integer member, or def when it is absent or not an integer. */
+int64_t json_int_or(json_t *o, const char *key, int64_t def);
 
 /* Turns an API error whose Pebble kind is a file error (not-found, permission-denied,
  * generic-file-error) into CAIRN_ERR_PATH. */

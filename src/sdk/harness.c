@@ -58,25 +58,6 @@ void h_container_done(struct h_container *c)
 	free(c->handlers);
 }
 
-static char *read_text(const char *dir, const char *file, bool required, int *ret, struct cairn_error *err)
-{
-	struct buf b = BUF_INIT;
-	char *path = xasprintf("%s/%s", dir, file);
-	int r;
-
-	buf_init(&b);
-	r = fs_read_file(path, META_MAX_FILE, &b);
-	free(path);
-	*ret = 0;
-	if (r < 0) {
-		buf_done(&b);
-		if (r != -ENOENT || required)
-			*ret = sdk_err(err, CAIRN_ERR_NOT_FOUND, "cannot read %s/%s: %s", dir, file, strerror(-r));
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 /* The config defaults of config.yaml (null for options without one). */
 static json_t *config_defaults(const struct meta *m)
 {
@@ -102,11 +83,7 @@ int cairn_harness_new(const struct cairn_harness_opts *opts, cairn_setup_fn setu
 		return sdk_err(err, CAIRN_ERR_INVALID, "the harness needs a charm directory or metadata");
 	h = xcalloc(1, sizeof(*h));
 	if (opts->charm_dir) {
-		h->md = read_text(opts->charm_dir, "metadata.yaml", true, &r, err);
-		if (r == 0)
-			h->cfg = read_text(opts->charm_dir, "config.yaml", false, &r, err);
-		if (r == 0)
-			h->act = read_text(opts->charm_dir, "actions.yaml", false, &r, err);
+		r = meta_read_files(opts->charm_dir, true, &h->md, &h->cfg, &h->act, err);
 	} else {
 		h->md = xstrdup(opts->metadata_yaml);
 		h->cfg = opts->config_yaml ? xstrdup(opts->config_yaml) : NULL;

@@ -181,18 +181,35 @@ static int read_opt(const char *dir, const char *file, bool required, char **ret
 	return 0;
 }
 
+int meta_read_files(const char *dir, bool with_config, char **ret_md, char **ret_cfg, char **ret_act,
+		    struct cairn_error *err)
+{
+	char *md = NULL, *cfg = NULL, *act = NULL;
+	int r;
+
+	if ((r = read_opt(dir, "metadata.yaml", true, &md, err)) < 0 ||
+	    (with_config && (r = read_opt(dir, "config.yaml", false, &cfg, err)) < 0) ||
+	    (r = read_opt(dir, "actions.yaml", false, &act, err)) < 0) {
+		free(md);
+		free(cfg);
+		return r;
+	}
+	*ret_md = md;
+	*ret_cfg = cfg;
+	*ret_act = act;
+	return 0;
+}
+
 int meta_load_dir(struct meta *m, const char *dir, bool with_config, struct cairn_error *err)
 {
 	char *md = NULL, *cfg = NULL, *act = NULL;
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if ((r = read_opt(dir, "metadata.yaml", true, &md, err)) < 0 ||
-	    (with_config && (r = read_opt(dir, "config.yaml", false, &cfg, err)) < 0) ||
-	    (r = read_opt(dir, "actions.yaml", false, &act, err)) < 0)
-		goto out;
+	r = meta_read_files(dir, with_config, &md, &cfg, &act, err);
+	if (r < 0)
+		return r;
 	r = meta_load_text(m, md, cfg, act, err);
-out:
 	free(md);
 	free(cfg);
 	free(act);

@@ -48,6 +48,10 @@ struct meta {
  * with_config (a dispatch never needs it: values come from config-get).  On failure m is
  * left empty. */
 int meta_load_dir(struct meta *m, const char *dir, bool with_config, struct cairn_error *err);
+/* Reads the texts of metadata.yaml (required), config.yaml when with_config, and actions.yaml
+ * from dir: *ret_md, *ret_cfg, *ret_act (caller frees; NULL for an absent optional file). */
+int meta_read_files(const char *dir, bool with_config, char **ret_md, char **ret_cfg, char **ret_act,
+		    struct cairn_error *err);
 /* From text; config and actions may be NULL. */
 int meta_load_text(struct meta *m, const char *metadata, const char *config, const char *actions,
 		   struct cairn_error *err);

@@ -33,17 +33,9 @@ int cairn_action_params(struct cairn_event *ev, const struct cairn_value **ret, 
 	if (r < 0)
 		return r;
 	if (!ev->params) {
-		r = model_run_json(ev->ch->tools, &j, err, "action-get", "--format=json", NULL);
+		r = model_run_map(ev->ch->tools, &j, err, "action-get", "--format=json", NULL);
 		if (r < 0)
 			return r;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_object();
-		}
-		if (!json_is_object(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "action-get printed no map");
-		}
 		ev->params = j;
 	}
 	*ret = value_of(ev->params);

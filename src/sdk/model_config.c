@@ -13,18 +13,9 @@ int cairn_config(struct cairn_charm *ch, const struct cairn_value **ret, struct 
 	int r;
 
 	if (!ch->config) {
-		r = model_run_json(ch->tools, &j, err, "config-get", "--format=json", NULL);
+		r = model_run_map(ch->tools, &j, err, "config-get", "--format=json", NULL);
 		if (r < 0)
 			return r;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_object();
-		}
-		if (!json_is_object(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "config-get printed a %s, not a map",
-				       value_json_kind_name(j));
-		}
 		ch->config = j;
 	}
 	*ret = value_of(ch->config);

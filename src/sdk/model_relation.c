@@ -81,17 +81,9 @@ int cairn_relations(struct cairn_charm *ch, const char *endpoint, struct cairn_r
 		if (!strcmp(ch->rel_lists[i].endpoint, ep))
 			l = &ch->rel_lists[i];
 	if (!l) {
-		r = model_run_json(ch->tools, &j, err, "relation-ids", "--format=json", ep, NULL);
+		r = model_run_list(ch->tools, &j, err, "relation-ids", "--format=json", ep, NULL);
 		if (r < 0)
 			return r;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_array();
-		}
-		if (!json_is_array(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "relation-ids printed no list");
-		}
 		ch->rel_lists = xrealloc(ch->rel_lists, (ch->n_rel_lists + 1) * sizeof(*ch->rel_lists));
 		l = &ch->rel_lists[ch->n_rel_lists++];
 		l->endpoint = xstrdup(ep);
@@ -156,19 +148,11 @@ int cairn_relation_units(struct cairn_relation *r, const char *const **ret, size
 	int rv;
 
 	if (!r->units) {
-		rv = relation_error(model_run_json(r->ch->tools, &j, err, "relation-list", "--format=json", "-r",
+		rv = relation_error(model_run_list(r->ch->tools, &j, err, "relation-list", "--format=json", "-r",
 						   r->ref, NULL),
 				    err);
 		if (rv < 0)
 			return rv;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_array();
-		}
-		if (!json_is_array(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "relation-list printed no list");
-		}
 		r->units = xcalloc(json_array_size(j) + 1, sizeof(char *));
 		r->n_units = 0;
 		json_array_foreach(j, i, e)
@@ -231,22 +215,14 @@ int cairn_relation_data(struct cairn_relation *r, const char *member, const stru
 	bag = json_object_get(r->bags, member);
 	if (!bag) {
 		if (is_app(member))
-			rv = model_run_json(r->ch->tools, &j, err, "relation-get", "--format=json", "-r", r->ref,
-					    "--app", "-", member, NULL);
+			rv = model_run_map(r->ch->tools, &j, err, "relation-get", "--format=json", "-r", r->ref,
+					   "--app", "-", member, NULL);
 		else
-			rv = model_run_json(r->ch->tools, &j, err, "relation-get", "--format=json", "-r", r->ref,
-					    "-", member, NULL);
+			rv = model_run_map(r->ch->tools, &j, err, "relation-get", "--format=json", "-r", r->ref, "-",
+					   member, NULL);
 		rv = relation_error(rv, err);
 		if (rv < 0)
 			return rv;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_object();
-		}
-		if (!json_is_object(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "relation-get printed no map");
-		}
 		json_object_set_new(r->bags, member, j);
 		bag = j;
 	}
@@ -268,13 +244,8 @@ int cairn_relation_set_map(struct cairn_relation *r, bool app, const struct cair
 	json_object_foreach(d, k, v)
 		if (!json_is_string(v) || !*k)
 			return sdk_err(err, CAIRN_ERR_INVALID, "relation data \"%s\" must be a string", k);
-	if (app) {
-		rv = cairn_is_leader(ch, err);
-		if (rv < 0)
-			return rv;
-		if (rv == 0)
-			return sdk_err(err, CAIRN_ERR_MODEL, "unit is not the leader");
-	}
+	if (app && (rv = model_require_leader(ch, err)) < 0)
+		return rv;
 	text = json_dumps(d, JSON_COMPACT);
 	if (app)
 		rv = tools_run(ch->tools, NULL, text, err, "relation-set", "-r", r->ref, "--app", "--file", "-", NULL);

@@ -23,17 +23,9 @@ int cairn_storage_list(struct cairn_charm *ch, const char *name, const char *con
 		if (!strcmp(ch->storage_lists[i].name, declared))
 			l = &ch->storage_lists[i];
 	if (!l) {
-		r = model_run_json(ch->tools, &j, err, "storage-list", "--format=json", declared, NULL);
+		r = model_run_list(ch->tools, &j, err, "storage-list", "--format=json", declared, NULL);
 		if (r < 0)
 			return r;
-		if (json_is_null(j)) {
-			json_decref(j);
-			j = json_array();
-		}
-		if (!json_is_array(j)) {
-			json_decref(j);
-			return sdk_err(err, CAIRN_ERR_PROTOCOL, "storage-list printed no list");
-		}
 		ch->storage_lists = xrealloc(ch->storage_lists, (ch->n_storage_lists + 1) * sizeof(*l));
 		l = &ch->storage_lists[ch->n_storage_lists++];
 		l->name = xstrdup(declared);

@@ -30,6 +30,15 @@ int cairn_is_leader(struct cairn_charm *ch, struct cairn_error *err)
 	return ch->leader;
 }
 
+int model_require_leader(struct cairn_charm *ch, struct cairn_error *err)
+{
+	int r = cairn_is_leader(ch, err);
+
+	if (r < 0)
+		return r;
+	return r ? 0 : sdk_err(err, CAIRN_ERR_MODEL, "unit is not the leader");
+}
+
 static bool settable(enum cairn_status st)
 {
 	return st == CAIRN_STATUS_ACTIVE || st == CAIRN_STATUS_BLOCKED || st == CAIRN_STATUS_MAINTENANCE ||
@@ -45,11 +54,9 @@ static int set_status(struct cairn_charm *ch, bool app, enum cairn_status st, co
 		return sdk_err(err, CAIRN_ERR_INVALID, "a charm cannot set status \"%s\"", cairn_status_name(st));
 	if (app) {
 		/* ops refuses before asking the agent; the agent would refuse too. */
-		r = cairn_is_leader(ch, err);
+		r = model_require_leader(ch, err);
 		if (r < 0)
 			return r;
-		if (r == 0)
-			return sdk_err(err, CAIRN_ERR_MODEL, "unit is not the leader");
 	}
 	return tools_run(ch->tools, NULL, NULL, err, "status-set", app ? "--application=true" : "--application=false",
 			 cairn_status_name(st), "--", message ? message : "", NULL);
@@ -80,11 +87,9 @@ static int get_status(struct cairn_charm *ch, bool app, enum cairn_status *ret_s
 	int r;
 
 	if (app) {
-		r = cairn_is_leader(ch, err);
+		r = model_require_leader(ch, err);
 		if (r < 0)
 			return r;
-		if (r == 0)
-			return sdk_err(err, CAIRN_ERR_MODEL, "unit is not the leader");
 	}
 	r = model_run_json(ch->tools, &j, err, "status-get", "--include-data", "--format=json",
 			   app ? "--application=true" : "--application=false", NULL);
@@ -220,17 +225,9 @@ int cairn_opened_ports(struct cairn_charm *ch, struct cairn_port **ret, size_t *
 	size_t i, n = 0;
 	int r;
 
-	r = model_run_json(ch->tools, &j, err, "opened-ports", "--format=json", NULL);
+	r = model_run_list(ch->tools, &j, err, "opened-ports", "--format=json", NULL);
 	if (r < 0)
 		return r;
-	if (json_is_null(j)) {
-		json_decref(j);
-		j = json_array();
-	}
-	if (!json_is_array(j)) {
-		json_decref(j);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "opened-ports printed no list");
-	}
 	v = xcalloc(json_array_size(j) + 1, sizeof(*v));
 	json_array_foreach(j, i, e) {
 		if (!json_is_string(e) || parse_port(json_string_value(e), &v[n]) < 0) {

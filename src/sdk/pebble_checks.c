@@ -44,13 +44,6 @@ void cairn_strv_free(char **v)
 	free(v);
 }
 
-static int64_t int_or(json_t *o, const char *key, int64_t def)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
-}
-
 int cairn_pebble_get_checks(struct cairn_container *c, const char *level, const char *const *names,
 			    struct cairn_check_info **ret, size_t *ret_n, struct cairn_error *err)
 {
@@ -66,18 +59,10 @@ int cairn_pebble_get_checks(struct cairn_container *c, const char *level, const 
 	if (level)
 		query_add(&q, "level", level);
 	query_add_list(&q, "names", names);
-	r = container_get(c, "/v1/checks", q.len ? q.data : NULL, &res, err);
+	r = container_get_list(c, "/v1/checks", q.len ? q.data : NULL, "checks", &res, err);
 	buf_done(&q);
 	if (r < 0)
 		return r;
-	if (json_is_null(res)) {
-		json_decref(res);
-		res = json_array();
-	}
-	if (!json_is_array(res)) {
-		json_decref(res);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "checks: the answer is not a list");
-	}
 	v = xcalloc(json_array_size(res) + 1, sizeof(*v));
 	json_array_foreach(res, i, e) {
 		const char *startup = json_string_value(json_object_get(e, "startup"));
@@ -95,9 +80,9 @@ int cairn_pebble_get_checks(struct cairn_container *c, const char *level, const 
 		/* ops reports a check with a startup but no change id as inactive (§14). */
 		if (startup && (!cid || !*cid))
 			v[n].status = CAIRN_CHECK_INACTIVE;
-		v[n].successes = int_or(e, "successes", 0);
-		v[n].failures = int_or(e, "failures", 0);
-		v[n].threshold = int_or(e, "threshold", 0);
+		v[n].successes = json_int_or(e, "successes", 0);
+		v[n].failures = json_int_or(e, "failures", 0);
+		v[n].threshold = json_int_or(e, "threshold", 0);
 		v[n].change_id = cid && *cid ? xstrdup(cid) : NULL;
 		n++;
 	}
@@ -216,18 +201,10 @@ int cairn_pebble_get_notices(struct cairn_container *c, const struct cairn_notic
 		if (q->all_users)
 			query_add(&qs, "users", "all");
 	}
-	r = container_get(c, "/v1/notices", qs.len ? qs.data : NULL, &res, err);
+	r = container_get_list(c, "/v1/notices", qs.len ? qs.data : NULL, "notices", &res, err);
 	buf_done(&qs);
 	if (r < 0)
 		return r;
-	if (json_is_null(res)) {
-		json_decref(res);
-		res = json_array();
-	}
-	if (!json_is_array(res)) {
-		json_decref(res);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "notices: the answer is not a list");
-	}
 	v = xcalloc(json_array_size(res) + 1, sizeof(*v));
 	json_array_foreach(res, i, e) {
 		r = notice_from(e, &v[n], err);

@@ -127,13 +127,6 @@ void cairn_file_infos_free(struct cairn_file_info *v, size_t n)
 	free(v);
 }
 
-static int64_t int_or(json_t *o, const char *key, int64_t def)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
-}
-
 int cairn_pebble_list_files(struct cairn_container *c, const char *path, const char *pattern, bool itself,
 			    struct cairn_file_info **ret, size_t *ret_n, struct cairn_error *err)
 {
@@ -152,18 +145,10 @@ int cairn_pebble_list_files(struct cairn_container *c, const char *path, const c
 		query_add(&q, "pattern", pattern);
 	if (itself)
 		query_add(&q, "itself", "true");
-	r = path_error(container_get(c, "/v1/files", q.data, &res, err), err);
+	r = path_error(container_get_list(c, "/v1/files", q.data, "files", &res, err), err);
 	buf_done(&q);
 	if (r < 0)
 		return r;
-	if (json_is_null(res)) {
-		json_decref(res);
-		res = json_array();
-	}
-	if (!json_is_array(res)) {
-		json_decref(res);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "files: the list answer is not a list");
-	}
 	v = xcalloc(json_array_size(res) + 1, sizeof(*v));
 	json_array_foreach(res, i, e) {
 		const char *perm = json_string_value(json_object_get(e, "permissions"));
@@ -176,11 +161,11 @@ int cairn_pebble_list_files(struct cairn_container *c, const char *path, const c
 		v[n].path = json_dup_str(e, "path");
 		v[n].name = json_dup_str(e, "name");
 		v[n].type = file_type_from(json_string_value(json_object_get(e, "type")));
-		v[n].size = int_or(e, "size", -1);
+		v[n].size = json_int_or(e, "size", -1);
 		v[n].permissions = perm ? (unsigned)strtoul(perm, NULL, 8) : 0;
 		v[n].last_modified = json_dup_str(e, "last-modified");
-		v[n].user_id = int_or(e, "user-id", -1);
-		v[n].group_id = int_or(e, "group-id", -1);
+		v[n].user_id = json_int_or(e, "user-id", -1);
+		v[n].group_id = json_int_or(e, "group-id", -1);
 		v[n].user = json_dup_str(e, "user");
 		v[n].group = json_dup_str(e, "group");
 		n++;

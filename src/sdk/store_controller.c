@@ -31,17 +31,9 @@ static int read_all(struct store_controller *s, struct cairn_error *err)
 
 	if (s->all)
 		return 0;
-	r = model_run_json(s->tools, &j, err, "state-get", "--format=json", NULL);
+	r = model_run_map(s->tools, &j, err, "state-get", "--format=json", NULL);
 	if (r < 0)
 		return r;
-	if (json_is_null(j)) {
-		json_decref(j);
-		j = json_object();
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "state-get printed no map");
-	}
 	s->all = j;
 	return 0;
 }

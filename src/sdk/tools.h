@@ -10,7 +10,8 @@
  * and the harness's in-process fake agent (harness_tools.c).
  *
  * A transport call returns 0 whenever the tool ran (whatever its exit code) and a negative
- * errno with err filled when it could not be run at all.  tools_run() then turns a non-zero
+ * errno with err filled when it could not be run at all.  The socket and exec transports
+ * write to peers that may hang up: the process must ignore SIGPIPE (cairn_main does).  tools_run() then turns a non-zero
  * exit into a CAIRN_ERR_MODEL error carrying the tool's message. */
 #ifndef CAIRN_SDK_TOOLS_H
 #define CAIRN_SDK_TOOLS_H

@@ -78,22 +78,6 @@ static int connect_agent(const char *address, struct cairn_error *err)
 	return fd;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static json_t *request_json(const struct tools_socket *s, const char *tool, const char *const *argv, size_t argc,
 			    const char *in, size_t in_len)
 {
@@ -127,7 +111,6 @@ static int socket_call(struct tools *t, const char *tool, const char *const *arg
 		       size_t in_len, struct tools_result *res, struct cairn_error *err)
 {
 	struct tools_socket *s = (struct tools_socket *)t;
-	struct buf frame = BUF_INIT;
 	struct errbuf eb;
 	json_t *req = NULL, *rep = NULL, *code;
 	int fd = -1, r;
@@ -142,9 +125,8 @@ static int socket_call(struct tools *t, const char *tool, const char *const *arg
 		r = fd;
 		goto out;
 	}
-	buf_init(&frame);
-	msg_encode(&frame, req);
-	r = send_all(fd, frame.data, frame.len);
+	/* cairn_main ignores SIGPIPE: a peer that hung up is -EPIPE here, not a signal. */
+	r = msg_send(fd, req);
 	if (r < 0) {
 		/* A peer that hung up on us before reading the whole request does not speak
 		 * the protocol. */
@@ -184,7 +166,6 @@ static int socket_call(struct tools *t, const char *tool, const char *const *arg
 out:
 	if (fd >= 0)
 		close(fd);
-	buf_done(&frame);
 	json_decref(req);
 	json_decref(rep);
 	return r;

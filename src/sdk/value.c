@@ -213,9 +213,17 @@ const char *cairn_map_next(const struct cairn_value *map, void **iter, struct ca
 	return json_object_iter_key(it);
 }
 
-/* Looks key up for a typed read: 1 with *ret_j for a present non-null value, 0 for
- * absent/null, negative for a non-map. */
-static int typed_lookup(const struct cairn_value *map, const char *key, json_t **ret_j,
+/* Whether j can be read as kind (a double read accepts an int). */
+static bool kind_ok(const json_t *j, enum cairn_value_kind kind)
+{
+	enum cairn_value_kind have = cairn_value_kind(value_of((json_t *)j));
+
+	return have == kind || (kind == CAIRN_VALUE_DOUBLE && have == CAIRN_VALUE_INT);
+}
+
+/* Looks key up for a typed read: 1 with *ret_j for a present value of the kind, 0 when it
+ * is absent or null, negative for a non-map or a value of another kind. */
+static int typed_lookup(const struct cairn_value *map, const char *key, enum cairn_value_kind kind, json_t **ret_j,
 			struct cairn_error *err)
 {
 	json_t *v;
@@ -225,85 +233,55 @@ static int typed_lookup(const struct cairn_value *map, const char *key, json_t *
 	v = json_object_get(value_json(map), key);
 	if (!v || json_is_null(v))
 		return 0;
+	if (!kind_ok(v, kind))
+		return sdk_err(err, CAIRN_ERR_TYPE, "\"%s\" is a %s, not a %s", key, value_json_kind_name(v),
+			       cairn_value_kind_name(kind));
 	*ret_j = v;
 	return 1;
-}
-
-static int type_error(struct cairn_error *err, const char *key, const json_t *have, const char *want)
-{
-	return sdk_err(err, CAIRN_ERR_TYPE, "\"%s\" is a %s, not a %s", key, value_json_kind_name(have), want);
 }
 
 int cairn_map_string(const struct cairn_value *map, const char *key, const char *def, const char **ret,
 		     struct cairn_error *err)
 {
 	json_t *v = NULL;
-	int r = typed_lookup(map, key, &v, err);
+	int r = typed_lookup(map, key, CAIRN_VALUE_STRING, &v, err);
 
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return type_error(err, key, v, "string");
-	*ret = json_string_value(v);
-	return 0;
+	if (r >= 0)
+		*ret = r ? json_string_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_map_int(const struct cairn_value *map, const char *key, int64_t def, int64_t *ret,
 		  struct cairn_error *err)
 {
 	json_t *v = NULL;
-	int r = typed_lookup(map, key, &v, err);
+	int r = typed_lookup(map, key, CAIRN_VALUE_INT, &v, err);
 
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return type_error(err, key, v, "int");
-	*ret = (int64_t)json_integer_value(v);
-	return 0;
+	if (r >= 0)
+		*ret = r ? (int64_t)json_integer_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_map_double(const struct cairn_value *map, const char *key, double def, double *ret,
 		     struct cairn_error *err)
 {
 	json_t *v = NULL;
-	int r = typed_lookup(map, key, &v, err);
+	int r = typed_lookup(map, key, CAIRN_VALUE_DOUBLE, &v, err);
 
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_is_number(v))
-		return type_error(err, key, v, "double");
-	*ret = json_number_value(v);
-	return 0;
+	if (r >= 0)
+		*ret = r ? json_number_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_map_bool(const struct cairn_value *map, const char *key, bool def, bool *ret,
 		   struct cairn_error *err)
 {
 	json_t *v = NULL;
-	int r = typed_lookup(map, key, &v, err);
+	int r = typed_lookup(map, key, CAIRN_VALUE_BOOL, &v, err);
 
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_is_boolean(v))
-		return type_error(err, key, v, "bool");
-	*ret = json_is_true(v);
-	return 0;
+	if (r >= 0)
+		*ret = r ? json_is_true(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_map_set_string(struct cairn_value *map, const char *key, const char *s)

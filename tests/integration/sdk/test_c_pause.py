@@ -1,34 +1,21 @@
 """The C pause charm on cairn with a real scree in its container: pebble-ready adds the
 replace layer and autostarts the service; a config change that alters the plan restarts it
 once; the same value again restarts nothing."""
-import http.client
-import json
 import os
-import socket
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import screeh  # noqa: E402
 import sdkh  # noqa: E402
 
 
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("localhost", timeout=30)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(30)
-        self.sock.connect(self.path)
-
-
 def get(sock, path):
-    c = UnixHTTP(sock)
-    c.request("GET", path)
-    data = json.loads(c.getresponse().read())
-    c.close()
-    return data["result"]
+    c = screeh.UnixHTTPConnection(sock)
+    try:
+        return screeh.request_on(c, "GET", path)[3]["result"]
+    finally:
+        c.close()
 
 
 class Pause(sdkh.ControllerTest):
