@@ -392,22 +392,6 @@ int cairn_harness_handle_exec(struct cairn_harness *h, const char *container, co
 
 /* ---- dispatching ---- */
 
-static void env_add(char ***envp, size_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void env_add(char ***envp, size_t *n, const char *fmt, ...)
-{
-	struct buf b = BUF_INIT;
-	va_list ap;
-
-	buf_init(&b);
-	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
-	va_end(ap);
-	*envp = xrealloc(*envp, (*n + 2) * sizeof(char *));
-	(*envp)[(*n)++] = buf_detach(&b);
-	(*envp)[*n] = NULL;
-}
-
 /* Applies what a successful dispatch buffered. */
 static void commit_ctx(struct cairn_harness *h)
 {
@@ -478,16 +462,21 @@ static int dispatch(struct cairn_harness *h, const char *path, const char *const
 	h->ctx.logs = json_array();
 	h->ctx.is_action = params != NULL;
 	h->ctx.params = params;
-	env_add(&envp, &n, "JUJU_CHARM_DIR=%s", h->charm_dir);
-	env_add(&envp, &n, "JUJU_UNIT_NAME=%s", h->unit);
-	env_add(&envp, &n, "JUJU_MODEL_NAME=harness");
-	env_add(&envp, &n, "JUJU_MODEL_UUID=" HARNESS_MODEL_UUID);
-	env_add(&envp, &n, "JUJU_VERSION=" HARNESS_JUJU_VERSION);
-	env_add(&envp, &n, "JUJU_DISPATCH_PATH=%s", path);
-	env_add(&envp, &n, "JUJU_HOOK_NAME=%s", params ? "" : strchr(path, '/') + 1);
-	env_add(&envp, &n, "JUJU_CONTEXT_ID=harness-%s", strchr(path, '/') + 1);
+	/* The hook environment of charm-runtime.md §2, then the event's own variables. */
 	for (size_t i = 0; extra && extra[i]; i++)
-		env_add(&envp, &n, "%s", extra[i]);
+		n++;
+	envp = xcalloc(n + 9, sizeof(char *));
+	n = 0;
+	envp[n++] = xasprintf("JUJU_CHARM_DIR=%s", h->charm_dir);
+	envp[n++] = xasprintf("JUJU_UNIT_NAME=%s", h->unit);
+	envp[n++] = xstrdup("JUJU_MODEL_NAME=harness");
+	envp[n++] = xstrdup("JUJU_MODEL_UUID=" HARNESS_MODEL_UUID);
+	envp[n++] = xstrdup("JUJU_VERSION=" HARNESS_JUJU_VERSION);
+	envp[n++] = xasprintf("JUJU_DISPATCH_PATH=%s", path);
+	envp[n++] = xasprintf("JUJU_HOOK_NAME=%s", params ? "" : strchr(path, '/') + 1);
+	envp[n++] = xasprintf("JUJU_CONTEXT_ID=harness-%s", strchr(path, '/') + 1);
+	for (size_t i = 0; extra && extra[i]; i++)
+		envp[n++] = xstrdup(extra[i]);
 	r = meta_load_text(&meta, h->md, h->cfg, h->act, err);
 	if (r < 0)
 		goto out;

@@ -15,6 +15,7 @@
 #include "lib/yamljson.h"
 #include "sdk/error.h"
 #include "sdk/harness.h"
+#include "sdk/model.h"
 
 #define H_EXIT_FAIL 1
 #define H_EXIT_USAGE 2
@@ -525,20 +526,6 @@ static int t_action_get(struct h_call *c, const char *const *argv, size_t argc)
 	return 0;
 }
 
-static bool result_key_ok(const char *k, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = k[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-
-		if (!alnum && ((ch != '-' && ch != '.') || i == 0 || i == n - 1))
-			return false;
-	}
-	return true;
-}
-
 static int t_action_set(struct h_call *c, const char *const *argv, size_t argc)
 {
 	static const char *const opts[] = { NULL };
@@ -551,7 +538,7 @@ static int t_action_set(struct h_call *c, const char *const *argv, size_t argc)
 	for (size_t i = 0; i < a.npos; i++) {
 		const char *eq = strchr(a.pos[i], '=');
 
-		if (!eq || !result_key_ok(a.pos[i], (size_t)(eq - a.pos[i])))
+		if (!eq || !model_action_key_valid(a.pos[i], (size_t)(eq - a.pos[i])))
 			return fail(c, H_EXIT_FAIL, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
 						    "contain only lowercase alphanumeric, hyphens and periods",
 				    eq ? (int)(eq - a.pos[i]) : (int)strlen(a.pos[i]), a.pos[i]);

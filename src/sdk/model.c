@@ -62,30 +62,35 @@ int model_run_json(struct tools *t, json_t **ret, struct cairn_error *err, const
 	return r;
 }
 
-int model_run_list(struct tools *t, json_t **ret, struct cairn_error *err, const char *tool, ...)
+static int run_shaped_v(struct tools *t, json_t **ret, struct cairn_error *err, bool list, const char *tool,
+			va_list ap)
 {
 	json_t *j = NULL;
+	int r = run_v(t, &j, err, tool, ap);
+
+	if (r == 0 && (r = shaped(tool, list, &j, err)) == 0)
+		*ret = j;
+	return r;
+}
+
+int model_run_list(struct tools *t, json_t **ret, struct cairn_error *err, const char *tool, ...)
+{
 	va_list ap;
 	int r;
 
 	va_start(ap, tool);
-	r = run_v(t, &j, err, tool, ap);
+	r = run_shaped_v(t, ret, err, true, tool, ap);
 	va_end(ap);
-	if (r == 0 && (r = shaped(tool, true, &j, err)) == 0)
-		*ret = j;
 	return r;
 }
 
 int model_run_map(struct tools *t, json_t **ret, struct cairn_error *err, const char *tool, ...)
 {
-	json_t *j = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, tool);
-	r = run_v(t, &j, err, tool, ap);
+	r = run_shaped_v(t, ret, err, false, tool, ap);
 	va_end(ap);
-	if (r == 0 && (r = shaped(tool, false, &j, err)) == 0)
-		*ret = j;
 	return r;
 }

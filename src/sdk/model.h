@@ -4,6 +4,8 @@
 #define CAIRN_SDK_MODEL_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "cairn/charm.h"
 #include "lib/buf.h"
@@ -15,6 +17,10 @@ int model_parse_json(const char *tool, const struct buf *out, json_t **ret, stru
 /* 0 when this unit is the leader; else CAIRN_ERR_MODEL "unit is not the leader" (or the
  * is-leader failure), as leader-only calls refuse (charm-runtime.md §3.1). */
 int model_require_leader(struct cairn_charm *ch, struct cairn_error *err);
+
+/* Whether the first n bytes of k are an action result key:
+ * ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$ (Juju's action-set rule, charm-runtime.md §3.4). */
+bool model_action_key_valid(const char *k, size_t n);
 
 /* Runs a tool that prints JSON (--format=json is the caller's argument) and parses it. */
 struct tools;

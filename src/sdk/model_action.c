@@ -86,11 +86,8 @@ int cairn_action_param_bool(struct cairn_event *ev, const char *key, bool def, b
 	return r < 0 ? r : wrap(cairn_map_bool(p, key, def, ret, err), err);
 }
 
-/* ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$ (Juju's action-set key rule, §3.4). */
-static bool valid_key(const char *k)
+bool model_action_key_valid(const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -122,7 +119,7 @@ static int flatten(const char *prefix, json_t *v, char ***args, size_t *n, struc
 		}
 		return 0;
 	}
-	if (!prefix || !valid_key(prefix))
+	if (!prefix || !model_action_key_valid(prefix, strlen(prefix)))
 		return sdk_err(err, CAIRN_ERR_INVALID,
 			       "invalid action result key \"%s\" (must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$)",
 			       prefix ? prefix : "");
@@ -181,7 +178,7 @@ int cairn_action_set_result(struct cairn_event *ev, const char *key, const char 
 
 	if (r < 0)
 		return r;
-	if (!key || !valid_key(key))
+	if (!key || !model_action_key_valid(key, strlen(key)))
 		return sdk_err(err, CAIRN_ERR_INVALID,
 			       "invalid action result key \"%s\" (must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$)",
 			       key ? key : "");
