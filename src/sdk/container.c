@@ -75,7 +75,10 @@ static int request(struct cairn_container *c, const char *method, const char *pa
 			return sdk_err(err, CAIRN_ERR_PROTOCOL, "%s %s: expected an async answer", method, path);
 		}
 		*ret_change = change;
-		json_decref(res);
+		if (ret)
+			*ret = res;
+		else
+			json_decref(res);
 		return 0;
 	}
 	if (ret)
@@ -121,6 +124,12 @@ int container_get_list(struct cairn_container *c, const char *path, const char *
 	}
 	*ret = res;
 	return 0;
+}
+
+int container_post_async(struct cairn_container *c, const char *path, json_t *body, json_t **ret_result,
+			 char **ret_change, struct cairn_error *err)
+{
+	return request(c, "POST", path, NULL, body, plain_timeout(c), ret_result, ret_change, err);
 }
 
 int container_post_wait(struct cairn_container *c, const char *path, json_t *body, struct cairn_error *err)
@@ -458,6 +467,12 @@ int cairn_pebble_replan(struct cairn_container *c, struct cairn_error *err)
 
 int cairn_pebble_wait_change(struct cairn_container *c, const char *id, int timeout_ms, struct cairn_error *err)
 {
+	return container_wait_change(c, id, timeout_ms, NULL, err);
+}
+
+int container_wait_change(struct cairn_container *c, const char *id, int timeout_ms, json_t **ret_change,
+			  struct cairn_error *err)
+{
 	int total = timeout_ms > 0 ? timeout_ms : c->timeout_ms;
 	uint64_t deadline;
 	char path[96];
@@ -501,7 +516,10 @@ int cairn_pebble_wait_change(struct cairn_container *c, const char *id, int time
 			json_decref(ch);
 			return r;
 		}
-		json_decref(ch);
+		if (ret_change)
+			*ret_change = ch;
+		else
+			json_decref(ch);
 		return 0;
 	}
 }

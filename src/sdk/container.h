@@ -24,6 +24,13 @@ int container_post(struct cairn_container *c, const char *path, json_t *body, js
  * naming what. */
 int container_get_list(struct cairn_container *c, const char *path, const char *query, const char *what,
 		       json_t **ret, struct cairn_error *err);
+/* An async request: the change id (caller frees) and the envelope's result (may be NULL). */
+int container_post_async(struct cairn_container *c, const char *path, json_t *body, json_t **ret_result,
+			 char **ret_change, struct cairn_error *err);
+/* Waits until change id is ready (timeout_ms <= 0: the container's timeout); *ret_change
+ * (may be NULL) receives the ready change.  Its err is CAIRN_ERR_CHANGE. */
+int container_wait_change(struct cairn_container *c, const char *id, int timeout_ms, json_t **ret_change,
+			  struct cairn_error *err);
 /* An async request followed by the wait for its change (the container's timeout). */
 int container_post_wait(struct cairn_container *c, const char *path, json_t *body, struct cairn_error *err);
 

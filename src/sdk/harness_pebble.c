@@ -566,6 +566,8 @@ static int files_post(struct h_container *c, json_t *body, json_t **ret, struct 
 
 /* ---- the transport ---- */
 
+static int exec_post(struct h_container *c, json_t *body, json_t **ret, char **ret_change, struct cairn_error *err);
+
 static int fp_request(struct pebble *pb, const char *method, const char *path, const char *query, json_t *body,
 		      int timeout_ms, json_t **ret_result, char **ret_change, struct cairn_error *err)
 {
@@ -634,6 +636,8 @@ static int fp_request(struct pebble *pb, const char *method, const char *path, c
 		res = json_incref(json_object_get(c->changes, id));
 		if (!res)
 			return api_error(err, 404, NULL, "cannot find change with id \"%s\"", id);
+	} else if (post && !strcmp(path, "/v1/exec")) {
+		r = exec_post(c, body, &res, &change, err);
 	} else if (post && !strcmp(path, "/v1/signals")) {
 		json_t *list = json_object_get(body, "services"), *e;
 		size_t i;
@@ -702,7 +706,9 @@ static int fp_request(struct pebble *pb, const char *method, const char *path, c
 		}
 		*ret_change = change;
 		if (ret_result)
-			*ret_result = json_null();
+			*ret_result = res ? res : json_null();
+		else
+			json_decref(res);
 		return 0;
 	}
 	if (ret_change)
@@ -763,38 +769,87 @@ static int fp_pull(struct pebble *pb, const char *path, struct buf *out, struct 
 	return r;
 }
 
-static int fp_exec(struct pebble *pb, json_t *req, const struct cairn_exec_opts *o, struct cairn_exec_result *ret,
-		   struct cairn_error *err)
+/* The handler registered for argv (the longest matching prefix), or NULL. */
+static struct h_exec_handler *exec_handler(struct h_container *c, const char *const *argv)
 {
-	struct h_pebble *p = (struct h_pebble *)pb;
 	struct h_exec_handler *best = NULL;
 	size_t argc = 0;
 
-	(void)req;
-	if (!p->c->can_connect)
-		return sdk_err(err, CAIRN_ERR_CONNECTION, "cannot connect to Pebble in \"%s\"", p->c->name);
-	while (o->argv[argc])
+	while (argv[argc])
 		argc++;
-	for (size_t i = 0; i < p->c->n_handlers; i++) {
-		struct h_exec_handler *x = &p->c->handlers[i];
+	for (size_t i = 0; i < c->n_handlers; i++) {
+		struct h_exec_handler *x = &c->handlers[i];
 		size_t k;
 
 		if (x->n > argc || (best && best->n >= x->n))
 			continue;
-		for (k = 0; k < x->n && !strcmp(x->prefix[k], o->argv[k]); k++)
+		for (k = 0; k < x->n && !strcmp(x->prefix[k], argv[k]); k++)
 			;
 		if (k == x->n)
 			best = x;
 	}
-	memset(ret, 0, sizeof(*ret));
-	if (!best || best->fn(o, ret, best->data) != 0) {
-		cairn_exec_result_done(ret);
-		return api_error(err, 400, NULL, "cannot find executable \"%s\"", o->argv[0]);
+	return best;
+}
+
+/* POST /v1/exec: a command some handler takes is accepted as a task; the handler runs when
+ * the client attaches its streams (fp_exec_io). */
+static int exec_post(struct h_container *c, json_t *body, json_t **ret, char **ret_change, struct cairn_error *err)
+{
+	json_t *cmd = json_object_get(body, "command"), *e, *ch;
+	const char **argv;
+	char id[32];
+	size_t i;
+
+	if (!json_array_size(cmd))
+		return api_error(err, 400, NULL, "must specify command");
+	argv = xcalloc(json_array_size(cmd) + 1, sizeof(char *));
+	json_array_foreach(cmd, i, e)
+		argv[i] = json_is_string(e) ? json_string_value(e) : "";
+	if (!exec_handler(c, argv)) {
+		int r = api_error(err, 400, NULL, "cannot find executable \"%s\"", argv[0]);
+
+		free(argv);
+		return r;
 	}
-	if (!ret->out)
-		ret->out = xstrdup("");
-	if (!ret->err)
-		ret->err = xstrdup("");
+	free(argv);
+	*ret_change = new_change(c, "exec");
+	ch = json_object_get(c->changes, *ret_change);
+	snprintf(id, sizeof(id), "exec-%s", *ret_change);
+	json_object_set_new(ch, "tasks", json_pack("[{s:s, s:s, s:{}}]", "id", id, "kind", "exec", "data"));
+	*ret = json_pack("{s:s, s:O}", "task-id", id, "environment", json_object_get(body, "environment"));
+	return 0;
+}
+
+static int fp_exec_io(struct pebble *pb, const char *task_id, const struct cairn_exec_opts *o,
+		      struct cairn_exec_result *ret, struct cairn_error *err)
+{
+	struct h_pebble *p = (struct h_pebble *)pb;
+	struct h_exec_handler *x = exec_handler(p->c, o->argv);
+	struct cairn_exec_result res;
+	json_t *ch;
+
+	if (!p->c->can_connect)
+		return sdk_err(err, CAIRN_ERR_CONNECTION, "cannot connect to Pebble in \"%s\"", p->c->name);
+	if (strncmp(task_id, "exec-", 5) || !(ch = json_object_get(p->c->changes, task_id + 5)))
+		return api_error(err, 404, NULL, "cannot find task \"%s\"", task_id);
+	memset(&res, 0, sizeof(res));
+	if (!x || x->fn(o, &res, x->data) != 0) {
+		cairn_exec_result_done(&res);
+		json_object_set_new(ch, "status", json_string("Error"));
+		json_object_set_new(ch, "err", json_sprintf("cannot perform the following tasks:\n- Execute command "
+							    "\"%s\" (cannot find executable)", o->argv[0]));
+		return 0;
+	}
+	json_object_set_new(json_object_get(json_array_get(json_object_get(ch, "tasks"), 0), "data"), "exit-code",
+			    json_integer(res.exit_code));
+	if (!res.out)
+		res.out = xstrdup("");
+	if (!res.err)
+		res.err = xstrdup("");
+	ret->out = res.out;
+	ret->out_len = res.out_len;
+	ret->err = res.err;
+	ret->err_len = res.err_len;
 	return 0;
 }
 
@@ -803,7 +858,9 @@ static void fp_free(struct pebble *pb)
 	free(pb);
 }
 
-static const struct pebble_ops fp_ops = { fp_request, fp_push, fp_pull, fp_exec, fp_free };
+static const struct pebble_ops fp_ops = {
+	.request = fp_request, .push = fp_push, .pull = fp_pull, .exec_io = fp_exec_io, .free = fp_free,
+};
 
 struct pebble *harness_pebble_new(void *harness, const char *container)
 {

@@ -27,7 +27,8 @@ struct pebble_ops {
 	 * NULL.  timeout_ms bounds the whole exchange (0 = PEBBLE_CONNECT_TIMEOUT_MS).  On
 	 * success writes exactly one of *ret_result (new reference; JSON null when the
 	 * envelope has no result) and *ret_change (caller frees) - ret_change may be NULL
-	 * for endpoints that never answer async. */
+	 * for endpoints that never answer async.  An async answer also fills *ret_result
+	 * (exec's carries the task id). */
 	int (*request)(struct pebble *p, const char *method, const char *path, const char *query,
 		       json_t *body, int timeout_ms, json_t **ret_result, char **ret_change,
 		       struct cairn_error *err);
@@ -36,9 +37,11 @@ struct pebble_ops {
 	int (*push)(struct pebble *p, json_t *meta, const void *data, size_t len, struct cairn_error *err);
 	/* GET /v1/files?action=read of one path into out. */
 	int (*pull)(struct pebble *p, const char *path, struct buf *out, struct cairn_error *err);
-	/* POST /v1/exec with req (borrowed, Pebble's body) and the streams of o, then the wait. */
-	int (*exec)(struct pebble *p, json_t *req, const struct cairn_exec_opts *o,
-		    struct cairn_exec_result *ret, struct cairn_error *err);
+	/* The streams of an exec started with POST /v1/exec (task task_id): o's stdin in, the
+	 * command's stdout and stderr into ret->out / ret->err (allocated; exit_code is left
+	 * alone, the change carries it).  Returns once the output has ended. */
+	int (*exec_io)(struct pebble *p, const char *task_id, const struct cairn_exec_opts *o,
+		       struct cairn_exec_result *ret, struct cairn_error *err);
 	void (*free)(struct pebble *p);
 };
 

@@ -78,11 +78,23 @@ static int exec_body(const struct cairn_exec_opts *o, json_t **ret, struct cairn
 	return 0;
 }
 
+/* The exit code the finished change carries: tasks[0].data["exit-code"], else -1 (ops). */
+static int exit_code_of(json_t *change)
+{
+	json_t *code = json_object_get(json_object_get(json_array_get(json_object_get(change, "tasks"), 0), "data"),
+				       "exit-code");
+
+	return json_is_integer(code) ? (int)json_integer_value(code) : -1;
+}
+
 int cairn_pebble_exec(struct cairn_container *c, const struct cairn_exec_opts *o, struct cairn_exec_result *ret,
 		      struct cairn_error *err)
 {
+	struct cairn_exec_result out = { 0 };
 	struct pebble *pb;
-	json_t *body = NULL;
+	json_t *body = NULL, *res = NULL, *done = NULL;
+	const char *task;
+	char *change = NULL;
 	int r;
 
 	if (!o || !o->argv || !o->argv[0])
@@ -97,7 +109,29 @@ int cairn_pebble_exec(struct cairn_container *c, const struct cairn_exec_opts *o
 		json_decref(body);
 		return sdk_errno(CAIRN_ERR_CONNECTION);
 	}
-	r = pb->ops->exec(pb, body, o, ret, err);
+	r = container_post_async(c, "/v1/exec", body, &res, &change, err);
+	if (r < 0)
+		goto out;
+	task = json_string_value(json_object_get(res, "task-id"));
+	if (!task) {
+		r = sdk_err(err, CAIRN_ERR_PROTOCOL, "exec: no task-id in the answer");
+		goto out;
+	}
+	r = pb->ops->exec_io(pb, task, o, &out, err);
+	if (r < 0)
+		goto out;
+	/* As ops: the change gets the exec's own timeout and a second more. */
+	r = container_wait_change(c, change, o->timeout_ms > 0 ? o->timeout_ms + 1000 : 0, &done, err);
+	if (r < 0)
+		goto out;
+	out.exit_code = exit_code_of(done);
+	*ret = out;
+	memset(&out, 0, sizeof(out));
+out:
+	cairn_exec_result_done(&out);
+	json_decref(done);
+	json_decref(res);
 	json_decref(body);
+	free(change);
 	return r;
 }

@@ -16,12 +16,6 @@
 #include "sdk/pebble.h"
 #include "sdk/pebble_http.h"
 
-struct pebble_http {
-	struct pebble base;
-	char *path;
-	struct http_client *hc;
-};
-
 /* Opens the connection when there is none. */
 static int http_conn(struct pebble_http *p, int timeout_ms, struct cairn_error *err)
 {
@@ -158,6 +152,7 @@ static void http_free(struct pebble *pb)
 
 static const struct pebble_ops http_ops = {
 	.request = http_request,
+	.exec_io = pebble_http_exec_io,
 	.free = http_free,
 };
 

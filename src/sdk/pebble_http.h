@@ -8,6 +8,15 @@
 #include "http/http_client.h"
 #include "sdk/pebble.h"
 
+struct http_client;
+
+/* The HTTP transport's state (pebble_http.c). */
+struct pebble_http {
+	struct pebble base;
+	char *path;             /* the socket */
+	struct http_client *hc; /* NULL until first used, or after a failure */
+};
+
 /* One HTTP exchange on the container's connection (opened when needed).  On success resp
  * holds the answer (release with http_response_done); failures are CAIRN_ERR_CONNECTION,
  * CAIRN_ERR_TIMEOUT or CAIRN_ERR_PROTOCOL. */
@@ -22,7 +31,7 @@ int pebble_envelope(const char *what, const struct http_response *resp, json_t *
 /* The file and exec calls of the transport (pebble_http_files.c, pebble_http_exec.c). */
 int pebble_http_push(struct pebble *pb, json_t *meta, const void *data, size_t len, struct cairn_error *err);
 int pebble_http_pull(struct pebble *pb, const char *path, struct buf *out, struct cairn_error *err);
-int pebble_http_exec(struct pebble *pb, json_t *req, const struct cairn_exec_opts *o, struct cairn_exec_result *ret,
-		     struct cairn_error *err);
+int pebble_http_exec_io(struct pebble *pb, const char *task_id, const struct cairn_exec_opts *o,
+			struct cairn_exec_result *ret, struct cairn_error *err);
 
 #endif

@@ -604,6 +604,42 @@ static void test_signals(void)
 	fake_stop(f);
 }
 
+static void test_exec_errors(void)
+{
+	struct fake *f = fake_start();
+	struct cairn_container *c = container(f->path);
+	struct cairn_exec_opts o;
+	struct cairn_exec_result r;
+	struct cairn_error err;
+
+	cairn_exec_opts_init(&o);
+	o.argv = (const char *[]){ "ls", "-l", NULL };
+	o.environment = (const char *[]){ "A=1", NULL };
+	o.timeout_ms = 1500;
+	fake_error(f, "POST", "/v1/exec", 400, NULL, "cannot find executable \\\"ls\\\"");
+	f->script[f->n - 1].times = 1;
+	ASSERT_EQ(cairn_pebble_exec(c, &o, &r, &err), -EREMOTEIO);
+	ASSERT_EQ(err.code, 400);
+	/* What ops sends: every field, null when unset, split-stderr, the timeout in seconds. */
+	ASSERT_CONTAINS(fake_log(f), "POST /v1/exec {\"command\":[\"ls\",\"-l\"],\"environment\":{\"A\":\"1\"},"
+				    "\"service-context\":null,\"working-dir\":null,\"timeout\":\"1.500s\",\"user-id\":null,"
+				    "\"user\":null,\"group-id\":null,\"group\":null,\"split-stderr\":true}");
+	/* An async answer without a task id. */
+	fake_add(f, "POST", "/v1/exec", REPLY, 202, NULL, ASYNC("4"), 1);
+	ASSERT_EQ(cairn_pebble_exec(c, &o, &r, &err), -EPROTO);
+	ASSERT_STREQ(err.message, "exec: no task-id in the answer");
+	/* The websocket refused by the server. */
+	fake_add(f, "POST", "/v1/exec", REPLY, 202, NULL,
+		 "{\"type\":\"async\",\"status-code\":202,\"status\":\"Accepted\",\"change\":\"5\","
+		 "\"result\":{\"task-id\":\"9\"}}",
+		 1);
+	fake_error(f, "GET", "/v1/tasks/9/websocket/control", 404, NULL, "cannot find task \\\"9\\\"");
+	ASSERT_EQ(cairn_pebble_exec(c, &o, &r, &err), -EREMOTEIO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_API);
+	ASSERT_CONTAINS(err.message, "exec control websocket: cannot find task \"9\"");
+	fake_stop(f);
+}
+
 int main(void)
 {
 	RUN(test_connection_errors);
@@ -616,6 +652,7 @@ int main(void)
 	RUN(test_files_list_and_path_errors);
 	RUN(test_checks_and_notices);
 	RUN(test_signals);
+	RUN(test_exec_errors);
 	charm_free(ch);
 	return test_summary();
 }

@@ -214,6 +214,64 @@ int main(int argc, char **argv)
 		free(id);
 		cairn_value_free(d);
 	}
+	/* Exec over the three websockets. */
+	{
+		struct cairn_exec_opts o;
+		struct cairn_exec_result res;
+		static char big[300000];
+
+		cairn_exec_opts_init(&o);
+		o.argv = (const char *[]){ "sh", "-c", "cat; echo to-stderr >&2; exit 3", NULL };
+		o.stdin_data = "hello from stdin\n";
+		o.stdin_len = strlen(o.stdin_data);
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec", r == 0 && res.exit_code == 3 && !strcmp(res.out, "hello from stdin\n") &&
+				      !strcmp(res.err, "to-stderr\n"),
+		      "%d %s exit=%d out=%s err=%s", r, err.message, r == 0 ? res.exit_code : -9, r == 0 ? res.out : "",
+		      r == 0 ? res.err : "");
+		if (r == 0)
+			cairn_exec_result_done(&res);
+		o.combine_stderr = true;
+		o.environment = (const char *[]){ "WHO=probe", NULL };
+		o.argv = (const char *[]){ "sh", "-c", "echo out $WHO; echo err >&2", NULL };
+		o.stdin_data = NULL;
+		o.stdin_len = 0;
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec-combined", r == 0 && res.exit_code == 0 && strstr(res.out, "out probe\n") &&
+					       strstr(res.out, "err\n") && res.err_len == 0,
+		      "%d %s", r, err.message);
+		if (r == 0)
+			cairn_exec_result_done(&res);
+		/* Big stdin and stdout at once: no stall. */
+		memset(big, 'x', sizeof(big) - 1);
+		o.combine_stderr = false;
+		o.environment = NULL;
+		o.argv = (const char *[]){ "cat", NULL };
+		o.stdin_data = big;
+		o.stdin_len = sizeof(big) - 1;
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec-big", r == 0 && res.exit_code == 0 && res.out_len == sizeof(big) - 1, "%d %s", r, err.message);
+		if (r == 0)
+			cairn_exec_result_done(&res);
+		o.stdin_data = NULL;
+		o.stdin_len = 0;
+		o.argv = (const char *[]){ "no-such-command-here", NULL };
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec-not-found", r == -EREMOTEIO && err.kind == CAIRN_ERR_API && err.code == 400 &&
+						strstr(err.message, "cannot find executable \"no-such-command-here\""),
+		      "%d %s", r, err.message);
+		o.argv = (const char *[]){ "sleep", "10", NULL };
+		o.timeout_ms = 200;
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec-timeout", r == -ECANCELED && err.kind == CAIRN_ERR_CHANGE && strstr(err.message, "timed out"),
+		      "%d %s", r, err.message);
+		o.timeout_ms = 0;
+		o.argv = (const char *[]){ "true", NULL };
+		o.working_dir = "/nonexistent-dir";
+		r = cairn_pebble_exec(c, &o, &res, &err);
+		CHECK("exec-bad-dir", r == -EREMOTEIO && err.code == 500 && strstr(err.message, "does not exist"), "%d %s",
+		      r, err.message);
+	}
 	cairn_pebble_stop(c, (const char *[]){ "sleeper", NULL }, NULL);
 	charm_free(ch);
 	return failed ? 1 : 0;

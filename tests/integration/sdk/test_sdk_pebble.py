@@ -1,7 +1,8 @@
 """The SDK's Pebble client against a real scree: layers (and Pebble's own refusals),
 the plan, services through their changes (autostart, restart, stop, start, replan, a
-failing start with its change error), signals, checks, notices, and the error kinds for
-an unknown service or change and a missing socket.  The checks run in sdk-pebble-probe."""
+failing start with its change error), signals, checks, notices, exec over its websockets
+(stdin, stdout, stderr, combined output, exit codes, a timeout, large streams both ways),
+and the error kinds for an unknown service, change or executable and a missing socket.  The checks run in sdk-pebble-probe."""
 import os
 import subprocess
 import sys
@@ -20,7 +21,7 @@ class PebbleClient(screeh.DaemonTest):
         failed = [l for l in lines if not l.startswith("ok ")]
         self.assertEqual(failed, [], p.stdout + p.stderr)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertGreaterEqual(len(lines), 25)
+        self.assertGreaterEqual(len(lines), 33)
 
 
 if __name__ == "__main__":
