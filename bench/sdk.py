@@ -144,7 +144,7 @@ def standalone(runs=300):
     for hook, n in (("install", 1), ("config-changed", 1), ("start", 1), ("update-status", runs),
                     ("config-changed", runs)):
         env["JUJU_DISPATCH_PATH"] = "hooks/" + hook
-        p = subprocess.run([os.path.join(os.environ["BIN_DIR"], "bench-charm-rusage"), str(n),
+        p = subprocess.run([os.path.join(os.path.abspath(os.environ["BIN_DIR"]), "bench-charm-rusage"), str(n),
                             os.path.join(charm, "dispatch")], env=env, cwd=charm, capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("dispatch %s: %s" % (hook, p.stderr))
