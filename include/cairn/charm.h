@@ -738,12 +738,19 @@ struct cairn_file_opts {
 };
 /* Initialises o to "all unset". */
 CAIRN_API void cairn_file_opts_init(struct cairn_file_opts *o);
-/* Writes len bytes to the absolute path (o may be NULL). */
+/* Writes len bytes (data may be NULL only when len is 0) to the absolute path, replacing
+ * the file; o may be NULL.  Sent as one multipart POST /v1/files, as ops does.  Errors:
+ * CAIRN_ERR_INVALID (relative path, permissions above 0777), CAIRN_ERR_PATH for the
+ * per-path failure (pebble_kind "not-found" when a parent is missing without make_dirs,
+ * "permission-denied", "generic-file-error"), CAIRN_ERR_API for a refused request, and the
+ * connection/protocol kinds. */
 CAIRN_API int cairn_pebble_push(struct cairn_container *c, const char *path, const void *data,
 				size_t len, const struct cairn_file_opts *o,
 				struct cairn_error *err);
-/* Reads a file: *ret (caller frees with free(); NUL-terminated for convenience) and
- * *ret_len bytes. */
+/* Reads a file: *ret (caller frees with free(); NUL-terminated for convenience, the
+ * contents may hold NULs) and *ret_len bytes (ret_len may be NULL).  The answer is parsed as
+ * it streams in (any size; memory is the file's size).  Errors as for push (a missing file
+ * is CAIRN_ERR_PATH with pebble_kind "not-found"); *ret is untouched on error. */
 CAIRN_API int cairn_pebble_pull(struct cairn_container *c, const char *path, char **ret,
 				size_t *ret_len, struct cairn_error *err);
 

@@ -33,10 +33,10 @@ static int http_conn(struct pebble_http *p, int timeout_ms, struct cairn_error *
 	return 0;
 }
 
-int pebble_http_exchange(struct pebble *pb, const char *method, const char *target, const char *content_type,
-			 const void *body, size_t len, int timeout_ms, struct http_response *resp,
-			 struct cairn_error *err)
+int pebble_http_exchange(struct pebble *pb, const struct http_client_req *rq, int timeout_ms,
+			 struct http_response *resp, struct cairn_error *err)
 {
+	const char *method = rq->method, *target = rq->target;
 	struct pebble_http *p = (struct pebble_http *)pb;
 	struct errbuf eb;
 	int r;
@@ -45,7 +45,7 @@ int pebble_http_exchange(struct pebble *pb, const char *method, const char *targ
 	if (r < 0)
 		return r;
 	errbuf_clear(&eb);
-	r = http_client_request(p->hc, method, target, content_type, body, len, resp, &eb);
+	r = http_client_request_ex(p->hc, rq, resp, &eb);
 	if (r < 0) {
 		/* The connection is in an unknown state: start afresh next time. */
 		http_client_free(p->hc);
@@ -129,9 +129,16 @@ static int http_request(struct pebble *pb, const char *method, const char *path,
 	char what[128];
 	int r;
 
+	struct http_client_req rq = {
+		.method = method,
+		.target = target,
+		.content_type = text ? "application/json" : NULL,
+		.body = text,
+		.len = text ? strlen(text) : 0,
+	};
+
 	snprintf(what, sizeof(what), "%s %s", method, path);
-	r = pebble_http_exchange(pb, method, target, text ? "application/json" : NULL, text, text ? strlen(text) : 0,
-				 timeout_ms, &resp, err);
+	r = pebble_http_exchange(pb, &rq, timeout_ms, &resp, err);
 	if (r == 0) {
 		r = pebble_envelope(what, &resp, ret_result, ret_change, err);
 		http_response_done(&resp);
@@ -152,6 +159,8 @@ static void http_free(struct pebble *pb)
 
 static const struct pebble_ops http_ops = {
 	.request = http_request,
+	.push = pebble_http_push,
+	.pull = pebble_http_pull,
 	.exec_io = pebble_http_exec_io,
 	.free = http_free,
 };

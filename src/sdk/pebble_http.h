@@ -20,9 +20,8 @@ struct pebble_http {
 /* One HTTP exchange on the container's connection (opened when needed).  On success resp
  * holds the answer (release with http_response_done); failures are CAIRN_ERR_CONNECTION,
  * CAIRN_ERR_TIMEOUT or CAIRN_ERR_PROTOCOL. */
-int pebble_http_exchange(struct pebble *pb, const char *method, const char *target, const char *content_type,
-			 const void *body, size_t len, int timeout_ms, struct http_response *resp,
-			 struct cairn_error *err);
+int pebble_http_exchange(struct pebble *pb, const struct http_client_req *rq, int timeout_ms,
+			 struct http_response *resp, struct cairn_error *err);
 /* Reads Pebble's JSON envelope from resp (see pebble.h for ret_result / ret_change).  what
  * names the request in messages. */
 int pebble_envelope(const char *what, const struct http_response *resp, json_t **ret_result, char **ret_change,

@@ -524,6 +524,109 @@ static void test_files_list_and_path_errors(void)
 	fake_stop(f);
 }
 
+#define MP_FILE(path, bytes) "--B\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" path "\"\r\n\r\n" bytes "\r\n"
+#define MP_RESPONSE(json) "--B\r\nContent-Disposition: form-data; name=\"response\"\r\n\r\n" json "\r\n--B--\r\n"
+
+static void test_push_and_pull(void)
+{
+	struct fake *f = fake_start();
+	struct cairn_container *c = container(f->path);
+	struct cairn_file_opts o;
+	struct cairn_error err;
+	const char *log;
+	char *data = NULL;
+	size_t n = 0;
+
+	/* A write: the "request" part as ops sends it, then the bytes. */
+	fake_sync(f, "POST", "/v1/files", "[{\"path\":\"/etc/app.conf\"}]");
+	f->script[f->n - 1].times = 1;
+	cairn_file_opts_init(&o);
+	o.make_dirs = true;
+	o.permissions = 0600;
+	o.user_id = 0;
+	ASSERT_EQ(cairn_pebble_push(c, "/etc/app.conf", "k=v\n", 4, &o, &err), 0);
+	log = fake_log(f);
+	ASSERT_CONTAINS(log, "POST /v1/files --");
+	ASSERT_CONTAINS(log, "Content-Disposition: form-data; name=\"request\"\r\nContent-Type: application/json\r\n\r\n"
+			     "{\"action\":\"write\",\"files\":[{\"path\":\"/etc/app.conf\",\"make-dirs\":true,"
+			     "\"permissions\":\"600\",\"user-id\":0}]}\r\n--");
+	ASSERT_CONTAINS(log, "Content-Disposition: form-data; name=\"files\"; filename=\"/etc/app.conf\"\r\n"
+			     "Content-Type: application/octet-stream\r\n\r\nk=v\n\r\n--");
+	/* A per-path failure is a PATH error with Pebble's kind. */
+	fake_sync(f, "POST", "/v1/files",
+		  "[{\"path\":\"/ro/x\",\"error\":{\"message\":\"open /ro/x: permission denied\",\"kind\":\"permission-denied\"}}]");
+	f->script[f->n - 1].times = 1;
+	ASSERT_EQ(cairn_pebble_push(c, "/ro/x", "", 0, NULL, &err), -EREMOTEIO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_PATH);
+	ASSERT_STREQ(err.pebble_kind, "permission-denied");
+	ASSERT_STREQ(err.message, "open /ro/x: permission denied");
+	/* A whole-request failure is an API error. */
+	fake_error(f, "POST", "/v1/files", 400, NULL, "must specify action");
+	f->script[f->n - 1].times = 1;
+	ASSERT_EQ(cairn_pebble_push(c, "/x", "a", 1, NULL, &err), -EREMOTEIO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_API);
+	ASSERT_EQ(err.code, 400);
+	ASSERT_STREQ(err.message, "must specify action");
+	/* A result without an entry for the path. */
+	fake_sync(f, "POST", "/v1/files", "[]");
+	f->script[f->n - 1].times = 1;
+	ASSERT_EQ(cairn_pebble_push(c, "/x", "a", 1, NULL, &err), -EPROTO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_PROTOCOL);
+	ASSERT_EQ(cairn_pebble_push(c, "x", "a", 1, NULL, &err), -EINVAL);
+	ASSERT_EQ(cairn_pebble_push(c, "/x", NULL, 1, NULL, &err), -EINVAL);
+	o.permissions = 01777;
+	ASSERT_EQ(cairn_pebble_push(c, "/x", "a", 1, &o, &err), -EINVAL);
+	ASSERT_CONTAINS(err.message, "permissions must be at most 0777");
+
+	/* A read: the file's part, then the response part. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/etc/a%20b", REPLY, 200, "multipart/form-data; boundary=B",
+		 MP_FILE("/etc/a b", "line1\r\n--not-a-delimiter\n") MP_RESPONSE("{\"type\":\"sync\",\"status-code\":200,"
+		 "\"status\":\"OK\",\"result\":[{\"path\":\"/etc/a b\"}]}"), 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/etc/a b", &data, &n, &err), 0);
+	ASSERT_EQ(n, strlen("line1\r\n--not-a-delimiter\n"));
+	ASSERT_STREQ(data, "line1\r\n--not-a-delimiter\n");
+	free(data);
+	data = NULL;
+	ASSERT_CONTAINS(fake_log(f), "GET /v1/files?action=read&path=/etc/a%20b ");
+	/* Not found: no file part, the error in the response part. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/nope", REPLY, 200, "multipart/form-data; boundary=B",
+		 MP_RESPONSE("{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\",\"result\":[{\"path\":\"/nope\","
+			     "\"error\":{\"message\":\"stat /nope: no such file or directory\",\"kind\":\"not-found\"}}]}"), 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/nope", &data, &n, &err), -EREMOTEIO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_PATH);
+	ASSERT_STREQ(err.pebble_kind, "not-found");
+	ASSERT_STREQ(err.message, "stat /nope: no such file or directory");
+	ASSERT_TRUE(data == NULL);
+	/* An error envelope instead of a multipart answer. */
+	fake_error(f, "GET", "/v1/files?action=read&path=/e", 400, NULL, "must accept multipart/form-data");
+	f->script[f->n - 1].times = 1;
+	ASSERT_EQ(cairn_pebble_pull(c, "/e", &data, &n, &err), -EREMOTEIO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_API);
+	ASSERT_EQ(err.code, 400);
+	ASSERT_STREQ(err.message, "must accept multipart/form-data");
+	/* A success without the file's part. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/m", REPLY, 200, "multipart/form-data; boundary=B",
+		 MP_RESPONSE("{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\",\"result\":[{\"path\":\"/m\"}]}"), 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/m", &data, &n, &err), -EPROTO);
+	ASSERT_EQ(err.kind, CAIRN_ERR_PROTOCOL);
+	ASSERT_CONTAINS(err.message, "no content for /m");
+	/* A truncated multipart answer. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/t", REPLY, 200, "multipart/form-data; boundary=B",
+		 MP_FILE("/t", "partial") "--B\r\nContent-Disposition: form-data; name=\"response\"\r\n\r\n{\"ty", 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/t", &data, &n, &err), -EPROTO);
+	ASSERT_CONTAINS(err.message, "bad multipart answer");
+	/* Multipart, but the response part is not JSON. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/j", REPLY, 200, "multipart/form-data; boundary=B",
+		 MP_FILE("/j", "x") MP_RESPONSE("nonsense"), 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/j", &data, &n, &err), -EPROTO);
+	/* Neither multipart nor JSON. */
+	fake_add(f, "GET", "/v1/files?action=read&path=/h", REPLY, 200, "text/html", "<html>", 1);
+	ASSERT_EQ(cairn_pebble_pull(c, "/h", &data, &n, &err), -EPROTO);
+	ASSERT_EQ(cairn_pebble_pull(c, "rel", &data, &n, &err), -EINVAL);
+	ASSERT_TRUE(data == NULL);
+	fake_stop(f);
+}
+
 static void test_checks_and_notices(void)
 {
 	struct fake *f = fake_start();
@@ -650,6 +753,7 @@ int main(void)
 	RUN(test_restart_falls_back_to_stop_start);
 	RUN(test_services_plan_and_system_info);
 	RUN(test_files_list_and_path_errors);
+	RUN(test_push_and_pull);
 	RUN(test_checks_and_notices);
 	RUN(test_signals);
 	RUN(test_exec_errors);

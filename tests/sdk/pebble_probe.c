@@ -6,6 +6,7 @@
  * The client is the SDK's own (framework internals give it an arbitrary socket path instead
  * of /charm/containers/<name>/pebble.socket). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,91 @@ int main(int argc, char **argv)
 		r = cairn_pebble_exec(c, &o, &res, &err);
 		CHECK("exec-bad-dir", r == -EREMOTEIO && err.code == 500 && strstr(err.message, "does not exist"), "%d %s",
 		      r, err.message);
+	}
+	{
+		/* Files in a fresh directory of this machine (scree runs here as this user). */
+		char dir[] = "/tmp/sdk-probe-files-XXXXXX", path[4200], sub[4200];
+		struct cairn_file_opts fo;
+		struct cairn_file_info *v = NULL;
+		static char big[300000];
+		char *data = NULL;
+		size_t n = 0;
+
+		if (!mkdtemp(dir))
+			return 2;
+		snprintf(path, sizeof(path), "%s/a b.txt", dir);
+		cairn_file_opts_init(&fo);
+		fo.permissions = 0640;
+		r = cairn_pebble_push(c, path, "hello\nfile\n", 11, &fo, &err);
+		CHECK("push", r == 0, "%d %s", r, err.message);
+		r = cairn_pebble_pull(c, path, &data, &n, &err);
+		CHECK("pull", r == 0 && n == 11 && !memcmp(data, "hello\nfile\n", 11), "%d %s", r, err.message);
+		free(data);
+		data = NULL;
+		memset(big, 'y', sizeof(big));
+		big[1000] = '\0';
+		memcpy(big + 2000, "\r\n--", 4);
+		snprintf(sub, sizeof(sub), "%s/deep/er/big", dir);
+		fo.permissions = 0;
+		fo.make_dirs = true;
+		r = cairn_pebble_push(c, sub, big, sizeof(big), &fo, &err);
+		CHECK("push-make-dirs", r == 0, "%d %s", r, err.message);
+		r = cairn_pebble_pull(c, sub, &data, &n, &err);
+		CHECK("pull-binary", r == 0 && n == sizeof(big) && !memcmp(data, big, n), "%d %s n=%zu", r, err.message, n);
+		free(data);
+		data = NULL;
+		snprintf(sub, sizeof(sub), "%s/missing", dir);
+		r = cairn_pebble_pull(c, sub, &data, &n, &err);
+		CHECK("pull-not-found", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH && !strcmp(err.pebble_kind, "not-found") &&
+						strstr(err.message, "no such file or directory"),
+		      "%d %d %s %s", r, err.kind, err.pebble_kind, err.message);
+		snprintf(sub, sizeof(sub), "%s/nodir/x", dir);
+		fo.make_dirs = false;
+		r = cairn_pebble_push(c, sub, "x", 1, &fo, &err);
+		CHECK("push-no-parent", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH && *err.pebble_kind, "%d %d %s %s", r,
+		      err.kind, err.pebble_kind, err.message);
+		snprintf(sub, sizeof(sub), "%s/made/dir", dir);
+		fo.make_dirs = true;
+		fo.permissions = 0750;
+		r = cairn_pebble_make_dir(c, sub, &fo, &err);
+		CHECK("make-dir", r == 0, "%d %s", r, err.message);
+		fo.make_dirs = false;
+		r = cairn_pebble_make_dir(c, sub, &fo, &err);
+		CHECK("make-dir-exists", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH, "%d %d %s", r, err.kind, err.message);
+		r = cairn_pebble_list_files(c, dir, NULL, false, &v, &n, &err);
+		{
+			bool saw_file = false, saw_dir = false;
+
+			for (size_t i = 0; r == 0 && i < n; i++) {
+				if (!strcmp(v[i].name, "a b.txt") && v[i].type == CAIRN_FILE_FILE && v[i].size == 11 &&
+				    v[i].permissions == 0640)
+					saw_file = true;
+				if (!strcmp(v[i].name, "made") && v[i].type == CAIRN_FILE_DIRECTORY)
+					saw_dir = true;
+			}
+			CHECK("list-files", r == 0 && n == 3 && saw_file && saw_dir, "%d %s n=%zu", r, err.message, n);
+		}
+		if (r == 0)
+			cairn_file_infos_free(v, n);
+		r = cairn_pebble_list_files(c, dir, "*.txt", false, &v, &n, &err);
+		CHECK("list-pattern", r == 0 && n == 1 && !strcmp(v[0].name, "a b.txt"), "%d %s n=%zu", r, err.message, n);
+		if (r == 0)
+			cairn_file_infos_free(v, n);
+		r = cairn_pebble_list_files(c, dir, NULL, true, &v, &n, &err);
+		CHECK("list-itself", r == 0 && n == 1 && v[0].type == CAIRN_FILE_DIRECTORY, "%d %s n=%zu", r, err.message, n);
+		if (r == 0)
+			cairn_file_infos_free(v, n);
+		r = cairn_pebble_list_files(c, "/nonexistent-probe", NULL, false, &v, &n, &err);
+		CHECK("list-not-found", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH && err.code == 404 &&
+						!strcmp(err.message, "stat /nonexistent-probe: no such file or directory"),
+		      "%d %d %d %s", r, err.kind, err.code, err.message);
+		r = cairn_pebble_remove_path(c, dir, false, &err);
+		CHECK("remove-not-empty", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH, "%d %d %s", r, err.kind, err.message);
+		r = cairn_pebble_remove_path(c, dir, true, &err);
+		CHECK("remove-recursive", r == 0, "%d %s", r, err.message);
+		r = cairn_pebble_remove_path(c, dir, false, &err);
+		CHECK("remove-not-found", r == -EREMOTEIO && err.kind == CAIRN_ERR_PATH && !strcmp(err.pebble_kind, "not-found"),
+		      "%d %d %s %s", r, err.kind, err.pebble_kind, err.message);
 	}
 	cairn_pebble_stop(c, (const char *[]){ "sleeper", NULL }, NULL);
 	charm_free(ch);

@@ -1,6 +1,6 @@
 """The SDK's Pebble client against a real scree: layers (and Pebble's own refusals),
 the plan, services through their changes (autostart, restart, stop, start, replan, a
-failing start with its change error), signals, checks, notices, exec over its websockets
+failing start with its change error), signals, checks, notices, exec over its websockets, files (push, pull, binary and large contents, make-dir, list, remove)
 (stdin, stdout, stderr, combined output, exit codes, a timeout, large streams both ways),
 and the error kinds for an unknown service, change or executable and a missing socket.  The checks run in sdk-pebble-probe."""
 import os
@@ -21,7 +21,7 @@ class PebbleClient(screeh.DaemonTest):
         failed = [l for l in lines if not l.startswith("ok ")]
         self.assertEqual(failed, [], p.stdout + p.stderr)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertGreaterEqual(len(lines), 33)
+        self.assertGreaterEqual(len(lines), 48)
 
 
 if __name__ == "__main__":
