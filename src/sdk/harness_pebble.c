@@ -374,6 +374,13 @@ static bool has_dotdot(const char *path)
 }
 
 /* The host path of an absolute container path, or NULL with a generic-file-error. */
+/* What a client hears from a container it cannot connect to (set_can_connect false). */
+static int unreachable(const struct h_container *c, struct cairn_error *err)
+{
+	return sdk_err(err, CAIRN_ERR_CONNECTION,
+		       "cannot connect to \"/charm/containers/%s/pebble.socket\": No such file or directory", c->name);
+}
+
 static char *host_path(struct h_container *c, const char *path, struct cairn_error *err)
 {
 	if (!path || path[0] != '/') {
@@ -580,8 +587,7 @@ static int fp_request(struct pebble *pb, const char *method, const char *path, c
 
 	(void)timeout_ms;
 	if (!c->can_connect)
-		return sdk_err(err, CAIRN_ERR_CONNECTION,
-			       "cannot connect to \"/charm/containers/%s/pebble.socket\": No such file or directory", c->name);
+		return unreachable(c, err);
 	if (get && !strcmp(path, "/v1/system-info")) {
 		res = json_pack("{s:s, s:s}", "boot-id", "harness-boot-id", "version", FAKE_VERSION);
 	} else if (post && !strcmp(path, "/v1/layers")) {
@@ -717,6 +723,15 @@ static int fp_request(struct pebble *pb, const char *method, const char *path, c
 	return 0;
 }
 
+/* The host path of a file in a container the client can reach. */
+static int reachable_host(struct h_pebble *p, const char *path, char **ret_host, struct cairn_error *err)
+{
+	if (!p->c->can_connect)
+		return unreachable(p->c, err);
+	*ret_host = host_path(p->c, path, err);
+	return *ret_host ? 0 : sdk_errno(CAIRN_ERR_PATH);
+}
+
 static int fp_push(struct pebble *pb, json_t *meta, const void *data, size_t len, struct cairn_error *err)
 {
 	struct h_pebble *p = (struct h_pebble *)pb;
@@ -726,11 +741,9 @@ static int fp_push(struct pebble *pb, json_t *meta, const void *data, size_t len
 	char *host, *dir;
 	int r;
 
-	if (!p->c->can_connect)
-		return sdk_err(err, CAIRN_ERR_CONNECTION, "cannot connect to Pebble in \"%s\"", p->c->name);
-	host = host_path(p->c, path, err);
-	if (!host)
-		return sdk_errno(CAIRN_ERR_PATH);
+	r = reachable_host(p, path, &host, err);
+	if (r < 0)
+		return r;
 	if (json_is_true(json_object_get(meta, "make-dirs"))) {
 		dir = xstrdup(host);
 		*strrchr(dir, '/') = '\0';
@@ -751,11 +764,9 @@ static int fp_pull(struct pebble *pb, const char *path, struct buf *out, struct 
 	char *host;
 	int r;
 
-	if (!p->c->can_connect)
-		return sdk_err(err, CAIRN_ERR_CONNECTION, "cannot connect to Pebble in \"%s\"", p->c->name);
-	host = host_path(p->c, path, err);
-	if (!host)
-		return sdk_errno(CAIRN_ERR_PATH);
+	r = reachable_host(p, path, &host, err);
+	if (r < 0)
+		return r;
 	if (stat(host, &st) < 0) {
 		r = errno_path_error(err, errno, "stat", path);
 	} else if (!S_ISREG(st.st_mode)) {
@@ -829,7 +840,7 @@ static int fp_exec_io(struct pebble *pb, const char *task_id, const struct cairn
 	json_t *ch;
 
 	if (!p->c->can_connect)
-		return sdk_err(err, CAIRN_ERR_CONNECTION, "cannot connect to Pebble in \"%s\"", p->c->name);
+		return unreachable(p->c, err);
 	if (strncmp(task_id, "exec-", 5) || !(ch = json_object_get(p->c->changes, task_id + 5)))
 		return api_error(err, 404, NULL, "cannot find task \"%s\"", task_id);
 	memset(&res, 0, sizeof(res));

@@ -60,4 +60,9 @@ struct pebble *pebble_http_new(const char *socket_path);
 
 void pebble_free(struct pebble *p);
 
+/* The single per-path result of a files request (write, make-dirs, remove, read:
+ * [{"path", "error"?}]): 0, CAIRN_ERR_PATH with Pebble's kind for its error, or
+ * CAIRN_ERR_PROTOCOL when it is not one entry. */
+int pebble_path_result(json_t *result, const char *path, struct cairn_error *err);
+
 #endif

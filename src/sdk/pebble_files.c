@@ -176,26 +176,38 @@ int cairn_pebble_list_files(struct cairn_container *c, const char *path, const c
 	return 0;
 }
 
-/* The single per-path result of a make-dirs/remove request: an error there is a PATH one. */
-static int one_result(json_t *res, const char *path, struct cairn_error *err)
+int pebble_path_result(json_t *res, const char *path, struct cairn_error *err)
 {
 	json_t *e = json_array_get(res, 0), *fe;
+	const char *msg;
 
 	if (!json_is_array(res) || json_array_size(res) != 1 || !json_is_object(e))
 		return sdk_err(err, CAIRN_ERR_PROTOCOL, "files: expected one result for %s", path);
 	fe = json_object_get(e, "error");
-	if (json_is_object(fe))
-		return sdk_err_code(err, CAIRN_ERR_PATH, 200, json_string_value(json_object_get(fe, "kind")), "%s",
-				    json_string_value(json_object_get(fe, "message"))
-					    ? json_string_value(json_object_get(fe, "message"))
-					    : "file error");
-	return 0;
+	if (!json_is_object(fe))
+		return 0;
+	msg = json_string_value(json_object_get(fe, "message"));
+	return sdk_err_code(err, CAIRN_ERR_PATH, 200, json_string_value(json_object_get(fe, "kind")), "%s",
+			    msg ? msg : "file error");
+}
+
+/* POSTs one make-dirs/remove request (consumed) and reads its per-path result. */
+static int files_post(struct cairn_container *c, json_t *body, const char *path, struct cairn_error *err)
+{
+	json_t *res = NULL;
+	int r = path_error(container_post(c, "/v1/files", body, &res, err), err);
+
+	json_decref(body);
+	if (r == 0)
+		r = pebble_path_result(res, path, err);
+	json_decref(res);
+	return r;
 }
 
 int cairn_pebble_make_dir(struct cairn_container *c, const char *path, const struct cairn_file_opts *o,
 			  struct cairn_error *err)
 {
-	json_t *item, *body, *res = NULL;
+	json_t *item;
 	int r = check_path(path, err);
 
 	if (r < 0)
@@ -208,27 +220,17 @@ int cairn_pebble_make_dir(struct cairn_container *c, const char *path, const str
 		json_decref(item);
 		return r;
 	}
-	body = json_pack("{s:s, s:[o]}", "action", "make-dirs", "dirs", item);
-	r = path_error(container_post(c, "/v1/files", body, &res, err), err);
-	json_decref(body);
-	if (r == 0)
-		r = one_result(res, path, err);
-	json_decref(res);
-	return r;
+	return files_post(c, json_pack("{s:s, s:[o]}", "action", "make-dirs", "dirs", item), path, err);
 }
 
 int cairn_pebble_remove_path(struct cairn_container *c, const char *path, bool recursive, struct cairn_error *err)
 {
-	json_t *body, *res = NULL;
 	int r = check_path(path, err);
 
 	if (r < 0)
 		return r;
-	body = json_pack("{s:s, s:[{s:s, s:b}]}", "action", "remove", "paths", "path", path, "recursive", recursive);
-	r = path_error(container_post(c, "/v1/files", body, &res, err), err);
-	json_decref(body);
-	if (r == 0)
-		r = one_result(res, path, err);
-	json_decref(res);
-	return r;
+	return files_post(c,
+			  json_pack("{s:s, s:[{s:s, s:b}]}", "action", "remove", "paths", "path", path, "recursive",
+				    recursive),
+			  path, err);
 }

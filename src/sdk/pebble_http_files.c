@@ -18,22 +18,6 @@
 #include "sdk/error.h"
 #include "sdk/pebble_http.h"
 
-/* The per-path result of a files request ({"path", "error"?}): an error is a PATH one. */
-static int path_result(json_t *result, const char *path, struct cairn_error *err)
-{
-	json_t *e = json_array_get(result, 0), *fe;
-	const char *msg;
-
-	if (!json_is_object(e))
-		return sdk_err(err, CAIRN_ERR_PROTOCOL, "files: no result for %s", path);
-	fe = json_object_get(e, "error");
-	if (!json_is_object(fe))
-		return 0;
-	msg = json_string_value(json_object_get(fe, "message"));
-	return sdk_err_code(err, CAIRN_ERR_PATH, 200, json_string_value(json_object_get(fe, "kind")), "%s",
-			    msg ? msg : "file error");
-}
-
 int pebble_http_push(struct pebble *pb, json_t *meta, const void *data, size_t len, struct cairn_error *err)
 {
 	const char *path = json_string_value(json_object_get(meta, "path"));
@@ -88,7 +72,7 @@ int pebble_http_push(struct pebble *pb, json_t *meta, const void *data, size_t l
 	r = pebble_envelope("POST /v1/files", &resp, &result, NULL, err);
 	http_response_done(&resp);
 	if (r == 0)
-		r = path_result(result, path, err);
+		r = pebble_path_result(result, path, err);
 	json_decref(result);
 	return r;
 }
@@ -245,7 +229,7 @@ int pebble_http_pull(struct pebble *pb, const char *path, struct buf *out, struc
 		resp.content_type = env.content_type;
 	}
 	if (r == 0)
-		r = path_result(result, path, err);
+		r = pebble_path_result(result, path, err);
 	if (r == 0 && !p.have_file)
 		r = sdk_err(err, CAIRN_ERR_PROTOCOL, "files: no content for %s in the answer", path);
 done:

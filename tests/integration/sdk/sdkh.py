@@ -64,5 +64,21 @@ class ControllerTest(unittest.TestCase):
         self.ctl.call("config-set", app=app, config=[{"set": {k.replace("_", "-"): v for k, v in kv.items()}}])
         self.ctl.wait_idle()
 
+    def script(self, name, code=0):
+        """A stand-in command in self.tmp that appends "<name> <args>" to the calls file."""
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\necho "%s $*" >> %s/calls\nexit %d\n' % (name, self.tmp, code))
+        os.chmod(path, 0o755)
+        return path
+
+    def calls(self):
+        """The stand-in commands' calls so far, one "<name> <args>" each."""
+        try:
+            with open(os.path.join(self.tmp, "calls")) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
     def debug_log(self):
         return self.ctl.cli("debug-log", "--replay", "--no-tail", "--limit", "10000").stdout

@@ -10,20 +10,6 @@ import sdkh  # noqa: E402
 
 
 class Machine(sdkh.ControllerTest):
-    def script(self, name, code):
-        path = os.path.join(self.tmp, name)
-        with open(path, "w") as f:
-            f.write('#!/bin/sh\necho "%s $*" >> %s/calls\nexit %d\n' % (name, self.tmp, code))
-        os.chmod(path, 0o755)
-        return path
-
-    def calls(self):
-        try:
-            with open(os.path.join(self.tmp, "calls")) as f:
-                return f.read().splitlines()
-        except FileNotFoundError:
-            return []
-
     def test_install_start_active(self):
         self.deploy(sdkh.charm("c-machine"), config={
             "installer": self.script("installer", 0) + " -y", "packages": "openssh-server",

@@ -11,21 +11,10 @@ COMMANDS = ("add-ppa-command", "remove-ppa-command", "install-command", "attach-
 
 
 class UbuntuAdvantage(sdkh.ControllerTest):
-    def calls(self):
-        try:
-            with open(os.path.join(self.tmp, "calls")) as f:
-                return f.read().splitlines()
-        except FileNotFoundError:
-            return []
-
     def test_reconciles_idempotently(self):
         config = {}
         for name in COMMANDS:
-            path = os.path.join(self.tmp, name)
-            with open(path, "w") as f:
-                f.write('#!/bin/sh\necho "%s $*" >> %s/calls\n' % (name, self.tmp))
-            os.chmod(path, 0o755)
-            config[name] = path
+            config[name] = self.script(name)
         self.deploy(sdkh.charm("c-ubuntu-advantage"), config=config)
         self.wait("ubuntu-advantage")
         self.assertEqual(sdkh.statuses(self.ctl, "ubuntu-advantage")["ubuntu-advantage/0"], ("active", "Detached"))
