@@ -70,6 +70,14 @@ void buf_init(struct buf *b)
 	b->cap = 0;
 }
 
+void buf_truncate(struct buf *b, size_t n)
+{
+	if (n >= b->len)
+		return;
+	b->len = n;
+	b->data[n] = '\0';
+}
+
 void buf_done(struct buf *b)
 {
 	if (b->cap)

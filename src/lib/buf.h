@@ -28,6 +28,8 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+/* Keeps only the first n bytes (n <= len). */
+void buf_truncate(struct buf *b, size_t n);
 /* Removes the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* Returns the contents (caller frees) and leaves the buffer empty. */

@@ -18,6 +18,7 @@ struct msgsrv_conn {
 	struct loop_io *io;
 	struct msg_reader rd;
 	struct buf out;
+	size_t head_left;    /* bytes of out's first frame still unwritten after a partial write */
 	bool held;           /* a request owns the connection */
 	bool finish;         /* close once out is flushed */
 	bool closed;
@@ -112,8 +113,12 @@ void msgsrv_abort(struct msgsrv_conn *c, json_t *msg)
 	if (c->closed)
 		return;
 	c->on_close = NULL;
-	if (!c->finish && msg)
-		msg_encode(&c->out, msg);
+	if (!c->finish) {
+		/* Keep only the unwritten tail of a frame the client is in the middle of. */
+		buf_truncate(&c->out, c->head_left);
+		if (msg)
+			msg_encode(&c->out, msg);
+	}
 	msgsrv_finish(c);
 	if (!c->closed) {
 		c->abort_timer = loop_timer_new(c->s->l, on_abort_timer, c);
@@ -147,6 +152,28 @@ void msgsrv_hold(struct msgsrv_conn *c)
 	update_events(c);
 }
 
+/* Removes n written bytes from the front of out, keeping head_left: how much of the frame
+ * at the front is left to write when a write ended inside it.  Frames are a 4-byte
+ * big-endian length and that many bytes (msg.h), always queued whole. */
+static void consume_written(struct msgsrv_conn *c, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		if (c->head_left == 0) {
+			const unsigned char *h = (const unsigned char *)c->out.data + off;
+
+			c->head_left = 4 + ((size_t)h[0] << 24 | (size_t)h[1] << 16 |
+					    (size_t)h[2] << 8 | (size_t)h[3]);
+		}
+		size_t take = n - off < c->head_left ? n - off : c->head_left;
+
+		c->head_left -= take;
+		off += take;
+	}
+	buf_consume(&c->out, n);
+}
+
 static bool flush(struct msgsrv_conn *c)
 {
 	while (c->out.len) {
@@ -160,7 +187,7 @@ static bool flush(struct msgsrv_conn *c)
 			conn_close(c);
 			return false;
 		}
-		buf_consume(&c->out, (size_t)n);
+		consume_written(c, (size_t)n);
 	}
 	if (!c->out.len && c->finish) {
 		conn_close(c);

@@ -46,8 +46,11 @@ void msgsrv_free(struct msgsrv *s);
  * when MSGSRV_MAX_OUT bytes are already queued (the frame is dropped; a frame is always
  * accepted into an empty queue). */
 int msgsrv_send(struct msgsrv_conn *c, json_t *msg);
-/* Ends c after a slow reader: queues msg (borrowed) beyond the limit, stops reading and closes
- * c once that is flushed, or after MSGSRV_ABORT_MS if the client still does not read.
+/* Ends c after a slow reader: drops every queued frame the client has not started to
+ * receive (the rest of a frame already partly written still goes out, so the stream stays
+ * well-framed), queues msg (borrowed) after it, stops reading and closes c once that is
+ * flushed, or after MSGSRV_ABORT_MS if the client still does not read.  The client thus
+ * gets the message as soon as it reads again, not after megabytes of stale frames.
  * on_close is not called. */
 void msgsrv_abort(struct msgsrv_conn *c, json_t *msg);
 /* Bytes queued for c and not yet written. */
