@@ -136,10 +136,24 @@ static const char *mount_pebble_cli(const char *bin)
 	return NULL;
 }
 
+/* Writes the pieces on the hook's stderr: async-signal-safe (the child shares the agent's
+ * memory until it execs, lib/spawn.h), so no stdio and no strerror. */
+static void child_say(const char *what, const char *step, int err)
+{
+	const char *parts[] = { "cairn: cannot set up ", what, " for this hook (", step, ": ",
+				strerrordesc_np(err) ? strerrordesc_np(err) : "error", ")\n" };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		ssize_t n = write(2, parts[i], strlen(parts[i]));
+
+		(void)n;
+	}
+}
+
 /* Runs in the hook's child before exec: a private mount namespace with this unit's
  * containers directory bound over /charm/containers (charm-runtime.md §11.1) and the Pebble
  * CLI at /charm/bin/pebble.  Failure is reported on the hook's stderr and the hook still
- * runs (it just cannot reach Pebble). */
+ * runs (it just cannot reach Pebble).  System calls only (lib/spawn.h). */
 static void enter_containers_ns(void *data)
 {
 	const struct hook_mounts *m = data;
@@ -152,13 +166,11 @@ static void enter_containers_ns(void *data)
 	else if (mount(m->containers_dir, HOOKRUN_CONTAINERS_MOUNT, NULL, MS_BIND | MS_REC, NULL) < 0)
 		why = "bind";
 	if (why) {
-		dprintf(2, "cairn: cannot set up %s for this hook (%s: %s)\n",
-			HOOKRUN_CONTAINERS_MOUNT, why, strerror(errno));
+		child_say(HOOKRUN_CONTAINERS_MOUNT, why, errno);
 		return;
 	}
 	if (m->pebble_bin && (why = mount_pebble_cli(m->pebble_bin)))
-		dprintf(2, "cairn: cannot set up %s/pebble for this hook (%s: %s)\n", HOOKRUN_BIN_MOUNT, why,
-			strerror(errno));
+		child_say(HOOKRUN_BIN_MOUNT "/pebble", why, errno);
 }
 
 /* The scree binary beside the running one (cairnd, or the agent), or NULL. */

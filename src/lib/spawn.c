@@ -1,44 +1,94 @@
-/* spawn.c - fork/exec with error reporting over a CLOEXEC pipe; see spawn.h. */
+/* spawn.c - clone(CLONE_VM | CLONE_VFORK) spawning with an exec report; see spawn.h. */
 #include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "gofmt.h"
 #include "loop.h"
 
-/* Looks file up in the PATH found in envp (or the default path). */
-static void exec_search(const char *file, char *const *argv, char *const *envp)
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+/* The child's stack: its frames, the PATH search buffer and child_setup's.  Sanitizer
+ * builds need roomier frames. */
+#define SPAWN_STACK_SIZE (256u * 1024u)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_ASAN 1
+#endif
+#endif
+#ifdef SPAWN_ASAN
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#define SPAWN_NO_ASAN __attribute__((no_sanitize("address")))
+#else
+#define SPAWN_NO_ASAN
+#endif
+
+/* What the child reads; prepared by the parent, never written by the child. */
+struct spawn_child {
+	const struct spawn_opts *o;
+	int in, out, err;          /* stdio, /dev/null substituted */
+	int report_fd;             /* write end of the CLOEXEC report pipe */
+	const char *path;          /* PATH for a file without '/' */
+};
+
+struct spawn_msg {
+	int stage;
+	int err;
+};
+
+/* ---- the child: system calls only ---- */
+
+SPAWN_NO_ASAN static void child_fail(const struct spawn_child *c, int stage)
 {
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	struct spawn_msg m = { stage, errno };
+	ssize_t n = write(c->report_fd, &m, sizeof(m));
+
+	(void)n;
+	_exit(127);
+}
+
+/* execve of file, or of each PATH candidate as execvpe does. */
+SPAWN_NO_ASAN static void child_exec(const struct spawn_child *c)
+{
+	const struct spawn_opts *o = c->o;
+	const char *path = c->path;
 	char full[4096];
 	int saved = ENOENT;
+	size_t flen;
 
-	if (strchr(file, '/')) {
-		execve(file, argv, envp);
+	if (strchr(o->file, '/')) {
+		execve(o->file, o->argv, o->envp);
 		return;
 	}
-	for (char *const *e = envp; e && *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
+	flen = strlen(o->file);
 	while (*path) {
 		const char *colon = strchr(path, ':');
 		size_t n = colon ? (size_t)(colon - path) : strlen(path);
 
 		/* An empty PATH element means the current directory. */
-		if (n + strlen(file) + 2 < sizeof(full)) {
-			memcpy(full, n ? path : ".", n ? n : 1);
+		if (n + flen + 2 < sizeof(full)) {
 			size_t off = n ? n : 1;
+
+			memcpy(full, n ? path : ".", off);
 			full[off] = '/';
-			strcpy(full + off + 1, file);
-			execve(full, argv, envp);
+			memcpy(full + off + 1, o->file, flen + 1);
+			execve(full, o->argv, o->envp);
 			if (errno != ENOENT && errno != ENOTDIR)
 				saved = errno;
 		}
@@ -49,27 +99,83 @@ static void exec_search(const char *file, char *const *argv, char *const *envp)
 	errno = saved;
 }
 
-static void child_dup(int from, int to)
+/* fd to slot (0..2), clearing CLOEXEC when it already is there. */
+SPAWN_NO_ASAN static int child_dup(int from, int to)
 {
 	if (from == to) {
-		/* Clear CLOEXEC so the fd survives exec. */
 		int fl = fcntl(from, F_GETFD);
-		if (fl >= 0)
-			fcntl(from, F_SETFD, fl & ~FD_CLOEXEC);
-		return;
+
+		return fl < 0 ? -1 : fcntl(from, F_SETFD, fl & ~FD_CLOEXEC);
 	}
-	dup2(from, to);
+	return dup2(from, to) < 0 ? -1 : 0;
 }
 
-int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct errbuf *eb)
+SPAWN_NO_ASAN static int child_main(void *arg)
 {
+	const struct spawn_child *c = arg;
+	const struct spawn_opts *o = c->o;
+	struct sigaction sa;
+	sigset_t none;
+	int in, out, err;
+
+	/* Handlers would run here, in the parent's memory, once the mask is emptied: every
+	 * disposition goes back to the default first (SIG_IGN too: it would survive exec). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL);
+	if (o->setsid)
+		setsid();
+	else if (o->setpgid)
+		setpgid(0, 0);
+	/* Move the fds out of 0..2 first so dup2 cannot clobber one with another. */
+	in = fcntl(c->in, F_DUPFD_CLOEXEC, 3);
+	out = fcntl(c->out, F_DUPFD_CLOEXEC, 3);
+	err = fcntl(c->err, F_DUPFD_CLOEXEC, 3);
+	if (in < 0 || out < 0 || err < 0 || child_dup(in, 0) < 0 || child_dup(out, 1) < 0 ||
+	    child_dup(err, 2) < 0)
+		child_fail(c, SPAWN_STAGE_STDIO);
+	if (o->setsid && o->ctty)
+		ioctl(0, TIOCSCTTY, 0);
+	if (o->cwd && chdir(o->cwd) < 0)
+		child_fail(c, SPAWN_STAGE_CHDIR);
+	if (o->set_ids) {
+		/* Raw system calls: glibc's wrappers may signal other threads to switch theirs. */
+		if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM)
+			child_fail(c, SPAWN_STAGE_IDS);
+		if (syscall(SYS_setgid, o->gid) < 0 || syscall(SYS_setuid, o->uid) < 0)
+			child_fail(c, SPAWN_STAGE_IDS);
+	}
+	if (o->child_setup)
+		o->child_setup(o->child_setup_data);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_exec(c);
+	child_fail(c, SPAWN_STAGE_EXEC);
+	return 127;
+}
+
+/* ---- the parent ---- */
+
+static const char *env_path(char *const *envp)
+{
+	for (char *const *e = envp; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			return *e + 5;
+	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+/* Starts the child; the report pipe's read end goes to the caller (blocking). */
+static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
+		 struct errbuf *eb)
+{
+	struct spawn_child c;
+	int ep[2] = { -1, -1 }, devnull = -1, pidfd = -1, r;
 	sigset_t all, old;
-	int ep[2] = { -1, -1 };
-	int devnull = -1;
-	pid_t pid;
-	int err = 0, r;
-	ssize_t n;
 	char msg[128];
+	void *stack;
+	pid_t pid;
 
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -78,75 +184,126 @@ int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct
 	}
 	if (o->stdin_fd < 0 || o->stdout_fd < 0 || o->stderr_fd < 0) {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0) {
+			r = -errno;
+			errbuf_set(eb, "cannot open /dev/null: %s", strerror(errno));
+			goto fail;
+		}
 	}
+	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		r = -errno;
+		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
+		goto fail;
+	}
+	c.o = o;
+	c.in = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
+	c.out = o->stdout_fd >= 0 ? o->stdout_fd : devnull;
+	c.err = o->stderr_fd >= 0 ? o->stderr_fd : devnull;
+	c.report_fd = ep[1];
+	c.path = env_path(o->envp);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		int in = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
-		int out = o->stdout_fd >= 0 ? o->stdout_fd : devnull;
-		int errfd = o->stderr_fd >= 0 ? o->stderr_fd : devnull;
-		sigset_t none;
-
-		for (int s = 1; s < 65; s++)
-			signal(s, SIG_DFL);
-		if (o->setsid)
-			setsid();
-		else if (o->setpgid)
-			setpgid(0, 0);
-		/* Move the fds out of the 0..2 range first so dup2 cannot clobber one with another. */
-		in = fcntl(in, F_DUPFD_CLOEXEC, 3);
-		out = fcntl(out, F_DUPFD_CLOEXEC, 3);
-		errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
-		child_dup(in, 0);
-		child_dup(out, 1);
-		child_dup(errfd, 2);
-		if (o->cwd && chdir(o->cwd) < 0)
-			goto child_fail;
-		if (o->set_ids) {
-			if (setgroups(0, NULL) < 0 && errno != EPERM)
-				goto child_fail;
-			if (setgid(o->gid) < 0 || setuid(o->uid) < 0)
-				goto child_fail;
-		}
-		if (o->child_setup)
-			o->child_setup(o->child_setup_data);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		exec_search(o->file, o->argv, o->envp);
-	child_fail:
-		err = errno;
-		n = write(ep[1], &err, sizeof(err));
-		(void)n;
-		_exit(127);
+	/* The parent sleeps until the child has exec'd or exited (CLONE_VFORK); the pidfd
+	 * comes with the clone, so the pid is pinned from the start. */
+	pid = clone(child_main, (char *)stack + SPAWN_STACK_SIZE,
+		    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &c, &pidfd);
+	if (pid < 0 && errno == EINVAL) {
+		pidfd = -1;
+		pid = clone(child_main, (char *)stack + SPAWN_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			    &c);
+		if (pid > 0)
+			pidfd = loop_pidfd_open(pid);
 	}
 	r = pid < 0 ? -errno : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+#ifdef SPAWN_ASAN
+	/* Instrumented code the child ran may have left redzones on this stack. */
+	__asan_unpoison_memory_region(stack, SPAWN_STACK_SIZE);
+#endif
+	munmap(stack, SPAWN_STACK_SIZE);
 	close(ep[1]);
+	ep[1] = -1;
+	if (r < 0) {
+		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
+		goto fail;
+	}
 	if (devnull >= 0)
 		close(devnull);
-	if (r < 0) {
-		close(ep[0]);
-		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
-		return r;
-	}
-	/* Open the pidfd before the child could possibly be reaped: we are its parent and the
-	 * loop only reaps on its own, so the pid cannot be recycled before this call. */
-	int pidfd = loop_pidfd_open(pid);
+	*ret_pid = pid;
+	*ret_pidfd = pidfd;
+	*ret_report_fd = ep[0];
+	return 0;
+fail:
+	if (devnull >= 0)
+		close(devnull);
+	for (int i = 0; i < 2; i++)
+		if (ep[i] >= 0)
+			close(ep[i]);
+	return r;
+}
+
+int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
+		struct errbuf *eb)
+{
+	int r = start(o, ret_pid, ret_pidfd, ret_report_fd, eb);
+
+	if (r == 0)
+		fcntl(*ret_report_fd, F_SETFL, O_NONBLOCK);
+	return r;
+}
+
+int spawn_report(int fd, const char *file, const char *cwd, struct errbuf *eb)
+{
+	struct spawn_msg m;
+	char msg[128];
+	ssize_t n;
 
 	do {
-		n = read(ep[0], &err, sizeof(err));
+		n = read(fd, &m, sizeof(m));
 	} while (n < 0 && errno == EINTR);
-	close(ep[0]);
-	if (n == (ssize_t)sizeof(err)) {
-		/* exec failed: the child is about to _exit(127); reap it here so no caller
-		 * ever sees it. */
-		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(err, msg, sizeof(msg)));
+	if (n == 0)
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n != (ssize_t)sizeof(m) || m.err <= 0) {
+		errbuf_set(eb, "fork/exec %s: cannot read exec status", file);
+		return -EIO;
+	}
+	gofmt_strerror(m.err, msg, sizeof(msg));
+	if (m.stage == SPAWN_STAGE_CHDIR)
+		errbuf_set(eb, "chdir %s: %s", cwd ? cwd : "", msg);
+	else
+		errbuf_set(eb, "fork/exec %s: %s", file, msg);
+	return -m.err;
+}
+
+int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct errbuf *eb)
+{
+	pid_t pid;
+	int pidfd, fd, r;
+
+	r = start(o, &pid, &pidfd, &fd, eb);
+	if (r < 0)
+		return r;
+	/* The child has exec'd or exited by now (CLONE_VFORK), but the kernel releases a vfork
+	 * parent before it closes the new program's CLOEXEC fds: this read waits the few
+	 * microseconds until the write end closes (EOF) or the report arrives. */
+	r = spawn_report(fd, o->file, o->cwd, eb);
+	close(fd);
+	if (r == 0) {
+		errbuf_set(eb, "fork/exec %s: no exec status", o->file);
+		r = -EIO;
+	}
+	if (r < 0) {
+		/* The child is about to _exit(127), or has: reap it here so no caller ever sees
+		 * it. */
 		if (pidfd >= 0)
 			close(pidfd);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		return -err;
+		return r;
 	}
 	*ret_pid = pid;
 	*ret_pidfd = pidfd;

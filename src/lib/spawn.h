@@ -1,9 +1,21 @@
-/* spawn.h - fork/exec with a reported exec error, a pidfd, and a clean child.
+/* spawn.h - starting a program the cheap way: clone(CLONE_VM | CLONE_VFORK), a clean child,
+ * an exec error reported over a CLOEXEC pipe, a pidfd.
  *
- * The parent blocks all signals around fork(); the child resets dispositions and the mask,
- * optionally calls setsid(), wires stdio, changes directory, group and user, then execs.  A
- * CLOEXEC pipe carries a failed exec's errno back, so spawn_run fails with the real reason
- * ("fork/exec /x: no such file or directory") instead of a child exiting 127 (libuv). */
+ * The one spawner of every daemon here (cairnd's machine agent, the agent's hooks and
+ * screes, scree's services, exec and exec checks, pod tools).  fork() copies the page tables
+ * of the whole parent: from an agent holding 10,000 units that is most of the cost of a hook
+ * (perf: copy_page_range), and it grows with the parent.  Here the child shares the parent's
+ * memory on a stack of its own until it calls execve (or _exits), while the parent waits, as
+ * glibc's posix_spawn does; the cost does not depend on the parent's size.
+ *
+ * So everything the child needs is prepared by the parent (argv, envp, fds, paths), and the
+ * child only makes system calls: it blocks nothing, allocates nothing and writes no memory
+ * but its own stack (and errno).  The parent blocks all signals around the clone; the child
+ * resets every disposition to the default, optionally calls setsid() or setpgid(), wires
+ * stdio, makes its terminal the controlling one, changes directory, group and user, runs
+ * child_setup, empties its signal mask and execs.  When a step fails it writes {stage, errno}
+ * on a CLOEXEC pipe and _exits 127: the spawn then fails with the real reason ("fork/exec /x:
+ * no such file or directory", "chdir /x: ...") instead of a child exiting 127 (libuv). */
 #ifndef CAIRN_SPAWN_H
 #define CAIRN_SPAWN_H
 
@@ -22,15 +34,44 @@ struct spawn_opts {
 	int stderr_fd;           /* -1 = /dev/null; may equal stdout_fd */
 	bool setsid;             /* own session and process group */
 	bool setpgid;            /* own process group (ignored with setsid) */
-	bool set_ids;            /* switch to uid/gid below */
+	bool ctty;               /* with setsid: stdin (a terminal) becomes the controlling one */
+	bool set_ids;            /* switch to uid/gid below (supplementary groups dropped) */
 	uid_t uid;
 	gid_t gid;
-	void (*child_setup)(void *data); /* runs in the child just before exec; may be NULL */
+	/* Runs in the child just before exec.  It shares the parent's memory while the parent
+	 * waits: only async-signal-safe calls, no allocation, no blocking, no writes outside its
+	 * own stack frame.  It may _exit(127) to fail the spawn (reported as the exec stage with
+	 * errno).  May be NULL. */
+	void (*child_setup)(void *data);
 	void *child_setup_data;
 };
 
-/* Returns 0 and writes *ret_pid and *ret_pidfd (-1 when pidfds are unavailable), or a
- * negative errno with eb describing it. */
+/* Where a child failed (the report it writes). */
+enum spawn_stage {
+	SPAWN_STAGE_EXEC = 0,    /* execve, or child_setup */
+	SPAWN_STAGE_CHDIR,
+	SPAWN_STAGE_IDS,
+	SPAWN_STAGE_STDIO,
+	_SPAWN_STAGE_MAX,
+};
+
+/* Starts o and waits for its exec.  Returns 0 and writes *ret_pid and *ret_pidfd (-1 when
+ * pidfds are unavailable), or a negative errno with eb describing it; a child that failed
+ * before exec has been reaped then. */
 int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct errbuf *eb);
+
+/* Like spawn_run, but leaves the report to the caller: *ret_report_fd is the pipe's read
+ * end (non-blocking, CLOEXEC), to read with spawn_report() from the loop (the kernel wakes a
+ * vfork parent before the new program has closed its CLOEXEC fds, so EOF can follow the
+ * call by a few microseconds).  The child always
+ * exists on success (one whose exec failed exits 127 and is reaped like any other).  Returns
+ * 0, or a negative errno with eb set when no child could be started. */
+int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
+		struct errbuf *eb);
+
+/* Reads a report pipe.  Returns 1 when the exec succeeded (EOF), 0 when nothing is known yet
+ * (EAGAIN), or a negative errno with eb = "fork/exec <file>: <Go's errno text>" or
+ * "chdir <cwd>: ...".  The caller closes fd once the answer is final. */
+int spawn_report(int fd, const char *file, const char *cwd, struct errbuf *eb);
 
 #endif

@@ -3,7 +3,7 @@
  * group, in its working directory; it passes iff the command exits 0.  Otherwise the error
  * is "exit status N" and the details are the last lines of its combined output.
  *
- * The command is forked with the services' launcher (launch.h: own process group, exec
+ * The command is started with the services' launcher (launch.h: own process group, exec
  * errors reported asynchronously) and watched through the loop: its output pipe, its exec
  * status pipe and its pidfd.  Only the last CHECK_PROBE_MAX_BYTES of output are kept.
  * After the command exits the probe waits up to PROBE_EXEC_WAIT_MS for the output pipe to
@@ -345,7 +345,6 @@ struct check_probe *check_exec_start(struct loop *l, const struct plan_exec_chec
 	o.set_ids = has_ids && (uid != getuid() || gid != getgid());
 	o.uid = uid;
 	o.gid = gid;
-	o.gate_rfd = o.gate_wfd = -1;
 	rv = launch_start(&o, &p->pid, &pidfd, &p->status_fd, &eb);
 	close(pipefd[1]);
 	command_argv_free(argv);

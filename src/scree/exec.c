@@ -710,7 +710,6 @@ static int start_child(struct exec *e, struct errbuf *eb)
 	o.set_ids = e->a.set_ids;
 	o.uid = e->a.uid;
 	o.gid = e->a.gid;
-	o.gate_rfd = o.gate_wfd = -1;
 	rv = launch_start(&o, &pid, &pidfd, &status_fd, eb);
 	if (rv < 0)
 		goto fail;

@@ -1,34 +1,20 @@
-/* launch.c - asynchronous fork/exec for services; see launch.h. */
+/* launch.c - starting services, exec commands and exec checks (on lib/spawn); see launch.h. */
 #include "launch.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "lib/gofmt.h"
 #include "lib/loop.h"
+#include "lib/spawn.h"
 
 #define LAUNCH_MAX_PATH 4096
-
-enum launch_stage {
-	LAUNCH_STAGE_CHDIR = 1,
-	LAUNCH_STAGE_IDS,
-	LAUNCH_STAGE_EXEC,
-};
-
-struct launch_report {
-	int stage;
-	int err;
-};
 
 static bool is_executable(const char *path)
 {
@@ -66,125 +52,38 @@ int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb)
 	return -ENOENT;
 }
 
-static void child_fail(int fd, int stage)
-{
-	struct launch_report r = { stage, errno };
-	ssize_t n = write(fd, &r, sizeof(r));
-
-	(void)n;
-	_exit(127);
-}
-
 int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
 		 struct errbuf *eb)
 {
-	char prog[LAUNCH_MAX_PATH], msg[128];
-	int ep[2] = { -1, -1 }, devnull, rv;
-	sigset_t all, old;
-	pid_t pid;
+	char prog[LAUNCH_MAX_PATH];
+	struct spawn_opts so;
+	int rv;
 
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return errbuf_set(eb, "empty command"), -EINVAL;
 	rv = launch_look_path(o->argv[0], prog, sizeof(prog), eb);
 	if (rv < 0)
 		return rv;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		rv = -errno;
-		errbuf_set(eb, "cannot create pipe: %s", strerror(errno));
-		return rv;
-	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		sigset_t none;
-		int in, out, err;
-
-		if (o->gate_wfd >= 0)
-			close(o->gate_wfd);
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		if (o->setsid)
-			setsid();
-		else
-			setpgid(0, 0);
-		if (o->gate_rfd >= 0) {
-			char c;
-
-			while (read(o->gate_rfd, &c, 1) < 0 && errno == EINTR)
-				;
-			close(o->gate_rfd);
-		}
-		/* Move fds above 2 first so dup2 cannot clobber one with another. */
-		in = o->stdio ? fcntl(o->in_fd, F_DUPFD_CLOEXEC, 3) : devnull;
-		out = fcntl(o->out_fd, F_DUPFD_CLOEXEC, 3);
-		err = o->stdio ? fcntl(o->err_fd, F_DUPFD_CLOEXEC, 3) : out;
-		if (in >= 0)
-			dup2(in, 0);
-		dup2(out, 1);
-		dup2(err, 2);
-		if (o->ctty)
-			ioctl(0, TIOCSCTTY, 0);
-		if (o->cwd && chdir(o->cwd) < 0)
-			child_fail(ep[1], LAUNCH_STAGE_CHDIR);
-		if (o->set_ids) {
-			if (setgroups(0, NULL) < 0 && errno != EPERM)
-				child_fail(ep[1], LAUNCH_STAGE_IDS);
-			if (setgid(o->gid) < 0 || setuid(o->uid) < 0)
-				child_fail(ep[1], LAUNCH_STAGE_IDS);
-		}
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(prog, o->argv, o->envp);
-		child_fail(ep[1], LAUNCH_STAGE_EXEC);
-	}
-	rv = pid < 0 ? -errno : 0;
-	/* Also from the parent, so a signal to the group right after this call cannot miss
-	 * a child that has not run yet (the classic job-control double setpgid).  Not for a
-	 * new session: setsid() fails in a process that already leads a group. */
-	if (pid > 0 && !o->setsid)
-		setpgid(pid, pid);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(ep[1]);
-	if (devnull >= 0)
-		close(devnull);
-	if (rv < 0) {
-		close(ep[0]);
-		errbuf_set(eb, "fork/exec %s: %s", prog, gofmt_strerror(-rv, msg, sizeof(msg)));
-		return rv;
-	}
-	fcntl(ep[0], F_SETFL, fcntl(ep[0], F_GETFL) | O_NONBLOCK);
-	/* We are the parent and only the loop reaps, so the pid cannot be recycled yet. */
-	*ret_pidfd = loop_pidfd_open(pid);
-	*ret_pid = pid;
-	*ret_status_fd = ep[0];
-	return 0;
+	memset(&so, 0, sizeof(so));
+	so.file = prog;
+	so.argv = o->argv;
+	so.envp = o->envp;
+	so.cwd = o->cwd;
+	so.stdin_fd = o->stdio ? o->in_fd : -1;
+	so.stdout_fd = o->out_fd;
+	so.stderr_fd = o->stdio ? o->err_fd : o->out_fd;
+	so.setsid = o->setsid;
+	so.setpgid = !o->setsid;
+	so.ctty = o->ctty;
+	so.set_ids = o->set_ids;
+	so.uid = o->uid;
+	so.gid = o->gid;
+	return spawn_start(&so, ret_pid, ret_pidfd, ret_status_fd, eb);
 }
 
 int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb)
 {
-	struct launch_report r;
-	char msg[128];
-	ssize_t n;
-
-	do {
-		n = read(fd, &r, sizeof(r));
-	} while (n < 0 && errno == EINTR);
-	if (n == 0)
-		return 1;
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	if (n != (ssize_t)sizeof(r)) {
-		errbuf_set(eb, "fork/exec %s: cannot read exec status", program);
-		return -EIO;
-	}
-	gofmt_strerror(r.err, msg, sizeof(msg));
-	if (r.stage == LAUNCH_STAGE_CHDIR)
-		errbuf_set(eb, "chdir %s: %s", cwd ? cwd : "", msg);
-	else
-		errbuf_set(eb, "fork/exec %s: %s", program, msg);
-	return -(r.err ? r.err : EIO);
+	return spawn_report(fd, program, cwd, eb);
 }
 
 extern char **environ;

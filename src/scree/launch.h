@@ -1,18 +1,11 @@
-/* launch.h - forking service processes without waiting for their exec.
+/* launch.h - starting service processes, exec commands and exec checks, on lib/spawn.h.
  *
- * lib/spawn.h waits until the child has exec'd, so it can report a failed exec at once.
- * That costs a full fork+exec round trip (about 1.5 ms here) per service, serialised in
- * the daemon's only thread: starting 100 services would spend 150 ms before the last okay
- * delay even began.  Upstream Pebble starts lanes in parallel goroutines; scree gets the
- * same effect by forking and moving on: the exec result arrives later on a CLOEXEC pipe the
- * loop watches (EOF = exec succeeded, bytes = the failure), like libuv's spawn but
- * asynchronous.
- *
- * Many services are usually started in one loop iteration (a 100-service autostart).  On a
- * small machine the children's execs would then compete for the CPU with the fork loop
- * and stretch it; with a *gate* (launch_opts.gate_*) each child first waits for EOF on a
- * pipe the daemon closes at the end of the iteration, so all forks happen back to back
- * and the execs run afterwards.  The okay delay counts from the fork either way.
+ * Every child is started by the one spawner of lib/spawn.h (clone with CLONE_VM|CLONE_VFORK:
+ * the cost does not grow with the daemon, so starting 100 services in one loop iteration
+ * costs 100 short spawns, not 100 copies of scree's page tables).  The exec result reaches
+ * the caller through the spawn's CLOEXEC report pipe, which the loop watches (EOF = exec
+ * succeeded, bytes = the failure): a failed exec takes the same asynchronous path as a
+ * process that exits, as before, so the service state machine sees one kind of event.
  *
  * The child: default signal dispositions and an empty mask, its own process group
  * (setpgid), stdin /dev/null, stdout and stderr on out_fd, working directory, group and
@@ -37,8 +30,6 @@ struct launch_opts {
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
-	int gate_rfd;       /* -1, or: wait for EOF on this fd before exec */
-	int gate_wfd;       /* the gate's write end (closed in the child), or -1 */
 	/* Exec (§16); zero values keep the service behaviour above. */
 	bool stdio;         /* stdin from in_fd and stderr to err_fd (not /dev/null, out_fd) */
 	int in_fd;
@@ -52,7 +43,7 @@ struct launch_opts {
  * eb = `exec: "x": executable file not found in $PATH`. */
 int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb);
 
-/* Forks the child.  Returns 0 with *ret_pid, *ret_pidfd (-1 without pidfd support) and
+/* Starts the child.  Returns 0 with *ret_pid, *ret_pidfd (-1 without pidfd support) and
  * *ret_status_fd (non-blocking, CLOEXEC: read it with launch_check when readable), or a
  * negative errno with eb set (e.g. `exec: "x": executable file not found in $PATH`). */
 int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,

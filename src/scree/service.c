@@ -165,7 +165,6 @@ struct service *svc_new(struct loop *l, const char *name, const struct svc_ops *
 	s->sv_timer = loop_timer_new(l, timer_cb, s);
 	s->sv_reset_timer = loop_timer_new(l, reset_timer_cb, s);
 	s->sv_exec_fd = -1;
-	s->sv_launch.gate_rfd = s->sv_launch.gate_wfd = -1;
 	s->sv_rand = loop_wall_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)s;
 	if (!s->sv_rand)
 		s->sv_rand = 1;
@@ -347,7 +346,7 @@ static void exec_cb(struct loop_io *io, int fd, uint32_t events, void *data)
 	exec_status(data);
 }
 
-/* Forks the process; exec completes (or fails) asynchronously, see launch.h.  Output
+/* Starts the process; its exec result arrives asynchronously, see launch.h.  Output
  * goes through one pipe shared by stdout and stderr. */
 static int svc_spawn(struct service *s, struct errbuf *eb)
 {
@@ -373,10 +372,6 @@ static int svc_spawn(struct service *s, struct errbuf *eb)
 	o.set_ids = s->sv_launch.set_ids;
 	o.uid = s->sv_launch.uid;
 	o.gid = s->sv_launch.gid;
-	o.gate_rfd = s->sv_launch.gate_rfd;
-	o.gate_wfd = s->sv_launch.gate_wfd;
-	/* The gate is borrowed for this spawn only; respawns from backoff go straight on. */
-	s->sv_launch.gate_rfd = s->sv_launch.gate_wfd = -1;
 	log_info("Service \"%s\" starting: %s", s->sv_name,
 		 s->sv_config && s->sv_config->command ? s->sv_config->command : o.argv[0]);
 	rv = launch_start(&o, &pid, &pidfd, &status_fd, eb);

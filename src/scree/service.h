@@ -90,7 +90,6 @@ struct svc_launch {
 	bool set_ids;
 	uid_t uid;
 	gid_t gid;
-	int gate_rfd, gate_wfd; /* spawn gate for the next SVC_EV_START only (launch.h), or -1 */
 };
 
 struct svc_reader; /* one output pipe being drained */

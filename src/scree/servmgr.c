@@ -77,37 +77,10 @@ void servmgr_init(struct servmgr *sm, struct loop *l, struct chg_store *chg,
 	sm->sm_chg = chg;
 	sm->sm_hooks = hooks;
 	sm->sm_data = data;
-	sm->sm_gate[0] = sm->sm_gate[1] = -1;
-}
-
-/* Opens the children of this iteration's spawns (see launch.h). */
-static void gate_release(void *data)
-{
-	struct servmgr *sm = data;
-
-	for (int i = 0; i < 2; i++) {
-		if (sm->sm_gate[i] >= 0)
-			close(sm->sm_gate[i]);
-		sm->sm_gate[i] = -1;
-	}
-}
-
-static void gate_get(struct servmgr *sm, struct svc_launch *l)
-{
-	if (sm->sm_gate[0] < 0) {
-		if (pipe2(sm->sm_gate, O_CLOEXEC) < 0) {
-			sm->sm_gate[0] = sm->sm_gate[1] = -1;
-		} else {
-			loop_defer(sm->sm_loop, gate_release, sm);
-		}
-	}
-	l->gate_rfd = sm->sm_gate[0];
-	l->gate_wfd = sm->sm_gate[1];
 }
 
 void servmgr_done(struct servmgr *sm)
 {
-	gate_release(sm);
 	for (size_t i = 0; i < sm->sm_nsvcs; i++)
 		svc_free(sm->sm_svcs[i]);
 	free(sm->sm_svcs);
@@ -256,7 +229,6 @@ static int build_launch(struct servmgr *sm, const struct plan_service *cfg, stru
 	ret->set_ids = has_ids && (uid != getuid() || gid != getgid());
 	ret->uid = uid;
 	ret->gid = gid;
-	ret->gate_rfd = ret->gate_wfd = -1;
 	plan_strmap_done(&ctx.environment);
 	return 0;
 fail:
@@ -302,7 +274,6 @@ static void do_start(struct servmgr *sm, struct task *t, const char *name)
 		return;
 	}
 	s = record_get(sm, name);
-	gate_get(sm, &launch);
 	svc_set_config(s, cfg, &launch);
 	launch_strv_free(launch.argv);
 	launch_strv_free(launch.envp);

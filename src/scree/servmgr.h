@@ -33,7 +33,6 @@ struct servmgr {
 	size_t sm_nsvcs;
 	const struct servmgr_hooks *sm_hooks;
 	void *sm_data;
-	int sm_gate[2];                    /* spawn gate of this loop iteration, or -1 */
 };
 
 /* Why an action was refused. */

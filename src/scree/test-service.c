@@ -66,7 +66,7 @@ static void test_real_run(void)
 	struct plan_service cfg;
 	char *argv[] = { "/bin/sh", "-c", "echo hi; exec sleep 100", NULL };
 	char *envp[] = { "PATH=/usr/bin:/bin", NULL };
-	struct svc_launch launch = { argv, envp, NULL, false, 0, 0, -1, -1 };
+	struct svc_launch launch = { argv, envp, NULL, false, 0, 0 };
 	struct errbuf eb;
 	uint64_t t0;
 
