@@ -72,10 +72,6 @@ void ctl_destroy(struct controller *c, struct msgsrv_conn *conn);
 
 /* status.c */
 json_t *status_build(struct controller *c);
-/* The workload status a unit shows (error when its agent is in error). */
-const char *status_unit_display(const struct model_unit *u, const char **msg);
-/* The application status: the leader-set one, else derived from the units. */
-const char *status_app_display(const struct model_app *a, const char **msg, uint64_t *since);
 /* The machines section of the status document. */
 json_t *status_machines(struct controller *c);
 /* A unit's public address: its machine's first address. */

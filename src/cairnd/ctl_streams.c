@@ -5,6 +5,7 @@
 #include "controller.h"
 
 #include "cairnd/agents.h"
+#include "cairnd/idle.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -165,14 +166,8 @@ int ctl_op_debug_log(struct controller *c, struct msgsrv_conn *conn, json_t *req
 
 bool ctl_unit_idle(struct controller *c, const struct model_unit *u)
 {
-	uint64_t gen = u->gen > u->app->gen ? u->gen : u->app->gen;
-
-	/* Idle as its agent reported it, at the goal the controller holds now: a goal the agent
-	 * has not acted on yet is work to do.  A unit in error runs nothing until resolved (or
-	 * retried): it is idle too. */
-	return agents_connected(c->agents, u->machine) &&
-	       (u->progress == PROGRESS_IDLE || u->progress == PROGRESS_ERROR) &&
-	       u->progress_gen >= gen && (u->settled || u->progress == PROGRESS_ERROR);
+	(void)c;
+	return u->idle; /* idle.h */
 }
 
 enum wait_kind { WAIT_APP, WAIT_UNIT, WAIT_MACHINE, WAIT_MODEL };
@@ -194,7 +189,7 @@ static bool unit_ok(struct controller *c, struct model_unit *u, struct waiter *w
 	if (w->status) {
 		const char *msg;
 
-		if (strcmp(status_unit_display(u, &msg), w->status) != 0)
+		if (strcmp(model_unit_display(u, &msg), w->status) != 0)
 			return false;
 	}
 	if (w->idle && !ctl_unit_idle(c, u))
@@ -202,19 +197,14 @@ static bool unit_ok(struct controller *c, struct model_unit *u, struct waiter *w
 	return true;
 }
 
+/* Constant time (counts, idle.h): waiters are evaluated after every change. */
 static bool app_ok(struct controller *c, struct model_app *a, struct waiter *w)
 {
-	if (w->status) {
-		const char *msg;
-		uint64_t since;
-
-		if (strcmp(status_app_display(a, &msg, &since), w->status) != 0)
-			return false;
-	}
-	if (w->idle)
-		for (size_t i = 0; i < a->n_units; i++)
-			if (!ctl_unit_idle(c, a->units[i]))
-				return false;
+	(void)c;
+	if (w->idle && !idle_app_all(a))
+		return false;
+	if (w->status && strcmp(model_app_current(a), w->status) != 0)
+		return false;
 	return true;
 }
 
@@ -246,13 +236,7 @@ static bool waiter_satisfied(struct controller *c, struct waiter *w)
 		if (w->status && strcmp(w->status, agents_connected(c->agents, mc->id) ? "started" :
 					mc->password_hash ? "down" : "pending"))
 			return false;
-		if (w->idle)
-			for (size_t i = 0; i < c->m->n_apps; i++)
-				for (size_t k = 0; k < c->m->apps[i]->n_units; k++)
-					if (c->m->apps[i]->units[k]->machine == mc->id &&
-					    !ctl_unit_idle(c, c->m->apps[i]->units[k]))
-						return false;
-		return true;
+		return !w->idle || idle_machine_all(mc);
 	}
 	case WAIT_MODEL:
 		for (size_t i = 0; i < c->m->n_apps; i++)

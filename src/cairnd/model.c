@@ -185,6 +185,92 @@ static void mem_seq(struct model_unit *u, int64_t seq)
 		u->last_seq = seq;
 }
 
+/* ---- displayed statuses ---- */
+
+static const char *const sev_names[_MODEL_SEV_MAX] = {
+	[MODEL_SEV_OTHER] = NULL,           [MODEL_SEV_UNKNOWN] = "unknown",
+	[MODEL_SEV_TERMINATED] = "terminated", [MODEL_SEV_ACTIVE] = "active",
+	[MODEL_SEV_WAITING] = "waiting",    [MODEL_SEV_MAINTENANCE] = "maintenance",
+	[MODEL_SEV_BLOCKED] = "blocked",    [MODEL_SEV_ERROR] = "error",
+};
+
+enum model_sev model_sev_of(const char *status)
+{
+	for (int i = MODEL_SEV_UNKNOWN; i < _MODEL_SEV_MAX; i++)
+		if (status && !strcmp(sev_names[i], status))
+			return (enum model_sev)i;
+	return MODEL_SEV_OTHER;
+}
+
+const char *model_sev_name(enum model_sev sev)
+{
+	return (unsigned)sev < _MODEL_SEV_MAX ? sev_names[sev] : NULL;
+}
+
+const char *model_unit_display(const struct model_unit *u, const char **msg)
+{
+	if (u->agent.current && !strcmp(u->agent.current, "error")) {
+		*msg = u->agent.message;
+		return "error";
+	}
+	*msg = u->wl.message;
+	return u->wl.current ? u->wl.current : "unknown";
+}
+
+const char *model_app_current(const struct model_app *a)
+{
+	const char *msg;
+	uint64_t since;
+
+	if (a->status_set && a->status.current)
+		return a->status.current;
+	for (int sev = _MODEL_SEV_MAX - 1; sev > MODEL_SEV_OTHER; sev--)
+		if (a->n_sev[sev])
+			return model_sev_name((enum model_sev)sev);
+	/* Only values outside the table (or no units): the first unit's says it. */
+	return model_app_display(a, &msg, &since);
+}
+
+const char *model_app_display(const struct model_app *a, const char **msg, uint64_t *since)
+{
+	int best = -1;
+
+	if (a->status_set && a->status.current) {
+		*msg = a->status.message;
+		*since = a->status.since_ns;
+		return a->status.current;
+	}
+	*msg = "";
+	*since = 0;
+	/* The most severe status any unit shows (the counts say which), from the first unit
+	 * showing it. */
+	for (int sev = _MODEL_SEV_MAX - 1; sev >= MODEL_SEV_OTHER && best < 0; sev--)
+		if (a->n_sev[sev])
+			best = sev;
+	for (size_t i = 0; best >= 0 && i < a->n_units; i++) {
+		const struct model_unit *u = a->units[i];
+
+		if ((int)u->sev != best)
+			continue;
+		*since = u->agent.current && !strcmp(u->agent.current, "error") ? u->agent.since_ns
+										  : u->wl.since_ns;
+		return model_unit_display(u, msg);
+	}
+	return "unknown";
+}
+
+/* Re-derives u's severity and its application's counts; counted = u is in the counts now. */
+static void unit_sev_sync(struct model_unit *u, bool counted)
+{
+	const char *msg;
+	enum model_sev sev = model_sev_of(model_unit_display(u, &msg));
+
+	if (counted)
+		u->app->n_sev[u->sev]--;
+	u->sev = sev;
+	u->app->n_sev[sev]++;
+}
+
 /* ---- in-memory helpers ---- */
 
 static void status_done(struct status_rec *s)
@@ -567,6 +653,7 @@ static int load(struct model *m, struct errbuf *eb)
 		snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", col_text(st, 19) ? col_text(st, 19) : "");
 		a->units = xrealloc(a->units, (a->n_units + 1) * sizeof(*a->units));
 		a->units[a->n_units++] = u;
+		unit_sev_sync(u, false);
 		mc = model_find_machine(m, u->machine);
 		if (mc)
 			mc->n_units++;
@@ -903,6 +990,7 @@ int model_add_units(struct model *m, struct model_app *a, int n, int machine,
 		u->state = json_object();
 		u->ports = json_array();
 		a->units[a->n_units++] = u; /* numbers only grow: stays sorted */
+		unit_sev_sync(u, false);
 		mc->n_units++;
 		if (ret)
 			ret[i] = u;
@@ -966,6 +1054,7 @@ int model_delete_unit(struct model *m, struct model_unit *u, struct errbuf *eb)
 			break;
 		}
 	}
+	a->n_sev[u->sev]--;
 	if (mc && mc->n_units)
 		mc->n_units--;
 	unit_free(u);
@@ -1164,6 +1253,8 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 	}
 	status_assign(s, current, message, d, since);
 	json_decref(d);
+	if (kind != MODEL_STATUS_APP)
+		unit_sev_sync(u, true);
 	if (!same && kind != MODEL_STATUS_APP)
 		log_status_mem(u, pruned);
 	if (kind == MODEL_STATUS_WORKLOAD && by_charm)

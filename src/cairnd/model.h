@@ -42,6 +42,21 @@ struct status_rec {
 
 enum unit_progress { PROGRESS_UNKNOWN, PROGRESS_IDLE, PROGRESS_BUSY, PROGRESS_ERROR };
 
+/* How severe a unit's displayed workload status is (operator-cli.md §8.2: an application
+ * without a status of its own shows its units' most severe one), least severe first;
+ * MODEL_SEV_OTHER for a value outside the table. */
+enum model_sev {
+	MODEL_SEV_OTHER,
+	MODEL_SEV_UNKNOWN,
+	MODEL_SEV_TERMINATED,
+	MODEL_SEV_ACTIVE,
+	MODEL_SEV_WAITING,
+	MODEL_SEV_MAINTENANCE,
+	MODEL_SEV_BLOCKED,
+	MODEL_SEV_ERROR,
+	_MODEL_SEV_MAX,
+};
+
 struct model_machine {
 	int id;
 	char name[16];             /* "0", "1", ... */
@@ -53,6 +68,9 @@ struct model_machine {
 	json_t *addresses;         /* [string], as the agent reported them */
 	uint64_t created_ns;
 	size_t n_units;            /* runtime: units placed here */
+	/* runtime (agents.c, idle.c): */
+	bool connected;            /* its agent is connected now */
+	size_t n_idle;             /* units placed here that are idle */
 };
 
 struct model_unit {
@@ -72,13 +90,15 @@ struct model_unit {
 	int64_t resolve_gen;       /* bumped by each `resolved` */
 	char resolve_mode[16];     /* "retry-hooks" | "no-hooks" | "" */
 	unsigned log_appends;      /* status-log appends since the last pruning */
-	/* runtime (agents.c): */
+	enum model_sev sev;        /* derived: severity of the displayed workload status */
+	/* runtime (agents.c, idle.c): */
 	uint64_t gen;              /* goal generation of the unit's own part */
 	enum unit_progress progress;
 	uint64_t progress_gen;     /* the goal generation the agent acted on */
 	bool settled;              /* its containers are up */
 	bool goal_dirty;           /* the unit goal must be pushed */
-	struct model_unit *dirty_next;
+	struct model_unit *dirty_next, *dirty_prev;
+	bool idle;                 /* idle.h: counted in app->n_idle and its machine's n_idle */
 };
 
 /* One charm revision of an application, stored as charms/<digest>.charm. */
@@ -109,8 +129,10 @@ struct model_app {
 	bool status_set;           /* the leader has set an application status */
 	struct model_unit **units; /* sorted by unit number */
 	size_t n_units;
-	/* runtime (agents.c): */
+	size_t n_sev[_MODEL_SEV_MAX]; /* derived: units by severity of their displayed status */
+	/* runtime (agents.c, idle.c): */
 	uint64_t gen;              /* goal generation of the application's part */
+	size_t n_idle;             /* units that are idle */
 };
 
 #define MODEL_STMT_CACHE 64  /* prepared statements kept, keyed by their SQL text */
@@ -222,6 +244,19 @@ extern const char *const model_config_defaults[];
 /* ---- controller config (set at bootstrap: cairnd --config key=value) ---- */
 const char *model_ctlcfg_get(struct model *m, const char *key);
 int model_ctlcfg_set(struct model *m, const char *key, const char *value, struct errbuf *eb);
+
+/* ---- displayed statuses ---- */
+/* The workload status a unit shows: its agent's error, else its workload status ("unknown"
+ * when none); *msg gets the message (borrowed). */
+const char *model_unit_display(const struct model_unit *u, const char **msg);
+/* The application status: the leader-set one, else the most severe its units show (the
+ * first unit showing it gives message and since, borrowed).  model_app_current is the value
+ * alone, from the counts: constant time. */
+const char *model_app_display(const struct model_app *a, const char **msg, uint64_t *since);
+const char *model_app_current(const struct model_app *a);
+/* The severity of a status value, and the value of a severity (NULL for MODEL_SEV_OTHER). */
+enum model_sev model_sev_of(const char *status);
+const char *model_sev_name(enum model_sev sev);
 
 /* Natural order of unit names by number. */
 int model_unit_cmp(const void *a, const void *b);

@@ -35,64 +35,11 @@ static json_t *status_block(const char *current, const char *message, uint64_t s
 	return o;
 }
 
-const char *status_unit_display(const struct model_unit *u, const char **msg)
-{
-	if (u->agent.current && !strcmp(u->agent.current, "error")) {
-		*msg = u->agent.message;
-		return "error";
-	}
-	*msg = u->wl.message;
-	return u->wl.current ? u->wl.current : "unknown";
-}
-
-static int severity(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sev;
-	} t[] = { { "error", 100 }, { "blocked", 90 }, { "maintenance", 80 }, { "waiting", 70 },
-		  { "active", 60 }, { "terminated", 50 }, { "unknown", 40 } };
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(t[i].name, s))
-			return t[i].sev;
-	return 0;
-}
-
-const char *status_app_display(const struct model_app *a, const char **msg, uint64_t *since)
-{
-	const char *best = NULL;
-	int best_sev = -1;
-
-	if (a->status_set && a->status.current) {
-		*msg = a->status.message;
-		*since = a->status.since_ns;
-		return a->status.current;
-	}
-	*msg = "";
-	*since = 0;
-	for (size_t i = 0; i < a->n_units; i++) {
-		const char *m;
-		const char *s = status_unit_display(a->units[i], &m);
-		int sev = severity(s);
-
-		if (sev > best_sev) {
-			best_sev = sev;
-			best = s;
-			*msg = m;
-			*since = a->units[i]->agent.current && !strcmp(a->units[i]->agent.current, "error")
-					 ? a->units[i]->agent.since_ns
-					 : a->units[i]->wl.since_ns;
-		}
-	}
-	return best ? best : "unknown";
-}
-
 static json_t *unit_doc(struct controller *c, struct model_unit *u)
 {
 	json_t *o = json_object();
 	const char *msg;
-	const char *wl = status_unit_display(u, &msg);
+	const char *wl = model_unit_display(u, &msg);
 	bool err = !strcmp(wl, "error") && u->agent.current && !strcmp(u->agent.current, "error");
 	const char *agent = u->agent.current ? u->agent.current : "allocating";
 	const char *amsg = u->agent.message;
@@ -130,7 +77,7 @@ static json_t *app_doc(struct controller *c, struct model_app *a)
 	json_t *o = json_object(), *units = json_object();
 	const char *msg, *version = NULL;
 	uint64_t since;
-	const char *st = status_app_display(a, &msg, &since);
+	const char *st = model_app_display(a, &msg, &since);
 	size_t alive = 0;
 
 	json_object_set_new(o, "charm", json_string(a->charm_name));
