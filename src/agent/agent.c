@@ -162,7 +162,7 @@ static void outbox_append(struct unit *u, int64_t seq, json_t *msg)
 }
 
 int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_row *row,
-		     json_t **msgs, size_t n_msgs, struct errbuf *eb)
+		     json_t **msgs, size_t n_msgs, int64_t ack_seq, struct errbuf *eb)
 {
 	struct store_unit_row r = *row;
 	struct store_txn t;
@@ -173,6 +173,10 @@ int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_ro
 	t.unit = &r;
 	t.msgs = msgs;
 	t.n_msgs = n_msgs;
+	if (ack_seq > 0) {
+		t.ack_unit = u->name;
+		t.ack_seq = ack_seq;
+	}
 	rv = a->io.store_apply(a->io.data, &t, eb);
 	if (rv < 0)
 		return rv;
@@ -629,13 +633,9 @@ static void on_ack(struct agent *a, const char *unit, int64_t seq, bool nack, co
 		unit_on_ack(u, seq);
 		return;
 	}
-	/* Plain acknowledgements: the rows go (a lost delete only means a harmless resend). */
-	struct store_txn t = { .ack_unit = u->name, .ack_seq = seq };
-	struct errbuf eb;
-
-	if (a->io.store_apply(a->io.data, &t, &eb) < 0)
-		agent_log(a, u, "WARNING", "juju.worker.uniter", "cannot drop acknowledged messages: %s",
-			  eb.msg);
+	/* Plain acknowledgements: the rows go later, with the goals (a lost delete only means a
+	 * harmless resend, which the controller acknowledges without applying). */
+	a->io.store_drop_acked(a->io.data, u->name, seq);
 }
 
 static void teardown(struct agent *a)

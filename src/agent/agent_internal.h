@@ -193,10 +193,11 @@ void agent_log(struct agent *a, struct unit *u, const char *level, const char *m
 /* Sends m now if the session is up (not for sequenced messages). */
 void agent_send(struct agent *a, const struct proto_msg *m);
 /* Applies a store transaction built by unit.c together with its new sequenced messages
- * (encoded; ownership passes on success): on success the messages join the unit's outbox and
- * are sent.  On failure nothing changes anywhere and eb says why. */
+ * (encoded; ownership passes on success) and, when ack_seq > 0, the removal of u's outbox
+ * rows up to ack_seq: on success the messages join the unit's outbox and are sent.  On
+ * failure nothing changes anywhere and eb says why. */
 int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_row *row,
-		     json_t **msgs, size_t n_msgs, struct errbuf *eb);
+		     json_t **msgs, size_t n_msgs, int64_t ack_seq, struct errbuf *eb);
 /* The row describing u as it is in memory (borrowed pointers, valid until u changes). */
 void agent_unit_row(struct unit *u, struct store_unit_row *row);
 /* The next sequence number u's next message will get. */

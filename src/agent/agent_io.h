@@ -118,6 +118,9 @@ struct agent_io {
 	 * sent again by the controller after every reconnect, so a store may write them late
 	 * (after the current event) and a lost write costs nothing. */
 	void (*store_put_goal)(void *data, const char *kind, const char *name, json_t *goal);
+	/* unit's outbox rows up to seq were acknowledged: they may go, written behind like the
+	 * goals (a lost write only means a harmless resend). */
+	void (*store_drop_acked)(void *data, const char *unit, int64_t seq);
 
 	/* ---- the controller ---- */
 	/* Queues m for the controller.  0, or -ENOTCONN when the link is down (nothing

@@ -228,6 +228,13 @@ static void r_store_put_goal(void *data, const char *kind, const char *name, jso
 	store_put_goal(r->store, kind, name, goal);
 }
 
+static void r_store_drop_acked(void *data, const char *unit, int64_t seq)
+{
+	struct agent_real *r = data;
+
+	store_drop_acked(r->store, unit, seq);
+}
+
 static int r_send(void *data, const struct proto_msg *m)
 {
 	struct agent_real *r = data;
@@ -312,6 +319,7 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->store_load = r_store_load;
 	io->store_apply = r_store_apply;
 	io->store_put_goal = r_store_put_goal;
+	io->store_drop_acked = r_store_drop_acked;
 	io->send = r_send;
 	io->reconnect = r_reconnect;
 }

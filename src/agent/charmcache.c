@@ -56,13 +56,11 @@ struct charmcache {
 	struct worker *installer;
 	struct agent_install **batch;    /* the installer's current batch */
 	size_t n_batch;
-	struct rm_job *rms;              /* trees being removed */
-};
-
-struct rm_job {
-	struct charmcache *c;
-	struct worker *w;
-	struct rm_job *next;
+	/* Tree removals: one worker at a time removes every tree queued before it started (a
+	 * removal of 10,000 units costs a few forks, not 10,000). */
+	struct worker *remover;
+	char **rm_queue;                 /* renamed trees waiting for the next worker */
+	size_t n_rm, cap_rm;
 };
 
 static char *archive_path(struct charmcache *c, const char *digest, const char *suffix)
@@ -592,32 +590,48 @@ void charmcache_cancel(struct charmcache *c, struct agent_install *op)
 
 static json_t *rm_fn(void *arg, struct errbuf *eb)
 {
-	int r = fs_rm_rf(arg);
+	char **paths = arg;
+	json_t *failed = json_array();
 
-	if (r < 0) {
-		errbuf_set(eb, "cannot remove %s: %s", (char *)arg, strerror(-r));
-		return NULL;
-	}
-	return json_object();
+	(void)eb;
+	for (size_t i = 0; paths[i]; i++)
+		if (fs_rm_rf(paths[i]) < 0)
+			json_array_append_new(failed, json_string(paths[i]));
+	return json_pack("{s:o}", "failed", failed);
 }
+
+static void start_remover(struct charmcache *c);
 
 static void rm_done(void *data, json_t *result, const char *error)
 {
-	struct rm_job *j = data, **pp = &j->c->rms;
+	struct charmcache *c = data;
 
 	(void)result;
-	(void)error;
-	while (*pp && *pp != j)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = j->next;
-	free(j);
+	(void)error; /* a tree left behind is only litter, renamed out of every unit's way */
+	c->remover = NULL;
+	start_remover(c);
+}
+
+static void start_remover(struct charmcache *c)
+{
+	struct errbuf eb;
+	char **paths;
+
+	if (c->remover || !c->n_rm)
+		return;
+	paths = xcalloc(c->n_rm + 1, sizeof(*paths));
+	memcpy(paths, c->rm_queue, c->n_rm * sizeof(*paths));
+	if (worker_start(c->l, rm_fn, paths, rm_done, c, &c->remover, &eb) < 0)
+		c->remover = NULL;
+	else
+		c->n_rm = 0; /* the worker has its copy; ours go */
+	for (size_t i = 0; !c->n_rm && paths[i]; i++)
+		free(paths[i]);
+	free(paths);
 }
 
 void charmcache_remove_tree(struct charmcache *c, const char *dir)
 {
-	struct rm_job *j;
-	struct errbuf eb;
 	char *tmp = xasprintf("%s.removing-%llu", dir, (unsigned long long)loop_now_ns());
 
 	/* Rename first: the path is free at once, and a crash leaves only a stray tree. */
@@ -625,16 +639,12 @@ void charmcache_remove_tree(struct charmcache *c, const char *dir)
 		free(tmp);
 		return;
 	}
-	j = xcalloc(1, sizeof(*j));
-	j->c = c;
-	if (worker_start(c->l, rm_fn, tmp, rm_done, j, &j->w, &eb) < 0) {
-		fs_rm_rf(tmp);
-		free(j);
-	} else {
-		j->next = c->rms;
-		c->rms = j;
+	if (c->n_rm == c->cap_rm) {
+		c->cap_rm = c->cap_rm ? 2 * c->cap_rm : 64;
+		c->rm_queue = xrealloc(c->rm_queue, c->cap_rm * sizeof(*c->rm_queue));
 	}
-	free(tmp);
+	c->rm_queue[c->n_rm++] = tmp;
+	start_remover(c);
 }
 
 /* ---- life ---- */
@@ -680,13 +690,12 @@ void charmcache_free(struct charmcache *c)
 	worker_cancel(c->installer);
 	free(c->batch);
 	/* Removals finish (they are quick), so nothing is left half-deleted or unreaped. */
-	while (c->rms) {
-		struct rm_job *j = c->rms;
-
-		c->rms = j->next;
-		worker_wait(j->w);
-		free(j);
+	worker_wait(c->remover);
+	for (size_t i = 0; i < c->n_rm; i++) {
+		fs_rm_rf(c->rm_queue[i]);
+		free(c->rm_queue[i]);
 	}
+	free(c->rm_queue);
 	for (struct hmap_iter it = hmap_iter(&c->entries); hmap_next(&it);) {
 		struct entry *e = it.value;
 

@@ -3,9 +3,10 @@
  * Holds, per unit, the uniter journal and what goes with it (next sequence number, the last
  * `resolved` acted on, the agent's copy of the workload status, the installed charm), the
  * outbox of sequenced messages the controller has not acknowledged, and the latest goals.
- * store_apply() writes one struct store_txn (agent_io.h) as one transaction; goals are
- * written behind, once per loop iteration, since the controller sends them again after every
- * reconnect.  Nothing here logs. */
+ * store_apply() writes one struct store_txn (agent_io.h) as one transaction; goals and the
+ * deletion of acknowledged outbox rows are written behind, once per loop iteration, since the
+ * controller sends goals again after every reconnect and acknowledges a resent message
+ * without applying it again.  Nothing here logs. */
 #ifndef CAIRN_AGENT_STORE_H
 #define CAIRN_AGENT_STORE_H
 
@@ -24,6 +25,8 @@ void store_close(struct store *s);
 int store_load(struct store *s, const struct store_visitor *v, void *arg, struct errbuf *eb);
 int store_apply(struct store *s, const struct store_txn *t, struct errbuf *eb);
 void store_put_goal(struct store *s, const char *kind, const char *name, json_t *goal);
+/* unit's outbox rows up to seq may go: written behind, with the goals. */
+void store_drop_acked(struct store *s, const char *unit, int64_t seq);
 /* Writes the pending goals now; returns 0 or -EIO. */
 int store_flush(struct store *s);
 /* Deletes everything (teardown). */

@@ -295,6 +295,16 @@ static void f_put_goal(void *d, const char *kind, const char *name, json_t *goal
 		json_object_del(W.goals, key);
 }
 
+/* Written at once here: the real store writes it behind, and losing it is harmless. */
+static void f_drop_acked(void *d, const char *unit, int64_t seq)
+{
+	struct store_txn t = { .ack_unit = unit, .ack_seq = seq };
+	struct errbuf eb;
+
+	if (W.store_fail == 0)
+		f_store_apply(d, &t, &eb);
+}
+
 static int f_send(void *d, const struct proto_msg *m)
 {
 	(void)d;
@@ -316,6 +326,7 @@ static const struct agent_io fake_io = {
 	.charm_install = f_install, .charm_cancel = f_cancel, .charm_forget = f_forget,
 	.charm_chunk = f_chunk, .charm_link = f_link, .remove_tree = f_rm,
 	.store_load = f_store_load, .store_apply = f_store_apply, .store_put_goal = f_put_goal,
+	.store_drop_acked = f_drop_acked,
 	.send = f_send, .reconnect = f_reconnect,
 };
 

@@ -152,8 +152,10 @@ static void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns,
 	batch_add(b, &m);
 }
 
-/* Writes row (or u as it is, when NULL) and the batch in one transaction. */
-static int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
+/* Writes row (or u as it is, when NULL) and the batch in one transaction, which also drops
+ * the outbox rows up to ack_seq (0: none). */
+static int batch_commit_ack(struct batch *b, const struct store_unit_row *row, int64_t ack_seq,
+			    struct errbuf *eb)
 {
 	struct store_unit_row cur;
 	int r;
@@ -162,10 +164,15 @@ static int batch_commit(struct batch *b, const struct store_unit_row *row, struc
 		agent_unit_row(b->u, &cur);
 		row = &cur;
 	}
-	r = agent_commit_txn(b->u->a, b->u, row, b->msgs, b->n, eb);
+	r = agent_commit_txn(b->u->a, b->u, row, b->msgs, b->n, ack_seq, eb);
 	if (r == 0)
 		b->n = 0; /* the outbox owns them now */
 	return r;
+}
+
+static int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
+{
+	return batch_commit_ack(b, row, 0, eb);
 }
 
 /* A new copy of the workload status copy with these fields. */
@@ -538,7 +545,7 @@ static void on_hook_timeout(void *arg)
 	u->a->io.hook_kill(u->a->io.data, u->run, SIGKILL);
 }
 
-static void enter_error(struct unit *u, const char *msg);
+static void enter_error(struct unit *u, const char *msg, struct batch *with);
 
 /* Prepares (journal: run-hook/pending, statuses) and spawns hook; the charm files are in
  * place. */
@@ -587,7 +594,7 @@ static void start_hook(struct unit *u, const char *hook)
 	if (r < 0) {
 		json_decref(wl);
 		ulog(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
-		enter_error(u, NULL);
+		enter_error(u, NULL, NULL);
 		return;
 	}
 	u->j = j2;
@@ -658,39 +665,42 @@ static void start_hook(struct unit *u, const char *hook)
 	}
 }
 
-/* A hook failed (or could not be prepared): error state, agent status error, retry. */
-static void enter_error(struct unit *u, const char *status_msg)
+/* A hook failed (or could not be prepared): error state, agent status error, retry.  The
+ * status goes in the same transaction as what with already holds (the hook's record), or
+ * alone. */
+static void enter_error(struct unit *u, const char *status_msg, struct batch *with)
 {
 	struct errbuf eb;
-	struct batch b;
+	struct batch own, *b = with ? with : &own;
 	char msg[UNITER_HOOK_MAX + 32];
 
 	snprintf(msg, sizeof(msg), "hook failed: \"%s\"", u->j.hook[0] ? u->j.hook : u->hook);
-	batch_init(&b, u);
+	if (!with)
+		batch_init(&own, u);
 	/* Only the agent status records the error; `status` shows it in the workload column,
 	 * and the charm's own workload status returns once the hook succeeds. */
-	batch_status(&b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
-	if (batch_commit(&b, NULL, &eb) < 0)
+	batch_status(b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
+	if (batch_commit(b, NULL, &eb) < 0)
 		ulog(u, "ERROR", "cannot record the error state: %s", eb.msg);
-	batch_done(&b);
+	if (!with)
+		batch_done(&own);
 	set_state(u, UNIT_ERROR);
 	arm_retry(u);
 }
 
 /* Hook succeeded, or `resolved --no-retry` skips it: queues commit-hook (with the hook's
- * buffered changes when with_changes) and waits for the ack. */
-static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
+ * buffered changes when with_changes) and waits for the ack.  The commit goes in the same
+ * transaction as what with already holds (the hook's record), or alone. */
+static void begin_commit(struct unit *u, bool with_changes, struct batch *with)
 {
-	struct agent *a = u->a;
 	struct uniter_journal j2 = u->j;
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
-	struct batch b;
+	struct batch own, *b = with ? with : &own;
 	json_t *jj, *wl = NULL;
 	int r;
 
-	(void)code_for_log;
 	uniter_commit(&j2);
 	jj = uniter_journal_to_json(&j2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
@@ -705,28 +715,30 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 		if (json_is_string(u->ctx.app_version))
 			m.u.commit_hook.app_version = json_string_value(u->ctx.app_version);
 	}
-	batch_init(&b, u);
-	int64_t seq = batch_add(&b, &m);
+	if (!with)
+		batch_init(&own, u);
+	int64_t seq = batch_add(b, &m);
 
 	if (!strcmp(u->j.hook, "start") && !charm_set_status(u))
 		wl = wl_with(u, "unknown", "", NULL, false);
 	if (!strcmp(u->j.hook, "remove"))
 		wl = wl_with(u, "terminated", "", NULL, false);
 	if (wl)
-		batch_status(&b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
+		batch_status(b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
 			     false);
 	agent_unit_row(u, &row);
 	if (wl)
 		row.wl_status = wl;
-	r = batch_commit(&b, &row, &eb);
-	batch_done(&b);
+	r = batch_commit(b, &row, &eb);
+	if (!with)
+		batch_done(&own);
 	if (r < 0) {
 		/* The hook ran but its commit cannot be recorded: it counts as failed, and the
 		 * retry runs it again (at-least-once), rather than pretending it committed. */
 		json_decref(jj);
 		json_decref(wl);
 		ulog(u, "ERROR", "cannot record the commit of hook \"%s\": %s", u->j.hook, eb.msg);
-		enter_error(u, NULL);
+		enter_error(u, NULL, NULL);
 		return;
 	}
 	if (wl) {
@@ -737,7 +749,6 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 	json_decref(u->commit_journal);
 	u->commit_journal = jj;
 	set_state(u, UNIT_COMMITTING);
-	(void)a;
 }
 
 static void finish_hook(struct unit *u, int code, bool signaled)
@@ -779,9 +790,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		a->io.timer_arm(a->io.data, rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		set_state(u, UNIT_IDLE);
 	} else if (code == 0) {
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
-		begin_commit(u, true, code);
+		begin_commit(u, true, &b);
 		if (u->t_exit) {
 			uint64_t c = a->io.mono_ns(a->io.data) - u->t_exit;
 
@@ -797,9 +806,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 			ulog(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
 		else
 			ulog(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
-		enter_error(u, NULL);
+		enter_error(u, NULL, &b);
 	}
 	batch_done(&b);
 	ctx_clear(u);
@@ -823,9 +830,7 @@ static void on_installed(void *arg, const char *error)
 
 		ulog(u, "ERROR", "cannot install charm files: %s", error);
 		snprintf(msg, sizeof(msg), "cannot install charm: %.400s", error);
-		a->running--;
-		enter_error(u, msg);
-		schedule_pump(a);
+		enter_error(u, msg, NULL);
 		return;
 	}
 	if (strcmp(u->charm_digest, u->app->digest)) {
@@ -835,10 +840,10 @@ static void on_installed(void *arg, const char *error)
 		free(u->charm_digest);
 		u->charm_digest = xstrdup(u->app->digest);
 	}
-	a->running--; /* start_hook counts the hook itself */
+	/* The files are in place: the hook waits for a slot like any other (the resolver names
+	 * it again, now with nothing to install). */
 	set_state(u, UNIT_IDLE);
-	u->t_pop = a->io.mono_ns(a->io.data); /* file work is not the agent's own overhead */
-	start_hook(u, u->hook);
+	unit_kick(u);
 }
 
 static void prepare_files(struct unit *u, const char *hook)
@@ -852,8 +857,9 @@ static void prepare_files(struct unit *u, const char *hook)
 	struct errbuf eb;
 
 	snprintf(u->hook, sizeof(u->hook), "%s", hook);
+	/* File work does not take a hook slot: the cache installs for many units in one worker
+	 * (one fork for hundreds of units, not one per unit) while hooks run. */
 	set_state(u, UNIT_PREPARING);
-	a->running++; /* file work counts against the machine's parallelism too */
 	if (a->io.charm_install(a->io.data, &req, on_installed, u, &u->install, &eb) < 0)
 		on_installed(u, eb.msg);
 }
@@ -976,7 +982,6 @@ static void finish_commit(void *arg)
 	struct agent *a = u->a;
 	struct uniter_journal j2;
 	struct store_unit_row row;
-	struct store_txn t;
 	struct errbuf eb;
 	struct container_rt *rc;
 	bool was_update_status;
@@ -988,22 +993,27 @@ static void finish_commit(void *arg)
 		ulog(u, "ERROR", "internal error: %s", eb.msg);
 		return;
 	}
+	char hook[UNITER_HOOK_MAX];
+	bool was_error = u->retries > 0;
+	struct batch b;
+
+	snprintf(hook, sizeof(hook), "%s", u->j.hook);
+	was_update_status = !strcmp(hook, "update-status");
+	/* One transaction: the journal moves on, the acknowledged rows go, the agent status
+	 * returns to idle. */
+	batch_init(&b, u);
+	if (!was_update_status || was_error)
+		batch_status(&b, "agent", "idle", "", NULL, false);
 	agent_unit_row(u, &row);
 	row.journal = u->commit_journal;
-	memset(&t, 0, sizeof(t));
-	t.unit = &row;
-	t.ack_unit = u->name;
-	t.ack_seq = u->commit_seq;
-	if (a->io.store_apply(a->io.data, &t, &eb) < 0) {
+	if (batch_commit_ack(&b, &row, u->commit_seq, &eb) < 0) {
+		batch_done(&b);
 		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
 		return;
 	}
-	char hook[UNITER_HOOK_MAX];
-
-	snprintf(hook, sizeof(hook), "%s", u->j.hook);
-	was_update_status = !strcmp(hook, "update-status");
+	batch_done(&b);
 	u->j = j2;
 	json_decref(u->commit_journal);
 	u->commit_journal = NULL;
@@ -1016,18 +1026,7 @@ static void finish_commit(void *arg)
 		for (size_t i = 0; i < u->n_containers; i++)
 			if (u->containers[i].w)
 				a->io.workload_restart(a->io.data, u->containers[i].w);
-	bool was_error = u->retries > 0;
-
 	u->retries = 0;
-	if (!was_update_status || was_error) {
-		struct batch b;
-
-		batch_init(&b, u);
-		batch_status(&b, "agent", "idle", "", NULL, false);
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the idle status: %s", eb.msg);
-		batch_done(&b);
-	}
 	ulog(u, "INFO", "committed \"%s\" hook", hook);
 	set_state(u, UNIT_IDLE);
 	arm_update_status(u);
@@ -1050,7 +1049,7 @@ void unit_on_nack(struct unit *u, int64_t seq, const char *error)
 		ulog(u, "ERROR", "the controller refused the commit of hook \"%s\": %s", u->j.hook, error);
 		json_decref(u->commit_journal);
 		u->commit_journal = NULL;
-		enter_error(u, NULL);
+		enter_error(u, NULL, NULL);
 		return;
 	}
 	ulog(u, "WARNING", "the controller refused message %lld: %s", (long long)seq, error);
@@ -1087,7 +1086,7 @@ static void apply_resolve(struct unit *u)
 			/* `resolved --no-retry`: commit the failed hook as if it had succeeded; its
 			 * follow-ups still run (§10). */
 			ulog(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
-			begin_commit(u, false, 0);
+			begin_commit(u, false, NULL);
 		} else {
 			ulog(u, "INFO", "hook \"%s\" resolved: running it again", u->j.hook);
 			set_state(u, UNIT_IDLE);
@@ -1264,8 +1263,6 @@ void unit_free(struct unit *u, bool destroy)
 		a->io.charm_cancel(a->io.data, u->install);
 		u->install = NULL;
 	}
-	if (u->state == UNIT_PREPARING)
-		a->running--;
 	if (u->run) {
 		if (!destroy) {
 			/* An orderly stop: the hook runs again on the next start, not failed. */
