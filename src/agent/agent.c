@@ -48,22 +48,36 @@ static void log_flush(struct agent *a)
 						"module", "juju.worker.machine", "message", note));
 		a->logs_dropped = 0;
 	}
-	while (json_array_size(a->log_batch)) {
-		size_t n = json_array_size(a->log_batch);
-		json_t *records = json_array();
+	size_t total = json_array_size(a->log_batch);
+
+	for (size_t off = 0; off < total; off += LOG_BATCH_SEND) {
+		size_t n = total - off < LOG_BATCH_SEND ? total - off : LOG_BATCH_SEND;
+		json_t *records = n == total ? json_incref(a->log_batch) : json_array();
 		struct proto_msg m;
 
-		if (n > LOG_BATCH_SEND)
-			n = LOG_BATCH_SEND;
-		for (size_t i = 0; i < n; i++)
-			json_array_append(records, json_array_get(a->log_batch, i));
-		for (size_t i = 0; i < n; i++)
-			json_array_remove(a->log_batch, 0);
+		for (size_t i = 0; n != total && i < n; i++)
+			json_array_append(records, json_array_get(a->log_batch, off + i));
 		proto_msg_init(&m, PROTO_LOG);
 		m.u.log.records = records;
 		a->io.send(a->io.data, &m);
 		json_decref(records);
 	}
+	json_decref(a->log_batch);
+	a->log_batch = json_array();
+}
+
+/* Away from the controller the buffer keeps the newest records: when it is full the oldest
+ * tenth goes at once (one copy per thousand records, not one per record). */
+static void log_make_room(struct agent *a)
+{
+	size_t n = json_array_size(a->log_batch), drop = AGENT_LOG_BUFFER_MAX / 10;
+	json_t *kept = json_array();
+
+	for (size_t i = drop; i < n; i++)
+		json_array_append(kept, json_array_get(a->log_batch, i));
+	json_decref(a->log_batch);
+	a->log_batch = kept;
+	a->logs_dropped += drop;
 }
 
 void agent_log(struct agent *a, struct unit *u, const char *level, const char *module,
@@ -91,10 +105,8 @@ void agent_log(struct agent *a, struct unit *u, const char *level, const char *m
 		      (json_int_t)a->io.wall_ns(a->io.data), "level", level, "module", module,
 		      "message", msg);
 	buf_done(&b);
-	if (!a->session && json_array_size(a->log_batch) >= AGENT_LOG_BUFFER_MAX) {
-		json_array_remove(a->log_batch, 0);
-		a->logs_dropped++;
-	}
+	if (!a->session && json_array_size(a->log_batch) >= AGENT_LOG_BUFFER_MAX)
+		log_make_room(a);
 	json_array_append_new(a->log_batch, r);
 	if (!a->session)
 		return;

@@ -52,7 +52,11 @@ struct charmcache {
 	void *send_data;
 	bool link_up;
 	struct hmap entries;
-	struct agent_install *ops;       /* every live install */
+	/* Every live install, oldest first: those in the worker lead, so a batch is found by
+	 * skipping at most one batch (a scan of every install per request would make a deploy
+	 * of n units cost n^2). */
+	struct agent_install *ops, *ops_tail;
+	bool install_scheduled;          /* try_install runs at the end of the iteration */
 	struct worker *installer;
 	struct agent_install **batch;    /* the installer's current batch */
 	size_t n_batch;
@@ -78,6 +82,9 @@ static void op_unlink(struct agent_install *op)
 		c->ops = op->next;
 	if (op->next)
 		op->next->prev = op->prev;
+	else
+		c->ops_tail = op->prev;
+	op->next = op->prev = NULL;
 }
 
 static void op_free(struct agent_install *op)
@@ -484,22 +491,21 @@ static void installed(void *data, json_t *result, const char *error)
 static void try_install(struct charmcache *c)
 {
 	struct install_arg a = { NULL, 0 };
+	struct hmap dirs = HMAP_INIT;
 	struct errbuf eb;
 
 	if (c->installer)
 		return;
 	c->batch = xcalloc(CHARMCACHE_BATCH_MAX, sizeof(*c->batch));
 	a.jobs = xcalloc(CHARMCACHE_BATCH_MAX, sizeof(*a.jobs));
+	hmap_init(&dirs);
 	for (struct agent_install *op = c->ops; op && a.n < CHARMCACHE_BATCH_MAX; op = op->next) {
 		if (op->in_worker || !op_ready(op))
 			continue;
 		/* Two installs into one unit directory never share a batch. */
-		bool dup = false;
-
-		for (size_t i = 0; i < a.n; i++)
-			dup |= !strcmp(a.jobs[i].dir, op->dir);
-		if (dup)
+		if (hmap_get(&dirs, op->dir))
 			continue;
+		hmap_put(&dirs, op->dir, op);
 		a.jobs[a.n].unit = op->unit;
 		a.jobs[a.n].tree = archive_path(c, op->digest, ".d");
 		a.jobs[a.n].dir = op->dir;
@@ -508,6 +514,7 @@ static void try_install(struct charmcache *c)
 		op->in_worker = true;
 		a.n++;
 	}
+	hmap_done(&dirs);
 	if (a.n && worker_start(c->l, install_fn, &a, installed, c, &c->installer, &eb) < 0) {
 		for (size_t i = 0; i < a.n; i++)
 			c->batch[i]->in_worker = false;
@@ -530,7 +537,10 @@ static void try_install(struct charmcache *c)
 
 static void try_install_deferred(void *data)
 {
-	try_install(data);
+	struct charmcache *c = data;
+
+	c->install_scheduled = false;
+	try_install(c);
 }
 
 int charmcache_install(struct charmcache *c, const struct agent_install_req *req,
@@ -561,13 +571,19 @@ int charmcache_install(struct charmcache *c, const struct agent_install_req *req
 	op->size = req->size;
 	op->done = done;
 	op->arg = arg;
-	op->next = c->ops;
-	if (c->ops)
-		c->ops->prev = op;
-	c->ops = op;
+	op->prev = c->ops_tail;
+	if (c->ops_tail)
+		c->ops_tail->next = op;
+	else
+		c->ops = op;
+	c->ops_tail = op;
 	*ret = op;
-	/* Never complete inside this call: let the loop run first. */
-	loop_defer(c->l, try_install_deferred, c);
+	/* Never complete inside this call: let the loop run first (once for all the installs
+	 * asked for in this iteration). */
+	if (!c->install_scheduled) {
+		c->install_scheduled = true;
+		loop_defer(c->l, try_install_deferred, c);
+	}
 	return 0;
 }
 
