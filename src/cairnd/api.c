@@ -52,6 +52,8 @@ static void on_request(struct msgsrv_conn *conn, json_t *req, void *data)
 		msgsrv_hold(conn);
 		return;
 	}
+	if (r == 2)
+		return; /* answered by the operation itself */
 	if (r < 0)
 		resp = error_reply(eb.msg[0] ? eb.msg : strerror(-r));
 	else

@@ -13,6 +13,7 @@
 #include "cairnd/ctlcfg.h"
 #include "cairnd/logstore.h"
 #include "cairnd/model.h"
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/loop.h"
 #include "lib/msgsrv.h"
@@ -51,7 +52,9 @@ void ctl_log(struct controller *c, const char *entity, const char *level, const 
 void ctl_unit_tag(const char *unit, char *out, size_t n);
 
 /* The API operations. Each returns 0 with a new reference in *ret, 1 when it took over the
- * connection (streams, operations that finish later), or a negative errno with eb set. */
+ * connection (streams, operations that finish later), 2 when it sent its answer itself (a
+ * document rendered as text) and the next request may be read, or a negative errno with eb
+ * set. */
 typedef int (*ctl_op_fn)(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 			 struct errbuf *eb);
 ctl_op_fn ctl_find_op(const char *name);
@@ -71,7 +74,8 @@ void ctl_apply_model_config(struct controller *c);
 void ctl_destroy(struct controller *c, struct msgsrv_conn *conn);
 
 /* status.c */
-json_t *status_build(struct controller *c);
+/* Appends the status document (operator-cli.md §8.3) as compact JSON text. */
+void status_render(struct controller *c, struct buf *out);
 /* The machines section of the status document. */
 json_t *status_machines(struct controller *c);
 /* A unit's public address: its machine's first address. */

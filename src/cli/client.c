@@ -361,6 +361,28 @@ int client_wait_pid(int pid, int timeout_ms)
 	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
+int client_request_text(json_t *req, struct buf *ret_body, struct errbuf *eb)
+{
+	struct client c;
+	int r;
+
+	r = client_init(&c, eb);
+	if (r < 0)
+		return r;
+	r = client_connect_or_start(&c, NULL, eb);
+	if (r == 0)
+		r = client_send(&c, req, eb);
+	if (r == 0) {
+		r = msg_recv_text(c.fd, ret_body, eb);
+		if (r == -EPIPE)
+			errbuf_set(eb, "connection to the controller closed");
+		else if (r < 0)
+			errbuf_wrap(eb, "cannot read the controller's response");
+	}
+	client_done(&c);
+	return r;
+}
+
 int client_request(json_t *req, json_t **ret_result, struct errbuf *eb)
 {
 	struct client c;

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 
 /* How long to wait for a starting controller to report readiness. */
@@ -70,5 +71,8 @@ int client_wait_closed(struct client *c, int timeout_ms);
 /* One-shot helper for the common case: connect (starting a controller when needed), call
  * op with the given arguments (req is borrowed and must already hold "op"), disconnect. */
 int client_request(json_t *req, json_t **ret_result, struct errbuf *eb);
+/* Like client_request, but hands back the response frame's body undecoded (its "ok" not
+ * checked): for a big document passed through as it came (status --format json). */
+int client_request_text(json_t *req, struct buf *ret_body, struct errbuf *eb);
 
 #endif

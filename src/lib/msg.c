@@ -11,15 +11,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-void msg_encode(struct buf *out, json_t *obj)
+void msg_encode_text(struct buf *out, const char *json, size_t n)
 {
-	char *s = json_dumps(obj, JSON_COMPACT);
-	size_t n = s ? strlen(s) : 0;
 	unsigned char hdr[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16),
 				 (unsigned char)(n >> 8), (unsigned char)n };
 
 	buf_add(out, hdr, 4);
-	buf_add(out, s, n);
+	buf_add(out, json, n);
+}
+
+void msg_encode(struct buf *out, json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT);
+
+	msg_encode_text(out, s ? s : "", s ? strlen(s) : 0);
 	free(s);
 }
 
@@ -93,6 +98,19 @@ static int decode_body(const char *p, size_t n, json_t **ret, struct errbuf *eb)
 
 int msg_recv(int fd, json_t **ret, struct errbuf *eb)
 {
+	struct buf body = BUF_INIT;
+	int r;
+
+	buf_init(&body);
+	r = msg_recv_text(fd, &body, eb);
+	if (r == 0)
+		r = decode_body(buf_str(&body), body.len, ret, eb);
+	buf_done(&body);
+	return r;
+}
+
+int msg_recv_text(int fd, struct buf *out, struct errbuf *eb)
+{
 	unsigned char hdr[4];
 	bool eof = false;
 	uint32_t n;
@@ -114,16 +132,17 @@ int msg_recv(int fd, json_t **ret, struct errbuf *eb)
 		errbuf_set(eb, "message of %u bytes exceeds the limit of %u", n, MSG_MAX);
 		return -EPROTO;
 	}
-	body = xmalloc(n + 1);
+	buf_reset(out);
+	buf_grow(out, (size_t)n + 1);
+	body = out->data;
 	r = read_all(fd, body, n, NULL);
 	if (r < 0) {
-		free(body);
 		errbuf_set(eb, "connection closed in the middle of a message");
 		return r == -EPIPE ? -EPROTO : r;
 	}
-	r = decode_body(body, n, ret, eb);
-	free(body);
-	return r;
+	out->len = n;
+	out->data[n] = '\0';
+	return 0;
 }
 
 void msg_reader_init(struct msg_reader *r)

@@ -19,12 +19,18 @@
 
 /* Appends the frame for obj to out. */
 void msg_encode(struct buf *out, json_t *obj);
+/* Appends a frame whose body is the JSON text json (n bytes, one object, already encoded by
+ * the caller: big documents written without a tree, lib/jsonw.h). */
+void msg_encode_text(struct buf *out, const char *json, size_t n);
 
 /* Blocking send/receive on fd.  msg_recv returns 0 and a new reference in *ret, -EPIPE on a
  * clean EOF before any byte, or another negative errno (-EPROTO with eb filled for a frame
  * that is too large or not a JSON object). */
 int msg_send(int fd, json_t *obj);
 int msg_recv(int fd, json_t **ret, struct errbuf *eb);
+/* Like msg_recv, but hands back the frame's body undecoded (replacing body's content), for
+ * a client that may pass a big document through without parsing it. */
+int msg_recv_text(int fd, struct buf *body, struct errbuf *eb);
 
 /* Incremental decoding: feed bytes with buf_add(&r->in, ...), then call msg_reader_next()
  * until it returns 0.  Returns 1 with a new reference in *ret, 0 when more bytes are

@@ -97,6 +97,17 @@ int msgsrv_send(struct msgsrv_conn *c, json_t *msg)
 	return 0;
 }
 
+int msgsrv_send_text(struct msgsrv_conn *c, const char *json, size_t n)
+{
+	if (c->closed || c->finish)
+		return -EPIPE;
+	if (c->out.len >= MSGSRV_MAX_OUT)
+		return -ENOBUFS;
+	msg_encode_text(&c->out, json, n);
+	update_events(c);
+	return 0;
+}
+
 size_t msgsrv_pending(const struct msgsrv_conn *c)
 {
 	return c->out.len;

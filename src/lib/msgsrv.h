@@ -46,6 +46,8 @@ void msgsrv_free(struct msgsrv *s);
  * when MSGSRV_MAX_OUT bytes are already queued (the frame is dropped; a frame is always
  * accepted into an empty queue). */
 int msgsrv_send(struct msgsrv_conn *c, json_t *msg);
+/* msgsrv_send of a frame the caller encoded: json (n bytes) is the text of one JSON object. */
+int msgsrv_send_text(struct msgsrv_conn *c, const char *json, size_t n);
 /* Ends c after a slow reader: drops every queued frame the client has not started to
  * receive (the rest of a frame already partly written still goes out, so the stream stays
  * well-framed), queues msg (borrowed) after it, stops reading and closes c once that is
