@@ -66,6 +66,8 @@ struct aconn {
 	struct hmap digests;       /* charm digests this agent may fetch */
 	bool flush_scheduled;
 	bool torn_down;
+	bool in_batch;             /* it has messages in the model's open batch */
+	bool failed;               /* its batch did not commit: ignore it until it is closed */
 	struct loop_timer *hello_timer; /* a connection that never says hello is closed */
 	struct aconn *prev, *next;
 };
@@ -468,9 +470,17 @@ static void flush_acks(struct aconn *k)
 	}
 }
 
-/* Once per loop iteration: changed goals go out, then the acks of what caused them. */
+/* Once per loop iteration: the batch of what agents reported commits, then changed goals go
+ * out, then the acks of what caused them - never an ack before its commit. */
 static void flush(struct agents *s)
 {
+	struct errbuf eb;
+
+	if (model_batch_commit(C(s)->m, &eb) < 0)
+		ctl_log(C(s), "controller", "ERROR", "cairn.model", "cannot commit what the agents reported: %s",
+			eb.msg);
+	for (struct aconn *k = s->conns; k; k = k->next)
+		k->in_batch = false;
 	for (struct hmap_iter it = hmap_iter(&s->dirty_apps); hmap_next(&it);) {
 		struct model_app *a = it.value;
 
@@ -729,8 +739,13 @@ static void on_status_get(struct aconn *k, const struct proto_status_get *q)
 {
 	struct proto_msg m;
 	bool foreign;
-	struct model_unit *u = own_unit(k, q->unit, &foreign);
+	struct model_unit *u;
 	json_t *doc = NULL;
+	struct errbuf eb;
+
+	/* Answer from committed state only. */
+	model_batch_commit(C(k->s)->m, &eb);
+	u = own_unit(k, q->unit, &foreign);
 
 	proto_msg_init(&m, PROTO_STATUS_RESULT);
 	m.u.status_result.id = q->id;
@@ -860,7 +875,44 @@ static void on_log(struct aconn *k, json_t *records)
 	}
 }
 
-/* A sequenced message: applied once (by seq), then acknowledged. */
+/* Closes the connections whose reports were in a batch that did not commit: their agents
+ * send everything unacknowledged again after reconnecting (the model is as before the
+ * batch, so nothing is applied twice or skipped). */
+static void close_failed(void *data)
+{
+	struct agents *s = data;
+
+	for (struct aconn *k = s->conns, *n; k; k = n) {
+		n = k->next;
+		if (k->failed)
+			conn_close(k);
+	}
+}
+
+static void on_batch_failed(void *data)
+{
+	struct agents *s = data;
+
+	for (struct aconn *k = s->conns; k; k = k->next) {
+		if (!k->in_batch)
+			continue;
+		k->in_batch = false;
+		k->failed = true;
+		/* None of its acks may go: some are for what was just undone. */
+		for (struct hmap_iter it = hmap_iter(&k->acks); hmap_next(&it);) {
+			struct pending_ack *a = it.value;
+
+			hmap_iter_del(&it);
+			free(a->unit);
+			free(a);
+		}
+	}
+	/* Not here: this may run deep inside one of those connections' message handlers. */
+	loop_defer(C(s)->l, close_failed, s);
+}
+
+/* A sequenced message: applied once (by seq), then acknowledged.  Reports join the model's
+ * batch, committed once per loop iteration before any ack goes out (flush). */
 static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char *unit, int64_t seq)
 {
 	struct controller *c = C(k->s);
@@ -868,6 +920,10 @@ static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char 
 	bool foreign;
 	struct model_unit *u = own_unit(k, unit, &foreign);
 	int r = 0;
+
+	model_batch_begin(c->m);
+	k->in_batch = true;
+	schedule_flush(k->s);
 
 	if (foreign) {
 		nack(k, unit, seq, "permission denied: the unit is on another machine");
@@ -948,6 +1004,8 @@ static void on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 	bool foreign;
 
 	(void)pc;
+	if (k->failed)
+		return; /* closed at the end of the iteration (on_batch_failed) */
 	if (!k->m) {
 		if (m->type == PROTO_HELLO)
 			on_hello(k, &m->u.hello);
@@ -1235,6 +1293,7 @@ int agents_new(struct controller *c, const char *unix_path, const char *tls_dir,
 		return r;
 	}
 	s->unix_io = loop_io_new(c->l, s->unix_fd, EPOLLIN, on_unix_accept, s);
+	model_set_batch_failed(c->m, on_batch_failed, s);
 	errbuf_clear(&teb);
 	if (listen_tcp(s, tls_dir, &teb) < 0)
 		ctl_log(c, "controller", "WARNING", "cairn.agents",

@@ -45,6 +45,9 @@ static void on_request(struct msgsrv_conn *conn, json_t *req, void *data)
 		json_decref(resp);
 		return;
 	}
+	/* What the agents reported in this iteration commits first: an operation sees, and
+	 * answers with, committed state only. */
+	model_batch_commit(a->c->m, &eb);
 	errbuf_clear(&eb);
 	r = fn(a->c, conn, req, &result, &eb);
 	if (r == 1) {

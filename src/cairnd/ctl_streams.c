@@ -277,8 +277,11 @@ static void waiter_answer(struct waiter *w, json_t *msg)
 static void check_waiters(void *data)
 {
 	struct controller *c = data;
+	struct errbuf eb;
 
 	c->waiters_dirty = false;
+	/* An answer tells only what is committed. */
+	model_batch_commit(c->m, &eb);
 	for (struct waiter *w = c->waiters, *n; w; w = n) {
 		n = w->next;
 		if (waiter_satisfied(c, w)) {

@@ -149,10 +149,25 @@ static int exec_sql(struct model *m, const char *sql, struct errbuf *eb)
 	return 0;
 }
 
-/* Every change: tx_begin, statements, tx_end(r) (commit or roll back), then memory. */
+/* Transaction statements, prepared once (cached by these pointers). */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT report";
+static const char sql_release[] = "RELEASE report";
+static const char sql_rollback_to[] = "ROLLBACK TO report";
+
+static int batch_commit(struct model *m, struct errbuf *eb);
+
+/* Every change: tx_begin, statements, tx_end(r) (commit or roll back), then memory.  An open
+ * batch is committed first: this change is a transaction of its own. */
 static int tx_begin(struct model *m, struct errbuf *eb)
 {
-	return exec_sql(m, "BEGIN IMMEDIATE", eb);
+	struct errbuf ign;
+
+	if (m->batching)
+		batch_commit(m, &ign);
+	return db_run(m, eb, sql_begin, "");
 }
 
 static int tx_end(struct model *m, int r, struct errbuf *eb)
@@ -160,12 +175,184 @@ static int tx_end(struct model *m, int r, struct errbuf *eb)
 	struct errbuf ign;
 
 	if (r < 0) {
-		exec_sql(m, "ROLLBACK", &ign);
+		db_run(m, &ign, sql_rollback, "");
 		return r;
 	}
-	r = exec_sql(m, "COMMIT", eb);
+	r = db_run(m, eb, sql_commit, "");
 	if (r < 0)
-		exec_sql(m, "ROLLBACK", &ign);
+		db_run(m, &ign, sql_rollback, "");
+	return r;
+}
+
+/* ---- batches ---- */
+
+/* How a unit (and its application's status) was when a batch first touched it. */
+struct unit_snap {
+	struct model_unit *u;
+	struct status_rec wl, agent, app_status;
+	bool charm_set_status, app_status_set;
+	json_t *journal, *state, *ports;
+	char *version;
+	int64_t last_seq;
+	unsigned log_appends;
+	struct unit_snap *next;
+};
+
+static void status_copy(struct status_rec *to, const struct status_rec *from);
+static void status_done(struct status_rec *s);
+static void unit_sev_sync(struct model_unit *u, bool counted);
+
+static void snap_take(struct model *m, struct model_unit *u)
+{
+	struct unit_snap *s;
+
+	if (u->snap_gen == m->batch_gen)
+		return;
+	s = xcalloc(1, sizeof(*s));
+	s->u = u;
+	status_copy(&s->wl, &u->wl);
+	status_copy(&s->agent, &u->agent);
+	status_copy(&s->app_status, &u->app->status);
+	s->charm_set_status = u->charm_set_status;
+	s->app_status_set = u->app->status_set;
+	s->journal = json_incref(u->journal);
+	s->state = json_incref(u->state);
+	s->ports = json_incref(u->ports);
+	s->version = u->workload_version ? xstrdup(u->workload_version) : NULL;
+	s->last_seq = u->last_seq;
+	s->log_appends = u->log_appends;
+	s->next = m->snaps;
+	m->snaps = s;
+	u->snap_gen = m->batch_gen;
+}
+
+static void snap_free(struct unit_snap *s)
+{
+	status_done(&s->wl);
+	status_done(&s->agent);
+	status_done(&s->app_status);
+	json_decref(s->journal);
+	json_decref(s->state);
+	json_decref(s->ports);
+	free(s->version);
+	free(s);
+}
+
+/* Puts a unit back as the snapshot has it (the snapshot's contents move into the unit). */
+static void snap_restore(struct unit_snap *s)
+{
+	struct model_unit *u = s->u;
+
+	status_done(&u->wl);
+	u->wl = s->wl;
+	status_done(&u->agent);
+	u->agent = s->agent;
+	status_done(&u->app->status);
+	u->app->status = s->app_status;
+	memset(&s->wl, 0, sizeof(s->wl));
+	memset(&s->agent, 0, sizeof(s->agent));
+	memset(&s->app_status, 0, sizeof(s->app_status));
+	u->charm_set_status = s->charm_set_status;
+	u->app->status_set = s->app_status_set;
+	json_decref(u->journal);
+	u->journal = s->journal;
+	json_decref(u->state);
+	u->state = s->state;
+	json_decref(u->ports);
+	u->ports = s->ports;
+	s->journal = s->state = s->ports = NULL;
+	free(u->workload_version);
+	u->workload_version = s->version;
+	s->version = NULL;
+	u->last_seq = s->last_seq;
+	u->log_appends = s->log_appends;
+	unit_sev_sync(u, true);
+}
+
+void model_batch_begin(struct model *m)
+{
+	if (m->batching)
+		return;
+	m->batching = true;
+	m->batch_gen++;
+	if (!m->batch_gen)
+		m->batch_gen = 1; /* 0 is every unit's "never" */
+}
+
+void model_set_batch_failed(struct model *m, void (*cb)(void *data), void *data)
+{
+	m->batch_failed = cb;
+	m->batch_failed_data = data;
+}
+
+static int batch_commit(struct model *m, struct errbuf *eb)
+{
+	struct errbuf ign;
+	int r = 0;
+
+	if (!m->batching)
+		return 0;
+	m->batching = false;
+	if (m->batch_tx) {
+		m->batch_tx = false;
+		r = db_run(m, eb, sql_commit, "");
+		if (r < 0)
+			db_run(m, &ign, sql_rollback, "");
+	}
+	/* Newest first: each field ends as the oldest snapshot had it, from before the batch. */
+	for (struct unit_snap *s = m->snaps, *n; s; s = n) {
+		n = s->next;
+		if (r < 0)
+			snap_restore(s);
+		snap_free(s);
+	}
+	m->snaps = NULL;
+	if (r < 0 && m->batch_failed)
+		m->batch_failed(m->batch_failed_data);
+	return r;
+}
+
+int model_batch_commit(struct model *m, struct errbuf *eb)
+{
+	return batch_commit(m, eb);
+}
+
+/* A report: in a batch, a savepoint of the batch's transaction (opened on first use), and u
+ * remembered as it was; else a transaction of its own. */
+static int rtx_begin(struct model *m, struct model_unit *u, struct errbuf *eb)
+{
+	int r;
+
+	if (!m->batching)
+		return tx_begin(m, eb);
+	if (!m->batch_tx) {
+		r = db_run(m, eb, sql_begin, "");
+		if (r < 0)
+			return r;
+		m->batch_tx = true;
+	}
+	r = db_run(m, eb, sql_savepoint, "");
+	if (r == 0)
+		snap_take(m, u);
+	return r;
+}
+
+static int rtx_end(struct model *m, int r, struct errbuf *eb)
+{
+	struct errbuf ign;
+
+	if (!m->batching)
+		return tx_end(m, r, eb);
+	if (r < 0) {
+		db_run(m, &ign, sql_rollback_to, "");
+		db_run(m, &ign, sql_release, "");
+		return r;
+	}
+	r = db_run(m, eb, sql_release, "");
+	if (r < 0) {
+		db_run(m, &ign, sql_rollback_to, "");
+		db_run(m, &ign, sql_release, "");
+	}
 	return r;
 }
 
@@ -279,6 +466,14 @@ static void status_done(struct status_rec *s)
 	free(s->message);
 	json_decref(s->data);
 	memset(s, 0, sizeof(*s));
+}
+
+static void status_copy(struct status_rec *to, const struct status_rec *from)
+{
+	to->current = from->current ? xstrdup(from->current) : NULL;
+	to->message = from->message ? xstrdup(from->message) : NULL;
+	to->data = json_incref(from->data);
+	to->since_ns = from->since_ns;
 }
 
 static void status_assign(struct status_rec *s, const char *current, const char *message,
@@ -705,8 +900,12 @@ int model_open(const char *home, struct model **ret, struct errbuf *eb)
 	path = NULL;
 	sqlite3_busy_timeout(m->db, 5000);
 	/* WAL + synchronous=NORMAL: a committed transaction survives a crash of the process
-	 * (SIGKILL) at any moment; only an OS crash can lose the last few. */
-	r = exec_sql(m, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", eb);
+	 * (SIGKILL) at any moment; only an OS crash can lose the last few.  Exclusive locking:
+	 * the controller is the store's only user, so a transaction takes no file locks (perf:
+	 * fcntl locking was a fifth of its commit time), and a second controller started on the
+	 * same home by mistake cannot write behind the first one's back. */
+	r = exec_sql(m, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
+			" PRAGMA synchronous=NORMAL;", eb);
 	if (r < 0)
 		goto fail;
 	r = exec_sql(m, schema, eb);
@@ -757,8 +956,11 @@ fail:
 
 void model_close(struct model *m)
 {
+	struct errbuf ign;
+
 	if (!m)
 		return;
+	batch_commit(m, &ign);
 	for (size_t i = 0; i < MODEL_STMT_CACHE; i++)
 		if (m->stmts[i].st)
 			sqlite3_finalize(m->stmts[i].st);
@@ -1221,7 +1423,7 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 	bool pruned = false;
 	int r;
 
-	r = tx_begin(m, eb);
+	r = rtx_begin(m, u, eb);
 	if (r < 0) {
 		json_decref(d);
 		return r;
@@ -1246,7 +1448,7 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 				  current, message ? message : "", now, &pruned, eb);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
-	r = tx_end(m, r, eb);
+	r = rtx_end(m, r, eb);
 	if (r < 0) {
 		json_decref(d);
 		return r;
@@ -1268,14 +1470,14 @@ int model_set_status(struct model *m, struct model_unit *u, enum model_status_ki
 int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, int64_t seq,
 		       struct errbuf *eb)
 {
-	int r = tx_begin(m, eb);
+	int r = rtx_begin(m, u, eb);
 
 	if (r < 0)
 		return r;
 	r = db_run(m, eb, "UPDATE units SET journal = ? WHERE name = ?", "js", journal, u->name);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
-	r = tx_end(m, r, eb);
+	r = rtx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	json_decref(u->journal);
@@ -1288,7 +1490,7 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb)
 {
 	const char *ver = version ? version : u->workload_version;
-	int r = tx_begin(m, eb);
+	int r = rtx_begin(m, u, eb);
 
 	if (r < 0)
 		return r;
@@ -1297,7 +1499,7 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		   "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver, u->name);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
-	r = tx_end(m, r, eb);
+	r = rtx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	json_decref(u->journal);
@@ -1320,12 +1522,12 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 
 int model_mark_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb)
 {
-	int r = tx_begin(m, eb);
+	int r = rtx_begin(m, u, eb);
 
 	if (r < 0)
 		return r;
 	r = put_seq(m, u, seq, eb);
-	r = tx_end(m, r, eb);
+	r = rtx_end(m, r, eb);
 	if (r == 0)
 		mem_seq(u, seq);
 	return r;
@@ -1335,14 +1537,14 @@ int model_log_status(struct model *m, struct model_unit *u, const char *kind, co
 		     const char *message, uint64_t when_ns, int64_t seq, struct errbuf *eb)
 {
 	bool pruned = false;
-	int r = tx_begin(m, eb);
+	int r = rtx_begin(m, u, eb);
 
 	if (r < 0)
 		return r;
 	r = log_status_db(m, u, kind, status, message, when_ns, &pruned, eb);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
-	r = tx_end(m, r, eb);
+	r = rtx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	log_status_mem(u, pruned);

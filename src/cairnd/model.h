@@ -11,6 +11,17 @@
  * written in the same transaction as the change (units.last_seq), so a message resent after a
  * reconnect is recognised and applied once.
  *
+ * Batches: agents' reports arrive by the hundred per loop iteration, and a transaction each
+ * spent most of the controller in SQLite's commits.  Between model_batch_begin() and
+ * model_batch_commit() the report functions (model_save_journal, model_commit_hook,
+ * model_set_status, model_log_status, model_mark_seq) share one transaction, each in a
+ * savepoint of its own: one that fails is rolled back alone and changes nothing.  Memory
+ * changes at once, as always, but the batch remembers how each unit it touched was before;
+ * if the commit fails, the database rolls back and every such unit is restored, so memory
+ * still equals what is committed.  Any other change commits an open batch first and runs in
+ * a transaction of its own.  Nothing that a batch applied may be acknowledged to an agent
+ * before model_batch_commit() returned 0.
+ *
  * Ownership: the model owns every machine, app, unit and their fields; pointers handed out are
  * borrowed until the entity is deleted.  Fields marked "runtime" are not persisted; they belong
  * to the controller's agent server (agents.c) and its readers. */
@@ -90,6 +101,7 @@ struct model_unit {
 	int64_t resolve_gen;       /* bumped by each `resolved` */
 	char resolve_mode[16];     /* "retry-hooks" | "no-hooks" | "" */
 	unsigned log_appends;      /* status-log appends since the last pruning */
+	unsigned snap_gen;         /* the batch that remembers how the unit was (model.c) */
 	enum model_sev sev;        /* derived: severity of the displayed workload status */
 	/* runtime (agents.c, idle.c): */
 	uint64_t gen;              /* goal generation of the unit's own part */
@@ -135,7 +147,7 @@ struct model_app {
 	size_t n_idle;             /* units that are idle */
 };
 
-#define MODEL_STMT_CACHE 64  /* prepared statements kept, keyed by their SQL text */
+#define MODEL_STMT_CACHE 128 /* prepared statements kept, keyed by their SQL text */
 
 struct model_stmt {
 	const char *sql;
@@ -156,12 +168,29 @@ struct model {
 	struct model_app **apps;   /* sorted by name */
 	size_t n_apps;
 	uint64_t gen;              /* runtime: the last goal generation handed out */
+	/* Batches (above). */
+	bool batching;             /* report functions join the batch */
+	bool batch_tx;             /* the batch's transaction is open */
+	unsigned batch_gen;
+	struct unit_snap *snaps;   /* how the units the batch touched were, newest first */
+	void (*batch_failed)(void *data);
+	void *batch_failed_data;
 };
 
 /* Opens (creating if needed) home/state.db and loads the model; machine 0 (the controller's
  * own) always exists. */
 int model_open(const char *home, struct model **ret, struct errbuf *eb);
 void model_close(struct model *m);
+
+/* ---- batches (see the top of this file) ---- */
+/* The report functions join one transaction from now on. */
+void model_batch_begin(struct model *m);
+/* Commits the open batch (0 when none is open).  On failure everything the batch applied
+ * is undone in memory, the failed callback runs, and a negative errno returns (eb set). */
+int model_batch_commit(struct model *m, struct errbuf *eb);
+/* cb runs when a batch fails to commit, wherever that commit was triggered: the messages
+ * the batch applied were not. */
+void model_set_batch_failed(struct model *m, void (*cb)(void *data), void *data);
 
 /* A new goal generation: larger than any handed out before, also across restarts. */
 uint64_t model_next_gen(struct model *m);

@@ -165,12 +165,120 @@ static void test_machines_and_config(void)
 	json_decref(addrs);
 }
 
+static int batch_failures;
+
+static void on_batch_failed(void *data)
+{
+	(void)data;
+	batch_failures++;
+}
+
+static int64_t db_count(struct model *m, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Reports in a batch: one transaction; a report that fails is rolled back alone; a commit that
+ * fails restores every unit the batch touched and says so; every other change commits an open
+ * batch first. */
+static void test_batches(void)
+{
+	struct model *m;
+	struct model_unit *u0, *u1;
+	struct errbuf eb;
+	json_t *j1 = json_pack("{s:s}", "op", "one"), *boom = json_pack("{s:s}", "op", "boom");
+	json_t *late = json_pack("{s:s}", "op", "late-fail"), *st = json_pack("{s:s}", "a", "b");
+	json_t *empty = json_object(), *ports = json_pack("[s]", "80/tcp");
+
+	ASSERT_EQ(model_open(home, &m, &eb), 0);
+	model_set_batch_failed(m, on_batch_failed, NULL);
+	/* A statement that fails at once (journal "boom"), and one that fails only at commit (a
+	 * deferred foreign key, for journal "late-fail"). */
+	ASSERT_EQ(sqlite3_exec(m->db,
+			       "PRAGMA foreign_keys=ON;"
+			       "CREATE TABLE parent(id INTEGER PRIMARY KEY);"
+			       "CREATE TABLE child(p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);"
+			       "CREATE TRIGGER t_boom BEFORE UPDATE OF journal ON units"
+			       "  WHEN NEW.journal LIKE '%boom%' BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+			       "CREATE TRIGGER t_late AFTER UPDATE OF journal ON units"
+			       "  WHEN NEW.journal LIKE '%late-fail%' BEGIN INSERT INTO child VALUES(42); END;",
+			       NULL, NULL, NULL), SQLITE_OK);
+	u0 = model_find_unit(m, "web/0");
+	u1 = model_find_unit(m, "web/2");
+	int64_t seq0 = u0->last_seq, seq1 = u1->last_seq;
+
+	/* 1. Three reports, one commit; the failing one changes nothing, the others stay. */
+	model_batch_begin(m);
+	ASSERT_EQ(model_set_status(m, u0, MODEL_STATUS_WORKLOAD, "blocked", "b1", NULL, true, seq0 + 1, &eb), 0);
+	ASSERT_TRUE(model_save_journal(m, u1, boom, seq1 + 1, &eb) < 0);
+	ASSERT_TRUE(u1->journal == NULL || !json_equal(u1->journal, boom));
+	ASSERT_EQ(u1->last_seq, seq1);
+	ASSERT_EQ(model_commit_hook(m, u1, j1, st, NULL, "2.0", seq1 + 2, &eb), 0);
+	ASSERT_STREQ(u0->wl.current, "blocked");
+	ASSERT_EQ(model_batch_commit(m, &eb), 0);
+	ASSERT_EQ(batch_failures, 0);
+	ASSERT_EQ(u1->last_seq, seq1 + 2);
+	/* 2. A commit that fails: both units as they were before the batch. */
+	model_batch_begin(m);
+	ASSERT_EQ(model_set_status(m, u0, MODEL_STATUS_WORKLOAD, "active", "a2", NULL, true, seq0 + 2, &eb), 0);
+	ASSERT_EQ(model_set_status(m, u0, MODEL_STATUS_AGENT, "error", "e2", NULL, false, seq0 + 3, &eb), 0);
+	ASSERT_EQ(model_set_status(m, u0, MODEL_STATUS_APP, "waiting", "w2", NULL, true, seq0 + 4, &eb), 0);
+	ASSERT_STREQ(model_app_current(u0->app), "waiting");
+	ASSERT_EQ(model_commit_hook(m, u1, late, empty, ports, "3.0", seq1 + 3, &eb), 0);
+	ASSERT_EQ(model_log_status(m, u1, "hook", "x", "exit 0", 1, seq1 + 4, &eb), 0);
+	ASSERT_TRUE(model_batch_commit(m, &eb) < 0);
+	ASSERT_EQ(batch_failures, 1);
+	ASSERT_STREQ(u0->wl.current, "blocked");
+	ASSERT_STREQ(u0->wl.message, "b1");
+	ASSERT_TRUE(!u0->agent.current || strcmp(u0->agent.current, "error"));
+	ASSERT_TRUE(!u0->app->status_set);
+	ASSERT_EQ(u0->last_seq, seq0 + 1);
+	ASSERT_TRUE(json_equal(u1->journal, j1));
+	ASSERT_TRUE(json_equal(u1->state, st));
+	ASSERT_EQ(json_array_size(u1->ports), 0);
+	ASSERT_STREQ(u1->workload_version, "2.0");
+	ASSERT_EQ(u1->last_seq, seq1 + 2);
+	ASSERT_EQ(u0->app->n_sev[MODEL_SEV_BLOCKED], 1);
+	ASSERT_EQ(u0->app->n_sev[MODEL_SEV_ERROR], 0);
+	ASSERT_EQ(db_count(m, "SELECT COUNT(*) FROM status_log WHERE message = 'exit 0' AND status = 'x'"), 0);
+	/* 3. Any other change commits the open batch first. */
+	model_batch_begin(m);
+	ASSERT_EQ(model_set_status(m, u0, MODEL_STATUS_WORKLOAD, "active", "a3", NULL, true, seq0 + 2, &eb), 0);
+	ASSERT_EQ(model_set_resolve(m, u0, "retry-hooks", &eb), 0);
+	ASSERT_EQ(db_count(m, "SELECT COUNT(*) FROM units WHERE name = 'web/0' AND wl_message = 'a3'"), 1);
+	ASSERT_EQ(model_batch_commit(m, &eb), 0); /* nothing left open */
+	model_close(m);
+	/* What memory said is what is committed. */
+	ASSERT_EQ(model_open(home, &m, &eb), 0);
+	u0 = model_find_unit(m, "web/0");
+	u1 = model_find_unit(m, "web/2");
+	ASSERT_STREQ(u0->wl.message, "a3");
+	ASSERT_EQ(u0->last_seq, seq0 + 2);
+	ASSERT_TRUE(json_equal(u1->journal, j1));
+	ASSERT_STREQ(u1->workload_version, "2.0");
+	ASSERT_EQ(u1->last_seq, seq1 + 2);
+	model_close(m);
+	json_decref(j1);
+	json_decref(boom);
+	json_decref(late);
+	json_decref(st);
+	json_decref(empty);
+	json_decref(ports);
+}
+
 int main(void)
 {
 	setup();
 	RUN(test_add_units_all_or_nothing);
 	RUN(test_sequenced_changes_survive);
 	RUN(test_machines_and_config);
+	RUN(test_batches);
 	fs_rm_rf(home);
 	free(home);
 	return test_summary();
