@@ -158,6 +158,28 @@ SPAWN_NO_ASAN static int child_main(void *arg)
 
 /* ---- the parent ---- */
 
+/* The child's stack, mapped once per process and reused: spawns never overlap (the parent
+ * sleeps until the child has exec'd), and a munmap after each one cost a TLB shootdown on
+ * every CPU the shared memory had run on. */
+static void *child_stack(void)
+{
+	static void *stack;
+
+	if (!stack) {
+		void *p = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+		if (p == MAP_FAILED)
+			return NULL;
+		stack = p;
+	}
+#ifdef SPAWN_ASAN
+	/* Instrumented code an earlier child ran may have left redzones on it. */
+	__asan_unpoison_memory_region(stack, SPAWN_STACK_SIZE);
+#endif
+	return stack;
+}
+
 static const char *env_path(char *const *envp)
 {
 	for (char *const *e = envp; e && *e; e++)
@@ -190,9 +212,8 @@ static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int
 			goto fail;
 		}
 	}
-	stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
+	stack = child_stack();
+	if (!stack) {
 		r = -errno;
 		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
 		goto fail;
@@ -218,11 +239,6 @@ static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int
 	}
 	r = pid < 0 ? -errno : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-#ifdef SPAWN_ASAN
-	/* Instrumented code the child ran may have left redzones on this stack. */
-	__asan_unpoison_memory_region(stack, SPAWN_STACK_SIZE);
-#endif
-	munmap(stack, SPAWN_STACK_SIZE);
 	close(ep[1]);
 	ep[1] = -1;
 	if (r < 0) {
