@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "agent/agent.h"
+#include "agent/notices.h"
 #include "agent/uniter.h"
 #include "lib/hmap.h"
 
@@ -56,6 +57,8 @@ struct container_rt {
 	char pending[WORKLOAD_BOOT_ID_MAX]; /* newest boot id reported */
 	char hook[UNITER_HOOK_MAX];         /* "<name>-pebble-ready" */
 	struct agent_timer *retry;
+	struct notice_watch *nw;            /* its notices (notices.h), or NULL */
+	char notice_hook[UNITER_HOOK_MAX];  /* the hook of nw's event, when it has one */
 };
 
 /* A status-get --application waiting for the controller. */
@@ -110,6 +113,7 @@ struct unit {
 	/* The hook being prepared, run or committed. */
 	char hook[UNITER_HOOK_MAX];
 	struct agent_install *install;
+	char install_digest[65];  /* PREPARING: the charm whose files are being installed */
 	struct hookrun *run;
 	struct hook_ctx ctx;
 	bool ctx_live;

@@ -24,6 +24,7 @@
 
 struct agent_timer;
 struct agent_install;
+struct agent_pebble_req;
 
 /* One change of the agent's store, applied as one transaction (all or nothing). */
 struct store_unit_row {
@@ -92,6 +93,19 @@ struct agent_io {
 	void (*workload_destroy)(void *data, struct workload *w);
 	void (*workload_detach)(void *data, struct workload *w);
 	bool (*workload_settled)(void *data, struct workload *w);
+
+	/* ---- Pebble: a container's API on its socket ---- */
+	/* GET target (already escaped) on the Pebble listening at socket_path; done runs once,
+	 * never from inside this call, with the HTTP status and the body (NUL-terminated), or
+	 * status 0 and what failed.  timeout_ms bounds the exchange.  Returns 0, or a negative
+	 * errno (done never runs). */
+	int (*pebble_get)(void *data, const char *socket_path, const char *target,
+			  uint64_t timeout_ms,
+			  void (*done)(void *arg, int status, const char *body, size_t len,
+				       const char *error),
+			  void *arg, struct agent_pebble_req **ret);
+	/* Abandons a request (done does not run). */
+	void (*pebble_cancel)(void *data, struct agent_pebble_req *r);
 
 	/* ---- charm files ---- */
 	/* Fetches the charm (from the cache or the controller) and installs it; done runs once

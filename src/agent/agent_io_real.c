@@ -10,6 +10,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "agent/notices.h"
+#include "http/http_aclient.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 
@@ -163,6 +165,32 @@ static bool r_workload_settled(void *data, struct workload *w)
 	return workload_settled(w);
 }
 
+/* The request is the http_aclient request itself. */
+static int r_pebble_get(void *data, const char *socket_path, const char *target, uint64_t timeout_ms,
+			void (*done)(void *arg, int status, const char *body, size_t len,
+				     const char *error),
+			void *arg, struct agent_pebble_req **ret)
+{
+	struct agent_real *r = data;
+	struct http_aclient_opts o = {
+		.socket_path = socket_path, .target = target, .timeout_ms = timeout_ms,
+		.max_body = NOTICES_MAX_BODY, .done = done, .data = arg,
+	};
+	struct http_areq *q;
+	struct errbuf eb;
+	int rv = http_aclient_get(r->l, &o, &q, &eb);
+
+	if (rv == 0)
+		*ret = (struct agent_pebble_req *)q;
+	return rv;
+}
+
+static void r_pebble_cancel(void *data, struct agent_pebble_req *q)
+{
+	(void)data;
+	http_aclient_cancel((struct http_areq *)q);
+}
+
 static int r_charm_install(void *data, const struct agent_install_req *req,
 			   void (*done)(void *arg, const char *error), void *arg,
 			   struct agent_install **ret, struct errbuf *eb)
@@ -310,6 +338,8 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->workload_destroy = r_workload_destroy;
 	io->workload_detach = r_workload_detach;
 	io->workload_settled = r_workload_settled;
+	io->pebble_get = r_pebble_get;
+	io->pebble_cancel = r_pebble_cancel;
 	io->charm_install = r_charm_install;
 	io->charm_cancel = r_charm_cancel;
 	io->charm_forget = r_charm_forget;

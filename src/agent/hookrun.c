@@ -89,6 +89,14 @@ char **hookrun_env_build(const struct hookrun_env *e)
 	envp_add(&envp, &n, "PATH=%s:%s", e->tools_dir, path);
 	if (e->workload)
 		envp_add(&envp, &n, "JUJU_WORKLOAD_NAME=%s", e->workload);
+	if (e->notice_id)
+		envp_add(&envp, &n, "JUJU_NOTICE_ID=%s", e->notice_id);
+	if (e->notice_type)
+		envp_add(&envp, &n, "JUJU_NOTICE_TYPE=%s", e->notice_type);
+	if (e->notice_key)
+		envp_add(&envp, &n, "JUJU_NOTICE_KEY=%s", e->notice_key);
+	if (e->check_name)
+		envp_add(&envp, &n, "JUJU_PEBBLE_CHECK_NAME=%s", e->check_name);
 	/* The agent's environment is not inherited, except KUBERNETES_* (§2.1). */
 	for (char **p = environ; p && *p; p++)
 		if (!strncmp(*p, "KUBERNETES_", 11))

@@ -31,7 +31,13 @@ struct hookrun_env {
 	const char *model_name;
 	const char *model_uuid;
 	int machine;
-	const char *workload;      /* JUJU_WORKLOAD_NAME for <c>-pebble-ready, or NULL */
+	const char *workload;      /* JUJU_WORKLOAD_NAME for <c>-pebble-*, or NULL */
+	/* Notice hooks (charm-runtime.md §2.2): JUJU_NOTICE_ID/TYPE/KEY for a custom notice,
+	 * JUJU_PEBBLE_CHECK_NAME for check-failed/-recovered; NULL when not set. */
+	const char *notice_id;
+	const char *notice_type;
+	const char *notice_key;
+	const char *check_name;
 	/* When set, the hook runs in a private mount namespace where /charm/containers is
 	 * this directory, so /charm/containers/<c>/pebble.socket is this unit's socket. */
 	const char *containers_dir;

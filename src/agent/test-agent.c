@@ -2,14 +2,16 @@
  * hooks that end when the test says, an in-memory store that can fail, and a fake controller
  * that sees every message.  Covers the deploy order with acknowledged commits, a failed local
  * commit, the retry schedule, hook timeouts, update-status intervals, leases, pebble-ready,
- * resending after a reconnect, resuming after a restart, `resolved`, removal and teardown -
- * all without waiting for real time. */
+ * resending after a reconnect, resuming after a restart, `resolved`, removal and teardown,
+ * and Pebble notices turned into hooks (fake Pebble answers) - all without waiting for real
+ * time. */
 #include "agent/agent.h"
 #include "lib/buf.h"
 #include "lib/hmap.h"
 #include "lib/test.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +28,18 @@ struct agent_timer {
 
 struct hookrun {
 	char unit[64], hook[96], ctx[160];
+	char workload[64], notice_id[32], notice_type[32], notice_key[300], check[160];
 	struct hookrun_cbs cbs;
 	bool done;
 	int killed;
+};
+
+/* A request to a container's Pebble, answered by the test. */
+struct agent_pebble_req {
+	char socket[256], target[512];
+	void (*done)(void *, int, const char *, size_t, const char *);
+	void *arg;
+	bool finished, cancelled;
 };
 
 struct workload {
@@ -64,6 +75,8 @@ static struct world {
 	int n_wls;
 	struct agent_install *installs[MAXH];
 	int n_installs;
+	struct agent_pebble_req *pebble[MAXH];
+	int n_pebble;
 	bool auto_install;
 	/* store */
 	json_t *units;   /* name -> row object */
@@ -132,6 +145,11 @@ static int f_hook_start(void *d, const struct hookrun_env *env, const struct hoo
 	snprintf(h->unit, sizeof(h->unit), "%s", env->unit);
 	snprintf(h->hook, sizeof(h->hook), "%s", env->hook);
 	snprintf(h->ctx, sizeof(h->ctx), "%s", env->context_id);
+	snprintf(h->workload, sizeof(h->workload), "%s", env->workload ? env->workload : "");
+	snprintf(h->notice_id, sizeof(h->notice_id), "%s", env->notice_id ? env->notice_id : "");
+	snprintf(h->notice_type, sizeof(h->notice_type), "%s", env->notice_type ? env->notice_type : "");
+	snprintf(h->notice_key, sizeof(h->notice_key), "%s", env->notice_key ? env->notice_key : "");
+	snprintf(h->check, sizeof(h->check), "%s", env->check_name ? env->check_name : "");
 	h->cbs = *cbs;
 	W.hooks[W.n_hooks++] = h;
 	*ret = h;
@@ -156,6 +174,24 @@ static void f_wl_restart(void *d, struct workload *w) { (void)d; w->restarts++; 
 static void f_wl_destroy(void *d, struct workload *w) { (void)d; w->destroyed = true; }
 static void f_wl_detach(void *d, struct workload *w) { (void)d; w->detached = true; }
 static bool f_wl_settled(void *d, struct workload *w) { (void)d; return w->settled; }
+
+static int f_pebble_get(void *d, const char *socket_path, const char *target, uint64_t timeout_ms,
+			void (*done)(void *, int, const char *, size_t, const char *), void *arg,
+			struct agent_pebble_req **ret)
+{
+	struct agent_pebble_req *r = xcalloc(1, sizeof(*r));
+
+	(void)d;
+	(void)timeout_ms;
+	snprintf(r->socket, sizeof(r->socket), "%s", socket_path);
+	snprintf(r->target, sizeof(r->target), "%s", target);
+	r->done = done;
+	r->arg = arg;
+	W.pebble[W.n_pebble++] = r;
+	*ret = r;
+	return 0;
+}
+static void f_pebble_cancel(void *d, struct agent_pebble_req *r) { (void)d; r->cancelled = true; }
 
 static void install_finish(void *arg)
 {
@@ -323,6 +359,7 @@ static const struct agent_io fake_io = {
 	.workload_start = f_wl_start, .workload_restart = f_wl_restart,
 	.workload_destroy = f_wl_destroy, .workload_detach = f_wl_detach,
 	.workload_settled = f_wl_settled,
+	.pebble_get = f_pebble_get, .pebble_cancel = f_pebble_cancel,
 	.charm_install = f_install, .charm_cancel = f_cancel, .charm_forget = f_forget,
 	.charm_chunk = f_chunk, .charm_link = f_link, .remove_tree = f_rm,
 	.store_load = f_store_load, .store_apply = f_store_apply, .store_put_goal = f_put_goal,
@@ -408,6 +445,8 @@ static void world_done(void)
 		free(W.wls[i]);
 	for (int i = 0; i < W.n_installs; i++)
 		free(W.installs[i]);
+	for (int i = 0; i < W.n_pebble; i++)
+		free(W.pebble[i]);
 	while (W.defers) {
 		struct defer *x = W.defers;
 
@@ -1020,6 +1059,315 @@ static void test_removal_and_teardown(void)
 	world_done();
 }
 
+
+/* ---- Pebble notices ---- */
+
+#define SOCK0 "/tmp/fake-home/agents/unit-app-0/containers/web/pebble.socket"
+#define T1 "2024-05-01T10:00:00.000001Z"
+#define T2 "2024-05-01T10:00:00.000002Z"
+#define T3 "2024-05-01T10:00:00.00003Z"   /* Go trims zeros: compared as times, not text */
+
+/* The open request whose target starts with prefix, or NULL. */
+static struct agent_pebble_req *pebble_open(const char *prefix)
+{
+	for (int i = W.n_pebble - 1; i >= 0; i--) {
+		struct agent_pebble_req *r = W.pebble[i];
+
+		if (!r->finished && !r->cancelled && !strncmp(r->target, prefix, strlen(prefix)))
+			return r;
+	}
+	return NULL;
+}
+
+static int pebble_open_count(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < W.n_pebble; i++)
+		n += !W.pebble[i]->finished && !W.pebble[i]->cancelled;
+	return n;
+}
+
+static void pebble_answer(struct agent_pebble_req *r, int status, const char *body, const char *error)
+{
+	r->finished = true;
+	r->done(r->arg, status, body ? body : "", body ? strlen(body) : 0, error);
+	settle();
+}
+
+static char *notice(const char *id, const char *type, const char *key, const char *lr, const char *data)
+{
+	return xasprintf("{\"id\":\"%s\",\"user-id\":null,\"type\":\"%s\",\"key\":\"%s\","
+			 "\"first-occurred\":\"%s\",\"last-occurred\":\"%s\",\"last-repeated\":\"%s\","
+			 "\"occurrences\":1%s%s%s,\"expire-after\":\"168h0m0s\"}",
+			 id, type, key, lr, lr, lr, data ? ",\"last-data\":" : "", data ? data : "", "");
+}
+
+/* Answers the open notices poll with these notices (JSON texts, freed). */
+static void answer_notices(int n, ...)
+{
+	struct agent_pebble_req *r = pebble_open("/v1/notices?");
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	buf_init(&b);
+	buf_adds(&b, "{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\",\"result\":[");
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		char *x = va_arg(ap, char *);
+
+		buf_addf(&b, "%s%s", i ? "," : "", x);
+		free(x);
+	}
+	va_end(ap);
+	buf_adds(&b, "]}");
+	if (r)
+		pebble_answer(r, 200, b.data, NULL);
+	buf_done(&b);
+}
+
+static void answer_change(const char *id, int status, const char *chg_status)
+{
+	char target[64], body[256];
+	struct agent_pebble_req *r;
+
+	snprintf(target, sizeof(target), "/v1/changes/%s", id);
+	r = pebble_open(target);
+	if (!r)
+		return;
+	if (status == 200)
+		snprintf(body, sizeof(body), "{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\","
+			 "\"result\":{\"id\":\"%s\",\"kind\":\"perform-check\",\"status\":\"%s\"}}", id, chg_status);
+	else
+		snprintf(body, sizeof(body), "{\"type\":\"error\",\"status-code\":404,\"status\":\"Not Found\","
+			 "\"result\":{\"message\":\"cannot find change with id \\\"%s\\\"\"}}", id);
+	pebble_answer(r, status, body, NULL);
+}
+
+/* One hook of unit ran to its acknowledged commit. */
+static void finish_hook_ok(struct agent *a, struct hookrun *h)
+{
+	hook_exit(h, 0);
+	ack_all(a);
+}
+
+static struct agent *container_unit(void)
+{
+	struct agent *a = start_agent();
+
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, "[\"web\"]");
+	unit_goal(a, "app/0", 2, true, 0, "");
+	if (W.n_wls)
+		W.wls[W.n_wls - 1]->settled = true; /* no boot id reported: no pebble-ready */
+	return a;
+}
+
+static void test_notices_custom(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	struct agent_pebble_req *r;
+
+	world_init();
+	a = container_unit();
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "install"));
+	/* The watch long-polls the container's socket, from the start (nothing committed yet). */
+	advance(0);
+	r = pebble_open("/v1/notices?");
+	ASSERT_TRUE(r != NULL);
+	ASSERT_STREQ(r->socket, SOCK0);
+	ASSERT_STREQ(r->target, "/v1/notices?users=all&timeout=30s");
+	/* Two custom notices while install runs: they wait for it, then go before the
+	 * lifecycle hooks still due (§7.1: workload events are not gated on install/start). */
+	answer_notices(2, notice("1", "custom", "example.com/a", T1, "{\"x\":\"1\"}"),
+		       notice("2", "custom", "example.com/b", T2, NULL));
+	ASSERT_TRUE(running("app/0") == h);
+	ASSERT_EQ(pebble_open_count(), 0); /* one at a time: no poll while they are handled */
+	finish_hook_ok(a, h);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-custom-notice"));
+	ASSERT_STREQ(h->workload, "web");
+	ASSERT_STREQ(h->notice_id, "1");
+	ASSERT_STREQ(h->notice_type, "custom");
+	ASSERT_STREQ(h->notice_key, "example.com/a");
+	ASSERT_STREQ(h->check, "");
+	/* The commit carries the cursor; the next notice waits for its acknowledgement. */
+	hook_exit(h, 0);
+	json_t *c = last_sent("commit-hook");
+	json_t *cur = json_object_get(json_object_get(json_object_get(c, "journal"), "notices"), "web");
+	ASSERT_STREQ(json_string_value(json_object_get(cur, "last-repeated")), T1);
+	ASSERT_STREQ(json_string_value(json_object_get(cur, "id")), "1");
+	ASSERT_TRUE(running("app/0") == NULL);
+	ack_all(a);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-custom-notice"));
+	ASSERT_STREQ(h->notice_id, "2");
+	ASSERT_STREQ(h->notice_key, "example.com/b");
+	finish_hook_ok(a, h);
+	/* Then the lifecycle goes on, and the watch polls after the last one it handled. */
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
+	ASSERT_STREQ(h->notice_id, "");
+	r = pebble_open("/v1/notices?");
+	ASSERT_TRUE(r != NULL);
+	ASSERT_STREQ(r->target, "/v1/notices?users=all&after=2024-05-01T10%3A00%3A00.000002Z&timeout=30s");
+	/* A long-poll that ends empty is simply made again; a repeat of notice 1 (same id, a
+	 * later last-repeated) is one more occurrence, one more hook. */
+	answer_notices(0);
+	ASSERT_TRUE(pebble_open("/v1/notices?") != NULL);
+	answer_notices(2, notice("2", "custom", "example.com/b", T2, NULL),
+		       notice("1", "custom", "example.com/a", T3, NULL));
+	/* A hook queued as a follow-up (start after config-changed) still goes first, as in
+	 * Juju's resolver: workload events wait for an idle unit. */
+	finish_hook_ok(a, h);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "start"));
+	json_array_clear(W.sent);
+	finish_hook_ok(a, h);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-custom-notice"));
+	ASSERT_STREQ(h->notice_id, "1");
+	/* While an event is handled the unit is busy (wait-for idle waits for it). */
+	ASSERT_TRUE(count_sent("progress", "state", "idle") == 0);
+	finish_hook_ok(a, h);
+	ASSERT_TRUE(running("app/0") == NULL);
+	ASSERT_TRUE(count_sent("progress", "state", "idle") > 0);
+	agent_free(a);
+	world_done();
+}
+
+static void test_notices_checks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+
+	world_init();
+	a = container_unit();
+	char seq[512];
+
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install config-changed start");
+	advance(0);
+	answer_notices(5,
+		       notice("5", "change-update", "12", T1,
+			      "{\"kind\":\"perform-check\",\"check-name\":\"up\"}"),
+		       notice("6", "change-update", "13", T2,
+			      "{\"kind\":\"recover-check\",\"check-name\":\"up\"}"),
+		       notice("7", "change-update", "14", "2024-05-01T10:00:01Z",
+			      "{\"kind\":\"perform-check\",\"check-name\":\"other\"}"),
+		       notice("8", "change-update", "15", "2024-05-01T10:00:02Z", "{\"kind\":\"exec\"}"),
+		       notice("9", "warning", "something odd", "2024-05-01T10:00:03Z", NULL));
+	/* perform-check: the change says Error -> check-failed. */
+	ASSERT_TRUE(running("app/0") == NULL);
+	answer_change("12", 200, "Error");
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-check-failed"));
+	ASSERT_STREQ(h->check, "up");
+	ASSERT_STREQ(h->workload, "web");
+	ASSERT_STREQ(h->notice_id, "");
+	finish_hook_ok(a, h);
+	/* recover-check, its change pruned (404): counts as Done -> check-recovered. */
+	answer_change("13", 404, NULL);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-check-recovered"));
+	ASSERT_STREQ(h->check, "up");
+	finish_hook_ok(a, h);
+	/* perform-check still Doing: no hook; an exec change and a warning: not looked at. */
+	answer_change("14", 200, "Doing");
+	ASSERT_TRUE(running("app/0") == NULL);
+	ASSERT_TRUE(pebble_open("/v1/changes/") == NULL);
+	struct agent_pebble_req *r = pebble_open("/v1/notices?");
+	ASSERT_TRUE(r != NULL);
+	ASSERT_CONTAINS(r->target, "after=2024-05-01T10%3A00%3A03Z");
+	agent_free(a);
+	world_done();
+}
+
+static void test_notices_errors(void)
+{
+	struct agent *a;
+	struct agent_pebble_req *r;
+
+	world_init();
+	a = container_unit();
+	advance(0);
+	/* Socket missing (Pebble still starting): again after 1 s, no sooner. */
+	r = pebble_open("/v1/notices?");
+	pebble_answer(r, 0, NULL, "dial unix " SOCK0 ": connect: no such file or directory");
+	ASSERT_EQ(pebble_open_count(), 0);
+	advance(999);
+	ASSERT_EQ(pebble_open_count(), 0);
+	advance(1);
+	ASSERT_EQ(pebble_open_count(), 1);
+	/* A bad answer and an error status: the same. */
+	pebble_answer(pebble_open("/v1/notices?"), 200, "{\"result\":", NULL);
+	advance(1000);
+	pebble_answer(pebble_open("/v1/notices?"), 500, "{\"type\":\"error\"}", NULL);
+	advance(999);
+	ASSERT_EQ(pebble_open_count(), 0);
+	advance(1);
+	/* A change that cannot be read is asked again after 1 s, for the same notice. */
+	answer_notices(1, notice("5", "change-update", "12", T1,
+				 "{\"kind\":\"perform-check\",\"check-name\":\"up\"}"));
+	pebble_answer(pebble_open("/v1/changes/12"), 0, NULL, "timed out");
+	advance(1000);
+	ASSERT_TRUE(pebble_open("/v1/changes/12") != NULL);
+	agent_free(a);
+	/* The agent's end cancels what is open. */
+	ASSERT_EQ(pebble_open_count(), 0);
+	world_done();
+}
+
+/* The cursor and a pending notice hook survive a restart: nothing repeated, nothing lost. */
+static void test_notices_restart(void)
+{
+	struct agent *a, *dead;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = container_unit();
+	run_all(a, "app/0", seq, sizeof(seq));
+	advance(0);
+	answer_notices(2, notice("1", "custom", "example.com/a", T1, NULL),
+		       notice("2", "custom", "example.com/b", T2, NULL));
+	h = running("app/0");
+	finish_hook_ok(a, h); /* notice 1 committed */
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->notice_id, "2"));
+	/* SIGKILL while notice 2's hook runs. */
+	dead = a;
+	W.connected = false;
+	h->done = true; /* it died with the agent */
+	a = start_agent();
+	/* Its pending hook runs again with the same notice... */
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-custom-notice"));
+	ASSERT_STREQ(h->notice_id, "2");
+	ASSERT_STREQ(h->notice_key, "example.com/b");
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, "[\"web\"]");
+	unit_goal(a, "app/0", 2, true, 0, "");
+	advance(0);
+	/* ...and the watch starts after notice 1: Pebble gives 2 again (and a new 3). */
+	struct agent_pebble_req *r = pebble_open("/v1/notices?");
+	ASSERT_TRUE(r != NULL);
+	ASSERT_CONTAINS(r->target, "after=2024-05-01T10%3A00%3A00.000001Z");
+	answer_notices(2, notice("2", "custom", "example.com/b", T2, NULL),
+		       notice("3", "custom", "example.com/c", T3, NULL));
+	finish_hook_ok(a, h);
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "web-pebble-custom-notice"));
+	ASSERT_STREQ(h->notice_id, "3"); /* 2 is not run twice */
+	finish_hook_ok(a, h);
+	ASSERT_TRUE(running("app/0") == NULL);
+	agent_free(a);
+	agent_free(dead);
+	world_done();
+}
+
 int main(void)
 {
 	RUN(test_deploy_waits_for_acks);
@@ -1033,5 +1381,9 @@ int main(void)
 	RUN(test_restart_resumes);
 	RUN(test_nack_and_resolved);
 	RUN(test_removal_and_teardown);
+	RUN(test_notices_custom);
+	RUN(test_notices_checks);
+	RUN(test_notices_errors);
+	RUN(test_notices_restart);
 	return test_summary();
 }

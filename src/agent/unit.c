@@ -327,6 +327,65 @@ static void on_pebble_retry(void *arg)
 	unit_kick(c->u);
 }
 
+/* ---- notices (notices.h) ---- */
+
+static void on_notices_changed(void *data)
+{
+	struct container_rt *c = data;
+
+	unit_kick(c->u);
+}
+
+static void on_notices_log(void *data, const char *level, const char *msg)
+{
+	struct container_rt *c = data;
+
+	ulog(c->u, level, "%s", msg);
+}
+
+/* Watches c's notices on its socket (whatever started the scree behind it), from where the
+ * journal says its last notice hook was. */
+static void start_notice_watch(struct container_rt *c)
+{
+	struct unit *u = c->u;
+	struct notice_watch_cbs cbs = { on_notices_changed, on_notices_log, c };
+	char *sock;
+
+	if (strlen(c->name) >= UNITER_CONTAINER_MAX) {
+		ulog(u, "WARNING", "container %s: name too long for notice hooks", c->name);
+		return;
+	}
+	sock = xasprintf("%s/containers/%s/pebble.socket", u->dir, c->name);
+	c->nw = notice_watch_new(&u->a->io, c->name, sock, uniter_cursor(&u->j, c->name), &cbs);
+	free(sock);
+}
+
+/* The first container whose notice event waits for its hook: its hook name, or NULL. */
+static const char *notice_due(struct unit *u)
+{
+	for (size_t i = 0; i < u->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+		const struct uniter_notice *n = c->nw ? notice_watch_event(c->nw) : NULL;
+
+		if (n && uniter_notice_hook_name(n, c->notice_hook, sizeof(c->notice_hook)))
+			return c->notice_hook;
+	}
+	return NULL;
+}
+
+/* The event of the container whose notice hook is hook, or NULL. */
+static const struct uniter_notice *notice_for_hook(struct unit *u, const char *hook)
+{
+	for (size_t i = 0; i < u->n_containers; i++) {
+		struct container_rt *c = &u->containers[i];
+		const struct uniter_notice *n = c->nw ? notice_watch_event(c->nw) : NULL;
+
+		if (n && !strcmp(c->notice_hook, hook))
+			return n;
+	}
+	return NULL;
+}
+
 static void start_containers(struct unit *u)
 {
 	struct agent *a = u->a;
@@ -350,6 +409,7 @@ static void start_containers(struct unit *u)
 		c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
 		if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
 			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
+		start_notice_watch(c);
 		free(dir);
 	}
 }
@@ -368,6 +428,7 @@ static void stop_containers(struct unit *u, bool destroy)
 				a->io.workload_detach(a->io.data, c->w);
 		}
 		a->io.timer_free(a->io.data, c->retry);
+		notice_watch_free(c->nw);
 		free(c->name);
 	}
 	free(u->containers);
@@ -552,7 +613,10 @@ static void enter_error(struct unit *u, const char *msg, struct batch *with);
 static void start_hook(struct unit *u, const char *hook)
 {
 	struct agent *a = u->a;
-	struct uniter_journal j2 = u->j;
+	struct uniter_journal j2;
+	struct uniter_notice notice;
+	const struct uniter_notice *n;
+	bool with_notice = false;
 	struct uniter_goal g;
 	struct store_unit_row row;
 	struct errbuf eb;
@@ -566,7 +630,18 @@ static void start_hook(struct unit *u, const char *hook)
 		snprintf(u->hook, sizeof(u->hook), "%s", hook);
 	hook = u->hook;
 	uniter_goal_of(u, &g);
-	uniter_prepare(&j2, u->hook, &g);
+	/* A notice hook carries its notice: the one the journal has when it runs again, else the
+	 * event of its container. */
+	n = uniter_hook_notice(&u->j);
+	if (n && u->j.step != UNITER_STEP_DONE && !strcmp(u->j.hook, hook)) {
+		notice = *n;
+		with_notice = true;
+	} else if ((n = notice_for_hook(u, hook))) {
+		notice = *n;
+		with_notice = true;
+	}
+	uniter_journal_copy(&j2, &u->j);
+	uniter_prepare(&j2, u->hook, &g, with_notice ? &notice : NULL);
 	batch_init(&b, u);
 	batch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
@@ -593,11 +668,12 @@ static void start_hook(struct unit *u, const char *hook)
 	batch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
+		uniter_journal_done(&j2);
 		ulog(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
 		enter_error(u, NULL, NULL);
 		return;
 	}
-	u->j = j2;
+	uniter_journal_move(&u->j, &j2);
 	if (wl) {
 		json_decref(u->wl_status);
 		u->wl_status = wl;
@@ -630,9 +706,17 @@ static void start_hook(struct unit *u, const char *hook)
 		.context_id = u->context_id, .socket_path = a->socket_path,
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
-		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
-		.api_addresses = a->api_addresses,
+		.workload = rc ? rc->name : with_notice ? notice.container : NULL,
+		.containers_dir = cdir, .api_addresses = a->api_addresses,
 	};
+
+	if (with_notice && notice.kind == UNITER_NOTICE_CUSTOM) {
+		env.notice_id = notice.id;
+		env.notice_type = "custom";
+		env.notice_key = notice.key;
+	} else if (with_notice) {
+		env.check_name = notice.check;
+	}
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
 	set_state(u, UNIT_RUNNING);
@@ -693,7 +777,7 @@ static void enter_error(struct unit *u, const char *status_msg, struct batch *wi
  * transaction as what with already holds (the hook's record), or alone. */
 static void begin_commit(struct unit *u, bool with_changes, struct batch *with)
 {
-	struct uniter_journal j2 = u->j;
+	struct uniter_journal j2;
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
@@ -701,8 +785,10 @@ static void begin_commit(struct unit *u, bool with_changes, struct batch *with)
 	json_t *jj, *wl = NULL;
 	int r;
 
+	uniter_journal_copy(&j2, &u->j);
 	uniter_commit(&j2);
 	jj = uniter_journal_to_json(&j2);
+	uniter_journal_done(&j2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
 	m.u.commit_hook.unit = u->name;
 	m.u.commit_hook.hook = u->j.hook;
@@ -771,11 +857,12 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 	if (rc && code != 0) {
 		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
 		 * event comes again a little later (charm-runtime.md §10). */
-		struct uniter_journal j2 = u->j;
+		struct uniter_journal j2;
 		struct store_unit_row row;
 		json_t *jj;
 
 		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
+		uniter_journal_copy(&j2, &u->j);
 		uniter_commit(&j2);
 		batch_journal(&b, &j2);
 		batch_status(&b, "agent", "idle", "", NULL, false);
@@ -783,9 +870,10 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		jj = uniter_journal_to_json(&j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
-			u->j = j2;
+			uniter_journal_move(&u->j, &j2);
 		else
 			ulog(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
+		uniter_journal_done(&j2);
 		json_decref(jj);
 		a->io.timer_arm(a->io.data, rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		set_state(u, UNIT_IDLE);
@@ -833,12 +921,14 @@ static void on_installed(void *arg, const char *error)
 		enter_error(u, msg, NULL);
 		return;
 	}
-	if (strcmp(u->charm_digest, u->app->digest)) {
-		agent_digest_ref(a, u->app->digest, +1);
+	/* The files are those asked for, whatever the goal says by now (a refresh meanwhile
+	 * installs again before the hook). */
+	if (strcmp(u->charm_digest, u->install_digest)) {
+		agent_digest_ref(a, u->install_digest, +1);
 		if (*u->charm_digest)
 			agent_digest_ref(a, u->charm_digest, -1);
 		free(u->charm_digest);
-		u->charm_digest = xstrdup(u->app->digest);
+		u->charm_digest = xstrdup(u->install_digest);
 	}
 	/* The files are in place: the hook waits for a slot like any other (the resolver names
 	 * it again, now with nothing to install). */
@@ -857,6 +947,7 @@ static void prepare_files(struct unit *u, const char *hook)
 	struct errbuf eb;
 
 	snprintf(u->hook, sizeof(u->hook), "%s", hook);
+	snprintf(u->install_digest, sizeof(u->install_digest), "%s", u->app->digest);
 	/* File work does not take a hook slot: the cache installs for many units in one worker
 	 * (one fork for hundreds of units, not one per unit) while hooks run. */
 	set_state(u, UNIT_PREPARING);
@@ -909,14 +1000,16 @@ static void unit_step(struct unit *u)
 	struct container_rt *due = container_due(u);
 
 	f.workload_hook = due ? due->hook : NULL;
+	f.notice_hook = notice_due(u);
 	/* Losing the lease runs no hook (§7.1); the next lease runs leader-elected again. */
 	if (!g.leader && u->j.leader) {
-		struct uniter_journal j2 = u->j;
+		struct uniter_journal j2;
 		struct store_unit_row row;
 		struct errbuf eb;
 		struct batch b;
 		json_t *jj;
 
+		uniter_journal_copy(&j2, &u->j);
 		j2.leader = false;
 		batch_init(&b, u);
 		batch_journal(&b, &j2);
@@ -924,9 +1017,10 @@ static void unit_step(struct unit *u)
 		jj = uniter_journal_to_json(&j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
-			u->j = j2;
+			uniter_journal_move(&u->j, &j2);
 		else
 			ulog(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
+		uniter_journal_done(&j2);
 		json_decref(jj);
 		batch_done(&b);
 	}
@@ -1010,11 +1104,19 @@ static void finish_commit(void *arg)
 		batch_done(&b);
 		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
+		uniter_journal_done(&j2);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
 		return;
 	}
 	batch_done(&b);
-	u->j = j2;
+	/* A notice hook: its container's watch goes on past the notice. */
+	const struct uniter_notice *hn = uniter_hook_notice(&u->j);
+	struct uniter_notice done_notice;
+	bool notice_done = hn != NULL;
+
+	if (hn)
+		done_notice = *hn;
+	uniter_journal_move(&u->j, &j2);
 	json_decref(u->commit_journal);
 	u->commit_journal = NULL;
 	rc = container_for_hook(u, hook);
@@ -1030,6 +1132,10 @@ static void finish_commit(void *arg)
 	ulog(u, "INFO", "committed \"%s\" hook", hook);
 	set_state(u, UNIT_IDLE);
 	arm_update_status(u);
+	if (notice_done)
+		for (size_t i = 0; i < u->n_containers; i++)
+			if (u->containers[i].nw && !strcmp(u->containers[i].name, done_notice.container))
+				notice_watch_committed(u->containers[i].nw, &done_notice);
 	unit_kick(u);
 }
 
@@ -1155,6 +1261,9 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 
 			if (c->pending[0] && strcmp(c->pending, c->seen))
 				busy = true;
+			/* A notice being looked at, or its event waiting for its hook. */
+			if (c->nw && notice_watch_busy(c->nw))
+				busy = true;
 		}
 		if (g.alive && u->app->n_containers && !u->n_containers)
 			busy = true;
@@ -1266,14 +1375,16 @@ void unit_free(struct unit *u, bool destroy)
 	if (u->run) {
 		if (!destroy) {
 			/* An orderly stop: the hook runs again on the next start, not failed. */
-			struct uniter_journal j2 = u->j;
+			struct uniter_journal j2;
 			struct store_unit_row row;
 			struct store_txn t;
 			struct errbuf eb;
 			json_t *jj;
 
+			uniter_journal_copy(&j2, &u->j);
 			uniter_requeue(&j2);
 			jj = uniter_journal_to_json(&j2);
+			uniter_journal_done(&j2);
 			agent_unit_row(u, &row);
 			row.journal = jj;
 			memset(&t, 0, sizeof(t));
@@ -1335,6 +1446,7 @@ void unit_free(struct unit *u, bool destroy)
 	json_decref(u->wl_status);
 	json_decref(u->commit_journal);
 	json_decref(u->row_journal);
+	uniter_journal_done(&u->j);
 	free(u->charm_digest);
 	free(u->name);
 	free(u->dir);

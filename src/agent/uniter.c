@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lib/buf.h"
 
 static const char *const op_names[_UNITER_OP_MAX] = {
 	[UNITER_OP_CONTINUE] = "continue",
@@ -17,11 +20,93 @@ static const char *const step_names[_UNITER_STEP_MAX] = {
 	[UNITER_STEP_PENDING] = "pending",
 };
 
+static const char *const notice_kinds[_UNITER_NOTICE_MAX] = {
+	[UNITER_NOTICE_NONE] = "",
+	[UNITER_NOTICE_CUSTOM] = "custom",
+	[UNITER_NOTICE_CHECK_FAILED] = "check-failed",
+	[UNITER_NOTICE_CHECK_RECOVERED] = "check-recovered",
+};
+
+/* The hook-name suffix of each kind. */
+static const char *const notice_suffixes[_UNITER_NOTICE_MAX] = {
+	[UNITER_NOTICE_NONE] = NULL,
+	[UNITER_NOTICE_CUSTOM] = "-pebble-custom-notice",
+	[UNITER_NOTICE_CHECK_FAILED] = "-pebble-check-failed",
+	[UNITER_NOTICE_CHECK_RECOVERED] = "-pebble-check-recovered",
+};
+
 void uniter_journal_init(struct uniter_journal *j)
 {
 	memset(j, 0, sizeof(*j));
 	j->charm_rev = -1;
 	j->hook_charm_rev = -1;
+}
+
+void uniter_journal_copy(struct uniter_journal *dst, const struct uniter_journal *src)
+{
+	*dst = *src;
+	if (src->nz) {
+		dst->nz = xmalloc(sizeof(*dst->nz));
+		*dst->nz = *src->nz;
+	}
+}
+
+void uniter_journal_done(struct uniter_journal *j)
+{
+	if (!j)
+		return;
+	free(j->nz);
+	uniter_journal_init(j);
+}
+
+void uniter_journal_move(struct uniter_journal *dst, struct uniter_journal *src)
+{
+	if (dst == src)
+		return;
+	free(dst->nz);
+	*dst = *src;
+	uniter_journal_init(src);
+}
+
+static struct uniter_notices *notices_of(struct uniter_journal *j)
+{
+	if (!j->nz)
+		j->nz = xcalloc(1, sizeof(*j->nz));
+	return j->nz;
+}
+
+bool uniter_notice_hook_name(const struct uniter_notice *n, char *out, size_t n_out)
+{
+	const char *suffix = (unsigned)n->kind < _UNITER_NOTICE_MAX ? notice_suffixes[n->kind] : NULL;
+
+	return suffix && n->container[0] &&
+	       (size_t)snprintf(out, n_out, "%s%s", n->container, suffix) < n_out;
+}
+
+const struct uniter_notice *uniter_hook_notice(const struct uniter_journal *j)
+{
+	return j->op == UNITER_OP_RUN_HOOK && j->nz && j->nz->hook.kind != UNITER_NOTICE_NONE
+		       ? &j->nz->hook
+		       : NULL;
+}
+
+const struct uniter_cursor *uniter_cursor(const struct uniter_journal *j, const char *container)
+{
+	for (size_t i = 0; j->nz && i < j->nz->n_cursors; i++)
+		if (!strcmp(j->nz->cursors[i].container, container))
+			return &j->nz->cursors[i];
+	return NULL;
+}
+
+static json_t *notices_to_json(const struct uniter_notices *nz)
+{
+	json_t *cur = json_object();
+
+	for (size_t i = 0; i < nz->n_cursors; i++)
+		json_object_set_new(cur, nz->cursors[i].container,
+				    json_pack("{s:s, s:s}", "last-repeated", nz->cursors[i].last_repeated,
+					      "id", nz->cursors[i].id));
+	return cur;
 }
 
 json_t *uniter_journal_to_json(const struct uniter_journal *j)
@@ -35,7 +120,75 @@ json_t *uniter_journal_to_json(const struct uniter_journal *j)
 
 	json_object_set_new(v, "leader-gen", json_integer(j->leader_gen));
 	json_object_set_new(v, "hook-leader-gen", json_integer(j->hook_leader_gen));
+	if (j->nz && j->nz->n_cursors)
+		json_object_set_new(v, "notices", notices_to_json(j->nz));
+	if (j->nz && j->nz->hook.kind != UNITER_NOTICE_NONE) {
+		const struct uniter_notice *n = &j->nz->hook;
+
+		json_object_set_new(v, "hook-notice",
+				    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", notice_kinds[n->kind],
+					      "container", n->container, "id", n->id, "key", n->key,
+					      "check", n->check, "last-repeated", n->last_repeated));
+	}
 	return v;
+}
+
+/* Copies s into out (n bytes); false when it does not fit. */
+static bool fits(char *out, size_t n, const char *s)
+{
+	return s && (size_t)snprintf(out, n, "%s", s) < n;
+}
+
+/* Reads the journal's notice part into *ret (NULL when it has none). */
+static int notices_from_json(json_t *v, struct uniter_notices **ret, struct errbuf *eb)
+{
+	json_t *cur = json_object_get(v, "notices"), *hn = json_object_get(v, "hook-notice"), *c;
+	struct uniter_notices *nz;
+	const char *name;
+
+	*ret = NULL;
+	if (!cur && !hn)
+		return 0;
+	if ((cur && !json_is_object(cur)) || (hn && !json_is_object(hn)) ||
+	    json_object_size(cur) > UNITER_CONTAINERS_MAX) {
+		errbuf_set(eb, "malformed journal: bad notices");
+		return -EINVAL;
+	}
+	nz = xcalloc(1, sizeof(*nz));
+	json_object_foreach(cur, name, c) {
+		struct uniter_cursor *k = &nz->cursors[nz->n_cursors++];
+
+		if (!fits(k->container, sizeof(k->container), name) ||
+		    !fits(k->last_repeated, sizeof(k->last_repeated),
+			  json_string_value(json_object_get(c, "last-repeated"))) ||
+		    !fits(k->id, sizeof(k->id), json_string_value(json_object_get(c, "id")))) {
+			free(nz);
+			errbuf_set(eb, "malformed journal: bad notice cursor of container \"%.64s\"", name);
+			return -EINVAL;
+		}
+	}
+	if (hn) {
+		struct uniter_notice *n = &nz->hook;
+		const char *kind = json_string_value(json_object_get(hn, "kind"));
+		int ki = -1;
+
+		for (int i = UNITER_NOTICE_CUSTOM; i < _UNITER_NOTICE_MAX; i++)
+			if (kind && !strcmp(kind, notice_kinds[i]))
+				ki = i;
+		if (ki < 0 || !fits(n->container, sizeof(n->container), json_string_value(json_object_get(hn, "container"))) ||
+		    !fits(n->id, sizeof(n->id), json_string_value(json_object_get(hn, "id"))) ||
+		    !fits(n->key, sizeof(n->key), json_string_value(json_object_get(hn, "key"))) ||
+		    !fits(n->check, sizeof(n->check), json_string_value(json_object_get(hn, "check"))) ||
+		    !fits(n->last_repeated, sizeof(n->last_repeated),
+			  json_string_value(json_object_get(hn, "last-repeated")))) {
+			free(nz);
+			errbuf_set(eb, "malformed journal: bad hook-notice");
+			return -EINVAL;
+		}
+		n->kind = (enum uniter_notice_kind)ki;
+	}
+	*ret = nz;
+	return 0;
 }
 
 static int name_index(const char *const *names, int n, const char *s)
@@ -69,6 +222,8 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 		errbuf_set(eb, "malformed journal: bad op %s/%s", op, step);
 		return -EINVAL;
 	}
+	if (notices_from_json(v, &t.nz, eb) < 0)
+		return -EINVAL;
 	t.leader_gen = (int)json_integer_value(json_object_get(v, "leader-gen"));
 	t.hook_leader_gen = (int)json_integer_value(json_object_get(v, "hook-leader-gen"));
 	t.op = (enum uniter_op)oi;
@@ -90,6 +245,17 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter
 	/* A pending hook was interrupted (agent killed mid-hook): run it again. */
 	if (j->op == UNITER_OP_RUN_HOOK && j->step != UNITER_STEP_DONE)
 		return j->hook;
+	/* Leadership (§7.1 item 4: only after install, never while dying), then workload events
+	 * from notices (item 5: not gated on install, start or dying). */
+	if (g->alive && j->installed) {
+		if (g->leader && !j->leader && f->lease_valid)
+			return "leader-elected";
+		/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
+		if (!g->leader && j->leader_gen < g->leader_gen)
+			return "leader-settings-changed";
+	}
+	if (f->notice_hook)
+		return f->notice_hook;
 	if (!g->alive) {
 		/* Teardown: stop if started, remove if installed, then dead (§7.1 item 11). */
 		if (j->started && !j->stopped)
@@ -101,11 +267,6 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter
 	}
 	if (!j->installed)
 		return "install";
-	if (g->leader && !j->leader && f->lease_valid)
-		return "leader-elected";
-	/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
-	if (!g->leader && j->leader_gen < g->leader_gen)
-		return "leader-settings-changed";
 	if (j->charm_rev != g->charm_rev)
 		return "upgrade-charm";
 	if (strcmp(j->config_hash, g->config_hash) != 0)
@@ -121,8 +282,13 @@ const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter
 	return NULL;
 }
 
-void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uniter_goal *g)
+void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uniter_goal *g,
+		    const struct uniter_notice *notice)
 {
+	if (notice)
+		notices_of(j)->hook = *notice;
+	else if (j->nz)
+		j->nz->hook.kind = UNITER_NOTICE_NONE;
 	if (hook != j->hook)
 		snprintf(j->hook, sizeof(j->hook), "%s", hook);
 	j->op = UNITER_OP_RUN_HOOK;
@@ -132,11 +298,34 @@ void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uni
 	j->hook_leader_gen = g->leader_gen;
 }
 
+/* The notice hook committed: its container's cursor moves to the notice. */
+static void commit_notice(struct uniter_journal *j)
+{
+	struct uniter_notices *nz = j->nz;
+	struct uniter_cursor *k = NULL;
+
+	if (!nz || nz->hook.kind == UNITER_NOTICE_NONE)
+		return;
+	for (size_t i = 0; i < nz->n_cursors; i++)
+		if (!strcmp(nz->cursors[i].container, nz->hook.container))
+			k = &nz->cursors[i];
+	if (!k && nz->n_cursors < UNITER_CONTAINERS_MAX) {
+		k = &nz->cursors[nz->n_cursors++];
+		snprintf(k->container, sizeof(k->container), "%s", nz->hook.container);
+	}
+	if (k) {
+		snprintf(k->last_repeated, sizeof(k->last_repeated), "%s", nz->hook.last_repeated);
+		snprintf(k->id, sizeof(k->id), "%s", nz->hook.id);
+	}
+	nz->hook.kind = UNITER_NOTICE_NONE;
+}
+
 void uniter_commit(struct uniter_journal *j)
 {
 	const char *h = j->hook;
 	const char *next = NULL;
 
+	commit_notice(j);
 	if (!strcmp(h, "install")) {
 		j->installed = true;
 		/* A new unit has nothing to catch up on: only later failovers concern it. */

@@ -112,10 +112,14 @@ class CrashRecovery(unittest.TestCase):
         else:
             self.assertNotIn("leader-elected", names, msg)
         if refreshed:
-            self.assertEqual(names.count("upgrade-charm"), 1, msg)
-            i = names.index("upgrade-charm")
-            self.assertGreater(i, 0, msg)  # after install (it may precede start)
-            self.assertEqual(names[i + 1], "config-changed", msg)
+            # A refresh that reaches the agent before the unit's install hook was prepared
+            # (a kill can hold up the charm download) makes install run the new revision,
+            # as Juju's uniter deploys the charm current at install: no upgrade-charm then.
+            self.assertLessEqual(names.count("upgrade-charm"), 1, msg)
+            if "upgrade-charm" in names:
+                i = names.index("upgrade-charm")
+                self.assertGreater(i, 0, msg)  # after install (it may precede start)
+                self.assertEqual(names[i + 1], "config-changed", msg)
         if removed:
             self.assertEqual(names[-2:], ["stop", "remove"], msg)
             self.assertEqual(names.count("stop"), 1, msg)
