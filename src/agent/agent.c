@@ -9,8 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/tools.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+
+/* A tool waiting for the slowest answer must not give up first. */
+_Static_assert(TOOLS_DEADLINE_MS > AGENT_QUERY_TIMEOUT_MS, "hook-tool deadline below the agent's");
 
 #define LOG_BATCH_SEND 256  /* records per log message */
 

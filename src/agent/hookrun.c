@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/tools.h"
 #include "lib/buf.h"
 #include "lib/spawn.h"
 
@@ -87,6 +88,7 @@ char **hookrun_env_build(const struct hookrun_env *e)
 	envp_add(&envp, &n, "LANG=C.UTF-8");
 	envp_add(&envp, &n, "TERM=tmux-256color");
 	envp_add(&envp, &n, "PATH=%s:%s", e->tools_dir, path);
+	envp_add(&envp, &n, "%s=%d", TOOLS_DEADLINE_ENV, TOOLS_DEADLINE_MS);
 	if (e->workload)
 		envp_add(&envp, &n, "JUJU_WORKLOAD_NAME=%s", e->workload);
 	if (e->notice_id)

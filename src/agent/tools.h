@@ -12,6 +12,14 @@
 #include "agent/hookctx.h"
 #include "lib/buf.h"
 
+/* How long a tool waits for the agent's answer (connect, send, reply): the agent puts it in
+ * every hook's environment (milliseconds), above its own slowest answer - status-get
+ * --application waits up to AGENT_QUERY_TIMEOUT_MS for the controller.  A tool run without it
+ * (by hand) waits TOOLS_DEADLINE_DEFAULT_MS. */
+#define TOOLS_DEADLINE_ENV "CAIRN_TOOL_DEADLINE_MS"
+#define TOOLS_DEADLINE_MS 30000
+#define TOOLS_DEADLINE_DEFAULT_MS 30000
+
 /* Names of every tool the agent serves (NULL-terminated); used to create the tool links. */
 extern const char *const tools_names[];
 

@@ -7,8 +7,8 @@
  * JUJU_AGENT_SOCKET_ADDRESS, then reproduces the agent's stdout, stderr and exit code.
  *
  * It runs on every tool call, so it stays small: it links only the framing code and
- * jansson.  It never hangs: connecting, sending and waiting for the reply share a deadline
- * (HOOK_TIMEOUT_MS, overridable with CAIRN_HOOK_TIMEOUT_MS for tests).
+ * jansson.  It never hangs: connecting, sending and waiting for the reply share a deadline,
+ * the one the agent gives its hooks (TOOLS_DEADLINE_ENV, tools.h), else a fixed one.
  *
  * Called as `cairn-hook --make-links DIR [TARGET]` it creates DIR/<tool> -> TARGET (default
  * "../cairn-hook") for every tool the agent serves; the build and the agent use this to lay
@@ -34,8 +34,6 @@
 #include "lib/msg.h"
 
 #define HOOK_SELF "cairn-hook"
-#define HOOK_TIMEOUT_MS 30000                    /* connect + reply deadline */
-#define HOOK_TIMEOUT_ENV "CAIRN_HOOK_TIMEOUT_MS" /* override, in milliseconds */
 #define HOOK_MAX_STDIN (MSG_MAX / 2)             /* room for escaping in the frame */
 
 #define EXIT_FAIL 1
@@ -119,18 +117,19 @@ static int read_stdin(struct buf *out)
 	}
 }
 
+/* The deadline the agent set for its hook's tools, else the fixed default. */
 static long timeout_ms(void)
 {
-	const char *s = getenv(HOOK_TIMEOUT_ENV);
+	const char *s = getenv(TOOLS_DEADLINE_ENV);
 	char *end;
 	long v;
 
 	if (!s || !*s)
-		return HOOK_TIMEOUT_MS;
+		return TOOLS_DEADLINE_DEFAULT_MS;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || v <= 0 || v > 24L * 3600 * 1000)
-		return HOOK_TIMEOUT_MS;
+		return TOOLS_DEADLINE_DEFAULT_MS;
 	return v;
 }
 

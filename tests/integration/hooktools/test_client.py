@@ -210,7 +210,8 @@ class ClientTest(unittest.TestCase):
             self.agent.held.append(conn)  # never answer, never close
 
         self.agent.respond = hold
-        env = dict(self.env, CAIRN_HOOK_TIMEOUT_MS="300")
+        # The deadline the agent puts in its hooks' environment.
+        env = dict(self.env, CAIRN_TOOL_DEADLINE_MS="300")
         start = time.monotonic()
         p = self.run_tool([os.path.join(TOOLS, "is-leader")], env=env)
         self.assertLess(time.monotonic() - start, 10)

@@ -71,6 +71,8 @@ class HookEnv(unittest.TestCase):
         self.assertNotIn("OPERATOR_DISPATCH", env)
         self.assertNotIn("SOME_AGENT_SECRET", env)
         self.assertNotIn("CAIRN_HOME", env)
+        # How long its hook tools wait for the agent (above the agent's slowest answer).
+        self.assertEqual(env["CAIRN_TOOL_DEADLINE_MS"], "30000")
         with open(os.path.join(udir, "env-install.cwd")) as f:
             self.assertEqual(f.read().strip(), charm_dir)
         with open(os.path.join(udir, "env-install.argc")) as f:
