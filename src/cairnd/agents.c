@@ -1141,7 +1141,8 @@ static void accept_on(struct agents *s, int lfd, bool tcp)
 		}
 		cbs.data = k;
 		k->hello_timer = loop_timer_new(C(s)->l, on_hello_timeout, k);
-		loop_timer_arm_in(k->hello_timer, AGENTS_HELLO_TIMEOUT_MS);
+		/* controller config agent-hello-timeout */
+		loop_timer_arm_in(k->hello_timer, (uint64_t)C(s)->cfg.hello_timeout_ms);
 		k->next = s->conns;
 		if (s->conns)
 			s->conns->prev = k;
@@ -1160,8 +1161,8 @@ static void on_hello_timeout(struct loop_timer *t, void *data)
 
 	(void)t;
 	ctl_log(C(k->s), "controller", "WARNING", "cairn.agents",
-		"closed a connection from %s that did not say hello within %d s", k->peer,
-		AGENTS_HELLO_TIMEOUT_MS / 1000);
+		"closed a connection from %s that did not say hello within %lld ms", k->peer,
+		(long long)C(k->s)->cfg.hello_timeout_ms);
 	conn_close(k);
 }
 

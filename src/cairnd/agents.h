@@ -22,7 +22,6 @@
 #include "cairnd/controller.h"
 
 #define AGENTS_MAX_CONNS 4096
-#define AGENTS_HELLO_TIMEOUT_MS 10000 /* a connection must authenticate within this */
 #define AGENTS_JOIN_TOKEN_TTL_NS (24ULL * 3600 * 1000000000ULL)
 
 struct agents;

@@ -13,6 +13,7 @@ static const char *const defaults[] = {
 	"api-address", "",
 	"leadership-lease-duration", "1m",
 	"hook-timeout", "1h",
+	"agent-hello-timeout", "10s",
 	NULL, NULL,
 };
 
@@ -50,6 +51,12 @@ int ctlcfg_check(const char *key, const char *value, struct errbuf *eb)
 				   value);
 			return -EINVAL;
 		}
+	} else if (!strcmp(key, "agent-hello-timeout")) {
+		if (strnum_duration(value, &v) < 0 || v < 100000000LL || v > 600000000000LL) {
+			errbuf_set(eb, "agent-hello-timeout: expected a duration from 100ms to 10m, got \"%s\"",
+				   value);
+			return -EINVAL;
+		}
 	} else if (!strcmp(key, "hook-timeout")) {
 		if (strnum_duration(value, &v) < 0 || v < 0) {
 			errbuf_set(eb, "hook-timeout: expected a duration, got \"%s\"", value);
@@ -78,4 +85,6 @@ void ctlcfg_read(struct model *m, struct ctlcfg *ret)
 	ret->lease_ms = v / 1000000;
 	strnum_duration(get(m, "hook-timeout"), &v);
 	ret->hook_timeout_ms = v / 1000000;
+	strnum_duration(get(m, "agent-hello-timeout"), &v);
+	ret->hello_timeout_ms = v / 1000000;
 }

@@ -8,6 +8,8 @@
  *   leadership-lease-duration  how long a leader's lease lasts without its agent (default 1m;
  *                              an agent claims it for half of that after each answered ping)
  *   hook-timeout               a hook running longer is killed and fails (default 1h, 0 = never)
+ *   agent-hello-timeout        a new agent connection that has not said hello (or joined) by
+ *                              then is closed (default 10s, 100ms to 10m)
  *
  * Values are checked when set; reading a key always yields a valid value. */
 #ifndef CAIRN_CTLCFG_H
@@ -23,6 +25,7 @@ struct ctlcfg {
 	char api_address[64];
 	int64_t lease_ms;
 	int64_t hook_timeout_ms;
+	int64_t hello_timeout_ms;
 };
 
 /* Checks key=value ("unknown controller config key", "invalid duration").  0 or -EINVAL. */
