@@ -130,7 +130,7 @@ static void on_retry(struct loop_timer *t, void *data)
 
 static void connect_now(struct link *k)
 {
-	struct proto_conn_cbs cbs = { on_ready, on_message, on_closed, k };
+	struct proto_conn_cbs cbs = { on_ready, on_message, on_closed, k, NULL };
 	struct proto_conn_opts o = { .in = PROTO_TO_AGENT, .tls = k->tls, .tls_server = false };
 	struct errbuf eb;
 	int fd, r;

@@ -488,7 +488,7 @@ static int cmd_join(const char *hostport, const char *token, const char *home)
 		goto out;
 	}
 	{
-		struct proto_conn_cbs cbs = { join_ready, join_message, join_closed, &j };
+		struct proto_conn_cbs cbs = { join_ready, join_message, join_closed, &j, NULL };
 		struct proto_conn_opts o = { .in = PROTO_TO_AGENT, .tls = ctx, .connecting = r < 0 };
 
 		if (proto_conn_new(j.l, fd, &o, &cbs, &j.c, &eb) < 0) {

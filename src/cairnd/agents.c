@@ -458,7 +458,12 @@ static void flush_acks(struct aconn *k)
 {
 	for (struct hmap_iter it = hmap_iter(&k->acks); hmap_next(&it);) {
 		struct pending_ack *a = it.value;
+		struct model_unit *u = model_find_unit(C(k->s)->m, a->unit);
 		struct proto_msg m;
+
+		/* A goal the acked message caused goes first (it may be held back). */
+		if (u && u->goal_dirty)
+			continue;
 
 		proto_msg_init(&m, PROTO_ACK);
 		m.u.ack.unit = a->unit;
@@ -495,6 +500,11 @@ static void flush(struct agents *s)
 		while (mr->dirty) {
 			struct model_unit *u = mr->dirty;
 
+			if (mr->conn && proto_conn_pending(mr->conn->pc) > AGENTS_GOAL_HIGH_WATER) {
+				/* The rest goes once the agent has read what is queued. */
+				proto_conn_want_drained(mr->conn->pc);
+				break;
+			}
 			dirty_unlink(mr, u);
 			if (mr->conn)
 				send_unit_goal(mr->conn, u, false);
@@ -502,6 +512,14 @@ static void flush(struct agents *s)
 	}
 	for (struct aconn *k = s->conns; k; k = k->next)
 		flush_acks(k);
+}
+
+static void on_drained(struct proto_conn *pc, void *data)
+{
+	struct aconn *k = data;
+
+	(void)pc;
+	schedule_flush(k->s);
 }
 
 static void queue_ack(struct aconn *k, const char *unit, int64_t seq)
@@ -1107,7 +1125,7 @@ static void accept_on(struct agents *s, int lfd, bool tcp)
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
 		int fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct proto_conn_cbs cbs = { NULL, on_message, on_closed, NULL };
+		struct proto_conn_cbs cbs = { NULL, on_message, on_closed, NULL, on_drained };
 		struct proto_conn_opts o = { .in = PROTO_TO_CONTROLLER, .tls = tcp ? s->tls : NULL,
 					     .tls_server = true };
 		struct errbuf eb;

@@ -8,7 +8,8 @@
  *
  * Goals are pushed, not polled: a change marks the application (or unit) with a new goal
  * generation, and once per loop iteration the dirty ones are sent to the machines that host
- * them - one app-goal per machine for an application change, one unit-goal per changed unit.
+ * them - one app-goal per machine for an application change, one unit-goal per changed unit,
+ * held back while AGENTS_GOAL_HIGH_WATER bytes wait for the agent to read them.
  * Sequenced messages are applied once each (units.last_seq) and acknowledged after the goals
  * they caused, at the end of the iteration.
  *
@@ -22,6 +23,10 @@
 #include "cairnd/controller.h"
 
 #define AGENTS_MAX_CONNS 4096
+/* Unit goals wait while this much output is queued for their agent (backpressure: a burst of
+ * 10,000 goals goes out as the agent reads, not all into its queue at once); acks of their
+ * units wait with them. */
+#define AGENTS_GOAL_HIGH_WATER (1024u * 1024u)
 #define AGENTS_JOIN_TOKEN_TTL_NS (24ULL * 3600 * 1000000000ULL)
 
 struct agents;

@@ -33,6 +33,7 @@ struct proto_conn {
 	struct loop_timer *finish_timer;
 	uint32_t events;          /* what the watch currently asks for */
 	bool overflow;            /* output limit hit: closing from the loop */
+	bool want_drained;        /* the owner waits for the output to drain */
 };
 
 static void conn_release(void *data)
@@ -188,6 +189,29 @@ static ssize_t raw_write(struct proto_conn *c, const void *p, size_t n)
 	}
 }
 
+static void drained_deferred(void *data)
+{
+	struct proto_conn *c = data;
+
+	/* Queued before any release of c (releases are deferred too, after this). */
+	if (c->state == CONN_OPEN && c->cbs.drained)
+		c->cbs.drained(c, c->cbs.data);
+}
+
+static void check_drained(struct proto_conn *c)
+{
+	if (c->want_drained && c->out.len <= PROTO_CONN_LOW_WATER) {
+		c->want_drained = false;
+		loop_defer(c->l, drained_deferred, c);
+	}
+}
+
+void proto_conn_want_drained(struct proto_conn *c)
+{
+	c->want_drained = true;
+	check_drained(c);
+}
+
 /* Returns false when c failed. */
 static bool flush(struct proto_conn *c)
 {
@@ -202,6 +226,7 @@ static bool flush(struct proto_conn *c)
 		}
 		buf_consume(&c->out, (size_t)n);
 	}
+	check_drained(c);
 	if (!c->out.len && c->state == CONN_FINISHING) {
 		shut(c);
 		loop_defer(c->l, conn_release, c);

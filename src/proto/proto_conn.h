@@ -24,6 +24,7 @@
 #include "proto/agent_proto.h"
 
 #define PROTO_CONN_MAX_OUT (64u * 1024u * 1024u)
+#define PROTO_CONN_LOW_WATER (256u * 1024u) /* "drained": output written down to this */
 
 struct proto_conn;
 
@@ -35,6 +36,10 @@ struct proto_conn_cbs {
 	/* The connection ended; why is e.g. "connection closed by peer". */
 	void (*closed)(struct proto_conn *c, const char *why, void *data);
 	void *data;
+	/* After proto_conn_want_drained(): the queued output is down to PROTO_CONN_LOW_WATER
+	 * bytes (a sender holding back may go on).  Runs from the loop, once per request; may
+	 * be NULL. */
+	void (*drained)(struct proto_conn *c, void *data);
 };
 
 struct proto_conn_opts {
@@ -60,6 +65,8 @@ void proto_conn_finish(struct proto_conn *c);
 int proto_conn_send(struct proto_conn *c, const struct proto_msg *m, struct errbuf *eb);
 /* Bytes queued and not yet written. */
 size_t proto_conn_pending(const struct proto_conn *c);
+/* Asks for one drained callback (backpressure: the owner stops queueing until then). */
+void proto_conn_want_drained(struct proto_conn *c);
 /* Whether the connection is up (handshake done, not closing). */
 bool proto_conn_ready(const struct proto_conn *c);
 /* The TLS session (NULL in the clear), e.g. for tls_verify_pinned(). */

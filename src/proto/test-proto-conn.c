@@ -18,7 +18,7 @@ static struct loop *l;
 
 struct side {
 	struct proto_conn *c;
-	int ready, closed, msgs;
+	int ready, closed, msgs, drained;
 	enum proto_type last;
 	int64_t last_id;
 	char why[512];
@@ -52,6 +52,12 @@ static void on_message(struct proto_conn *c, struct proto_msg *m, void *data)
 	}
 }
 
+static void on_drained(struct proto_conn *c, void *data)
+{
+	(void)c;
+	((struct side *)data)->drained++;
+}
+
 static void on_closed(struct proto_conn *c, const char *why, void *data)
 {
 	struct side *s = data;
@@ -62,7 +68,7 @@ static void on_closed(struct proto_conn *c, const char *why, void *data)
 	snprintf(s->why, sizeof(s->why), "%s", why);
 }
 
-static const struct proto_conn_cbs cbs = { on_ready, on_message, on_closed, NULL };
+static const struct proto_conn_cbs cbs = { on_ready, on_message, on_closed, NULL, on_drained };
 
 static void open_pair(struct side *srv, struct side *cli, SSL_CTX *sctx, SSL_CTX *cctx)
 {
@@ -276,6 +282,49 @@ static void test_slow_reader(void)
 	free(big);
 }
 
+/* Backpressure: the owner that asked is told once the queue is down to the low water mark. */
+static void test_drained(void)
+{
+	struct side srv;
+	struct proto_msg m;
+	struct errbuf eb;
+	struct proto_conn_cbs sc = cbs;
+	struct proto_conn_opts so = { .in = PROTO_TO_CONTROLLER };
+	char *big = xcalloc(PROTO_TEXT_MAX + 1, 1), sink[65536];
+	int sv[2];
+
+	memset(&srv, 0, sizeof(srv));
+	sc.data = &srv;
+	socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
+	proto_conn_new(l, sv[0], &so, &sc, &srv.c, &eb);
+	memset(big, 'z', PROTO_TEXT_MAX);
+	proto_msg_init(&m, PROTO_REFUSED);
+	m.u.refused.error = big;
+	while (proto_conn_pending(srv.c) < 4 * PROTO_CONN_LOW_WATER) {
+		ASSERT_EQ(proto_conn_send(srv.c, &m, &eb), 0);
+		step(1);
+	}
+	proto_conn_want_drained(srv.c);
+	step(3);
+	ASSERT_EQ(srv.drained, 0); /* the peer reads nothing yet */
+	while (!srv.drained) {
+		ASSERT_TRUE(read(sv[1], sink, sizeof(sink)) > 0 || errno == EAGAIN);
+		step(1);
+	}
+	ASSERT_TRUE(proto_conn_pending(srv.c) <= PROTO_CONN_LOW_WATER);
+	/* Once per request; with little queued it comes at once (from the loop). */
+	step(3);
+	ASSERT_EQ(srv.drained, 1);
+	proto_conn_want_drained(srv.c);
+	ASSERT_EQ(srv.drained, 1);
+	step(1);
+	ASSERT_EQ(srv.drained, 2);
+	ASSERT_EQ(srv.closed, 0);
+	proto_conn_free(srv.c);
+	close(sv[1]);
+	free(big);
+}
+
 int main(void)
 {
 	if (loop_new(&l) < 0)
@@ -284,6 +333,7 @@ int main(void)
 	RUN(test_tls);
 	RUN(test_malformed);
 	RUN(test_slow_reader);
+	RUN(test_drained);
 	loop_free(l);
 	return test_summary();
 }
