@@ -2,7 +2,8 @@
 #   make        build everything into build/bin
 #   make test   build, then run every test (unit + integration)
 #   make demo   build, then run the demo (a local controller deploys the C hello charm)
-#   make bench  build, then print the benchmark figures
+#   make bench  build, then print the benchmark figures (lifecycle at 1k and 10k units)
+#   make bench-quick  the same with the lifecycle at 1k units only
 #   make asan   build with ASan+UBSan (build-asan/) and run every test there
 #   make fuzz   build the libFuzzer targets (build-fuzz/) and run each FUZZ_SECONDS (180)
 #   make install  build, then install the C charm SDK (header, libraries, .pc files, man page)
@@ -30,6 +31,9 @@ demo: build
 
 bench: build
 	@sh bench/run.sh
+
+bench-quick: build
+	@sh bench/run.sh --quick
 
 asan: deps
 	@sh tools/asan.sh

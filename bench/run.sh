@@ -1,5 +1,8 @@
 #!/bin/sh
 # Prints cairn's and scree's benchmark figures (see each script's header).
+#   bench/run.sh            lifecycle at 1,000 and 10,000 units (a 10k run takes a while), then
+#                           the SDK, scree and pod benchmarks
+#   bench/run.sh --quick    lifecycle at 1,000 units only, then the others
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 export BIN_DIR="$here/../build/bin"

@@ -276,12 +276,13 @@ static void on_ping_timer(void *arg)
 	}
 	struct agent_stats *st = &a->stats;
 	double n = st->hooks ? (double)st->hooks : 1.0;
-	json_t *stats = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "hooks", (json_int_t)st->hooks,
-				  "prep-us", (double)st->prep_ns / n / 1e3, "spawn-us",
+	json_t *stats = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "hooks",
+				  (json_int_t)st->hooks, "prep-us", (double)st->prep_ns / n / 1e3, "spawn-us",
 				  (double)st->spawn_ns / n / 1e3, "commit-us", (double)st->commit_ns / n / 1e3,
 				  "prep-max-us", (double)st->prep_max_ns / 1e3, "spawn-max-us",
 				  (double)st->spawn_max_ns / 1e3, "commit-max-us",
-				  (double)st->commit_max_ns / 1e3);
+				  (double)st->commit_max_ns / 1e3, "spawn-min-us",
+				  (double)st->spawn_min_ns / 1e3);
 
 	proto_msg_init(&m, PROTO_PING);
 	m.u.ping.stats = stats;

@@ -76,6 +76,7 @@ struct agent_stats {
 	uint64_t hooks;
 	uint64_t prep_ns, spawn_ns, commit_ns;
 	uint64_t prep_max_ns, spawn_max_ns, commit_max_ns;
+	uint64_t spawn_min_ns;    /* the fastest spawn: its cost on an idle CPU */
 };
 void agent_get_stats(const struct agent *a, struct agent_stats *ret);
 

@@ -739,6 +739,8 @@ static void start_hook(struct unit *u, const char *hook)
 			a->stats.prep_max_ns = prep;
 		if (spawn > a->stats.spawn_max_ns)
 			a->stats.spawn_max_ns = spawn;
+		if (!a->stats.spawn_min_ns || spawn < a->stats.spawn_min_ns)
+			a->stats.spawn_min_ns = spawn;
 		ulog(u, "DEBUG", "running \"%s\" hook", hook);
 	} else if (r == 1) {
 		ulog(u, "INFO", "skipped \"%s\" hook (missing)", hook);
