@@ -194,6 +194,9 @@ int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_ro
 		t.ack_seq = ack_seq;
 	}
 	rv = a->io.store_apply(a->io.data, &t, eb);
+	/* agent_unit_row()'s copy of the journal has served: 10,000 units need not keep one. */
+	json_decref(u->row_journal);
+	u->row_journal = NULL;
 	if (rv < 0)
 		return rv;
 	u->next_seq = r.next_seq;
@@ -655,6 +658,21 @@ static void on_ack(struct agent *a, const char *unit, int64_t seq, bool nack, co
 	a->io.store_drop_acked(a->io.data, u->name, seq);
 }
 
+/* Frees every unit (taken out of the map first: restarting an iteration after each removal
+ * would scan the emptied buckets again and again). */
+static void free_units(struct agent *a, bool destroy)
+{
+	size_t n = 0, cap = a->units.n;
+	struct unit **all = xcalloc(cap + 1, sizeof(*all));
+
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
+		if (n < cap)
+			all[n++] = it.value;
+	for (size_t i = 0; i < n; i++)
+		unit_free(all[i], destroy);
+	free(all);
+}
+
 static void teardown(struct agent *a)
 {
 	struct proto_msg m;
@@ -662,12 +680,7 @@ static void teardown(struct agent *a)
 	agent_log(a, NULL, "INFO", "juju.worker.machine",
 		  "the controller is being destroyed: removing every unit and its workloads");
 	a->tearing_down = true;
-	while (a->units.n) {
-		struct hmap_iter it = hmap_iter(&a->units);
-
-		hmap_next(&it);
-		unit_free(it.value, true);
-	}
+	free_units(a, true);
 	log_flush(a);
 	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
 	agent_send(a, &m);
@@ -874,12 +887,7 @@ void agent_free(struct agent *a)
 	if (!a)
 		return;
 	a->shutting_down = true;
-	while (a->units.n) {
-		struct hmap_iter it = hmap_iter(&a->units);
-
-		hmap_next(&it);
-		unit_free(it.value, false);
-	}
+	free_units(a, false);
 	while (a->queries)
 		query_end(a->queries, NULL, "the agent is stopping");
 	for (struct hmap_iter it = hmap_iter(&a->apps); hmap_next(&it);) {

@@ -97,7 +97,7 @@ struct unit {
 	int64_t resolved_gen;
 	char *charm_digest;       /* files installed in charm_dir, "" = none */
 	json_t *wl_status;        /* {"status","message","data","charm-set"} */
-	json_t *row_journal;      /* agent_unit_row()'s copy of j */
+	json_t *row_journal;      /* agent_unit_row()'s copy of j, until the transaction is written */
 
 	struct outmsg *out_head, *out_tail;
 
