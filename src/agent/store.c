@@ -109,9 +109,12 @@ int store_open(const char *path, struct loop *l, struct store **ret, struct errb
 	/* WAL + synchronous=NORMAL: a committed transaction survives a SIGKILL of the agent.
 	 * Exclusive locking: the agent is the store's only user, so a transaction takes no file
 	 * locks (perf: fcntl locking was a tenth of the agent's store time), and a second agent
-	 * started on the same home by mistake cannot write behind the first one's back. */
+	 * started on the same home by mistake cannot write behind the first one's back.  A
+	 * checkpoint (two fsyncs) every 4000 pages rather than 1000: the same rows are rewritten
+	 * hook after hook, and a checkpoint copies each page once however often it changed. */
 	if (sqlite3_exec(s->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
-				" PRAGMA synchronous=NORMAL;", NULL, NULL, &err) != SQLITE_OK ||
+				" PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000;", NULL, NULL,
+			 &err) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &err) != SQLITE_OK) {
 		errbuf_set(eb, "cannot set up %s: %s", path, err ? err : "error");
 		sqlite3_free(err);
