@@ -116,7 +116,7 @@ void agent_log(struct agent *a, struct unit *u, const char *level, const char *m
 		return;
 	if (json_array_size(a->log_batch) >= LOG_BATCH_SEND) {
 		log_flush(a);
-	} else if (!a->log_flush_scheduled) {
+	} else if (!a->log_flush_scheduled && !a->shutting_down) {
 		a->log_flush_scheduled = true;
 		a->io.defer(a->io.data, log_flush_deferred, a);
 	}

@@ -288,12 +288,16 @@ static int cmd_run(const char *home, unsigned max_parallel)
 	log_info("machine %s agent running (pid %d)", json_string_value(json_object_get(cj, "machine")),
 		 (int)getpid());
 	loop_run(real.l);
+	/* What the last iteration deferred (store writes, progress, installs) runs while its
+	 * owners still exist. */
+	loop_run_deferred(real.l);
 	link_flush(real.link, 2000);
 	if (run.torn_down)
 		workload_wait_destroyed(10000);
 out:
 	agent_free(real.agent);
 	real.agent = NULL;
+	loop_run_deferred(real.l);
 	toolsrv_free(tools);
 	link_free(real.link);
 	charmcache_free(real.cache);

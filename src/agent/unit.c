@@ -1228,7 +1228,8 @@ void unit_progress_dirty(struct unit *u)
 {
 	struct agent *a = u->a;
 
-	if (u->progress_dirty)
+	/* Nothing is reported once the agent is stopping (and no callback may outlive it). */
+	if (u->progress_dirty || a->shutting_down)
 		return;
 	u->progress_dirty = true;
 	u->p_next = a->p_head;

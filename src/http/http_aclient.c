@@ -50,11 +50,16 @@ static void finish(struct http_areq *r, int status, const char *error)
 	http_aclient_done done = r->o.done;
 	void *data = r->o.data;
 	struct buf body = r->body;
+	char msg[sizeof(r->error)];
 
+	/* Everything done needs is taken out of r before it goes (error may point into it). */
+	if (error)
+		snprintf(msg, sizeof(msg), "%s", error);
 	memset(&r->body, 0, sizeof(r->body));
 	r->o.done = NULL;
 	areq_free(r);
-	done(data, error ? 0 : status, error ? "" : buf_str(&body), error ? 0 : body.len, error);
+	done(data, error ? 0 : status, error ? "" : buf_str(&body), error ? 0 : body.len,
+	     error ? msg : NULL);
 	buf_done(&body);
 }
 

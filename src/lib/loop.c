@@ -207,8 +207,7 @@ void loop_free(struct loop *l)
 	 * last iteration (connections, forgotten children): run them rather than leak.  A
 	 * few rounds cover callbacks that defer once more; whatever is left after that is
 	 * dropped. */
-	for (int round = 0; round < LOOP_FREE_DEFER_ROUNDS && l->defer_head; round++)
-		run_defers(l);
+	loop_run_deferred(l);
 	while (l->defer_head) {
 		struct defer *d = l->defer_head;
 
@@ -604,6 +603,12 @@ static void run_defers(struct loop *l)
 			break;
 		d = n;
 	}
+}
+
+void loop_run_deferred(struct loop *l)
+{
+	for (int round = 0; round < LOOP_FREE_DEFER_ROUNDS && l->defer_head; round++)
+		run_defers(l);
 }
 
 /* ---- the loop ---- */

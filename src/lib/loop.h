@@ -73,6 +73,9 @@ void loop_set_orphan_cb(struct loop *l, loop_child_cb cb, void *data);
 
 /* Runs cb at the end of the current iteration (before waiting again). */
 void loop_defer(struct loop *l, loop_defer_cb cb, void *data);
+/* Runs the deferred callbacks queued now (and those they queue, a few rounds deep): for a
+ * daemon's shutdown, before it frees what they point to - loop_free() would run them after. */
+void loop_run_deferred(struct loop *l);
 
 /* Opens a pidfd for pid, or -1 (errno set) when the kernel lacks pidfd_open. */
 int loop_pidfd_open(pid_t pid);

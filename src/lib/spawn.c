@@ -52,7 +52,25 @@ struct spawn_msg {
 	int err;
 };
 
+/* The kernel's struct sigaction (the generic layout: x86-64, arm64, riscv): the raw call
+ * reaches the two signals glibc keeps for itself (SIGCANCEL, SIGSETXID) too, which its
+ * sigaction() refuses - an ignored one would survive exec. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
 /* ---- the child: system calls only ---- */
+
+/* The child's end: the system call itself, not _exit() (sanitizer runtimes intercept that,
+ * and would run their exit work in the parent's memory). */
+SPAWN_NO_ASAN void spawn_child_exit(int code)
+{
+	for (;;)
+		syscall(SYS_exit_group, code);
+}
 
 SPAWN_NO_ASAN static void child_fail(const struct spawn_child *c, int stage)
 {
@@ -60,7 +78,7 @@ SPAWN_NO_ASAN static void child_fail(const struct spawn_child *c, int stage)
 	ssize_t n = write(c->report_fd, &m, sizeof(m));
 
 	(void)n;
-	_exit(127);
+	spawn_child_exit(127);
 }
 
 /* execve of file, or of each PATH candidate as execvpe does. */
@@ -114,17 +132,15 @@ SPAWN_NO_ASAN static int child_main(void *arg)
 {
 	const struct spawn_child *c = arg;
 	const struct spawn_opts *o = c->o;
-	struct sigaction sa;
+	struct kernel_sigaction ksa = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
 	int in, out, err;
 
 	/* Handlers would run here, in the parent's memory, once the mask is emptied: every
 	 * disposition goes back to the default first (SIG_IGN too: it would survive exec). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
 	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &sa, NULL);
+			syscall(SYS_rt_sigaction, s, &ksa, NULL, sizeof(ksa.mask));
 	if (o->setsid)
 		setsid();
 	else if (o->setpgid)

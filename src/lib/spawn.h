@@ -40,8 +40,8 @@ struct spawn_opts {
 	gid_t gid;
 	/* Runs in the child just before exec.  It shares the parent's memory while the parent
 	 * waits: only async-signal-safe calls, no allocation, no blocking, no writes outside its
-	 * own stack frame.  It may _exit(127) to fail the spawn (reported as the exec stage with
-	 * errno).  May be NULL. */
+	 * own stack frame.  It may end the child with spawn_child_exit(127) to fail the spawn
+	 * (seen as a child that exits 127).  May be NULL. */
 	void (*child_setup)(void *data);
 	void *child_setup_data;
 };
@@ -54,6 +54,10 @@ enum spawn_stage {
 	SPAWN_STAGE_STDIO,
 	_SPAWN_STAGE_MAX,
 };
+
+/* Ends a spawned child before its exec (from child_setup): the exit system call itself, as
+ * _exit() may be intercepted (sanitizer runtimes) and run exit work in the parent's memory. */
+__attribute__((noreturn)) void spawn_child_exit(int code);
 
 /* Starts o and waits for its exec.  Returns 0 and writes *ret_pid and *ret_pidfd (-1 when
  * pidfds are unavailable), or a negative errno with eb describing it; a child that failed

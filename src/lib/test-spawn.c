@@ -151,7 +151,7 @@ static void keep_fd3(void *data)
 	struct setup_arg *a = data;
 
 	if (dup2(a->fd, 3) < 0)
-		_exit(127);
+		spawn_child_exit(127);
 }
 
 static void test_child_setup(void)

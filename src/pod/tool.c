@@ -249,7 +249,7 @@ static void child_setup(void *data)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != cc->parent)
-		_exit(127); /* the parent died before the line above */
+		spawn_child_exit(127); /* the parent died before the line above */
 	if (fd < 0)
 		return;
 	if (fd == 3) {
