@@ -127,7 +127,7 @@ struct hook_mounts {
  * CLI there.  A private tmpfs over /charm/bin holds the mount point, so the host's
  * /charm/bin (created empty if missing) is neither shown nor changed.  Returns what failed,
  * or NULL. */
-static const char *mount_pebble_cli(const char *bin)
+SPAWN_CHILD_FN static const char *mount_pebble_cli(const char *bin)
 {
 	int fd;
 
@@ -148,7 +148,7 @@ static const char *mount_pebble_cli(const char *bin)
 
 /* Writes the pieces on the hook's stderr: async-signal-safe (the child shares the agent's
  * memory until it execs, lib/spawn.h), so no stdio and no strerror. */
-static void child_say(const char *what, const char *step, int err)
+SPAWN_CHILD_FN static void child_say(const char *what, const char *step, int err)
 {
 	const char *parts[] = { "cairn: cannot set up ", what, " for this hook (", step, ": ",
 				strerrordesc_np(err) ? strerrordesc_np(err) : "error", ")\n" };
@@ -164,7 +164,7 @@ static void child_say(const char *what, const char *step, int err)
  * containers directory bound over /charm/containers (charm-runtime.md §11.1) and the Pebble
  * CLI at /charm/bin/pebble.  Failure is reported on the hook's stderr and the hook still
  * runs (it just cannot reach Pebble).  System calls only (lib/spawn.h). */
-static void enter_containers_ns(void *data)
+SPAWN_CHILD_FN static void enter_containers_ns(void *data)
 {
 	const struct hook_mounts *m = data;
 	const char *why = NULL;

@@ -109,7 +109,9 @@ out:
 	return r;
 }
 
-int main(int argc, char **argv)
+/* Parses the command line into *daemonize, *ready_fd and cfgs (controller config, checked).
+ * Returns -1 to go on, else the exit code (usage printed). */
+static int parse_args(int argc, char **argv, bool *daemonize, int *ready_fd, json_t *cfgs)
 {
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
@@ -119,23 +121,16 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct controller c;
 	struct errbuf eb;
-	char exe[PATH_MAX];
-	bool daemonize = false;
-	int ready_fd = -1, opt, r, rc = 1;
-	char *sock = NULL, *agent_sock = NULL, *tls_dir = NULL, *agent_bin = NULL;
-	json_t *cfgs = json_object();
-	ssize_t n;
+	int opt;
 
-	memset(&c, 0, sizeof(c));
 	while ((opt = getopt_long(argc, argv, "fdr:c:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			daemonize = false;
+			*daemonize = false;
 			break;
 		case 'd':
-			daemonize = true;
+			*daemonize = true;
 			break;
 		case 'r': {
 			char *end;
@@ -145,7 +140,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ERROR invalid --ready-fd value \"%s\"\n", optarg);
 				return 2;
 			}
-			ready_fd = (int)v;
+			*ready_fd = (int)v;
 			break;
 		}
 		case 'c': {
@@ -178,16 +173,36 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ERROR unrecognized args: \"%s\"\n", argv[optind]);
 		return 2;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct controller c;
+	struct errbuf eb;
+	char exe[PATH_MAX];
+	bool daemonize = false;
+	int ready_fd = -1, r, rc = 1;
+	char *sock = NULL, *agent_sock = NULL, *tls_dir = NULL, *agent_bin = NULL;
+	json_t *cfgs = json_object();
+	ssize_t n;
+
+	memset(&c, 0, sizeof(c));
+	r = parse_args(argc, argv, &daemonize, &ready_fd, cfgs);
+	if (r >= 0) {
+		json_decref(cfgs);
+		return r;
+	}
 	log_set_prefix("cairnd");
 	c.home = default_home();
 	if (fs_mkdir_p(c.home, 0700) < 0) {
 		fprintf(stderr, "ERROR cannot create %s: %s\n", c.home, strerror(errno));
-		return 1;
+		goto out;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
 		fprintf(stderr, "ERROR cannot find my own executable\n");
-		return 1;
+		goto out;
 	}
 	exe[n] = '\0';
 	c.bin_dir = xstrdup(dirname(exe));
@@ -202,7 +217,7 @@ int main(int argc, char **argv)
 		pid = fork();
 		if (pid < 0) {
 			perror("fork");
-			return 1;
+			goto out;
 		}
 		if (pid > 0)
 			_exit(0); /* the parent's job is done; the ready byte comes from the child */
@@ -214,14 +229,14 @@ int main(int argc, char **argv)
 			dup2(lfd, 2);
 		}
 		if (chdir("/") < 0)
-			return 1;
+			goto out;
 	}
 	raise_nofile();
 	umask(022);
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_new(&c.l) < 0) {
 		log_error("cannot create event loop");
-		return 1;
+		goto out;
 	}
 	sock = xasprintf("%s/cairnd.sock", c.home);
 	agent_sock = xasprintf("%s/agent-api.sock", c.home);

@@ -90,7 +90,7 @@ static char *self_dir(void)
 }
 
 /* Runs in the spawned child just before exec: the ready pipe's write end must survive. */
-static void keep_ready_fd(void *data)
+SPAWN_CHILD_FN static void keep_ready_fd(void *data)
 {
 	int fd = *(int *)data;
 	int fl = fcntl(fd, F_GETFD);

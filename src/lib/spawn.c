@@ -34,9 +34,6 @@
 #endif
 #ifdef SPAWN_ASAN
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
-#define SPAWN_NO_ASAN __attribute__((no_sanitize("address")))
-#else
-#define SPAWN_NO_ASAN
 #endif
 
 /* What the child reads; prepared by the parent, never written by the child. */
@@ -66,13 +63,13 @@ struct kernel_sigaction {
 
 /* The child's end: the system call itself, not _exit() (sanitizer runtimes intercept that,
  * and would run their exit work in the parent's memory). */
-SPAWN_NO_ASAN void spawn_child_exit(int code)
+SPAWN_CHILD_FN void spawn_child_exit(int code)
 {
 	for (;;)
 		syscall(SYS_exit_group, code);
 }
 
-SPAWN_NO_ASAN static void child_fail(const struct spawn_child *c, int stage)
+SPAWN_CHILD_FN static void child_fail(const struct spawn_child *c, int stage)
 {
 	struct spawn_msg m = { stage, errno };
 	ssize_t n = write(c->report_fd, &m, sizeof(m));
@@ -82,7 +79,7 @@ SPAWN_NO_ASAN static void child_fail(const struct spawn_child *c, int stage)
 }
 
 /* execve of file, or of each PATH candidate as execvpe does. */
-SPAWN_NO_ASAN static void child_exec(const struct spawn_child *c)
+SPAWN_CHILD_FN static void child_exec(const struct spawn_child *c)
 {
 	const struct spawn_opts *o = c->o;
 	const char *path = c->path;
@@ -118,7 +115,7 @@ SPAWN_NO_ASAN static void child_exec(const struct spawn_child *c)
 }
 
 /* fd to slot (0..2), clearing CLOEXEC when it already is there. */
-SPAWN_NO_ASAN static int child_dup(int from, int to)
+SPAWN_CHILD_FN static int child_dup(int from, int to)
 {
 	if (from == to) {
 		int fl = fcntl(from, F_GETFD);
@@ -128,7 +125,7 @@ SPAWN_NO_ASAN static int child_dup(int from, int to)
 	return dup2(from, to) < 0 ? -1 : 0;
 }
 
-SPAWN_NO_ASAN static int child_main(void *arg)
+SPAWN_CHILD_FN static int child_main(void *arg)
 {
 	const struct spawn_child *c = arg;
 	const struct spawn_opts *o = c->o;

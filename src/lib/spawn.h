@@ -41,10 +41,24 @@ struct spawn_opts {
 	/* Runs in the child just before exec.  It shares the parent's memory while the parent
 	 * waits: only async-signal-safe calls, no allocation, no blocking, no writes outside its
 	 * own stack frame.  It may end the child with spawn_child_exit(127) to fail the spawn
-	 * (seen as a child that exits 127).  May be NULL. */
+	 * (seen as a child that exits 127).  Define it with SPAWN_CHILD_FN.  May be NULL. */
 	void (*child_setup)(void *data);
 	void *child_setup_data;
 };
+
+/* Marks a function that runs in the spawned child (child_setup and what it calls): without
+ * AddressSanitizer's instrumentation, which assumes the thread's own stack (a no-return call
+ * such as spawn_child_exit on the child's stack makes ASan report a stack switch). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_CHILD_FN __attribute__((no_sanitize("address")))
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_CHILD_FN __attribute__((no_sanitize("address")))
+#endif
+#endif
+#ifndef SPAWN_CHILD_FN
+#define SPAWN_CHILD_FN
+#endif
 
 /* Where a child failed (the report it writes). */
 enum spawn_stage {

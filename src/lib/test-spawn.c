@@ -146,7 +146,7 @@ struct setup_arg {
 };
 
 /* child_setup: keeps one fd across exec as fd 3 (what the CLI and pod tools do). */
-static void keep_fd3(void *data)
+SPAWN_CHILD_FN static void keep_fd3(void *data)
 {
 	struct setup_arg *a = data;
 

@@ -41,6 +41,26 @@ static json_t *fn_sleep(void *arg, struct errbuf *eb)
 	return json_object();
 }
 
+static int notify_fd = -1, go_fd = -1;
+
+/* Closes the result pipe (every fd but notify_fd and go_fd), says so on notify_fd, then
+ * exits once go_fd reaches EOF: the parent sees the result's EOF before the child's exit. */
+static json_t *fn_close_then_wait(void *arg, struct errbuf *eb)
+{
+	char c;
+
+	(void)arg;
+	(void)eb;
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != notify_fd && fd != go_fd)
+			close(fd);
+	if (write(notify_fd, "x", 1) != 1)
+		_exit(1);
+	while (read(go_fd, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
 static void done(void *data, json_t *result, const char *error)
 {
 	(void)data;
@@ -90,8 +110,37 @@ static void test_worker(void)
 	loop_free(l);
 }
 
+/* A worker whose pipe reached EOF but whose child is reaped only by worker_wait is freed
+ * there: nothing is deferred for it (LeakSanitizer checks, `make asan`). */
+static void test_wait_after_eof(void)
+{
+	struct worker *w;
+	struct errbuf eb;
+	int note[2], go[2], arg = 0;
+	char c;
+
+	calls = 0;
+	ASSERT_EQ(loop_new(&l), 0);
+	ASSERT_EQ(pipe(note), 0);
+	ASSERT_EQ(pipe(go), 0);
+	notify_fd = note[1];
+	go_fd = go[0];
+	ASSERT_EQ(worker_start(l, fn_close_then_wait, &arg, done, NULL, &w, &eb), 0);
+	close(note[1]);
+	close(go[0]);
+	ASSERT_EQ(read(note[0], &c, 1), 1); /* the child has closed its result pipe */
+	close(note[0]);
+	loop_run_once(l, 0);                /* the EOF is read; the child waits for go */
+	close(go[1]);                       /* the child exits */
+	worker_wait(w);
+	loop_run_once(l, 0);
+	ASSERT_EQ(calls, 0);
+	loop_free(l);
+}
+
 int main(void)
 {
 	RUN(test_worker);
+	RUN(test_wait_after_eof);
 	return test_summary();
 }

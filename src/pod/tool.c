@@ -242,7 +242,7 @@ static void on_timeout(struct loop_timer *t, void *data)
  * go on writing into the store behind the next supervisor's back; the next one redoes the
  * step), and move the passed fd to 3.  PR_SET_PDEATHSIG is not inherited by the tool's own
  * children, so a container runc starts outlives us. */
-static void child_setup(void *data)
+SPAWN_CHILD_FN static void child_setup(void *data)
 {
 	struct child_ctx *cc = data;
 	int fd = cc->pass_fd;

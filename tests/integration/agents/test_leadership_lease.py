@@ -58,7 +58,11 @@ class LeaseMoves(unittest.TestCase):
         moved_after = time.monotonic() - gone_at
         pipe.close()
         self.ctl.call("wait-for", kind="unit", name="lead/1", idle=True, timeout_ms=30000)
-        self.assertGreaterEqual(moved_after, LEASE * 0.9)
+        # The lease runs out one lease after the controller last heard from the agent, which
+        # pings every quarter lease (later under load); the old agent itself stops claiming
+        # leadership half a lease after its last confirmed ping, so the move must not come
+        # before that.
+        self.assertGreaterEqual(moved_after, LEASE * 0.5)
         self.assertEqual(self.leaders(), ["lead/1"])
         self.assertEqual(self.events(d1), ["install", "config-changed", "start", "leader-elected"])
         with open(os.path.join(d1, "is-leader")) as f:
