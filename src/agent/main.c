@@ -297,7 +297,8 @@ static int cmd_run(const char *home, unsigned max_parallel)
 out:
 	agent_free(real.agent);
 	real.agent = NULL;
-	loop_run_deferred(real.l);
+	if (real.l) /* NULL when the agent could not start */
+		loop_run_deferred(real.l);
 	toolsrv_free(tools);
 	link_free(real.link);
 	charmcache_free(real.cache);
