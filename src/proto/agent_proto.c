@@ -234,6 +234,108 @@ static int check_b64(const struct pfield *f, json_t *v, struct errbuf *eb)
 	return 0;
 }
 
+static bool is_hex64(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* "sha256:<64 hex>" */
+static bool is_image_digest(const char *s)
+{
+	return s && !strncmp(s, "sha256:", 7) && is_hex64(s + 7);
+}
+
+/* A metadata name (resource, container, storage): 1 to PROTO_NAME_MAX bytes, no '/', no
+ * control characters (the charm loader restricts them no further). */
+static bool is_meta_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!n || n > PROTO_NAME_MAX || strchr(s, '/'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int check_resources(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	const char *k;
+	json_t *r;
+
+	(void)f;
+	if (!json_is_object(v))
+		return errbuf_set(eb, "expected an object");
+	if (json_object_size(v) > PROTO_RESOURCES_MAX)
+		return errbuf_set(eb, "more than %d resources", PROTO_RESOURCES_MAX);
+	json_object_foreach(v, k, r) {
+		const char *type = json_string_value(json_object_get(r, "type"));
+		json_t *rev = json_object_get(r, "revision"), *size = json_object_get(r, "size");
+		json_t *fn = json_object_get(r, "filename");
+
+		if (!is_meta_name(k))
+			return errbuf_set(eb, "invalid resource name \"%.64s\"", k);
+		if (!json_is_object(r))
+			return errbuf_set(eb, "resource \"%s\": expected an object", k);
+		if (!type || (strcmp(type, "oci-image") && strcmp(type, "file")))
+			return errbuf_set(eb, "resource \"%s\": field \"type\": expected \"oci-image\" or \"file\"", k);
+		if (!json_is_integer(rev) || json_integer_value(rev) < 0 || json_integer_value(rev) > (1LL << 31))
+			return errbuf_set(eb, "resource \"%s\": field \"revision\": expected an integer from 0 to %lld",
+					  k, 1LL << 31);
+		if (!json_is_integer(size) || json_integer_value(size) < 0 || json_integer_value(size) > (1LL << 42))
+			return errbuf_set(eb, "resource \"%s\": field \"size\": expected an integer from 0 to %lld", k,
+					  1LL << 42);
+		if (!is_hex64(json_string_value(json_object_get(r, "fingerprint"))))
+			return errbuf_set(eb, "resource \"%s\": field \"fingerprint\": not a SHA-256 digest", k);
+		if (!strcmp(type, "oci-image") && !is_image_digest(json_string_value(json_object_get(r, "image"))))
+			return errbuf_set(eb, "resource \"%s\": field \"image\": expected \"sha256:\" and 64 hex digits", k);
+		if (fn && (!json_is_string(fn) || !json_string_length(fn) || json_string_length(fn) > PROTO_PATH_MAX ||
+			   strchr(json_string_value(fn), '/') || !strcmp(json_string_value(fn), ".") ||
+			   !strcmp(json_string_value(fn), "..")))
+			return errbuf_set(eb, "resource \"%s\": field \"filename\": expected a file name", k);
+	}
+	return 0;
+}
+
+static int check_container_specs(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	const char *k;
+	json_t *c;
+
+	(void)f;
+	if (!json_is_object(v))
+		return errbuf_set(eb, "expected an object");
+	if (json_object_size(v) > PROTO_CONTAINERS_MAX)
+		return errbuf_set(eb, "more than %d containers", PROTO_CONTAINERS_MAX);
+	json_object_foreach(v, k, c) {
+		json_t *res = json_object_get(c, "resource"), *mounts = json_object_get(c, "mounts"), *m;
+		size_t i;
+
+		if (!is_meta_name(k))
+			return errbuf_set(eb, "invalid container name \"%.64s\"", k);
+		if (!json_is_object(c))
+			return errbuf_set(eb, "container \"%s\": expected an object", k);
+		if (res && !is_meta_name(json_string_value(res)))
+			return errbuf_set(eb, "container \"%s\": field \"resource\": expected a resource name", k);
+		if (mounts && !json_is_array(mounts))
+			return errbuf_set(eb, "container \"%s\": field \"mounts\": expected an array", k);
+		if (json_array_size(mounts) > PROTO_MOUNTS_MAX)
+			return errbuf_set(eb, "container \"%s\": more than %d mounts", k, PROTO_MOUNTS_MAX);
+		json_array_foreach(mounts, i, m) {
+			const char *loc = json_string_value(json_object_get(m, "location"));
+
+			if (!is_meta_name(json_string_value(json_object_get(m, "storage"))))
+				return errbuf_set(eb, "container \"%s\": mount %zu: field \"storage\": expected a storage name",
+						  k, i);
+			if (!loc || loc[0] != '/' || strlen(loc) > PROTO_PATH_MAX)
+				return errbuf_set(eb, "container \"%s\": mount %zu: field \"location\": expected an absolute path",
+						  k, i);
+		}
+	}
+	return 0;
+}
+
 /* ---- the tables ---- */
 
 static const char *const status_kinds[] = { "workload", "agent", "application", NULL };
@@ -332,6 +434,12 @@ static const struct pfield f_charm_get[] = {
 	{ "length", PF_INT, O(charm_get, length), 0, 1, PROTO_CHUNK_MAX, NULL, NULL },
 	END,
 };
+static const struct pfield f_resource_get[] = {
+	{ "digest", PF_STR, O(resource_get, digest), 0, 0, 64, check_digest, NULL },
+	{ "offset", PF_INT, O(resource_get, offset), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
+	{ "length", PF_INT, O(resource_get, length), 0, 1, PROTO_CHUNK_MAX, NULL, NULL },
+	END,
+};
 static const struct pfield f_empty[] = {
 	END,
 };
@@ -371,6 +479,9 @@ static const struct pfield f_app_goal[] = {
 	{ "leader", PF_STR, O(app_goal, leader), 0, 0, PROTO_NAME_MAX, check_unit_or_empty, NULL },
 	{ "leader-gen", PF_INT, O(app_goal, leader_gen), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
 	{ "containers", PF_JSON, O(app_goal, containers), 0, 64, PROTO_CONTAINERS_MAX, check_string_list, NULL },
+	{ "charm-modified", PF_INT, O(app_goal, charm_modified), PF_OPT, 0, 1LL << 40, NULL, NULL },
+	{ "resources", PF_JSON, O(app_goal, resources), PF_OPT, 0, 0, check_resources, NULL },
+	{ "container-specs", PF_JSON, O(app_goal, container_specs), PF_OPT, 0, 0, check_container_specs, NULL },
 	END,
 };
 static const struct pfield f_unit_goal[] = {
@@ -418,6 +529,14 @@ static const struct pfield f_charm_chunk[] = {
 	{ "error", PF_STR, O(charm_chunk, error), PF_OPT, 0, PROTO_TEXT_MAX, NULL, NULL },
 	END,
 };
+static const struct pfield f_resource_chunk[] = {
+	{ "digest", PF_STR, O(resource_chunk, digest), 0, 0, 64, check_digest, NULL },
+	{ "offset", PF_INT, O(resource_chunk, offset), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
+	{ "size", PF_INT, O(resource_chunk, size), 0, 0, 1LL << 42, NULL, NULL },
+	{ "data", PF_STR, O(resource_chunk, data), 0, 0, (PROTO_CHUNK_MAX / 3 + 1) * 4, check_b64, NULL },
+	{ "error", PF_STR, O(resource_chunk, error), PF_OPT, 0, PROTO_TEXT_MAX, NULL, NULL },
+	END,
+};
 
 static const struct ptype {
 	const char *name;
@@ -437,6 +556,7 @@ static const struct ptype {
 	[PROTO_PING] = { "ping", PROTO_TO_CONTROLLER, f_ping },
 	[PROTO_CHARM_GET] = { "charm-get", PROTO_TO_CONTROLLER, f_charm_get },
 	[PROTO_TEARDOWN_DONE] = { "teardown-done", PROTO_TO_CONTROLLER, f_empty },
+	[PROTO_RESOURCE_GET] = { "resource-get", PROTO_TO_CONTROLLER, f_resource_get },
 	[PROTO_WELCOME] = { "welcome", PROTO_TO_AGENT, f_welcome },
 	[PROTO_JOINED] = { "joined", PROTO_TO_AGENT, f_joined },
 	[PROTO_REFUSED] = { "refused", PROTO_TO_AGENT, f_refused },
@@ -450,6 +570,7 @@ static const struct ptype {
 	[PROTO_PONG] = { "pong", PROTO_TO_AGENT, f_pong },
 	[PROTO_CHARM_CHUNK] = { "charm-chunk", PROTO_TO_AGENT, f_charm_chunk },
 	[PROTO_TEARDOWN] = { "teardown", PROTO_TO_AGENT, f_empty },
+	[PROTO_RESOURCE_CHUNK] = { "resource-chunk", PROTO_TO_AGENT, f_resource_chunk },
 };
 
 const char *proto_type_name(enum proto_type t)

@@ -39,6 +39,9 @@
 #define PROTO_STATE_VALUE_MAX (64u * 1024u)  /* quota.MaxCharmStateValueSize */
 #define PROTO_ADDRESSES_MAX 64               /* addresses a machine reports */
 #define PROTO_CONTAINERS_MAX 64              /* containers of a charm */
+#define PROTO_RESOURCES_MAX 64               /* resources of a charm */
+#define PROTO_MOUNTS_MAX 16                  /* `mounts:` of one container */
+#define PROTO_PATH_MAX 1024                  /* a mount location, a resource file name */
 #define PROTO_SEQ_MAX 9007199254740991LL     /* 2^53 - 1: exact in every JSON reader */
 
 enum proto_dir { PROTO_TO_CONTROLLER, PROTO_TO_AGENT };
@@ -58,6 +61,7 @@ enum proto_type {
 	PROTO_PING,
 	PROTO_CHARM_GET,
 	PROTO_TEARDOWN_DONE,
+	PROTO_RESOURCE_GET,
 	/* controller -> agent */
 	PROTO_WELCOME,
 	PROTO_JOINED,
@@ -72,6 +76,7 @@ enum proto_type {
 	PROTO_PONG,
 	PROTO_CHARM_CHUNK,
 	PROTO_TEARDOWN,
+	PROTO_RESOURCE_CHUNK,
 	_PROTO_TYPE_MAX,
 	_PROTO_TYPE_INVALID = -1,
 };
@@ -213,6 +218,16 @@ struct proto_app_goal {
 	const char *leader;        /* the unit holding the lease, or "" */
 	int64_t leader_gen;
 	json_t *containers;        /* [name] */
+	/* Juju's CharmModifiedVersion: changes with every refresh and every resource change, so
+	 * the uniter runs upgrade-charm for either (0 when absent: use charm_rev). */
+	int64_t charm_modified;
+	/* Optional (absent: {}).  resources: {name: {"type": "oci-image"|"file", "revision",
+	 * "fingerprint" (SHA-256 hex of the content the agent fetches with resource-get),
+	 * "size", "image" (oci-image: the manifest digest "sha256:<hex>"), "filename" (file,
+	 * optional)}}: the revisions the operator supplied.  container-specs: {container:
+	 * {"resource" (optional), "mounts": [{"storage", "location"}]}} from metadata.yaml. */
+	json_t *resources;
+	json_t *container_specs;
 };
 
 /* A unit's own part of its goal. */
@@ -289,6 +304,10 @@ struct proto_msg {
 		struct proto_status_result status_result;
 		struct proto_pong pong;
 		struct proto_charm_chunk charm_chunk;
+		/* resource-get / resource-chunk: the same fields as charm-get / charm-chunk, for
+		 * a resource's content (digest = its fingerprint). */
+		struct proto_charm_get resource_get;
+		struct proto_charm_chunk resource_chunk;
 	} u;
 };
 

@@ -127,7 +127,33 @@ static void test_roundtrip_goals(void)
 	m.u.app_goal.leader = ""; /* nobody leads */
 	ASSERT_EQ(roundtrip(&m, &d), 0);
 	ASSERT_STREQ(d.u.app_goal.leader, "");
+	ASSERT_TRUE(d.u.app_goal.resources == NULL && d.u.app_goal.container_specs == NULL);
 	proto_msg_done(&d);
+	/* Resources: an image and a file, and the containers that use them. */
+	{
+		json_t *res = json_pack("{s:{s:s, s:i, s:s, s:i, s:s}, s:{s:s, s:i, s:s, s:i, s:s}}",
+					"web-image", "type", "oci-image", "revision", 2, "fingerprint",
+					"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+					"size", 4096, "image",
+					"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+					"conf", "type", "file", "revision", 1, "fingerprint",
+					"00000000000000000000000000000000000000000000000000000000000000aa",
+					"size", 3, "filename", "app.conf");
+		json_t *specs = json_pack("{s:{s:s, s:[{s:s, s:s}]}, s:{}}", "web", "resource", "web-image",
+					  "mounts", "storage", "data", "location", "/srv/data", "db");
+
+		m.u.app_goal.charm_modified = 5;
+		m.u.app_goal.resources = res;
+		m.u.app_goal.container_specs = specs;
+		ASSERT_EQ(roundtrip(&m, &d), 0);
+		ASSERT_EQ(d.u.app_goal.charm_modified, 5);
+		ASSERT_TRUE(json_equal(d.u.app_goal.resources, res));
+		ASSERT_TRUE(json_equal(d.u.app_goal.container_specs, specs));
+		proto_msg_done(&d);
+		m.u.app_goal.resources = m.u.app_goal.container_specs = NULL;
+		json_decref(res);
+		json_decref(specs);
+	}
 
 	proto_msg_init(&m, PROTO_UNIT_GOAL);
 	m.u.unit_goal.unit = "hello/0";
@@ -235,6 +261,30 @@ static void test_refused(void)
 		       "field \"data\": not base64");
 	expect_refused("{\"type\": \"welcome\", \"machine\": \"0\", \"lease-ms\": 1, \"model-name\": \"m\", \"model-uuid\": \"u\", \"units\": []}", A,
 		       "field \"lease-ms\": expected an integer from 100");
+	/* Resources in app goals, and their fetches. */
+#define GOAL_HEAD "{\"type\": \"app-goal\", \"app\": \"x\", \"gen\": 1, \"charm-rev\": 0, \"charm-digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"charm-size\": 3, \"config\": {}, \"config-hash\": \"ab\", \"leader\": \"\", \"leader-gen\": 0, \"containers\": []"
+	expect_refused(GOAL_HEAD ", \"resources\": []}", A, "field \"resources\": expected an object");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"tarball\"}}}", A,
+		       "resource \"r\": field \"type\": expected \"oci-image\" or \"file\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": -1}}}", A,
+		       "resource \"r\": field \"revision\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"../x\"}}}", A,
+		       "resource \"r\": field \"fingerprint\": not a SHA-256 digest");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"oci-image\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"image\": \"md5:00\"}}}", A,
+		       "resource \"r\": field \"image\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"filename\": \"../../etc/passwd\"}}}", A,
+		       "resource \"r\": field \"filename\": expected a file name");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"a/b\": {}}}", A, "invalid resource name \"a/b\"");
+	expect_refused(GOAL_HEAD ", \"container-specs\": {\"web\": {\"mounts\": [{\"storage\": \"d\", \"location\": \"rel\"}]}}}", A,
+		       "container \"web\": mount 0: field \"location\": expected an absolute path");
+	expect_refused(GOAL_HEAD ", \"container-specs\": {\"web\": {\"resource\": 7}}}", A,
+		       "container \"web\": field \"resource\"");
+	expect_refused(GOAL_HEAD ", \"charm-modified\": -3}", A, "field \"charm-modified\"");
+#undef GOAL_HEAD
+	expect_refused("{\"type\": \"resource-get\", \"digest\": \"nope\", \"offset\": 0, \"length\": 10}", C,
+		       "resource-get: field \"digest\": not a SHA-256 digest");
+	expect_refused("{\"type\": \"resource-chunk\", \"digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"offset\": 0, \"size\": 3, \"data\": \"QUJD\"}", C,
+		       "is not sent by an agent");
 	/* A string with a NUL byte. */
 	expect_refused("{\"type\": \"refused\", \"error\": \"a\\u0000b\"}", A, "contains a NUL byte");
 }
@@ -296,6 +346,8 @@ static void test_corruption(void)
 		"{\"type\":\"log\",\"records\":[{\"unit\":\"a/0\",\"time\":12,\"level\":\"INFO\",\"module\":\"m\",\"message\":\"hello\"}]}",
 		"{\"type\":\"hello\",\"version\":1,\"machine\":\"3\",\"password\":\"abc\",\"agent-version\":\"1\",\"pid\":9,\"hostname\":\"h\",\"addresses\":[\"10.0.0.1\"]}",
 		"{\"type\":\"app-goal\",\"app\":\"x\",\"gen\":1,\"charm-rev\":0,\"charm-digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"charm-size\":3,\"config\":{},\"config-hash\":\"ab\",\"leader\":\"x/0\",\"leader-gen\":0,\"containers\":[]}",
+		"{\"type\":\"app-goal\",\"app\":\"x\",\"gen\":1,\"charm-rev\":0,\"charm-digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"charm-size\":3,\"config\":{},\"config-hash\":\"ab\",\"leader\":\"\",\"leader-gen\":0,\"containers\":[\"web\"],\"charm-modified\":2,\"resources\":{\"img\":{\"type\":\"oci-image\",\"revision\":1,\"size\":9,\"fingerprint\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"image\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}},\"container-specs\":{\"web\":{\"resource\":\"img\",\"mounts\":[{\"storage\":\"d\",\"location\":\"/d\"}]}}}",
+		"{\"type\":\"resource-chunk\",\"digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"offset\":0,\"size\":3,\"data\":\"QUJD\"}",
 		"{\"type\":\"charm-chunk\",\"digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"offset\":0,\"size\":3,\"data\":\"QUJD\"}",
 	};
 	unsigned seed = 12345;
