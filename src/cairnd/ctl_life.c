@@ -12,6 +12,7 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
+#include "cairnd/resstore.h"
 #include "cairnd/supervise.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -117,6 +118,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		agents_app_forget(c->agents, a);
 		if (model_delete_app(c->m, a, &eb) == 0) {
 			charmstore_gc(c->m);
+			resstore_gc(c->res, c->m);
 			ctl_log(c, "controller", "INFO", "cairn.model", "application %s removed", app);
 		}
 		free(app);
@@ -138,7 +140,7 @@ void ctl_apply_model_config(struct controller *c)
 static void remove_state(struct controller *c)
 {
 	static const char *const names[] = { "state.db", "state.db-wal", "state.db-shm", "charms",
-					     "tls", "agents", "logs", "agent.sock", NULL };
+					     "tls", "agents", "logs", "agent.sock", "resources", NULL };
 
 	for (size_t i = 0; names[i]; i++) {
 		char *p = xasprintf("%s/%s", c->home, names[i]);

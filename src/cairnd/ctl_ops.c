@@ -16,6 +16,7 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
+#include "cairnd/resstore.h"
 #include "charm/charm.h"
 #include "charm/settings.h"
 #include "lib/buf.h"
@@ -34,6 +35,10 @@ int ctl_op_remove_machine(struct controller *c, struct msgsrv_conn *conn, json_t
 			  struct errbuf *eb);
 int ctl_op_machines(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		    struct errbuf *eb);
+int ctl_op_attach_resource(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+			   struct errbuf *eb);
+int ctl_op_resources(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+		     struct errbuf *eb);
 
 static const char *req_str(json_t *req, const char *key)
 {
@@ -144,10 +149,17 @@ struct charm_op {
 	json_t *req;
 	bool refresh;
 	struct worker *w;
+	/* Once the charm is stored, while its resources are: */
+	char digest[CHARM_DIGEST_HEX];
+	int64_t size;
+	struct charm *ch;
+	struct ctl_res_batch *batch;
 };
 
 static void charm_op_free(struct charm_op *op)
 {
+	ctl_resources_cancel(op->batch);
+	charm_free(op->ch);
 	json_decref(op->req);
 	free(op);
 }
@@ -171,38 +183,11 @@ static void charm_op_answer(struct charm_op *op, json_t *resp)
 	charm_op_free(op);
 }
 
-static int check_resources(struct charm *ch, json_t *given, json_t **ret, struct errbuf *eb)
-{
-	json_t *resources = json_object(), *v;
-	const char *k;
-
-	json_object_foreach(given, k, v) {
-		json_t *decl = json_object_get(ch->resources, k);
-		const char *type = json_string_value(json_object_get(decl, "type"));
-
-		if (!decl) {
-			errbuf_set(eb, "invalid resource name \"%s\": the charm declares no such resource", k);
-			json_decref(resources);
-			return -EINVAL;
-		}
-		if (!json_is_string(v) || access(json_string_value(v), R_OK) < 0) {
-			errbuf_set(eb, "resource \"%s\": cannot read \"%s\"", k,
-				   json_is_string(v) ? json_string_value(v) : "");
-			json_decref(resources);
-			return -EINVAL;
-		}
-		json_object_set_new(resources, k, json_pack("{s:s, s:s}", "type", type ? type : "file",
-							     "path", json_string_value(v)));
-	}
-	*ret = resources;
-	return 0;
-}
-
-/* The deploy, once the charm is stored. */
+/* The deploy, once the charm and its resources are stored. */
 static json_t *deploy_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
-			     struct charm *ch, struct errbuf *eb)
+			     struct charm *ch, json_t *resources, struct errbuf *eb)
 {
-	json_t *settings = NULL, *empty = json_object(), *names = NULL, *resources = NULL;
+	json_t *settings = NULL, *empty = json_object(), *names = NULL;
 	json_t *sources = json_object_get(req, "config"), *result = NULL;
 	const char *app = req_str(req, "app");
 	int n = req_int(req, "num-units", 1), rev, *mach = NULL;
@@ -222,8 +207,6 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 		goto out;
 	if (settings_apply(ch, app, empty, sources, &settings, eb) < 0)
 		goto out;
-	if (check_resources(ch, json_object_get(req, "resources"), &resources, eb) < 0)
-		goto out;
 	rev = ch->revision >= 0 ? ch->revision : 0;
 	if (model_add_app(c->m, app, ch, digest, size, rev, settings, resources, &a, eb) < 0)
 		goto out;
@@ -241,15 +224,14 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 out:
 	charm_free(ch);
 	free(mach);
-	json_decref(resources);
 	json_decref(empty);
 	json_decref(settings);
 	return result;
 }
 
-/* The refresh, once the charm is stored. */
+/* The refresh, once the charm and its resources are stored. */
 static json_t *refresh_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
-			      struct charm *ch, struct errbuf *eb)
+			      struct charm *ch, json_t *resources, struct errbuf *eb)
 {
 	struct model_app *a = model_find_app(c->m, req_str(req, "app"));
 	json_t *rebased = NULL, *settings = NULL, *sources = json_object_get(req, "config");
@@ -283,6 +265,14 @@ static json_t *refresh_stored(struct controller *c, json_t *req, const char *dig
 	}
 	ch = NULL;
 	settings = NULL;
+	/* A second transaction: should it fail, the charm is refreshed and the operator is told
+	 * the resources are not (attach-resource supplies them again). */
+	if (!json_equal(resources, a->resources) &&
+	    model_set_resources(c->m, a, json_incref(resources), eb) < 0) {
+		errbuf_wrap(eb, "refreshed %s to revision %d, but cannot record its resources", a->name, rev);
+		agents_app_changed(c->agents, a);
+		goto out;
+	}
 	ctl_log(c, "controller", "INFO", "cairn.model", "refreshed %s to revision %d", a->name, rev);
 	agents_app_changed(c->agents, a);
 	result = json_pack("{s:s, s:s, s:i}", "application", a->name, "charm", a->charm_name, "revision",
@@ -294,13 +284,44 @@ out:
 	return result;
 }
 
+/* The charm's resources are stored (or could not be). */
+static void resources_stored(void *data, json_t *resources, const char *error)
+{
+	struct charm_op *op = data;
+	struct controller *c = op->c;
+	struct charm *ch = op->ch;
+	struct errbuf eb;
+	json_t *result;
+
+	op->batch = NULL;
+	op->ch = NULL;
+	if (error) {
+		charm_free(ch);
+		charmstore_gc(c->m);
+		resstore_gc(c->res, c->m);
+		charm_op_answer(op, error_reply(error));
+		return;
+	}
+	errbuf_clear(&eb);
+	result = op->refresh ? refresh_stored(c, op->req, op->digest, op->size, ch, resources, &eb)
+			     : deploy_stored(c, op->req, op->digest, op->size, ch, resources, &eb);
+	if (!result) {
+		charmstore_gc(c->m); /* the archive may now be unreferenced */
+		resstore_gc(c->res, c->m);
+		charm_op_answer(op, error_reply(eb.msg[0] ? eb.msg : "failed"));
+		return;
+	}
+	resstore_gc(c->res, c->m); /* a refresh may have replaced a resource */
+	charm_op_answer(op, ok_reply(result));
+}
+
 static void charm_stored(void *data, const char *digest, int64_t size, struct charm *ch,
 			 const char *error)
 {
 	struct charm_op *op = data;
 	struct controller *c = op->c;
+	struct model_app *a = op->refresh ? model_find_app(c->m, req_str(op->req, "app")) : NULL;
 	struct errbuf eb;
-	json_t *result;
 
 	op->w = NULL;
 	if (error) {
@@ -308,14 +329,15 @@ static void charm_stored(void *data, const char *digest, int64_t size, struct ch
 		return;
 	}
 	errbuf_clear(&eb);
-	result = op->refresh ? refresh_stored(c, op->req, digest, size, ch, &eb)
-			     : deploy_stored(c, op->req, digest, size, ch, &eb);
-	if (!result) {
-		charmstore_gc(c->m); /* the archive may now be unreferenced */
-		charm_op_answer(op, error_reply(eb.msg[0] ? eb.msg : "failed"));
-		return;
+	snprintf(op->digest, sizeof(op->digest), "%s", digest);
+	op->size = size;
+	op->ch = ch;
+	if (ctl_check_containers(ch, &eb) < 0 ||
+	    ctl_resources_store(c, ch, a ? a->resources : NULL, json_object_get(op->req, "resources"),
+				resources_stored, op, &op->batch, &eb) < 0) {
+		charmstore_gc(c->m);
+		charm_op_answer(op, error_reply(eb.msg));
 	}
-	charm_op_answer(op, ok_reply(result));
 }
 
 static int start_charm_op(struct controller *c, struct msgsrv_conn *conn, json_t *req, bool refresh,
@@ -821,6 +843,8 @@ static const struct {
 	{ "add-machine", ctl_op_add_machine },
 	{ "remove-machine", ctl_op_remove_machine },
 	{ "machines", ctl_op_machines },
+	{ "attach-resource", ctl_op_attach_resource },
+	{ "resources", ctl_op_resources },
 };
 
 ctl_op_fn ctl_find_op(const char *name)

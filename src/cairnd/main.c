@@ -29,6 +29,7 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/controller.h"
+#include "cairnd/resstore.h"
 #include "cairnd/supervise.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
@@ -274,6 +275,12 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < c.m->apps[i]->n_units; k++)
 			c.m->apps[i]->units[k]->gen = model_next_gen(c.m);
 	}
+	r = resstore_new(c.l, c.home, &c.res, &eb);
+	if (r < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
+	resstore_gc(c.res, c.m);
 	r = agents_new(&c, agent_sock, tls_dir, &c.agents, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
@@ -315,6 +322,7 @@ out:
 	supervise_stop(c.sup, 30000);
 	api_free(c.api);
 	agents_free(c.agents);
+	resstore_free(c.res);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(c.l);

@@ -1055,6 +1055,34 @@ int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const
 	return 0;
 }
 
+int model_set_resources(struct model *m, struct model_app *a, json_t *resources, struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r == 0) {
+		r = db_run(m, eb, "UPDATE applications SET resources = ? WHERE name = ?", "js", resources, a->name);
+		r = tx_end(m, r, eb);
+	}
+	if (r < 0) {
+		json_decref(resources);
+		return r;
+	}
+	json_decref(a->resources);
+	a->resources = resources;
+	return 0;
+}
+
+int64_t model_app_charm_modified(const struct model_app *a)
+{
+	int64_t v = a->charm_rev;
+	const char *k;
+	json_t *r;
+
+	json_object_foreach(a->resources, k, r)
+		v += json_integer_value(json_object_get(r, "revision"));
+	return v;
+}
+
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb)
 {

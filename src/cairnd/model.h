@@ -98,7 +98,11 @@ struct model_app {
 	struct model_rev *revs;    /* every revision stored for the app */
 	size_t n_revs;
 	json_t *settings;          /* user settings */
-	json_t *resources;         /* resources given at deploy: {name: {"type", "path"}} */
+	/* The resources the operator supplied (deploy --resource, attach-resource, refresh
+	 * --resource): {name: {"type", "revision" (1, 2, ... per name), "fingerprint" (of the
+	 * stored content, resstore.h), "size", "image" (oci-image: manifest digest), "origin":
+	 * "upload", "username", "timestamp" (ns)}}. */
+	json_t *resources;
 	json_t *effective;         /* derived: effective config */
 	char config_hash[65];      /* derived */
 	char *leader;              /* unit name holding the lease, or NULL */
@@ -183,6 +187,12 @@ int model_set_settings(struct model *m, struct model_app *a, json_t *settings, s
 /* Switches the app to a new charm revision (takes ownership of c and settings). */
 int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *digest,
 		    int64_t size, int rev, json_t *settings, struct errbuf *eb);
+/* Replaces the supplied resources (takes ownership of resources). */
+int model_set_resources(struct model *m, struct model_app *a, json_t *resources, struct errbuf *eb);
+/* Juju's CharmModifiedVersion: grows with every refresh and every resource revision (the
+ * charm revision plus the revisions of the supplied resources), so units run upgrade-charm
+ * for either. */
+int64_t model_app_charm_modified(const struct model_app *a);
 /* failover=true bumps leader_gen, so the other units run leader-settings-changed. */
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb);

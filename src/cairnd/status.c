@@ -152,8 +152,6 @@ static json_t *app_doc(struct controller *c, struct model_app *a)
 		json_object_set_new(o, "version", json_string(version));
 	if (a->dying)
 		json_object_set_new(o, "life", json_string("dying"));
-	if (json_object_size(a->resources))
-		json_object_set_new(o, "resources", json_deep_copy(a->resources));
 	json_object_set_new(o, "application-status", status_block(st, msg, since, NULL));
 	json_object_set_new(o, "scale", json_integer((json_int_t)alive));
 	if (json_object_size(units))

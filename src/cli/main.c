@@ -33,6 +33,17 @@ static const struct cli_cmd commands[] = {
 	  "  -n, --num-units (= 1)  Number of units to add\n"
 	  "  --to <machine>         The machine(s) to place the units on (comma-separated);\n"
 	  "                         the others go to the controller's machine (0)\n" },
+	{ "attach-resource", NULL, cmd_attach_resource, "<application> <resource name>=<resource>",
+	  "Update a resource for an application.",
+	  "The resource is a path: for an oci-image resource a local OCI image layout\n"
+	  "directory, an oci-archive or a docker-archive (what skopeo copy, podman save and\n"
+	  "docker save write); for a file resource any file. The controller checks and\n"
+	  "stores it as the resource's next revision; each unit then runs upgrade-charm ->\n"
+	  "config-changed, and a container whose image changed restarts with it\n"
+	  "(<container>-pebble-ready follows).\n"
+	  "\n"
+	  "Examples:\n"
+	  "    cairn attach-resource web web-image=./web.oci.tar\n" },
 	{ "bootstrap", NULL, cmd_bootstrap, "[options]",
 	  "Starts the local controller (other commands start it on demand).",
 	  "Options:\n"
@@ -99,7 +110,8 @@ static const struct cli_cmd commands[] = {
 	  "Refreshes an application to a new version of its local charm.",
 	  "Options:\n"
 	  "  --path <charm>        Refresh to a charm directory or .charm file (required)\n"
-	  "  --config <file|k=v>   Config to apply with the refresh (repeatable)\n" },
+	  "  --config <file|k=v>   Config to apply with the refresh (repeatable)\n"
+	  "  --resource <name=path>  Resource to be uploaded with the refresh (repeatable)\n" },
 	{ "remove-application", NULL, cmd_remove_application,
 	  "[options] <application> [<application>...]", "Remove applications from the model.",
 	  "Options:\n"
@@ -121,6 +133,11 @@ static const struct cli_cmd commands[] = {
 	  "  --force            Completely remove a unit and all its dependencies\n"
 	  "  --no-prompt        Do not prompt for approval (cairn never prompts here)\n"
 	  "  --destroy-storage  Destroy storage attached to the unit\n" },
+	{ "resources", "list-resources", cmd_resources, "[options] <application>",
+	  "Show the resources for an application.",
+	  "Options:\n"
+	  "  --details             Show detailed information about resources used by each unit\n"
+	  "  --format (= tabular)  Output format: tabular|json|yaml\n" },
 	{ "resolved", "resolve", cmd_resolved, "[options] [<unit> ...]",
 	  "Marks unit errors resolved and re-executes failed hooks.",
 	  "Options:\n"
