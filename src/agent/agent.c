@@ -422,6 +422,11 @@ static void app_apply(struct agent *a, struct app *app, const struct proto_app_g
 	app->containers = xcalloc(app->n_containers + 1, sizeof(char *));
 	json_array_foreach(g->containers, i, v)
 		app->containers[i] = xstrdup(json_string_value(v));
+	app->charm_modified = g->charm_modified;
+	json_decref(app->resources);
+	app->resources = g->resources ? json_deep_copy(g->resources) : json_object();
+	json_decref(app->container_specs);
+	app->container_specs = g->container_specs ? json_deep_copy(g->container_specs) : json_object();
 }
 
 static struct unit *unit_add(struct agent *a, const char *name, const char *app_name,
@@ -638,9 +643,20 @@ static void on_ack(struct agent *a, const char *unit, int64_t seq, bool nack, co
 			  eb.msg);
 }
 
+static void teardown_drained(void *arg)
+{
+	struct agent *a = arg;
+	struct proto_msg m;
+
+	log_flush(a);
+	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
+	agent_send(a, &m);
+	if (a->torn_down_cb)
+		a->torn_down_cb(a->cb_data);
+}
+
 static void teardown(struct agent *a)
 {
-	struct proto_msg m;
 
 	agent_log(a, NULL, "INFO", "juju.worker.machine",
 		  "the controller is being destroyed: removing every unit and its workloads");
@@ -652,10 +668,11 @@ static void teardown(struct agent *a)
 		unit_free(it.value, true);
 	}
 	log_flush(a);
-	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
-	agent_send(a, &m);
-	if (a->torn_down_cb)
-		a->torn_down_cb(a->cb_data);
+	/* Pods go in the background: done once the last one, and the pod network, is gone. */
+	if (a->io.pods_drain)
+		a->io.pods_drain(a->io.data, teardown_drained, a);
+	else
+		teardown_drained(a);
 }
 
 void agent_receive(struct agent *a, const struct proto_msg *m)
@@ -726,6 +743,10 @@ void agent_receive(struct agent *a, const struct proto_msg *m)
 		break;
 	case PROTO_CHARM_CHUNK:
 		a->io.charm_chunk(a->io.data, &m->u.charm_chunk);
+		break;
+	case PROTO_RESOURCE_CHUNK:
+		if (a->io.resource_chunk)
+			a->io.resource_chunk(a->io.data, &m->u.resource_chunk);
 		break;
 	case PROTO_TEARDOWN:
 		teardown(a);
@@ -869,6 +890,8 @@ void agent_free(struct agent *a)
 		struct app *app = it.value;
 
 		json_decref(app->config);
+		json_decref(app->resources);
+		json_decref(app->container_specs);
 		for (size_t i = 0; i < app->n_containers; i++)
 			free(app->containers[i]);
 		free(app->containers);

@@ -28,6 +28,9 @@ struct app {
 	char **containers;
 	size_t n_containers;
 	size_t n_units;           /* units of this app on the machine */
+	int64_t charm_modified;   /* grows with refreshes and resource revisions (0 = absent) */
+	json_t *resources;        /* {name: {type, revision, fingerprint, size, image?}} */
+	json_t *container_specs;  /* {container: {resource?, mounts}} */
 };
 
 /* One sequenced message not yet acknowledged. */
@@ -56,6 +59,7 @@ struct container_rt {
 	char pending[WORKLOAD_BOOT_ID_MAX]; /* newest boot id reported */
 	char hook[UNITER_HOOK_MAX];         /* "<name>-pebble-ready" */
 	struct agent_timer *retry;
+	bool in_pod;                        /* runs in the unit's pod (its image), not w */
 };
 
 /* A status-get --application waiting for the controller. */
@@ -124,6 +128,15 @@ struct unit {
 	size_t n_containers;
 	char ready_boot[WORKLOAD_BOOT_ID_MAX];
 	struct container_rt *ready_container;
+	bool containers_dirty;    /* the goal changed: which containers run where */
+
+	/* The unit's pod, when containers have images (pods.h). */
+	struct unitpod *pod;
+	enum unitpod_state pod_state;
+	char pod_address[64], pod_cidr[32];
+	char *pod_netns;          /* its network namespace, once UP */
+	json_t *wait_saved;       /* the workload status before the agent set waiting/blocked */
+	bool wait_set;            /* the agent's waiting/blocked status for the pod is shown */
 
 	/* Run queue and progress reports. */
 	bool queued;

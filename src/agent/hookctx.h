@@ -50,6 +50,12 @@ struct hook_ctx {
 	json_t *state;            /* charm state store {key: "string"}; tools edit it, committed on success */
 	json_t *ports;            /* opened ports, array of canonical strings ("80/tcp", "8000-8999/udp", "icmp"); edited in place */
 	json_t *app_version;      /* NULL or a string set by application-version-set; committed on success */
+	/* Networking: network-get's document {"bind-addresses": [...], "egress-subnets": [...],
+	 * "ingress-addresses": [...]} and unit-get's two addresses - the unit's pod's address
+	 * when its containers run as a pod, else the machine's.  NULL when unknown. */
+	json_t *network;
+	const char *private_address;
+	const char *public_address;
 	bool dirty;               /* set by any tool that changed a buffered field */
 };
 

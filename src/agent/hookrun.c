@@ -109,8 +109,9 @@ void hookrun_env_free(char **envp)
 /* The mounts of a sidecar charm's hook: this unit's containers directory, and the Pebble
  * CLI where Juju puts it. */
 struct hook_mounts {
-	const char *containers_dir;
+	const char *containers_dir; /* or NULL */
 	const char *pebble_bin;  /* the scree binary, or NULL */
+	const char *netns;       /* the pod's network namespace, or NULL */
 };
 
 /* /charm/bin/pebble is the scree binary, read-only, as Juju's sidecar charms find Pebble's
@@ -145,6 +146,18 @@ static void enter_containers_ns(void *data)
 	const struct hook_mounts *m = data;
 	const char *why = NULL;
 
+	if (m->netns) {
+		/* The pod's network first: failing it, the hook still runs (on the host's). */
+		int fd = open(m->netns, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			dprintf(2, "cairn: cannot enter the pod's network namespace %s: %s\n", m->netns,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!m->containers_dir)
+		return;
 	if (unshare(CLONE_NEWNS) < 0)
 		why = "unshare";
 	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -287,7 +300,7 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 		  struct hookrun **ret, struct errbuf *eb)
 {
 	char *file = NULL, **envp = NULL, *scree = NULL;
-	struct hook_mounts mounts = { NULL, NULL };
+	struct hook_mounts mounts = { NULL, NULL, NULL };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct hookrun *h = NULL;
 	pid_t pid;
@@ -322,6 +335,9 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 			scree = find_scree();
 			mounts.containers_dir = env->containers_dir;
 			mounts.pebble_bin = scree;
+		}
+		mounts.netns = env->netns;
+		if (mounts.containers_dir || mounts.netns) {
 			o.child_setup = enter_containers_ns;
 			o.child_setup_data = &mounts;
 		}

@@ -37,6 +37,9 @@ struct hookrun_env {
 	const char *containers_dir;
 	/* JUJU_API_ADDRESSES (space-separated host:port); NULL = none known. */
 	const char *api_addresses;
+	/* When set, the hook runs in this network namespace (the unit's pod's: a hook reaches
+	 * its workload at localhost, as the charm container does on Kubernetes). */
+	const char *netns;
 };
 
 /* The path ops hard-codes for container sockets lives under this mount point. */

@@ -320,31 +320,63 @@ static void on_pebble_retry(void *arg)
 	unit_kick(c->u);
 }
 
-static void start_containers(struct unit *u)
+/* The image container name runs (its resource's oci-image, when the operator supplied one),
+ * or false: it runs as a scree on the host. */
+static bool container_image(struct app *app, const char *name, struct unitpod_container *ret,
+			    struct unitpod_mount *mounts)
 {
-	struct agent *a = u->a;
-	struct app *app = u->app;
+	json_t *spec = json_object_get(app->container_specs, name);
+	const char *res = json_string_value(json_object_get(spec, "resource"));
+	json_t *r = res ? json_object_get(app->resources, res) : NULL, *m;
+	size_t i;
 
-	if (!app || !app->n_containers || u->n_containers || !a->scree_path)
-		return;
-	u->containers = xcalloc(app->n_containers, sizeof(*u->containers));
-	u->n_containers = app->n_containers;
-	for (size_t i = 0; i < app->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-		char *dir = xasprintf("%s/containers/%s", u->dir, app->containers[i]);
-		struct workload_opts o = {
-			.name = app->containers[i], .dir = dir, .scree_path = a->scree_path,
-			.ready = on_workload_ready, .log = on_workload_log, .data = c,
-		};
-
-		c->u = u;
-		c->name = xstrdup(app->containers[i]);
-		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
-		c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
-		if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
-			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
-		free(dir);
+	if (!r || strcmp(json_string_value(json_object_get(r, "type")) ? json_string_value(json_object_get(r, "type")) : "",
+			 "oci-image"))
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->name = name;
+	ret->image = json_string_value(json_object_get(r, "image"));
+	ret->fingerprint = json_string_value(json_object_get(r, "fingerprint"));
+	ret->size = json_integer_value(json_object_get(r, "size"));
+	ret->mounts = mounts;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+		if (i >= PODS_MOUNTS_MAX)
+			break;
+		mounts[i].storage = json_string_value(json_object_get(m, "storage"));
+		mounts[i].location = json_string_value(json_object_get(m, "location"));
+		ret->n_mounts = i + 1;
 	}
+	return ret->image != NULL;
+}
+
+static void on_pod_state(void *data, enum unitpod_state s, const struct unitpod_info *info, const char *msg)
+{
+	struct unit *u = data;
+
+	u->pod_state = s;
+	if (s == UNITPOD_UP && info) {
+		snprintf(u->pod_address, sizeof(u->pod_address), "%s", info->address ? info->address : "");
+		snprintf(u->pod_cidr, sizeof(u->pod_cidr), "%s", info->cidr ? info->cidr : "");
+		free(u->pod_netns);
+		u->pod_netns = info->netns ? xstrdup(info->netns) : NULL;
+	}
+	ulog(u, s == UNITPOD_BROKEN ? "ERROR" : "DEBUG", "pod %s%s%s", unitpod_state_name(s), msg && *msg ? ": " : "",
+	     msg && *msg ? msg : "");
+	unit_kick(u);
+}
+
+static void on_pod_ready(void *data, const char *container, const char *boot_id)
+{
+	struct unit *u = data;
+
+	for (size_t i = 0; i < u->n_containers; i++)
+		if (u->containers[i].in_pod && !strcmp(u->containers[i].name, container))
+			on_workload_ready(&u->containers[i], NULL, boot_id);
+}
+
+static void on_pod_log(void *data, const char *level, const char *msg)
+{
+	ulog(data, level, "%s", msg);
 }
 
 static void stop_containers(struct unit *u, bool destroy)
@@ -367,6 +399,157 @@ static void stop_containers(struct unit *u, bool destroy)
 	u->containers = NULL;
 	u->n_containers = 0;
 	u->ready_container = NULL;
+	if (u->pod) {
+		if (destroy)
+			a->io.pod_destroy(a->io.data, u->pod);
+		else
+			a->io.pod_detach(a->io.data, u->pod);
+		u->pod = NULL;
+	}
+	u->pod_state = UNITPOD_WAITING;
+	free(u->pod_netns);
+	u->pod_netns = NULL;
+	u->pod_address[0] = '\0';
+}
+
+/* Whether the unit's containers are the application's, by name and order. */
+static bool same_containers(struct unit *u)
+{
+	if (u->n_containers != u->app->n_containers)
+		return false;
+	for (size_t i = 0; i < u->n_containers; i++)
+		if (strcmp(u->containers[i].name, u->app->containers[i]))
+			return false;
+	return true;
+}
+
+/* Brings the unit's containers in line with its application's goal: each container with an
+ * image runs in the unit's pod, each without one as a scree on the host (a container whose
+ * resource was attached moves into the pod). */
+static void sync_containers(struct unit *u)
+{
+	struct agent *a = u->a;
+	struct app *app = u->app;
+	struct unitpod_container pc[PROTO_CONTAINERS_MAX];
+	struct unitpod_mount mounts[PROTO_CONTAINERS_MAX][PODS_MOUNTS_MAX];
+	size_t n_pod = 0;
+
+	if (!u->containers_dirty && u->containers)
+		return;
+	u->containers_dirty = false;
+	if (!app || !app->n_containers) {
+		if (u->n_containers || u->pod)
+			stop_containers(u, true);
+		return;
+	}
+	if (u->containers && !same_containers(u))
+		stop_containers(u, true); /* a refresh changed the charm's containers */
+	if (!u->containers) {
+		u->containers = xcalloc(app->n_containers, sizeof(*u->containers));
+		u->n_containers = app->n_containers;
+		for (size_t i = 0; i < app->n_containers; i++) {
+			struct container_rt *c = &u->containers[i];
+
+			c->u = u;
+			c->name = xstrdup(app->containers[i]);
+			snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
+			c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
+		}
+	}
+	for (size_t i = 0; i < u->n_containers && i < PROTO_CONTAINERS_MAX; i++) {
+		struct container_rt *c = &u->containers[i];
+
+		if (a->io.pod_start && container_image(app, c->name, &pc[n_pod], mounts[n_pod])) {
+			if (c->w) {
+				a->io.workload_destroy(a->io.data, c->w);
+				c->w = NULL;
+				c->pending[0] = '\0';
+			}
+			c->in_pod = true;
+			n_pod++;
+			continue;
+		}
+		if (c->in_pod) {
+			c->in_pod = false;
+			c->pending[0] = '\0';
+		}
+		if (!c->w && a->scree_path) {
+			char *dir = xasprintf("%s/containers/%s", u->dir, c->name);
+			struct workload_opts o = {
+				.name = c->name, .dir = dir, .scree_path = a->scree_path,
+				.ready = on_workload_ready, .log = on_workload_log, .data = c,
+			};
+
+			if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
+				ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
+			free(dir);
+		}
+	}
+	if (n_pod && u->pod) {
+		a->io.pod_update(a->io.data, u->pod, pc, n_pod);
+	} else if (n_pod) {
+		char *vol = xasprintf("%s/containers", u->dir), *sto = xasprintf("%s/storage", u->dir);
+		struct unitpod_opts o = {
+			.unit = u->name, .dir = vol, .storage_dir = sto, .containers = pc, .n_containers = n_pod,
+			.state = on_pod_state, .ready = on_pod_ready, .log = on_pod_log, .data = u,
+		};
+		struct errbuf eb;
+
+		u->pod_state = UNITPOD_WAITING;
+		if (a->io.pod_start(a->io.data, &o, &u->pod, &eb) < 0) {
+			ulog(u, "ERROR", "cannot start the unit's pod: %s", eb.msg);
+			u->pod = NULL;
+			u->pod_state = UNITPOD_BROKEN;
+		}
+		free(vol);
+		free(sto);
+	} else if (u->pod) {
+		a->io.pod_destroy(a->io.data, u->pod);
+		u->pod = NULL;
+		free(u->pod_netns);
+		u->pod_netns = NULL;
+	}
+}
+
+/* The workload status the agent shows while the unit's pod keeps its hooks waiting
+ * ("waiting for resource", or blocked with the reason it cannot be set up), and the charm's
+ * own status back once the pod is up. */
+static void set_agent_wl(struct unit *u, const char *status, const char *message, bool by_charm);
+
+static void pod_wait_status(struct unit *u)
+{
+	const char *status = u->pod_state == UNITPOD_BROKEN ? "blocked" : "waiting";
+	const char *message = u->pod_state == UNITPOD_BROKEN ? "cannot run the unit's containers" : "waiting for resource";
+	const char *cur = json_string_value(json_object_get(u->wl_status, "status"));
+	const char *cur_msg = json_string_value(json_object_get(u->wl_status, "message"));
+
+	if (u->pod_state == UNITPOD_STARTING)
+		return; /* a moment: the network and the containers are being set up */
+	if (u->wait_set && cur && cur_msg && !strcmp(cur, status) && !strcmp(cur_msg, message))
+		return;
+	if (!u->wait_set) {
+		json_decref(u->wait_saved);
+		u->wait_saved = json_deep_copy(u->wl_status);
+	}
+	set_agent_wl(u, status, message, false);
+	u->wait_set = true;
+}
+
+static void pod_wait_over(struct unit *u)
+{
+	json_t *saved = u->wait_saved;
+
+	if (!u->wait_set)
+		return;
+	u->wait_set = false;
+	u->wait_saved = NULL;
+	/* Before install the charm has had no say: install sets the agent's own status. */
+	if (saved && json_is_string(json_object_get(saved, "status")) &&
+	    (u->j.installed || json_is_true(json_object_get(saved, "charm-set"))))
+		set_agent_wl(u, json_string_value(json_object_get(saved, "status")),
+			     json_string_value(json_object_get(saved, "message")),
+			     json_is_true(json_object_get(saved, "charm-set")));
+	json_decref(saved);
 }
 
 static struct container_rt *container_due(struct unit *u)
@@ -396,8 +579,12 @@ static bool containers_settled(struct unit *u)
 	for (size_t i = 0; i < u->n_containers; i++) {
 		struct container_rt *c = &u->containers[i];
 
-		if (!c->w || !a->io.workload_settled(a->io.data, c->w))
+		if (c->in_pod) {
+			if (!u->pod || !a->io.pod_settled(a->io.data, u->pod, c->name))
+				return false;
+		} else if (!c->w || !a->io.workload_settled(a->io.data, c->w)) {
 			return false;
+		}
 	}
 	return true;
 }
@@ -436,6 +623,52 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 		u->wl_status = wl;
 	}
 	return 0;
+}
+
+static void set_agent_wl(struct unit *u, const char *status, const char *message, bool by_charm)
+{
+	struct store_unit_row row;
+	struct errbuf eb;
+	struct batch b;
+	json_t *wl = wl_with(u, status, message, NULL, by_charm);
+
+	batch_init(&b, u);
+	batch_status(&b, "workload", status, message, NULL, by_charm);
+	agent_unit_row(u, &row);
+	row.wl_status = wl;
+	if (batch_commit(&b, &row, &eb) < 0) {
+		ulog(u, "WARNING", "cannot record the workload status: %s", eb.msg);
+		json_decref(wl);
+	} else {
+		json_decref(u->wl_status);
+		u->wl_status = wl;
+	}
+	batch_done(&b);
+}
+
+/* network-get and unit-get: the pod's address when the unit runs one, else the machine's
+ * first (charm-runtime.md §3.3). */
+static void fill_network(struct unit *u, struct hook_ctx *ctx)
+{
+	const char *addr = NULL, *cidr = "";
+
+	if (u->pod && u->pod_address[0]) {
+		addr = u->pod_address;
+		cidr = u->pod_cidr;
+	} else if (json_array_size(u->a->addresses)) {
+		addr = json_string_value(json_array_get(u->a->addresses, 0));
+	}
+	if (!addr || !*addr)
+		return;
+	char egress[80];
+
+	snprintf(egress, sizeof(egress), strchr(addr, ':') ? "%s/128" : "%s/32", addr);
+	ctx->network = json_pack("{s:[{s:s, s:s, s:[{s:s, s:s, s:s}]}], s:[s], s:[s]}", "bind-addresses",
+				 "mac-address", "", "interface-name", u->pod && u->pod_address[0] ? "eth0" : "",
+				 "addresses", "hostname", "", "value", addr, "cidr", cidr, "egress-subnets", egress,
+				 "ingress-addresses", addr);
+	ctx->private_address = addr;
+	ctx->public_address = addr;
 }
 
 static void ctx_status_get(struct hook_ctx *ctx, bool app,
@@ -492,6 +725,7 @@ static void ctx_clear(struct unit *u)
 	json_decref(u->ctx.state);
 	json_decref(u->ctx.ports);
 	json_decref(u->ctx.app_version);
+	json_decref(u->ctx.network);
 	memset(&u->ctx, 0, sizeof(u->ctx));
 	u->ctx_live = false;
 	u->context_id[0] = '\0';
@@ -502,7 +736,9 @@ static void ctx_clear(struct unit *u)
 static void uniter_goal_of(struct unit *u, struct uniter_goal *g)
 {
 	g->alive = u->alive;
-	g->charm_rev = u->app->charm_rev;
+	/* Juju's CharmModifiedVersion when the controller sends it: a new resource revision runs
+	 * upgrade-charm too. */
+	g->charm_rev = u->app->charm_modified > u->app->charm_rev ? (int)u->app->charm_modified : u->app->charm_rev;
 	g->config_hash = u->app->config_hash;
 	g->leader = !strcmp(u->app->leader, u->name);
 	g->leader_gen = u->app->leader_gen;
@@ -606,6 +842,7 @@ static void start_hook(struct unit *u, const char *hook)
 	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
 	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
 	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
+	fill_network(u, &u->ctx);
 	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
 		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
 				      a->io.wall_ns(a->io.data)));
@@ -625,6 +862,7 @@ static void start_hook(struct unit *u, const char *hook)
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
 		.api_addresses = a->api_addresses,
+		.netns = u->pod ? u->pod_netns : NULL,
 	};
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
@@ -899,7 +1137,15 @@ static void unit_step(struct unit *u)
 		return;
 	uniter_goal_of(u, &g);
 	if (g.alive)
-		start_containers(u);
+		sync_containers(u);
+	/* A unit whose containers run as a pod runs its hooks in the pod's network namespace,
+	 * once its images are there and the pod is up (as a Kubernetes pod's charm container
+	 * starts with its workload containers). */
+	if (g.alive && u->pod && u->pod_state != UNITPOD_UP) {
+		pod_wait_status(u);
+		return;
+	}
+	pod_wait_over(u);
 	struct container_rt *due = container_due(u);
 
 	f.workload_hook = due ? due->hook : NULL;
@@ -1013,9 +1259,14 @@ static void finish_commit(void *arg)
 	/* A refresh replaces the workload containers, as a new pod would: new boot ids, so
 	 * pebble-ready follows upgrade-charm -> config-changed. */
 	if (!strcmp(hook, "upgrade-charm"))
-		for (size_t i = 0; i < u->n_containers; i++)
-			if (u->containers[i].w)
-				a->io.workload_restart(a->io.data, u->containers[i].w);
+		for (size_t i = 0; i < u->n_containers; i++) {
+			struct container_rt *c = &u->containers[i];
+
+			if (c->in_pod && u->pod)
+				a->io.pod_restart(a->io.data, u->pod, c->name);
+			else if (c->w)
+				a->io.workload_restart(a->io.data, c->w);
+		}
 	bool was_error = u->retries > 0;
 
 	u->retries = 0;
@@ -1103,6 +1354,7 @@ static void apply_resolve(struct unit *u)
 
 void unit_on_goal(struct unit *u)
 {
+	u->containers_dirty = true;
 	apply_resolve(u);
 	unit_kick(u);
 }
@@ -1158,6 +1410,8 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 				busy = true;
 		}
 		if (g.alive && u->app->n_containers && !u->n_containers)
+			busy = true;
+		if (g.alive && u->pod && u->pod_state != UNITPOD_UP)
 			busy = true;
 		*state = busy || !*settled ? "busy" : "idle";
 	}
@@ -1236,6 +1490,7 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	if (u->j.op == UNITER_OP_RUN_HOOK && u->j.step == UNITER_STEP_PENDING)
 		agent_log(a, u, "INFO", "juju.worker.uniter",
 			  "hook \"%s\" was interrupted; running it again", u->j.hook);
+	u->containers_dirty = true;
 	u->retry_timer = a->io.timer_new(a->io.data, on_retry, u);
 	u->us_timer = a->io.timer_new(a->io.data, on_update_status, u);
 	u->hook_timer = a->io.timer_new(a->io.data, on_hook_timeout, u);
@@ -1292,6 +1547,10 @@ void unit_free(struct unit *u, bool destroy)
 	}
 	ctx_clear(u);
 	stop_containers(u, destroy);
+	if (destroy && a->io.pod_forget_unit)
+		a->io.pod_forget_unit(a->io.data, u->name);
+	json_decref(u->wait_saved);
+	u->wait_saved = NULL;
 	if (destroy) {
 		struct store_txn t;
 		struct errbuf eb;
@@ -1317,6 +1576,8 @@ void unit_free(struct unit *u, bool destroy)
 			if (destroy)
 				a->io.store_put_goal(a->io.data, "app", app->name, NULL);
 			json_decref(app->config);
+			json_decref(app->resources);
+			json_decref(app->container_specs);
 			for (size_t i = 0; i < app->n_containers; i++)
 				free(app->containers[i]);
 			free(app->containers);
