@@ -96,7 +96,8 @@ struct agent_io {
 
 	/* ---- pods: a unit's containers with images (pods.h semantics: unitpod_*) ---- */
 	int (*pod_start)(void *data, const struct unitpod_opts *o, struct unitpod **ret, struct errbuf *eb);
-	void (*pod_update)(void *data, struct unitpod *p, const struct unitpod_container *c, size_t n);
+	enum unitpod_state (*pod_update)(void *data, struct unitpod *p, const struct unitpod_container *c,
+					 size_t n);
 	void (*pod_restart)(void *data, struct unitpod *p, const char *container);
 	bool (*pod_settled)(void *data, struct unitpod *p, const char *container);
 	void (*pod_destroy)(void *data, struct unitpod *p);

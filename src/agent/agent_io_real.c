@@ -172,10 +172,11 @@ static int r_pod_start(void *data, const struct unitpod_opts *o, struct unitpod 
 	return unitpod_start(r->pods, o, ret, eb);
 }
 
-static void r_pod_update(void *data, struct unitpod *p, const struct unitpod_container *c, size_t n)
+static enum unitpod_state r_pod_update(void *data, struct unitpod *p, const struct unitpod_container *c,
+				       size_t n)
 {
 	(void)data;
-	unitpod_update(p, c, n);
+	return unitpod_update(p, c, n);
 }
 
 static void r_pod_restart(void *data, struct unitpod *p, const char *container)

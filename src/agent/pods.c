@@ -78,7 +78,7 @@ struct unitpod {
 	bool gc_counted;           /* counted off the start-up adoption set */
 	enum unitpod_state reported;
 	bool reported_once;
-	char reported_msg[1024];
+	char reported_msg[1100];
 	struct loop_timer *timer;  /* start retry */
 	void (*state_cb)(void *data, enum unitpod_state s, const struct unitpod_info *info, const char *msg);
 	void (*ready_cb)(void *data, const char *container, const char *boot_id);
@@ -619,30 +619,37 @@ static void report(struct unitpod *p, enum unitpod_state s, const char *msg)
 	p->state_cb(p->data, s, s == UNITPOD_UP ? &info : NULL, msg);
 }
 
-static void derive_state(struct unitpod *p)
+/* The state p is in, and why (for WAITING and BROKEN). */
+static enum unitpod_state compute_state(const struct unitpod *p, char *msg, size_t n)
 {
 	const struct img *missing = NULL;
 
+	msg[0] = '\0';
 	for (size_t i = 0; i < p->n && !missing; i++)
 		if (p->ctrs[i].want && p->ctrs[i].want->state != IMG_PRESENT)
 			missing = p->ctrs[i].want;
 	if (p->broken) {
-		report(p, UNITPOD_BROKEN, p->broken_msg);
-	} else if (!p->ctrs) {
-		report(p, UNITPOD_WAITING, "waiting for resource");
-	} else if (missing) {
-		char msg[700];
-
-		if (missing->state == IMG_FAILED)
-			snprintf(msg, sizeof(msg), "waiting for resource: %s", missing->error);
-		else
-			snprintf(msg, sizeof(msg), "waiting for resource");
-		report(p, UNITPOD_WAITING, msg);
-	} else if (!p->pod || !p->net_up || p->removing) {
-		report(p, UNITPOD_STARTING, NULL);
-	} else {
-		report(p, UNITPOD_UP, NULL);
+		snprintf(msg, n, "%s", p->broken_msg);
+		return UNITPOD_BROKEN;
 	}
+	if (!p->ctrs || missing) {
+		if (missing && missing->state == IMG_FAILED)
+			snprintf(msg, n, "waiting for resource: %s", missing->error);
+		else
+			snprintf(msg, n, "waiting for resource");
+		return UNITPOD_WAITING;
+	}
+	if (!p->pod || !p->net_up || p->removing)
+		return UNITPOD_STARTING;
+	return UNITPOD_UP;
+}
+
+static void derive_state(struct unitpod *p)
+{
+	char msg[1100];
+	enum unitpod_state s = compute_state(p, msg, sizeof(msg));
+
+	report(p, s, msg[0] ? msg : NULL);
 }
 
 static void on_pod_event(void *data, struct pod *pod, const struct pod_event *ev);
@@ -955,18 +962,32 @@ static bool same_set(const struct unitpod *p, const struct unitpod_container *c,
 	return true;
 }
 
-void unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t n)
+/* The answer of unitpod_update, recorded as reported so the callback does not repeat it. */
+static enum unitpod_state answer(struct unitpod *p)
+{
+	char msg[1100];
+	enum unitpod_state s = compute_state(p, msg, sizeof(msg));
+
+	p->reported = s;
+	p->reported_once = true;
+	snprintf(p->reported_msg, sizeof(p->reported_msg), "%s", msg);
+	/* The rest (a pod to start, a restart that was waiting for an image) from the loop. */
+	loop_timer_arm_in(p->timer, 0);
+	return s;
+}
+
+enum unitpod_state unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t n)
 {
 	struct pods *ps = p->ps;
 
 	if (p->destroyed || n == 0 || n > POD_CONTAINERS_MAX)
-		return;
+		return p->reported;
 	spec_free(p->spec, p->n_spec);
 	p->spec = spec_copy(c, n);
 	p->n_spec = n;
 	c = p->spec;
 	if (!p->ctrs)
-		return; /* try_start instantiates the newest spec */
+		return answer(p); /* try_start instantiates the newest spec */
 	if (!same_set(p, c, n)) {
 		/* Another set of containers: a new pod, as Kubernetes replaces one. */
 		struct upc *old = p->ctrs;
@@ -991,11 +1012,8 @@ void unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t
 		if (p->pod) {
 			plog(p, "INFO", "pod %s: its containers changed; replacing it", p->id);
 			remove_pod(p);
-		} else {
-			try_start(p);
 		}
-		derive_state(p);
-		return;
+		return answer(p);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct upc *u = find_ctr(p, c[i].name);
@@ -1006,7 +1024,7 @@ void unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t
 		u->want = img_ref(ps, &c[i]);
 	}
 	img_sweep(ps);
-	try_start(p);
+	return answer(p);
 }
 
 void unitpod_restart(struct unitpod *p, const char *name)

@@ -107,8 +107,10 @@ void pods_free(struct pods *ps);
 /* Starts (or adopts) a unit's pod.  Everything is copied; callbacks never run from inside
  * this call.  Returns 0, or -EINVAL (eb) for bad options. */
 int unitpod_start(struct pods *ps, const struct unitpod_opts *o, struct unitpod **ret, struct errbuf *eb);
-/* The images (and containers) the pod should run from now on; see above. */
-void unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t n);
+/* The images (and containers) the pod should run from now on; see above.  Returns the pod's
+ * state after the change (WAITING when an image it now wants is not there yet); the state
+ * callback reports later changes, never from inside this call. */
+enum unitpod_state unitpod_update(struct unitpod *p, const struct unitpod_container *c, size_t n);
 /* Restarts container name with the newest image it should run (once that is there). */
 void unitpod_restart(struct unitpod *p, const char *name);
 /* Whether container name runs and has reported its boot id since its last (re)start. */

@@ -486,7 +486,8 @@ static void sync_containers(struct unit *u)
 		}
 	}
 	if (n_pod && u->pod) {
-		a->io.pod_update(a->io.data, u->pod, pc, n_pod);
+		/* Known at once, so a refresh to an image not yet here runs no hook meanwhile. */
+		u->pod_state = a->io.pod_update(a->io.data, u->pod, pc, n_pod);
 	} else if (n_pod) {
 		char *vol = xasprintf("%s/containers", u->dir), *sto = xasprintf("%s/storage", u->dir);
 		struct unitpod_opts o = {
