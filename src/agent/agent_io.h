@@ -100,6 +100,7 @@ struct agent_io {
 					 size_t n);
 	void (*pod_restart)(void *data, struct unitpod *p, const char *container);
 	bool (*pod_settled)(void *data, struct unitpod *p, const char *container);
+	void (*pod_remove)(void *data, struct unitpod *p);
 	void (*pod_destroy)(void *data, struct unitpod *p);
 	void (*pod_detach)(void *data, struct unitpod *p);
 	/* The unit is gone for good: remove a pod of it that has no handle (pods_remove_unit). */

@@ -191,6 +191,12 @@ static bool r_pod_settled(void *data, struct unitpod *p, const char *container)
 	return unitpod_settled(p, container);
 }
 
+static void r_pod_remove(void *data, struct unitpod *p)
+{
+	(void)data;
+	unitpod_remove(p);
+}
+
 static void r_pod_destroy(void *data, struct unitpod *p)
 {
 	(void)data;
@@ -375,6 +381,7 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->pod_update = r_pod_update;
 	io->pod_restart = r_pod_restart;
 	io->pod_settled = r_pod_settled;
+	io->pod_remove = r_pod_remove;
 	io->pod_destroy = r_pod_destroy;
 	io->pod_detach = r_pod_detach;
 	io->pod_forget_unit = r_pod_forget_unit;

@@ -75,6 +75,7 @@ struct unitpod {
 	unsigned net_fails;
 	bool removing;             /* pod_remove asked; POD_EV_REMOVED will follow */
 	bool destroyed;            /* the owner is gone: removal, then freed */
+	bool owner_remove;         /* the owner asked unitpod_remove: GONE once removed */
 	bool gc_counted;           /* counted off the start-up adoption set */
 	enum unitpod_state reported;
 	bool reported_once;
@@ -449,6 +450,20 @@ static void on_img_retry(struct loop_timer *t, void *data)
 	img_changed(g);
 }
 
+/* The goal names g again (a resource attached again, perhaps with new content): a failed
+ * image is tried at once rather than at its next retry. */
+static void img_retry_now(struct img *g, const struct unitpod_container *c)
+{
+	if (g->state != IMG_FAILED)
+		return;
+	if (c->fingerprint && *c->fingerprint) {
+		snprintf(g->fingerprint, sizeof(g->fingerprint), "%s", c->fingerprint);
+		g->size = c->size;
+	}
+	loop_timer_disarm(g->retry);
+	img_start(g);
+}
+
 /* A reference on the image of c (created, and its fetch started, as needed).  The runtime is
  * open. */
 static struct img *img_ref(struct pods *ps, const struct unitpod_container *c)
@@ -464,10 +479,8 @@ static struct img *img_ref(struct pods *ps, const struct unitpod_container *c)
 		g->retry = loop_timer_new(ps->l, on_img_retry, g);
 		hmap_put(&ps->imgs, g->digest, g);
 		img_start(g);
-	} else if (c->fingerprint && strcmp(g->fingerprint, c->fingerprint) && g->state == IMG_FAILED) {
-		/* Newer content for the same image (a resource attached again). */
-		snprintf(g->fingerprint, sizeof(g->fingerprint), "%s", c->fingerprint);
-		g->size = c->size;
+	} else {
+		img_retry_now(g, c);
 	}
 	g->refs++;
 	return g;
@@ -625,6 +638,8 @@ static enum unitpod_state compute_state(const struct unitpod *p, char *msg, size
 	const struct img *missing = NULL;
 
 	msg[0] = '\0';
+	if (p->owner_remove)
+		return p->pod ? UNITPOD_STARTING : UNITPOD_GONE;
 	for (size_t i = 0; i < p->n && !missing; i++)
 		if (p->ctrs[i].want && p->ctrs[i].want->state != IMG_PRESENT)
 			missing = p->ctrs[i].want;
@@ -710,6 +725,9 @@ static int build_specs(struct unitpod *p, struct pod_container_spec *specs, stru
 			char *src = xasprintf("%s/%s", p->storage_dir, c->mounts[k].storage);
 			int r = fs_mkdir_p(src, 0755);
 
+			/* Writable by whoever the image runs as, as a Kubernetes emptyDir is. */
+			if (r == 0 && chmod(src, 0777) < 0)
+				r = -errno;
 			if (r < 0) {
 				errbuf_set(eb, "cannot create %s: %s", src, strerror(-r));
 				free(src);
@@ -740,8 +758,10 @@ static void try_start(struct unitpod *p)
 	struct pods *ps = p->ps;
 	struct errbuf eb;
 
-	if (p->destroyed)
+	if (p->destroyed || p->owner_remove) {
+		derive_state(p);
 		return;
+	}
 	if (hmap_get(&ps->dying, p->id)) {
 		derive_state(p); /* an earlier pod of that name goes first */
 		return;
@@ -900,7 +920,9 @@ static void on_pod_event(void *data, struct pod *pod, const struct pod_event *ev
 			check_drain(ps);
 			return;
 		}
-		if (p->broken)
+		if (p->owner_remove)
+			adopted(ps, p->id);
+		else if (p->broken)
 			arm_retry(p, &p->net_fails, p->timer);
 		else
 			try_start(p); /* replaced: the new container set starts now */
@@ -1018,8 +1040,10 @@ enum unitpod_state unitpod_update(struct unitpod *p, const struct unitpod_contai
 	for (size_t i = 0; i < n; i++) {
 		struct upc *u = find_ctr(p, c[i].name);
 
-		if (u->want && !strcmp(u->want->digest, c[i].image))
+		if (u->want && !strcmp(u->want->digest, c[i].image)) {
+			img_retry_now(u->want, &c[i]);
 			continue;
+		}
 		img_unref(u->want);
 		u->want = img_ref(ps, &c[i]);
 	}
@@ -1044,6 +1068,20 @@ bool unitpod_settled(const struct unitpod *p, const char *name)
 		if (!strcmp(p->ctrs[i].name, name))
 			return p->net_up && p->ctrs[i].ready && !p->removing;
 	return false;
+}
+
+void unitpod_remove(struct unitpod *p)
+{
+	if (!p || p->destroyed || p->owner_remove)
+		return;
+	p->owner_remove = true;
+	loop_timer_disarm(p->timer);
+	for (size_t i = 0; i < p->n; i++)
+		loop_timer_disarm(p->ctrs[i].timer);
+	if (p->pod)
+		remove_pod(p);
+	else
+		loop_timer_arm_in(p->timer, 0); /* GONE from the loop (try_start reports it) */
 }
 
 void unitpod_destroy(struct unitpod *p)

@@ -43,12 +43,12 @@
 #define PODS_RESTART_DELAY_MS 500     /* before restarting a container that exited */
 #define PODS_MOUNTS_MAX 16
 
-enum unitpod_state { UNITPOD_WAITING, UNITPOD_STARTING, UNITPOD_UP, UNITPOD_BROKEN, _UNITPOD_STATE_MAX };
+enum unitpod_state { UNITPOD_WAITING, UNITPOD_STARTING, UNITPOD_UP, UNITPOD_BROKEN, UNITPOD_GONE, _UNITPOD_STATE_MAX };
 
-/* "waiting", "starting", "up", "broken". */
+/* "waiting", "starting", "up", "broken", "gone". */
 static inline const char *unitpod_state_name(enum unitpod_state s)
 {
-	static const char *const names[_UNITPOD_STATE_MAX] = { "waiting", "starting", "up", "broken" };
+	static const char *const names[_UNITPOD_STATE_MAX] = { "waiting", "starting", "up", "broken", "gone" };
 
 	return (unsigned)s < _UNITPOD_STATE_MAX ? names[s] : "invalid";
 }
@@ -115,6 +115,9 @@ enum unitpod_state unitpod_update(struct unitpod *p, const struct unitpod_contai
 void unitpod_restart(struct unitpod *p, const char *name);
 /* Whether container name runs and has reported its boot id since its last (re)start. */
 bool unitpod_settled(const struct unitpod *p, const char *name);
+/* Removes the pod; the state callback reports GONE once nothing of it is left (a unit
+ * reports its death only then).  The handle stays valid (free it with unitpod_destroy). */
+void unitpod_remove(struct unitpod *p);
 /* Removes the pod in the background (the handle is gone at once).  NULL is fine. */
 void unitpod_destroy(struct unitpod *p);
 /* Frees the handle, leaving the pod running.  NULL is fine. */

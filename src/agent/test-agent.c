@@ -47,7 +47,7 @@ struct unitpod {
 	int updates;
 	char restarted[256];     /* container names restart asked for, in order */
 	bool settled[8];
-	bool destroyed, detached;
+	bool destroyed, detached, removing;
 };
 
 struct agent_install {
@@ -222,6 +222,7 @@ static bool f_pod_settled(void *d, struct unitpod *p, const char *c)
 			return p->settled[i];
 	return false;
 }
+static void f_pod_remove(void *d, struct unitpod *p) { (void)d; p->removing = true; }
 static void f_pod_destroy(void *d, struct unitpod *p) { (void)d; p->destroyed = true; }
 static void f_pod_detach(void *d, struct unitpod *p) { (void)d; p->detached = true; }
 static void f_pod_forget(void *d, const char *unit)
@@ -408,7 +409,8 @@ static const struct agent_io fake_io = {
 	.workload_destroy = f_wl_destroy, .workload_detach = f_wl_detach,
 	.workload_settled = f_wl_settled,
 	.pod_start = f_pod_start, .pod_update = f_pod_update, .pod_restart = f_pod_restart,
-	.pod_settled = f_pod_settled, .pod_destroy = f_pod_destroy, .pod_detach = f_pod_detach,
+	.pod_settled = f_pod_settled, .pod_remove = f_pod_remove, .pod_destroy = f_pod_destroy,
+	.pod_detach = f_pod_detach,
 	.pod_forget_unit = f_pod_forget, .pods_drain = f_pods_drain,
 	.charm_install = f_install, .charm_cancel = f_cancel, .charm_forget = f_forget,
 	.charm_chunk = f_chunk, .charm_link = f_link, .remove_tree = f_rm,
@@ -1237,8 +1239,9 @@ static void test_pod(void)
 	world_done();
 }
 
-/* A container whose resource is attached later moves from a host scree into the pod; an
- * orderly stop leaves the pod running for the next agent. */
+/* A container whose resource is attached later moves from a host scree into the pod; a dying
+ * unit reports its death only once its pod is gone; an orderly stop leaves a pod running for
+ * the next agent. */
 static void test_pod_attach_later(void)
 {
 	struct agent *a;
@@ -1261,8 +1264,24 @@ static void test_pod_attach_later(void)
 	settle();
 	run_all(a, "app/0", seq, sizeof(seq));
 	ASSERT_STREQ(seq, "upgrade-charm config-changed");
+	/* Dying: stop and remove run, then the pod goes, and only then is the unit dead. */
+	unit_goal(a, "app/0", 4, false, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "stop remove");
+	ASSERT_TRUE(W.pods[0]->removing && !W.pods[0]->destroyed);
+	ASSERT_EQ(count_sent("unit-dead", "unit", "app/0"), 0);
+	fpod_state(W.pods[0], UNITPOD_GONE, NULL, NULL);
+	settle();
+	ASSERT_EQ(count_sent("unit-dead", "unit", "app/0"), 1);
+	ASSERT_TRUE(W.pods[0]->destroyed);
+	ack_all(a);
+	ASSERT_TRUE(agent_unit_state(a, "app/0") == NULL);
+	/* A new unit whose pod exists: an orderly stop leaves it running for the next agent. */
+	unit_goal(a, "app/1", 5, true, 0, "");
+	pod_app_goal(a, 6, 1, IMG1, 1);
+	ASSERT_EQ(W.n_pods, 2);
 	agent_free(a);
-	ASSERT_TRUE(W.pods[0]->detached && !W.pods[0]->destroyed);
+	ASSERT_TRUE(W.pods[1]->detached && !W.pods[1]->destroyed);
 	world_done();
 }
 

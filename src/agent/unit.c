@@ -1105,6 +1105,12 @@ static void report_dead(struct unit *u)
 	struct errbuf eb;
 	struct batch b;
 
+	/* A pod goes first, so a unit gone from the model has left nothing behind on its
+	 * machine: its GONE state kicks the unit, which comes back here. */
+	if (u->pod && u->pod_state != UNITPOD_GONE) {
+		u->a->io.pod_remove(u->a->io.data, u->pod);
+		return;
+	}
 	ulog(u, "INFO", "unit is dead");
 	batch_init(&b, u);
 	proto_msg_init(&m, PROTO_UNIT_DEAD);
