@@ -303,7 +303,8 @@ static int open_runtime(struct pods *ps, struct errbuf *eb)
 
 	d = opendir(pdir);
 	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || hmap_get(&ps->pods, de->d_name) || hmap_get(&ps->dying, de->d_name))
+		/* Pods with a handle already count too: none has taken its references yet. */
+		if (de->d_name[0] == '.')
 			continue;
 		char *id = xstrdup(de->d_name);
 

@@ -154,7 +154,7 @@ def wait_for(pred, timeout=60, what="condition"):
 PROBE_DISPATCH = r"""#!/bin/sh
 h="${JUJU_DISPATCH_PATH#hooks/}"
 addr=$(ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}')
-page=$(curl -s --max-time 5 http://localhost:8080/index.html)
+page=$(curl -s --max-time 5 http://localhost:8080/index.html | tr -d '\n\r"\\')
 printf '{"hook":"%s","addr":"%s","page":"%s"}\n' "$h" "$addr" "$page" >> "$JUJU_CHARM_DIR/../probe.log"
 case "$h" in
 web-pebble-ready)
