@@ -1165,7 +1165,10 @@ void pods_remove_unit(struct pods *ps, const char *unit)
 {
 	struct unitpod_container specs[POD_CONTAINERS_MAX];
 	char names[POD_CONTAINERS_MAX][64], images[POD_CONTAINERS_MAX][IMAGE_DIGEST_MAX];
+	struct pod_container_spec pspecs[POD_CONTAINERS_MAX];
 	char id[POD_ID_MAX + 1], *rdir;
+	struct pod_opts po;
+	struct unitpod *p;
 	struct stat st;
 	struct errbuf eb;
 	size_t n;
@@ -1183,36 +1186,27 @@ void pods_remove_unit(struct pods *ps, const char *unit)
 		log_error("pod %s: cannot remove it: %s", id, eb.msg);
 		return;
 	}
+	log_info("pod %s: removing what an earlier agent left of unit %s", id, unit);
 	n = disk_containers(ps, id, specs, names, images);
-	if (n == 0) {
-		/* Nothing that runs: remove through a pod with no container (network, state). */
-		log_info("pod %s: removing what an earlier agent left", id);
-	}
-	char *vol = xasprintf("%s/%s", ps->orphans_dir, id);
-	char *sto = xasprintf("%s/%s/storage", ps->orphans_dir, id);
-	struct unitpod_opts o = { .unit = unit, .dir = vol, .storage_dir = sto, .containers = specs, .n_containers = n };
-	struct unitpod *p = xcalloc(1, sizeof(*p));
-	struct pod_container_spec ps_specs[POD_CONTAINERS_MAX];
-	struct pod_opts po;
-
-	(void)o;
+	/* Its volumes are scratch: the unit's own directory goes by itself. */
+	p = xcalloc(1, sizeof(*p));
 	p->ps = ps;
 	p->unit = xstrdup(unit);
 	p->id = xstrdup(id);
-	p->dir = vol;
-	p->storage_dir = sto;
+	p->dir = xasprintf("%s/%s", ps->orphans_dir, id);
+	p->storage_dir = xasprintf("%s/%s/storage", ps->orphans_dir, id);
 	p->destroyed = true;
 	p->timer = loop_timer_new(ps->l, on_start_retry, p);
 	hmap_put(&ps->dying, p->id, p);
-	memset(ps_specs, 0, sizeof(ps_specs));
+	memset(pspecs, 0, sizeof(pspecs));
 	for (size_t i = 0; i < n; i++) {
-		ps_specs[i].name = specs[i].name;
-		ps_specs[i].image = specs[i].image;
+		pspecs[i].name = specs[i].name;
+		pspecs[i].image = specs[i].image;
 	}
 	memset(&po, 0, sizeof(po));
 	po.id = id;
-	po.dir = vol;
-	po.containers = ps_specs;
+	po.dir = p->dir;
+	po.containers = pspecs;
 	po.n_containers = n;
 	po.event = on_pod_event;
 	po.data = p;
