@@ -122,9 +122,23 @@ def many(ctl, charm, app, resources):
     agent_kib = (rss_kib(agent) - a0) / UNITS
     pids = scree_pids(ctl, app, bool(resources))
     priv = statistics.mean(smaps_private_kib(p) for p in pids) if pids else 0
+    charge = 0.0
+    if resources:
+        # Everything charged to the containers' memory cgroups (the screes' pages, the page
+        # cache of what they wrote, kernel objects), per pod.
+        prefix = ctl.pods_conf()["prefix"]
+        total = 0
+        for cid in ctl.containers():
+            if cid.startswith(app + "-"):
+                try:
+                    with open("/sys/fs/cgroup/memory/%s%s/memory.usage_in_bytes" % (prefix, cid)) as f:
+                        total += int(f.read())
+                except OSError:
+                    pass
+        charge = total / UNITS / (1 << 20)
     ctl.call("remove-application", apps=[app])
     ctl.call("wait-for", kind="application", name=app, gone=True, timeout_ms=900000)
-    return dt, 2 * priv / 1024 + agent_kib / 1024, 2 * priv / 1024, agent_kib / 1024, len(pids)
+    return dt, 2 * priv / 1024 + agent_kib / 1024, 2 * priv / 1024, agent_kib / 1024, len(pids), charge
 
 
 def main():
@@ -155,12 +169,12 @@ def main():
         print("      first deploy of the image:  %6.0f ms  (fetch from the controller, import, unpack)" % first)
 
         res2 = {"web-image": img["oci_archive"], "api-image": img["oci_archive"]}
-        p_dt, p_mem, p_scree, p_agent, p_n = many(ctl, two, "pods", res2)
-        h_dt, h_mem, h_scree, h_agent, h_n = many(ctl, two, "hosts", {})
+        p_dt, p_mem, p_scree, p_agent, p_n, p_charge = many(ctl, two, "pods", res2)
+        h_dt, h_mem, h_scree, h_agent, h_n, _ = many(ctl, two, "hosts", {})
         print("  %d units x 2 containers -> active: %6.1f s as pods (%d containers)" % (UNITS, p_dt, p_n))
         print("      floor, no images:           %6.1f s  (%d host screes)" % (h_dt, h_n))
-        print("  memory per pod beyond the workload: %4.2f MiB (target <= 2): 2 screes %.2f MiB private + agent %.3f MiB"
-              % (p_mem, p_scree, p_agent))
+        print("  memory per pod beyond the workload: %4.2f MiB (target <= 2): 2 screes %.2f MiB private + agent %.3f MiB;"
+              " runc resident: 0 (no shim); cgroup charge %.2f MiB per pod" % (p_mem, p_scree, p_agent, p_charge))
         print("      floor, 2 host screes:        %4.2f MiB (screes %.2f + agent %.3f)" % (h_mem, h_scree, h_agent))
     finally:
         ctl.cleanup()
