@@ -25,8 +25,10 @@ os.environ.setdefault("SRC_DIR", os.path.join(HERE, ".."))
 os.environ.setdefault("BIN_DIR", os.path.join(HERE, "..", "build", "bin"))
 
 import cairnh  # noqa: E402
+import pod_bench  # noqa: E402
 import podh  # noqa: E402
 import unitpodh  # noqa: E402
+from scree_bench import rss_kib  # noqa: E402
 
 UNITS = int(os.environ.get("PODS_BENCH_UNITS", "50"))
 SAMPLES = int(os.environ.get("PODS_BENCH_SAMPLES", "7"))
@@ -52,26 +54,7 @@ resources:
 
 
 def smaps_private_kib(pid):
-    total = 0
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                    total += int(line.split()[1])
-    except OSError:
-        pass
-    return total
-
-
-def rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return pod_bench.smaps(pid)[1]
 
 
 def ready_ns(ctl, unit, container):

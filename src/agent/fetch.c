@@ -45,6 +45,21 @@ struct fetcher *fetcher_new(struct loop *l, int (*send)(void *data, const struct
 	return f;
 }
 
+/* Drops what x holds (an unfinished <path>.part goes), not x itself. */
+static void fetch_release(struct fetch *x)
+{
+	if (x->fd >= 0) {
+		close(x->fd);
+		unlink(x->part);
+		x->fd = -1;
+	}
+	EVP_MD_CTX_free(x->md);
+	free(x->path);
+	free(x->part);
+	x->md = NULL;
+	x->path = x->part = NULL;
+}
+
 static void fetch_free(struct fetch *x)
 {
 	struct fetcher *f = x->f;
@@ -54,13 +69,7 @@ static void fetch_free(struct fetch *x)
 			*pp = x->next;
 			break;
 		}
-	if (x->fd >= 0) {
-		close(x->fd);
-		unlink(x->part);
-	}
-	EVP_MD_CTX_free(x->md);
-	free(x->path);
-	free(x->part);
+	fetch_release(x);
 	free(x);
 }
 
@@ -72,13 +81,7 @@ void fetcher_free(struct fetcher *f)
 		struct fetch *x = f->fetches;
 
 		f->fetches = x->next;
-		if (x->fd >= 0) {
-			close(x->fd);
-			unlink(x->part);
-		}
-		EVP_MD_CTX_free(x->md);
-		free(x->path);
-		free(x->part);
+		fetch_release(x);
 		if (x->finished)
 			x->f = NULL; /* its queued completion frees it and tells nobody */
 		else
@@ -256,13 +259,7 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 		int r = x->fd < 0 ? -errno : -ENOMEM;
 
 		errbuf_set(eb, "cannot create %s: %s", x->part, strerror(-r));
-		if (x->fd >= 0) {
-			close(x->fd);
-			unlink(x->part);
-		}
-		EVP_MD_CTX_free(x->md);
-		free(x->path);
-		free(x->part);
+		fetch_release(x);
 		free(x);
 		return r;
 	}
