@@ -155,7 +155,9 @@ PROBE_DISPATCH = r"""#!/bin/sh
 h="${JUJU_DISPATCH_PATH#hooks/}"
 addr=$(ip -4 -o addr show eth0 2>/dev/null | awk '{print $4}')
 page=$(curl -s --max-time 5 http://localhost:8080/index.html | tr -d '\n\r"\\')
-printf '{"hook":"%s","addr":"%s","page":"%s"}\n' "$h" "$addr" "$page" >> "$JUJU_CHARM_DIR/../probe.log"
+# unit-get where the agent serves it (the relations work adds the tool): the pod's address.
+ug=$(command -v unit-get >/dev/null 2>&1 && unit-get private-address 2>/dev/null | tr -d '\n"')
+printf '{"hook":"%s","addr":"%s","page":"%s","unit_get":"%s"}\n' "$h" "$addr" "$page" "$ug" >> "$JUJU_CHARM_DIR/../probe.log"
 case "$h" in
 web-pebble-ready)
   curl -s --max-time 30 --unix-socket /charm/containers/web/pebble.socket -XPOST \

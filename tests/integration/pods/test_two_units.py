@@ -25,6 +25,10 @@ class TwoUnits(unitpodh.PodTestCase):
             self.assertEqual(log[-1]["hook"], "web-pebble-ready")
             r = podh.netns_exec(conf["prefix"] + u.replace("/", "-"), "ip", "-4", "-o", "addr", "show", "eth0")
             self.assertIn(addrs[u], r.stdout)
+            # unit-get (once an agent serves it) reports the pod's address.
+            for e in log:
+                if e["unit_get"]:
+                    self.assertEqual(e["unit_get"], addrs[u].split("/")[0], e)
         self.assertNotEqual(addrs["probe/0"], addrs["probe/1"])
         # Separate roots: what one container writes, the other does not see.
         r = self.ctl.runc("exec", "probe-0_web", "sh", "-c", "echo mine > /tmp/only-here")
