@@ -13,8 +13,9 @@
  *
  * A unit pod (struct unitpod) goes WAITING (its images are being fetched or imported) ->
  * STARTING (network, then containers) -> UP (the pod's address is known; hooks may run in its
- * network namespace); BROKEN when it cannot be set up (the runtime cannot open, an image
- * cannot be had, the network fails), retried with backoff.  Each container's new boot id is
+ * network namespace); BROKEN when it cannot be set up (the runtime cannot open, the network
+ * fails), retried with backoff (an image that cannot be had keeps it WAITING, with the reason
+ * in the message, and is tried again); GONE once unitpod_remove() has removed it.  Each container's new boot id is
  * reported (a container that exits is restarted, so every restart reports a new one);
  * unitpod_update() changes the images the pod should run (a new image is fetched while the
  * running containers go on; the state is WAITING until it is there) and unitpod_restart()
