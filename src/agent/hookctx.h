@@ -52,6 +52,10 @@ struct hook_ctx_ops {
 	/* action-log: one message for the running action's log, now (streamed to a watching
 	 * `cairn run`).  May be NULL. */
 	void (*action_log)(struct hook_ctx *ctx, const char *message);
+	/* goal-state: asks for the document {"units", "relations"} and calls done exactly once
+	 * (as status_get does).  May be NULL: the tool then prints the ctx's goal_state. */
+	void (*goal_state)(struct hook_ctx *ctx,
+			   void (*done)(void *arg, json_t *result, const char *error), void *arg);
 };
 
 /* One relation the unit is in, as the hook sees it. */

@@ -60,7 +60,7 @@ static void f_action_log(struct hook_ctx *c, const char *m)
 }
 
 static const struct hook_ctx_ops ops = { f_status_set, f_status_get, f_log, f_is_leader,
-					 f_leader_set, f_action_log };
+					 f_leader_set, f_action_log, NULL };
 
 static json_t *js(const char *s)
 {

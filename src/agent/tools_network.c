@@ -175,6 +175,27 @@ static const struct tool_info goal_state_info = {
 	"goal-state", "", "print the status of the charm's peers and related units"
 };
 
+/* goal-state waiting for the controller's answer. */
+struct goal_state_req {
+	struct tool_call *c;
+	struct tool_output o;
+	char *path;
+};
+
+static void goal_state_got(void *arg, json_t *doc, const char *error)
+{
+	struct goal_state_req *q = arg;
+	int code;
+
+	if (!json_is_object(doc))
+		code = tool_fail(q->c, "%s", error && *error ? error : "goal state unavailable");
+	else
+		code = tool_emit(q->c, &q->o, doc);
+	free(q->path);
+	tool_finish(q->c, code);
+	free(q);
+}
+
 int tool_goal_state(struct tool_call *c, int argc, char **argv)
 {
 	struct tool_output o;
@@ -216,6 +237,18 @@ int tool_goal_state(struct tool_call *c, int argc, char **argv)
 	o.fmt = !strcmp(o.format, "json") ? TFMT_JSON : TFMT_YAML;
 	if ((code = check_empty(c, pos, npos)))
 		goto out;
+	if (c->ctx->ops && c->ctx->ops->goal_state) {
+		struct goal_state_req *q = xcalloc(1, sizeof(*q));
+
+		q->c = c;
+		q->o = o;
+		q->path = o.path ? xstrdup(o.path) : NULL;
+		q->o.path = q->path;
+		q->o.format = !strcmp(o.format, "json") ? "json" : "yaml";
+		free(pos);
+		c->ctx->ops->goal_state(c->ctx, goal_state_got, q);
+		return TOOLS_EXIT_PENDING;
+	}
 	doc = c->ctx->goal_state ? json_incref(c->ctx->goal_state)
 				 : json_pack("{s:{}, s:{}}", "units", "relations");
 	code = tool_emit(c, &o, doc);

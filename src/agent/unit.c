@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/netinfo.h"
 #include "lib/buf.h"
 
 static const char *const state_names[_UNIT_STATE_MAX] = {
@@ -55,10 +56,58 @@ static void set_state(struct unit *u, enum unit_state s)
 }
 
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* ---- the persisted journal ---- */
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
+json_t *unit_journal_json(const struct uniter_journal *j, const struct relstate *rs, int64_t task,
+			  int64_t task_done)
+{
+	json_t *v = uniter_journal_to_json(j);
+
+	if (rs && rs->n)
+		json_object_set_new(v, "relations", relstate_to_json(rs));
+	if (task > 0)
+		json_object_set_new(v, "task", json_integer(task));
+	if (task_done > 0)
+		json_object_set_new(v, "task-done", json_integer(task_done));
+	return v;
+}
+
+static int task_field(json_t *journal, const char *key, int64_t *ret, struct errbuf *eb)
+{
+	json_t *t = json_object_get(journal, key);
+
+	*ret = 0;
+	if (t && (!json_is_integer(t) || json_integer_value(t) < 0)) {
+		errbuf_set(eb, "malformed journal: bad %s", key);
+		return -EINVAL;
+	}
+	*ret = t ? json_integer_value(t) : 0;
+	return 0;
+}
+
+int unit_journal_extras(json_t *journal, struct relstate *rs, int64_t *task, int64_t *task_done,
+			struct errbuf *eb)
+{
+	*task = *task_done = 0;
+	if (relstate_from_json(json_object_get(journal, "relations"), rs, eb) < 0) {
+		relstate_init(rs);
+		return -EINVAL;
+	}
+	if (task_field(journal, "task", task, eb) < 0 ||
+	    task_field(journal, "task-done", task_done, eb) < 0) {
+		relstate_done(rs);
+		relstate_init(rs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static json_t *journal_of(struct unit *u, const struct uniter_journal *j)
+{
+	return unit_journal_json(j, &u->rs, u->task_id, u->task_done_id);
+}
+
+void unit_log(struct unit *u, const char *level, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -73,19 +122,13 @@ static void ulog(struct unit *u, const char *level, const char *fmt, ...)
 
 /* ---- building sequenced messages ---- */
 
-struct batch {
-	struct unit *u;
-	json_t *msgs[8];
-	size_t n;
-};
-
-static void batch_init(struct batch *b, struct unit *u)
+void ubatch_init(struct ubatch *b, struct unit *u)
 {
 	b->u = u;
 	b->n = 0;
 }
 
-static void batch_done(struct batch *b)
+void ubatch_done(struct ubatch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		json_decref(b->msgs[i]);
@@ -93,7 +136,7 @@ static void batch_done(struct batch *b)
 }
 
 /* Adds m with the next free sequence number; returns that number. */
-static int64_t batch_add(struct batch *b, struct proto_msg *m)
+int64_t ubatch_add(struct ubatch *b, struct proto_msg *m)
 {
 	int64_t seq = agent_next_seq(b->u, b->n);
 
@@ -103,27 +146,30 @@ static int64_t batch_add(struct batch *b, struct proto_msg *m)
 	case PROTO_STATUS_SET: m->u.status_set.seq = seq; break;
 	case PROTO_HOOK_RAN: m->u.hook_ran.seq = seq; break;
 	case PROTO_UNIT_DEAD: m->u.unit_dead.seq = seq; break;
+	case PROTO_ACTION_STARTED: m->u.action_started.seq = seq; break;
+	case PROTO_ACTION_LOG: m->u.action_log.seq = seq; break;
+	case PROTO_ACTION_RESULT: m->u.action_result.seq = seq; break;
 	default: abort();
 	}
 	b->msgs[b->n++] = proto_encode(m);
 	return seq;
 }
 
-static void batch_journal(struct batch *b, const struct uniter_journal *j)
+void ubatch_journal(struct ubatch *b, const struct uniter_journal *j)
 {
 	struct proto_msg m;
-	json_t *jj = uniter_journal_to_json(j);
+	json_t *jj = journal_of(b->u, j);
 
 	proto_msg_init(&m, PROTO_SAVE_JOURNAL);
 	m.u.save_journal.unit = b->u->name;
 	m.u.save_journal.journal = jj;
-	batch_add(b, &m);
+	ubatch_add(b, &m);
 	json_decref(jj);
 }
 
 /* A status the agent sets (by_charm false) or the charm sets.  Workload statuses also change
  * the agent's own copy, which the caller writes with the same transaction. */
-static void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
+void ubatch_status(struct ubatch *b, const char *kind, const char *status, const char *message,
 			 json_t *data, bool by_charm)
 {
 	struct proto_msg m;
@@ -135,10 +181,10 @@ static void batch_status(struct batch *b, const char *kind, const char *status, 
 	m.u.status_set.message = message ? message : "";
 	m.u.status_set.data = data;
 	m.u.status_set.by_charm = by_charm;
-	batch_add(b, &m);
+	ubatch_add(b, &m);
 }
 
-static void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
+static void ubatch_hook_ran(struct ubatch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
 			   int code)
 {
 	struct proto_msg m;
@@ -149,11 +195,11 @@ static void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns,
 	m.u.hook_ran.start_ns = (int64_t)start_ns;
 	m.u.hook_ran.duration_ns = (int64_t)dur_ns;
 	m.u.hook_ran.code = code < 0 ? 255 : code > 255 ? 255 : code;
-	batch_add(b, &m);
+	ubatch_add(b, &m);
 }
 
 /* Writes row (or u as it is, when NULL) and the batch in one transaction. */
-static int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
+int ubatch_commit(struct ubatch *b, const struct store_unit_row *row, struct errbuf *eb)
 {
 	struct store_unit_row cur;
 	int r;
@@ -212,7 +258,7 @@ static void on_retry(void *arg)
 
 	if (u->state != UNIT_ERROR)
 		return;
-	ulog(u, "INFO", "retrying hook \"%s\"", u->j.hook);
+	unit_log(u, "INFO", "retrying hook \"%s\"", u->j.hook);
 	set_state(u, UNIT_IDLE);
 	unit_kick(u);
 }
@@ -256,12 +302,19 @@ static void schedule_pump(struct agent *a)
 	a->io.defer(a->io.data, pump_deferred, a);
 }
 
+void unit_schedule_pump(struct agent *a)
+{
+	schedule_pump(a);
+}
+
 void unit_kick(struct unit *u)
 {
 	struct agent *a = u->a;
 
 	unit_progress_dirty(u);
-	if (u->queued || u->state != UNIT_IDLE || a->shutting_down)
+	if (u->queued || a->shutting_down || u->task)
+		return;
+	if (u->state != UNIT_IDLE && !(u->state == UNIT_ERROR && unit_task_due(u)))
 		return;
 	u->queued = true;
 	u->q_next = NULL;
@@ -298,7 +351,7 @@ static void on_workload_ready(void *data, struct workload *w, const char *boot_i
 
 	(void)w;
 	if (strcmp(boot_id, c->seen) && strcmp(boot_id, c->pending)) {
-		ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
+		unit_log(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
 		snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
 	}
 	/* Even a known boot id changes what "idle" means (the container settled). */
@@ -310,7 +363,7 @@ static void on_workload_log(void *data, struct workload *w, const char *level, c
 	struct container_rt *c = data;
 
 	(void)w;
-	ulog(c->u, level, "%s", msg);
+	unit_log(c->u, level, "%s", msg);
 }
 
 static void on_pebble_retry(void *arg)
@@ -342,7 +395,7 @@ static void start_containers(struct unit *u)
 		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
 		c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
 		if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
-			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
+			unit_log(u, "ERROR", "container %s: cannot start pebble", c->name);
 		free(dir);
 	}
 }
@@ -409,7 +462,7 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 {
 	struct unit *u = ctx->agent;
 	struct store_unit_row row;
-	struct batch b;
+	struct ubatch b;
 	json_t *wl = NULL;
 	int r;
 
@@ -417,15 +470,15 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 		errbuf_set(eb, "setting application status: unit is not the leader");
 		return -EPERM;
 	}
-	batch_init(&b, u);
-	batch_status(&b, app ? "application" : "workload", status, message, data, true);
+	ubatch_init(&b, u);
+	ubatch_status(&b, app ? "application" : "workload", status, message, data, true);
 	agent_unit_row(u, &row);
 	if (!app) {
 		wl = wl_with(u, status, message, data, true);
 		row.wl_status = wl;
 	}
-	r = batch_commit(&b, &row, eb);
-	batch_done(&b);
+	r = ubatch_commit(&b, &row, eb);
+	ubatch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
 		errbuf_wrap(eb, "cannot set status");
@@ -475,14 +528,37 @@ static bool ctx_is_leader(struct hook_ctx *ctx)
 	return agent_unit_is_leader(ctx->agent);
 }
 
-static const struct hook_ctx_ops ctx_ops = {
+/* leader-set: buffered in the ctx (the tool has updated ctx->leader_settings) and sent with
+ * the hook's commit, so a failed hook changes nothing.  The tool checked leadership. */
+static int ctx_leader_set(struct hook_ctx *ctx, json_t *changes, struct errbuf *eb)
+{
+	struct unit *u = ctx->agent;
+
+	(void)changes;
+	(void)eb;
+	u->leader_dirty = true;
+	return 0;
+}
+
+static void ctx_goal_state(struct hook_ctx *ctx,
+			   void (*done)(void *arg, json_t *result, const char *error), void *arg)
+{
+	struct unit *u = ctx->agent;
+
+	agent_query(u->a, u, false, true, done, arg);
+}
+
+const struct hook_ctx_ops unit_ctx_ops = {
 	.status_set = ctx_status_set,
 	.status_get = ctx_status_get,
 	.log = ctx_log,
 	.is_leader = ctx_is_leader,
+	.leader_set = ctx_leader_set,
+	.goal_state = ctx_goal_state,
+	.action_log = unit_task_log,
 };
 
-static void ctx_clear(struct unit *u)
+void unit_ctx_clear(struct unit *u)
 {
 	if (u->ctx_live) {
 		agent_context_del(u->a, u);
@@ -492,9 +568,145 @@ static void ctx_clear(struct unit *u)
 	json_decref(u->ctx.state);
 	json_decref(u->ctx.ports);
 	json_decref(u->ctx.app_version);
+	hook_ctx_done_extras(&u->ctx);
 	memset(&u->ctx, 0, sizeof(u->ctx));
 	u->ctx_live = false;
+	u->leader_dirty = false;
 	u->context_id[0] = '\0';
+}
+
+/* The bag a unit enters a relation's scope with: its addresses, as Juju's EnterScope
+ * writes them (private-address, ingress-address, egress-subnets). */
+static void entry_bag(struct unit *u, json_t *bag)
+{
+	json_t *net = u->a->network;
+	const char *addr = netinfo_first_address(net);
+	json_t *egress = json_object_get(net, "egress-subnets");
+	struct buf b = BUF_INIT;
+	size_t i;
+	json_t *v;
+
+	if (!addr)
+		return;
+	buf_init(&b);
+	json_array_foreach(egress, i, v)
+		buf_addf(&b, "%s%s", i ? "," : "", json_string_value(v));
+	if (!json_object_get(bag, "private-address"))
+		json_object_set_new(bag, "private-address", json_string(addr));
+	if (!json_object_get(bag, "ingress-address"))
+		json_object_set_new(bag, "ingress-address", json_string(addr));
+	if (!json_object_get(bag, "egress-subnets"))
+		json_object_set_new(bag, "egress-subnets", json_string(buf_str(&b)));
+	buf_done(&b);
+}
+
+void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
+{
+	struct agent *a = u->a;
+
+	memset(&u->ctx, 0, sizeof(u->ctx));
+	u->ctx.ops = &unit_ctx_ops;
+	u->ctx.agent = u;
+	u->ctx.unit = u->name;
+	u->ctx.app = u->app->name;
+	u->ctx.hook = hook;
+	u->ctx.model_uuid = a->model_uuid;
+	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
+	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
+	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
+	/* Relations: every one the unit has created, plus the one a -relation-created hook
+	 * creates; a unit entering a scope does so with its addresses in its bag. */
+	struct relgoal_doc gone = { .doc = u->gone };
+
+	relgoal_fill_ctx(&u->rg, &gone, &u->rs, rel && rel->kind != RELHOOK_NONE ? rel : NULL,
+			 &u->ctx);
+	if (rel && rel->kind != RELHOOK_NONE) {
+		u->ctx.remote_app = rel->remote_app;
+		u->ctx.remote_unit = rel->remote_unit[0] ? rel->remote_unit : NULL;
+		if (rel->kind == RELHOOK_CREATED) {
+			struct hook_relation *hr = hook_ctx_relation(&u->ctx, rel->relation_id);
+
+			if (hr) {
+				entry_bag(u, hr->unit_bag);
+				hr->unit_dirty = true;
+			}
+		}
+	}
+	u->ctx.network = json_incref(a->network);
+	u->ctx.private_address = netinfo_first_address(a->network);
+	u->ctx.public_address = u->ctx.private_address;
+	u->ctx.leader_settings = u->app->leader_settings ? json_deep_copy(u->app->leader_settings)
+							 : json_object();
+	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
+		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
+				      a->io.wall_ns(a->io.data)));
+	agent_context_add(a, u);
+	u->ctx_live = true;
+}
+
+/* The entry for relation id in the gone-bags document, created when asked. */
+static json_t *gone_entry(struct unit *u, int id, bool create)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(u->gone, i, e)
+		if (json_integer_value(json_object_get(e, "id")) == id)
+			return e;
+	if (!create)
+		return NULL;
+	e = json_pack("{s:i, s:{}}", "id", id, "units");
+	json_array_append_new(u->gone, e);
+	return e;
+}
+
+void unit_set_relations(struct unit *u, json_t *relations)
+{
+	struct relgoal_doc d;
+	struct errbuf eb;
+
+	if (relgoal_parse(relations, u->alive, !(u->app && u->app->dying), &d, &eb) < 0) {
+		unit_log(u, "ERROR", "ignored the relations of a new goal: %s", eb.msg);
+		return;
+	}
+	/* Remote units that left a scope while this unit still counts them as members keep
+	 * their last bag until their -departed has run (relation-get reads it there). */
+	for (size_t i = 0; i < u->rs.n; i++) {
+		const struct relstate_rel *l = &u->rs.v[i];
+		json_t *old = json_object_get(relgoal_entry(&u->rg, l->id), "units");
+		json_t *now = json_object_get(relgoal_entry(&d, l->id), "units");
+
+		for (size_t k = 0; k < l->n_members; k++) {
+			const char *m = l->members[k].name;
+			json_t *ou = json_object_get(old, m);
+
+			if (ou && !json_object_get(now, m))
+				json_object_set(json_object_get(gone_entry(u, l->id, true), "units"), m, ou);
+		}
+	}
+	relgoal_done(&u->rg);
+	u->rg = d;
+}
+
+/* A committed relation hook: a departed unit's (or a broken relation's) kept bags go. */
+static void gone_forget(struct unit *u, const struct relhook *h)
+{
+	json_t *e = gone_entry(u, h->relation_id, false);
+	size_t i;
+	json_t *x;
+
+	if (!e)
+		return;
+	if (h->kind == RELHOOK_DEPARTED)
+		json_object_del(json_object_get(e, "units"), h->remote_unit);
+	if (h->kind == RELHOOK_BROKEN || !json_object_size(json_object_get(e, "units"))) {
+		json_array_foreach(u->gone, i, x) {
+			if (x == e) {
+				json_array_remove(u->gone, i);
+				break;
+			}
+		}
+	}
 }
 
 /* ---- one hook ---- */
@@ -533,7 +745,7 @@ static void on_hook_timeout(void *arg)
 
 	if (u->state != UNIT_RUNNING || !u->run)
 		return;
-	ulog(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
+	unit_log(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
 	u->timed_out = true;
 	u->a->io.hook_kill(u->a->io.data, u->run, SIGKILL);
 }
@@ -542,14 +754,14 @@ static void enter_error(struct unit *u, const char *msg);
 
 /* Prepares (journal: run-hook/pending, statuses) and spawns hook; the charm files are in
  * place. */
-static void start_hook(struct unit *u, const char *hook)
+static void start_hook(struct unit *u, const char *hook, const struct relhook *rel)
 {
 	struct agent *a = u->a;
 	struct uniter_journal j2 = u->j;
 	struct uniter_goal g;
 	struct store_unit_row row;
 	struct errbuf eb;
-	struct batch b;
+	struct ubatch b;
 	json_t *wl = NULL, *jj;
 	char msg[UNITER_HOOK_MAX + 32];
 	uint64_t t1;
@@ -559,9 +771,16 @@ static void start_hook(struct unit *u, const char *hook)
 		snprintf(u->hook, sizeof(u->hook), "%s", hook);
 	hook = u->hook;
 	uniter_goal_of(u, &g);
-	uniter_prepare(&j2, u->hook, &g);
-	batch_init(&b, u);
-	batch_journal(&b, &j2);
+	if (rel) {
+		struct uniter_next n = { .kind = UNITER_NEXT_HOOK, .rel = *rel };
+
+		snprintf(n.hook, sizeof(n.hook), "%s", u->hook);
+		uniter_prepare_next(&j2, &n, &g);
+	} else {
+		uniter_prepare(&j2, u->hook, &g);
+	}
+	ubatch_init(&b, u);
+	ubatch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
 	if (!strcmp(hook, "install") && !charm_set_status(u))
 		wl = wl_with(u, "maintenance", "installing charm software", NULL, false);
@@ -570,23 +789,23 @@ static void start_hook(struct unit *u, const char *hook)
 	else if (!strcmp(hook, "remove"))
 		wl = wl_with(u, "maintenance", "cleaning up prior to charm deletion", NULL, false);
 	if (wl)
-		batch_status(&b, "workload", json_string_value(json_object_get(wl, "status")),
+		ubatch_status(&b, "workload", json_string_value(json_object_get(wl, "status")),
 			     json_string_value(json_object_get(wl, "message")), NULL, false);
 	if (strcmp(hook, "update-status") != 0) {
 		snprintf(msg, sizeof(msg), "running %s hook", hook);
-		batch_status(&b, "agent", "executing", msg, NULL, false);
+		ubatch_status(&b, "agent", "executing", msg, NULL, false);
 	}
 	agent_unit_row(u, &row);
-	jj = uniter_journal_to_json(&j2);
+	jj = journal_of(u, &j2);
 	row.journal = jj;
 	if (wl)
 		row.wl_status = wl;
-	r = batch_commit(&b, &row, &eb);
+	r = ubatch_commit(&b, &row, &eb);
 	json_decref(jj);
-	batch_done(&b);
+	ubatch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
-		ulog(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
+		unit_log(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
 		enter_error(u, NULL);
 		return;
 	}
@@ -596,21 +815,7 @@ static void start_hook(struct unit *u, const char *hook)
 		u->wl_status = wl;
 	}
 
-	memset(&u->ctx, 0, sizeof(u->ctx));
-	u->ctx.ops = &ctx_ops;
-	u->ctx.agent = u;
-	u->ctx.unit = u->name;
-	u->ctx.app = u->app->name;
-	u->ctx.hook = u->hook;
-	u->ctx.model_uuid = a->model_uuid;
-	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
-	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
-	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
-	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
-		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
-				      a->io.wall_ns(a->io.data)));
-	agent_context_add(a, u);
-	u->ctx_live = true;
+	unit_ctx_fill(u, u->hook, &u->j.hook_rel);
 	u->run_start_ns = a->io.wall_ns(a->io.data);
 
 	struct container_rt *rc = container_for_hook(u, hook);
@@ -624,8 +829,17 @@ static void start_hook(struct unit *u, const char *hook)
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
-		.api_addresses = a->api_addresses,
+		.api_addresses = a->api_addresses, .relation_id = -1,
 	};
+	const struct relhook *hr = &u->j.hook_rel;
+
+	if (hr->kind != RELHOOK_NONE) {
+		env.relation_id = hr->relation_id;
+		env.relation = hr->endpoint;
+		env.remote_app = hr->remote_app;
+		env.remote_unit = hr->remote_unit;
+		env.departing_unit = hr->kind == RELHOOK_DEPARTED ? hr->departing_unit : NULL;
+	}
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
 	set_state(u, UNIT_RUNNING);
@@ -648,12 +862,12 @@ static void start_hook(struct unit *u, const char *hook)
 			a->stats.prep_max_ns = prep;
 		if (spawn > a->stats.spawn_max_ns)
 			a->stats.spawn_max_ns = spawn;
-		ulog(u, "DEBUG", "running \"%s\" hook", hook);
+		unit_log(u, "DEBUG", "running \"%s\" hook", hook);
 	} else if (r == 1) {
-		ulog(u, "INFO", "skipped \"%s\" hook (missing)", hook);
+		unit_log(u, "INFO", "skipped \"%s\" hook (missing)", hook);
 		finish_hook(u, 0, false);
 	} else {
-		ulog(u, "ERROR", "cannot run \"%s\" hook: %s", hook, eb.msg);
+		unit_log(u, "ERROR", "cannot run \"%s\" hook: %s", hook, eb.msg);
 		finish_hook(u, 1, false);
 	}
 }
@@ -662,19 +876,79 @@ static void start_hook(struct unit *u, const char *hook)
 static void enter_error(struct unit *u, const char *status_msg)
 {
 	struct errbuf eb;
-	struct batch b;
+	struct ubatch b;
 	char msg[UNITER_HOOK_MAX + 32];
 
 	snprintf(msg, sizeof(msg), "hook failed: \"%s\"", u->j.hook[0] ? u->j.hook : u->hook);
-	batch_init(&b, u);
+	ubatch_init(&b, u);
 	/* Only the agent status records the error; `status` shows it in the workload column,
 	 * and the charm's own workload status returns once the hook succeeds. */
-	batch_status(&b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
-	if (batch_commit(&b, NULL, &eb) < 0)
-		ulog(u, "ERROR", "cannot record the error state: %s", eb.msg);
-	batch_done(&b);
+	ubatch_status(&b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
+	if (ubatch_commit(&b, NULL, &eb) < 0)
+		unit_log(u, "ERROR", "cannot record the error state: %s", eb.msg);
+	ubatch_done(&b);
 	set_state(u, UNIT_ERROR);
 	arm_retry(u);
+}
+
+/* The relation changes of the hook being committed (commit-hook's "relations"): the bags
+ * relation-set changed, and the scope the unit enters (-relation-created) or leaves (its
+ * -relation-broken, or the last -departed of a peer relation while the unit goes).
+ * after is the relation state once the hook is committed.  NULL when there is nothing. */
+static json_t *relation_changes(struct unit *u, bool with_changes, const struct relstate *after)
+{
+	const struct relhook *h = &u->j.hook_rel;
+	json_t *out = json_array(), *e;
+
+	for (size_t i = 0; with_changes && u->ctx_live && i < u->ctx.n_relations; i++) {
+		struct hook_relation *hr = &u->ctx.relations[i];
+
+		if (!hr->unit_dirty && !hr->app_dirty)
+			continue;
+		e = json_pack("{s:i}", "id", hr->id);
+		if (hr->unit_dirty)
+			json_object_set(e, "unit-bag", hr->unit_bag);
+		if (hr->app_dirty)
+			json_object_set(e, "app-bag", hr->app_bag);
+		json_array_append_new(out, e);
+	}
+	if (h->kind != RELHOOK_NONE) {
+		const char *scope = NULL;
+		const struct relstate_rel *now = relstate_find(after, h->relation_id);
+
+		if (h->kind == RELHOOK_CREATED)
+			scope = "enter";
+		else if (relstate_find(&u->rs, h->relation_id) && !now)
+			scope = "leave";
+		else if (h->kind == RELHOOK_DEPARTED && now && now->peer && now->n_members == 0 &&
+			 !u->alive)
+			scope = "leave";
+		if (scope) {
+			json_t *found = NULL;
+			size_t i;
+
+			json_array_foreach(out, i, e)
+				if (json_integer_value(json_object_get(e, "id")) == h->relation_id)
+					found = e;
+			if (!found) {
+				found = json_pack("{s:i}", "id", h->relation_id);
+				json_array_append_new(out, found);
+			}
+			json_object_set_new(found, "scope", json_string(scope));
+			/* A unit entering a scope brings its whole first bag. */
+			if (!strcmp(scope, "enter") && !json_object_get(found, "unit-bag")) {
+				json_t *bag = json_object();
+
+				entry_bag(u, bag);
+				json_object_set_new(found, "unit-bag", bag);
+			}
+		}
+	}
+	if (!json_array_size(out)) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* Hook succeeded, or `resolved --no-retry` skips it: queues commit-hook (with the hook's
@@ -683,20 +957,26 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 {
 	struct agent *a = u->a;
 	struct uniter_journal j2 = u->j;
+	struct relstate rs2;
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
-	struct batch b;
-	json_t *jj, *wl = NULL;
+	struct ubatch b;
+	json_t *jj, *wl = NULL, *rels;
 	int r;
 
 	(void)code_for_log;
-	uniter_commit(&j2);
-	jj = uniter_journal_to_json(&j2);
+	relstate_init(&rs2);
+	relstate_copy(&rs2, &u->rs);
+	uniter_commit_rel(&j2, &rs2);
+	rels = relation_changes(u, with_changes, &rs2);
+	jj = unit_journal_json(&j2, &rs2, u->task_id, u->task_done_id);
+	relstate_done(&rs2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
 	m.u.commit_hook.unit = u->name;
 	m.u.commit_hook.hook = u->j.hook;
 	m.u.commit_hook.journal = jj;
+	m.u.commit_hook.relations = rels;
 	if (with_changes && u->ctx_live) {
 		if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
 			m.u.commit_hook.state = u->ctx.state;
@@ -704,28 +984,31 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 			m.u.commit_hook.ports = u->ctx.ports;
 		if (json_is_string(u->ctx.app_version))
 			m.u.commit_hook.app_version = json_string_value(u->ctx.app_version);
+		if (u->leader_dirty && u->ctx.leader_settings)
+			m.u.commit_hook.leader_settings = u->ctx.leader_settings;
 	}
-	batch_init(&b, u);
-	int64_t seq = batch_add(&b, &m);
+	ubatch_init(&b, u);
+	int64_t seq = ubatch_add(&b, &m);
 
+	json_decref(rels);
 	if (!strcmp(u->j.hook, "start") && !charm_set_status(u))
 		wl = wl_with(u, "unknown", "", NULL, false);
 	if (!strcmp(u->j.hook, "remove"))
 		wl = wl_with(u, "terminated", "", NULL, false);
 	if (wl)
-		batch_status(&b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
+		ubatch_status(&b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
 			     false);
 	agent_unit_row(u, &row);
 	if (wl)
 		row.wl_status = wl;
-	r = batch_commit(&b, &row, &eb);
-	batch_done(&b);
+	r = ubatch_commit(&b, &row, &eb);
+	ubatch_done(&b);
 	if (r < 0) {
 		/* The hook ran but its commit cannot be recorded: it counts as failed, and the
 		 * retry runs it again (at-least-once), rather than pretending it committed. */
 		json_decref(jj);
 		json_decref(wl);
-		ulog(u, "ERROR", "cannot record the commit of hook \"%s\": %s", u->j.hook, eb.msg);
+		unit_log(u, "ERROR", "cannot record the commit of hook \"%s\": %s", u->j.hook, eb.msg);
 		enter_error(u, NULL);
 		return;
 	}
@@ -746,7 +1029,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 	uint64_t dur = a->io.wall_ns(a->io.data) - u->run_start_ns;
 	struct container_rt *rc = u->ready_container;
 	struct errbuf eb;
-	struct batch b;
+	struct ubatch b;
 
 	if (u->run) {
 		a->io.hook_free(a->io.data, u->run);
@@ -755,8 +1038,8 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 	a->io.timer_disarm(a->io.data, u->hook_timer);
 	a->running--;
 	u->ready_container = NULL;
-	batch_init(&b, u);
-	batch_hook_ran(&b, u->hook, u->run_start_ns, dur, code);
+	ubatch_init(&b, u);
+	ubatch_hook_ran(&b, u->hook, u->run_start_ns, dur, code);
 	if (rc && code != 0) {
 		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
 		 * event comes again a little later (charm-runtime.md §10). */
@@ -764,23 +1047,23 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		struct store_unit_row row;
 		json_t *jj;
 
-		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
+		unit_log(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
 		uniter_commit(&j2);
-		batch_journal(&b, &j2);
-		batch_status(&b, "agent", "idle", "", NULL, false);
+		ubatch_journal(&b, &j2);
+		ubatch_status(&b, "agent", "idle", "", NULL, false);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
-		if (batch_commit(&b, &row, &eb) == 0)
+		if (ubatch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
 		else
-			ulog(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
+			unit_log(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
 		json_decref(jj);
 		a->io.timer_arm(a->io.data, rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		set_state(u, UNIT_IDLE);
 	} else if (code == 0) {
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
+		if (ubatch_commit(&b, NULL, &eb) < 0)
+			unit_log(u, "WARNING", "cannot record the hook run: %s", eb.msg);
 		begin_commit(u, true, code);
 		if (u->t_exit) {
 			uint64_t c = a->io.mono_ns(a->io.data) - u->t_exit;
@@ -792,17 +1075,17 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		}
 	} else {
 		if (u->timed_out)
-			ulog(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
+			unit_log(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
 		else if (signaled)
-			ulog(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
+			unit_log(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
 		else
-			ulog(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
+			unit_log(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
+		if (ubatch_commit(&b, NULL, &eb) < 0)
+			unit_log(u, "WARNING", "cannot record the hook run: %s", eb.msg);
 		enter_error(u, NULL);
 	}
-	batch_done(&b);
-	ctx_clear(u);
+	ubatch_done(&b);
+	unit_ctx_clear(u);
 	arm_update_status(u);
 	unit_kick(u);
 	schedule_pump(a);
@@ -821,7 +1104,7 @@ static void on_installed(void *arg, const char *error)
 	if (error) {
 		char msg[512];
 
-		ulog(u, "ERROR", "cannot install charm files: %s", error);
+		unit_log(u, "ERROR", "cannot install charm files: %s", error);
 		snprintf(msg, sizeof(msg), "cannot install charm: %.400s", error);
 		a->running--;
 		enter_error(u, msg);
@@ -838,7 +1121,7 @@ static void on_installed(void *arg, const char *error)
 	a->running--; /* start_hook counts the hook itself */
 	set_state(u, UNIT_IDLE);
 	u->t_pop = a->io.mono_ns(a->io.data); /* file work is not the agent's own overhead */
-	start_hook(u, u->hook);
+	start_hook(u, u->hook, NULL);
 }
 
 static void prepare_files(struct unit *u, const char *hook)
@@ -864,25 +1147,37 @@ static void report_dead(struct unit *u)
 {
 	struct proto_msg m;
 	struct errbuf eb;
-	struct batch b;
+	struct ubatch b;
 
-	ulog(u, "INFO", "unit is dead");
-	batch_init(&b, u);
+	unit_log(u, "INFO", "unit is dead");
+	ubatch_init(&b, u);
 	proto_msg_init(&m, PROTO_UNIT_DEAD);
 	m.u.unit_dead.unit = u->name;
-	u->dead_seq = batch_add(&b, &m);
-	if (batch_commit(&b, NULL, &eb) < 0) {
-		ulog(u, "ERROR", "cannot record the unit's death: %s", eb.msg);
-		batch_done(&b);
+	u->dead_seq = ubatch_add(&b, &m);
+	if (ubatch_commit(&b, NULL, &eb) < 0) {
+		unit_log(u, "ERROR", "cannot record the unit's death: %s", eb.msg);
+		ubatch_done(&b);
 		return;
 	}
-	batch_done(&b);
+	ubatch_done(&b);
 	set_state(u, UNIT_DEAD);
 	/* The unit's workloads and directory go before the controller hears of the death (the
 	 * message only leaves when the loop turns), so a unit gone from the model has left
 	 * nothing behind on its machine. */
 	stop_containers(u, true);
 	u->a->io.remove_tree(u->a->io.data, u->dir);
+}
+
+/* The resolver's answer for u now (relations included). */
+static void decide(struct unit *u, const struct uniter_flags *f, struct uniter_next *n)
+{
+	struct uniter_goal g;
+
+	uniter_goal_of(u, &g);
+	u->rg.goals.unit = u->name;
+	u->rg.goals.unit_alive = u->alive;
+	u->rg.goals.app_alive = !u->app->dying;
+	uniter_decide(&u->j, &u->rs, &g, &u->rg.goals, f, n);
 }
 
 /* Decides and starts the next step of u. */
@@ -892,10 +1187,16 @@ static void unit_step(struct unit *u)
 	struct uniter_flags f = { .update_status_due = u->update_status_due,
 				  .lease_valid = agent_lease_ok(a) };
 	struct uniter_goal g;
-	const char *hook;
-	bool dead = false;
+	struct uniter_next n;
 
-	if (u->state != UNIT_IDLE || !u->have_goal || !u->app || !u->app->have_goal)
+	if (!u->have_goal || !u->app || !u->app->have_goal || u->task)
+		return;
+	/* Actions run before the next hook, and also while the unit is in error (Juju). */
+	if ((u->state == UNIT_IDLE || u->state == UNIT_ERROR) && unit_task_due(u)) {
+		unit_task_start(u);
+		return;
+	}
+	if (u->state != UNIT_IDLE)
 		return;
 	uniter_goal_of(u, &g);
 	if (g.alive)
@@ -908,40 +1209,37 @@ static void unit_step(struct unit *u)
 		struct uniter_journal j2 = u->j;
 		struct store_unit_row row;
 		struct errbuf eb;
-		struct batch b;
+		struct ubatch b;
 		json_t *jj;
 
 		j2.leader = false;
-		batch_init(&b, u);
-		batch_journal(&b, &j2);
+		ubatch_init(&b, u);
+		ubatch_journal(&b, &j2);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
-		if (batch_commit(&b, &row, &eb) == 0)
+		if (ubatch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
 		else
-			ulog(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
+			unit_log(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
 		json_decref(jj);
-		batch_done(&b);
+		ubatch_done(&b);
 	}
-	hook = uniter_next_hook(&u->j, &g, &f, &dead);
-	if (dead) {
+	decide(u, &f, &n);
+	if (n.kind == UNITER_NEXT_DEAD) {
 		report_dead(u);
 		return;
 	}
-	if (!hook)
+	if (n.kind != UNITER_NEXT_HOOK)
 		return;
-	if (!strcmp(hook, "update-status"))
+	if (!strcmp(n.hook, "update-status"))
 		u->update_status_due = false;
-	if ((!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) &&
+	if ((!strcmp(n.hook, "install") || !strcmp(n.hook, "upgrade-charm")) &&
 	    strcmp(u->charm_digest, u->app->digest)) {
-		char h[UNITER_HOOK_MAX];
-
-		snprintf(h, sizeof(h), "%s", hook);
-		prepare_files(u, h);
+		prepare_files(u, n.hook);
 		return;
 	}
-	start_hook(u, hook);
+	start_hook(u, n.hook, n.rel.kind != RELHOOK_NONE ? &n.rel : NULL);
 }
 
 void unit_pump(struct agent *a)
@@ -983,9 +1281,13 @@ static void finish_commit(void *arg)
 
 	if (u->state != UNIT_COMMITTING)
 		return;
+	struct relstate rs2;
+	int64_t task, task_done;
+
 	uniter_journal_init(&j2);
-	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0) {
-		ulog(u, "ERROR", "internal error: %s", eb.msg);
+	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0 ||
+	    unit_journal_extras(u->commit_journal, &rs2, &task, &task_done, &eb) < 0) {
+		unit_log(u, "ERROR", "internal error: %s", eb.msg);
 		return;
 	}
 	agent_unit_row(u, &row);
@@ -995,8 +1297,9 @@ static void finish_commit(void *arg)
 	t.ack_unit = u->name;
 	t.ack_seq = u->commit_seq;
 	if (a->io.store_apply(a->io.data, &t, &eb) < 0) {
-		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
+		unit_log(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
+		relstate_done(&rs2);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
 		return;
 	}
@@ -1004,7 +1307,11 @@ static void finish_commit(void *arg)
 
 	snprintf(hook, sizeof(hook), "%s", u->j.hook);
 	was_update_status = !strcmp(hook, "update-status");
+	if (u->j.hook_rel.kind != RELHOOK_NONE)
+		gone_forget(u, &u->j.hook_rel);
 	u->j = j2;
+	relstate_done(&u->rs);
+	u->rs = rs2;
 	json_decref(u->commit_journal);
 	u->commit_journal = NULL;
 	rc = container_for_hook(u, hook);
@@ -1020,15 +1327,15 @@ static void finish_commit(void *arg)
 
 	u->retries = 0;
 	if (!was_update_status || was_error) {
-		struct batch b;
+		struct ubatch b;
 
-		batch_init(&b, u);
-		batch_status(&b, "agent", "idle", "", NULL, false);
-		if (batch_commit(&b, NULL, &eb) < 0)
-			ulog(u, "WARNING", "cannot record the idle status: %s", eb.msg);
-		batch_done(&b);
+		ubatch_init(&b, u);
+		ubatch_status(&b, "agent", "idle", "", NULL, false);
+		if (ubatch_commit(&b, NULL, &eb) < 0)
+			unit_log(u, "WARNING", "cannot record the idle status: %s", eb.msg);
+		ubatch_done(&b);
 	}
-	ulog(u, "INFO", "committed \"%s\" hook", hook);
+	unit_log(u, "INFO", "committed \"%s\" hook", hook);
 	set_state(u, UNIT_IDLE);
 	arm_update_status(u);
 	unit_kick(u);
@@ -1039,7 +1346,7 @@ void unit_on_ack(struct unit *u, int64_t seq)
 	if (u->state == UNIT_COMMITTING && seq >= u->commit_seq) {
 		finish_commit(u);
 	} else if (u->state == UNIT_DEAD && seq >= u->dead_seq) {
-		ulog(u, "INFO", "unit removed");
+		unit_log(u, "INFO", "unit removed");
 		unit_free(u, true);
 	}
 }
@@ -1047,13 +1354,13 @@ void unit_on_ack(struct unit *u, int64_t seq)
 void unit_on_nack(struct unit *u, int64_t seq, const char *error)
 {
 	if (u->state == UNIT_COMMITTING && seq == u->commit_seq) {
-		ulog(u, "ERROR", "the controller refused the commit of hook \"%s\": %s", u->j.hook, error);
+		unit_log(u, "ERROR", "the controller refused the commit of hook \"%s\": %s", u->j.hook, error);
 		json_decref(u->commit_journal);
 		u->commit_journal = NULL;
 		enter_error(u, NULL);
 		return;
 	}
-	ulog(u, "WARNING", "the controller refused message %lld: %s", (long long)seq, error);
+	unit_log(u, "WARNING", "the controller refused message %lld: %s", (long long)seq, error);
 }
 
 /* `resolved`: acts once per resolve generation, only in error. */
@@ -1070,26 +1377,26 @@ static void apply_resolve(struct unit *u)
 	agent_unit_row(u, &row);
 	row.resolved_gen = u->resolve_gen;
 	if (u->state == UNIT_ERROR) {
-		struct batch b;
+		struct ubatch b;
 
-		batch_init(&b, u);
-		batch_status(&b, "agent", "idle", "", NULL, false);
-		if (batch_commit(&b, &row, &eb) < 0) {
-			ulog(u, "ERROR", "cannot record `resolved`: %s", eb.msg);
-			batch_done(&b);
+		ubatch_init(&b, u);
+		ubatch_status(&b, "agent", "idle", "", NULL, false);
+		if (ubatch_commit(&b, &row, &eb) < 0) {
+			unit_log(u, "ERROR", "cannot record `resolved`: %s", eb.msg);
+			ubatch_done(&b);
 			return;
 		}
-		batch_done(&b);
+		ubatch_done(&b);
 		u->resolved_gen = u->resolve_gen;
 		a->io.timer_disarm(a->io.data, u->retry_timer);
 		u->retries = 0;
 		if (skip) {
 			/* `resolved --no-retry`: commit the failed hook as if it had succeeded; its
 			 * follow-ups still run (§10). */
-			ulog(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
+			unit_log(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
 			begin_commit(u, false, 0);
 		} else {
-			ulog(u, "INFO", "hook \"%s\" resolved: running it again", u->j.hook);
+			unit_log(u, "INFO", "hook \"%s\" resolved: running it again", u->j.hook);
 			set_state(u, UNIT_IDLE);
 		}
 		return;
@@ -1136,11 +1443,14 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 {
 	struct uniter_flags f = { .update_status_due = false, .lease_valid = agent_lease_ok(u->a) };
 	struct uniter_goal g;
-	bool dead = false, busy;
+	struct uniter_next n;
+	bool busy;
 
 	*settled = containers_settled(u);
 	*gen = u->app ? (u->gen > u->app->gen ? u->gen : u->app->gen) : u->gen;
-	if (u->state == UNIT_ERROR) {
+	if (u->task || (u->have_goal && unit_task_due(u))) {
+		*state = "busy";
+	} else if (u->state == UNIT_ERROR) {
 		*state = "error";
 	} else if (u->state != UNIT_IDLE || u->queued || !u->have_goal || !u->app ||
 		   !u->app->have_goal) {
@@ -1148,7 +1458,8 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 	} else {
 		uniter_goal_of(u, &g);
 		f.workload_hook = NULL;
-		busy = uniter_next_hook(&u->j, &g, &f, &dead) != NULL || dead;
+		decide(u, &f, &n);
+		busy = n.kind != UNITER_NEXT_NONE;
 		/* A container that is (re)starting, or whose new boot id still waits for its
 		 * pebble-ready, is work in progress. */
 		for (size_t i = 0; i < u->n_containers; i++) {
@@ -1216,10 +1527,17 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	u->charm_digest = xstrdup("");
 	u->wl_status = json_pack("{s:s, s:s, s:{}, s:b}", "status", "maintenance", "message", "",
 				 "data", "charm-set", 0);
+	relstate_init(&u->rs);
+	u->gone = json_array();
 	if (row) {
-		if (row->journal && uniter_journal_from_json(row->journal, &u->j, &eb) < 0) {
+		if (row->journal && (uniter_journal_from_json(row->journal, &u->j, &eb) < 0 ||
+				     unit_journal_extras(row->journal, &u->rs, &u->task_id,
+							 &u->task_done_id, &eb) < 0)) {
 			agent_log(a, u, "ERROR", "juju.worker.uniter", "%s; starting afresh", eb.msg);
 			uniter_journal_init(&u->j);
+			relstate_done(&u->rs);
+			relstate_init(&u->rs);
+			u->task_id = 0;
 		}
 		u->next_seq = row->next_seq > 0 ? row->next_seq : 1;
 		u->resolved_gen = row->resolved_gen;
@@ -1276,7 +1594,7 @@ void unit_free(struct unit *u, bool destroy)
 			json_t *jj;
 
 			uniter_requeue(&j2);
-			jj = uniter_journal_to_json(&j2);
+			jj = journal_of(u, &j2);
 			agent_unit_row(u, &row);
 			row.journal = jj;
 			memset(&t, 0, sizeof(t));
@@ -1290,7 +1608,8 @@ void unit_free(struct unit *u, bool destroy)
 		u->run = NULL;
 		a->running--;
 	}
-	ctx_clear(u);
+	unit_task_free(u);
+	unit_ctx_clear(u);
 	stop_containers(u, destroy);
 	if (destroy) {
 		struct store_txn t;
@@ -1316,12 +1635,7 @@ void unit_free(struct unit *u, bool destroy)
 				agent_digest_ref(a, app->digest, -1);
 			if (destroy)
 				a->io.store_put_goal(a->io.data, "app", app->name, NULL);
-			json_decref(app->config);
-			for (size_t i = 0; i < app->n_containers; i++)
-				free(app->containers[i]);
-			free(app->containers);
-			free(app->name);
-			free(app);
+			agent_app_free(app);
 		}
 	}
 	a->io.timer_free(a->io.data, u->retry_timer);
@@ -1338,6 +1652,10 @@ void unit_free(struct unit *u, bool destroy)
 	json_decref(u->wl_status);
 	json_decref(u->commit_journal);
 	json_decref(u->row_journal);
+	relstate_done(&u->rs);
+	relgoal_done(&u->rg);
+	json_decref(u->gone);
+	json_decref(u->tasks_goal);
 	free(u->charm_digest);
 	free(u->name);
 	free(u->dir);
