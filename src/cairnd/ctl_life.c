@@ -12,6 +12,7 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/supervise.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -109,6 +110,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		return;
 	}
 	ctl_log(c, "controller", "INFO", "cairn.model", "unit %s removed", name);
+	ctl_rel_unit_gone(c, name);
 	if (was_leader && model_set_leader(c->m, a, NULL, false, &eb) < 0)
 		ctl_log(c, "controller", "ERROR", "cairn.model", "%s", eb.msg);
 	if (a->dying && a->n_units == 0) {
@@ -117,6 +119,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		agents_app_forget(c->agents, a);
 		if (model_delete_app(c->m, a, &eb) == 0) {
 			charmstore_gc(c->m);
+			ctl_rel_app_gone(c, app);
 			ctl_log(c, "controller", "INFO", "cairn.model", "application %s removed", app);
 		}
 		free(app);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cairnd/agents.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/controller.h"
 #include "cairnd/supervise.h"
 #include "lib/fsutil.h"
@@ -247,6 +248,8 @@ int main(int argc, char **argv)
 		}
 	}
 	r = model_open(c.home, &c.m, &eb);
+	if (r == 0)
+		r = ctl_stores_open(&c, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
 		goto out;
@@ -315,6 +318,7 @@ out:
 	supervise_stop(c.sup, 30000);
 	api_free(c.api);
 	agents_free(c.agents);
+	ctl_stores_close(&c);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(c.l);

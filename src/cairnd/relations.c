@@ -16,7 +16,9 @@ static const char schema[] =
 	"  version INTEGER NOT NULL, bag TEXT NOT NULL, PRIMARY KEY(rel, side));"
 	"CREATE TABLE IF NOT EXISTS relation_scopes(rel INTEGER NOT NULL, unit TEXT NOT NULL,"
 	"  version INTEGER NOT NULL, bag TEXT NOT NULL, PRIMARY KEY(rel, unit));"
-	"CREATE TABLE IF NOT EXISTS relation_seq(name TEXT PRIMARY KEY, next INTEGER NOT NULL);";
+	"CREATE TABLE IF NOT EXISTS relation_seq(name TEXT PRIMARY KEY, next INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS leader_settings(app TEXT PRIMARY KEY, settings TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS subordinates(unit TEXT PRIMARY KEY, principal TEXT NOT NULL);";
 
 static void crel_free(struct crel *r)
 {
@@ -44,6 +46,10 @@ static void clear(struct relstore *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+	json_decref(s->leader);
+	s->leader = NULL;
+	json_decref(s->principals);
+	s->principals = NULL;
 }
 
 void relstore_free(struct relstore *s)
@@ -227,6 +233,22 @@ static int load(struct relstore *s, struct errbuf *eb)
 			scope_insert(c, dbu_text(st, 1), sqlite3_column_int64(st, 2),
 				     dbu_json(st, 3, json_object()));
 	}
+	sqlite3_finalize(st);
+	s->leader = json_object();
+	if (sqlite3_prepare_v2(s->db, "SELECT app, settings FROM leader_settings", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto sqlfail;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (dbu_text(st, 0))
+			json_object_set_new(s->leader, dbu_text(st, 0), dbu_json(st, 1, json_object()));
+	sqlite3_finalize(st);
+	s->principals = json_object();
+	if (sqlite3_prepare_v2(s->db, "SELECT unit, principal FROM subordinates", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto sqlfail;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (dbu_text(st, 0) && dbu_text(st, 1))
+			json_object_set_new(s->principals, dbu_text(st, 0), json_string(dbu_text(st, 1)));
 	sqlite3_finalize(st);
 	return 0;
 sqlfail:
@@ -590,4 +612,56 @@ json_t *relstore_unit_goal(const struct relstore *s, const char *unit, const cha
 		json_array_append_new(out, e);
 	}
 	return out;
+}
+
+json_t *relstore_leader_settings(const struct relstore *s, const char *app)
+{
+	return json_object_get(s->leader, app);
+}
+
+int relstore_set_leader_settings(struct relstore *s, const char *app, json_t *settings,
+				 struct errbuf *eb)
+{
+	json_t *copy;
+	int r;
+
+	if (!settings) {
+		if ((r = dbu_run(s->db, eb, "DELETE FROM leader_settings WHERE app = ?", "s", app)) < 0)
+			return r;
+		json_object_del(s->leader, app);
+		return 0;
+	}
+	if (!bag_ok(settings, eb))
+		return -EINVAL;
+	copy = json_deep_copy(settings);
+	if ((r = dbu_run(s->db, eb, "INSERT OR REPLACE INTO leader_settings(app, settings) VALUES(?, ?)",
+			 "sj", app, copy)) < 0) {
+		json_decref(copy);
+		return r;
+	}
+	json_object_set_new(s->leader, app, copy);
+	return 0;
+}
+
+const char *relstore_principal(const struct relstore *s, const char *unit)
+{
+	return json_string_value(json_object_get(s->principals, unit));
+}
+
+int relstore_set_principal(struct relstore *s, const char *unit, const char *principal,
+			   struct errbuf *eb)
+{
+	int r;
+
+	if (!principal) {
+		if ((r = dbu_run(s->db, eb, "DELETE FROM subordinates WHERE unit = ?", "s", unit)) < 0)
+			return r;
+		json_object_del(s->principals, unit);
+		return 0;
+	}
+	if ((r = dbu_run(s->db, eb, "INSERT OR REPLACE INTO subordinates(unit, principal) VALUES(?, ?)",
+			 "ss", unit, principal)) < 0)
+		return r;
+	json_object_set_new(s->principals, unit, json_string(principal));
+	return 0;
 }

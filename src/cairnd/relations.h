@@ -64,6 +64,8 @@ struct relstore {
 	int next_id;
 	struct crel **v;       /* sorted by id */
 	size_t n;
+	json_t *leader;        /* {app: {key: value}}: leader settings (leader-set) */
+	json_t *principals;    /* {subordinate unit: principal unit} */
 };
 
 /* Creates the tables when needed and loads everything.  The db stays the caller's. */
@@ -124,5 +126,17 @@ json_t *relstore_status_app(const struct relstore *s, const char *app);
  * as Juju sorts them; new reference. */
 json_t *relstore_status_rows(const struct relstore *s, bool (*subordinate)(void *data, const char *app),
 			     void *data);
+
+/* Leader settings (leader-get / leader-set, table leader_settings): the application's map,
+ * or NULL (borrowed).  Setting NULL deletes them (the application is gone). */
+json_t *relstore_leader_settings(const struct relstore *s, const char *app);
+int relstore_set_leader_settings(struct relstore *s, const char *app, json_t *settings,
+				 struct errbuf *eb);
+
+/* Subordinate units and their principals (table subordinates): the principal of unit, or
+ * NULL (borrowed); setting NULL forgets the unit. */
+const char *relstore_principal(const struct relstore *s, const char *unit);
+int relstore_set_principal(struct relstore *s, const char *unit, const char *principal,
+			   struct errbuf *eb);
 
 #endif
