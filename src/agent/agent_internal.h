@@ -264,6 +264,9 @@ extern const struct hook_ctx_ops unit_ctx_ops;
 /* Fills u->ctx for a hook or task (ctx_live set, context registered). */
 void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel);
 void unit_ctx_clear(struct unit *u);
+/* What a task's hook context changed, into an action-result (new references: the caller
+ * drops them after encoding). */
+void unit_ctx_changes(struct unit *u, struct proto_action_result *m);
 /* Sequenced messages of one unit, written with its row in one store transaction:
  * ubatch_add() numbers each message, ubatch_commit() writes row (u as it is when NULL) and
  * the messages, which then join the outbox; ubatch_done() drops what was not committed. */

@@ -895,9 +895,9 @@ static void enter_error(struct unit *u, const char *status_msg)
  * relation-set changed, and the scope the unit enters (-relation-created) or leaves (its
  * -relation-broken, or the last -departed of a peer relation while the unit goes).
  * after is the relation state once the hook is committed.  NULL when there is nothing. */
-static json_t *relation_changes(struct unit *u, bool with_changes, const struct relstate *after)
+static json_t *relation_changes(struct unit *u, bool with_changes, const struct relstate *after,
+				const struct relhook *h)
 {
-	const struct relhook *h = &u->j.hook_rel;
 	json_t *out = json_array(), *e;
 
 	for (size_t i = 0; with_changes && u->ctx_live && i < u->ctx.n_relations; i++) {
@@ -912,7 +912,7 @@ static json_t *relation_changes(struct unit *u, bool with_changes, const struct 
 			json_object_set(e, "app-bag", hr->app_bag);
 		json_array_append_new(out, e);
 	}
-	if (h->kind != RELHOOK_NONE) {
+	if (h && h->kind != RELHOOK_NONE) {
 		const char *scope = NULL;
 		const struct relstate_rel *now = relstate_find(after, h->relation_id);
 
@@ -951,6 +951,43 @@ static json_t *relation_changes(struct unit *u, bool with_changes, const struct 
 	return out;
 }
 
+/* The leader writing its own application's bag in a peer relation runs no -changed for
+ * itself (only the other units hear of it, as in Juju): the version its write will get
+ * (the controller adds one for each change) counts as seen. */
+static void own_app_writes(struct unit *u, struct relstate *after)
+{
+	for (size_t i = 0; u->ctx_live && i < u->ctx.n_relations; i++) {
+		struct hook_relation *hr = &u->ctx.relations[i];
+		json_t *e = relgoal_entry(&u->rg, hr->id);
+		json_t *before = json_object_get(e, "local-app-bag");
+
+		if (!hr->peer || !hr->app_dirty || (before && json_equal(before, hr->app_bag)) ||
+		    (!before && !json_object_size(hr->app_bag)))
+			continue;
+		for (size_t k = 0; k < after->n; k++) {
+			struct relstate_rel *r = &after->v[k];
+			int64_t seen = json_integer_value(json_object_get(e, "app-version"));
+
+			if (r->id != hr->id)
+				continue;
+			if (r->app_version > seen)
+				seen = r->app_version;
+			r->app_version = seen + 1;
+		}
+	}
+}
+
+void unit_ctx_changes(struct unit *u, struct proto_action_result *m)
+{
+	m->relations = relation_changes(u, true, &u->rs, NULL);
+	if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
+		m->state = json_incref(u->ctx.state);
+	if (u->ctx.ports && !json_equal(u->ctx.ports, u->ports_goal))
+		m->ports = json_incref(u->ctx.ports);
+	if (u->leader_dirty && u->ctx.leader_settings)
+		m->leader_settings = json_incref(u->ctx.leader_settings);
+}
+
 /* Hook succeeded, or `resolved --no-retry` skips it: queues commit-hook (with the hook's
  * buffered changes when with_changes) and waits for the ack. */
 static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
@@ -969,7 +1006,9 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 	relstate_init(&rs2);
 	relstate_copy(&rs2, &u->rs);
 	uniter_commit_rel(&j2, &rs2);
-	rels = relation_changes(u, with_changes, &rs2);
+	if (with_changes)
+		own_app_writes(u, &rs2);
+	rels = relation_changes(u, with_changes, &rs2, &u->j.hook_rel);
 	jj = unit_journal_json(&j2, &rs2, u->task_id, u->task_done_id);
 	relstate_done(&rs2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);

@@ -112,23 +112,31 @@ static int send_task_msg(struct unit *u, struct proto_msg *m, int64_t task_id, i
 	return r;
 }
 
-/* Reports task id finished (no process involved: it never ran, or was cut short). */
+/* Reports task id finished; with changes, what its hook context changed goes with it (a
+ * completed task commits like a successful hook). */
 static void report_result(struct unit *u, int64_t id, const char *status, const char *message,
-			  json_t *results)
+			  json_t *results, bool changes)
 {
 	struct proto_msg m;
 	struct errbuf eb;
 	json_t *res = results ? json_incref(results) : json_object();
+	struct proto_action_result *r = &m.u.action_result;
 
 	proto_msg_init(&m, PROTO_ACTION_RESULT);
-	m.u.action_result.unit = u->name;
-	m.u.action_result.task = id;
-	m.u.action_result.status = status;
-	m.u.action_result.message = message ? message : "";
-	m.u.action_result.results = res;
+	r->unit = u->name;
+	r->task = id;
+	r->status = status;
+	r->message = message ? message : "";
+	r->results = res;
+	if (changes && u->ctx_live)
+		unit_ctx_changes(u, r);
 	if (send_task_msg(u, &m, 0, id > u->task_done_id ? id : u->task_done_id, &eb) < 0)
 		unit_log(u, "ERROR", "cannot record the end of task %lld: %s", (long long)id, eb.msg);
 	json_decref(res);
+	json_decref(r->relations);
+	json_decref(r->state);
+	json_decref(r->ports);
+	json_decref(r->leader_settings);
 }
 
 void unit_task_recover(struct unit *u)
@@ -136,7 +144,7 @@ void unit_task_recover(struct unit *u)
 	if (u->task_id <= 0 || u->task)
 		return;
 	unit_log(u, "WARNING", "task %lld was interrupted by the agent's restart", (long long)u->task_id);
-	report_result(u, u->task_id, "failed", "action terminated", NULL);
+	report_result(u, u->task_id, "failed", "action terminated", NULL, false);
 }
 
 static void task_free(struct unit_task *t)
@@ -244,7 +252,7 @@ static void finish_task(struct unit_task *t, int code, bool signaled)
 	results = task_results(t, code);
 	unit_log(u, "INFO", "task %lld (%s) %s%s%s", (long long)t->id, t->name, status, *msg ? ": " : "",
 		 msg);
-	report_result(u, t->id, status, msg, results);
+	report_result(u, t->id, status, msg, results, !strcmp(status, "completed"));
 	json_decref(results);
 	u->task = NULL;
 	task_free(t);
@@ -284,13 +292,13 @@ void unit_task_start(struct unit *u)
 
 	if (!strcmp(st, "aborting")) {
 		/* Cancelled after it was handed out but before it ran here. */
-		report_result(u, id, "aborted", "action aborted", NULL);
+		report_result(u, id, "aborted", "action aborted", NULL, false);
 		return;
 	}
 	if (!strcmp(st, "running")) {
 		/* The controller thinks it runs, but this agent has no record of it (its store was
 		 * lost): it cannot be finished, only failed. */
-		report_result(u, id, "failed", "action terminated", NULL);
+		report_result(u, id, "failed", "action terminated", NULL, false);
 		return;
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -360,10 +368,10 @@ void unit_task_start(struct unit *u)
 
 		snprintf(msg, sizeof(msg), "action \"%s\" not implemented on unit \"%s\"", t->name, u->name);
 		unit_log(u, "ERROR", "%s", msg);
-		report_result(u, id, "failed", msg, NULL);
+		report_result(u, id, "failed", msg, NULL, false);
 	} else {
 		unit_log(u, "ERROR", "cannot run task %lld: %s", (long long)id, eb.msg);
-		report_result(u, id, "failed", eb.msg, NULL);
+		report_result(u, id, "failed", eb.msg, NULL, false);
 	}
 	u->task = NULL;
 	task_free(t);

@@ -217,6 +217,7 @@ struct report_req {
 	const struct proto_msg *m;
 	int task;
 	bool changed;
+	struct ctl_rel_commit *rel;  /* a completed task's relation changes, or NULL */
 };
 
 static int report_fn(void *data, struct errbuf *eb)
@@ -258,6 +259,12 @@ static int report_fn(void *data, struct errbuf *eb)
 				to = TASK_ERROR;
 		}
 		q->changed = true;
+		if (q->rel && to == TASK_COMPLETED) {
+			int r = ctl_rel_commit_apply(q->rel, eb);
+
+			if (r < 0)
+				return r;
+		}
 		return opstore_task_set(s, t, to, m->u.action_result.message, m->u.action_result.results,
 					now, eb);
 	default:
@@ -268,9 +275,27 @@ static int report_fn(void *data, struct errbuf *eb)
 int ctl_task_report(struct controller *c, struct model_unit *u, const struct proto_msg *m,
 		    int64_t seq, struct errbuf *eb)
 {
-	struct report_req q = { c, u, m, 0, false };
-	int r = model_txn(c->m, u, seq, report_fn, &q, eb);
+	struct report_req q = { c, u, m, 0, false, NULL };
+	const struct proto_action_result *res = &m->u.action_result;
+	int r;
 
+	if (m->type == PROTO_ACTION_RESULT && !strcmp(res->status, "completed") &&
+	    (res->relations || res->state || res->ports || res->leader_settings)) {
+		/* A completed task commits what its hook context changed, with its result. */
+		struct ctl_rel_commit rc;
+		json_t *journal = json_incref(u->journal);
+
+		ctl_rel_commit_init(&rc, c, u, res->relations, res->leader_settings);
+		q.rel = &rc;
+		r = model_commit_hook_with(c->m, u, journal, res->state, res->ports, NULL, seq, report_fn,
+					   &q, eb);
+		json_decref(journal);
+		ctl_rel_commit_done(&rc, r == 0);
+		if (r == 0 && (res->state || res->ports))
+			agents_unit_changed(c->agents, u);
+	} else {
+		r = model_txn(c->m, u, seq, report_fn, &q, eb);
+	}
 	if (r < 0) {
 		reload(c);
 		return r;

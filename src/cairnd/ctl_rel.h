@@ -51,6 +51,22 @@ json_t *ctl_rel_leader_settings(struct controller *c, struct model_app *a);
  * applied). */
 int ctl_rel_commit_hook(struct controller *c, struct model_unit *u, const struct proto_commit_hook *h,
 			int64_t seq, struct errbuf *eb);
+/* The same for the changes of a task that completed, applied in the caller's transaction:
+ * init, apply (inside the transaction), done (after it, committed or not: the units that see
+ * a change get their goals, a failed transaction reloads the stores). */
+struct ctl_rel_commit {
+	struct controller *c;
+	struct model_unit *u;
+	json_t *relations, *leader_settings;
+	bool leader;
+	char **apps;               /* applications whose units see a change */
+	size_t n_apps;
+	bool leader_changed;
+};
+void ctl_rel_commit_init(struct ctl_rel_commit *q, struct controller *c, struct model_unit *u,
+			 json_t *relations, json_t *leader_settings);
+int ctl_rel_commit_apply(struct ctl_rel_commit *q, struct errbuf *eb);
+void ctl_rel_commit_done(struct ctl_rel_commit *q, bool committed);
 /* goal-state's document for u: {"units": {...}, "relations": {...}}; new reference. */
 json_t *ctl_rel_goal_state(struct controller *c, struct model_unit *u);
 /* Adds relations, subordinates and the relation rows to the status document (rows under

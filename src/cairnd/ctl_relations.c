@@ -594,17 +594,7 @@ json_t *ctl_rel_leader_settings(struct controller *c, struct model_app *a)
 	return relstore_leader_settings(RELS(c), a->name);
 }
 
-struct commit_req {
-	struct controller *c;
-	struct model_unit *u;
-	const struct proto_commit_hook *h;
-	bool leader;
-	char **apps;               /* applications whose units see a change */
-	size_t n_apps;
-	bool leader_changed;
-};
-
-static void note_app(struct commit_req *q, const char *app)
+static void note_app(struct ctl_rel_commit *q, const char *app)
 {
 	for (size_t i = 0; i < q->n_apps; i++)
 		if (!strcmp(q->apps[i], app))
@@ -613,16 +603,26 @@ static void note_app(struct commit_req *q, const char *app)
 	q->apps[q->n_apps++] = xstrdup(app);
 }
 
-static int commit_fn(void *data, struct errbuf *eb)
+void ctl_rel_commit_init(struct ctl_rel_commit *q, struct controller *c, struct model_unit *u,
+			 json_t *relations, json_t *leader_settings)
 {
-	struct commit_req *q = data;
+	memset(q, 0, sizeof(*q));
+	q->c = c;
+	q->u = u;
+	q->relations = relations;
+	q->leader_settings = leader_settings;
+	q->leader = u->app->leader && !strcmp(u->app->leader, u->name);
+}
+
+int ctl_rel_commit_apply(struct ctl_rel_commit *q, struct errbuf *eb)
+{
 	struct relstore *s = RELS(q->c);
 	const char *unit = q->u->name, *app = q->u->app->name;
 	size_t i;
 	json_t *e;
 	int r;
 
-	json_array_foreach(q->h->relations, i, e) {
+	json_array_foreach(q->relations, i, e) {
 		struct crel *rel = relstore_find(s, (int)json_integer_value(json_object_get(e, "id")));
 		const char *scope = json_string_value(json_object_get(e, "scope"));
 		json_t *ubag = json_object_get(e, "unit-bag"), *abag = json_object_get(e, "app-bag");
@@ -650,13 +650,14 @@ static int commit_fn(void *data, struct errbuf *eb)
 		if (scope && !strcmp(scope, "leave") && (r = relstore_leave_scope(s, rel, unit, eb)) < 0)
 			return r;
 	}
-	if (q->h->leader_settings) {
+	if (q->leader_settings) {
+		json_t *now = relstore_leader_settings(s, app);
+
 		if (!q->leader) {
 			ctl_log(q->c, "controller", "WARNING", "cairn.relations",
 				"%s is not the leader: its leader settings are ignored", unit);
-		} else if (!json_equal(q->h->leader_settings, relstore_leader_settings(s, app) ?
-				       relstore_leader_settings(s, app) : json_object())) {
-			if ((r = relstore_set_leader_settings(s, app, q->h->leader_settings, eb)) < 0)
+		} else if (!(now ? json_equal(q->leader_settings, now) : !json_object_size(q->leader_settings))) {
+			if ((r = relstore_set_leader_settings(s, app, q->leader_settings, eb)) < 0)
 				return r;
 			q->leader_changed = true;
 		}
@@ -664,33 +665,48 @@ static int commit_fn(void *data, struct errbuf *eb)
 	return 0;
 }
 
-int ctl_rel_commit_hook(struct controller *c, struct model_unit *u, const struct proto_commit_hook *h,
-			int64_t seq, struct errbuf *eb)
+void ctl_rel_commit_done(struct ctl_rel_commit *q, bool committed)
 {
-	struct commit_req q = { c, u, h, u->app->leader && !strcmp(u->app->leader, u->name), NULL, 0,
-				false };
-	int r = model_commit_hook_with(c->m, u, h->journal, h->state, h->ports, h->app_version, seq,
-				       commit_fn, &q, eb);
+	struct controller *c = q->c;
 
-	if (r < 0)
+	if (!committed)
 		stores_reload(c);
-	for (size_t i = 0; i < q.n_apps; i++) {
-		if (r == 0)
-			touch_app(c, q.apps[i]);
-		free(q.apps[i]);
+	for (size_t i = 0; i < q->n_apps; i++) {
+		if (committed)
+			touch_app(c, q->apps[i]);
+		free(q->apps[i]);
 	}
-	free(q.apps);
-	if (r == 0 && q.leader_changed) {
+	free(q->apps);
+	q->apps = NULL;
+	q->n_apps = 0;
+	if (committed && q->leader_changed) {
 		/* The other units run leader-settings-changed: one more leadership generation. */
-		struct model_app *a = u->app;
+		struct model_app *a = q->u->app;
 		char *leader = xstrdup(a->leader);
-		struct errbuf eb2;
+		struct errbuf eb;
 
-		if (model_set_leader(c->m, a, leader, true, &eb2) < 0)
-			ctl_log(c, "controller", "ERROR", "cairn.model", "%s", eb2.msg);
+		if (model_set_leader(c->m, a, leader, true, &eb) < 0)
+			ctl_log(c, "controller", "ERROR", "cairn.model", "%s", eb.msg);
 		free(leader);
 		agents_app_changed(c->agents, a);
 	}
+}
+
+static int commit_fn(void *data, struct errbuf *eb)
+{
+	return ctl_rel_commit_apply(data, eb);
+}
+
+int ctl_rel_commit_hook(struct controller *c, struct model_unit *u, const struct proto_commit_hook *h,
+			int64_t seq, struct errbuf *eb)
+{
+	struct ctl_rel_commit q;
+	int r;
+
+	ctl_rel_commit_init(&q, c, u, h->relations, h->leader_settings);
+	r = model_commit_hook_with(c->m, u, h->journal, h->state, h->ports, h->app_version, seq,
+				   commit_fn, &q, eb);
+	ctl_rel_commit_done(&q, r == 0);
 	if (r == 0 && (h->state || h->ports))
 		agents_unit_changed(c->agents, u);
 	return r;

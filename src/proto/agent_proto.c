@@ -416,6 +416,10 @@ static const struct pfield f_action_result[] = {
 	{ "status", PF_STR, O(action_result, status), 0, 0, 16, NULL, task_results },
 	{ "message", PF_STR, O(action_result, message), 0, 0, PROTO_TEXT_MAX, NULL, NULL },
 	{ "results", PF_JSON, O(action_result, results), 0, 0, 0, check_results, NULL },
+	{ "relations", PF_JSON, O(action_result, relations), PF_OPT, 0, PROTO_RELATIONS_MAX, check_relation_changes, NULL },
+	{ "state", PF_JSON, O(action_result, state), PF_OPT, 0, 0, check_state, NULL },
+	{ "ports", PF_JSON, O(action_result, ports), PF_OPT, 32, PROTO_PORTS_MAX, check_string_list, NULL },
+	{ "leader-settings", PF_JSON, O(action_result, leader_settings), PF_OPT, 0, 0, check_state, NULL },
 	END,
 };
 static const struct pfield f_log[] = {

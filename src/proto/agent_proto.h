@@ -168,6 +168,12 @@ struct proto_action_result {
 	const char *status;        /* "completed" | "failed" | "aborted" */
 	const char *message;
 	json_t *results;           /* the action-set map plus return-code, stdout, stderr */
+	/* optional, with "completed" only: what the task's hook context changed, as in
+	 * commit-hook (relation bags, charm state, ports, leader settings) */
+	json_t *relations;
+	json_t *state;
+	json_t *ports;
+	json_t *leader_settings;
 };
 
 /* Log records: [{"unit", "time" (ns), "level", "module", "message"}]; "unit" may be "" for
