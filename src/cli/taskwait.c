@@ -184,7 +184,7 @@ int taskwait_run(json_t *enqueued, const struct taskwait_opts *o)
 				    json_pack("{s:o}", "id", json_sprintf("%lld", last_id)));
 		buf_done(&tag);
 	}
-	if (!o->background && progress)
+	if (!o->background && progress && ntasks)
 		fprintf(stderr, "\n");
 	if (ntasks == 0) {
 		fprintf(stderr, "Operation %lld failed to schedule any tasks:\n%s\n", opid, buf_str(&errs));
