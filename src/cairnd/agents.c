@@ -587,6 +587,16 @@ static void on_hello(struct aconn *k, const struct proto_hello *h)
 		refuse(k, "invalid entity name or password (unauthorized access)");
 		return;
 	}
+	if (h->version < PROTO_VERSION) {
+		/* It would ignore relations and tasks: it must be upgraded first. */
+		char why[128];
+
+		snprintf(why, sizeof(why), "agent protocol version %lld is too old (the controller needs %d)",
+			 (long long)h->version, PROTO_VERSION);
+		ctl_log(c, "controller", "WARNING", "cairn.agents", "refused machine %s: %s", h->machine, why);
+		refuse(k, why);
+		return;
+	}
 	mr = mrt_get(s, mc->id);
 	if (mr->conn) {
 		/* The agent restarted and the old connection has not noticed yet. */
