@@ -44,55 +44,13 @@ static void print_doc(json_t *v, bool json)
 static int wait_for(int64_t id, int64_t timeout_ms, bool logs, bool utc, json_t **ret,
 		    bool *ret_timed_out)
 {
-	struct client c = { .fd = -1 };
-	struct errbuf eb;
-	json_t *req = json_pack("{s:s, s:I, s:I, s:b}", "op", "task-wait", "id", (json_int_t)id,
-				"timeout-ms", (json_int_t)timeout_ms, "logs", logs);
 	bool had_logs = false;
-	int r = CLI_EXIT_FAIL;
+	int r;
 
-	errbuf_clear(&eb);
-	*ret = NULL;
 	*ret_timed_out = false;
-	if (client_init(&c, &eb) < 0 || client_connect_or_start(&c, NULL, &eb) < 0 ||
-	    client_send(&c, req, &eb) < 0) {
-		r = cli_error(CLI_EXIT_FAIL, "%s", eb.msg);
-		goto out;
-	}
-	for (;;) {
-		json_t *frame = NULL, *e;
-		size_t i;
-
-		if (client_recv(&c, &frame, &eb) < 0 || client_check_response(frame, &eb) < 0) {
-			json_decref(frame);
-			r = cli_error(CLI_EXIT_FAIL, "%s", eb.msg);
-			goto out;
-		}
-		json_array_foreach(json_object_get(frame, "log"), i, e) {
-			struct buf b = BUF_INIT;
-			json_t *ts = json_object_get(e, "timestamp");
-
-			buf_init(&b);
-			fa_time(&b, json_is_integer(ts) ? (uint64_t)json_integer_value(ts) : 0, utc,
-				FA_TIME_PROGRESS);
-			fprintf(stderr, "%s %s\n", buf_str(&b), json_string_value(json_object_get(e, "message")));
-			buf_done(&b);
-			had_logs = true;
-		}
-		if (json_is_true(json_object_get(frame, "end"))) {
-			*ret = json_incref(json_object_get(frame, "task"));
-			*ret_timed_out = json_is_true(json_object_get(frame, "timed-out"));
-			json_decref(frame);
-			r = CLI_EXIT_OK;
-			break;
-		}
-		json_decref(frame);
-	}
-	if (had_logs)
+	r = taskwait_task(id, timeout_ms, logs, utc, &had_logs, ret, ret_timed_out);
+	if (r == CLI_EXIT_OK && had_logs)
 		fputc('\n', stderr);
-out:
-	json_decref(req);
-	client_done(&c);
 	return r;
 }
 

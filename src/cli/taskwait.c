@@ -48,8 +48,8 @@ static void unit_tag(const char *unit, struct buf *out)
 /* Streams task-wait for task id: prints action-log lines (when logs) to stderr, and
  * returns the final task document (new reference) in *ret, *ret_timed_out set when the
  * wait ran out first.  Returns 0 or CLI_EXIT_FAIL with the error printed. */
-static int wait_task(int64_t id, int64_t timeout_ms, bool logs, bool utc, bool *ret_had_logs,
-		     json_t **ret, bool *ret_timed_out)
+int taskwait_task(int64_t id, int64_t timeout_ms, bool logs, bool utc, bool *ret_had_logs,
+		  json_t **ret, bool *ret_timed_out)
 {
 	struct client c = { .fd = -1 };
 	struct errbuf eb;
@@ -230,8 +230,8 @@ int taskwait_run(json_t *enqueued, const struct taskwait_opts *o)
 			if (progress)
 				fprintf(stderr, "Waiting for task %lld...\n", id);
 			/* One overall budget, as Juju's single timer. */
-			r = wait_task(id, remaining_ms(start_ms, deadline_ms), first, o->utc, &had_logs,
-				      &doc, &to);
+			r = taskwait_task(id, remaining_ms(start_ms, deadline_ms), first, o->utc, &had_logs,
+					  &doc, &to);
 			if (first && had_logs && progress)
 				fprintf(stderr, "\n");
 			first = false;

@@ -33,6 +33,13 @@ int taskwait_parse_format(const char *s, enum taskwait_format *ret);
 /* Parses a --wait duration (Go syntax); returns 0, or the usage exit code printed. */
 int taskwait_parse_wait(const char *s, int64_t *ret_ns);
 
+/* Streams the controller's task-wait for task id (at most timeout_ms, -1 = forever): prints
+ * action-log lines to stderr as they come when logs ("15:04:05 message"; *ret_had_logs set),
+ * and returns 0 with the final task document (new reference) in *ret and *ret_timed_out
+ * set when the wait ran out first, or the exit code with the error printed. */
+int taskwait_task(int64_t id, int64_t timeout_ms, bool logs, bool utc, bool *ret_had_logs,
+		  json_t **ret, bool *ret_timed_out);
+
 /* Handles the controller's answer to run/exec: {"operation": N, "tasks": [{"id", "unit"} |
  * {"error"}]}.  Returns the exit code. */
 int taskwait_run(json_t *enqueued, const struct taskwait_opts *o);

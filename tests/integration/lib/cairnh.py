@@ -304,6 +304,15 @@ class EventPipe:
         os.close(self.wfd)
 
 
+def collapse(seq):
+    """seq with runs of one item counted once (a hook killed mid-run runs again)."""
+    out = []
+    for e in seq:
+        if not out or out[-1] != e:
+            out.append(e)
+    return out
+
+
 def events(ctl, unit):
     try:
         with open(os.path.join(ctl.unit_dir(unit), "events.log")) as f:

@@ -14,20 +14,12 @@ import unittest
 
 import cairnh
 import relh
-from cairnh import CairnError
+from cairnh import CairnError, collapse
 
 ITERATIONS = int(os.environ.get("CAIRN_REL_CRASH_ITERATIONS", "3"))
 
 SLOW = relh.REL_DISPATCH.replace('echo "$line" >> "$d/events.log"',
                                  'echo "$line" >> "$d/events.log"\nsleep 0.02')
-
-
-def collapse(seq):
-    out = []
-    for e in seq:
-        if not out or out[-1] != e:
-            out.append(e)
-    return out
 
 
 class CrashChurn(unittest.TestCase):
