@@ -1,7 +1,8 @@
 """Subordinates: a subordinate application has no units of its own; a container-scoped
 relation to a principal puts one subordinate unit beside each principal unit (same machine),
 each sees only its own principal in the relation, status shows them under their principals,
-a new principal unit gets one too, and removing the relation removes them."""
+a new principal unit gets one too, removing a principal unit removes its subordinate, and
+removing the relation removes them all."""
 import shutil
 import tempfile
 import unittest
@@ -64,6 +65,13 @@ class Subordinates(unittest.TestCase):
         lines = c.cli("status").stdout.splitlines()
         i = [k for k, l in enumerate(lines) if l.startswith("main/2")][0]
         self.assertTrue(lines[i + 1].startswith("  sub/"), lines)
+        # Removing a principal unit removes its subordinate with it.
+        beside = list(st["applications"]["main"]["units"]["main/2"]["subordinates"])[0]
+        c.call("remove-unit", units=["main/2"])
+        c.wait_idle(kind="unit", name="main/2", gone=True)
+        c.wait_idle(kind="unit", name=beside, gone=True)
+        c.wait_idle()
+        self.assertNotIn(beside, c.call("status")["applications"]["sub"].get("units", {}))
         # Removing the relation removes the subordinate units (the app stays, with none).
         c.call("remove-relation", endpoints=["main", "sub"])
         c.wait_idle()
