@@ -312,7 +312,8 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 	int pidfd, r;
 
 	if (env->command) {
-		file = xstrdup("/bin/sh");
+		/* As juju exec: bash runs the commands (sh where there is no bash). */
+		file = xstrdup(is_executable("/bin/bash") ? "/bin/bash" : "/bin/sh");
 	} else {
 		file = xasprintf("%s/dispatch", env->charm_dir);
 		if (!is_executable(file)) {

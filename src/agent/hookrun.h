@@ -49,8 +49,8 @@ struct hookrun_env {
 	 * file actions/<name> runs. */
 	const char *action;
 	const char *action_id;     /* the task id, "7" */
-	/* `exec`: the command run by /bin/sh -c in the hook environment (no hook name, no
-	 * dispatch path) instead of a charm file. */
+	/* `exec`: the command run by /bin/bash -c (/bin/sh without bash) in the hook
+	 * environment (no hook name, no dispatch path) instead of a charm file. */
 	const char *command;
 };
 

@@ -15,7 +15,7 @@
  * group is killed and the task ends "aborted".
  *
  * An action runs ./dispatch (or actions/<name>) with JUJU_ACTION_* and
- * JUJU_DISPATCH_PATH=actions/<name>; an exec task runs its command with /bin/sh -c.  Both run
+ * JUJU_DISPATCH_PATH=actions/<name>; an exec task runs its command with bash -c.  Both run
  * in a hook context (the tools work; action-get/-set/-log/-fail only in actions), and their
  * stdout, stderr (each kept up to TASK_OUTPUT_MAX bytes) and exit code become the results
  * "stdout", "stderr", "return-code" beside what action-set stored.  An action fails when it
