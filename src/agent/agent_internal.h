@@ -245,7 +245,7 @@ void agent_queries_cancel(struct agent *a, struct unit *u, const char *error);
 void agent_query(struct agent *a, struct unit *u, bool app, bool goal_state,
 		 void (*done)(void *arg, json_t *result, const char *error), void *arg);
 
-/* ---- unit.c ---- */
+/* ---- unit_rel.c ---- */
 
 /* The unit's persisted journal document: the uniter journal j, with the relation state rs
  * under "relations" and the running task (0 = none) under "task".  New reference. */
@@ -257,8 +257,26 @@ int unit_journal_extras(json_t *journal, struct relstate *rs, int64_t *task, int
 			struct errbuf *eb);
 /* The run queue runs soon (a hook or task ended). */
 void unit_schedule_pump(struct agent *a);
-/* A new relation goal document (from a unit goal; NULL = none). */
+/* A new relation goal document (from a unit goal; NULL = none).  Bags of remote units that
+ * left a scope are kept until their -departed commits (unit_rel_forget). */
 void unit_set_relations(struct unit *u, json_t *relations);
+/* The relation part of a hook context (u->ctx) for the relation hook rel (NULL or kind NONE:
+ * not a relation hook). */
+void unit_rel_fill_ctx(struct unit *u, const struct relhook *rel);
+/* The relation changes of a commit (commit-hook's "relations", NULL when none): the bags the
+ * hook changed (with_changes), and for the relation hook h (NULL = none) the scope entered
+ * (-relation-created, with the unit's first bag) or left (-relation-broken, or the last
+ * peer -departed of a unit going away); after is the relation state once committed.  New
+ * reference. */
+json_t *unit_rel_changes(struct unit *u, bool with_changes, const struct relstate *after,
+			 const struct relhook *h);
+/* The leader's own writes of a peer relation's application bag count as seen in after. */
+void unit_rel_own_writes(struct unit *u, struct relstate *after);
+/* A relation hook h committed: the kept bags it no longer needs go. */
+void unit_rel_forget(struct unit *u, const struct relhook *h);
+
+/* ---- unit.c ---- */
+
 /* The hook context's ops, shared by hooks and tasks. */
 extern const struct hook_ctx_ops unit_ctx_ops;
 /* Fills u->ctx for a hook or task (ctx_live set, context registered). */
@@ -268,22 +286,22 @@ void unit_ctx_clear(struct unit *u);
  * drops them after encoding). */
 void unit_ctx_changes(struct unit *u, struct proto_action_result *m);
 /* Sequenced messages of one unit, written with its row in one store transaction:
- * ubatch_add() numbers each message, ubatch_commit() writes row (u as it is when NULL) and
- * the messages, which then join the outbox; ubatch_done() drops what was not committed. */
-struct ubatch {
+ * batch_add() numbers each message, batch_commit() writes row (u as it is when NULL) and
+ * the messages, which then join the outbox; batch_done() drops what was not committed. */
+struct batch {
 	struct unit *u;
 	json_t *msgs[8];
 	size_t n;
 };
-void ubatch_init(struct ubatch *b, struct unit *u);
-void ubatch_done(struct ubatch *b);
-int64_t ubatch_add(struct ubatch *b, struct proto_msg *m);
+void batch_init(struct batch *b, struct unit *u);
+void batch_done(struct batch *b);
+int64_t batch_add(struct batch *b, struct proto_msg *m);
 /* save-journal of j (with u's relation state and task). */
-void ubatch_journal(struct ubatch *b, const struct uniter_journal *j);
-void ubatch_status(struct ubatch *b, const char *kind, const char *status, const char *message,
+void batch_journal(struct batch *b, const struct uniter_journal *j);
+void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
 		   json_t *data, bool by_charm);
-int ubatch_commit(struct ubatch *b, const struct store_unit_row *row, struct errbuf *eb);
-void unit_log(struct unit *u, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb);
+void ulog(struct unit *u, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- unit_task.c ---- */
 

@@ -56,58 +56,12 @@ static void set_state(struct unit *u, enum unit_state s)
 }
 
 
-/* ---- the persisted journal ---- */
-
-json_t *unit_journal_json(const struct uniter_journal *j, const struct relstate *rs, int64_t task,
-			  int64_t task_done)
-{
-	json_t *v = uniter_journal_to_json(j);
-
-	if (rs && rs->n)
-		json_object_set_new(v, "relations", relstate_to_json(rs));
-	if (task > 0)
-		json_object_set_new(v, "task", json_integer(task));
-	if (task_done > 0)
-		json_object_set_new(v, "task-done", json_integer(task_done));
-	return v;
-}
-
-static int task_field(json_t *journal, const char *key, int64_t *ret, struct errbuf *eb)
-{
-	json_t *t = json_object_get(journal, key);
-
-	*ret = 0;
-	if (t && (!json_is_integer(t) || json_integer_value(t) < 0)) {
-		errbuf_set(eb, "malformed journal: bad %s", key);
-		return -EINVAL;
-	}
-	*ret = t ? json_integer_value(t) : 0;
-	return 0;
-}
-
-int unit_journal_extras(json_t *journal, struct relstate *rs, int64_t *task, int64_t *task_done,
-			struct errbuf *eb)
-{
-	*task = *task_done = 0;
-	if (relstate_from_json(json_object_get(journal, "relations"), rs, eb) < 0) {
-		relstate_init(rs);
-		return -EINVAL;
-	}
-	if (task_field(journal, "task", task, eb) < 0 ||
-	    task_field(journal, "task-done", task_done, eb) < 0) {
-		relstate_done(rs);
-		relstate_init(rs);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static json_t *journal_of(struct unit *u, const struct uniter_journal *j)
 {
 	return unit_journal_json(j, &u->rs, u->task_id, u->task_done_id);
 }
 
-void unit_log(struct unit *u, const char *level, const char *fmt, ...)
+void ulog(struct unit *u, const char *level, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -122,13 +76,13 @@ void unit_log(struct unit *u, const char *level, const char *fmt, ...)
 
 /* ---- building sequenced messages ---- */
 
-void ubatch_init(struct ubatch *b, struct unit *u)
+void batch_init(struct batch *b, struct unit *u)
 {
 	b->u = u;
 	b->n = 0;
 }
 
-void ubatch_done(struct ubatch *b)
+void batch_done(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		json_decref(b->msgs[i]);
@@ -136,7 +90,7 @@ void ubatch_done(struct ubatch *b)
 }
 
 /* Adds m with the next free sequence number; returns that number. */
-int64_t ubatch_add(struct ubatch *b, struct proto_msg *m)
+int64_t batch_add(struct batch *b, struct proto_msg *m)
 {
 	int64_t seq = agent_next_seq(b->u, b->n);
 
@@ -155,7 +109,7 @@ int64_t ubatch_add(struct ubatch *b, struct proto_msg *m)
 	return seq;
 }
 
-void ubatch_journal(struct ubatch *b, const struct uniter_journal *j)
+void batch_journal(struct batch *b, const struct uniter_journal *j)
 {
 	struct proto_msg m;
 	json_t *jj = journal_of(b->u, j);
@@ -163,13 +117,13 @@ void ubatch_journal(struct ubatch *b, const struct uniter_journal *j)
 	proto_msg_init(&m, PROTO_SAVE_JOURNAL);
 	m.u.save_journal.unit = b->u->name;
 	m.u.save_journal.journal = jj;
-	ubatch_add(b, &m);
+	batch_add(b, &m);
 	json_decref(jj);
 }
 
 /* A status the agent sets (by_charm false) or the charm sets.  Workload statuses also change
  * the agent's own copy, which the caller writes with the same transaction. */
-void ubatch_status(struct ubatch *b, const char *kind, const char *status, const char *message,
+void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
 			 json_t *data, bool by_charm)
 {
 	struct proto_msg m;
@@ -181,10 +135,10 @@ void ubatch_status(struct ubatch *b, const char *kind, const char *status, const
 	m.u.status_set.message = message ? message : "";
 	m.u.status_set.data = data;
 	m.u.status_set.by_charm = by_charm;
-	ubatch_add(b, &m);
+	batch_add(b, &m);
 }
 
-static void ubatch_hook_ran(struct ubatch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
+static void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
 			   int code)
 {
 	struct proto_msg m;
@@ -195,11 +149,11 @@ static void ubatch_hook_ran(struct ubatch *b, const char *hook, uint64_t start_n
 	m.u.hook_ran.start_ns = (int64_t)start_ns;
 	m.u.hook_ran.duration_ns = (int64_t)dur_ns;
 	m.u.hook_ran.code = code < 0 ? 255 : code > 255 ? 255 : code;
-	ubatch_add(b, &m);
+	batch_add(b, &m);
 }
 
 /* Writes row (or u as it is, when NULL) and the batch in one transaction. */
-int ubatch_commit(struct ubatch *b, const struct store_unit_row *row, struct errbuf *eb)
+int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
 {
 	struct store_unit_row cur;
 	int r;
@@ -258,7 +212,7 @@ static void on_retry(void *arg)
 
 	if (u->state != UNIT_ERROR)
 		return;
-	unit_log(u, "INFO", "retrying hook \"%s\"", u->j.hook);
+	ulog(u, "INFO", "retrying hook \"%s\"", u->j.hook);
 	set_state(u, UNIT_IDLE);
 	unit_kick(u);
 }
@@ -351,7 +305,7 @@ static void on_workload_ready(void *data, struct workload *w, const char *boot_i
 
 	(void)w;
 	if (strcmp(boot_id, c->seen) && strcmp(boot_id, c->pending)) {
-		unit_log(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
+		ulog(c->u, "DEBUG", "container %s: pebble boot id %s", c->name, boot_id);
 		snprintf(c->pending, sizeof(c->pending), "%s", boot_id);
 	}
 	/* Even a known boot id changes what "idle" means (the container settled). */
@@ -363,7 +317,7 @@ static void on_workload_log(void *data, struct workload *w, const char *level, c
 	struct container_rt *c = data;
 
 	(void)w;
-	unit_log(c->u, level, "%s", msg);
+	ulog(c->u, level, "%s", msg);
 }
 
 static void on_pebble_retry(void *arg)
@@ -395,7 +349,7 @@ static void start_containers(struct unit *u)
 		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
 		c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
 		if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
-			unit_log(u, "ERROR", "container %s: cannot start pebble", c->name);
+			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
 		free(dir);
 	}
 }
@@ -462,7 +416,7 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 {
 	struct unit *u = ctx->agent;
 	struct store_unit_row row;
-	struct ubatch b;
+	struct batch b;
 	json_t *wl = NULL;
 	int r;
 
@@ -470,15 +424,15 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 		errbuf_set(eb, "setting application status: unit is not the leader");
 		return -EPERM;
 	}
-	ubatch_init(&b, u);
-	ubatch_status(&b, app ? "application" : "workload", status, message, data, true);
+	batch_init(&b, u);
+	batch_status(&b, app ? "application" : "workload", status, message, data, true);
 	agent_unit_row(u, &row);
 	if (!app) {
 		wl = wl_with(u, status, message, data, true);
 		row.wl_status = wl;
 	}
-	r = ubatch_commit(&b, &row, eb);
-	ubatch_done(&b);
+	r = batch_commit(&b, &row, eb);
+	batch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
 		errbuf_wrap(eb, "cannot set status");
@@ -575,31 +529,6 @@ void unit_ctx_clear(struct unit *u)
 	u->context_id[0] = '\0';
 }
 
-/* The bag a unit enters a relation's scope with: its addresses, as Juju's EnterScope
- * writes them (private-address, ingress-address, egress-subnets). */
-static void entry_bag(struct unit *u, json_t *bag)
-{
-	json_t *net = u->a->network;
-	const char *addr = netinfo_first_address(net);
-	json_t *egress = json_object_get(net, "egress-subnets");
-	struct buf b = BUF_INIT;
-	size_t i;
-	json_t *v;
-
-	if (!addr)
-		return;
-	buf_init(&b);
-	json_array_foreach(egress, i, v)
-		buf_addf(&b, "%s%s", i ? "," : "", json_string_value(v));
-	if (!json_object_get(bag, "private-address"))
-		json_object_set_new(bag, "private-address", json_string(addr));
-	if (!json_object_get(bag, "ingress-address"))
-		json_object_set_new(bag, "ingress-address", json_string(addr));
-	if (!json_object_get(bag, "egress-subnets"))
-		json_object_set_new(bag, "egress-subnets", json_string(buf_str(&b)));
-	buf_done(&b);
-}
-
 void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
 {
 	struct agent *a = u->a;
@@ -614,24 +543,7 @@ void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
 	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
 	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
 	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
-	/* Relations: every one the unit has created, plus the one a -relation-created hook
-	 * creates; a unit entering a scope does so with its addresses in its bag. */
-	struct relgoal_doc gone = { .doc = u->gone };
-
-	relgoal_fill_ctx(&u->rg, &gone, &u->rs, rel && rel->kind != RELHOOK_NONE ? rel : NULL,
-			 &u->ctx);
-	if (rel && rel->kind != RELHOOK_NONE) {
-		u->ctx.remote_app = rel->remote_app;
-		u->ctx.remote_unit = rel->remote_unit[0] ? rel->remote_unit : NULL;
-		if (rel->kind == RELHOOK_CREATED) {
-			struct hook_relation *hr = hook_ctx_relation(&u->ctx, rel->relation_id);
-
-			if (hr) {
-				entry_bag(u, hr->unit_bag);
-				hr->unit_dirty = true;
-			}
-		}
-	}
+	unit_rel_fill_ctx(u, rel);
 	u->ctx.network = json_incref(a->network);
 	u->ctx.private_address = netinfo_first_address(a->network);
 	u->ctx.public_address = u->ctx.private_address;
@@ -642,71 +554,6 @@ void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
 				      a->io.wall_ns(a->io.data)));
 	agent_context_add(a, u);
 	u->ctx_live = true;
-}
-
-/* The entry for relation id in the gone-bags document, created when asked. */
-static json_t *gone_entry(struct unit *u, int id, bool create)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(u->gone, i, e)
-		if (json_integer_value(json_object_get(e, "id")) == id)
-			return e;
-	if (!create)
-		return NULL;
-	e = json_pack("{s:i, s:{}}", "id", id, "units");
-	json_array_append_new(u->gone, e);
-	return e;
-}
-
-void unit_set_relations(struct unit *u, json_t *relations)
-{
-	struct relgoal_doc d;
-	struct errbuf eb;
-
-	if (relgoal_parse(relations, u->alive, !(u->app && u->app->dying), &d, &eb) < 0) {
-		unit_log(u, "ERROR", "ignored the relations of a new goal: %s", eb.msg);
-		return;
-	}
-	/* Remote units that left a scope while this unit still counts them as members keep
-	 * their last bag until their -departed has run (relation-get reads it there). */
-	for (size_t i = 0; i < u->rs.n; i++) {
-		const struct relstate_rel *l = &u->rs.v[i];
-		json_t *old = json_object_get(relgoal_entry(&u->rg, l->id), "units");
-		json_t *now = json_object_get(relgoal_entry(&d, l->id), "units");
-
-		for (size_t k = 0; k < l->n_members; k++) {
-			const char *m = l->members[k].name;
-			json_t *ou = json_object_get(old, m);
-
-			if (ou && !json_object_get(now, m))
-				json_object_set(json_object_get(gone_entry(u, l->id, true), "units"), m, ou);
-		}
-	}
-	relgoal_done(&u->rg);
-	u->rg = d;
-}
-
-/* A committed relation hook: a departed unit's (or a broken relation's) kept bags go. */
-static void gone_forget(struct unit *u, const struct relhook *h)
-{
-	json_t *e = gone_entry(u, h->relation_id, false);
-	size_t i;
-	json_t *x;
-
-	if (!e)
-		return;
-	if (h->kind == RELHOOK_DEPARTED)
-		json_object_del(json_object_get(e, "units"), h->remote_unit);
-	if (h->kind == RELHOOK_BROKEN || !json_object_size(json_object_get(e, "units"))) {
-		json_array_foreach(u->gone, i, x) {
-			if (x == e) {
-				json_array_remove(u->gone, i);
-				break;
-			}
-		}
-	}
 }
 
 /* ---- one hook ---- */
@@ -745,7 +592,7 @@ static void on_hook_timeout(void *arg)
 
 	if (u->state != UNIT_RUNNING || !u->run)
 		return;
-	unit_log(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
+	ulog(u, "ERROR", "hook \"%s\" timed out; killing it", u->hook);
 	u->timed_out = true;
 	u->a->io.hook_kill(u->a->io.data, u->run, SIGKILL);
 }
@@ -761,7 +608,7 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 	struct uniter_goal g;
 	struct store_unit_row row;
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 	json_t *wl = NULL, *jj;
 	char msg[UNITER_HOOK_MAX + 32];
 	uint64_t t1;
@@ -779,8 +626,8 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 	} else {
 		uniter_prepare(&j2, u->hook, &g);
 	}
-	ubatch_init(&b, u);
-	ubatch_journal(&b, &j2);
+	batch_init(&b, u);
+	batch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
 	if (!strcmp(hook, "install") && !charm_set_status(u))
 		wl = wl_with(u, "maintenance", "installing charm software", NULL, false);
@@ -789,23 +636,23 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 	else if (!strcmp(hook, "remove"))
 		wl = wl_with(u, "maintenance", "cleaning up prior to charm deletion", NULL, false);
 	if (wl)
-		ubatch_status(&b, "workload", json_string_value(json_object_get(wl, "status")),
+		batch_status(&b, "workload", json_string_value(json_object_get(wl, "status")),
 			     json_string_value(json_object_get(wl, "message")), NULL, false);
 	if (strcmp(hook, "update-status") != 0) {
 		snprintf(msg, sizeof(msg), "running %s hook", hook);
-		ubatch_status(&b, "agent", "executing", msg, NULL, false);
+		batch_status(&b, "agent", "executing", msg, NULL, false);
 	}
 	agent_unit_row(u, &row);
 	jj = journal_of(u, &j2);
 	row.journal = jj;
 	if (wl)
 		row.wl_status = wl;
-	r = ubatch_commit(&b, &row, &eb);
+	r = batch_commit(&b, &row, &eb);
 	json_decref(jj);
-	ubatch_done(&b);
+	batch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
-		unit_log(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
+		ulog(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
 		enter_error(u, NULL);
 		return;
 	}
@@ -862,12 +709,12 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 			a->stats.prep_max_ns = prep;
 		if (spawn > a->stats.spawn_max_ns)
 			a->stats.spawn_max_ns = spawn;
-		unit_log(u, "DEBUG", "running \"%s\" hook", hook);
+		ulog(u, "DEBUG", "running \"%s\" hook", hook);
 	} else if (r == 1) {
-		unit_log(u, "INFO", "skipped \"%s\" hook (missing)", hook);
+		ulog(u, "INFO", "skipped \"%s\" hook (missing)", hook);
 		finish_hook(u, 0, false);
 	} else {
-		unit_log(u, "ERROR", "cannot run \"%s\" hook: %s", hook, eb.msg);
+		ulog(u, "ERROR", "cannot run \"%s\" hook: %s", hook, eb.msg);
 		finish_hook(u, 1, false);
 	}
 }
@@ -876,110 +723,24 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 static void enter_error(struct unit *u, const char *status_msg)
 {
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 	char msg[UNITER_HOOK_MAX + 32];
 
 	snprintf(msg, sizeof(msg), "hook failed: \"%s\"", u->j.hook[0] ? u->j.hook : u->hook);
-	ubatch_init(&b, u);
+	batch_init(&b, u);
 	/* Only the agent status records the error; `status` shows it in the workload column,
 	 * and the charm's own workload status returns once the hook succeeds. */
-	ubatch_status(&b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
-	if (ubatch_commit(&b, NULL, &eb) < 0)
-		unit_log(u, "ERROR", "cannot record the error state: %s", eb.msg);
-	ubatch_done(&b);
+	batch_status(&b, "agent", "error", status_msg ? status_msg : msg, NULL, false);
+	if (batch_commit(&b, NULL, &eb) < 0)
+		ulog(u, "ERROR", "cannot record the error state: %s", eb.msg);
+	batch_done(&b);
 	set_state(u, UNIT_ERROR);
 	arm_retry(u);
 }
 
-/* The relation changes of the hook being committed (commit-hook's "relations"): the bags
- * relation-set changed, and the scope the unit enters (-relation-created) or leaves (its
- * -relation-broken, or the last -departed of a peer relation while the unit goes).
- * after is the relation state once the hook is committed.  NULL when there is nothing. */
-static json_t *relation_changes(struct unit *u, bool with_changes, const struct relstate *after,
-				const struct relhook *h)
-{
-	json_t *out = json_array(), *e;
-
-	for (size_t i = 0; with_changes && u->ctx_live && i < u->ctx.n_relations; i++) {
-		struct hook_relation *hr = &u->ctx.relations[i];
-
-		if (!hr->unit_dirty && !hr->app_dirty)
-			continue;
-		e = json_pack("{s:i}", "id", hr->id);
-		if (hr->unit_dirty)
-			json_object_set(e, "unit-bag", hr->unit_bag);
-		if (hr->app_dirty)
-			json_object_set(e, "app-bag", hr->app_bag);
-		json_array_append_new(out, e);
-	}
-	if (h && h->kind != RELHOOK_NONE) {
-		const char *scope = NULL;
-		const struct relstate_rel *now = relstate_find(after, h->relation_id);
-
-		if (h->kind == RELHOOK_CREATED)
-			scope = "enter";
-		else if (relstate_find(&u->rs, h->relation_id) && !now)
-			scope = "leave";
-		else if (h->kind == RELHOOK_DEPARTED && now && now->peer && now->n_members == 0 &&
-			 !u->alive)
-			scope = "leave";
-		if (scope) {
-			json_t *found = NULL;
-			size_t i;
-
-			json_array_foreach(out, i, e)
-				if (json_integer_value(json_object_get(e, "id")) == h->relation_id)
-					found = e;
-			if (!found) {
-				found = json_pack("{s:i}", "id", h->relation_id);
-				json_array_append_new(out, found);
-			}
-			json_object_set_new(found, "scope", json_string(scope));
-			/* A unit entering a scope brings its whole first bag. */
-			if (!strcmp(scope, "enter") && !json_object_get(found, "unit-bag")) {
-				json_t *bag = json_object();
-
-				entry_bag(u, bag);
-				json_object_set_new(found, "unit-bag", bag);
-			}
-		}
-	}
-	if (!json_array_size(out)) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* The leader writing its own application's bag in a peer relation runs no -changed for
- * itself (only the other units hear of it, as in Juju): the version its write will get
- * (the controller adds one for each change) counts as seen. */
-static void own_app_writes(struct unit *u, struct relstate *after)
-{
-	for (size_t i = 0; u->ctx_live && i < u->ctx.n_relations; i++) {
-		struct hook_relation *hr = &u->ctx.relations[i];
-		json_t *e = relgoal_entry(&u->rg, hr->id);
-		json_t *before = json_object_get(e, "local-app-bag");
-
-		if (!hr->peer || !hr->app_dirty || (before && json_equal(before, hr->app_bag)) ||
-		    (!before && !json_object_size(hr->app_bag)))
-			continue;
-		for (size_t k = 0; k < after->n; k++) {
-			struct relstate_rel *r = &after->v[k];
-			int64_t seen = json_integer_value(json_object_get(e, "app-version"));
-
-			if (r->id != hr->id)
-				continue;
-			if (r->app_version > seen)
-				seen = r->app_version;
-			r->app_version = seen + 1;
-		}
-	}
-}
-
 void unit_ctx_changes(struct unit *u, struct proto_action_result *m)
 {
-	m->relations = relation_changes(u, true, &u->rs, NULL);
+	m->relations = unit_rel_changes(u, true, &u->rs, NULL);
 	if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
 		m->state = json_incref(u->ctx.state);
 	if (u->ctx.ports && !json_equal(u->ctx.ports, u->ports_goal))
@@ -998,7 +759,7 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 	json_t *jj, *wl = NULL, *rels;
 	int r;
 
@@ -1007,8 +768,8 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 	relstate_copy(&rs2, &u->rs);
 	uniter_commit_rel(&j2, &rs2);
 	if (with_changes)
-		own_app_writes(u, &rs2);
-	rels = relation_changes(u, with_changes, &rs2, &u->j.hook_rel);
+		unit_rel_own_writes(u, &rs2);
+	rels = unit_rel_changes(u, with_changes, &rs2, &u->j.hook_rel);
 	jj = unit_journal_json(&j2, &rs2, u->task_id, u->task_done_id);
 	relstate_done(&rs2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
@@ -1026,8 +787,8 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 		if (u->leader_dirty && u->ctx.leader_settings)
 			m.u.commit_hook.leader_settings = u->ctx.leader_settings;
 	}
-	ubatch_init(&b, u);
-	int64_t seq = ubatch_add(&b, &m);
+	batch_init(&b, u);
+	int64_t seq = batch_add(&b, &m);
 
 	json_decref(rels);
 	if (!strcmp(u->j.hook, "start") && !charm_set_status(u))
@@ -1035,19 +796,19 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 	if (!strcmp(u->j.hook, "remove"))
 		wl = wl_with(u, "terminated", "", NULL, false);
 	if (wl)
-		ubatch_status(&b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
+		batch_status(&b, "workload", json_string_value(json_object_get(wl, "status")), "", NULL,
 			     false);
 	agent_unit_row(u, &row);
 	if (wl)
 		row.wl_status = wl;
-	r = ubatch_commit(&b, &row, &eb);
-	ubatch_done(&b);
+	r = batch_commit(&b, &row, &eb);
+	batch_done(&b);
 	if (r < 0) {
 		/* The hook ran but its commit cannot be recorded: it counts as failed, and the
 		 * retry runs it again (at-least-once), rather than pretending it committed. */
 		json_decref(jj);
 		json_decref(wl);
-		unit_log(u, "ERROR", "cannot record the commit of hook \"%s\": %s", u->j.hook, eb.msg);
+		ulog(u, "ERROR", "cannot record the commit of hook \"%s\": %s", u->j.hook, eb.msg);
 		enter_error(u, NULL);
 		return;
 	}
@@ -1068,7 +829,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 	uint64_t dur = a->io.wall_ns(a->io.data) - u->run_start_ns;
 	struct container_rt *rc = u->ready_container;
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 
 	if (u->run) {
 		a->io.hook_free(a->io.data, u->run);
@@ -1077,8 +838,8 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 	a->io.timer_disarm(a->io.data, u->hook_timer);
 	a->running--;
 	u->ready_container = NULL;
-	ubatch_init(&b, u);
-	ubatch_hook_ran(&b, u->hook, u->run_start_ns, dur, code);
+	batch_init(&b, u);
+	batch_hook_ran(&b, u->hook, u->run_start_ns, dur, code);
 	if (rc && code != 0) {
 		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
 		 * event comes again a little later (charm-runtime.md §10). */
@@ -1086,23 +847,23 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		struct store_unit_row row;
 		json_t *jj;
 
-		unit_log(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
+		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
 		uniter_commit(&j2);
-		ubatch_journal(&b, &j2);
-		ubatch_status(&b, "agent", "idle", "", NULL, false);
+		batch_journal(&b, &j2);
+		batch_status(&b, "agent", "idle", "", NULL, false);
 		agent_unit_row(u, &row);
 		jj = journal_of(u, &j2);
 		row.journal = jj;
-		if (ubatch_commit(&b, &row, &eb) == 0)
+		if (batch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
 		else
-			unit_log(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
+			ulog(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
 		json_decref(jj);
 		a->io.timer_arm(a->io.data, rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		set_state(u, UNIT_IDLE);
 	} else if (code == 0) {
-		if (ubatch_commit(&b, NULL, &eb) < 0)
-			unit_log(u, "WARNING", "cannot record the hook run: %s", eb.msg);
+		if (batch_commit(&b, NULL, &eb) < 0)
+			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
 		begin_commit(u, true, code);
 		if (u->t_exit) {
 			uint64_t c = a->io.mono_ns(a->io.data) - u->t_exit;
@@ -1114,16 +875,16 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		}
 	} else {
 		if (u->timed_out)
-			unit_log(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
+			ulog(u, "ERROR", "hook \"%s\" failed: timed out", u->hook);
 		else if (signaled)
-			unit_log(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
+			ulog(u, "ERROR", "hook \"%s\" failed: killed by signal %d", u->hook, code - 128);
 		else
-			unit_log(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
-		if (ubatch_commit(&b, NULL, &eb) < 0)
-			unit_log(u, "WARNING", "cannot record the hook run: %s", eb.msg);
+			ulog(u, "ERROR", "hook \"%s\" failed: exit status %d", u->hook, code);
+		if (batch_commit(&b, NULL, &eb) < 0)
+			ulog(u, "WARNING", "cannot record the hook run: %s", eb.msg);
 		enter_error(u, NULL);
 	}
-	ubatch_done(&b);
+	batch_done(&b);
 	unit_ctx_clear(u);
 	arm_update_status(u);
 	unit_kick(u);
@@ -1143,7 +904,7 @@ static void on_installed(void *arg, const char *error)
 	if (error) {
 		char msg[512];
 
-		unit_log(u, "ERROR", "cannot install charm files: %s", error);
+		ulog(u, "ERROR", "cannot install charm files: %s", error);
 		snprintf(msg, sizeof(msg), "cannot install charm: %.400s", error);
 		a->running--;
 		enter_error(u, msg);
@@ -1186,19 +947,19 @@ static void report_dead(struct unit *u)
 {
 	struct proto_msg m;
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 
-	unit_log(u, "INFO", "unit is dead");
-	ubatch_init(&b, u);
+	ulog(u, "INFO", "unit is dead");
+	batch_init(&b, u);
 	proto_msg_init(&m, PROTO_UNIT_DEAD);
 	m.u.unit_dead.unit = u->name;
-	u->dead_seq = ubatch_add(&b, &m);
-	if (ubatch_commit(&b, NULL, &eb) < 0) {
-		unit_log(u, "ERROR", "cannot record the unit's death: %s", eb.msg);
-		ubatch_done(&b);
+	u->dead_seq = batch_add(&b, &m);
+	if (batch_commit(&b, NULL, &eb) < 0) {
+		ulog(u, "ERROR", "cannot record the unit's death: %s", eb.msg);
+		batch_done(&b);
 		return;
 	}
-	ubatch_done(&b);
+	batch_done(&b);
 	set_state(u, UNIT_DEAD);
 	/* The unit's workloads and directory go before the controller hears of the death (the
 	 * message only leaves when the loop turns), so a unit gone from the model has left
@@ -1248,21 +1009,21 @@ static void unit_step(struct unit *u)
 		struct uniter_journal j2 = u->j;
 		struct store_unit_row row;
 		struct errbuf eb;
-		struct ubatch b;
+		struct batch b;
 		json_t *jj;
 
 		j2.leader = false;
-		ubatch_init(&b, u);
-		ubatch_journal(&b, &j2);
+		batch_init(&b, u);
+		batch_journal(&b, &j2);
 		agent_unit_row(u, &row);
 		jj = journal_of(u, &j2);
 		row.journal = jj;
-		if (ubatch_commit(&b, &row, &eb) == 0)
+		if (batch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
 		else
-			unit_log(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
+			ulog(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
 		json_decref(jj);
-		ubatch_done(&b);
+		batch_done(&b);
 	}
 	decide(u, &f, &n);
 	if (n.kind == UNITER_NEXT_DEAD) {
@@ -1326,7 +1087,7 @@ static void finish_commit(void *arg)
 	uniter_journal_init(&j2);
 	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0 ||
 	    unit_journal_extras(u->commit_journal, &rs2, &task, &task_done, &eb) < 0) {
-		unit_log(u, "ERROR", "internal error: %s", eb.msg);
+		ulog(u, "ERROR", "internal error: %s", eb.msg);
 		return;
 	}
 	agent_unit_row(u, &row);
@@ -1336,7 +1097,7 @@ static void finish_commit(void *arg)
 	t.ack_unit = u->name;
 	t.ack_seq = u->commit_seq;
 	if (a->io.store_apply(a->io.data, &t, &eb) < 0) {
-		unit_log(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
+		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
 		relstate_done(&rs2);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
@@ -1347,7 +1108,7 @@ static void finish_commit(void *arg)
 	snprintf(hook, sizeof(hook), "%s", u->j.hook);
 	was_update_status = !strcmp(hook, "update-status");
 	if (u->j.hook_rel.kind != RELHOOK_NONE)
-		gone_forget(u, &u->j.hook_rel);
+		unit_rel_forget(u, &u->j.hook_rel);
 	u->j = j2;
 	relstate_done(&u->rs);
 	u->rs = rs2;
@@ -1366,15 +1127,15 @@ static void finish_commit(void *arg)
 
 	u->retries = 0;
 	if (!was_update_status || was_error) {
-		struct ubatch b;
+		struct batch b;
 
-		ubatch_init(&b, u);
-		ubatch_status(&b, "agent", "idle", "", NULL, false);
-		if (ubatch_commit(&b, NULL, &eb) < 0)
-			unit_log(u, "WARNING", "cannot record the idle status: %s", eb.msg);
-		ubatch_done(&b);
+		batch_init(&b, u);
+		batch_status(&b, "agent", "idle", "", NULL, false);
+		if (batch_commit(&b, NULL, &eb) < 0)
+			ulog(u, "WARNING", "cannot record the idle status: %s", eb.msg);
+		batch_done(&b);
 	}
-	unit_log(u, "INFO", "committed \"%s\" hook", hook);
+	ulog(u, "INFO", "committed \"%s\" hook", hook);
 	set_state(u, UNIT_IDLE);
 	arm_update_status(u);
 	unit_kick(u);
@@ -1385,7 +1146,7 @@ void unit_on_ack(struct unit *u, int64_t seq)
 	if (u->state == UNIT_COMMITTING && seq >= u->commit_seq) {
 		finish_commit(u);
 	} else if (u->state == UNIT_DEAD && seq >= u->dead_seq) {
-		unit_log(u, "INFO", "unit removed");
+		ulog(u, "INFO", "unit removed");
 		unit_free(u, true);
 	}
 }
@@ -1393,13 +1154,13 @@ void unit_on_ack(struct unit *u, int64_t seq)
 void unit_on_nack(struct unit *u, int64_t seq, const char *error)
 {
 	if (u->state == UNIT_COMMITTING && seq == u->commit_seq) {
-		unit_log(u, "ERROR", "the controller refused the commit of hook \"%s\": %s", u->j.hook, error);
+		ulog(u, "ERROR", "the controller refused the commit of hook \"%s\": %s", u->j.hook, error);
 		json_decref(u->commit_journal);
 		u->commit_journal = NULL;
 		enter_error(u, NULL);
 		return;
 	}
-	unit_log(u, "WARNING", "the controller refused message %lld: %s", (long long)seq, error);
+	ulog(u, "WARNING", "the controller refused message %lld: %s", (long long)seq, error);
 }
 
 /* `resolved`: acts once per resolve generation, only in error. */
@@ -1416,26 +1177,26 @@ static void apply_resolve(struct unit *u)
 	agent_unit_row(u, &row);
 	row.resolved_gen = u->resolve_gen;
 	if (u->state == UNIT_ERROR) {
-		struct ubatch b;
+		struct batch b;
 
-		ubatch_init(&b, u);
-		ubatch_status(&b, "agent", "idle", "", NULL, false);
-		if (ubatch_commit(&b, &row, &eb) < 0) {
-			unit_log(u, "ERROR", "cannot record `resolved`: %s", eb.msg);
-			ubatch_done(&b);
+		batch_init(&b, u);
+		batch_status(&b, "agent", "idle", "", NULL, false);
+		if (batch_commit(&b, &row, &eb) < 0) {
+			ulog(u, "ERROR", "cannot record `resolved`: %s", eb.msg);
+			batch_done(&b);
 			return;
 		}
-		ubatch_done(&b);
+		batch_done(&b);
 		u->resolved_gen = u->resolve_gen;
 		a->io.timer_disarm(a->io.data, u->retry_timer);
 		u->retries = 0;
 		if (skip) {
 			/* `resolved --no-retry`: commit the failed hook as if it had succeeded; its
 			 * follow-ups still run (§10). */
-			unit_log(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
+			ulog(u, "INFO", "hook \"%s\" resolved without retry", u->j.hook);
 			begin_commit(u, false, 0);
 		} else {
-			unit_log(u, "INFO", "hook \"%s\" resolved: running it again", u->j.hook);
+			ulog(u, "INFO", "hook \"%s\" resolved: running it again", u->j.hook);
 			set_state(u, UNIT_IDLE);
 		}
 		return;

@@ -96,15 +96,15 @@ static int send_task_msg(struct unit *u, struct proto_msg *m, int64_t task_id, i
 			 struct errbuf *eb)
 {
 	int64_t old_id = u->task_id, old_done = u->task_done_id;
-	struct ubatch b;
+	struct batch b;
 	int r;
 
 	u->task_id = task_id;
 	u->task_done_id = done_id;
-	ubatch_init(&b, u);
-	ubatch_add(&b, m);
-	r = ubatch_commit(&b, NULL, eb);
-	ubatch_done(&b);
+	batch_init(&b, u);
+	batch_add(&b, m);
+	r = batch_commit(&b, NULL, eb);
+	batch_done(&b);
 	if (r < 0) {
 		u->task_id = old_id;
 		u->task_done_id = old_done;
@@ -131,7 +131,7 @@ static void report_result(struct unit *u, int64_t id, const char *status, const 
 	if (changes && u->ctx_live)
 		unit_ctx_changes(u, r);
 	if (send_task_msg(u, &m, 0, id > u->task_done_id ? id : u->task_done_id, &eb) < 0)
-		unit_log(u, "ERROR", "cannot record the end of task %lld: %s", (long long)id, eb.msg);
+		ulog(u, "ERROR", "cannot record the end of task %lld: %s", (long long)id, eb.msg);
 	json_decref(res);
 	json_decref(r->relations);
 	json_decref(r->state);
@@ -143,7 +143,7 @@ void unit_task_recover(struct unit *u)
 {
 	if (u->task_id <= 0 || u->task)
 		return;
-	unit_log(u, "WARNING", "task %lld was interrupted by the agent's restart", (long long)u->task_id);
+	ulog(u, "WARNING", "task %lld was interrupted by the agent's restart", (long long)u->task_id);
 	report_result(u, u->task_id, "failed", "action terminated", NULL, false);
 }
 
@@ -250,7 +250,7 @@ static void finish_task(struct unit_task *t, int code, bool signaled)
 			snprintf(msg, sizeof(msg), "exit status %d", code);
 	}
 	results = task_results(t, code);
-	unit_log(u, "INFO", "task %lld (%s) %s%s%s", (long long)t->id, t->name, status, *msg ? ": " : "",
+	ulog(u, "INFO", "task %lld (%s) %s%s%s", (long long)t->id, t->name, status, *msg ? ": " : "",
 		 msg);
 	report_result(u, t->id, status, msg, results, !strcmp(status, "completed"));
 	json_decref(results);
@@ -321,7 +321,7 @@ void unit_task_start(struct unit *u)
 	m.u.action_started.unit = u->name;
 	m.u.action_started.task = id;
 	if (send_task_msg(u, &m, id, u->task_done_id, &eb) < 0) {
-		unit_log(u, "ERROR", "cannot record the start of task %lld: %s", (long long)id, eb.msg);
+		ulog(u, "ERROR", "cannot record the start of task %lld: %s", (long long)id, eb.msg);
 		task_free(t);
 		return;
 	}
@@ -336,7 +336,7 @@ void unit_task_start(struct unit *u)
 		act->results = json_object();
 		u->ctx.action = act;
 	}
-	unit_log(u, "INFO", "running task %lld (%s)", (long long)id, t->exec ? t->command : t->name);
+	ulog(u, "INFO", "running task %lld (%s)", (long long)id, t->exec ? t->command : t->name);
 
 	struct hookrun_env env = {
 		.unit = u->name, .hook = t->name, .charm_dir = u->charm_dir,
@@ -367,10 +367,10 @@ void unit_task_start(struct unit *u)
 		char msg[UNITER_HOOK_MAX + 64];
 
 		snprintf(msg, sizeof(msg), "action \"%s\" not implemented on unit \"%s\"", t->name, u->name);
-		unit_log(u, "ERROR", "%s", msg);
+		ulog(u, "ERROR", "%s", msg);
 		report_result(u, id, "failed", msg, NULL, false);
 	} else {
-		unit_log(u, "ERROR", "cannot run task %lld: %s", (long long)id, eb.msg);
+		ulog(u, "ERROR", "cannot run task %lld: %s", (long long)id, eb.msg);
 		report_result(u, id, "failed", eb.msg, NULL, false);
 	}
 	u->task = NULL;
@@ -389,7 +389,7 @@ void unit_task_goal(struct unit *u)
 	e = goal_entry(u, t->id);
 	/* cancel-task of a running task ("aborting"), or a task the controller dropped. */
 	if (!e || !strcmp(jstr(json_object_get(e, "status")), "aborting")) {
-		unit_log(u, "INFO", "aborting task %lld", (long long)t->id);
+		ulog(u, "INFO", "aborting task %lld", (long long)t->id);
 		t->aborting = true;
 		u->a->io.hook_kill(u->a->io.data, t->run, SIGKILL);
 	}
@@ -400,7 +400,7 @@ void unit_task_log(struct hook_ctx *ctx, const char *message)
 	struct unit *u = ctx->agent;
 	struct proto_msg m;
 	struct errbuf eb;
-	struct ubatch b;
+	struct batch b;
 
 	char *cut = NULL;
 
@@ -420,10 +420,10 @@ void unit_task_log(struct hook_ctx *ctx, const char *message)
 	m.u.action_log.task = u->task->id;
 	m.u.action_log.time_ns = (int64_t)u->a->io.wall_ns(u->a->io.data);
 	m.u.action_log.message = message;
-	ubatch_init(&b, u);
-	ubatch_add(&b, &m);
-	if (ubatch_commit(&b, NULL, &eb) < 0)
-		unit_log(u, "WARNING", "cannot record an action-log message: %s", eb.msg);
-	ubatch_done(&b);
+	batch_init(&b, u);
+	batch_add(&b, &m);
+	if (batch_commit(&b, NULL, &eb) < 0)
+		ulog(u, "WARNING", "cannot record an action-log message: %s", eb.msg);
+	batch_done(&b);
 	free(cut);
 }
