@@ -434,6 +434,9 @@ class RemoteAgent:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+PROTO_VERSION = 2  # src/proto/agent_proto.h
+
+
 class AgentClient:
     """Speaks the agent protocol (docs/protocol.md §3) to a controller over TLS, as a machine
     agent would - or as an impostor would, to check what the controller refuses."""
@@ -460,12 +463,12 @@ class AgentClient:
         raise AssertionError("no %s" % type_)
 
     def join(self, token):
-        self.send({"type": "join", "version": 1, "token": token.split(".")[0], "hostname": "impostor",
+        self.send({"type": "join", "version": PROTO_VERSION, "token": token.split(".")[0], "hostname": "impostor",
                    "addresses": []})
         return self.recv()
 
-    def hello(self, machine, password):
-        self.send({"type": "hello", "version": 1, "machine": machine, "password": password,
+    def hello(self, machine, password, version=PROTO_VERSION):
+        self.send({"type": "hello", "version": version, "machine": machine, "password": password,
                    "agent-version": "test", "pid": os.getpid(), "hostname": "impostor",
                    "addresses": []})
         return self.recv()
