@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/netinfo.h"
 #include "agent/agent_io_real.h"
 #include "agent/toolsrv.h"
 #include "lib/buf.h"
@@ -277,8 +278,9 @@ static int cmd_run(const char *home, unsigned max_parallel)
 		goto out;
 	}
 	{
+		json_t *net = netinfo_from_host();
 		struct agent_config ac = {
-			.home = home,
+			.home = home, .network = net,
 			.machine = json_string_value(json_object_get(cj, "machine")),
 			.password = json_string_value(json_object_get(cj, "password")),
 			.tools_dir = tools_dir, .scree_path = scree, .socket_path = sock,
@@ -287,6 +289,7 @@ static int cmd_run(const char *home, unsigned max_parallel)
 		};
 
 		r = agent_new(&ac, &io, &real.agent, &eb);
+		json_decref(net);
 		if (r < 0) {
 			fprintf(stderr, "ERROR %s\n", eb.msg);
 			run.rc = EXIT_START;

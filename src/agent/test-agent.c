@@ -26,6 +26,8 @@ struct agent_timer {
 
 struct hookrun {
 	char unit[64], hook[96], ctx[160], netns[128];
+	int rel_id;
+	char remote[64], departing[64], action[64], action_id[24], command[256];
 	struct hookrun_cbs cbs;
 	bool done;
 	int killed;
@@ -151,6 +153,12 @@ static int f_hook_start(void *d, const struct hookrun_env *env, const struct hoo
 	snprintf(h->hook, sizeof(h->hook), "%s", env->hook);
 	snprintf(h->ctx, sizeof(h->ctx), "%s", env->context_id);
 	snprintf(h->netns, sizeof(h->netns), "%s", env->netns ? env->netns : "");
+	h->rel_id = env->relation_id;
+	snprintf(h->remote, sizeof(h->remote), "%s", env->remote_unit ? env->remote_unit : "");
+	snprintf(h->departing, sizeof(h->departing), "%s", env->departing_unit ? env->departing_unit : "");
+	snprintf(h->action, sizeof(h->action), "%s", env->action ? env->action : "");
+	snprintf(h->action_id, sizeof(h->action_id), "%s", env->action_id ? env->action_id : "");
+	snprintf(h->command, sizeof(h->command), "%s", env->command ? env->command : "");
 	h->cbs = *cbs;
 	W.hooks[W.n_hooks++] = h;
 	*ret = h;
@@ -1285,6 +1293,151 @@ static void test_pod_attach_later(void)
 	world_done();
 }
 
+/* A unit goal with a relations and an actions document (JSON text, "" = none). */
+static void unit_goal_with(struct agent *a, const char *unit, int gen, bool alive, const char *rels,
+			   const char *tasks)
+{
+	json_t *g = json_pack("{s:s, s:s, s:i, s:b, s:{}, s:[], s:i, s:s}", "type", "unit-goal", "unit",
+			      unit, "gen", gen, "alive", alive, "state", "ports", "resolve-gen", 0,
+			      "resolve-mode", "");
+
+	if (*rels)
+		json_object_set_new(g, "relations", json_loads(rels, 0, NULL));
+	if (*tasks)
+		json_object_set_new(g, "actions", json_loads(tasks, 0, NULL));
+	deliver(a, g);
+}
+
+#define REL0(units) \
+	"[{\"id\": 0, \"endpoint\": \"db\", \"interface\": \"kv\", \"remote-app\": \"b\"," \
+	" \"peer\": false, \"alive\": true, \"units\": {" units "}, \"app-version\": 0," \
+	" \"app-bag\": {}}]"
+
+static void test_relation_hooks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+	json_t *m, *ch;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install leader-elected config-changed start");
+	/* The relation appears: created (then config-changed); created enters the scope with
+	 * the unit's addresses. */
+	unit_goal_with(a, "app/0", 3, true, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-created");
+	ASSERT_EQ(h->rel_id, 0);
+	hook_exit(h, 0);
+	m = last_sent("commit-hook");
+	ch = json_array_get(json_object_get(m, "relations"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(ch, "scope")), "enter");
+	ASSERT_TRUE(json_is_object(json_object_get(ch, "unit-bag")));
+	ASSERT_TRUE(json_object_get(json_object_get(m, "journal"), "relations") != NULL);
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "config-changed");
+	/* A remote unit in scope: joined then changed, JUJU_REMOTE_UNIT set. */
+	unit_goal_with(a, "app/0", 4, true, REL0("\"b/0\": {\"version\": 1, \"bag\": {\"k\": \"v\"}}"), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-joined");
+	ASSERT_STREQ(h->remote, "b/0");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "db-relation-joined db-relation-changed");
+	/* A new version of its bag: one -changed; the same version again: nothing. */
+	unit_goal_with(a, "app/0", 5, true, REL0("\"b/0\": {\"version\": 2, \"bag\": {\"k\": \"w\"}}"), "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "db-relation-changed");
+	unit_goal_with(a, "app/0", 6, true, REL0("\"b/0\": {\"version\": 2, \"bag\": {\"k\": \"w\"}}"), "");
+	ASSERT_TRUE(running("app/0") == NULL);
+	/* It leaves: departed, with the departing unit. */
+	unit_goal_with(a, "app/0", 7, true, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-departed");
+	ASSERT_STREQ(h->departing, "b/0");
+	hook_exit(h, 0);
+	ack_all(a);
+	/* The unit goes: broken (leaving the scope) before stop. */
+	unit_goal_with(a, "app/0", 8, false, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-broken");
+	hook_exit(h, 0);
+	m = last_sent("commit-hook");
+	ch = json_array_get(json_object_get(m, "relations"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(ch, "scope")), "leave");
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "stop remove");
+	agent_free(a);
+	world_done();
+}
+
+#define TASK(id, st) \
+	"[{\"id\": " #id ", \"name\": \"backup\", \"params\": {\"x\": 1}, \"status\": \"" st "\"," \
+	" \"kind\": \"action\"}]"
+
+static void test_tasks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+	json_t *m;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	unit_goal_with(a, "app/0", 3, true, "", TASK(5, "pending"));
+	h = running("app/0");
+	ASSERT_TRUE(h != NULL);
+	ASSERT_STREQ(h->action, "backup");
+	ASSERT_STREQ(h->action_id, "5");
+	ASSERT_EQ(count_sent("action-started", "unit", "app/0"), 1);
+	/* While the task runs, a config change runs no hook. */
+	app_goal(a, "app", 2, 0, DIGEST1, "a2", "app/0", 0, NULL);
+	ASSERT_TRUE(running("app/0") == h);
+	hook_exit(h, 3);
+	m = last_sent("action-result");
+	ASSERT_STREQ(json_string_value(json_object_get(m, "status")), "failed");
+	ASSERT_STREQ(json_string_value(json_object_get(m, "message")), "exit status 3");
+	ASSERT_EQ(json_integer_value(json_object_get(json_object_get(m, "results"), "return-code")), 3);
+	/* Then the hook that waited; the controller's late goal (still "running") runs nothing
+	 * twice. */
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "config-changed");
+	unit_goal_with(a, "app/0", 4, true, "", TASK(5, "running"));
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "config-changed");
+	ASSERT_EQ(count_sent("action-started", "unit", "app/0"), 1);
+	ASSERT_EQ(count_sent("action-result", "unit", "app/0"), 1);
+	/* A task running when the agent dies is failed when it starts again. */
+	unit_goal_with(a, "app/0", 5, true, "", TASK(6, "pending"));
+	ASSERT_STREQ(running("app/0")->action_id, "6");
+	W.connected = false;
+	json_array_clear(W.sent);
+	struct agent *dead = a;
+	int before = W.n_hooks;
+
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	m = last_sent("action-result");
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(json_integer_value(json_object_get(m, "task")), 6);
+	ASSERT_STREQ(json_string_value(json_object_get(m, "message")), "action terminated");
+	for (int i = before; i < W.n_hooks; i++)
+		ASSERT_TRUE(strcmp(W.hooks[i]->action_id, "6") != 0);
+	agent_free(a);
+	agent_free(dead);
+	world_done();
+}
+
 int main(void)
 {
 	RUN(test_deploy_waits_for_acks);
@@ -1300,5 +1453,7 @@ int main(void)
 	RUN(test_removal_and_teardown);
 	RUN(test_pod);
 	RUN(test_pod_attach_later);
+	RUN(test_relation_hooks);
+	RUN(test_tasks);
 	return test_summary();
 }

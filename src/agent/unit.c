@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/netinfo.h"
 #include "lib/buf.h"
 
 static const char *const state_names[_UNIT_STATE_MAX] = {
@@ -55,10 +56,12 @@ static void set_state(struct unit *u, enum unit_state s)
 }
 
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static json_t *journal_of(struct unit *u, const struct uniter_journal *j)
+{
+	return unit_journal_json(j, &u->rs, u->task_id, u->task_done_id);
+}
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
+void ulog(struct unit *u, const char *level, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -73,19 +76,13 @@ static void ulog(struct unit *u, const char *level, const char *fmt, ...)
 
 /* ---- building sequenced messages ---- */
 
-struct batch {
-	struct unit *u;
-	json_t *msgs[8];
-	size_t n;
-};
-
-static void batch_init(struct batch *b, struct unit *u)
+void batch_init(struct batch *b, struct unit *u)
 {
 	b->u = u;
 	b->n = 0;
 }
 
-static void batch_done(struct batch *b)
+void batch_done(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		json_decref(b->msgs[i]);
@@ -93,7 +90,7 @@ static void batch_done(struct batch *b)
 }
 
 /* Adds m with the next free sequence number; returns that number. */
-static int64_t batch_add(struct batch *b, struct proto_msg *m)
+int64_t batch_add(struct batch *b, struct proto_msg *m)
 {
 	int64_t seq = agent_next_seq(b->u, b->n);
 
@@ -103,16 +100,19 @@ static int64_t batch_add(struct batch *b, struct proto_msg *m)
 	case PROTO_STATUS_SET: m->u.status_set.seq = seq; break;
 	case PROTO_HOOK_RAN: m->u.hook_ran.seq = seq; break;
 	case PROTO_UNIT_DEAD: m->u.unit_dead.seq = seq; break;
+	case PROTO_ACTION_STARTED: m->u.action_started.seq = seq; break;
+	case PROTO_ACTION_LOG: m->u.action_log.seq = seq; break;
+	case PROTO_ACTION_RESULT: m->u.action_result.seq = seq; break;
 	default: abort();
 	}
 	b->msgs[b->n++] = proto_encode(m);
 	return seq;
 }
 
-static void batch_journal(struct batch *b, const struct uniter_journal *j)
+void batch_journal(struct batch *b, const struct uniter_journal *j)
 {
 	struct proto_msg m;
-	json_t *jj = uniter_journal_to_json(j);
+	json_t *jj = journal_of(b->u, j);
 
 	proto_msg_init(&m, PROTO_SAVE_JOURNAL);
 	m.u.save_journal.unit = b->u->name;
@@ -123,7 +123,7 @@ static void batch_journal(struct batch *b, const struct uniter_journal *j)
 
 /* A status the agent sets (by_charm false) or the charm sets.  Workload statuses also change
  * the agent's own copy, which the caller writes with the same transaction. */
-static void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
+void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
 			 json_t *data, bool by_charm)
 {
 	struct proto_msg m;
@@ -153,7 +153,7 @@ static void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns,
 }
 
 /* Writes row (or u as it is, when NULL) and the batch in one transaction. */
-static int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
+int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
 {
 	struct store_unit_row cur;
 	int r;
@@ -256,12 +256,19 @@ static void schedule_pump(struct agent *a)
 	a->io.defer(a->io.data, pump_deferred, a);
 }
 
+void unit_schedule_pump(struct agent *a)
+{
+	schedule_pump(a);
+}
+
 void unit_kick(struct unit *u)
 {
 	struct agent *a = u->a;
 
 	unit_progress_dirty(u);
-	if (u->queued || u->state != UNIT_IDLE || a->shutting_down)
+	if (u->queued || a->shutting_down || u->task)
+		return;
+	if (u->state != UNIT_IDLE && !(u->state == UNIT_ERROR && unit_task_due(u)))
 		return;
 	u->queued = true;
 	u->q_next = NULL;
@@ -647,27 +654,19 @@ static void set_agent_wl(struct unit *u, const char *status, const char *message
 	batch_done(&b);
 }
 
-/* network-get and unit-get: the pod's address when the unit runs one, else the machine's
- * first (charm-runtime.md §3.3). */
-static void fill_network(struct unit *u, struct hook_ctx *ctx)
+/* network-get and unit-get of a unit whose containers run as a pod: the pod's address on
+ * its eth0 (charm-runtime.md §3.3); other units see the machine's (netinfo.h). */
+static void fill_pod_network(struct unit *u, struct hook_ctx *ctx)
 {
-	const char *addr = NULL, *cidr = "";
-
-	if (u->pod && u->pod_address[0]) {
-		addr = u->pod_address;
-		cidr = u->pod_cidr;
-	} else if (json_array_size(u->a->addresses)) {
-		addr = json_string_value(json_array_get(u->a->addresses, 0));
-	}
-	if (!addr || !*addr)
-		return;
+	const char *addr = u->pod_address, *cidr = u->pod_cidr;
 	char egress[80];
 
 	snprintf(egress, sizeof(egress), strchr(addr, ':') ? "%s/128" : "%s/32", addr);
-	ctx->network = json_pack("{s:[{s:s, s:s, s:[{s:s, s:s, s:s}]}], s:[s], s:[s]}", "bind-addresses",
-				 "mac-address", "", "interface-name", u->pod && u->pod_address[0] ? "eth0" : "",
-				 "addresses", "hostname", "", "value", addr, "cidr", cidr, "egress-subnets", egress,
-				 "ingress-addresses", addr);
+	/* The same shape as netinfo's documents. */
+	ctx->network = json_pack("{s:[{s:s, s:s, s:[{s:s, s:s, s:s, s:s}], s:s, s:s}], s:[s], s:[s]}",
+				 "bind-addresses", "mac-address", "", "interface-name", "eth0", "addresses",
+				 "hostname", "", "address", addr, "value", addr, "cidr", cidr, "macaddress", "",
+				 "interfacename", "eth0", "egress-subnets", egress, "ingress-addresses", addr);
 	ctx->private_address = addr;
 	ctx->public_address = addr;
 }
@@ -709,14 +708,37 @@ static bool ctx_is_leader(struct hook_ctx *ctx)
 	return agent_unit_is_leader(ctx->agent);
 }
 
-static const struct hook_ctx_ops ctx_ops = {
+/* leader-set: buffered in the ctx (the tool has updated ctx->leader_settings) and sent with
+ * the hook's commit, so a failed hook changes nothing.  The tool checked leadership. */
+static int ctx_leader_set(struct hook_ctx *ctx, json_t *changes, struct errbuf *eb)
+{
+	struct unit *u = ctx->agent;
+
+	(void)changes;
+	(void)eb;
+	u->leader_dirty = true;
+	return 0;
+}
+
+static void ctx_goal_state(struct hook_ctx *ctx,
+			   void (*done)(void *arg, json_t *result, const char *error), void *arg)
+{
+	struct unit *u = ctx->agent;
+
+	agent_query(u->a, u, false, true, done, arg);
+}
+
+const struct hook_ctx_ops unit_ctx_ops = {
 	.status_set = ctx_status_set,
 	.status_get = ctx_status_get,
 	.log = ctx_log,
 	.is_leader = ctx_is_leader,
+	.leader_set = ctx_leader_set,
+	.goal_state = ctx_goal_state,
+	.action_log = unit_task_log,
 };
 
-static void ctx_clear(struct unit *u)
+void unit_ctx_clear(struct unit *u)
 {
 	if (u->ctx_live) {
 		agent_context_del(u->a, u);
@@ -726,10 +748,42 @@ static void ctx_clear(struct unit *u)
 	json_decref(u->ctx.state);
 	json_decref(u->ctx.ports);
 	json_decref(u->ctx.app_version);
-	json_decref(u->ctx.network);
+	hook_ctx_done_extras(&u->ctx);
 	memset(&u->ctx, 0, sizeof(u->ctx));
 	u->ctx_live = false;
+	u->leader_dirty = false;
 	u->context_id[0] = '\0';
+}
+
+void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
+{
+	struct agent *a = u->a;
+
+	memset(&u->ctx, 0, sizeof(u->ctx));
+	u->ctx.ops = &unit_ctx_ops;
+	u->ctx.agent = u;
+	u->ctx.unit = u->name;
+	u->ctx.app = u->app->name;
+	u->ctx.hook = hook;
+	u->ctx.model_uuid = a->model_uuid;
+	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
+	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
+	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
+	unit_rel_fill_ctx(u, rel);
+	if (u->pod && u->pod_address[0]) {
+		fill_pod_network(u, &u->ctx);
+	} else {
+		u->ctx.network = json_incref(a->network);
+		u->ctx.private_address = netinfo_first_address(a->network);
+		u->ctx.public_address = u->ctx.private_address;
+	}
+	u->ctx.leader_settings = u->app->leader_settings ? json_deep_copy(u->app->leader_settings)
+							 : json_object();
+	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
+		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
+				      a->io.wall_ns(a->io.data)));
+	agent_context_add(a, u);
+	u->ctx_live = true;
 }
 
 /* ---- one hook ---- */
@@ -779,7 +833,7 @@ static void enter_error(struct unit *u, const char *msg);
 
 /* Prepares (journal: run-hook/pending, statuses) and spawns hook; the charm files are in
  * place. */
-static void start_hook(struct unit *u, const char *hook)
+static void start_hook(struct unit *u, const char *hook, const struct relhook *rel)
 {
 	struct agent *a = u->a;
 	struct uniter_journal j2 = u->j;
@@ -796,7 +850,14 @@ static void start_hook(struct unit *u, const char *hook)
 		snprintf(u->hook, sizeof(u->hook), "%s", hook);
 	hook = u->hook;
 	uniter_goal_of(u, &g);
-	uniter_prepare(&j2, u->hook, &g);
+	if (rel) {
+		struct uniter_next n = { .kind = UNITER_NEXT_HOOK, .rel = *rel };
+
+		snprintf(n.hook, sizeof(n.hook), "%s", u->hook);
+		uniter_prepare_next(&j2, &n, &g);
+	} else {
+		uniter_prepare(&j2, u->hook, &g);
+	}
 	batch_init(&b, u);
 	batch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
@@ -814,7 +875,7 @@ static void start_hook(struct unit *u, const char *hook)
 		batch_status(&b, "agent", "executing", msg, NULL, false);
 	}
 	agent_unit_row(u, &row);
-	jj = uniter_journal_to_json(&j2);
+	jj = journal_of(u, &j2);
 	row.journal = jj;
 	if (wl)
 		row.wl_status = wl;
@@ -833,22 +894,7 @@ static void start_hook(struct unit *u, const char *hook)
 		u->wl_status = wl;
 	}
 
-	memset(&u->ctx, 0, sizeof(u->ctx));
-	u->ctx.ops = &ctx_ops;
-	u->ctx.agent = u;
-	u->ctx.unit = u->name;
-	u->ctx.app = u->app->name;
-	u->ctx.hook = u->hook;
-	u->ctx.model_uuid = a->model_uuid;
-	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
-	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
-	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
-	fill_network(u, &u->ctx);
-	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
-		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
-				      a->io.wall_ns(a->io.data)));
-	agent_context_add(a, u);
-	u->ctx_live = true;
+	unit_ctx_fill(u, u->hook, &u->j.hook_rel);
 	u->run_start_ns = a->io.wall_ns(a->io.data);
 
 	struct container_rt *rc = container_for_hook(u, hook);
@@ -862,9 +908,18 @@ static void start_hook(struct unit *u, const char *hook)
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.workload = rc ? rc->name : NULL, .containers_dir = cdir,
-		.api_addresses = a->api_addresses,
+		.api_addresses = a->api_addresses, .relation_id = -1,
 		.netns = u->pod ? u->pod_netns : NULL,
 	};
+	const struct relhook *hr = &u->j.hook_rel;
+
+	if (hr->kind != RELHOOK_NONE) {
+		env.relation_id = hr->relation_id;
+		env.relation = hr->endpoint;
+		env.remote_app = hr->remote_app;
+		env.remote_unit = hr->remote_unit;
+		env.departing_unit = hr->kind == RELHOOK_DEPARTED ? hr->departing_unit : NULL;
+	}
 	struct hookrun_cbs cbs = { .output = on_hook_output, .done = on_hook_done, .data = u };
 
 	set_state(u, UNIT_RUNNING);
@@ -916,26 +971,45 @@ static void enter_error(struct unit *u, const char *status_msg)
 	arm_retry(u);
 }
 
+void unit_ctx_changes(struct unit *u, struct proto_action_result *m)
+{
+	m->relations = unit_rel_changes(u, true, &u->rs, NULL);
+	if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
+		m->state = json_incref(u->ctx.state);
+	if (u->ctx.ports && !json_equal(u->ctx.ports, u->ports_goal))
+		m->ports = json_incref(u->ctx.ports);
+	if (u->leader_dirty && u->ctx.leader_settings)
+		m->leader_settings = json_incref(u->ctx.leader_settings);
+}
+
 /* Hook succeeded, or `resolved --no-retry` skips it: queues commit-hook (with the hook's
  * buffered changes when with_changes) and waits for the ack. */
 static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 {
 	struct agent *a = u->a;
 	struct uniter_journal j2 = u->j;
+	struct relstate rs2;
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
 	struct batch b;
-	json_t *jj, *wl = NULL;
+	json_t *jj, *wl = NULL, *rels;
 	int r;
 
 	(void)code_for_log;
-	uniter_commit(&j2);
-	jj = uniter_journal_to_json(&j2);
+	relstate_init(&rs2);
+	relstate_copy(&rs2, &u->rs);
+	uniter_commit_rel(&j2, &rs2);
+	if (with_changes)
+		unit_rel_own_writes(u, &rs2);
+	rels = unit_rel_changes(u, with_changes, &rs2, &u->j.hook_rel);
+	jj = unit_journal_json(&j2, &rs2, u->task_id, u->task_done_id);
+	relstate_done(&rs2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
 	m.u.commit_hook.unit = u->name;
 	m.u.commit_hook.hook = u->j.hook;
 	m.u.commit_hook.journal = jj;
+	m.u.commit_hook.relations = rels;
 	if (with_changes && u->ctx_live) {
 		if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
 			m.u.commit_hook.state = u->ctx.state;
@@ -943,10 +1017,13 @@ static void begin_commit(struct unit *u, bool with_changes, int code_for_log)
 			m.u.commit_hook.ports = u->ctx.ports;
 		if (json_is_string(u->ctx.app_version))
 			m.u.commit_hook.app_version = json_string_value(u->ctx.app_version);
+		if (u->leader_dirty && u->ctx.leader_settings)
+			m.u.commit_hook.leader_settings = u->ctx.leader_settings;
 	}
 	batch_init(&b, u);
 	int64_t seq = batch_add(&b, &m);
 
+	json_decref(rels);
 	if (!strcmp(u->j.hook, "start") && !charm_set_status(u))
 		wl = wl_with(u, "unknown", "", NULL, false);
 	if (!strcmp(u->j.hook, "remove"))
@@ -1008,7 +1085,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		batch_journal(&b, &j2);
 		batch_status(&b, "agent", "idle", "", NULL, false);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
@@ -1041,7 +1118,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		enter_error(u, NULL);
 	}
 	batch_done(&b);
-	ctx_clear(u);
+	unit_ctx_clear(u);
 	arm_update_status(u);
 	unit_kick(u);
 	schedule_pump(a);
@@ -1077,7 +1154,7 @@ static void on_installed(void *arg, const char *error)
 	a->running--; /* start_hook counts the hook itself */
 	set_state(u, UNIT_IDLE);
 	u->t_pop = a->io.mono_ns(a->io.data); /* file work is not the agent's own overhead */
-	start_hook(u, u->hook);
+	start_hook(u, u->hook, NULL);
 }
 
 static void prepare_files(struct unit *u, const char *hook)
@@ -1130,6 +1207,18 @@ static void report_dead(struct unit *u)
 	u->a->io.remove_tree(u->a->io.data, u->dir);
 }
 
+/* The resolver's answer for u now (relations included). */
+static void decide(struct unit *u, const struct uniter_flags *f, struct uniter_next *n)
+{
+	struct uniter_goal g;
+
+	uniter_goal_of(u, &g);
+	u->rg.goals.unit = u->name;
+	u->rg.goals.unit_alive = u->alive;
+	u->rg.goals.app_alive = !u->app->dying;
+	uniter_decide(&u->j, &u->rs, &g, &u->rg.goals, f, n);
+}
+
 /* Decides and starts the next step of u. */
 static void unit_step(struct unit *u)
 {
@@ -1137,10 +1226,16 @@ static void unit_step(struct unit *u)
 	struct uniter_flags f = { .update_status_due = u->update_status_due,
 				  .lease_valid = agent_lease_ok(a) };
 	struct uniter_goal g;
-	const char *hook;
-	bool dead = false;
+	struct uniter_next n;
 
-	if (u->state != UNIT_IDLE || !u->have_goal || !u->app || !u->app->have_goal)
+	if (!u->have_goal || !u->app || !u->app->have_goal || u->task)
+		return;
+	/* Actions run before the next hook, and also while the unit is in error (Juju). */
+	if ((u->state == UNIT_IDLE || u->state == UNIT_ERROR) && unit_task_due(u)) {
+		unit_task_start(u);
+		return;
+	}
+	if (u->state != UNIT_IDLE)
 		return;
 	uniter_goal_of(u, &g);
 	if (g.alive)
@@ -1168,7 +1263,7 @@ static void unit_step(struct unit *u)
 		batch_init(&b, u);
 		batch_journal(&b, &j2);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
 			u->j = j2;
@@ -1177,24 +1272,21 @@ static void unit_step(struct unit *u)
 		json_decref(jj);
 		batch_done(&b);
 	}
-	hook = uniter_next_hook(&u->j, &g, &f, &dead);
-	if (dead) {
+	decide(u, &f, &n);
+	if (n.kind == UNITER_NEXT_DEAD) {
 		report_dead(u);
 		return;
 	}
-	if (!hook)
+	if (n.kind != UNITER_NEXT_HOOK)
 		return;
-	if (!strcmp(hook, "update-status"))
+	if (!strcmp(n.hook, "update-status"))
 		u->update_status_due = false;
-	if ((!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) &&
+	if ((!strcmp(n.hook, "install") || !strcmp(n.hook, "upgrade-charm")) &&
 	    strcmp(u->charm_digest, u->app->digest)) {
-		char h[UNITER_HOOK_MAX];
-
-		snprintf(h, sizeof(h), "%s", hook);
-		prepare_files(u, h);
+		prepare_files(u, n.hook);
 		return;
 	}
-	start_hook(u, hook);
+	start_hook(u, n.hook, n.rel.kind != RELHOOK_NONE ? &n.rel : NULL);
 }
 
 void unit_pump(struct agent *a)
@@ -1236,8 +1328,12 @@ static void finish_commit(void *arg)
 
 	if (u->state != UNIT_COMMITTING)
 		return;
+	struct relstate rs2;
+	int64_t task, task_done;
+
 	uniter_journal_init(&j2);
-	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0) {
+	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0 ||
+	    unit_journal_extras(u->commit_journal, &rs2, &task, &task_done, &eb) < 0) {
 		ulog(u, "ERROR", "internal error: %s", eb.msg);
 		return;
 	}
@@ -1250,6 +1346,7 @@ static void finish_commit(void *arg)
 	if (a->io.store_apply(a->io.data, &t, &eb) < 0) {
 		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
+		relstate_done(&rs2);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
 		return;
 	}
@@ -1257,7 +1354,11 @@ static void finish_commit(void *arg)
 
 	snprintf(hook, sizeof(hook), "%s", u->j.hook);
 	was_update_status = !strcmp(hook, "update-status");
+	if (u->j.hook_rel.kind != RELHOOK_NONE)
+		unit_rel_forget(u, &u->j.hook_rel);
 	u->j = j2;
+	relstate_done(&u->rs);
+	u->rs = rs2;
 	json_decref(u->commit_journal);
 	u->commit_journal = NULL;
 	rc = container_for_hook(u, hook);
@@ -1395,11 +1496,14 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 {
 	struct uniter_flags f = { .update_status_due = false, .lease_valid = agent_lease_ok(u->a) };
 	struct uniter_goal g;
-	bool dead = false, busy;
+	struct uniter_next n;
+	bool busy;
 
 	*settled = containers_settled(u);
 	*gen = u->app ? (u->gen > u->app->gen ? u->gen : u->app->gen) : u->gen;
-	if (u->state == UNIT_ERROR) {
+	if (u->task || (u->have_goal && unit_task_due(u))) {
+		*state = "busy";
+	} else if (u->state == UNIT_ERROR) {
 		*state = "error";
 	} else if (u->state != UNIT_IDLE || u->queued || !u->have_goal || !u->app ||
 		   !u->app->have_goal) {
@@ -1407,7 +1511,8 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 	} else {
 		uniter_goal_of(u, &g);
 		f.workload_hook = NULL;
-		busy = uniter_next_hook(&u->j, &g, &f, &dead) != NULL || dead;
+		decide(u, &f, &n);
+		busy = n.kind != UNITER_NEXT_NONE;
 		/* A container that is (re)starting, or whose new boot id still waits for its
 		 * pebble-ready, is work in progress. */
 		for (size_t i = 0; i < u->n_containers; i++) {
@@ -1477,10 +1582,17 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	u->charm_digest = xstrdup("");
 	u->wl_status = json_pack("{s:s, s:s, s:{}, s:b}", "status", "maintenance", "message", "",
 				 "data", "charm-set", 0);
+	relstate_init(&u->rs);
+	u->gone = json_array();
 	if (row) {
-		if (row->journal && uniter_journal_from_json(row->journal, &u->j, &eb) < 0) {
+		if (row->journal && (uniter_journal_from_json(row->journal, &u->j, &eb) < 0 ||
+				     unit_journal_extras(row->journal, &u->rs, &u->task_id,
+							 &u->task_done_id, &eb) < 0)) {
 			agent_log(a, u, "ERROR", "juju.worker.uniter", "%s; starting afresh", eb.msg);
 			uniter_journal_init(&u->j);
+			relstate_done(&u->rs);
+			relstate_init(&u->rs);
+			u->task_id = 0;
 		}
 		u->next_seq = row->next_seq > 0 ? row->next_seq : 1;
 		u->resolved_gen = row->resolved_gen;
@@ -1538,7 +1650,7 @@ void unit_free(struct unit *u, bool destroy)
 			json_t *jj;
 
 			uniter_requeue(&j2);
-			jj = uniter_journal_to_json(&j2);
+			jj = journal_of(u, &j2);
 			agent_unit_row(u, &row);
 			row.journal = jj;
 			memset(&t, 0, sizeof(t));
@@ -1552,7 +1664,8 @@ void unit_free(struct unit *u, bool destroy)
 		u->run = NULL;
 		a->running--;
 	}
-	ctx_clear(u);
+	unit_task_free(u);
+	unit_ctx_clear(u);
 	stop_containers(u, destroy);
 	if (destroy && a->io.pod_forget_unit)
 		a->io.pod_forget_unit(a->io.data, u->name);
@@ -1582,14 +1695,7 @@ void unit_free(struct unit *u, bool destroy)
 				agent_digest_ref(a, app->digest, -1);
 			if (destroy)
 				a->io.store_put_goal(a->io.data, "app", app->name, NULL);
-			json_decref(app->config);
-			json_decref(app->resources);
-			json_decref(app->container_specs);
-			for (size_t i = 0; i < app->n_containers; i++)
-				free(app->containers[i]);
-			free(app->containers);
-			free(app->name);
-			free(app);
+			agent_app_free(app);
 		}
 	}
 	a->io.timer_free(a->io.data, u->retry_timer);
@@ -1606,6 +1712,10 @@ void unit_free(struct unit *u, bool destroy)
 	json_decref(u->wl_status);
 	json_decref(u->commit_journal);
 	json_decref(u->row_journal);
+	relstate_done(&u->rs);
+	relgoal_done(&u->rg);
+	json_decref(u->gone);
+	json_decref(u->tasks_goal);
 	free(u->charm_digest);
 	free(u->name);
 	free(u->dir);

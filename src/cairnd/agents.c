@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "charm/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -263,6 +264,8 @@ static void send_app_goal(struct aconn *k, struct model_app *a)
 	m.u.app_goal.charm_modified = model_app_charm_modified(a);
 	m.u.app_goal.resources = res;
 	m.u.app_goal.container_specs = specs;
+	m.u.app_goal.leader_settings = ctl_rel_leader_settings(C(k->s), a);
+	m.u.app_goal.dying = a->dying;
 	conn_send(k, &m);
 	json_decref(ctrs);
 	json_decref(res);
@@ -279,10 +282,12 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 {
 	struct sent_app *sa = hmap_get(&k->apps, u->app->name);
 	struct proto_msg m;
-	json_t *wl = NULL;
+	json_t *wl = NULL, *rels, *tasks;
 
 	if (!sa || sa->gen < u->app->gen)
 		send_app_goal(k, u->app);
+	rels = ctl_rel_unit_goal(C(k->s), u);
+	tasks = ctl_task_goal(C(k->s), u);
 	proto_msg_init(&m, PROTO_UNIT_GOAL);
 	m.u.unit_goal.unit = u->name;
 	m.u.unit_goal.gen = (int64_t)u->gen;
@@ -291,6 +296,10 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	m.u.unit_goal.ports = u->ports;
 	m.u.unit_goal.resolve_gen = u->resolve_gen;
 	m.u.unit_goal.resolve_mode = u->resolve_mode;
+	if (json_array_size(rels))
+		m.u.unit_goal.relations = rels;
+	if (json_array_size(tasks))
+		m.u.unit_goal.actions = tasks;
 	if (sync) {
 		/* After a welcome: the controller's copies, for an agent that lost its own. */
 		m.u.unit_goal.journal = u->journal;
@@ -301,6 +310,8 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	}
 	conn_send(k, &m);
 	json_decref(wl);
+	json_decref(rels);
+	json_decref(tasks);
 }
 
 static void unlink_dirty(struct agents *s, struct model_unit *u)
@@ -582,6 +593,16 @@ static void on_hello(struct aconn *k, const struct proto_hello *h)
 		refuse(k, "invalid entity name or password (unauthorized access)");
 		return;
 	}
+	if (h->version < PROTO_VERSION) {
+		/* It would ignore relations and tasks: it must be upgraded first. */
+		char why[128];
+
+		snprintf(why, sizeof(why), "agent protocol version %lld is too old (the controller needs %d)",
+			 (long long)h->version, PROTO_VERSION);
+		ctl_log(c, "controller", "WARNING", "cairn.agents", "refused machine %s: %s", h->machine, why);
+		refuse(k, why);
+		return;
+	}
 	mr = mrt_get(s, mc->id);
 	if (mr->conn) {
 		/* The agent restarted and the old connection has not noticed yet. */
@@ -704,6 +725,8 @@ static void on_status_get(struct aconn *k, const struct proto_status_get *q)
 	m.u.status_result.id = q->id;
 	if (!u) {
 		m.u.status_result.error = foreign ? "permission denied" : "unit not found";
+	} else if (q->goal_state) {
+		doc = ctl_rel_goal_state(C(k->s), u);
 	} else if (!q->application) {
 		doc = status_json(&u->wl);
 	} else if (!is_leader(u)) {
@@ -904,12 +927,23 @@ static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char 
 	case PROTO_COMMIT_HOOK: {
 		const struct proto_commit_hook *h = &m->u.commit_hook;
 
+		if (h->relations || h->leader_settings) {
+			/* Relation data and leader settings commit with the journal, in one
+			 * transaction, and reach the units that see them (ctl_rel.h). */
+			r = ctl_rel_commit_hook(c, u, h, seq, &eb);
+			break;
+		}
 		r = model_commit_hook(c->m, u, h->journal, h->state, h->ports, h->app_version, seq, &eb);
 		/* New committed state or ports are part of the unit's goal. */
 		if (r == 0 && (h->state || h->ports))
 			agents_unit_changed(k->s, u);
 		break;
 	}
+	case PROTO_ACTION_STARTED:
+	case PROTO_ACTION_LOG:
+	case PROTO_ACTION_RESULT:
+		r = ctl_task_report(c, u, m, seq, &eb);
+		break;
 	case PROTO_STATUS_SET: {
 		const struct proto_status_set *st = &m->u.status_set;
 		enum model_status_kind kind = !strcmp(st->kind, "workload") ? MODEL_STATUS_WORKLOAD :
@@ -988,6 +1022,15 @@ static void on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 		break;
 	case PROTO_UNIT_DEAD:
 		on_sequenced(k, m, m->u.unit_dead.unit, m->u.unit_dead.seq);
+		break;
+	case PROTO_ACTION_STARTED:
+		on_sequenced(k, m, m->u.action_started.unit, m->u.action_started.seq);
+		break;
+	case PROTO_ACTION_LOG:
+		on_sequenced(k, m, m->u.action_log.unit, m->u.action_log.seq);
+		break;
+	case PROTO_ACTION_RESULT:
+		on_sequenced(k, m, m->u.action_result.unit, m->u.action_result.seq);
 		break;
 	case PROTO_STATUS_GET:
 		on_status_get(k, &m->u.status_get);

@@ -24,6 +24,8 @@
 struct api;
 struct agents;
 struct resstore;
+struct relstore;
+struct opstore;
 struct supervisor;
 struct waiter;
 
@@ -32,6 +34,8 @@ struct controller {
 	char *home;
 	char *bin_dir;
 	struct model *m;
+	struct relstore *rels;     /* relations, subordinates, leader settings (ctl_rel.h) */
+	struct opstore *ops;       /* operations and tasks (ctl_rel.h) */
 	struct ctlcfg cfg;
 	struct logstore *logs;
 	struct agents *agents;

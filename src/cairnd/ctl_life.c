@@ -14,6 +14,7 @@
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
 #include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/supervise.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -112,6 +113,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		return;
 	}
 	ctl_log(c, "controller", "INFO", "cairn.model", "unit %s removed", name);
+	ctl_rel_unit_gone(c, name);
 	if (was_leader && model_set_leader(c->m, a, NULL, false, &eb) < 0)
 		ctl_log(c, "controller", "ERROR", "cairn.model", "%s", eb.msg);
 	if (a->dying && a->n_units == 0) {
@@ -121,6 +123,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		if (model_delete_app(c->m, a, &eb) == 0) {
 			charmstore_gc(c->m);
 			resstore_gc(c->res, c->m);
+			ctl_rel_app_gone(c, app);
 			ctl_log(c, "controller", "INFO", "cairn.model", "application %s removed", app);
 		}
 		free(app);

@@ -17,6 +17,7 @@
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
 #include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "charm/charm.h"
 #include "charm/settings.h"
 #include "lib/buf.h"
@@ -135,8 +136,10 @@ static int add_units(struct controller *c, struct model_app *a, int n, const int
 		agents_unit_changed(c->agents, added[i]);
 		json_array_append_new(names, json_string(added[i]->name));
 	}
-	if (done)
+	if (done) {
 		agents_app_changed(c->agents, a); /* the leader may have been set */
+		ctl_rel_units_changed(c);
+	}
 	free(added);
 	return r;
 }
@@ -195,6 +198,9 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 
 	if (!app || !*app)
 		app = ch->name;
+	/* A subordinate's units come from its relations, one beside each principal unit. */
+	if (ch->subordinate)
+		n = 0;
 	if (!charm_valid_app_name(app)) {
 		errbuf_set(eb, "invalid application name \"%s\"", app);
 		goto out;
@@ -213,6 +219,7 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 	ch = NULL;
 	settings = NULL;
 	agents_app_changed(c->agents, a);
+	ctl_rel_app_added(c, a);
 	names = json_array();
 	if (add_units(c, a, n, mach, names, eb) < 0) {
 		json_decref(names);
@@ -449,6 +456,10 @@ static int op_add_unit(struct controller *c, struct msgsrv_conn *conn, json_t *r
 		errbuf_set(eb, "cannot add unit to application \"%s\": application is not alive", a->name);
 		return -EINVAL;
 	}
+	if (a->charm->subordinate) {
+		errbuf_set(eb, "cannot add unit to application \"%s\": application is subordinate", a->name);
+		return -EINVAL;
+	}
 	if (n < 1 || n > CTL_MAX_UNITS_PER_CALL) {
 		errbuf_set(eb, "--num-units must be a positive integer");
 		return -EINVAL;
@@ -530,6 +541,7 @@ static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t
 			agents_unit_changed(c->agents, u);
 		}
 	}
+	ctl_rel_units_changed(c);
 	ctl_waiters_check(c);
 	*ret = json_pack("{s:o}", "units", done);
 	return 0;
@@ -568,10 +580,13 @@ static int op_remove_application(struct controller *c, struct msgsrv_conn *conn,
 			json_decref(done);
 			return -EIO;
 		}
+		ctl_rel_app_dying(c, a);
 		if (a->n_units == 0) {
 			agents_app_forget(c->agents, a);
-			if (model_delete_app(c->m, a, eb) == 0)
+			if (model_delete_app(c->m, a, eb) == 0) {
 				charmstore_gc(c->m);
+				ctl_rel_app_gone(c, name);
+			}
 		} else if (req_bool(req, "force")) {
 			/* Each forced removal may delete the app with its last unit. */
 			while ((a = model_find_app(c->m, name)) && a->n_units)
@@ -633,9 +648,9 @@ static int op_status(struct controller *c, struct msgsrv_conn *conn, json_t *req
 		     struct errbuf *eb)
 {
 	(void)conn;
-	(void)req;
 	(void)eb;
 	*ret = status_build(c);
+	ctl_rel_status(c, *ret, json_is_true(json_object_get(req, "relations")));
 	return 0;
 }
 
@@ -845,6 +860,16 @@ static const struct {
 	{ "machines", ctl_op_machines },
 	{ "attach-resource", ctl_op_attach_resource },
 	{ "resources", ctl_op_resources },
+	{ "integrate", ctl_op_integrate },
+	{ "remove-relation", ctl_op_remove_relation },
+	{ "actions", ctl_op_actions },
+	{ "run", ctl_op_run },
+	{ "exec", ctl_op_exec },
+	{ "task", ctl_op_task },
+	{ "operation", ctl_op_operation },
+	{ "operations", ctl_op_operations },
+	{ "cancel-task", ctl_op_cancel_task },
+	{ "task-wait", ctl_op_task_wait },
 };
 
 ctl_op_fn ctl_find_op(const char *name)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cairnd/agents.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/controller.h"
 #include "cairnd/resstore.h"
 #include "cairnd/supervise.h"
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
 		}
 	}
 	r = model_open(c.home, &c.m, &eb);
+	if (r == 0)
+		r = ctl_stores_open(&c, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
 		goto out;
@@ -323,6 +326,7 @@ out:
 	api_free(c.api);
 	agents_free(c.agents);
 	resstore_free(c.res);
+	ctl_stores_close(&c);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(c.l);

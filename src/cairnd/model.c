@@ -1224,6 +1224,30 @@ int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, i
 int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
 		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb)
 {
+	return model_commit_hook_with(m, u, journal, state, ports, version, seq, NULL, NULL, eb);
+}
+
+int model_txn(struct model *m, struct model_unit *u, int64_t seq, model_txn_fn fn, void *data,
+	      struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	if (fn)
+		r = fn(data, eb);
+	if (r == 0 && u)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
+	if (r == 0 && u)
+		mem_seq(u, seq);
+	return r;
+}
+
+int model_commit_hook_with(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
+			   json_t *ports, const char *version, int64_t seq, model_txn_fn fn,
+			   void *data, struct errbuf *eb)
+{
 	const char *ver = version ? version : u->workload_version;
 	int r = tx_begin(m, eb);
 
@@ -1234,6 +1258,8 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		   "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver, u->name);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
+	if (r == 0 && fn)
+		r = fn(data, eb);
 	r = tx_end(m, r, eb);
 	if (r < 0)
 		return r;

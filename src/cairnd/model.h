@@ -212,6 +212,16 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb);
 /* Records that a message was seen without changing anything else (refused messages). */
 int model_mark_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb);
+/* Work other stores (relations, operations) do inside a model transaction: 0, or a negative
+ * errno with eb, which rolls the whole transaction back (the store then reloads). */
+typedef int (*model_txn_fn)(void *data, struct errbuf *eb);
+/* model_commit_hook() with fn run inside the same transaction (NULL = none). */
+int model_commit_hook_with(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
+			   json_t *ports, const char *version, int64_t seq, model_txn_fn fn,
+			   void *data, struct errbuf *eb);
+/* One transaction: fn, and seq recorded for u (u NULL or seq 0: fn alone). */
+int model_txn(struct model *m, struct model_unit *u, int64_t seq, model_txn_fn fn, void *data,
+	      struct errbuf *eb);
 /* Appends to the unit's status history (show-status-log).  Old entries are pruned every
  * MODEL_STATUS_LOG_PRUNE appends, so a unit keeps at most KEEP + PRUNE entries. */
 int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,

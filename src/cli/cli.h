@@ -103,6 +103,16 @@ int cmd_machines(int argc, char **argv);
 int cmd_remove_machine(int argc, char **argv);
 int cmd_attach_resource(int argc, char **argv);
 int cmd_resources(int argc, char **argv);
+int cmd_integrate(int argc, char **argv);
+int cmd_remove_relation(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_operations(int argc, char **argv);
+int cmd_show_operation(int argc, char **argv);
+int cmd_show_task(int argc, char **argv);
+int cmd_cancel_task(int argc, char **argv);
+int cmd_actions(int argc, char **argv);
+int cmd_show_action(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

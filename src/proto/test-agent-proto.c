@@ -400,6 +400,89 @@ static void test_corruption(void)
 	printf("# corruption: %d accepted, %d refused\n", accepted, refused);
 }
 
+/* Relations and tasks (protocol version 2): the new fields and messages, and what a bad
+ * peer cannot send. */
+static void test_relations_and_tasks(void)
+{
+	struct proto_msg m, d;
+	struct errbuf eb;
+	json_t *journal = json_pack("{s:s}", "op", "continue");
+	json_t *rels = json_loads("[{\"id\": 0, \"scope\": \"enter\", \"unit-bag\": {\"a\": \"1\"}},"
+				  " {\"id\": 3, \"app-bag\": {}}]", 0, NULL);
+	json_t *results = json_pack("{s:i, s:s}", "return-code", 0, "stdout", "hi\n");
+	json_t *tasks = json_loads("[{\"id\": 2, \"name\": \"backup\", \"params\": {},"
+				   " \"status\": \"pending\", \"kind\": \"action\"}]", 0, NULL);
+	json_t *v;
+
+	proto_msg_init(&m, PROTO_COMMIT_HOOK);
+	m.u.commit_hook.unit = "app/0";
+	m.u.commit_hook.seq = 1;
+	m.u.commit_hook.hook = "db-relation-created";
+	m.u.commit_hook.journal = journal;
+	m.u.commit_hook.relations = rels;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_TRUE(json_equal(d.u.commit_hook.relations, rels));
+	proto_msg_done(&d);
+
+	proto_msg_init(&m, PROTO_ACTION_RESULT);
+	m.u.action_result.unit = "app/0";
+	m.u.action_result.seq = 5;
+	m.u.action_result.task = 2;
+	m.u.action_result.status = "failed";
+	m.u.action_result.message = "exit status 3";
+	m.u.action_result.results = results;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_EQ(d.u.action_result.task, 2);
+	ASSERT_STREQ(d.u.action_result.status, "failed");
+	ASSERT_TRUE(json_equal(d.u.action_result.results, results));
+	proto_msg_done(&d);
+
+	proto_msg_init(&m, PROTO_UNIT_GOAL);
+	m.u.unit_goal.unit = "app/0";
+	m.u.unit_goal.gen = 1;
+	m.u.unit_goal.alive = true;
+	m.u.unit_goal.state = json_object();
+	m.u.unit_goal.ports = json_array();
+	m.u.unit_goal.resolve_mode = "";
+	m.u.unit_goal.actions = tasks;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_TRUE(json_equal(d.u.unit_goal.actions, tasks));
+	proto_msg_done(&d);
+	json_decref(m.u.unit_goal.state);
+	json_decref(m.u.unit_goal.ports);
+
+	/* Refused: a scope that is neither, a bag value that is no string, a task status the
+	 * agent cannot act on, a result status that is not final, results that are no object. */
+	static const char *const bad[] = {
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"id\":0,\"scope\":\"inside\"}]}",
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"id\":0,\"unit-bag\":{\"k\":1}}]}",
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"scope\":\"enter\"}]}",
+		"{\"type\":\"action-result\",\"unit\":\"a/0\",\"seq\":1,\"task\":1,\"status\":\"running\","
+		"\"message\":\"\",\"results\":{}}",
+		"{\"type\":\"action-result\",\"unit\":\"a/0\",\"seq\":1,\"task\":1,\"status\":\"completed\","
+		"\"message\":\"\",\"results\":[]}",
+		"{\"type\":\"action-log\",\"unit\":\"a/0\",\"seq\":1,\"task\":0,\"time\":1,\"message\":\"m\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = json_loads(bad[i], 0, NULL);
+		ASSERT_TRUE(v != NULL);
+		ASSERT_TRUE(proto_decode(v, PROTO_TO_CONTROLLER, &d, &eb) < 0);
+		json_decref(v);
+	}
+	v = json_loads("{\"type\":\"unit-goal\",\"unit\":\"a/0\",\"gen\":1,\"alive\":true,\"state\":{},"
+		       "\"ports\":[],\"resolve-gen\":0,\"resolve-mode\":\"\",\"actions\":[{\"id\":1,"
+		       "\"name\":\"x\",\"params\":{},\"status\":\"completed\",\"kind\":\"action\"}]}", 0, NULL);
+	ASSERT_TRUE(proto_decode(v, PROTO_TO_AGENT, &d, &eb) < 0);
+	json_decref(v);
+	json_decref(journal);
+	json_decref(rels);
+	json_decref(results);
+	json_decref(tasks);
+}
+
 int main(void)
 {
 	RUN(test_roundtrip_commit_hook);
@@ -408,5 +491,6 @@ int main(void)
 	RUN(test_refused);
 	RUN(test_limits);
 	RUN(test_corruption);
+	RUN(test_relations_and_tasks);
 	return test_summary();
 }
