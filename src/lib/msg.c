@@ -1,6 +1,8 @@
 /* msg.c - length-framed JSON messages; see msg.h. */
 #include "msg.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,22 +23,6 @@ void msg_encode(struct buf *out, json_t *obj)
 	buf_add(out, hdr, 4);
 	buf_add(out, s, n);
 	free(s);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int read_all(int fd, void *p, size_t n, bool *eof_at_start)
@@ -68,7 +54,7 @@ int msg_send(int fd, json_t *obj)
 
 	buf_init(&b);
 	msg_encode(&b, obj);
-	r = write_all(fd, b.data, b.len);
+	r = fd_write_all(fd, b.data, b.len);
 	buf_done(&b);
 	return r;
 }
