@@ -114,18 +114,8 @@ int cmd_exec(int argc, char **argv)
 	r = cli_parse(opts, argc, argv, &pos);
 	if (r)
 		goto out;
-	if ((r = taskwait_parse_format(format, &to.format)))
+	if ((r = taskwait_parse_opts(format, wait_s, background, utc, EXEC_DEFAULT_WAIT_NS, &to)))
 		goto out;
-	if (wait_s && (r = taskwait_parse_wait(wait_s, &to.wait_ns)))
-		goto out;
-	if (background && to.wait_ns > 0) {
-		r = cli_error(CLI_EXIT_USAGE, "cannot specify both --wait and --background");
-		goto out;
-	}
-	if (!background && to.wait_ns == 0)
-		to.wait_ns = EXEC_DEFAULT_WAIT_NS;
-	to.background = background;
-	to.utc = utc;
 	if (pos.n == 0) {
 		r = cli_error(CLI_EXIT_USAGE, "no commands specified");
 		goto out;

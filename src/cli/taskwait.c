@@ -37,6 +37,24 @@ int taskwait_parse_wait(const char *s, int64_t *ret_ns)
 	return 0;
 }
 
+int taskwait_parse_opts(const char *format, const char *wait, bool background, bool utc,
+			int64_t default_wait_ns, struct taskwait_opts *o)
+{
+	int r;
+
+	if ((r = taskwait_parse_format(format, &o->format)))
+		return r;
+	if (wait && (r = taskwait_parse_wait(wait, &o->wait_ns)))
+		return r;
+	if (background && o->wait_ns > 0)
+		return cli_error(CLI_EXIT_USAGE, "cannot specify both --wait and --background");
+	if (!background && o->wait_ns == 0)
+		o->wait_ns = default_wait_ns;
+	o->background = background;
+	o->utc = utc;
+	return 0;
+}
+
 /* "web/0" -> "unit-web-0" (Juju prints receivers as tags). */
 static void unit_tag(const char *unit, struct buf *out)
 {

@@ -33,6 +33,12 @@ int taskwait_parse_format(const char *s, enum taskwait_format *ret);
 /* Parses a --wait duration (Go syntax); returns 0, or the usage exit code printed. */
 int taskwait_parse_wait(const char *s, int64_t *ret_ns);
 
+/* Fills o from run/exec's shared flags: --format, --wait (NULL: default_wait_ns unless
+ * --background), --background (refused beside --wait with Juju's text) and --utc.  Returns
+ * 0, or the usage exit code with the message printed. */
+int taskwait_parse_opts(const char *format, const char *wait, bool background, bool utc,
+			int64_t default_wait_ns, struct taskwait_opts *o);
+
 /* Streams the controller's task-wait for task id (at most timeout_ms, -1 = forever): prints
  * action-log lines to stderr as they come when logs ("15:04:05 message"; *ret_had_logs set),
  * and returns 0 with the final task document (new reference) in *ret and *ret_timed_out
