@@ -16,19 +16,6 @@
 
 #define EXEC_DEFAULT_WAIT_NS (300LL * 1000000000LL)
 
-/* Splits each comma-separated value of l into out (a JSON array of strings). */
-static void split_list(const struct argv_list *l, json_t *out)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		char *dup = xstrdup(l->v[i]), *p = dup, *tok;
-
-		while ((tok = strsep(&p, ",")))
-			if (*tok)
-				json_array_append_new(out, json_string(tok));
-		free(dup);
-	}
-}
-
 /* juju/utils CommandString: arguments joined with spaces, one with white space or a quote
  * in double quotes (with its quotes escaped). */
 static char *command_string(const char *const *args, size_t n)
@@ -122,9 +109,9 @@ int cmd_exec(int argc, char **argv)
 	}
 	/* One argument is passed as is (it may hold a whole shell command line). */
 	command = pos.n == 1 ? xstrdup(pos.v[0]) : command_string(pos.v, pos.n);
-	split_list(&machines, jm);
-	split_list(&apps, ja);
-	split_list(&units, ju);
+	argv_list_split_json(&machines, jm);
+	argv_list_split_json(&apps, ja);
+	argv_list_split_json(&units, ju);
 	if (all) {
 		if (json_array_size(jm)) {
 			r = cli_error(CLI_EXIT_USAGE, "You cannot specify --all and individual machines");

@@ -251,18 +251,6 @@ out:
 
 /* ---- operations ---- */
 
-static void split(const struct argv_list *l, json_t *out)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		char *dup = xstrdup(l->v[i]), *p = dup, *tok;
-
-		while ((tok = strsep(&p, ",")))
-			if (*tok)
-				json_array_append_new(out, json_string(tok));
-		free(dup);
-	}
-}
-
 int cmd_operations(int argc, char **argv)
 {
 	const char *format = "plain";
@@ -307,11 +295,11 @@ int cmd_operations(int argc, char **argv)
 			      (long long)(limit < 0 ? limit : offset));
 		goto out;
 	}
-	split(&apps, ja);
-	split(&units, ju);
-	split(&machines, jm);
-	split(&actions, jc);
-	split(&status, js);
+	argv_list_split_json(&apps, ja);
+	argv_list_split_json(&units, ju);
+	argv_list_split_json(&machines, jm);
+	argv_list_split_json(&actions, jc);
+	argv_list_split_json(&status, js);
 	json_array_foreach(ja, i, v)
 		if (!names_valid_application(json_string_value(v)))
 			buf_addf(&bad, "%sinvalid application name \"%s\"", bad.len ? "\n" : "", json_string_value(v));
