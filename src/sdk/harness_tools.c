@@ -453,10 +453,13 @@ static int t_relation_get(struct h_call *c, const char *const *argv, size_t argc
 	if (a.npos != 2 || strcmp(a.pos[0], "-"))
 		return fail(c, H_EXIT_USAGE, "the harness expects relation-get ... - <member>");
 	member = a.pos[1];
+	/* cairn's agent's texts (src/agent/tools_relation.c). */
 	if (!member_of(c->h, r, member, app))
-		return fail(c, H_EXIT_FAIL, "cannot read settings for %s \"%s\" in relation \"%s:%d\": settings not found",
-			    app ? "application" : "unit", member, r->endpoint, r->id);
-	if (app && !strcmp(member, c->h->app) && !c->h->leader)
+		return app ? fail(c, H_EXIT_FAIL, "permission denied")
+			   : fail(c, H_EXIT_FAIL, "cannot read settings for unit \"%s\" in relation %d: settings not found",
+				  member, r->id);
+	/* Our own application's bag: the leader's, or any unit's in a peer relation. */
+	if (app && !strcmp(member, c->h->app) && !c->h->leader && meta_role(&c->h->meta, r->endpoint) != META_ROLE_PEERS)
 		return fail(c, H_EXIT_FAIL, "permission denied");
 	bag = bag_view(c, r, member, app);
 	out_json(c, bag);
@@ -480,7 +483,7 @@ static int t_relation_set(struct h_call *c, const char *const *argv, size_t argc
 	if (!c->in)
 		return fail(c, H_EXIT_FAIL, "hook tool requires stdin, none supplied");
 	if (has(opts, &a, "app") && !c->h->leader)
-		return fail(c, H_EXIT_FAIL, "cannot write relation settings: unit is not the leader");
+		return fail(c, H_EXIT_FAIL, "cannot write relation settings");
 	errbuf_clear(&eb);
 	if (yaml_to_json(c->in, strlen(c->in), &doc, &eb) < 0)
 		return fail(c, H_EXIT_FAIL, "%s", eb.msg);
@@ -701,9 +704,12 @@ static int t_action_set(struct h_call *c, const char *const *argv, size_t argc)
 		const char *eq = strchr(a.pos[i], '=');
 
 		if (!eq || !model_action_key_valid(a.pos[i], (size_t)(eq - a.pos[i])))
-			return fail(c, H_EXIT_FAIL, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
-						    "contain only lowercase alphanumeric, hyphens and periods",
+			return fail(c, H_EXIT_USAGE, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
+						     "contain only lowercase alphanumeric, hyphens and periods",
 				    eq ? (int)(eq - a.pos[i]) : (int)strlen(a.pos[i]), a.pos[i]);
+		if (model_action_key_reserved(a.pos[i], (size_t)(eq - a.pos[i])))
+			return fail(c, H_EXIT_USAGE, "cannot set reserved action key \"%.*s\"", (int)(eq - a.pos[i]),
+				    a.pos[i]);
 	}
 	for (size_t i = 0; i < a.npos; i++) {
 		const char *eq = strchr(a.pos[i], '=');
@@ -740,9 +746,11 @@ static int t_action_fail(struct h_call *c, const char *const *argv, size_t argc)
 
 	if (parse(c, opts, argv, argc, &a) < 0 || need_action(c) < 0)
 		return 0;
+	if (a.npos > 1)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[1]);
 	c->h->ctx.failed = true;
 	free(c->h->ctx.fail_message);
-	c->h->ctx.fail_message = xstrdup(a.npos ? a.pos[0] : "");
+	c->h->ctx.fail_message = xstrdup(a.npos ? a.pos[0] : "action failed without reason given");
 	return 0;
 }
 

@@ -6,8 +6,8 @@
  * state and reports `seen=VALUE` in its own unit bag - which the agent commits only when the
  * hook succeeds.  While `paused` is set a change is deferred: the framework re-emits it, with
  * the relation and remote unit it came with, at the start of each later dispatch until a
- * run does not defer it.  A value equal to `reject` fails the hook after writing `seen`, so
- * the keeper never sees that write. */
+ * run does not defer it (one whose relation has gone by then is dropped).  A value equal to
+ * `reject` fails the hook after writing `seen`, so the keeper never sees that write. */
 #include "reader.h"
 
 #include <stdio.h>
@@ -111,6 +111,11 @@ static int on_changed(struct cairn_event *ev, void *data)
 		cairn_map_set_string(st, "host", host);
 	return show_status(ch);
 fail:
+	if (err.kind == CAIRN_ERR_NOT_FOUND) {
+		/* A deferred change of a relation that has gone since: nothing left to read. */
+		cairn_log(ch, CAIRN_LOG_INFO, "dropping %s: %s", cairn_event_hook(ev), err.message);
+		return 0;
+	}
 	cairn_log(ch, CAIRN_LOG_ERROR, "%s: %s", cairn_event_hook(ev), err.message);
 	return r;
 }

@@ -141,10 +141,37 @@ static void test_rejected_value_commits_nothing(void)
 	cairn_harness_free(h);
 }
 
+static void test_deferred_change_of_gone_relation_is_dropped(void)
+{
+	struct cairn_harness *h = new_harness();
+	struct cairn_error err;
+	enum cairn_status st;
+	int id;
+
+	ASSERT_TRUE(h);
+	ASSERT_EQ(cairn_harness_set_config(h, "paused", cairn_value_bool(true), &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_CONFIG_CHANGED, NULL, &err), 0);
+	id = relate(h, "hello");
+	ASSERT_EQ(cairn_harness_emit_relation(h, CAIRN_EVENT_RELATION_CHANGED, id, "keeper/0", &err), 0);
+	ASSERT_EQ(cairn_harness_deferred_count(h), 1u);
+	ASSERT_EQ(cairn_harness_remove_relation(h, id, &err), 0);
+	ASSERT_EQ(cairn_harness_emit_relation(h, CAIRN_EVENT_RELATION_BROKEN, id, NULL, &err), 0);
+	/* Unpaused after the relation went: the re-emitted change finds it gone (relation
+	 * not found: CAIRN_ERR_NOT_FOUND) and is dropped; the dispatch succeeds. */
+	ASSERT_EQ(cairn_harness_set_config(h, "paused", cairn_value_bool(false), &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_CONFIG_CHANGED, NULL, &err), 0);
+	ASSERT_EQ(cairn_harness_deferred_count(h), 0u);
+	ASSERT_CONTAINS(cairn_harness_log(h), "INFO dropping source-relation-changed: ");
+	ASSERT_CONTAINS(cairn_harness_log(h), "relation not found");
+	ASSERT_STREQ(status(h, &st), "waiting for a source");
+	cairn_harness_free(h);
+}
+
 int main(void)
 {
 	RUN(test_reads_and_reports);
 	RUN(test_paused_defers_until_unpaused);
 	RUN(test_rejected_value_commits_nothing);
+	RUN(test_deferred_change_of_gone_relation_is_dropped);
 	return test_summary();
 }
