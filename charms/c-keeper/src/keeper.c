@@ -9,6 +9,7 @@
  * action-log) and readers (fails when no reader is related). */
 #include "keeper.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,7 @@ static int on_joined(struct cairn_event *ev, void *data)
 	}
 	if (!net->ingress_address) {
 		cairn_log(ch, CAIRN_LOG_ERROR, "binding %s has no ingress address", ENDPOINT);
-		return -1;
+		return -ENOENT;
 	}
 	if ((r = cairn_relation_set(rel, false, "host", net->ingress_address, &err)) < 0 ||
 	    (r = cairn_relation_set(rel, false, "address", addr, &err)) < 0)

@@ -10,6 +10,7 @@
  * `reject` fails the hook after writing `seen`, so the keeper never sees that write. */
 #include "reader.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,7 +103,7 @@ static int on_changed(struct cairn_event *ev, void *data)
 		goto fail;
 	if (*reject && !strcmp(value, reject)) {
 		cairn_log(ch, CAIRN_LOG_ERROR, "refusing the value \"%s\"", value);
-		return -1;
+		return -EINVAL;
 	}
 	if ((r = cairn_stored(ch, STORE_NS, &st, &err)) < 0)
 		goto fail;
