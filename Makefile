@@ -2,6 +2,7 @@
 #   make        build everything into build/bin
 #   make test   build, then run every test (unit + integration)
 #   make demo   build, then run the demo (a local controller deploys the C hello charm)
+#   make demo-pods  build, then a local controller runs charms/web as a pod from its test image (root)
 #   make bench  build, then print the benchmark figures (lifecycle at 1k and 10k units)
 #   make bench-quick  the same with the lifecycle at 1k units only
 #   make asan   build with ASan+UBSan (build-asan/) and run every test there
@@ -12,7 +13,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test demo bench asan fuzz install clean
+.PHONY: all deps build test demo demo-pods bench asan fuzz install clean
 
 all: build
 
@@ -28,6 +29,9 @@ test: build
 
 demo: build
 	@sh tools/demo.sh
+
+demo-pods: build
+	@sh tools/demo-pods.sh
 
 bench: build
 	@sh bench/run.sh

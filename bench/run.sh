@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export BIN_DIR="$here/../build/bin"
 python3 "$here/lifecycle.py" "$@"
 python3 "$here/sdk.py"
+python3 "$here/relations.py"
 for b in "$here"/scree_*.py "$here"/pod_*.py; do
 	[ -f "$b" ] && python3 "$b"
 done

@@ -9,6 +9,12 @@
   application-version-set), config-changed with `thing` changed each time (status-set,
   config-get, the greeting file rewritten, stored state read, status-set) and
   update-status (the greeting read, stored state read, status-set).
+* The cost of one relation-changed event: a keeper/reader pair (charms/c-keeper and
+  charms/c-reader in C, charms/keeper and charms/reader in shell) is related, then the
+  keeper's `value` is changed RELATION_EVENTS times; each change makes the keeper's leader
+  publish its application bag, and the reader run source-relation-changed (read the bag,
+  show it in its status; the C reader also reads a keeper unit's bag, reports `seen` back
+  with relation-set and keeps stored state).  The reader's runs as the agent timed them.
 * The C dispatch on its own, against a minimal agent on the socket: CPU time and peak
   memory (wait4's maxrss, measured by bench-charm-rusage) of one charm process per event.
 """
@@ -34,6 +40,11 @@ C_HELLO = os.path.join(BUILD, "charms", "c-hello")
 SH_HELLO = os.path.join(HERE, "..", "charms", "hello")
 EVENTS = int(os.environ.get("SDK_BENCH_EVENTS", "60"))
 TARGET_MS = 1.4
+C_KEEPER = os.path.join(BUILD, "charms", "c-keeper")
+C_READER = os.path.join(BUILD, "charms", "c-reader")
+SH_KEEPER = os.path.join(HERE, "..", "charms", "keeper")
+SH_READER = os.path.join(HERE, "..", "charms", "reader")
+RELATION_EVENTS = int(os.environ.get("SDK_BENCH_RELATION_EVENTS", "40"))
 
 
 def stats_delta(s0, s1):
@@ -119,6 +130,33 @@ def measure(charm, units):
         ctl.cleanup()
 
 
+def measure_relation(keeper, reader):
+    """(prep, run p50, run mean, commit, n) of the reader's source-relation-changed runs when
+    the keeper's value changes RELATION_EVENTS times (prep and commit: the agent's averages
+    over every hook of that window, the keeper's config-changed included)."""
+    ctl = cairnh.Controller(config={"leadership-lease-duration": "1s"}).start()
+    try:
+        ctl.call("deploy", charm=os.path.abspath(keeper), app="keeper", num_units=1)
+        ctl.call("deploy", charm=os.path.abspath(reader), app="reader", num_units=1)
+        ctl.call("wait-for", kind="model", name="", idle=True, timeout_ms=300000)
+        ctl.call("integrate", endpoints=["keeper", "reader"])
+        ctl.call("wait-for", kind="model", name="", idle=True, timeout_ms=300000)
+        before = len(runs_of(ctl, ["reader/0"], "source-relation-changed"))
+        s0 = agent_stats(ctl)
+        for i in range(RELATION_EVENTS):
+            ctl.call("config-set", app="keeper", config=[{"set": {"value": "bench-%d" % i}}])
+            ctl.call("wait-for", kind="model", name="", idle=True, timeout_ms=60000)
+        s1 = agent_stats(ctl)
+        runs = runs_of(ctl, ["reader/0"], "source-relation-changed")[before:]
+        st = ctl.call("status")["applications"]["reader"]["units"]["reader/0"]["workload-status"]
+        if "bench-%d" % (RELATION_EVENTS - 1) not in st.get("message", ""):
+            raise RuntimeError("the reader did not read the last value: %s" % st)
+        prep, _, commit = stats_delta(s0, s1)
+        return prep, statistics.median(runs), statistics.mean(runs), commit, len(runs)
+    finally:
+        ctl.cleanup()
+
+
 def have_ops():
     p = subprocess.run([sys.executable, "-c", "import ops"], capture_output=True)
     return p.returncode == 0
@@ -193,6 +231,18 @@ def main():
         c, sh = totals[("C (SDK)", ev)], totals[("shell", ev)]
         print("%-16s C %.3f ms: target <= %.1f ms %s; <= shell %.3f ms %s (shell/C %.1fx)" % (
             ev, c, TARGET_MS, "met" if c <= TARGET_MS else "NOT met", sh, "met" if c <= sh else "NOT met", sh / c))
+    print()
+    print("relation-changed: the reader's run per change of the keeper's application bag (%d changes)"
+          % RELATION_EVENTS)
+    print("%-14s %6s %8s %9s %9s %8s %11s" % ("charm", "runs", "prep", "run p50", "run mean", "commit", "total p50"))
+    rel = {}
+    for name, k, r in (("C (SDK)", C_KEEPER, C_READER), ("shell", SH_KEEPER, SH_READER)):
+        prep, med, mean, commit, n = measure_relation(k, r)
+        rel[name] = prep + med + commit
+        print("%-14s %6d %8.3f %9.3f %9.3f %8.3f %8.3f ms" % (name, n, prep, med, mean, commit, prep + med + commit))
+    print("relation-changed C %.3f ms: target <= %.1f ms %s; <= shell %.3f ms %s (shell/C %.1fx)" % (
+        rel["C (SDK)"], TARGET_MS, "met" if rel["C (SDK)"] <= TARGET_MS else "NOT met", rel["shell"],
+        "met" if rel["C (SDK)"] <= rel["shell"] else "NOT met", rel["shell"] / rel["C (SDK)"]))
     print()
     print("C hello dispatch alone (one process per event, against a minimal agent on the socket):")
     print("%-16s %6s %12s %12s %13s %14s" % ("event", "runs", "CPU p50 ms", "CPU min ms", "wall p50 ms",

@@ -531,6 +531,56 @@ CAIRN_API int cairn_relation_set(struct cairn_relation *r, bool app, const char 
 CAIRN_API int cairn_relation_set_map(struct cairn_relation *r, bool app,
 				     const struct cairn_value *data, struct cairn_error *err);
 
+/* ---- leader settings (leader-get / leader-set) ----
+ * The application's leader settings: a map of strings every unit reads and only the leader
+ * writes.  Juju 3.x still keeps them (deprecated in favour of peer relation data); a write
+ * takes effect at once, not at the end of the hook, and the other units see it in their
+ * next leader-settings-changed. */
+/* The settings as a map of strings (borrowed, read once per dispatch, updated by our own
+ * writes).  -EIO (CAIRN_ERR_MODEL) when leader-get fails. */
+CAIRN_API int cairn_leader_settings(struct cairn_charm *ch, const struct cairn_value **ret,
+				    struct cairn_error *err);
+/* Writes key=value (value NULL or "" deletes the key).  -EINVAL for an empty key or one
+ * holding '='; -EIO (CAIRN_ERR_MODEL, "unit is not the leader") on a non-leader, or the
+ * tool's failure. */
+CAIRN_API int cairn_leader_set(struct cairn_charm *ch, const char *key, const char *value,
+			       struct cairn_error *err);
+
+/* ---- networking (network-get / unit-get) ---- */
+/* A binding's network as network-get answers it (ops' Network).  Everything is borrowed
+ * from the charm and valid for the rest of the dispatch. */
+struct cairn_network {
+	const char *bind_address;             /* where to listen: the first address of the
+					       * first interface, or NULL when there is none */
+	const char *ingress_address;          /* what to tell others: the first ingress
+					       * address, else the bind address, or NULL */
+	const char *const *ingress_addresses; /* NULL-terminated */
+	const char *const *egress_subnets;    /* CIDRs, NULL-terminated */
+	const struct cairn_value *document;   /* network-get's whole answer (a map) */
+};
+/* The network of binding (an endpoint or extra-binding name), as seen from relation rel when
+ * rel is not NULL (network-get -r).  Asked once per (binding, rel) and dispatch.  Errors:
+ * -ENOENT (CAIRN_ERR_NOT_FOUND) for a relation that is gone, -EIO (CAIRN_ERR_MODEL) when
+ * network-get fails (e.g. "no network config found for binding"), -EPROTO for an answer
+ * without the expected fields. */
+CAIRN_API int cairn_network_get(struct cairn_charm *ch, const char *binding,
+				struct cairn_relation *rel, const struct cairn_network **ret,
+				struct cairn_error *err);
+/* The unit's private or public address (unit-get private-address / public-address;
+ * borrowed). */
+CAIRN_API int cairn_unit_address(struct cairn_charm *ch, bool public_address, const char **ret,
+				 struct cairn_error *err);
+
+/* ---- goal state (goal-state) ---- */
+/* What the model is heading for: {"units": {"app/0": {"status", "since"}, ...},
+ * "relations": {endpoint: {"app" | "app/0": {"status", "since"}}}} (borrowed, asked once per
+ * dispatch).  -EIO (CAIRN_ERR_MODEL) when goal-state fails. */
+CAIRN_API int cairn_goal_state(struct cairn_charm *ch, const struct cairn_value **ret,
+			       struct cairn_error *err);
+/* How many units of this application the model is heading for (ops' planned_units: the
+ * goal-state units that are not dying). */
+CAIRN_API int cairn_planned_units(struct cairn_charm *ch, size_t *ret, struct cairn_error *err);
+
 /* ---- storage (storage-list / storage-get) ---- */
 /* The storage ids of name ("data/0", ...; borrowed, NULL-terminated). */
 CAIRN_API int cairn_storage_list(struct cairn_charm *ch, const char *name,
@@ -927,6 +977,16 @@ CAIRN_API void cairn_harness_free(struct cairn_harness *h);
 
 /* ---- the model the charm sees ---- */
 CAIRN_API int cairn_harness_set_leader(struct cairn_harness *h, bool leader);
+/* Sets (value non-empty) or deletes a leader setting, as another unit's leader-set would.
+ * No event is emitted. */
+CAIRN_API int cairn_harness_set_leader_setting(struct cairn_harness *h, const char *key,
+					       const char *value, struct cairn_error *err);
+/* A leader setting (NULL when absent); the charm's leader-set writes show at once. */
+CAIRN_API const char *cairn_harness_leader_setting(struct cairn_harness *h, const char *key);
+/* The address network-get answers for binding (NULL: every binding without one of its own,
+ * and unit-get); the default is 10.0.0.10.  -EINVAL for a string that is not an IP address. */
+CAIRN_API int cairn_harness_set_network(struct cairn_harness *h, const char *binding,
+					const char *address, struct cairn_error *err);
 /* Sets option key (takes v) or, with v NULL, resets it to its default.  -ENOENT for an
  * option config.yaml does not define. */
 CAIRN_API int cairn_harness_set_config(struct cairn_harness *h, const char *key,

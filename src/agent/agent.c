@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/netinfo.h"
 #include "agent/tools.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -133,7 +134,7 @@ void agent_send(struct agent *a, const struct proto_msg *m)
 void agent_unit_row(struct unit *u, struct store_unit_row *row)
 {
 	json_decref(u->row_journal);
-	u->row_journal = uniter_journal_to_json(&u->j);
+	u->row_journal = unit_journal_json(&u->j, &u->rs, u->task_id, u->task_done_id);
 	row->name = u->name;
 	row->app = u->app ? u->app->name : "";
 	row->journal = u->row_journal;
@@ -375,18 +376,26 @@ static void query_send(struct query *q)
 	m.u.status_get.id = q->id;
 	m.u.status_get.unit = q->u->name;
 	m.u.status_get.application = q->app;
+	m.u.status_get.goal_state = q->goal_state;
 	q->sent = q->a->session && q->a->io.send(q->a->io.data, &m) == 0;
 }
 
 void agent_query_app_status(struct agent *a, struct unit *u,
 			    void (*done)(void *arg, json_t *result, const char *error), void *arg)
 {
+	agent_query(a, u, true, false, done, arg);
+}
+
+void agent_query(struct agent *a, struct unit *u, bool app, bool goal_state,
+		 void (*done)(void *arg, json_t *result, const char *error), void *arg)
+{
 	struct query *q = xcalloc(1, sizeof(*q));
 
 	q->a = a;
 	q->id = ++a->next_query;
 	q->u = u;
-	q->app = true;
+	q->app = app;
+	q->goal_state = goal_state;
 	q->done = done;
 	q->arg = arg;
 	q->timer = a->io.timer_new(a->io.data, on_query_timeout, q);
@@ -407,6 +416,19 @@ void agent_queries_cancel(struct agent *a, struct unit *u, const char *error)
 }
 
 /* ---- goals ---- */
+
+void agent_app_free(struct app *app)
+{
+	json_decref(app->config);
+	json_decref(app->leader_settings);
+	json_decref(app->resources);
+	json_decref(app->container_specs);
+	for (size_t i = 0; i < app->n_containers; i++)
+		free(app->containers[i]);
+	free(app->containers);
+	free(app->name);
+	free(app);
+}
 
 static struct app *app_get(struct agent *a, const char *name)
 {
@@ -439,6 +461,9 @@ static void app_apply(struct agent *a, struct app *app, const struct proto_app_g
 	snprintf(app->config_hash, sizeof(app->config_hash), "%s", g->config_hash);
 	snprintf(app->leader, sizeof(app->leader), "%s", g->leader);
 	app->leader_gen = (int)g->leader_gen;
+	app->dying = g->dying;
+	json_decref(app->leader_settings);
+	app->leader_settings = g->leader_settings ? json_deep_copy(g->leader_settings) : json_object();
 	for (i = 0; i < app->n_containers; i++)
 		free(app->containers[i]);
 	free(app->containers);
@@ -446,6 +471,11 @@ static void app_apply(struct agent *a, struct app *app, const struct proto_app_g
 	app->containers = xcalloc(app->n_containers + 1, sizeof(char *));
 	json_array_foreach(g->containers, i, v)
 		app->containers[i] = xstrdup(json_string_value(v));
+	app->charm_modified = g->charm_modified;
+	json_decref(app->resources);
+	app->resources = g->resources ? json_deep_copy(g->resources) : json_object();
+	json_decref(app->container_specs);
+	app->container_specs = g->container_specs ? json_deep_copy(g->container_specs) : json_object();
 }
 
 static struct unit *unit_add(struct agent *a, const char *name, const char *app_name,
@@ -470,6 +500,10 @@ static void unit_apply(struct unit *u, const struct proto_unit_goal *g)
 	u->ports_goal = json_deep_copy(g->ports);
 	u->resolve_gen = g->resolve_gen;
 	snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", g->resolve_mode);
+	unit_set_relations(u, g->relations);
+	json_decref(u->tasks_goal);
+	u->tasks_goal = g->actions ? json_deep_copy(g->actions) : json_array();
+	unit_task_goal(u);
 }
 
 static void on_app_goal(struct agent *a, const struct proto_msg *m)
@@ -673,19 +707,31 @@ static void free_units(struct agent *a, bool destroy)
 	free(all);
 }
 
+static void teardown_drained(void *arg)
+{
+	struct agent *a = arg;
+	struct proto_msg m;
+
+	log_flush(a);
+	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
+	agent_send(a, &m);
+	if (a->torn_down_cb)
+		a->torn_down_cb(a->cb_data);
+}
+
 static void teardown(struct agent *a)
 {
-	struct proto_msg m;
 
 	agent_log(a, NULL, "INFO", "juju.worker.machine",
 		  "the controller is being destroyed: removing every unit and its workloads");
 	a->tearing_down = true;
 	free_units(a, true);
 	log_flush(a);
-	proto_msg_init(&m, PROTO_TEARDOWN_DONE);
-	agent_send(a, &m);
-	if (a->torn_down_cb)
-		a->torn_down_cb(a->cb_data);
+	/* Pods go in the background: done once the last one, and the pod network, is gone. */
+	if (a->io.pods_drain)
+		a->io.pods_drain(a->io.data, teardown_drained, a);
+	else
+		teardown_drained(a);
 }
 
 void agent_receive(struct agent *a, const struct proto_msg *m)
@@ -756,6 +802,10 @@ void agent_receive(struct agent *a, const struct proto_msg *m)
 		break;
 	case PROTO_CHARM_CHUNK:
 		a->io.charm_chunk(a->io.data, &m->u.charm_chunk);
+		break;
+	case PROTO_RESOURCE_CHUNK:
+		if (a->io.resource_chunk)
+			a->io.resource_chunk(a->io.data, &m->u.resource_chunk);
 		break;
 	case PROTO_TEARDOWN:
 		teardown(a);
@@ -854,6 +904,7 @@ int agent_new(const struct agent_config *cfg, const struct agent_io *io, struct 
 	a->socket_path = xstrdup(cfg->socket_path ? cfg->socket_path : "");
 	a->hostname = xstrdup(cfg->hostname ? cfg->hostname : "");
 	a->addresses = cfg->addresses ? json_deep_copy(cfg->addresses) : json_array();
+	a->network = cfg->network ? json_deep_copy(cfg->network) : netinfo_from_addresses(a->addresses);
 	a->refused_cb = cfg->refused;
 	a->torn_down_cb = cfg->torn_down;
 	a->cb_data = cfg->cb_data;
@@ -875,7 +926,10 @@ int agent_new(const struct agent_config *cfg, const struct agent_io *io, struct 
 		agent_free(a);
 		return r;
 	}
-	/* Resume: every unit decides again from its journal and its last known goal. */
+	/* Resume: a task cut short by the agent's death is reported, then every unit decides
+	 * again from its journal and its last known goal. */
+	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
+		unit_task_recover(it.value);
 	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);)
 		unit_kick(it.value);
 	*ret = a;
@@ -890,16 +944,8 @@ void agent_free(struct agent *a)
 	free_units(a, false);
 	while (a->queries)
 		query_end(a->queries, NULL, "the agent is stopping");
-	for (struct hmap_iter it = hmap_iter(&a->apps); hmap_next(&it);) {
-		struct app *app = it.value;
-
-		json_decref(app->config);
-		for (size_t i = 0; i < app->n_containers; i++)
-			free(app->containers[i]);
-		free(app->containers);
-		free(app->name);
-		free(app);
-	}
+	for (struct hmap_iter it = hmap_iter(&a->apps); hmap_next(&it);)
+		agent_app_free(it.value);
 	for (struct hmap_iter it = hmap_iter(&a->digests); hmap_next(&it);)
 		free(it.value);
 	hmap_done(&a->units);
@@ -909,6 +955,7 @@ void agent_free(struct agent *a)
 	a->io.timer_free(a->io.data, a->ping_timer);
 	json_decref(a->log_batch);
 	json_decref(a->addresses);
+	json_decref(a->network);
 	free(a->home);
 	free(a->machine);
 	free(a->password);
@@ -935,5 +982,5 @@ json_t *agent_unit_journal(struct agent *a, const char *unit)
 {
 	struct unit *u = hmap_get(&a->units, unit);
 
-	return u ? uniter_journal_to_json(&u->j) : NULL;
+	return u ? unit_journal_json(&u->j, &u->rs, u->task_id, u->task_done_id) : NULL;
 }

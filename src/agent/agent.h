@@ -44,6 +44,9 @@ struct agent_config {
 	const char *socket_path;  /* the hook-tool socket (JUJU_AGENT_SOCKET_ADDRESS) */
 	const char *hostname;     /* reported in hello */
 	json_t *addresses;        /* [string] reported in hello (borrowed) */
+	/* network-get's document for the machine (agent/netinfo.h; borrowed), or NULL to
+	 * derive one from addresses. */
+	json_t *network;
 	unsigned max_parallel;    /* hooks running at once on the machine (0 = 2 x CPUs) */
 	/* The controller refused the agent (wrong or revoked credential): the agent cannot go
 	 * on.  May be NULL. */

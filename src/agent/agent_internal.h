@@ -9,6 +9,8 @@
 
 #include "agent/agent.h"
 #include "agent/notices.h"
+#include "agent/relgoal.h"
+#include "agent/relstate.h"
 #include "agent/uniter.h"
 #include "lib/hmap.h"
 
@@ -29,6 +31,11 @@ struct app {
 	char **containers;
 	size_t n_containers;
 	size_t n_units;           /* units of this app on the machine */
+	int64_t charm_modified;   /* grows with refreshes and resource revisions (0 = absent) */
+	json_t *resources;        /* {name: {type, revision, fingerprint, size, image?}} */
+	json_t *container_specs;  /* {container: {resource?, mounts}} */
+	bool dying;               /* the application is being removed */
+	json_t *leader_settings;  /* {key: value} (leader-get), never NULL once a goal came */
 };
 
 /* One sequenced message not yet acknowledged. */
@@ -59,14 +66,16 @@ struct container_rt {
 	struct agent_timer *retry;
 	struct notice_watch *nw;            /* its notices (notices.h), or NULL */
 	char notice_hook[UNITER_HOOK_MAX];  /* the hook of nw's event, when it has one */
+	bool in_pod;                        /* runs in the unit's pod (its image), not w */
 };
 
-/* A status-get --application waiting for the controller. */
+/* A status-get --application (or goal-state) waiting for the controller. */
 struct query {
 	struct agent *a;
 	int64_t id;
 	struct unit *u;
 	bool app;
+	bool goal_state;
 	void (*done)(void *arg, json_t *result, const char *error);
 	void *arg;
 	struct agent_timer *timer;
@@ -128,6 +137,32 @@ struct unit {
 	size_t n_containers;
 	char ready_boot[WORKLOAD_BOOT_ID_MAX];
 	struct container_rt *ready_container;
+	bool containers_dirty;    /* the goal changed: which containers run where */
+
+	/* The unit's pod, when containers have images (pods.h). */
+	struct unitpod *pod;
+	enum unitpod_state pod_state;
+	char pod_address[64], pod_cidr[32];
+	char *pod_netns;          /* its network namespace, once UP */
+	json_t *wait_saved;       /* the workload status before the agent set waiting/blocked */
+	bool wait_set;            /* the agent's waiting/blocked status for the pod is shown */
+
+	/* Relations (issue 12): the acknowledged local state (persisted in the journal under
+	 * "relations"), the relation part of the goal, and the last bags of remote units that
+	 * left a scope but whose -departed has not run yet ([{"id", "units": {unit: {"bag"}}}],
+	 * read as relgoal_fill_ctx's prev document). */
+	struct relstate rs;
+	struct relgoal_doc rg;
+	json_t *gone;
+	bool leader_dirty;          /* the hook ran leader-set */
+
+	/* Tasks (actions and exec) the controller queued for the unit, oldest first, and the
+	 * one running (unit_task.c).  task_id is persisted in the journal ("task") while a task
+	 * runs, so an agent restarted mid-task reports it failed instead of running it twice. */
+	json_t *tasks_goal;
+	struct unit_task *task;
+	int64_t task_id;
+	int64_t task_done_id;       /* the last task reported finished (ignored if still listed) */
 
 	/* Run queue and progress reports. */
 	bool queued;
@@ -144,6 +179,7 @@ struct agent {
 	struct agent_io io;
 	char *home, *machine, *password, *tools_dir, *scree_path, *socket_path, *hostname;
 	json_t *addresses;
+	json_t *network;          /* network-get's document (netinfo.h) */
 	void (*refused_cb)(void *data, const char *why);
 	void (*torn_down_cb)(void *data);
 	void *cb_data;
@@ -191,6 +227,9 @@ struct agent {
 
 /* ---- agent.c ---- */
 
+/* Frees an application record (its units are gone). */
+void agent_app_free(struct app *app);
+
 /* Logs a line for debug-log (entity unit-<app>-<n>, or the machine when u is NULL). */
 void agent_log(struct agent *a, struct unit *u, const char *level, const char *module,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -220,7 +259,83 @@ void agent_query_app_status(struct agent *a, struct unit *u,
 /* Ends every query of u with error. */
 void agent_queries_cancel(struct agent *a, struct unit *u, const char *error);
 
+/* A status-get for the application, or the unit's goal-state, answered by the controller. */
+void agent_query(struct agent *a, struct unit *u, bool app, bool goal_state,
+		 void (*done)(void *arg, json_t *result, const char *error), void *arg);
+
+/* ---- unit_rel.c ---- */
+
+/* The unit's persisted journal document: the uniter journal j, with the relation state rs
+ * under "relations" and the running task (0 = none) under "task".  New reference. */
+json_t *unit_journal_json(const struct uniter_journal *j, const struct relstate *rs, int64_t task,
+			  int64_t task_done);
+/* Reads the relation state and the task ids back from a journal document (the uniter part is
+ * uniter_journal_from_json's).  -EINVAL with eb when malformed; *rs initialised either way. */
+int unit_journal_extras(json_t *journal, struct relstate *rs, int64_t *task, int64_t *task_done,
+			struct errbuf *eb);
+/* The run queue runs soon (a hook or task ended). */
+void unit_schedule_pump(struct agent *a);
+/* A new relation goal document (from a unit goal; NULL = none).  Bags of remote units that
+ * left a scope are kept until their -departed commits (unit_rel_forget). */
+void unit_set_relations(struct unit *u, json_t *relations);
+/* The relation part of a hook context (u->ctx) for the relation hook rel (NULL or kind NONE:
+ * not a relation hook). */
+void unit_rel_fill_ctx(struct unit *u, const struct relhook *rel);
+/* The relation changes of a commit (commit-hook's "relations", NULL when none): the bags the
+ * hook changed (with_changes), and for the relation hook h (NULL = none) the scope entered
+ * (-relation-created, with the unit's first bag) or left (-relation-broken, or the last
+ * peer -departed of a unit going away); after is the relation state once committed.  New
+ * reference. */
+json_t *unit_rel_changes(struct unit *u, bool with_changes, const struct relstate *after,
+			 const struct relhook *h);
+/* The leader's own writes of a peer relation's application bag count as seen in after. */
+void unit_rel_own_writes(struct unit *u, struct relstate *after);
+/* A relation hook h committed: the kept bags it no longer needs go. */
+void unit_rel_forget(struct unit *u, const struct relhook *h);
+
 /* ---- unit.c ---- */
+
+/* The hook context's ops, shared by hooks and tasks. */
+extern const struct hook_ctx_ops unit_ctx_ops;
+/* Fills u->ctx for a hook or task (ctx_live set, context registered). */
+void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel);
+void unit_ctx_clear(struct unit *u);
+/* What a task's hook context changed, into an action-result (new references: the caller
+ * drops them after encoding). */
+void unit_ctx_changes(struct unit *u, struct proto_action_result *m);
+/* Sequenced messages of one unit, written with its row in one store transaction:
+ * batch_add() numbers each message, batch_commit() writes row (u as it is when NULL) and
+ * the messages, which then join the outbox; batch_done() drops what was not committed. */
+struct batch {
+	struct unit *u;
+	json_t *msgs[8];
+	size_t n;
+};
+void batch_init(struct batch *b, struct unit *u);
+void batch_done(struct batch *b);
+int64_t batch_add(struct batch *b, struct proto_msg *m);
+/* save-journal of j (with u's relation state and task). */
+void batch_journal(struct batch *b, const struct uniter_journal *j);
+void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
+		   json_t *data, bool by_charm);
+int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb);
+void ulog(struct unit *u, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- unit_task.c ---- */
+
+struct unit_task;
+/* Whether a queued task waits to run (or a running one must be aborted). */
+bool unit_task_due(struct unit *u);
+/* Starts the oldest pending task (u idle or in error, nothing else running). */
+void unit_task_start(struct unit *u);
+/* A new goal: aborts the running task when the controller asks for it. */
+void unit_task_goal(struct unit *u);
+/* After a restart: a task that was running when the agent died is reported failed. */
+void unit_task_recover(struct unit *u);
+/* Frees the running task (the unit goes; destroy = killed for good). */
+void unit_task_free(struct unit *u);
+/* action-log from the running task's hook context (ops->action_log). */
+void unit_task_log(struct hook_ctx *ctx, const char *message);
 
 struct unit *unit_new(struct agent *a, const char *name, const struct store_unit_row *row);
 /* Frees u: destroy = the unit is gone for good (workloads destroyed, directory and store rows

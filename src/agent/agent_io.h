@@ -1,7 +1,7 @@
 /* agent_io.h - everything the machine agent's runtime does to the world, as one table.
  *
  * The runtime (agent.c, unit.c) decides; this table acts: the clock and timers, spawning
- * hooks, the containers' screes, fetching and installing charm files, the agent's own store
+ * hooks, the containers' screes and pods, fetching and installing charm files, the agent's own store
  * and the link to the controller.  cairn-agent fills it with the real thing (agent_io_real.c:
  * the loop, hookrun.c, workload.c, charmcache.c, store.c, link.c); the unit tests fill it with
  * a fake that steps a virtual clock and completes hooks and fetches at will (raft's raft_io
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "agent/hookrun.h"
+#include "agent/pods.h"
 #include "agent/workload.h"
 #include "lib/errbuf.h"
 #include "proto/agent_proto.h"
@@ -106,6 +107,21 @@ struct agent_io {
 			  void *arg, struct agent_pebble_req **ret);
 	/* Abandons a request (done does not run). */
 	void (*pebble_cancel)(void *data, struct agent_pebble_req *r);
+	/* ---- pods: a unit's containers with images (pods.h semantics: unitpod_*) ---- */
+	int (*pod_start)(void *data, const struct unitpod_opts *o, struct unitpod **ret, struct errbuf *eb);
+	enum unitpod_state (*pod_update)(void *data, struct unitpod *p, const struct unitpod_container *c,
+					 size_t n);
+	void (*pod_restart)(void *data, struct unitpod *p, const char *container);
+	bool (*pod_settled)(void *data, struct unitpod *p, const char *container);
+	void (*pod_remove)(void *data, struct unitpod *p);
+	void (*pod_destroy)(void *data, struct unitpod *p);
+	void (*pod_detach)(void *data, struct unitpod *p);
+	/* The unit is gone for good: remove a pod of it that has no handle (pods_remove_unit). */
+	void (*pod_forget_unit)(void *data, const char *unit);
+	/* Calls done once every pod is removed and the pod network is gone (teardown). */
+	void (*pods_drain)(void *data, void (*done)(void *arg), void *arg);
+	/* A resource-chunk message from the controller, for the fetch in progress. */
+	void (*resource_chunk)(void *data, const struct proto_charm_chunk *c);
 
 	/* ---- charm files ---- */
 	/* Fetches the charm (from the cache or the controller) and installs it; done runs once

@@ -191,6 +191,78 @@ static void r_pebble_cancel(void *data, struct agent_pebble_req *q)
 	http_aclient_cancel((struct http_areq *)q);
 }
 
+static int r_pod_start(void *data, const struct unitpod_opts *o, struct unitpod **ret, struct errbuf *eb)
+{
+	struct agent_real *r = data;
+
+	if (!r->pods)
+		return errbuf_set(eb, "this agent runs no pods"), -ENOTSUP;
+	return unitpod_start(r->pods, o, ret, eb);
+}
+
+static enum unitpod_state r_pod_update(void *data, struct unitpod *p, const struct unitpod_container *c,
+				       size_t n)
+{
+	(void)data;
+	return unitpod_update(p, c, n);
+}
+
+static void r_pod_restart(void *data, struct unitpod *p, const char *container)
+{
+	(void)data;
+	unitpod_restart(p, container);
+}
+
+static bool r_pod_settled(void *data, struct unitpod *p, const char *container)
+{
+	(void)data;
+	return unitpod_settled(p, container);
+}
+
+static void r_pod_remove(void *data, struct unitpod *p)
+{
+	(void)data;
+	unitpod_remove(p);
+}
+
+static void r_pod_destroy(void *data, struct unitpod *p)
+{
+	(void)data;
+	unitpod_destroy(p);
+}
+
+static void r_pod_detach(void *data, struct unitpod *p)
+{
+	(void)data;
+	unitpod_detach(p);
+}
+
+static void r_pod_forget_unit(void *data, const char *unit)
+{
+	struct agent_real *r = data;
+
+	if (r->pods)
+		pods_remove_unit(r->pods, unit);
+}
+
+static void r_pods_drain(void *data, void (*done)(void *arg), void *arg)
+{
+	struct agent_real *r = data;
+
+	if (r->pods)
+		pods_drain(r->pods, done, arg);
+	else
+		loop_defer(r->l, done, arg);
+}
+
+static void r_resource_chunk(void *data, const struct proto_charm_chunk *c)
+{
+	struct agent_real *r = data;
+
+	if (r->fetcher)
+		fetcher_chunk(r->fetcher, c);
+}
+
 static int r_charm_install(void *data, const struct agent_install_req *req,
 			   void (*done)(void *arg, const char *error), void *arg,
 			   struct agent_install **ret, struct errbuf *eb)
@@ -226,6 +298,8 @@ static void r_charm_link(void *data, bool up)
 	struct agent_real *r = data;
 
 	charmcache_link(r->cache, up);
+	if (r->fetcher)
+		fetcher_link(r->fetcher, up);
 }
 
 static void r_remove_tree(void *data, const char *dir)
@@ -340,6 +414,16 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->workload_settled = r_workload_settled;
 	io->pebble_get = r_pebble_get;
 	io->pebble_cancel = r_pebble_cancel;
+	io->pod_start = r_pod_start;
+	io->pod_update = r_pod_update;
+	io->pod_restart = r_pod_restart;
+	io->pod_settled = r_pod_settled;
+	io->pod_remove = r_pod_remove;
+	io->pod_destroy = r_pod_destroy;
+	io->pod_detach = r_pod_detach;
+	io->pod_forget_unit = r_pod_forget_unit;
+	io->pods_drain = r_pods_drain;
+	io->resource_chunk = r_resource_chunk;
 	io->charm_install = r_charm_install;
 	io->charm_cancel = r_charm_cancel;
 	io->charm_forget = r_charm_forget;

@@ -1,10 +1,13 @@
 /* agent_io_real.h - the real struct agent_io of cairn-agent: the loop's clock and timers,
- * hookrun.c, workload.c, the charm cache, the SQLite store and the link to the controller. */
+ * hookrun.c, workload.c, pods.c (with fetch.c for resources), the charm cache, the SQLite
+ * store and the link to the controller. */
 #ifndef CAIRN_AGENT_IO_REAL_H
 #define CAIRN_AGENT_IO_REAL_H
 
 #include "agent/agent.h"
 #include "agent/charmcache.h"
+#include "agent/fetch.h"
+#include "agent/pods.h"
 #include "agent/link.h"
 #include "agent/store.h"
 #include "lib/hmap.h"
@@ -15,6 +18,8 @@ struct agent_real {
 	struct store *store;
 	struct charmcache *cache;
 	struct link *link;
+	struct fetcher *fetcher;  /* resource content */
+	struct pods *pods;        /* the machine's pods; NULL: containers never run as pods */
 	struct agent *agent;      /* set once created; link events go to it */
 	bool containers_mount_ok; /* HOOKRUN_CONTAINERS_MOUNT exists */
 	bool containers_mount_tried;

@@ -66,8 +66,26 @@ char **hookrun_env_build(const struct hookrun_env *e)
 	envp_add(&envp, &n, "CHARM_DIR=%s", e->charm_dir);
 	envp_add(&envp, &n, "JUJU_CHARM_DIR=%s", e->charm_dir);
 	envp_add(&envp, &n, "JUJU_CONTEXT_ID=%s", e->context_id);
-	envp_add(&envp, &n, "JUJU_HOOK_NAME=%s", e->hook);
-	envp_add(&envp, &n, "JUJU_DISPATCH_PATH=hooks/%s", e->hook);
+	if (e->action) {
+		envp_add(&envp, &n, "JUJU_HOOK_NAME=");
+		envp_add(&envp, &n, "JUJU_DISPATCH_PATH=actions/%s", e->action);
+		envp_add(&envp, &n, "JUJU_ACTION_NAME=%s", e->action);
+		envp_add(&envp, &n, "JUJU_ACTION_UUID=%s", e->action_id ? e->action_id : "");
+		envp_add(&envp, &n, "JUJU_ACTION_TAG=action-%s", e->action_id ? e->action_id : "");
+	} else if (e->command) {
+		envp_add(&envp, &n, "JUJU_HOOK_NAME=");
+	} else {
+		envp_add(&envp, &n, "JUJU_HOOK_NAME=%s", e->hook);
+		envp_add(&envp, &n, "JUJU_DISPATCH_PATH=hooks/%s", e->hook);
+	}
+	if (e->relation_id >= 0 && e->relation) {
+		envp_add(&envp, &n, "JUJU_RELATION=%s", e->relation);
+		envp_add(&envp, &n, "JUJU_RELATION_ID=%s:%d", e->relation, e->relation_id);
+		envp_add(&envp, &n, "JUJU_REMOTE_APP=%s", e->remote_app ? e->remote_app : "");
+		envp_add(&envp, &n, "JUJU_REMOTE_UNIT=%s", e->remote_unit ? e->remote_unit : "");
+		if (e->departing_unit && *e->departing_unit)
+			envp_add(&envp, &n, "JUJU_DEPARTING_UNIT=%s", e->departing_unit);
+	}
 	envp_add(&envp, &n, "JUJU_AGENT_SOCKET_NETWORK=unix");
 	envp_add(&envp, &n, "JUJU_AGENT_SOCKET_ADDRESS=%s", e->socket_path);
 	envp_add(&envp, &n, "JUJU_UNIT_NAME=%s", e->unit);
@@ -119,8 +137,9 @@ void hookrun_env_free(char **envp)
 /* The mounts of a sidecar charm's hook: this unit's containers directory, and the Pebble
  * CLI where Juju puts it. */
 struct hook_mounts {
-	const char *containers_dir;
+	const char *containers_dir; /* or NULL */
 	const char *pebble_bin;  /* the scree binary, or NULL */
+	const char *netns;       /* the pod's network namespace, or NULL */
 };
 
 /* /charm/bin/pebble is the scree binary, read-only, as Juju's sidecar charms find Pebble's
@@ -169,6 +188,18 @@ SPAWN_CHILD_FN static void enter_containers_ns(void *data)
 	const struct hook_mounts *m = data;
 	const char *why = NULL;
 
+	if (m->netns) {
+		/* The pod's network first: failing it, the hook still runs (on the host's). */
+		int fd = open(m->netns, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			dprintf(2, "cairn: cannot enter the pod's network namespace %s: %s\n", m->netns,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!m->containers_dir)
+		return;
 	if (unshare(CLONE_NEWNS) < 0)
 		why = "unshare";
 	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -309,19 +340,25 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 		  struct hookrun **ret, struct errbuf *eb)
 {
 	char *file = NULL, **envp = NULL, *scree = NULL;
-	struct hook_mounts mounts = { NULL, NULL };
+	struct hook_mounts mounts = { NULL, NULL, NULL };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct hookrun *h = NULL;
 	pid_t pid;
 	int pidfd, r;
 
-	file = xasprintf("%s/dispatch", env->charm_dir);
-	if (!is_executable(file)) {
-		free(file);
-		file = xasprintf("%s/hooks/%s", env->charm_dir, env->hook);
+	if (env->command) {
+		/* As juju exec: bash runs the commands (sh where there is no bash). */
+		file = xstrdup(is_executable("/bin/bash") ? "/bin/bash" : "/bin/sh");
+	} else {
+		file = xasprintf("%s/dispatch", env->charm_dir);
 		if (!is_executable(file)) {
 			free(file);
-			return 1;
+			file = env->action ? xasprintf("%s/actions/%s", env->charm_dir, env->action)
+					   : xasprintf("%s/hooks/%s", env->charm_dir, env->hook);
+			if (!is_executable(file)) {
+				free(file);
+				return 1;
+			}
 		}
 	}
 	if (pipe2(outp, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(errp, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -334,7 +371,12 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 	fcntl(errp[1], F_SETFL, 0);
 	envp = hookrun_env_build(env);
 	{
-		char *argv[] = { file, NULL };
+		char *argv[] = { file, NULL, NULL, NULL };
+
+		if (env->command) {
+			argv[1] = "-c";
+			argv[2] = (char *)env->command;
+		}
 		struct spawn_opts o = {
 			.file = file, .argv = argv, .envp = envp, .cwd = env->charm_dir,
 			.stdin_fd = -1, .stdout_fd = outp[1], .stderr_fd = errp[1], .setpgid = true,
@@ -344,6 +386,9 @@ int hookrun_start(struct loop *l, const struct hookrun_env *env, const struct ho
 			scree = find_scree();
 			mounts.containers_dir = env->containers_dir;
 			mounts.pebble_bin = scree;
+		}
+		mounts.netns = env->netns;
+		if (mounts.containers_dir || mounts.netns) {
 			o.child_setup = enter_containers_ns;
 			o.child_setup_data = &mounts;
 		}

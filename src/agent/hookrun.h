@@ -43,6 +43,24 @@ struct hookrun_env {
 	const char *containers_dir;
 	/* JUJU_API_ADDRESSES (space-separated host:port); NULL = none known. */
 	const char *api_addresses;
+	/* When set, the hook runs in this network namespace (the unit's pod's: a hook reaches
+	 * its workload at localhost, as the charm container does on Kubernetes). */
+	const char *netns;
+	/* A relation hook (relation_id >= 0): JUJU_RELATION, JUJU_RELATION_ID ("<ep>:<id>"),
+	 * JUJU_REMOTE_APP, JUJU_REMOTE_UNIT (may be ""), JUJU_DEPARTING_UNIT (departed only). */
+	int relation_id;           /* -1 = not a relation hook */
+	const char *relation;
+	const char *remote_app;
+	const char *remote_unit;
+	const char *departing_unit;
+	/* An action (action set): JUJU_ACTION_NAME, JUJU_ACTION_UUID and JUJU_ACTION_TAG,
+	 * JUJU_HOOK_NAME empty, JUJU_DISPATCH_PATH=actions/<name>, and without dispatch the
+	 * file actions/<name> runs. */
+	const char *action;
+	const char *action_id;     /* the task id, "7" */
+	/* `exec`: the command run by /bin/bash -c (/bin/sh without bash) in the hook
+	 * environment (no hook name, no dispatch path) instead of a charm file. */
+	const char *command;
 };
 
 /* The path ops hard-codes for container sockets lives under this mount point. */
@@ -55,6 +73,9 @@ struct hookrun_cbs {
 	void (*done)(void *data, int code, bool signaled);
 	void *data;
 };
+
+/* A hookrun_env with nothing set (relation_id -1). */
+#define HOOKRUN_ENV_INIT { .relation_id = -1 }
 
 /* Returns 1 when the hook is missing (nothing was started and no callback will fire), 0
  * when it started, or a negative errno with eb set (nothing started). */

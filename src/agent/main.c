@@ -13,6 +13,11 @@
  * the controller's CA fingerprint, checked before the token is sent), writes agent.conf with
  * the credential the controller returns, and becomes `cairn-agent run` for that machine.
  *
+ * Units whose containers have oci-image resources run as pods (pods.h) under <machine dir>/pods;
+ * the static scree injected into their containers is $CAIRN_CONTAINER_PEBBLE, or the scree
+ * beside this binary (which must then be statically linked).  The agent is a child subreaper:
+ * container inits, which runc leaves behind, are reparented to it and reaped by its loop.
+ *
  * Signals: SIGTERM/SIGINT stop the agent in an orderly way (running hooks are queued again,
  * containers keep running for the next agent); SIGHUP makes it reconnect now.  Exit codes:
  * 0 stopped (or torn down by kill-controller), 1 cannot start, 2 usage, 3 refused by the
@@ -32,12 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/netinfo.h"
 #include "agent/agent_io_real.h"
 #include "agent/toolsrv.h"
 #include "lib/buf.h"
@@ -183,6 +190,7 @@ static int cmd_run(const char *home, unsigned max_parallel)
 	json_t *cj = NULL, *addrs = NULL;
 	struct toolsrv *tools = NULL;
 	char *mdir = NULL, *bin = NULL, *p = NULL, *tools_dir = NULL, *scree = NULL, *sock = NULL;
+	char *pebble = NULL;
 	char host[256] = "";
 	int lockfd = -1, r;
 	struct link_cbs lcbs = agent_real_link_cbs;
@@ -251,6 +259,18 @@ static int cmd_run(const char *home, unsigned max_parallel)
 	}
 	agent_io_real(&real, &io);
 	charmcache_set_send(real.cache, io.send, &real);
+	/* Pods: the inits of their containers are reparented here (runc run --detach exits). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	real.fetcher = fetcher_new(real.l, io.send, &real);
+	{
+		const char *env = getenv("CAIRN_CONTAINER_PEBBLE");
+		struct pods_opts po = { .machine_dir = mdir, .fetcher = real.fetcher };
+
+		pebble = env && *env ? xstrdup(env) : xstrdup(scree);
+		po.scree_path = pebble;
+		real.pods = pods_new(real.l, &po);
+	}
 	r = toolsrv_new(real.l, sock, lookup_ctx, &real, &tools, &eb);
 	if (r < 0) {
 		fprintf(stderr, "ERROR %s\n", eb.msg);
@@ -258,8 +278,9 @@ static int cmd_run(const char *home, unsigned max_parallel)
 		goto out;
 	}
 	{
+		json_t *net = netinfo_from_host();
 		struct agent_config ac = {
-			.home = home,
+			.home = home, .network = net,
 			.machine = json_string_value(json_object_get(cj, "machine")),
 			.password = json_string_value(json_object_get(cj, "password")),
 			.tools_dir = tools_dir, .scree_path = scree, .socket_path = sock,
@@ -268,6 +289,7 @@ static int cmd_run(const char *home, unsigned max_parallel)
 		};
 
 		r = agent_new(&ac, &io, &real.agent, &eb);
+		json_decref(net);
 		if (r < 0) {
 			fprintf(stderr, "ERROR %s\n", eb.msg);
 			run.rc = EXIT_START;
@@ -299,6 +321,8 @@ out:
 	real.agent = NULL;
 	if (real.l) /* NULL when the agent could not start */
 		loop_run_deferred(real.l);
+	pods_free(real.pods);
+	fetcher_free(real.fetcher);
 	toolsrv_free(tools);
 	link_free(real.link);
 	charmcache_free(real.cache);
@@ -323,6 +347,7 @@ out:
 	free(p);
 	free(tools_dir);
 	free(scree);
+	free(pebble);
 	free(sock);
 	return run.rc;
 }

@@ -27,7 +27,9 @@ struct agent_timer {
 };
 
 struct hookrun {
-	char unit[64], hook[96], ctx[160];
+	char unit[64], hook[96], ctx[160], netns[128];
+	int rel_id;
+	char remote[64], departing[64], action[64], action_id[24], command[256];
 	char workload[64], notice_id[32], notice_type[32], notice_key[300], check[160];
 	struct hookrun_cbs cbs;
 	bool done;
@@ -47,6 +49,18 @@ struct workload {
 	struct workload_opts o;
 	bool settled, destroyed, detached;
 	int restarts;
+};
+
+/* A unit's pod as the fake runs it: the test says when it is up and when containers answer. */
+struct unitpod {
+	char unit[64];
+	struct unitpod_opts o;
+	char names[8][32], images[8][80];
+	size_t n;
+	int updates;
+	char restarted[256];     /* container names restart asked for, in order */
+	bool settled[8];
+	bool destroyed, detached, removing;
 };
 
 struct agent_install {
@@ -73,6 +87,12 @@ static struct world {
 	int n_hooks;
 	struct workload *wls[64];
 	int n_wls;
+	struct unitpod *pods[16];
+	int n_pods;
+	char forgotten[256];     /* pod_forget_unit calls */
+	enum unitpod_state pod_update_state; /* what pod_update answers */
+	void (*drain_done)(void *);
+	void *drain_arg;
 	struct agent_install *installs[MAXH];
 	int n_installs;
 	struct agent_pebble_req *pebble[MAXH];
@@ -150,6 +170,13 @@ static int f_hook_start(void *d, const struct hookrun_env *env, const struct hoo
 	snprintf(h->notice_type, sizeof(h->notice_type), "%s", env->notice_type ? env->notice_type : "");
 	snprintf(h->notice_key, sizeof(h->notice_key), "%s", env->notice_key ? env->notice_key : "");
 	snprintf(h->check, sizeof(h->check), "%s", env->check_name ? env->check_name : "");
+	snprintf(h->netns, sizeof(h->netns), "%s", env->netns ? env->netns : "");
+	h->rel_id = env->relation_id;
+	snprintf(h->remote, sizeof(h->remote), "%s", env->remote_unit ? env->remote_unit : "");
+	snprintf(h->departing, sizeof(h->departing), "%s", env->departing_unit ? env->departing_unit : "");
+	snprintf(h->action, sizeof(h->action), "%s", env->action ? env->action : "");
+	snprintf(h->action_id, sizeof(h->action_id), "%s", env->action_id ? env->action_id : "");
+	snprintf(h->command, sizeof(h->command), "%s", env->command ? env->command : "");
 	h->cbs = *cbs;
 	W.hooks[W.n_hooks++] = h;
 	*ret = h;
@@ -174,6 +201,82 @@ static void f_wl_restart(void *d, struct workload *w) { (void)d; w->restarts++; 
 static void f_wl_destroy(void *d, struct workload *w) { (void)d; w->destroyed = true; }
 static void f_wl_detach(void *d, struct workload *w) { (void)d; w->detached = true; }
 static bool f_wl_settled(void *d, struct workload *w) { (void)d; return w->settled; }
+
+static void fpod_take(struct unitpod *p, const struct unitpod_container *c, size_t n)
+{
+	p->n = n < 8 ? n : 8;
+	for (size_t i = 0; i < p->n; i++) {
+		snprintf(p->names[i], sizeof(p->names[i]), "%s", c[i].name);
+		snprintf(p->images[i], sizeof(p->images[i]), "%s", c[i].image);
+	}
+}
+
+static int f_pod_start(void *d, const struct unitpod_opts *o, struct unitpod **ret, struct errbuf *eb)
+{
+	struct unitpod *p = xcalloc(1, sizeof(*p));
+
+	(void)d;
+	(void)eb;
+	snprintf(p->unit, sizeof(p->unit), "%s", o->unit);
+	p->o = *o;
+	fpod_take(p, o->containers, o->n_containers);
+	W.pods[W.n_pods++] = p;
+	*ret = p;
+	return 0;
+}
+static enum unitpod_state f_pod_update(void *d, struct unitpod *p, const struct unitpod_container *c, size_t n)
+{
+	(void)d;
+	p->updates++;
+	fpod_take(p, c, n);
+	return W.pod_update_state;
+}
+static void f_pod_restart(void *d, struct unitpod *p, const char *c)
+{
+	(void)d;
+	strncat(p->restarted, c, sizeof(p->restarted) - strlen(p->restarted) - 2);
+	strcat(p->restarted, " ");
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->names[i], c))
+			p->settled[i] = false;
+}
+static bool f_pod_settled(void *d, struct unitpod *p, const char *c)
+{
+	(void)d;
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->names[i], c))
+			return p->settled[i];
+	return false;
+}
+static void f_pod_remove(void *d, struct unitpod *p) { (void)d; p->removing = true; }
+static void f_pod_destroy(void *d, struct unitpod *p) { (void)d; p->destroyed = true; }
+static void f_pod_detach(void *d, struct unitpod *p) { (void)d; p->detached = true; }
+static void f_pod_forget(void *d, const char *unit)
+{
+	(void)d;
+	strncat(W.forgotten, unit, sizeof(W.forgotten) - strlen(W.forgotten) - 2);
+	strcat(W.forgotten, " ");
+}
+static void f_pods_drain(void *d, void (*done)(void *), void *arg)
+{
+	(void)d;
+	W.drain_done = done;
+	W.drain_arg = arg;
+}
+
+/* The fake pod of unit reports state s (UP: at addr, in netns /run/netns/<unit>). */
+static void fpod_state(struct unitpod *p, enum unitpod_state s, const char *addr, const char *msg)
+{
+	struct unitpod_info info = { .address = addr, .cidr = "10.9.8.0/24", .netns = "/run/netns/pod-app-0" };
+
+	p->o.state(p->o.data, s, s == UNITPOD_UP ? &info : NULL, msg);
+}
+
+static void fpod_ready(struct unitpod *p, size_t i, const char *boot)
+{
+	p->settled[i] = true;
+	p->o.ready(p->o.data, p->names[i], boot);
+}
 
 static int f_pebble_get(void *d, const char *socket_path, const char *target, uint64_t timeout_ms,
 			void (*done)(void *, int, const char *, size_t, const char *), void *arg,
@@ -360,6 +463,10 @@ static const struct agent_io fake_io = {
 	.workload_destroy = f_wl_destroy, .workload_detach = f_wl_detach,
 	.workload_settled = f_wl_settled,
 	.pebble_get = f_pebble_get, .pebble_cancel = f_pebble_cancel,
+	.pod_start = f_pod_start, .pod_update = f_pod_update, .pod_restart = f_pod_restart,
+	.pod_settled = f_pod_settled, .pod_remove = f_pod_remove, .pod_destroy = f_pod_destroy,
+	.pod_detach = f_pod_detach,
+	.pod_forget_unit = f_pod_forget, .pods_drain = f_pods_drain,
 	.charm_install = f_install, .charm_cancel = f_cancel, .charm_forget = f_forget,
 	.charm_chunk = f_chunk, .charm_link = f_link, .remove_tree = f_rm,
 	.store_load = f_store_load, .store_apply = f_store_apply, .store_put_goal = f_put_goal,
@@ -443,6 +550,8 @@ static void world_done(void)
 		free(W.hooks[i]);
 	for (int i = 0; i < W.n_wls; i++)
 		free(W.wls[i]);
+	for (int i = 0; i < W.n_pods; i++)
+		free(W.pods[i]);
 	for (int i = 0; i < W.n_installs; i++)
 		free(W.installs[i]);
 	for (int i = 0; i < W.n_pebble; i++)
@@ -1051,6 +1160,9 @@ static void test_removal_and_teardown(void)
 	unit_goal(a, "app/3", 6, true, 0, "");
 	ASSERT_TRUE(agent_unit_state(a, "app/3") != NULL);
 	deliver(a, json_pack("{s:s}", "type", "teardown"));
+	ASSERT_TRUE(W.drain_done != NULL);
+	W.drain_done(W.drain_arg);
+	settle();
 	ASSERT_TRUE(W.torn_down);
 	ASSERT_TRUE(agent_unit_state(a, "app/3") == NULL);
 	ASSERT_EQ(count_sent("teardown-done", NULL, NULL), 1);
@@ -1059,6 +1171,322 @@ static void test_removal_and_teardown(void)
 	world_done();
 }
 
+#define IMG1 "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define IMG2 "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define FP1 "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+/* An app goal for a charm with containers web (image resource web-image at revision
+ * web_rev, when image is not NULL) and db (no image). */
+static void pod_app_goal(struct agent *a, int gen, int charm_modified, const char *image, int web_rev)
+{
+	json_t *res = json_object();
+
+	if (image)
+		json_object_set_new(res, "web-image",
+				    json_pack("{s:s, s:i, s:s, s:i, s:s}", "type", "oci-image", "revision", web_rev,
+					      "fingerprint", FP1, "size", 4096, "image", image));
+	deliver(a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:s}, s:s, s:s, s:i, s:[s, s], s:i, s:o, s:{s:{s:s, s:[{s:s, s:s}]}, s:{}}}",
+			     "type", "app-goal", "app", "app", "gen", gen, "charm-rev", 0, "charm-digest", DIGEST1,
+			     "charm-size", 100, "config", "thing", "a1", "config-hash", "a1", "leader", "app/0",
+			     "leader-gen", 0, "containers", "db", "web", "charm-modified", charm_modified, "resources",
+			     res, "container-specs", "web", "resource", "web-image", "mounts", "storage", "data",
+			     "location", "/srv/data", "db"));
+}
+
+/* Containers with an image run in the unit's pod (db, without one, as a host scree): the
+ * unit's hooks wait for the pod ("waiting for resource") and then run in its network
+ * namespace, network-get reports the pod's address, pebble-ready follows each boot id, a
+ * new image revision runs upgrade-charm -> config-changed and restarts the container with
+ * it, removal destroys the pod, and teardown waits until the pods are gone. */
+static void test_pod(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	pod_app_goal(a, 1, 1, IMG1, 1);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	ASSERT_EQ(W.n_pods, 1);
+	struct unitpod *p = W.pods[0];
+
+	ASSERT_EQ(p->n, 1);
+	ASSERT_STREQ(p->names[0], "web");
+	ASSERT_STREQ(p->images[0], IMG1);
+	ASSERT_EQ(p->o.containers == NULL ? 0 : 1, 1);
+	ASSERT_EQ(W.n_wls, 1); /* db: a host scree */
+	ASSERT_STREQ(W.wls[0]->name, "db");
+	/* The images are being fetched: no hook runs, the unit waits. */
+	fpod_state(p, UNITPOD_WAITING, NULL, "waiting for resource");
+	settle();
+	ASSERT_TRUE(running("app/0") == NULL);
+	json_t *st = last_sent("status-set");
+	ASSERT_STREQ(json_string_value(json_object_get(st, "status")), "waiting");
+	ASSERT_STREQ(json_string_value(json_object_get(st, "message")), "waiting for resource");
+	ack_all(a);
+	/* Up: install runs in the pod's network namespace, with its address. */
+	fpod_state(p, UNITPOD_UP, "10.9.8.7", NULL);
+	settle();
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "install"));
+	ASSERT_STREQ(h->netns, "/run/netns/pod-app-0");
+	struct hook_ctx *ctx = agent_find_context(a, h->ctx);
+	ASSERT_STREQ(ctx->private_address, "10.9.8.7");
+	ASSERT_STREQ(ctx->public_address, "10.9.8.7");
+	json_t *bind = json_array_get(json_object_get(json_array_get(json_object_get(ctx->network, "bind-addresses"), 0),
+						      "addresses"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(bind, "value")), "10.9.8.7");
+	ASSERT_STREQ(json_string_value(json_object_get(bind, "cidr")), "10.9.8.0/24");
+	ASSERT_STREQ(json_string_value(json_array_get(json_object_get(ctx->network, "egress-subnets"), 0)),
+		     "10.9.8.7/32");
+	fpod_ready(p, 0, "boot-1");
+	W.wls[0]->settled = true;
+	W.wls[0]->o.ready(W.wls[0]->o.data, W.wls[0], "db-boot-1");
+	settle();
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_TRUE(!strncmp(seq, "install leader-elected config-changed start ", 44));
+	ASSERT_TRUE(strstr(seq, "web-pebble-ready") && strstr(seq, "db-pebble-ready"));
+	/* The container restarts (it died, or its scree did): a new boot id, pebble-ready. */
+	p->settled[0] = false;
+	fpod_ready(p, 0, "boot-2");
+	settle();
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "web-pebble-ready");
+	/* A new image revision: the pod gets the image, then upgrade-charm -> config-changed,
+	 * and the container restarts with it: pebble-ready for its new boot id. */
+	W.pod_update_state = UNITPOD_WAITING;
+	pod_app_goal(a, 3, 2, IMG2, 2);
+	ASSERT_EQ(p->updates, 1);
+	ASSERT_STREQ(p->images[0], IMG2);
+	settle();
+	ASSERT_TRUE(running("app/0") == NULL);
+	ack_all(a);
+	fpod_state(p, UNITPOD_UP, "10.9.8.7", NULL);
+	settle();
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "upgrade-charm"));
+	hook_exit(h, 0);
+	ack_all(a);
+	ASSERT_STREQ(p->restarted, "web ");
+	ASSERT_EQ(W.wls[0]->restarts, 1); /* the host scree restarts too, as a new pod would */
+	h = running("app/0");
+	ASSERT_TRUE(h && !strcmp(h->hook, "config-changed"));
+	hook_exit(h, 0);
+	ack_all(a);
+	fpod_ready(p, 0, "boot-3");
+	settle();
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "web-pebble-ready");
+	/* The charm's own status came back once the pod was up again. */
+	ASSERT_STREQ(json_string_value(json_object_get(json_object_get(json_object_get(W.units, "app/0"), "wl"),
+						       "status")), "unknown");
+	/* Teardown: the pod is destroyed; teardown-done waits until the pods are gone. */
+	deliver(a, json_pack("{s:s}", "type", "teardown"));
+	ASSERT_TRUE(p->destroyed);
+	ASSERT_TRUE(strstr(W.forgotten, "app/0 ") != NULL);
+	ASSERT_TRUE(W.drain_done != NULL);
+	ASSERT_EQ(count_sent("teardown-done", NULL, NULL), 0);
+	ASSERT_TRUE(!W.torn_down);
+	W.drain_done(W.drain_arg);
+	settle();
+	ASSERT_EQ(count_sent("teardown-done", NULL, NULL), 1);
+	ASSERT_TRUE(W.torn_down);
+	agent_free(a);
+	world_done();
+}
+
+/* A container whose resource is attached later moves from a host scree into the pod; a dying
+ * unit reports its death only once its pod is gone; an orderly stop leaves a pod running for
+ * the next agent. */
+static void test_pod_attach_later(void)
+{
+	struct agent *a;
+	char seq[512];
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	pod_app_goal(a, 1, 0, NULL, 0);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	ASSERT_EQ(W.n_pods, 0);
+	ASSERT_EQ(W.n_wls, 2);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install leader-elected config-changed start");
+	pod_app_goal(a, 3, 1, IMG1, 1);
+	ASSERT_EQ(W.n_pods, 1);
+	ASSERT_TRUE(W.wls[1]->destroyed && !W.wls[0]->destroyed); /* web left the host */
+	ASSERT_TRUE(running("app/0") == NULL);
+	fpod_state(W.pods[0], UNITPOD_UP, "10.9.8.7", NULL);
+	settle();
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "upgrade-charm config-changed");
+	/* Dying: stop and remove run, then the pod goes, and only then is the unit dead. */
+	unit_goal(a, "app/0", 4, false, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "stop remove");
+	ASSERT_TRUE(W.pods[0]->removing && !W.pods[0]->destroyed);
+	ASSERT_EQ(count_sent("unit-dead", "unit", "app/0"), 0);
+	fpod_state(W.pods[0], UNITPOD_GONE, NULL, NULL);
+	settle();
+	ASSERT_EQ(count_sent("unit-dead", "unit", "app/0"), 1);
+	ASSERT_TRUE(W.pods[0]->destroyed);
+	ack_all(a);
+	ASSERT_TRUE(agent_unit_state(a, "app/0") == NULL);
+	/* A new unit whose pod exists: an orderly stop leaves it running for the next agent. */
+	unit_goal(a, "app/1", 5, true, 0, "");
+	pod_app_goal(a, 6, 1, IMG1, 1);
+	ASSERT_EQ(W.n_pods, 2);
+	agent_free(a);
+	ASSERT_TRUE(W.pods[1]->detached && !W.pods[1]->destroyed);
+	world_done();
+}
+
+/* A unit goal with a relations and an actions document (JSON text, "" = none). */
+static void unit_goal_with(struct agent *a, const char *unit, int gen, bool alive, const char *rels,
+			   const char *tasks)
+{
+	json_t *g = json_pack("{s:s, s:s, s:i, s:b, s:{}, s:[], s:i, s:s}", "type", "unit-goal", "unit",
+			      unit, "gen", gen, "alive", alive, "state", "ports", "resolve-gen", 0,
+			      "resolve-mode", "");
+
+	if (*rels)
+		json_object_set_new(g, "relations", json_loads(rels, 0, NULL));
+	if (*tasks)
+		json_object_set_new(g, "actions", json_loads(tasks, 0, NULL));
+	deliver(a, g);
+}
+
+#define REL0(units) \
+	"[{\"id\": 0, \"endpoint\": \"db\", \"interface\": \"kv\", \"remote-app\": \"b\"," \
+	" \"peer\": false, \"alive\": true, \"units\": {" units "}, \"app-version\": 0," \
+	" \"app-bag\": {}}]"
+
+static void test_relation_hooks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+	json_t *m, *ch;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "install leader-elected config-changed start");
+	/* The relation appears: created (then config-changed); created enters the scope with
+	 * the unit's addresses. */
+	unit_goal_with(a, "app/0", 3, true, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-created");
+	ASSERT_EQ(h->rel_id, 0);
+	hook_exit(h, 0);
+	m = last_sent("commit-hook");
+	ch = json_array_get(json_object_get(m, "relations"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(ch, "scope")), "enter");
+	ASSERT_TRUE(json_is_object(json_object_get(ch, "unit-bag")));
+	ASSERT_TRUE(json_object_get(json_object_get(m, "journal"), "relations") != NULL);
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "config-changed");
+	/* A remote unit in scope: joined then changed, JUJU_REMOTE_UNIT set. */
+	unit_goal_with(a, "app/0", 4, true, REL0("\"b/0\": {\"version\": 1, \"bag\": {\"k\": \"v\"}}"), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-joined");
+	ASSERT_STREQ(h->remote, "b/0");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "db-relation-joined db-relation-changed");
+	/* A new version of its bag: one -changed; the same version again: nothing. */
+	unit_goal_with(a, "app/0", 5, true, REL0("\"b/0\": {\"version\": 2, \"bag\": {\"k\": \"w\"}}"), "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "db-relation-changed");
+	unit_goal_with(a, "app/0", 6, true, REL0("\"b/0\": {\"version\": 2, \"bag\": {\"k\": \"w\"}}"), "");
+	ASSERT_TRUE(running("app/0") == NULL);
+	/* It leaves: departed, with the departing unit. */
+	unit_goal_with(a, "app/0", 7, true, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-departed");
+	ASSERT_STREQ(h->departing, "b/0");
+	hook_exit(h, 0);
+	ack_all(a);
+	/* The unit goes: broken (leaving the scope) before stop. */
+	unit_goal_with(a, "app/0", 8, false, REL0(""), "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "db-relation-broken");
+	hook_exit(h, 0);
+	m = last_sent("commit-hook");
+	ch = json_array_get(json_object_get(m, "relations"), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(ch, "scope")), "leave");
+	ack_all(a);
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "stop remove");
+	agent_free(a);
+	world_done();
+}
+
+#define TASK(id, st) \
+	"[{\"id\": " #id ", \"name\": \"backup\", \"params\": {\"x\": 1}, \"status\": \"" st "\"," \
+	" \"kind\": \"action\"}]"
+
+static void test_tasks(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	char seq[512];
+	json_t *m;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	run_all(a, "app/0", seq, sizeof(seq));
+	unit_goal_with(a, "app/0", 3, true, "", TASK(5, "pending"));
+	h = running("app/0");
+	ASSERT_TRUE(h != NULL);
+	ASSERT_STREQ(h->action, "backup");
+	ASSERT_STREQ(h->action_id, "5");
+	ASSERT_EQ(count_sent("action-started", "unit", "app/0"), 1);
+	/* While the task runs, a config change runs no hook. */
+	app_goal(a, "app", 2, 0, DIGEST1, "a2", "app/0", 0, NULL);
+	ASSERT_TRUE(running("app/0") == h);
+	hook_exit(h, 3);
+	m = last_sent("action-result");
+	ASSERT_STREQ(json_string_value(json_object_get(m, "status")), "failed");
+	ASSERT_STREQ(json_string_value(json_object_get(m, "message")), "exit status 3");
+	ASSERT_EQ(json_integer_value(json_object_get(json_object_get(m, "results"), "return-code")), 3);
+	/* Then the hook that waited; the controller's late goal (still "running") runs nothing
+	 * twice. */
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "config-changed");
+	unit_goal_with(a, "app/0", 4, true, "", TASK(5, "running"));
+	run_all(a, "app/0", seq, sizeof(seq));
+	ASSERT_STREQ(seq, "config-changed");
+	ASSERT_EQ(count_sent("action-started", "unit", "app/0"), 1);
+	ASSERT_EQ(count_sent("action-result", "unit", "app/0"), 1);
+	/* A task running when the agent dies is failed when it starts again. */
+	unit_goal_with(a, "app/0", 5, true, "", TASK(6, "pending"));
+	ASSERT_STREQ(running("app/0")->action_id, "6");
+	W.connected = false;
+	json_array_clear(W.sent);
+	struct agent *dead = a;
+	int before = W.n_hooks;
+
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	m = last_sent("action-result");
+	ASSERT_TRUE(m != NULL);
+	ASSERT_EQ(json_integer_value(json_object_get(m, "task")), 6);
+	ASSERT_STREQ(json_string_value(json_object_get(m, "message")), "action terminated");
+	for (int i = before; i < W.n_hooks; i++)
+		ASSERT_TRUE(strcmp(W.hooks[i]->action_id, "6") != 0);
+	agent_free(a);
+	agent_free(dead);
+	world_done();
+}
 
 /* ---- Pebble notices ---- */
 
@@ -1381,6 +1809,10 @@ int main(void)
 	RUN(test_restart_resumes);
 	RUN(test_nack_and_resolved);
 	RUN(test_removal_and_teardown);
+	RUN(test_pod);
+	RUN(test_pod_attach_later);
+	RUN(test_relation_hooks);
+	RUN(test_tasks);
 	RUN(test_notices_custom);
 	RUN(test_notices_checks);
 	RUN(test_notices_errors);

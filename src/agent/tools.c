@@ -13,23 +13,63 @@
 
 #include "agent/tools_internal.h"
 
-/* Every entry must also be listed in tools_names.c (the client makes links from that list). */
+/* Every Juju 3.6 hook tool, sorted; those cairn does not implement yet map to
+ * tool_unsupported.  Every entry must also be listed in tools_names.c (the client makes
+ * links from that list). */
 static const struct {
 	const char *name;
 	tool_fn fn;
 } tools_table[] = {
+	{ "action-fail", tool_action_fail },
+	{ "action-get", tool_action_get },
+	{ "action-log", tool_action_log },
+	{ "action-set", tool_action_set },
+	{ "add-metric", tool_unsupported },
 	{ "application-version-set", tool_application_version_set },
 	{ "close-port", tool_close_port },
 	{ "config-get", tool_config_get },
+	{ "credential-get", tool_unsupported },
+	{ "goal-state", tool_goal_state },
 	{ "is-leader", tool_is_leader },
 	{ "juju-log", tool_juju_log },
+	{ "juju-reboot", tool_unsupported },
+	{ "k8s-raw-get", tool_unsupported },
+	{ "k8s-raw-set", tool_unsupported },
+	{ "k8s-spec-get", tool_unsupported },
+	{ "k8s-spec-set", tool_unsupported },
+	{ "leader-get", tool_leader_get },
+	{ "leader-set", tool_leader_set },
+	{ "network-get", tool_network_get },
 	{ "open-port", tool_open_port },
 	{ "opened-ports", tool_opened_ports },
+	{ "payload-register", tool_unsupported },
+	{ "payload-status-set", tool_unsupported },
+	{ "payload-unregister", tool_unsupported },
+	{ "pod-spec-get", tool_unsupported },
+	{ "pod-spec-set", tool_unsupported },
+	{ "relation-get", tool_relation_get },
+	{ "relation-ids", tool_relation_ids },
+	{ "relation-list", tool_relation_list },
+	{ "relation-model-get", tool_relation_model_get },
+	{ "relation-set", tool_relation_set },
+	{ "resource-get", tool_unsupported },
+	{ "secret-add", tool_unsupported },
+	{ "secret-get", tool_unsupported },
+	{ "secret-grant", tool_unsupported },
+	{ "secret-ids", tool_unsupported },
+	{ "secret-info-get", tool_unsupported },
+	{ "secret-remove", tool_unsupported },
+	{ "secret-revoke", tool_unsupported },
+	{ "secret-set", tool_unsupported },
 	{ "state-delete", tool_state_delete },
 	{ "state-get", tool_state_get },
 	{ "state-set", tool_state_set },
 	{ "status-get", tool_status_get },
 	{ "status-set", tool_status_set },
+	{ "storage-add", tool_unsupported },
+	{ "storage-get", tool_unsupported },
+	{ "storage-list", tool_unsupported },
+	{ "unit-get", tool_unit_get },
 };
 
 static void vprint_error(struct tool_call *c, const char *fmt, va_list ap)

@@ -81,6 +81,22 @@ int tool_emit(struct tool_call *c, const struct tool_output *o, json_t *v);
 /* Resolves path against the caller's cwd; returns a new string. */
 char *tool_abspath(struct tool_call *c, const char *path);
 
+/* key=value arguments as juju/utils keyvalues.Parse reads them (trimmed, empty values
+ * allowed, a key given twice refused): added to kvs as strings.  Returns 0, or the usage
+ * exit code (2) with the error printed. */
+int tool_parse_kv_args(struct tool_call *c, char **pos, int npos, json_t *kvs);
+/* Reads --file (a path relative to the caller's cwd, or "-" for stdin) as a YAML/JSON
+ * mapping decoded into map[string]string as yaml.v2 does; the pairs are added to kvs.
+ * Returns 0, or the failure exit code (1) with the error printed. */
+int tool_read_kv_file(struct tool_call *c, const char *file, json_t *kvs);
+
+/* Parses the -r/--relation option's value as Juju's relationIdValue does: "N" or "name:N"
+ * (the integer after the last ':'), which must name a relation the unit is in.  With
+ * neither given, the hook's own relation (if any).  On success 0 and *ret_id (-1 when there
+ * is none); on failure the usage exit code (2) with Juju's text printed
+ * ("invalid value \"x\" for option -r: invalid relation id", "... relation not found"). */
+int tool_relation_opt(struct tool_call *c, const char *r, const char *relation, int *ret_id);
+
 /* The tools (one function each; tools.c maps names to them). */
 int tool_juju_log(struct tool_call *c, int argc, char **argv);
 int tool_is_leader(struct tool_call *c, int argc, char **argv);
@@ -94,5 +110,22 @@ int tool_state_delete(struct tool_call *c, int argc, char **argv);
 int tool_open_port(struct tool_call *c, int argc, char **argv);
 int tool_close_port(struct tool_call *c, int argc, char **argv);
 int tool_opened_ports(struct tool_call *c, int argc, char **argv);
+int tool_relation_ids(struct tool_call *c, int argc, char **argv);
+int tool_relation_list(struct tool_call *c, int argc, char **argv);
+int tool_relation_get(struct tool_call *c, int argc, char **argv);
+int tool_relation_set(struct tool_call *c, int argc, char **argv);
+int tool_relation_model_get(struct tool_call *c, int argc, char **argv);
+int tool_network_get(struct tool_call *c, int argc, char **argv);
+int tool_unit_get(struct tool_call *c, int argc, char **argv);
+int tool_goal_state(struct tool_call *c, int argc, char **argv);
+int tool_leader_get(struct tool_call *c, int argc, char **argv);
+int tool_leader_set(struct tool_call *c, int argc, char **argv);
+int tool_action_get(struct tool_call *c, int argc, char **argv);
+int tool_action_set(struct tool_call *c, int argc, char **argv);
+int tool_action_log(struct tool_call *c, int argc, char **argv);
+int tool_action_fail(struct tool_call *c, int argc, char **argv);
+/* Every Juju 3.6 hook tool cairn does not implement yet: fails with
+ * "ERROR <tool> is not supported by this controller", exit 1. */
+int tool_unsupported(struct tool_call *c, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/netinfo.h"
 #include "lib/buf.h"
 
 static const char *const state_names[_UNIT_STATE_MAX] = {
@@ -55,10 +56,12 @@ static void set_state(struct unit *u, enum unit_state s)
 }
 
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static json_t *journal_of(struct unit *u, const struct uniter_journal *j)
+{
+	return unit_journal_json(j, &u->rs, u->task_id, u->task_done_id);
+}
 
-static void ulog(struct unit *u, const char *level, const char *fmt, ...)
+void ulog(struct unit *u, const char *level, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
 	va_list ap;
@@ -73,19 +76,13 @@ static void ulog(struct unit *u, const char *level, const char *fmt, ...)
 
 /* ---- building sequenced messages ---- */
 
-struct batch {
-	struct unit *u;
-	json_t *msgs[8];
-	size_t n;
-};
-
-static void batch_init(struct batch *b, struct unit *u)
+void batch_init(struct batch *b, struct unit *u)
 {
 	b->u = u;
 	b->n = 0;
 }
 
-static void batch_done(struct batch *b)
+void batch_done(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		json_decref(b->msgs[i]);
@@ -93,7 +90,7 @@ static void batch_done(struct batch *b)
 }
 
 /* Adds m with the next free sequence number; returns that number. */
-static int64_t batch_add(struct batch *b, struct proto_msg *m)
+int64_t batch_add(struct batch *b, struct proto_msg *m)
 {
 	int64_t seq = agent_next_seq(b->u, b->n);
 
@@ -103,16 +100,19 @@ static int64_t batch_add(struct batch *b, struct proto_msg *m)
 	case PROTO_STATUS_SET: m->u.status_set.seq = seq; break;
 	case PROTO_HOOK_RAN: m->u.hook_ran.seq = seq; break;
 	case PROTO_UNIT_DEAD: m->u.unit_dead.seq = seq; break;
+	case PROTO_ACTION_STARTED: m->u.action_started.seq = seq; break;
+	case PROTO_ACTION_LOG: m->u.action_log.seq = seq; break;
+	case PROTO_ACTION_RESULT: m->u.action_result.seq = seq; break;
 	default: abort();
 	}
 	b->msgs[b->n++] = proto_encode(m);
 	return seq;
 }
 
-static void batch_journal(struct batch *b, const struct uniter_journal *j)
+void batch_journal(struct batch *b, const struct uniter_journal *j)
 {
 	struct proto_msg m;
-	json_t *jj = uniter_journal_to_json(j);
+	json_t *jj = journal_of(b->u, j);
 
 	proto_msg_init(&m, PROTO_SAVE_JOURNAL);
 	m.u.save_journal.unit = b->u->name;
@@ -123,7 +123,7 @@ static void batch_journal(struct batch *b, const struct uniter_journal *j)
 
 /* A status the agent sets (by_charm false) or the charm sets.  Workload statuses also change
  * the agent's own copy, which the caller writes with the same transaction. */
-static void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
+void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
 			 json_t *data, bool by_charm)
 {
 	struct proto_msg m;
@@ -170,7 +170,7 @@ static int batch_commit_ack(struct batch *b, const struct store_unit_row *row, i
 	return r;
 }
 
-static int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
+int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
 {
 	return batch_commit_ack(b, row, 0, eb);
 }
@@ -263,12 +263,19 @@ static void schedule_pump(struct agent *a)
 	a->io.defer(a->io.data, pump_deferred, a);
 }
 
+void unit_schedule_pump(struct agent *a)
+{
+	schedule_pump(a);
+}
+
 void unit_kick(struct unit *u)
 {
 	struct agent *a = u->a;
 
 	unit_progress_dirty(u);
-	if (u->queued || u->state != UNIT_IDLE || a->shutting_down)
+	if (u->queued || a->shutting_down || u->task)
+		return;
+	if (u->state != UNIT_IDLE && !(u->state == UNIT_ERROR && unit_task_due(u)))
 		return;
 	u->queued = true;
 	u->q_next = NULL;
@@ -386,32 +393,63 @@ static const struct uniter_notice *notice_for_hook(struct unit *u, const char *h
 	return NULL;
 }
 
-static void start_containers(struct unit *u)
+/* The image container name runs (its resource's oci-image, when the operator supplied one),
+ * or false: it runs as a scree on the host. */
+static bool container_image(struct app *app, const char *name, struct unitpod_container *ret,
+			    struct unitpod_mount *mounts)
 {
-	struct agent *a = u->a;
-	struct app *app = u->app;
+	json_t *spec = json_object_get(app->container_specs, name);
+	const char *res = json_string_value(json_object_get(spec, "resource"));
+	json_t *r = res ? json_object_get(app->resources, res) : NULL, *m;
+	size_t i;
 
-	if (!app || !app->n_containers || u->n_containers || !a->scree_path)
-		return;
-	u->containers = xcalloc(app->n_containers, sizeof(*u->containers));
-	u->n_containers = app->n_containers;
-	for (size_t i = 0; i < app->n_containers; i++) {
-		struct container_rt *c = &u->containers[i];
-		char *dir = xasprintf("%s/containers/%s", u->dir, app->containers[i]);
-		struct workload_opts o = {
-			.name = app->containers[i], .dir = dir, .scree_path = a->scree_path,
-			.ready = on_workload_ready, .log = on_workload_log, .data = c,
-		};
-
-		c->u = u;
-		c->name = xstrdup(app->containers[i]);
-		snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
-		c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
-		if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
-			ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
-		start_notice_watch(c);
-		free(dir);
+	if (!r || strcmp(json_string_value(json_object_get(r, "type")) ? json_string_value(json_object_get(r, "type")) : "",
+			 "oci-image"))
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->name = name;
+	ret->image = json_string_value(json_object_get(r, "image"));
+	ret->fingerprint = json_string_value(json_object_get(r, "fingerprint"));
+	ret->size = json_integer_value(json_object_get(r, "size"));
+	ret->mounts = mounts;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+		if (i >= PODS_MOUNTS_MAX)
+			break;
+		mounts[i].storage = json_string_value(json_object_get(m, "storage"));
+		mounts[i].location = json_string_value(json_object_get(m, "location"));
+		ret->n_mounts = i + 1;
 	}
+	return ret->image != NULL;
+}
+
+static void on_pod_state(void *data, enum unitpod_state s, const struct unitpod_info *info, const char *msg)
+{
+	struct unit *u = data;
+
+	u->pod_state = s;
+	if (s == UNITPOD_UP && info) {
+		snprintf(u->pod_address, sizeof(u->pod_address), "%s", info->address ? info->address : "");
+		snprintf(u->pod_cidr, sizeof(u->pod_cidr), "%s", info->cidr ? info->cidr : "");
+		free(u->pod_netns);
+		u->pod_netns = info->netns ? xstrdup(info->netns) : NULL;
+	}
+	ulog(u, s == UNITPOD_BROKEN ? "ERROR" : "DEBUG", "pod %s%s%s", unitpod_state_name(s), msg && *msg ? ": " : "",
+	     msg && *msg ? msg : "");
+	unit_kick(u);
+}
+
+static void on_pod_ready(void *data, const char *container, const char *boot_id)
+{
+	struct unit *u = data;
+
+	for (size_t i = 0; i < u->n_containers; i++)
+		if (u->containers[i].in_pod && !strcmp(u->containers[i].name, container))
+			on_workload_ready(&u->containers[i], NULL, boot_id);
+}
+
+static void on_pod_log(void *data, const char *level, const char *msg)
+{
+	ulog(data, level, "%s", msg);
 }
 
 static void stop_containers(struct unit *u, bool destroy)
@@ -435,6 +473,159 @@ static void stop_containers(struct unit *u, bool destroy)
 	u->containers = NULL;
 	u->n_containers = 0;
 	u->ready_container = NULL;
+	if (u->pod) {
+		if (destroy)
+			a->io.pod_destroy(a->io.data, u->pod);
+		else
+			a->io.pod_detach(a->io.data, u->pod);
+		u->pod = NULL;
+	}
+	u->pod_state = UNITPOD_WAITING;
+	free(u->pod_netns);
+	u->pod_netns = NULL;
+	u->pod_address[0] = '\0';
+}
+
+/* Whether the unit's containers are the application's, by name and order. */
+static bool same_containers(struct unit *u)
+{
+	if (u->n_containers != u->app->n_containers)
+		return false;
+	for (size_t i = 0; i < u->n_containers; i++)
+		if (strcmp(u->containers[i].name, u->app->containers[i]))
+			return false;
+	return true;
+}
+
+/* Brings the unit's containers in line with its application's goal: each container with an
+ * image runs in the unit's pod, each without one as a scree on the host (a container whose
+ * resource was attached moves into the pod). */
+static void sync_containers(struct unit *u)
+{
+	struct agent *a = u->a;
+	struct app *app = u->app;
+	struct unitpod_container pc[PROTO_CONTAINERS_MAX];
+	struct unitpod_mount mounts[PROTO_CONTAINERS_MAX][PODS_MOUNTS_MAX];
+	size_t n_pod = 0;
+
+	if (!u->containers_dirty && u->containers)
+		return;
+	u->containers_dirty = false;
+	if (!app || !app->n_containers) {
+		if (u->n_containers || u->pod)
+			stop_containers(u, true);
+		return;
+	}
+	if (u->containers && !same_containers(u))
+		stop_containers(u, true); /* a refresh changed the charm's containers */
+	if (!u->containers) {
+		u->containers = xcalloc(app->n_containers, sizeof(*u->containers));
+		u->n_containers = app->n_containers;
+		for (size_t i = 0; i < app->n_containers; i++) {
+			struct container_rt *c = &u->containers[i];
+
+			c->u = u;
+			c->name = xstrdup(app->containers[i]);
+			snprintf(c->hook, sizeof(c->hook), "%s-pebble-ready", c->name);
+			c->retry = a->io.timer_new(a->io.data, on_pebble_retry, c);
+			start_notice_watch(c);
+		}
+	}
+	for (size_t i = 0; i < u->n_containers && i < PROTO_CONTAINERS_MAX; i++) {
+		struct container_rt *c = &u->containers[i];
+
+		if (a->io.pod_start && container_image(app, c->name, &pc[n_pod], mounts[n_pod])) {
+			if (c->w) {
+				a->io.workload_destroy(a->io.data, c->w);
+				c->w = NULL;
+				c->pending[0] = '\0';
+			}
+			c->in_pod = true;
+			n_pod++;
+			continue;
+		}
+		if (c->in_pod) {
+			c->in_pod = false;
+			c->pending[0] = '\0';
+		}
+		if (!c->w && a->scree_path) {
+			char *dir = xasprintf("%s/containers/%s", u->dir, c->name);
+			struct workload_opts o = {
+				.name = c->name, .dir = dir, .scree_path = a->scree_path,
+				.ready = on_workload_ready, .log = on_workload_log, .data = c,
+			};
+
+			if (a->io.workload_start(a->io.data, &o, &c->w) < 0)
+				ulog(u, "ERROR", "container %s: cannot start pebble", c->name);
+			free(dir);
+		}
+	}
+	if (n_pod && u->pod) {
+		/* Known at once, so a refresh to an image not yet here runs no hook meanwhile. */
+		u->pod_state = a->io.pod_update(a->io.data, u->pod, pc, n_pod);
+	} else if (n_pod) {
+		char *vol = xasprintf("%s/containers", u->dir), *sto = xasprintf("%s/storage", u->dir);
+		struct unitpod_opts o = {
+			.unit = u->name, .dir = vol, .storage_dir = sto, .containers = pc, .n_containers = n_pod,
+			.state = on_pod_state, .ready = on_pod_ready, .log = on_pod_log, .data = u,
+		};
+		struct errbuf eb;
+
+		u->pod_state = UNITPOD_WAITING;
+		if (a->io.pod_start(a->io.data, &o, &u->pod, &eb) < 0) {
+			ulog(u, "ERROR", "cannot start the unit's pod: %s", eb.msg);
+			u->pod = NULL;
+			u->pod_state = UNITPOD_BROKEN;
+		}
+		free(vol);
+		free(sto);
+	} else if (u->pod) {
+		a->io.pod_destroy(a->io.data, u->pod);
+		u->pod = NULL;
+		free(u->pod_netns);
+		u->pod_netns = NULL;
+	}
+}
+
+/* The workload status the agent shows while the unit's pod keeps its hooks waiting
+ * ("waiting for resource", or blocked with the reason it cannot be set up), and the charm's
+ * own status back once the pod is up. */
+static void set_agent_wl(struct unit *u, const char *status, const char *message, bool by_charm);
+
+static void pod_wait_status(struct unit *u)
+{
+	const char *status = u->pod_state == UNITPOD_BROKEN ? "blocked" : "waiting";
+	const char *message = u->pod_state == UNITPOD_BROKEN ? "cannot run the unit's containers" : "waiting for resource";
+	const char *cur = json_string_value(json_object_get(u->wl_status, "status"));
+	const char *cur_msg = json_string_value(json_object_get(u->wl_status, "message"));
+
+	if (u->pod_state == UNITPOD_STARTING)
+		return; /* a moment: the network and the containers are being set up */
+	if (u->wait_set && cur && cur_msg && !strcmp(cur, status) && !strcmp(cur_msg, message))
+		return;
+	if (!u->wait_set) {
+		json_decref(u->wait_saved);
+		u->wait_saved = json_deep_copy(u->wl_status);
+	}
+	set_agent_wl(u, status, message, false);
+	u->wait_set = true;
+}
+
+static void pod_wait_over(struct unit *u)
+{
+	json_t *saved = u->wait_saved;
+
+	if (!u->wait_set)
+		return;
+	u->wait_set = false;
+	u->wait_saved = NULL;
+	/* Before install the charm has had no say: install sets the agent's own status. */
+	if (saved && json_is_string(json_object_get(saved, "status")) &&
+	    (u->j.installed || json_is_true(json_object_get(saved, "charm-set"))))
+		set_agent_wl(u, json_string_value(json_object_get(saved, "status")),
+			     json_string_value(json_object_get(saved, "message")),
+			     json_is_true(json_object_get(saved, "charm-set")));
+	json_decref(saved);
 }
 
 static struct container_rt *container_due(struct unit *u)
@@ -464,8 +655,12 @@ static bool containers_settled(struct unit *u)
 	for (size_t i = 0; i < u->n_containers; i++) {
 		struct container_rt *c = &u->containers[i];
 
-		if (!c->w || !a->io.workload_settled(a->io.data, c->w))
+		if (c->in_pod) {
+			if (!u->pod || !a->io.pod_settled(a->io.data, u->pod, c->name))
+				return false;
+		} else if (!c->w || !a->io.workload_settled(a->io.data, c->w)) {
 			return false;
+		}
 	}
 	return true;
 }
@@ -506,6 +701,44 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 	return 0;
 }
 
+static void set_agent_wl(struct unit *u, const char *status, const char *message, bool by_charm)
+{
+	struct store_unit_row row;
+	struct errbuf eb;
+	struct batch b;
+	json_t *wl = wl_with(u, status, message, NULL, by_charm);
+
+	batch_init(&b, u);
+	batch_status(&b, "workload", status, message, NULL, by_charm);
+	agent_unit_row(u, &row);
+	row.wl_status = wl;
+	if (batch_commit(&b, &row, &eb) < 0) {
+		ulog(u, "WARNING", "cannot record the workload status: %s", eb.msg);
+		json_decref(wl);
+	} else {
+		json_decref(u->wl_status);
+		u->wl_status = wl;
+	}
+	batch_done(&b);
+}
+
+/* network-get and unit-get of a unit whose containers run as a pod: the pod's address on
+ * its eth0 (charm-runtime.md §3.3); other units see the machine's (netinfo.h). */
+static void fill_pod_network(struct unit *u, struct hook_ctx *ctx)
+{
+	const char *addr = u->pod_address, *cidr = u->pod_cidr;
+	char egress[80];
+
+	snprintf(egress, sizeof(egress), strchr(addr, ':') ? "%s/128" : "%s/32", addr);
+	/* The same shape as netinfo's documents. */
+	ctx->network = json_pack("{s:[{s:s, s:s, s:[{s:s, s:s, s:s, s:s}], s:s, s:s}], s:[s], s:[s]}",
+				 "bind-addresses", "mac-address", "", "interface-name", "eth0", "addresses",
+				 "hostname", "", "address", addr, "value", addr, "cidr", cidr, "macaddress", "",
+				 "interfacename", "eth0", "egress-subnets", egress, "ingress-addresses", addr);
+	ctx->private_address = addr;
+	ctx->public_address = addr;
+}
+
 static void ctx_status_get(struct hook_ctx *ctx, bool app,
 			   void (*done)(void *arg, json_t *result, const char *error), void *arg)
 {
@@ -543,14 +776,37 @@ static bool ctx_is_leader(struct hook_ctx *ctx)
 	return agent_unit_is_leader(ctx->agent);
 }
 
-static const struct hook_ctx_ops ctx_ops = {
+/* leader-set: buffered in the ctx (the tool has updated ctx->leader_settings) and sent with
+ * the hook's commit, so a failed hook changes nothing.  The tool checked leadership. */
+static int ctx_leader_set(struct hook_ctx *ctx, json_t *changes, struct errbuf *eb)
+{
+	struct unit *u = ctx->agent;
+
+	(void)changes;
+	(void)eb;
+	u->leader_dirty = true;
+	return 0;
+}
+
+static void ctx_goal_state(struct hook_ctx *ctx,
+			   void (*done)(void *arg, json_t *result, const char *error), void *arg)
+{
+	struct unit *u = ctx->agent;
+
+	agent_query(u->a, u, false, true, done, arg);
+}
+
+const struct hook_ctx_ops unit_ctx_ops = {
 	.status_set = ctx_status_set,
 	.status_get = ctx_status_get,
 	.log = ctx_log,
 	.is_leader = ctx_is_leader,
+	.leader_set = ctx_leader_set,
+	.goal_state = ctx_goal_state,
+	.action_log = unit_task_log,
 };
 
-static void ctx_clear(struct unit *u)
+void unit_ctx_clear(struct unit *u)
 {
 	if (u->ctx_live) {
 		agent_context_del(u->a, u);
@@ -560,9 +816,42 @@ static void ctx_clear(struct unit *u)
 	json_decref(u->ctx.state);
 	json_decref(u->ctx.ports);
 	json_decref(u->ctx.app_version);
+	hook_ctx_done_extras(&u->ctx);
 	memset(&u->ctx, 0, sizeof(u->ctx));
 	u->ctx_live = false;
+	u->leader_dirty = false;
 	u->context_id[0] = '\0';
+}
+
+void unit_ctx_fill(struct unit *u, const char *hook, const struct relhook *rel)
+{
+	struct agent *a = u->a;
+
+	memset(&u->ctx, 0, sizeof(u->ctx));
+	u->ctx.ops = &unit_ctx_ops;
+	u->ctx.agent = u;
+	u->ctx.unit = u->name;
+	u->ctx.app = u->app->name;
+	u->ctx.hook = hook;
+	u->ctx.model_uuid = a->model_uuid;
+	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
+	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
+	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
+	unit_rel_fill_ctx(u, rel);
+	if (u->pod && u->pod_address[0]) {
+		fill_pod_network(u, &u->ctx);
+	} else {
+		u->ctx.network = json_incref(a->network);
+		u->ctx.private_address = netinfo_first_address(a->network);
+		u->ctx.public_address = u->ctx.private_address;
+	}
+	u->ctx.leader_settings = u->app->leader_settings ? json_deep_copy(u->app->leader_settings)
+							 : json_object();
+	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
+		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
+				      a->io.wall_ns(a->io.data)));
+	agent_context_add(a, u);
+	u->ctx_live = true;
 }
 
 /* ---- one hook ---- */
@@ -570,7 +859,9 @@ static void ctx_clear(struct unit *u)
 static void uniter_goal_of(struct unit *u, struct uniter_goal *g)
 {
 	g->alive = u->alive;
-	g->charm_rev = u->app->charm_rev;
+	/* Juju's CharmModifiedVersion when the controller sends it: a new resource revision runs
+	 * upgrade-charm too. */
+	g->charm_rev = u->app->charm_modified > u->app->charm_rev ? (int)u->app->charm_modified : u->app->charm_rev;
 	g->config_hash = u->app->config_hash;
 	g->leader = !strcmp(u->app->leader, u->name);
 	g->leader_gen = u->app->leader_gen;
@@ -610,12 +901,12 @@ static void enter_error(struct unit *u, const char *msg, struct batch *with);
 
 /* Prepares (journal: run-hook/pending, statuses) and spawns hook; the charm files are in
  * place. */
-static void start_hook(struct unit *u, const char *hook)
+static void start_hook(struct unit *u, const char *hook, const struct relhook *rel)
 {
 	struct agent *a = u->a;
 	struct uniter_journal j2;
 	struct uniter_notice notice;
-	const struct uniter_notice *n;
+	const struct uniter_notice *nt;
 	bool with_notice = false;
 	struct uniter_goal g;
 	struct store_unit_row row;
@@ -632,16 +923,23 @@ static void start_hook(struct unit *u, const char *hook)
 	uniter_goal_of(u, &g);
 	/* A notice hook carries its notice: the one the journal has when it runs again, else the
 	 * event of its container. */
-	n = uniter_hook_notice(&u->j);
-	if (n && u->j.step != UNITER_STEP_DONE && !strcmp(u->j.hook, hook)) {
-		notice = *n;
+	nt = uniter_hook_notice(&u->j);
+	if (nt && u->j.step != UNITER_STEP_DONE && !strcmp(u->j.hook, hook)) {
+		notice = *nt;
 		with_notice = true;
-	} else if ((n = notice_for_hook(u, hook))) {
-		notice = *n;
+	} else if ((nt = notice_for_hook(u, hook))) {
+		notice = *nt;
 		with_notice = true;
 	}
 	uniter_journal_copy(&j2, &u->j);
-	uniter_prepare(&j2, u->hook, &g, with_notice ? &notice : NULL);
+	if (rel) {
+		struct uniter_next n = { .kind = UNITER_NEXT_HOOK, .rel = *rel };
+
+		snprintf(n.hook, sizeof(n.hook), "%s", u->hook);
+		uniter_prepare_next(&j2, &n, &g, with_notice ? &notice : NULL);
+	} else {
+		uniter_prepare(&j2, u->hook, &g, with_notice ? &notice : NULL);
+	}
 	batch_init(&b, u);
 	batch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
@@ -659,7 +957,7 @@ static void start_hook(struct unit *u, const char *hook)
 		batch_status(&b, "agent", "executing", msg, NULL, false);
 	}
 	agent_unit_row(u, &row);
-	jj = uniter_journal_to_json(&j2);
+	jj = journal_of(u, &j2);
 	row.journal = jj;
 	if (wl)
 		row.wl_status = wl;
@@ -679,21 +977,7 @@ static void start_hook(struct unit *u, const char *hook)
 		u->wl_status = wl;
 	}
 
-	memset(&u->ctx, 0, sizeof(u->ctx));
-	u->ctx.ops = &ctx_ops;
-	u->ctx.agent = u;
-	u->ctx.unit = u->name;
-	u->ctx.app = u->app->name;
-	u->ctx.hook = u->hook;
-	u->ctx.model_uuid = a->model_uuid;
-	u->ctx.config = u->app->config ? json_deep_copy(u->app->config) : json_object();
-	u->ctx.state = u->state_goal ? json_deep_copy(u->state_goal) : json_object();
-	u->ctx.ports = u->ports_goal ? json_deep_copy(u->ports_goal) : json_array();
-	snprintf(u->context_id, sizeof(u->context_id), "%s-%s-%llu", u->name, hook,
-		 (unsigned long long)((uint64_t)(a->io.random(a->io.data) * 9007199254740992.0) ^
-				      a->io.wall_ns(a->io.data)));
-	agent_context_add(a, u);
-	u->ctx_live = true;
+	unit_ctx_fill(u, u->hook, &u->j.hook_rel);
 	u->run_start_ns = a->io.wall_ns(a->io.data);
 
 	struct container_rt *rc = container_for_hook(u, hook);
@@ -707,9 +991,18 @@ static void start_hook(struct unit *u, const char *hook)
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.workload = rc ? rc->name : with_notice ? notice.container : NULL,
-		.containers_dir = cdir, .api_addresses = a->api_addresses,
+		.containers_dir = cdir, .api_addresses = a->api_addresses, .relation_id = -1,
+		.netns = u->pod ? u->pod_netns : NULL,
 	};
+	const struct relhook *hr = &u->j.hook_rel;
 
+	if (hr->kind != RELHOOK_NONE) {
+		env.relation_id = hr->relation_id;
+		env.relation = hr->endpoint;
+		env.remote_app = hr->remote_app;
+		env.remote_unit = hr->remote_unit;
+		env.departing_unit = hr->kind == RELHOOK_DEPARTED ? hr->departing_unit : NULL;
+	}
 	if (with_notice && notice.kind == UNITER_NOTICE_CUSTOM) {
 		env.notice_id = notice.id;
 		env.notice_type = "custom";
@@ -774,27 +1067,46 @@ static void enter_error(struct unit *u, const char *status_msg, struct batch *wi
 	arm_retry(u);
 }
 
+void unit_ctx_changes(struct unit *u, struct proto_action_result *m)
+{
+	m->relations = unit_rel_changes(u, true, &u->rs, NULL);
+	if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
+		m->state = json_incref(u->ctx.state);
+	if (u->ctx.ports && !json_equal(u->ctx.ports, u->ports_goal))
+		m->ports = json_incref(u->ctx.ports);
+	if (u->leader_dirty && u->ctx.leader_settings)
+		m->leader_settings = json_incref(u->ctx.leader_settings);
+}
+
 /* Hook succeeded, or `resolved --no-retry` skips it: queues commit-hook (with the hook's
  * buffered changes when with_changes) and waits for the ack.  The commit goes in the same
  * transaction as what with already holds (the hook's record), or alone. */
 static void begin_commit(struct unit *u, bool with_changes, struct batch *with)
 {
 	struct uniter_journal j2;
+	struct relstate rs2;
 	struct store_unit_row row;
 	struct proto_msg m;
 	struct errbuf eb;
 	struct batch own, *b = with ? with : &own;
-	json_t *jj, *wl = NULL;
+	json_t *jj, *wl = NULL, *rels;
 	int r;
 
 	uniter_journal_copy(&j2, &u->j);
-	uniter_commit(&j2);
-	jj = uniter_journal_to_json(&j2);
+	relstate_init(&rs2);
+	relstate_copy(&rs2, &u->rs);
+	uniter_commit_rel(&j2, &rs2);
+	if (with_changes)
+		unit_rel_own_writes(u, &rs2);
+	rels = unit_rel_changes(u, with_changes, &rs2, &u->j.hook_rel);
+	jj = unit_journal_json(&j2, &rs2, u->task_id, u->task_done_id);
+	relstate_done(&rs2);
 	uniter_journal_done(&j2);
 	proto_msg_init(&m, PROTO_COMMIT_HOOK);
 	m.u.commit_hook.unit = u->name;
 	m.u.commit_hook.hook = u->j.hook;
 	m.u.commit_hook.journal = jj;
+	m.u.commit_hook.relations = rels;
 	if (with_changes && u->ctx_live) {
 		if (u->ctx.state && !json_equal(u->ctx.state, u->state_goal))
 			m.u.commit_hook.state = u->ctx.state;
@@ -802,11 +1114,14 @@ static void begin_commit(struct unit *u, bool with_changes, struct batch *with)
 			m.u.commit_hook.ports = u->ctx.ports;
 		if (json_is_string(u->ctx.app_version))
 			m.u.commit_hook.app_version = json_string_value(u->ctx.app_version);
+		if (u->leader_dirty && u->ctx.leader_settings)
+			m.u.commit_hook.leader_settings = u->ctx.leader_settings;
 	}
 	if (!with)
 		batch_init(&own, u);
 	int64_t seq = batch_add(b, &m);
 
+	json_decref(rels);
 	if (!strcmp(u->j.hook, "start") && !charm_set_status(u))
 		wl = wl_with(u, "unknown", "", NULL, false);
 	if (!strcmp(u->j.hook, "remove"))
@@ -869,7 +1184,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		batch_journal(&b, &j2);
 		batch_status(&b, "agent", "idle", "", NULL, false);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
 			uniter_journal_move(&u->j, &j2);
@@ -899,7 +1214,7 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		enter_error(u, NULL, &b);
 	}
 	batch_done(&b);
-	ctx_clear(u);
+	unit_ctx_clear(u);
 	arm_update_status(u);
 	unit_kick(u);
 	schedule_pump(a);
@@ -965,6 +1280,12 @@ static void report_dead(struct unit *u)
 	struct errbuf eb;
 	struct batch b;
 
+	/* A pod goes first, so a unit gone from the model has left nothing behind on its
+	 * machine: its GONE state kicks the unit, which comes back here. */
+	if (u->pod && u->pod_state != UNITPOD_GONE) {
+		u->a->io.pod_remove(u->a->io.data, u->pod);
+		return;
+	}
 	ulog(u, "INFO", "unit is dead");
 	batch_init(&b, u);
 	proto_msg_init(&m, PROTO_UNIT_DEAD);
@@ -984,6 +1305,18 @@ static void report_dead(struct unit *u)
 	u->a->io.remove_tree(u->a->io.data, u->dir);
 }
 
+/* The resolver's answer for u now (relations included). */
+static void decide(struct unit *u, const struct uniter_flags *f, struct uniter_next *n)
+{
+	struct uniter_goal g;
+
+	uniter_goal_of(u, &g);
+	u->rg.goals.unit = u->name;
+	u->rg.goals.unit_alive = u->alive;
+	u->rg.goals.app_alive = !u->app->dying;
+	uniter_decide(&u->j, &u->rs, &g, &u->rg.goals, f, n);
+}
+
 /* Decides and starts the next step of u. */
 static void unit_step(struct unit *u)
 {
@@ -991,14 +1324,28 @@ static void unit_step(struct unit *u)
 	struct uniter_flags f = { .update_status_due = u->update_status_due,
 				  .lease_valid = agent_lease_ok(a) };
 	struct uniter_goal g;
-	const char *hook;
-	bool dead = false;
+	struct uniter_next n;
 
-	if (u->state != UNIT_IDLE || !u->have_goal || !u->app || !u->app->have_goal)
+	if (!u->have_goal || !u->app || !u->app->have_goal || u->task)
+		return;
+	/* Actions run before the next hook, and also while the unit is in error (Juju). */
+	if ((u->state == UNIT_IDLE || u->state == UNIT_ERROR) && unit_task_due(u)) {
+		unit_task_start(u);
+		return;
+	}
+	if (u->state != UNIT_IDLE)
 		return;
 	uniter_goal_of(u, &g);
 	if (g.alive)
-		start_containers(u);
+		sync_containers(u);
+	/* A unit whose containers run as a pod runs its hooks in the pod's network namespace,
+	 * once its images are there and the pod is up (as a Kubernetes pod's charm container
+	 * starts with its workload containers). */
+	if (g.alive && u->pod && u->pod_state != UNITPOD_UP) {
+		pod_wait_status(u);
+		return;
+	}
+	pod_wait_over(u);
 	struct container_rt *due = container_due(u);
 
 	f.workload_hook = due ? due->hook : NULL;
@@ -1016,7 +1363,7 @@ static void unit_step(struct unit *u)
 		batch_init(&b, u);
 		batch_journal(&b, &j2);
 		agent_unit_row(u, &row);
-		jj = uniter_journal_to_json(&j2);
+		jj = journal_of(u, &j2);
 		row.journal = jj;
 		if (batch_commit(&b, &row, &eb) == 0)
 			uniter_journal_move(&u->j, &j2);
@@ -1026,24 +1373,21 @@ static void unit_step(struct unit *u)
 		json_decref(jj);
 		batch_done(&b);
 	}
-	hook = uniter_next_hook(&u->j, &g, &f, &dead);
-	if (dead) {
+	decide(u, &f, &n);
+	if (n.kind == UNITER_NEXT_DEAD) {
 		report_dead(u);
 		return;
 	}
-	if (!hook)
+	if (n.kind != UNITER_NEXT_HOOK)
 		return;
-	if (!strcmp(hook, "update-status"))
+	if (!strcmp(n.hook, "update-status"))
 		u->update_status_due = false;
-	if ((!strcmp(hook, "install") || !strcmp(hook, "upgrade-charm")) &&
+	if ((!strcmp(n.hook, "install") || !strcmp(n.hook, "upgrade-charm")) &&
 	    strcmp(u->charm_digest, u->app->digest)) {
-		char h[UNITER_HOOK_MAX];
-
-		snprintf(h, sizeof(h), "%s", hook);
-		prepare_files(u, h);
+		prepare_files(u, n.hook);
 		return;
 	}
-	start_hook(u, hook);
+	start_hook(u, n.hook, n.rel.kind != RELHOOK_NONE ? &n.rel : NULL);
 }
 
 void unit_pump(struct agent *a)
@@ -1084,9 +1428,14 @@ static void finish_commit(void *arg)
 
 	if (u->state != UNIT_COMMITTING)
 		return;
+	struct relstate rs2;
+	int64_t task, task_done;
+
 	uniter_journal_init(&j2);
-	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0) {
+	if (uniter_journal_from_json(u->commit_journal, &j2, &eb) < 0 ||
+	    unit_journal_extras(u->commit_journal, &rs2, &task, &task_done, &eb) < 0) {
 		ulog(u, "ERROR", "internal error: %s", eb.msg);
+		uniter_journal_done(&j2);
 		return;
 	}
 	char hook[UNITER_HOOK_MAX];
@@ -1106,11 +1455,14 @@ static void finish_commit(void *arg)
 		batch_done(&b);
 		ulog(u, "ERROR", "cannot record the acknowledged commit of \"%s\": %s (trying again)",
 		     u->j.hook, eb.msg);
+		relstate_done(&rs2);
 		uniter_journal_done(&j2);
 		a->io.timer_arm(a->io.data, u->commit_timer, AGENT_COMMIT_RETRY_MS);
 		return;
 	}
 	batch_done(&b);
+	if (u->j.hook_rel.kind != RELHOOK_NONE)
+		unit_rel_forget(u, &u->j.hook_rel);
 	/* A notice hook: its container's watch goes on past the notice. */
 	const struct uniter_notice *hn = uniter_hook_notice(&u->j);
 	struct uniter_notice done_notice;
@@ -1119,6 +1471,8 @@ static void finish_commit(void *arg)
 	if (hn)
 		done_notice = *hn;
 	uniter_journal_move(&u->j, &j2);
+	relstate_done(&u->rs);
+	u->rs = rs2;
 	json_decref(u->commit_journal);
 	u->commit_journal = NULL;
 	rc = container_for_hook(u, hook);
@@ -1127,9 +1481,14 @@ static void finish_commit(void *arg)
 	/* A refresh replaces the workload containers, as a new pod would: new boot ids, so
 	 * pebble-ready follows upgrade-charm -> config-changed. */
 	if (!strcmp(hook, "upgrade-charm"))
-		for (size_t i = 0; i < u->n_containers; i++)
-			if (u->containers[i].w)
-				a->io.workload_restart(a->io.data, u->containers[i].w);
+		for (size_t i = 0; i < u->n_containers; i++) {
+			struct container_rt *c = &u->containers[i];
+
+			if (c->in_pod && u->pod)
+				a->io.pod_restart(a->io.data, u->pod, c->name);
+			else if (c->w)
+				a->io.workload_restart(a->io.data, c->w);
+		}
 	u->retries = 0;
 	ulog(u, "INFO", "committed \"%s\" hook", hook);
 	set_state(u, UNIT_IDLE);
@@ -1210,6 +1569,7 @@ static void apply_resolve(struct unit *u)
 
 void unit_on_goal(struct unit *u)
 {
+	u->containers_dirty = true;
 	apply_resolve(u);
 	unit_kick(u);
 }
@@ -1244,11 +1604,14 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 {
 	struct uniter_flags f = { .update_status_due = false, .lease_valid = agent_lease_ok(u->a) };
 	struct uniter_goal g;
-	bool dead = false, busy;
+	struct uniter_next n;
+	bool busy;
 
 	*settled = containers_settled(u);
 	*gen = u->app ? (u->gen > u->app->gen ? u->gen : u->app->gen) : u->gen;
-	if (u->state == UNIT_ERROR) {
+	if (u->task || (u->have_goal && unit_task_due(u))) {
+		*state = "busy";
+	} else if (u->state == UNIT_ERROR) {
 		*state = "error";
 	} else if (u->state != UNIT_IDLE || u->queued || !u->have_goal || !u->app ||
 		   !u->app->have_goal) {
@@ -1256,7 +1619,8 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 	} else {
 		uniter_goal_of(u, &g);
 		f.workload_hook = NULL;
-		busy = uniter_next_hook(&u->j, &g, &f, &dead) != NULL || dead;
+		decide(u, &f, &n);
+		busy = n.kind != UNITER_NEXT_NONE;
 		/* A container that is (re)starting, or whose new boot id still waits for its
 		 * pebble-ready, is work in progress. */
 		for (size_t i = 0; i < u->n_containers; i++) {
@@ -1269,6 +1633,8 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 				busy = true;
 		}
 		if (g.alive && u->app->n_containers && !u->n_containers)
+			busy = true;
+		if (g.alive && u->pod && u->pod_state != UNITPOD_UP)
 			busy = true;
 		*state = busy || !*settled ? "busy" : "idle";
 	}
@@ -1327,10 +1693,17 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	u->charm_digest = xstrdup("");
 	u->wl_status = json_pack("{s:s, s:s, s:{}, s:b}", "status", "maintenance", "message", "",
 				 "data", "charm-set", 0);
+	relstate_init(&u->rs);
+	u->gone = json_array();
 	if (row) {
-		if (row->journal && uniter_journal_from_json(row->journal, &u->j, &eb) < 0) {
+		if (row->journal && (uniter_journal_from_json(row->journal, &u->j, &eb) < 0 ||
+				     unit_journal_extras(row->journal, &u->rs, &u->task_id,
+							 &u->task_done_id, &eb) < 0)) {
 			agent_log(a, u, "ERROR", "juju.worker.uniter", "%s; starting afresh", eb.msg);
-			uniter_journal_init(&u->j);
+			uniter_journal_done(&u->j);
+			relstate_done(&u->rs);
+			relstate_init(&u->rs);
+			u->task_id = 0;
 		}
 		u->next_seq = row->next_seq > 0 ? row->next_seq : 1;
 		u->resolved_gen = row->resolved_gen;
@@ -1347,6 +1720,7 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	if (u->j.op == UNITER_OP_RUN_HOOK && u->j.step == UNITER_STEP_PENDING)
 		agent_log(a, u, "INFO", "juju.worker.uniter",
 			  "hook \"%s\" was interrupted; running it again", u->j.hook);
+	u->containers_dirty = true;
 	u->retry_timer = a->io.timer_new(a->io.data, on_retry, u);
 	u->us_timer = a->io.timer_new(a->io.data, on_update_status, u);
 	u->hook_timer = a->io.timer_new(a->io.data, on_hook_timeout, u);
@@ -1386,7 +1760,7 @@ void unit_free(struct unit *u, bool destroy)
 
 			uniter_journal_copy(&j2, &u->j);
 			uniter_requeue(&j2);
-			jj = uniter_journal_to_json(&j2);
+			jj = journal_of(u, &j2);
 			uniter_journal_done(&j2);
 			agent_unit_row(u, &row);
 			row.journal = jj;
@@ -1401,8 +1775,13 @@ void unit_free(struct unit *u, bool destroy)
 		u->run = NULL;
 		a->running--;
 	}
-	ctx_clear(u);
+	unit_task_free(u);
+	unit_ctx_clear(u);
 	stop_containers(u, destroy);
+	if (destroy && a->io.pod_forget_unit)
+		a->io.pod_forget_unit(a->io.data, u->name);
+	json_decref(u->wait_saved);
+	u->wait_saved = NULL;
 	if (destroy) {
 		struct store_txn t;
 		struct errbuf eb;
@@ -1427,12 +1806,7 @@ void unit_free(struct unit *u, bool destroy)
 				agent_digest_ref(a, app->digest, -1);
 			if (destroy)
 				a->io.store_put_goal(a->io.data, "app", app->name, NULL);
-			json_decref(app->config);
-			for (size_t i = 0; i < app->n_containers; i++)
-				free(app->containers[i]);
-			free(app->containers);
-			free(app->name);
-			free(app);
+			agent_app_free(app);
 		}
 	}
 	a->io.timer_free(a->io.data, u->retry_timer);
@@ -1450,6 +1824,10 @@ void unit_free(struct unit *u, bool destroy)
 	json_decref(u->commit_journal);
 	json_decref(u->row_journal);
 	uniter_journal_done(&u->j);
+	relstate_done(&u->rs);
+	relgoal_done(&u->rg);
+	json_decref(u->gone);
+	json_decref(u->tasks_goal);
 	free(u->charm_digest);
 	free(u->name);
 	free(u->dir);

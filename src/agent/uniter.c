@@ -120,6 +120,17 @@ json_t *uniter_journal_to_json(const struct uniter_journal *j)
 
 	json_object_set_new(v, "leader-gen", json_integer(j->leader_gen));
 	json_object_set_new(v, "hook-leader-gen", json_integer(j->hook_leader_gen));
+	if (j->hook_rel.kind != RELHOOK_NONE) {
+		const struct relhook *h = &j->hook_rel;
+
+		json_object_set_new(v, "hook-relation",
+				    json_pack("{s:s, s:i, s:b, s:s, s:s, s:s, s:s, s:I}", "kind",
+					      relhook_kind_name(h->kind), "id", h->relation_id,
+					      "peer", h->peer, "endpoint", h->endpoint, "remote-app",
+					      h->remote_app, "remote-unit", h->remote_unit,
+					      "departing-unit", h->departing_unit, "version",
+					      (json_int_t)h->version));
+	}
 	if (j->nz && j->nz->n_cursors)
 		json_object_set_new(v, "notices", notices_to_json(j->nz));
 	if (j->nz && j->nz->hook.kind != UNITER_NOTICE_NONE) {
@@ -191,6 +202,34 @@ static int notices_from_json(json_t *v, struct uniter_notices **ret, struct errb
 	return 0;
 }
 
+/* The "hook-relation" part of a journal; -EINVAL when malformed. */
+static int relhook_from_json(json_t *v, struct relhook *h)
+{
+	const char *kind, *ep, *app, *unit, *dep;
+	json_int_t id, ver;
+	int peer;
+
+	memset(h, 0, sizeof(*h));
+	if (!v)
+		return 0;
+	if (json_unpack(v, "{s:s, s:I, s:b, s:s, s:s, s:s, s:s, s:I}", "kind", &kind, "id", &id,
+			"peer", &peer, "endpoint", &ep, "remote-app", &app, "remote-unit", &unit,
+			"departing-unit", &dep, "version", &ver) < 0 ||
+	    relhook_kind_from_name(kind) == RELHOOK_NONE || id < 0 || id > 0x7fffffff ||
+	    strlen(ep) >= RELSTATE_NAME_MAX || strlen(app) >= RELSTATE_NAME_MAX ||
+	    strlen(unit) >= RELSTATE_NAME_MAX || strlen(dep) >= RELSTATE_NAME_MAX)
+		return -EINVAL;
+	h->kind = relhook_kind_from_name(kind);
+	h->relation_id = (int)id;
+	h->peer = peer;
+	h->version = ver;
+	snprintf(h->endpoint, sizeof(h->endpoint), "%s", ep);
+	snprintf(h->remote_app, sizeof(h->remote_app), "%s", app);
+	snprintf(h->remote_unit, sizeof(h->remote_unit), "%s", unit);
+	snprintf(h->departing_unit, sizeof(h->departing_unit), "%s", dep);
+	return 0;
+}
+
 static int name_index(const char *const *names, int n, const char *s)
 {
 	for (int i = 0; i < n; i++)
@@ -222,6 +261,10 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 		errbuf_set(eb, "malformed journal: bad op %s/%s", op, step);
 		return -EINVAL;
 	}
+	if (relhook_from_json(json_object_get(v, "hook-relation"), &t.hook_rel) < 0) {
+		errbuf_set(eb, "malformed journal: bad hook-relation");
+		return -EINVAL;
+	}
 	if (notices_from_json(v, &t.nz, eb) < 0)
 		return -EINVAL;
 	t.leader_gen = (int)json_integer_value(json_object_get(v, "leader-gen"));
@@ -235,51 +278,137 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
 	return 0;
 }
 
+static void next_hook(struct uniter_next *ret, const char *hook)
+{
+	ret->kind = UNITER_NEXT_HOOK;
+	snprintf(ret->hook, sizeof(ret->hook), "%s", hook);
+	memset(&ret->rel, 0, sizeof(ret->rel));
+}
+
+static void next_rel(struct uniter_next *ret, const struct relhook *h)
+{
+	ret->kind = UNITER_NEXT_HOOK;
+	ret->rel = *h;
+	relhook_name(h, ret->hook, sizeof(ret->hook));
+}
+
+void uniter_decide(const struct uniter_journal *j, const struct relstate *rs,
+		   const struct uniter_goal *g, const struct relgoals *rg,
+		   const struct uniter_flags *f, struct uniter_next *ret)
+{
+	static const struct relstate no_state = { NULL, 0 };
+	struct relgoals no_goal = { NULL, 0, NULL, g->alive, g->alive };
+	struct relhook h;
+
+	if (!rs)
+		rs = &no_state;
+	if (!rg)
+		rg = &no_goal;
+	memset(ret, 0, sizeof(*ret));
+	ret->kind = UNITER_NEXT_NONE;
+	/* A hook in error blocks everything else until it is retried or resolved (§10). */
+	if (f->in_error)
+		return;
+	/* A queued follow-up, or a pending hook interrupted by the agent's death: run it. */
+	if (j->op == UNITER_OP_RUN_HOOK && j->step != UNITER_STEP_DONE) {
+		ret->kind = UNITER_NEXT_HOOK;
+		snprintf(ret->hook, sizeof(ret->hook), "%s", j->hook);
+		ret->rel = j->hook_rel;
+		return;
+	}
+	/* relation-created for relations not yet created, then leadership (§7.1 items 3 and 4:
+	 * only after install, never while dying), then workload events from notices (item 5: not
+	 * gated on install, start or dying). */
+	if (g->alive && j->installed) {
+		if (relstate_next_created(rs, rg, &h)) {
+			next_rel(ret, &h);
+			return;
+		}
+		if (g->leader && !j->leader && f->lease_valid) {
+			next_hook(ret, "leader-elected");
+			return;
+		}
+		/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
+		if (!g->leader && j->leader_gen < g->leader_gen) {
+			next_hook(ret, "leader-settings-changed");
+			return;
+		}
+	}
+	if (f->notice_hook) {
+		next_hook(ret, f->notice_hook);
+		return;
+	}
+	if (!g->alive) {
+		/* Teardown (§7.1 item 11): relations first (departed..., broken), then stop if
+		 * started, remove if installed, then dead. */
+		if (relstate_next(rs, rg, rg->unit, &h)) {
+			next_rel(ret, &h);
+			return;
+		}
+		if (j->started && !j->stopped) {
+			next_hook(ret, "stop");
+			return;
+		}
+		if (j->installed && !j->removed) {
+			next_hook(ret, "remove");
+			return;
+		}
+		ret->kind = UNITER_NEXT_DEAD;
+		return;
+	}
+	if (!j->installed) {
+		next_hook(ret, "install");
+		return;
+	}
+	if (j->charm_rev != g->charm_rev) {
+		next_hook(ret, "upgrade-charm");
+		return;
+	}
+	if (strcmp(j->config_hash, g->config_hash) != 0) {
+		next_hook(ret, "config-changed");
+		return;
+	}
+	if (!j->started) {
+		next_hook(ret, "start"); /* only reachable if a start follow-up was lost; harmless */
+		return;
+	}
+	/* Workload events come after the lifecycle hooks that are due: deploy ends with
+	 * start -> pebble-ready, refresh with config-changed -> pebble-ready. */
+	if (f->workload_hook) {
+		next_hook(ret, f->workload_hook);
+		return;
+	}
+	if (relstate_next(rs, rg, rg->unit, &h)) {
+		next_rel(ret, &h);
+		return;
+	}
+	if (f->update_status_due)
+		next_hook(ret, "update-status");
+}
+
 const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter_goal *g,
 			     const struct uniter_flags *f, bool *ret_dead)
 {
-	*ret_dead = false;
-	/* A hook in error blocks everything else until it is retried or resolved (§10). */
-	if (f->in_error)
+	static struct uniter_next n;
+
+	uniter_decide(j, NULL, g, NULL, f, &n);
+	*ret_dead = n.kind == UNITER_NEXT_DEAD;
+	if (n.kind != UNITER_NEXT_HOOK)
 		return NULL;
-	/* A pending hook was interrupted (agent killed mid-hook): run it again. */
+	/* A pending hook's name is returned from the journal itself, so the pointer
+	 * compares equal in uniter_prepare(). */
 	if (j->op == UNITER_OP_RUN_HOOK && j->step != UNITER_STEP_DONE)
 		return j->hook;
-	/* Leadership (§7.1 item 4: only after install, never while dying), then workload events
-	 * from notices (item 5: not gated on install, start or dying). */
-	if (g->alive && j->installed) {
-		if (g->leader && !j->leader && f->lease_valid)
-			return "leader-elected";
-		/* After a failover the other units hear of the new leader (Juju 3.x, §13.5). */
-		if (!g->leader && j->leader_gen < g->leader_gen)
-			return "leader-settings-changed";
-	}
-	if (f->notice_hook)
-		return f->notice_hook;
-	if (!g->alive) {
-		/* Teardown: stop if started, remove if installed, then dead (§7.1 item 11). */
-		if (j->started && !j->stopped)
-			return "stop";
-		if (j->installed && !j->removed)
-			return "remove";
-		*ret_dead = true;
-		return NULL;
-	}
-	if (!j->installed)
-		return "install";
-	if (j->charm_rev != g->charm_rev)
-		return "upgrade-charm";
-	if (strcmp(j->config_hash, g->config_hash) != 0)
-		return "config-changed";
-	if (!j->started)
-		return "start"; /* only reachable if a start follow-up was lost; harmless */
-	/* Workload events come after the lifecycle hooks that are due: deploy ends with
-	 * start -> pebble-ready, refresh with config-changed -> pebble-ready. */
-	if (f->workload_hook)
-		return f->workload_hook;
-	if (f->update_status_due)
-		return "update-status";
-	return NULL;
+	return n.hook;
+}
+
+void uniter_prepare_next(struct uniter_journal *j, const struct uniter_next *n,
+			 const struct uniter_goal *g, const struct uniter_notice *notice)
+{
+	struct relhook rel = n->rel;
+
+	uniter_prepare(j, n->hook, g, notice);
+	j->hook_rel = rel;
 }
 
 void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uniter_goal *g,
@@ -289,8 +418,10 @@ void uniter_prepare(struct uniter_journal *j, const char *hook, const struct uni
 		notices_of(j)->hook = *notice;
 	else if (j->nz)
 		j->nz->hook.kind = UNITER_NOTICE_NONE;
-	if (hook != j->hook)
+	if (hook != j->hook) {
 		snprintf(j->hook, sizeof(j->hook), "%s", hook);
+		memset(&j->hook_rel, 0, sizeof(j->hook_rel));
+	}
 	j->op = UNITER_OP_RUN_HOOK;
 	j->step = UNITER_STEP_PENDING;
 	snprintf(j->hook_config_hash, sizeof(j->hook_config_hash), "%s", g->config_hash);
@@ -322,11 +453,23 @@ static void commit_notice(struct uniter_journal *j)
 
 void uniter_commit(struct uniter_journal *j)
 {
+	uniter_commit_rel(j, NULL);
+}
+
+void uniter_commit_rel(struct uniter_journal *j, struct relstate *rs)
+{
 	const char *h = j->hook;
 	const char *next = NULL;
 
 	commit_notice(j);
-	if (!strcmp(h, "install")) {
+	if (j->hook_rel.kind != RELHOOK_NONE) {
+		if (rs)
+			relstate_commit(rs, &j->hook_rel);
+		/* "config-changed ... after a relation is created" (the lifecycle seed); a unit
+		 * not yet started runs its first config-changed anyway. */
+		if (j->hook_rel.kind == RELHOOK_CREATED && j->started)
+			next = "config-changed";
+	} else if (!strcmp(h, "install")) {
 		j->installed = true;
 		/* A new unit has nothing to catch up on: only later failovers concern it. */
 		j->leader_gen = j->hook_leader_gen;
@@ -351,6 +494,7 @@ void uniter_commit(struct uniter_journal *j)
 	} else if (!strcmp(h, "remove")) {
 		j->removed = true;
 	}
+	memset(&j->hook_rel, 0, sizeof(j->hook_rel));
 	if (next) {
 		snprintf(j->hook, sizeof(j->hook), "%s", next);
 		j->op = UNITER_OP_RUN_HOOK;

@@ -14,8 +14,13 @@
  * whose hook committed (its last-repeated time and id, charm-runtime.md §11.3), and with a
  * notice hook pending the notice it is for, so an agent that restarts neither skips nor
  * repeats one.
+ * Relations (relstate.h) slot in as Juju's resolver has them: -relation-created right after
+ * install (before leader-elected), the other relation hooks after start, and when the unit is
+ * dying its relations are torn down (departed..., broken) before stop.
  * Follow-ups are queued at commit: start after the first config-changed, config-changed after
- * upgrade-charm.  The hook lifecycle is prepare (journal: run-hook/pending) -> execute ->
+ * upgrade-charm, and config-changed after a relation is created on a started unit (the
+ * config-changed the lifecycle seed promises "after a relation is created").  The hook
+ * lifecycle is prepare (journal: run-hook/pending) -> execute ->
  * commit (flags, follow-up, continue), each persisted before the next step. */
 #ifndef CAIRN_UNITER_H
 #define CAIRN_UNITER_H
@@ -23,6 +28,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "agent/relstate.h"
 #include "lib/errbuf.h"
 
 #define UNITER_HOOK_MAX 96
@@ -86,6 +92,7 @@ struct uniter_journal {
 	/* Owned; NULL until a notice hook ran.  A journal is a value: copy it with
 	 * uniter_journal_copy and free it with uniter_journal_done. */
 	struct uniter_notices *nz;
+	struct relhook hook_rel;       /* with RUN_HOOK: the relation hook's details (kind NONE otherwise) */
 };
 
 /* What the controller wants for the unit, as the resolver needs it (the agent assembles it
@@ -124,6 +131,28 @@ int uniter_journal_from_json(json_t *v, struct uniter_journal *j, struct errbuf 
  * unit has finished its teardown and can leave the model. */
 const char *uniter_next_hook(const struct uniter_journal *j, const struct uniter_goal *g,
 			     const struct uniter_flags *f, bool *ret_dead);
+
+/* What the uniter should do next. */
+enum uniter_next_kind { UNITER_NEXT_NONE, UNITER_NEXT_HOOK, UNITER_NEXT_DEAD };
+
+struct uniter_next {
+	enum uniter_next_kind kind;
+	char hook[UNITER_HOOK_MAX];    /* with HOOK: its name ("db-relation-joined") */
+	struct relhook rel;            /* with a relation hook: its details (kind NONE otherwise) */
+};
+
+/* The full resolver: journal j and relation state rs (NULL = none) against the goal g and
+ * the relation goal rg (NULL = no relations).  The order is described at the top. */
+void uniter_decide(const struct uniter_journal *j, const struct relstate *rs,
+		   const struct uniter_goal *g, const struct relgoals *rg,
+		   const struct uniter_flags *f, struct uniter_next *ret);
+/* Prepare for what uniter_decide() chose (n->kind == UNITER_NEXT_HOOK); notice as for
+ * uniter_prepare(). */
+void uniter_prepare_next(struct uniter_journal *j, const struct uniter_next *n,
+			 const struct uniter_goal *g, const struct uniter_notice *notice);
+/* Commit after success: as uniter_commit(), and a relation hook is applied to rs (which may
+ * be NULL when the unit keeps no relation state). */
+void uniter_commit_rel(struct uniter_journal *j, struct relstate *rs);
 
 /* Prepare: records hook as pending together with the goal facts the commit will need, and
  * for a notice hook (notice not NULL) the notice. */

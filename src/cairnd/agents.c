@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "cairnd/idle.h"
+#include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "charm/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -273,7 +275,7 @@ static void send_app_goal(struct aconn *k, struct model_app *a)
 {
 	struct sent_app *sa = hmap_get(&k->apps, a->name);
 	struct proto_msg m;
-	json_t *ctrs = json_array();
+	json_t *ctrs = json_array(), *res = ctl_resources_goal(a), *specs = ctl_container_specs(a->charm);
 
 	for (size_t i = 0; i < a->charm->n_containers; i++)
 		json_array_append_new(ctrs, json_string(a->charm->containers[i]));
@@ -288,8 +290,15 @@ static void send_app_goal(struct aconn *k, struct model_app *a)
 	m.u.app_goal.leader = a->leader ? a->leader : "";
 	m.u.app_goal.leader_gen = a->leader_gen;
 	m.u.app_goal.containers = ctrs;
+	m.u.app_goal.charm_modified = model_app_charm_modified(a);
+	m.u.app_goal.resources = res;
+	m.u.app_goal.container_specs = specs;
+	m.u.app_goal.leader_settings = ctl_rel_leader_settings(C(k->s), a);
+	m.u.app_goal.dying = a->dying;
 	conn_send(k, &m);
 	json_decref(ctrs);
+	json_decref(res);
+	json_decref(specs);
 	if (!sa) {
 		sa = xcalloc(1, sizeof(*sa));
 		sa->name = xstrdup(a->name);
@@ -302,10 +311,12 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 {
 	struct sent_app *sa = hmap_get(&k->apps, u->app->name);
 	struct proto_msg m;
-	json_t *wl = NULL;
+	json_t *wl = NULL, *rels, *tasks;
 
 	if (!sa || sa->gen < u->app->gen)
 		send_app_goal(k, u->app);
+	rels = ctl_rel_unit_goal(C(k->s), u);
+	tasks = ctl_task_goal(C(k->s), u);
 	proto_msg_init(&m, PROTO_UNIT_GOAL);
 	m.u.unit_goal.unit = u->name;
 	m.u.unit_goal.gen = (int64_t)u->gen;
@@ -314,6 +325,10 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	m.u.unit_goal.ports = u->ports;
 	m.u.unit_goal.resolve_gen = u->resolve_gen;
 	m.u.unit_goal.resolve_mode = u->resolve_mode;
+	if (json_array_size(rels))
+		m.u.unit_goal.relations = rels;
+	if (json_array_size(tasks))
+		m.u.unit_goal.actions = tasks;
 	if (sync) {
 		/* After a welcome: the controller's copies, for an agent that lost its own. */
 		m.u.unit_goal.journal = u->journal;
@@ -324,6 +339,8 @@ static void send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	}
 	conn_send(k, &m);
 	json_decref(wl);
+	json_decref(rels);
+	json_decref(tasks);
 }
 
 /* The machine's list of units whose goal waits to be pushed: doubly linked, so a unit
@@ -641,6 +658,16 @@ static void on_hello(struct aconn *k, const struct proto_hello *h)
 		refuse(k, "invalid entity name or password (unauthorized access)");
 		return;
 	}
+	if (h->version < PROTO_VERSION) {
+		/* It would ignore relations and tasks: it must be upgraded first. */
+		char why[128];
+
+		snprintf(why, sizeof(why), "agent protocol version %lld is too old (the controller needs %d)",
+			 (long long)h->version, PROTO_VERSION);
+		ctl_log(c, "controller", "WARNING", "cairn.agents", "refused machine %s: %s", h->machine, why);
+		refuse(k, why);
+		return;
+	}
 	mr = mrt_get(s, mc->id);
 	if (mr->conn) {
 		/* The agent restarted and the old connection has not noticed yet. */
@@ -769,6 +796,8 @@ static void on_status_get(struct aconn *k, const struct proto_status_get *q)
 	m.u.status_result.id = q->id;
 	if (!u) {
 		m.u.status_result.error = foreign ? "permission denied" : "unit not found";
+	} else if (q->goal_state) {
+		doc = ctl_rel_goal_state(C(k->s), u);
 	} else if (!q->application) {
 		doc = status_json(&u->wl);
 	} else if (!is_leader(u)) {
@@ -814,35 +843,36 @@ static bool may_fetch(struct aconn *k, const char *digest)
 	return false;
 }
 
-static void on_charm_get(struct aconn *k, const struct proto_charm_get *g)
+/* Answers one chunk request with at most g->length bytes of the file at path (a page-cache
+ * read; no more is buffered), or with error when path is NULL. */
+static void send_chunk(struct aconn *k, enum proto_type t, const struct proto_charm_get *g, const char *path,
+		       const char *error, const char *what)
 {
-	struct controller *c = C(k->s);
 	struct proto_msg m;
+	struct proto_charm_chunk *ch = t == PROTO_CHARM_CHUNK ? &m.u.charm_chunk : &m.u.resource_chunk;
 	struct buf data = BUF_INIT, b64 = BUF_INIT;
-	char *path;
-	int fd;
+	char msg[128];
+	int fd = -1;
 	off_t size;
 
-	proto_msg_init(&m, PROTO_CHARM_CHUNK);
-	m.u.charm_chunk.digest = g->digest;
-	m.u.charm_chunk.offset = g->offset;
-	m.u.charm_chunk.data = "";
-	if (!may_fetch(k, g->digest)) {
-		m.u.charm_chunk.error = "no such charm on this machine";
+	proto_msg_init(&m, t);
+	ch->digest = g->digest;
+	ch->offset = g->offset;
+	ch->data = "";
+	if (!path) {
+		ch->error = error;
 		conn_send(k, &m);
 		return;
 	}
-	path = model_charm_path(c->m, g->digest);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
 	size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
 	if (fd < 0 || size < 0) {
-		m.u.charm_chunk.error = "the charm archive is missing";
+		snprintf(msg, sizeof(msg), "the %s is missing", what);
+		ch->error = msg;
 	} else if (g->offset > size) {
-		m.u.charm_chunk.error = "offset past the end of the archive";
-		m.u.charm_chunk.size = size;
+		ch->error = "offset past the end of the content";
+		ch->size = size;
 	} else {
-		/* One bounded chunk per request: a page-cache read, and no more buffered. */
 		size_t n = (size_t)(size - g->offset) < (size_t)g->length ? (size_t)(size - g->offset)
 									    : (size_t)g->length;
 		ssize_t got;
@@ -851,20 +881,64 @@ static void on_charm_get(struct aconn *k, const struct proto_charm_get *g)
 		buf_grow(&data, n);
 		got = pread(fd, data.data, n, g->offset);
 		if (got != (ssize_t)n) {
-			m.u.charm_chunk.error = "cannot read the charm archive";
+			snprintf(msg, sizeof(msg), "cannot read the %s", what);
+			ch->error = msg;
 		} else {
 			data.len = n;
 			buf_init(&b64);
 			proto_b64_encode(data.data, data.len, &b64);
-			m.u.charm_chunk.data = b64.data;
+			ch->data = b64.data;
 		}
-		m.u.charm_chunk.size = size;
+		ch->size = size;
 	}
 	if (fd >= 0)
 		close(fd);
 	conn_send(k, &m);
 	buf_done(&data);
 	buf_done(&b64);
+}
+
+static void on_charm_get(struct aconn *k, const struct proto_charm_get *g)
+{
+	struct controller *c = C(k->s);
+	char *path = may_fetch(k, g->digest) ? model_charm_path(c->m, g->digest) : NULL;
+
+	send_chunk(k, PROTO_CHARM_CHUNK, g, path, "no such charm on this machine", "charm archive");
+	free(path);
+}
+
+/* Whether a resource's content (by fingerprint) belongs to an application with units on the
+ * agent's machine. */
+static bool may_fetch_resource(struct aconn *k, const char *fingerprint)
+{
+	struct controller *c = C(k->s);
+
+	for (size_t i = 0; i < c->m->n_apps; i++) {
+		struct model_app *a = c->m->apps[i];
+		bool has = false, here = false;
+		const char *name;
+		json_t *r;
+
+		json_object_foreach(a->resources, name, r) {
+			const char *fp = json_string_value(json_object_get(r, "fingerprint"));
+
+			has = has || (fp && !strcmp(fp, fingerprint));
+		}
+		for (size_t j = 0; has && !here && j < a->n_units; j++)
+			here = a->units[j]->machine == k->m->id;
+		if (here)
+			return true;
+	}
+	return false;
+}
+
+static void on_resource_get(struct aconn *k, const struct proto_charm_get *g)
+{
+	struct controller *c = C(k->s);
+	char *path = may_fetch_resource(k, g->digest) ? resstore_path(c->res, g->digest) : NULL;
+
+	send_chunk(k, PROTO_RESOURCE_CHUNK, g, path, "no such resource on this machine", "resource");
+	free(path);
 }
 
 static void on_log(struct aconn *k, json_t *records)
@@ -965,12 +1039,23 @@ static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char 
 	case PROTO_COMMIT_HOOK: {
 		const struct proto_commit_hook *h = &m->u.commit_hook;
 
+		if (h->relations || h->leader_settings) {
+			/* Relation data and leader settings commit with the journal, in one
+			 * transaction, and reach the units that see them (ctl_rel.h). */
+			r = ctl_rel_commit_hook(c, u, h, seq, &eb);
+			break;
+		}
 		r = model_commit_hook(c->m, u, h->journal, h->state, h->ports, h->app_version, seq, &eb);
 		/* New committed state or ports are part of the unit's goal. */
 		if (r == 0 && (h->state || h->ports))
 			agents_unit_changed(k->s, u);
 		break;
 	}
+	case PROTO_ACTION_STARTED:
+	case PROTO_ACTION_LOG:
+	case PROTO_ACTION_RESULT:
+		r = ctl_task_report(c, u, m, seq, &eb);
+		break;
 	case PROTO_STATUS_SET: {
 		const struct proto_status_set *st = &m->u.status_set;
 		enum model_status_kind kind = !strcmp(st->kind, "workload") ? MODEL_STATUS_WORKLOAD :
@@ -1052,6 +1137,15 @@ static void on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 	case PROTO_UNIT_DEAD:
 		on_sequenced(k, m, m->u.unit_dead.unit, m->u.unit_dead.seq);
 		break;
+	case PROTO_ACTION_STARTED:
+		on_sequenced(k, m, m->u.action_started.unit, m->u.action_started.seq);
+		break;
+	case PROTO_ACTION_LOG:
+		on_sequenced(k, m, m->u.action_log.unit, m->u.action_log.seq);
+		break;
+	case PROTO_ACTION_RESULT:
+		on_sequenced(k, m, m->u.action_result.unit, m->u.action_result.seq);
+		break;
 	case PROTO_STATUS_GET:
 		on_status_get(k, &m->u.status_get);
 		break;
@@ -1085,6 +1179,9 @@ static void on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 	}
 	case PROTO_CHARM_GET:
 		on_charm_get(k, &m->u.charm_get);
+		break;
+	case PROTO_RESOURCE_GET:
+		on_resource_get(k, &m->u.resource_get);
 		break;
 	case PROTO_TEARDOWN_DONE:
 		k->torn_down = true;

@@ -24,6 +24,9 @@
 
 struct api;
 struct agents;
+struct resstore;
+struct relstore;
+struct opstore;
 struct supervisor;
 struct waiter;
 
@@ -32,9 +35,12 @@ struct controller {
 	char *home;
 	char *bin_dir;
 	struct model *m;
+	struct relstore *rels;     /* relations, subordinates, leader settings (ctl_rel.h) */
+	struct opstore *ops;       /* operations and tasks (ctl_rel.h) */
 	struct ctlcfg cfg;
 	struct logstore *logs;
 	struct agents *agents;
+	struct resstore *res;      /* supplied resources by content (resstore.h) */
 	struct supervisor *sup;
 	struct api *api;
 	struct waiter *waiters;
@@ -73,9 +79,32 @@ void ctl_apply_model_config(struct controller *c);
 /* kill-controller: destroys what was deployed, then stops. */
 void ctl_destroy(struct controller *c, struct msgsrv_conn *conn);
 
+/* ctl_resources.c */
+struct charm;
+struct ctl_res_batch;
+/* resources: the application's new resource record (borrowed), or NULL and error. */
+typedef void (*ctl_res_done_fn)(void *data, json_t *resources, const char *error);
+/* Stores each resource of given ({name: path}) as ch declares it and calls done with current
+ * (pruned to what ch declares, see ctl_resources_prune) plus the next revision of each given
+ * one, or with the first error ("failed to upload resource \"img\": <path>: not an OCI
+ * image: ...").  done runs later, never from inside this call.  Returns 0, or a negative
+ * errno with eb ("unrecognized resource \"x\"") when nothing started. */
+int ctl_resources_store(struct controller *c, const struct charm *ch, json_t *current, json_t *given,
+			ctl_res_done_fn done, void *data, struct ctl_res_batch **ret, struct errbuf *eb);
+/* Abandons a batch (done does not run).  NULL is fine. */
+void ctl_resources_cancel(struct ctl_res_batch *b);
+/* A new record: the entries of current that ch still declares with the same type. */
+json_t *ctl_resources_prune(const struct charm *ch, json_t *current);
+/* The app-goal's resources and container-specs (new references; docs/protocol.md §3.5). */
+json_t *ctl_resources_goal(const struct model_app *a);
+json_t *ctl_container_specs(const struct charm *ch);
+/* Checks the `mounts:` of ch's containers (locations a pod can bind).  0 or -EINVAL (eb). */
+int ctl_check_containers(const struct charm *ch, struct errbuf *eb);
+
 /* status.c */
-/* Appends the status document (operator-cli.md §8.3) as compact JSON text. */
-void status_render(struct controller *c, struct buf *out);
+/* Appends the status document (operator-cli.md §8.3) as compact JSON text, with relations
+ * and subordinates (ctl_rel.h), and the rows of `status --relations` when relation_rows. */
+void status_render(struct controller *c, struct buf *out, bool relation_rows);
 /* The machines section of the status document. */
 json_t *status_machines(struct controller *c);
 /* A unit's public address: its machine's first address. */

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
+#include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/supervise.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/spawn.h"
 
 void ctl_unit_tag(const char *unit, char *out, size_t n)
 {
@@ -109,6 +113,7 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		return;
 	}
 	ctl_log(c, "controller", "INFO", "cairn.model", "unit %s removed", name);
+	ctl_rel_unit_gone(c, name);
 	if (was_leader && model_set_leader(c->m, a, NULL, false, &eb) < 0)
 		ctl_log(c, "controller", "ERROR", "cairn.model", "%s", eb.msg);
 	if (a->dying && a->n_units == 0) {
@@ -117,6 +122,8 @@ void ctl_unit_gone(struct controller *c, struct model_unit *u)
 		agents_app_forget(c->agents, a);
 		if (model_delete_app(c->m, a, &eb) == 0) {
 			charmstore_gc(c->m);
+			resstore_gc(c->res, c->m);
+			ctl_rel_app_gone(c, app);
 			ctl_log(c, "controller", "INFO", "cairn.model", "application %s removed", app);
 		}
 		free(app);
@@ -138,7 +145,7 @@ void ctl_apply_model_config(struct controller *c)
 static void remove_state(struct controller *c)
 {
 	static const char *const names[] = { "state.db", "state.db-wal", "state.db-shm", "charms",
-					     "tls", "agents", "logs", "agent.sock", NULL };
+					     "tls", "agents", "logs", "agent.sock", "resources", NULL };
 
 	for (size_t i = 0; names[i]; i++) {
 		char *p = xasprintf("%s/%s", c->home, names[i]);
@@ -194,6 +201,93 @@ static void kill_local_workloads(struct controller *c)
 	free(agents);
 }
 
+/* Runs argv to its end (the last resort below, after the loop has no more work). */
+static void run_quietly(char *const argv[])
+{
+	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct spawn_opts o = { .file = argv[0], .argv = argv, .envp = envp, .stdin_fd = -1,
+				.stdout_fd = -1, .stderr_fd = -1 };
+	struct errbuf eb;
+	int pidfd = -1;
+	pid_t pid;
+
+	if (spawn_run(&o, &pid, &pidfd, &eb) < 0)
+		return;
+	if (pidfd >= 0)
+		close(pidfd);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The same for pods machine 0's agent left (src/agent/pods.h): their containers, root
+ * filesystem mounts, network namespaces and the pod bridge. */
+static void kill_local_pods(struct controller *c)
+{
+	char *mdir = xasprintf("%s/agents/machine-0", c->home), *conf = xasprintf("%s/pods.json", mdir);
+	char *root = xasprintf("%s/pods/runc", mdir), *runc_list = xasprintf("%s/pods/runc", mdir);
+	struct buf b = BUF_INIT;
+	json_t *v = NULL;
+	DIR *d;
+	struct dirent *de;
+
+	buf_init(&b);
+	if (fs_read_file(conf, 65536, &b) == 0)
+		v = json_loadb(b.data, b.len, 0, NULL);
+	d = opendir(runc_list);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *argv[] = { "runc", "--root", root, "delete", "--force", de->d_name, NULL };
+
+		run_quietly(argv);
+	}
+	if (d)
+		closedir(d);
+	/* Overlay roots under the machine directory, deepest first. */
+	buf_reset(&b);
+	if (fs_read_file("/proc/self/mountinfo", 1 << 22, &b) == 0) {
+		char *save = NULL, *paths[256];
+		size_t n = 0;
+
+		for (char *line = strtok_r(b.data, "\n", &save); line && n < 256; line = strtok_r(NULL, "\n", &save)) {
+			char mp[4096];
+
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && !strncmp(mp, mdir, strlen(mdir)))
+				paths[n++] = xstrdup(mp);
+		}
+		while (n) {
+			char *argv[] = { "umount", "-l", paths[--n], NULL };
+
+			run_quietly(argv);
+			free(paths[n]);
+		}
+	}
+	const char *prefix = json_string_value(json_object_get(v, "prefix"));
+	const char *bridge = json_string_value(json_object_get(v, "bridge"));
+
+	d = prefix && *prefix ? opendir("/run/netns") : NULL;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		char *argv[] = { "ip", "netns", "delete", de->d_name, NULL };
+
+		run_quietly(argv);
+	}
+	if (d)
+		closedir(d);
+	if (bridge && *bridge) {
+		char *argv[] = { "ip", "link", "delete", (char *)bridge, NULL };
+
+		run_quietly(argv);
+	}
+	json_decref(v);
+	buf_done(&b);
+	free(mdir);
+	free(conf);
+	free(root);
+	free(runc_list);
+}
+
 static void destroyed(void *data)
 {
 	struct controller *c = data;
@@ -204,6 +298,7 @@ static void destroyed(void *data)
 	} else {
 		supervise_stop(c->sup, 5000);
 		kill_local_workloads(c);
+		kill_local_pods(c);
 	}
 	c->sup = NULL;
 	if (c->destroy_conn) {

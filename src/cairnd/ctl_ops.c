@@ -16,6 +16,8 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/charmstore.h"
+#include "cairnd/resstore.h"
+#include "cairnd/ctl_rel.h"
 #include "charm/charm.h"
 #include "charm/settings.h"
 #include "lib/buf.h"
@@ -34,6 +36,10 @@ int ctl_op_remove_machine(struct controller *c, struct msgsrv_conn *conn, json_t
 			  struct errbuf *eb);
 int ctl_op_machines(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
 		    struct errbuf *eb);
+int ctl_op_attach_resource(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+			   struct errbuf *eb);
+int ctl_op_resources(struct controller *c, struct msgsrv_conn *conn, json_t *req, json_t **ret,
+		     struct errbuf *eb);
 
 static const char *req_str(json_t *req, const char *key)
 {
@@ -130,8 +136,10 @@ static int add_units(struct controller *c, struct model_app *a, int n, const int
 		agents_unit_changed(c->agents, added[i]);
 		json_array_append_new(names, json_string(added[i]->name));
 	}
-	if (done)
+	if (done) {
 		agents_app_changed(c->agents, a); /* the leader may have been set */
+		ctl_rel_units_changed(c);
+	}
 	free(added);
 	return r;
 }
@@ -144,10 +152,17 @@ struct charm_op {
 	json_t *req;
 	bool refresh;
 	struct worker *w;
+	/* Once the charm is stored, while its resources are: */
+	char digest[CHARM_DIGEST_HEX];
+	int64_t size;
+	struct charm *ch;
+	struct ctl_res_batch *batch;
 };
 
 static void charm_op_free(struct charm_op *op)
 {
+	ctl_resources_cancel(op->batch);
+	charm_free(op->ch);
 	json_decref(op->req);
 	free(op);
 }
@@ -171,38 +186,11 @@ static void charm_op_answer(struct charm_op *op, json_t *resp)
 	charm_op_free(op);
 }
 
-static int check_resources(struct charm *ch, json_t *given, json_t **ret, struct errbuf *eb)
-{
-	json_t *resources = json_object(), *v;
-	const char *k;
-
-	json_object_foreach(given, k, v) {
-		json_t *decl = json_object_get(ch->resources, k);
-		const char *type = json_string_value(json_object_get(decl, "type"));
-
-		if (!decl) {
-			errbuf_set(eb, "invalid resource name \"%s\": the charm declares no such resource", k);
-			json_decref(resources);
-			return -EINVAL;
-		}
-		if (!json_is_string(v) || access(json_string_value(v), R_OK) < 0) {
-			errbuf_set(eb, "resource \"%s\": cannot read \"%s\"", k,
-				   json_is_string(v) ? json_string_value(v) : "");
-			json_decref(resources);
-			return -EINVAL;
-		}
-		json_object_set_new(resources, k, json_pack("{s:s, s:s}", "type", type ? type : "file",
-							     "path", json_string_value(v)));
-	}
-	*ret = resources;
-	return 0;
-}
-
-/* The deploy, once the charm is stored. */
+/* The deploy, once the charm and its resources are stored. */
 static json_t *deploy_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
-			     struct charm *ch, struct errbuf *eb)
+			     struct charm *ch, json_t *resources, struct errbuf *eb)
 {
-	json_t *settings = NULL, *empty = json_object(), *names = NULL, *resources = NULL;
+	json_t *settings = NULL, *empty = json_object(), *names = NULL;
 	json_t *sources = json_object_get(req, "config"), *result = NULL;
 	const char *app = req_str(req, "app");
 	int n = req_int(req, "num-units", 1), rev, *mach = NULL;
@@ -210,6 +198,9 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 
 	if (!app || !*app)
 		app = ch->name;
+	/* A subordinate's units come from its relations, one beside each principal unit. */
+	if (ch->subordinate)
+		n = 0;
 	if (!charm_valid_app_name(app)) {
 		errbuf_set(eb, "invalid application name \"%s\"", app);
 		goto out;
@@ -222,14 +213,13 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 		goto out;
 	if (settings_apply(ch, app, empty, sources, &settings, eb) < 0)
 		goto out;
-	if (check_resources(ch, json_object_get(req, "resources"), &resources, eb) < 0)
-		goto out;
 	rev = ch->revision >= 0 ? ch->revision : 0;
 	if (model_add_app(c->m, app, ch, digest, size, rev, settings, resources, &a, eb) < 0)
 		goto out;
 	ch = NULL;
 	settings = NULL;
 	agents_app_changed(c->agents, a);
+	ctl_rel_app_added(c, a);
 	names = json_array();
 	if (add_units(c, a, n, mach, names, eb) < 0) {
 		json_decref(names);
@@ -241,15 +231,14 @@ static json_t *deploy_stored(struct controller *c, json_t *req, const char *dige
 out:
 	charm_free(ch);
 	free(mach);
-	json_decref(resources);
 	json_decref(empty);
 	json_decref(settings);
 	return result;
 }
 
-/* The refresh, once the charm is stored. */
+/* The refresh, once the charm and its resources are stored. */
 static json_t *refresh_stored(struct controller *c, json_t *req, const char *digest, int64_t size,
-			      struct charm *ch, struct errbuf *eb)
+			      struct charm *ch, json_t *resources, struct errbuf *eb)
 {
 	struct model_app *a = model_find_app(c->m, req_str(req, "app"));
 	json_t *rebased = NULL, *settings = NULL, *sources = json_object_get(req, "config");
@@ -283,6 +272,14 @@ static json_t *refresh_stored(struct controller *c, json_t *req, const char *dig
 	}
 	ch = NULL;
 	settings = NULL;
+	/* A second transaction: should it fail, the charm is refreshed and the operator is told
+	 * the resources are not (attach-resource supplies them again). */
+	if (!json_equal(resources, a->resources) &&
+	    model_set_resources(c->m, a, json_incref(resources), eb) < 0) {
+		errbuf_wrap(eb, "refreshed %s to revision %d, but cannot record its resources", a->name, rev);
+		agents_app_changed(c->agents, a);
+		goto out;
+	}
 	ctl_log(c, "controller", "INFO", "cairn.model", "refreshed %s to revision %d", a->name, rev);
 	agents_app_changed(c->agents, a);
 	result = json_pack("{s:s, s:s, s:i}", "application", a->name, "charm", a->charm_name, "revision",
@@ -294,13 +291,44 @@ out:
 	return result;
 }
 
+/* The charm's resources are stored (or could not be). */
+static void resources_stored(void *data, json_t *resources, const char *error)
+{
+	struct charm_op *op = data;
+	struct controller *c = op->c;
+	struct charm *ch = op->ch;
+	struct errbuf eb;
+	json_t *result;
+
+	op->batch = NULL;
+	op->ch = NULL;
+	if (error) {
+		charm_free(ch);
+		charmstore_gc(c->m);
+		resstore_gc(c->res, c->m);
+		charm_op_answer(op, error_reply(error));
+		return;
+	}
+	errbuf_clear(&eb);
+	result = op->refresh ? refresh_stored(c, op->req, op->digest, op->size, ch, resources, &eb)
+			     : deploy_stored(c, op->req, op->digest, op->size, ch, resources, &eb);
+	if (!result) {
+		charmstore_gc(c->m); /* the archive may now be unreferenced */
+		resstore_gc(c->res, c->m);
+		charm_op_answer(op, error_reply(eb.msg[0] ? eb.msg : "failed"));
+		return;
+	}
+	resstore_gc(c->res, c->m); /* a refresh may have replaced a resource */
+	charm_op_answer(op, ok_reply(result));
+}
+
 static void charm_stored(void *data, const char *digest, int64_t size, struct charm *ch,
 			 const char *error)
 {
 	struct charm_op *op = data;
 	struct controller *c = op->c;
+	struct model_app *a = op->refresh ? model_find_app(c->m, req_str(op->req, "app")) : NULL;
 	struct errbuf eb;
-	json_t *result;
 
 	op->w = NULL;
 	if (error) {
@@ -308,14 +336,15 @@ static void charm_stored(void *data, const char *digest, int64_t size, struct ch
 		return;
 	}
 	errbuf_clear(&eb);
-	result = op->refresh ? refresh_stored(c, op->req, digest, size, ch, &eb)
-			     : deploy_stored(c, op->req, digest, size, ch, &eb);
-	if (!result) {
-		charmstore_gc(c->m); /* the archive may now be unreferenced */
-		charm_op_answer(op, error_reply(eb.msg[0] ? eb.msg : "failed"));
-		return;
+	snprintf(op->digest, sizeof(op->digest), "%s", digest);
+	op->size = size;
+	op->ch = ch;
+	if (ctl_check_containers(ch, &eb) < 0 ||
+	    ctl_resources_store(c, ch, a ? a->resources : NULL, json_object_get(op->req, "resources"),
+				resources_stored, op, &op->batch, &eb) < 0) {
+		charmstore_gc(c->m);
+		charm_op_answer(op, error_reply(eb.msg));
 	}
-	charm_op_answer(op, ok_reply(result));
 }
 
 static int start_charm_op(struct controller *c, struct msgsrv_conn *conn, json_t *req, bool refresh,
@@ -427,6 +456,10 @@ static int op_add_unit(struct controller *c, struct msgsrv_conn *conn, json_t *r
 		errbuf_set(eb, "cannot add unit to application \"%s\": application is not alive", a->name);
 		return -EINVAL;
 	}
+	if (a->charm->subordinate) {
+		errbuf_set(eb, "cannot add unit to application \"%s\": application is subordinate", a->name);
+		return -EINVAL;
+	}
 	if (n < 1 || n > CTL_MAX_UNITS_PER_CALL) {
 		errbuf_set(eb, "--num-units must be a positive integer");
 		return -EINVAL;
@@ -508,6 +541,7 @@ static int op_remove_unit(struct controller *c, struct msgsrv_conn *conn, json_t
 			agents_unit_changed(c->agents, u);
 		}
 	}
+	ctl_rel_units_changed(c);
 	ctl_waiters_check(c);
 	*ret = json_pack("{s:o}", "units", done);
 	return 0;
@@ -546,10 +580,13 @@ static int op_remove_application(struct controller *c, struct msgsrv_conn *conn,
 			json_decref(done);
 			return -EIO;
 		}
+		ctl_rel_app_dying(c, a);
 		if (a->n_units == 0) {
 			agents_app_forget(c->agents, a);
-			if (model_delete_app(c->m, a, eb) == 0)
+			if (model_delete_app(c->m, a, eb) == 0) {
 				charmstore_gc(c->m);
+				ctl_rel_app_gone(c, name);
+			}
 		} else if (req_bool(req, "force")) {
 			/* Each forced removal may delete the app with its last unit. */
 			while ((a = model_find_app(c->m, name)) && a->n_units)
@@ -614,11 +651,10 @@ static int op_status(struct controller *c, struct msgsrv_conn *conn, json_t *req
 	struct buf b = BUF_INIT;
 	int r;
 
-	(void)req;
 	(void)ret;
 	buf_init(&b);
 	buf_adds(&b, "{\"ok\":true,\"result\":");
-	status_render(c, &b);
+	status_render(c, &b, json_is_true(json_object_get(req, "relations")));
 	buf_addc(&b, '}');
 	r = msgsrv_send_text(conn, b.data, b.len);
 	buf_done(&b);
@@ -833,6 +869,18 @@ static const struct {
 	{ "add-machine", ctl_op_add_machine },
 	{ "remove-machine", ctl_op_remove_machine },
 	{ "machines", ctl_op_machines },
+	{ "attach-resource", ctl_op_attach_resource },
+	{ "resources", ctl_op_resources },
+	{ "integrate", ctl_op_integrate },
+	{ "remove-relation", ctl_op_remove_relation },
+	{ "actions", ctl_op_actions },
+	{ "run", ctl_op_run },
+	{ "exec", ctl_op_exec },
+	{ "task", ctl_op_task },
+	{ "operation", ctl_op_operation },
+	{ "operations", ctl_op_operations },
+	{ "cancel-task", ctl_op_cancel_task },
+	{ "task-wait", ctl_op_task_wait },
 };
 
 ctl_op_fn ctl_find_op(const char *name)

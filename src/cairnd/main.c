@@ -28,7 +28,9 @@
 #include <unistd.h>
 
 #include "cairnd/agents.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/controller.h"
+#include "cairnd/resstore.h"
 #include "cairnd/supervise.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
@@ -262,6 +264,8 @@ int main(int argc, char **argv)
 		}
 	}
 	r = model_open(c.home, &c.m, &eb);
+	if (r == 0)
+		r = ctl_stores_open(&c, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
 		goto out;
@@ -289,6 +293,12 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < c.m->apps[i]->n_units; k++)
 			c.m->apps[i]->units[k]->gen = model_next_gen(c.m);
 	}
+	r = resstore_new(c.l, c.home, &c.res, &eb);
+	if (r < 0) {
+		log_error("%s", eb.msg);
+		goto out;
+	}
+	resstore_gc(c.res, c.m);
 	r = agents_new(&c, agent_sock, tls_dir, &c.agents, &eb);
 	if (r < 0) {
 		log_error("%s", eb.msg);
@@ -330,6 +340,8 @@ out:
 	supervise_stop(c.sup, 30000);
 	api_free(c.api);
 	agents_free(c.agents);
+	resstore_free(c.res);
+	ctl_stores_close(&c);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(c.l);

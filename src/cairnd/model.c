@@ -1348,6 +1348,34 @@ int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const
 	return 0;
 }
 
+int model_set_resources(struct model *m, struct model_app *a, json_t *resources, struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r == 0) {
+		r = db_run(m, eb, "UPDATE applications SET resources = ? WHERE name = ?", "js", resources, a->name);
+		r = tx_end(m, r, eb);
+	}
+	if (r < 0) {
+		json_decref(resources);
+		return r;
+	}
+	json_decref(a->resources);
+	a->resources = resources;
+	return 0;
+}
+
+int64_t model_app_charm_modified(const struct model_app *a)
+{
+	int64_t v = a->charm_rev;
+	const char *k;
+	json_t *r;
+
+	json_object_foreach(a->resources, k, r)
+		v += json_integer_value(json_object_get(r, "revision"));
+	return v;
+}
+
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb)
 {
@@ -1491,8 +1519,34 @@ int model_save_journal(struct model *m, struct model_unit *u, json_t *journal, i
 int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
 		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb)
 {
+	return model_commit_hook_with(m, u, journal, state, ports, version, seq, NULL, NULL, eb);
+}
+
+int model_txn(struct model *m, struct model_unit *u, int64_t seq, model_txn_fn fn, void *data,
+	      struct errbuf *eb)
+{
+	int r = tx_begin(m, eb);
+
+	if (r < 0)
+		return r;
+	if (fn)
+		r = fn(data, eb);
+	if (r == 0 && u)
+		r = put_seq(m, u, seq, eb);
+	r = tx_end(m, r, eb);
+	if (r == 0 && u)
+		mem_seq(u, seq);
+	return r;
+}
+
+int model_commit_hook_with(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
+			   json_t *ports, const char *version, int64_t seq, model_txn_fn fn,
+			   void *data, struct errbuf *eb)
+{
 	const char *ver = version ? version : u->workload_version;
-	int r = rtx_begin(m, u, eb);
+	/* With fn, other stores change too (relations, tasks): a transaction of its own, so the
+	 * caller knows on return whether it committed; else a report of the open batch. */
+	int r = fn ? tx_begin(m, eb) : rtx_begin(m, u, eb);
 
 	if (r < 0)
 		return r;
@@ -1501,7 +1555,9 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		   "jjjss", journal, state ? state : u->state, ports ? ports : u->ports, ver, u->name);
 	if (r == 0)
 		r = put_seq(m, u, seq, eb);
-	r = rtx_end(m, r, eb);
+	if (r == 0 && fn)
+		r = fn(data, eb);
+	r = fn ? tx_end(m, r, eb) : rtx_end(m, r, eb);
 	if (r < 0)
 		return r;
 	json_decref(u->journal);

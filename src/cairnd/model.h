@@ -130,7 +130,11 @@ struct model_app {
 	struct model_rev *revs;    /* every revision stored for the app */
 	size_t n_revs;
 	json_t *settings;          /* user settings */
-	json_t *resources;         /* resources given at deploy: {name: {"type", "path"}} */
+	/* The resources the operator supplied (deploy --resource, attach-resource, refresh
+	 * --resource): {name: {"type", "revision" (1, 2, ... per name), "fingerprint" (of the
+	 * stored content, resstore.h), "size", "image" (oci-image: manifest digest), "origin":
+	 * "upload", "username", "timestamp" (ns)}}. */
+	json_t *resources;
 	json_t *effective;         /* derived: effective config */
 	char config_hash[65];      /* derived */
 	char *leader;              /* unit name holding the lease, or NULL */
@@ -234,6 +238,12 @@ int model_set_settings(struct model *m, struct model_app *a, json_t *settings, s
 /* Switches the app to a new charm revision (takes ownership of c and settings). */
 int model_set_charm(struct model *m, struct model_app *a, struct charm *c, const char *digest,
 		    int64_t size, int rev, json_t *settings, struct errbuf *eb);
+/* Replaces the supplied resources (takes ownership of resources). */
+int model_set_resources(struct model *m, struct model_app *a, json_t *resources, struct errbuf *eb);
+/* Juju's CharmModifiedVersion: grows with every refresh and every resource revision (the
+ * charm revision plus the revisions of the supplied resources), so units run upgrade-charm
+ * for either. */
+int64_t model_app_charm_modified(const struct model_app *a);
 /* failover=true bumps leader_gen, so the other units run leader-settings-changed. */
 int model_set_leader(struct model *m, struct model_app *a, const char *unit, bool failover,
 		     struct errbuf *eb);
@@ -253,6 +263,17 @@ int model_commit_hook(struct model *m, struct model_unit *u, json_t *journal, js
 		      json_t *ports, const char *version, int64_t seq, struct errbuf *eb);
 /* Records that a message was seen without changing anything else (refused messages). */
 int model_mark_seq(struct model *m, struct model_unit *u, int64_t seq, struct errbuf *eb);
+/* Work other stores (relations, operations) do inside a model transaction: 0, or a negative
+ * errno with eb, which rolls the whole transaction back (the store then reloads). */
+typedef int (*model_txn_fn)(void *data, struct errbuf *eb);
+/* model_commit_hook() with fn run inside the same transaction (NULL = none).  With fn it is a
+ * transaction of its own (an open batch commits first), committed when this returns 0. */
+int model_commit_hook_with(struct model *m, struct model_unit *u, json_t *journal, json_t *state,
+			   json_t *ports, const char *version, int64_t seq, model_txn_fn fn,
+			   void *data, struct errbuf *eb);
+/* One transaction: fn, and seq recorded for u (u NULL or seq 0: fn alone). */
+int model_txn(struct model *m, struct model_unit *u, int64_t seq, model_txn_fn fn, void *data,
+	      struct errbuf *eb);
 /* Appends to the unit's status history (show-status-log).  Old entries are pruned every
  * MODEL_STATUS_LOG_PRUNE appends, so a unit keeps at most KEEP + PRUNE entries. */
 int model_log_status(struct model *m, struct model_unit *u, const char *kind, const char *status,

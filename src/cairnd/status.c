@@ -5,6 +5,8 @@
 #include "controller.h"
 
 #include "cairnd/agents.h"
+#include "cairnd/ctl_rel.h"
+#include "lib/hmap.h"
 #include "lib/jsonw.h"
 
 #include <stdio.h>
@@ -24,6 +26,14 @@ struct render {
 	uint64_t mach_since;
 	const char *mach_addr;
 	char mach_name[16];
+	/* Subordinate units show under their principal's "subordinates", not in their own
+	 * application's units: principal name -> struct subs, and the units so placed. */
+	struct hmap subs, placed;
+};
+
+struct subs {
+	struct model_unit **v;
+	size_t n;
 };
 
 /* Juju formats status times as "02 Jan 2006 15:04:05Z07:00"; we report UTC.  Units of a
@@ -78,6 +88,38 @@ static void machine_of(struct render *r, const struct model_unit *u)
 	snprintf(r->mach_name, sizeof(r->mach_name), "%d", u->machine);
 }
 
+static void unit_doc(struct render *r, struct model_unit *u);
+
+/* The units of subordinate applications, each under its principal. */
+static void index_subordinates(struct render *r)
+{
+	struct controller *c = r->c;
+
+	for (size_t i = 0; i < c->m->n_apps; i++) {
+		struct model_app *a = c->m->apps[i];
+
+		if (!a->charm || !a->charm->subordinate)
+			continue;
+		for (size_t k = 0; k < a->n_units; k++) {
+			struct model_unit *su = a->units[k];
+			const char *p = ctl_rel_principal(c, su->name);
+			struct model_unit *pu = p ? model_find_unit(c->m, p) : NULL;
+			struct subs *l;
+
+			if (!pu)
+				continue;
+			l = hmap_get(&r->subs, pu->name);
+			if (!l) {
+				l = xcalloc(1, sizeof(*l));
+				hmap_put(&r->subs, pu->name, l);
+			}
+			l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+			l->v[l->n++] = su;
+			hmap_put(&r->placed, su->name, su);
+		}
+	}
+}
+
 static void unit_doc(struct render *r, struct model_unit *u)
 {
 	struct jsonw *w = &r->w;
@@ -114,6 +156,15 @@ static void unit_doc(struct render *r, struct model_unit *u)
 	jsonw_kstr(w, "public-address", r->mach_addr);
 	if (u->dying)
 		jsonw_kstr(w, "life", "dying");
+	struct subs *l = r->subs.n ? hmap_get(&r->subs, u->name) : NULL;
+
+	if (l) {
+		jsonw_key(w, "subordinates");
+		jsonw_obj(w);
+		for (size_t i = 0; i < l->n; i++)
+			unit_doc(r, l->v[i]);
+		jsonw_end(w);
+	}
 	jsonw_end(w);
 }
 
@@ -123,11 +174,14 @@ static void app_doc(struct render *r, struct model_app *a)
 	const char *msg, *version = NULL;
 	uint64_t since;
 	const char *st = model_app_display(a, &msg, &since);
-	size_t alive = 0;
+	size_t alive = 0, shown = 0;
+	json_t *rel;
 
 	for (size_t i = 0; i < a->n_units; i++) {
 		struct model_unit *u = a->units[i];
 
+		if (!r->placed.n || !hmap_get(&r->placed, u->name))
+			shown++;
 		if (!u->dying)
 			alive++;
 		if (u->workload_version && *u->workload_version &&
@@ -145,18 +199,28 @@ static void app_doc(struct render *r, struct model_app *a)
 		jsonw_kstr(w, "version", version);
 	if (a->dying)
 		jsonw_kstr(w, "life", "dying");
-	if (json_object_size(a->resources)) {
-		jsonw_key(w, "resources");
-		jsonw_json(w, a->resources);
-	}
 	status_block(r, "application-status", st, msg, since, NULL);
 	jsonw_kint(w, "scale", (int64_t)alive);
-	if (a->n_units) {
+	if (shown) {
 		jsonw_key(w, "units");
 		jsonw_obj(w);
 		for (size_t i = 0; i < a->n_units; i++)
-			unit_doc(r, a->units[i]);
+			if (!r->placed.n || !hmap_get(&r->placed, a->units[i]->name))
+				unit_doc(r, a->units[i]);
 		jsonw_end(w);
+	}
+	if ((rel = ctl_rel_status_app(r->c, a->name))) {
+		jsonw_key(w, "relations");
+		jsonw_json(w, rel);
+		json_decref(rel);
+	}
+	if (a->charm && a->charm->subordinate) {
+		/* Which applications it serves; its units show under theirs. */
+		json_t *to = ctl_rel_subordinate_to(r->c, a->name);
+
+		jsonw_key(w, "subordinate-to");
+		jsonw_json(w, to);
+		json_decref(to);
 	}
 	jsonw_end(w);
 }
@@ -225,7 +289,21 @@ static void render_init(struct render *r, struct controller *c, struct buf *out)
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->mach_id = -1;
+	hmap_init(&r->subs);
+	hmap_init(&r->placed);
 	jsonw_init(&r->w, out);
+}
+
+static void render_done(struct render *r)
+{
+	for (struct hmap_iter it = hmap_iter(&r->subs); hmap_next(&it);) {
+		struct subs *l = it.value;
+
+		free(l->v);
+		free(l);
+	}
+	hmap_done(&r->subs);
+	hmap_done(&r->placed);
 }
 
 json_t *status_machines(struct controller *c)
@@ -237,12 +315,13 @@ json_t *status_machines(struct controller *c)
 	buf_init(&b);
 	render_init(&r, c, &b);
 	machines(&r);
+	render_done(&r);
 	v = json_loads(buf_str(&b), 0, NULL);
 	buf_done(&b);
 	return v ? v : json_object();
 }
 
-void status_render(struct controller *c, struct buf *out)
+void status_render(struct controller *c, struct buf *out, bool relation_rows)
 {
 	struct model *m = c->m;
 	struct render r;
@@ -270,6 +349,7 @@ void status_render(struct controller *c, struct buf *out)
 	machines(&r);
 	jsonw_key(&r.w, "applications");
 	jsonw_obj(&r.w);
+	index_subordinates(&r);
 	for (size_t i = 0; i < m->n_apps; i++)
 		app_doc(&r, m->apps[i]);
 	jsonw_end(&r.w);
@@ -279,5 +359,13 @@ void status_render(struct controller *c, struct buf *out)
 	jsonw_obj(&r.w);
 	jsonw_kstr(&r.w, "timestamp", ts);
 	jsonw_end(&r.w);
+	if (relation_rows) {
+		json_t *rows = ctl_rel_status_rows(c);
+
+		jsonw_key(&r.w, "relation-rows");
+		jsonw_json(&r.w, rows);
+		json_decref(rows);
+	}
 	jsonw_end(&r.w);
+	render_done(&r);
 }

@@ -23,9 +23,7 @@
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
 	char *tmp = xasprintf("%s.cairn-new", dst);
-	char chunk[65536];
 	int in = -1, out = -1, r = 0;
-	ssize_t n;
 
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0) {
@@ -38,25 +36,8 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 		r = -errno;
 		goto out;
 	}
-	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				r = -errno;
-				goto out;
-			}
-			off += w;
-		}
-	}
+	if ((r = fs_copy_fd(in, out)) < 0)
+		goto out;
 	if (fchmod(out, mode & 07777) < 0 || close(out) < 0) {
 		out = -1;
 		r = -errno;

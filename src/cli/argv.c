@@ -111,6 +111,18 @@ static int set_value(const struct argv_opt *o, const char *shown, const char *va
 	return 0;
 }
 
+void argv_list_split_json(const struct argv_list *l, json_t *out)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *dup = xstrdup(l->v[i]), *p = dup, *tok;
+
+		while ((tok = strsep(&p, ",")))
+			if (*tok)
+				json_array_append_new(out, json_string(tok));
+		free(dup);
+	}
+}
+
 int argv_parse(const struct argv_opt *opts, int argc, char **argv, int first,
 	       struct argv_list *pos, struct errbuf *eb)
 {

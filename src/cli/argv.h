@@ -13,6 +13,7 @@
 #ifndef CAIRN_CLI_ARGV_H
 #define CAIRN_CLI_ARGV_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,9 @@ struct argv_opt {
 void argv_list_init(struct argv_list *l);
 void argv_list_done(struct argv_list *l);
 void argv_list_add(struct argv_list *l, const char *s);
+/* Appends the comma-separated items of every value of l (empty items left out) to out, a
+ * JSON array, as strings: a repeated "--unit a/0,a/1 --unit b/0" flag as one list. */
+void argv_list_split_json(const struct argv_list *l, json_t *out);
 
 /* Parses argv[first..argc-1] against opts.  Positionals are appended to pos (initialised by
  * the caller).  Returns 0, or -EINVAL with eb holding the gnuflag message.  On error the

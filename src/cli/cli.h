@@ -70,6 +70,11 @@ int cli_check_placement(const char *to, struct errbuf *eb);
  * error and returns CLI_EXIT_FAIL. */
 int cli_call(json_t *req, json_t **ret_result);
 
+/* The --resource values of deploy and refresh (NAME=PATH each, PATH made absolute) as
+ * {name: path}; -EINVAL with eb ("invalid --resource value \"x\": expected name=path
+ * format") for a malformed one. */
+int cli_resource_values(const struct argv_list *values, json_t **ret, struct errbuf *eb);
+
 /* Writes v to stdout as compact JSON or as YAML (two-space indent), each ending in a
  * newline. */
 void cli_print_json(json_t *v);
@@ -96,6 +101,18 @@ int cmd_version(int argc, char **argv);
 int cmd_add_machine(int argc, char **argv);
 int cmd_machines(int argc, char **argv);
 int cmd_remove_machine(int argc, char **argv);
+int cmd_attach_resource(int argc, char **argv);
+int cmd_resources(int argc, char **argv);
+int cmd_integrate(int argc, char **argv);
+int cmd_remove_relation(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_operations(int argc, char **argv);
+int cmd_show_operation(int argc, char **argv);
+int cmd_show_task(int argc, char **argv);
+int cmd_cancel_task(int argc, char **argv);
+int cmd_actions(int argc, char **argv);
+int cmd_show_action(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

@@ -9,21 +9,6 @@
 #include "gostr.h"
 #include "lib/names.h"
 
-/* Checks one --resource value: NAME=PATH with both parts non-empty. */
-static int check_resource(const char *v, struct errbuf *eb)
-{
-	const char *eq = strchr(v, '=');
-
-	if (!eq || eq == v || !eq[1]) {
-		char *q = gostr_quoted(v);
-
-		errbuf_set(eb, "invalid --resource value %s: expected <resource name>=<path>", q);
-		free(q);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int cmd_deploy(int argc, char **argv)
 {
 	int64_t num_units = 1;
@@ -74,11 +59,9 @@ int cmd_deploy(int argc, char **argv)
 		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < resources.n; i++) {
-		if (check_resource(resources.v[i], &eb) < 0) {
-			r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
-			goto out;
-		}
+	if (resources.n && cli_resource_values(&resources, &res, &eb) < 0) {
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
 	}
 
 	/* Reading local files (exit 1 on failure). */
@@ -97,18 +80,9 @@ int cmd_deploy(int argc, char **argv)
 		json_object_set_new(req, "app", json_string(pos.v[1]));
 	if (to)
 		json_object_set_new(req, "to", json_string(to));
-	if (resources.n) {
-		res = json_object();
-		for (size_t i = 0; i < resources.n; i++) {
-			const char *eq = strchr(resources.v[i], '=');
-			char *name = xstrndup(resources.v[i], (size_t)(eq - resources.v[i]));
-			char *path = gostr_abs_path(eq + 1);
-
-			json_object_set_new(res, name, json_string(path ? path : eq + 1));
-			free(name);
-			free(path);
-		}
+	if (res) {
 		json_object_set_new(req, "resources", res);
+		res = NULL;
 	}
 	r = cli_call(req, &result);
 	req = NULL;

@@ -12,18 +12,20 @@
 int cmd_refresh(int argc, char **argv)
 {
 	const char *path = NULL;
-	struct argv_list config, pos;
+	struct argv_list config, resources, pos;
 	const struct argv_opt opts[] = {
 		{ "path", 0, ARGV_STRING, &path, NULL },
 		{ "config", 0, ARGV_LIST, &config, NULL },
+		{ "resource", 0, ARGV_LIST, &resources, NULL },
 		{ NULL, 0, 0, NULL, NULL },
 	};
-	json_t *req, *sources = NULL, *result = NULL;
+	json_t *req, *sources = NULL, *result = NULL, *res = NULL;
 	char *charm = NULL;
 	struct errbuf eb;
 	int r;
 
 	argv_list_init(&config);
+	argv_list_init(&resources);
 	errbuf_clear(&eb);
 	r = cli_parse(opts, argc, argv, &pos);
 	if (r)
@@ -36,6 +38,10 @@ int cmd_refresh(int argc, char **argv)
 		goto out;
 	}
 	if (cfgsrc_check_flags(&config, &eb) < 0) {
+		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
+		goto out;
+	}
+	if (resources.n && cli_resource_values(&resources, &res, &eb) < 0) {
 		r = cli_error(CLI_EXIT_USAGE, "%s", eb.msg);
 		goto out;
 	}
@@ -53,6 +59,8 @@ int cmd_refresh(int argc, char **argv)
 		}
 		json_object_set(req, "config", sources);
 	}
+	if (res)
+		json_object_set(req, "resources", res);
 	r = cli_call(req, &result);
 	if (r == CLI_EXIT_OK) {
 		json_t *rev = json_object_get(result, "revision");
@@ -65,8 +73,10 @@ int cmd_refresh(int argc, char **argv)
 out:
 	json_decref(sources);
 	json_decref(result);
+	json_decref(res);
 	free(charm);
 	argv_list_done(&config);
+	argv_list_done(&resources);
 	argv_list_done(&pos);
 	return r == CLI_HELP_SHOWN ? CLI_EXIT_OK : r;
 }

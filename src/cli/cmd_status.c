@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "format_relations.h"
 #include "format_status.h"
 #include "gostr.h"
 #include "lib/buf.h"
@@ -74,12 +75,14 @@ out:
 int cmd_status(int argc, char **argv)
 {
 	const char *format = "tabular";
-	bool utc = false, color = false;
+	bool utc = false, color = false, relations = false;
 	struct argv_list pos;
 	const struct argv_opt opts[] = {
 		{ "format", 0, ARGV_STRING, &format, NULL },
 		{ "utc", 0, ARGV_BOOL, &utc, NULL },
 		{ "color", 0, ARGV_BOOL, &color, NULL },
+		{ "relations", 0, ARGV_BOOL, &relations, NULL },
+		{ "integrations", 0, ARGV_BOOL, &relations, NULL },
 		{ NULL, 0, 0, NULL, NULL },
 	};
 	enum format_status_kind kind;
@@ -111,13 +114,25 @@ int cmd_status(int argc, char **argv)
 		tzset();
 	}
 	if (kind == FORMAT_STATUS_JSON) {
+		/* As the controller rendered it (no relation rows: they only feed the table). */
 		r = status_json_passthrough();
 		goto out;
 	}
-	r = cli_call(json_pack("{s:s}", "op", "status"), &doc);
+	r = cli_call(json_pack("{s:s, s:b}", "op", "status", "relations", relations), &doc);
 	if (r)
 		goto out;
-	format_status(doc, kind, &out);
+	/* The relation rows only feed the tabular section; Juju's JSON/YAML has no such key. */
+	{
+		json_t *rows = json_incref(json_object_get(doc, FORMAT_RELATIONS_KEY));
+
+		json_object_del(doc, FORMAT_RELATIONS_KEY);
+		format_status(doc, kind, &out);
+		if (kind == FORMAT_STATUS_TABULAR && relations && json_array_size(rows)) {
+			buf_addc(&out, '\n');
+			format_relations_section(rows, &out);
+		}
+		json_decref(rows);
+	}
 	r = cli_write_stdout(out.data, out.len);
 	if (r == CLI_EXIT_OK && kind == FORMAT_STATUS_TABULAR && format_status_is_empty(doc)) {
 		const char *name = json_string_value(json_object_get(json_object_get(doc, "model"), "name"));

@@ -19,6 +19,11 @@
 #include "lib/yamljson.h"
 
 static const struct cli_cmd commands[] = {
+	{ "actions", "list-actions", cmd_actions, "[options] <application>",
+	  "List actions defined for an application.",
+	  "Options:\n"
+	  "  --format (= default)  Output format: default|tabular|yaml|json\n"
+	  "  --schema              Display the full action schema\n" },
 	{ "add-machine", NULL, cmd_add_machine, "[options]",
 	  "Enlists another host as a machine of the model.",
 	  "Options:\n"
@@ -33,6 +38,17 @@ static const struct cli_cmd commands[] = {
 	  "  -n, --num-units (= 1)  Number of units to add\n"
 	  "  --to <machine>         The machine(s) to place the units on (comma-separated);\n"
 	  "                         the others go to the controller's machine (0)\n" },
+	{ "attach-resource", NULL, cmd_attach_resource, "<application> <resource name>=<resource>",
+	  "Update a resource for an application.",
+	  "The resource is a path: for an oci-image resource a local OCI image layout\n"
+	  "directory, an oci-archive or a docker-archive (what skopeo copy, podman save and\n"
+	  "docker save write); for a file resource any file. The controller checks and\n"
+	  "stores it as the resource's next revision; each unit then runs upgrade-charm ->\n"
+	  "config-changed, and a container whose image changed restarts with it\n"
+	  "(<container>-pebble-ready follows).\n"
+	  "\n"
+	  "Examples:\n"
+	  "    cairn attach-resource web web-image=./web.oci.tar\n" },
 	{ "bootstrap", NULL, cmd_bootstrap, "[options]",
 	  "Starts the local controller (other commands start it on demand).",
 	  "Options:\n"
@@ -41,6 +57,9 @@ static const struct cli_cmd commands[] = {
 	  "\n"
 	  "The controller runs in the background; its state and log live in $CAIRN_HOME\n"
 	  "(default ~/.local/share/cairn). Does nothing when a controller already answers.\n" },
+	{ "cancel-task", NULL, cmd_cancel_task, "<task-id> [...]", "Cancel pending or running tasks.",
+	  "Options:\n"
+	  "  --format (= yaml)  Output format: yaml|json\n" },
 	{ "config", NULL, cmd_config,
 	  "[options] <application name> [--reset <key[,key]>] [<attribute-key>][=<value>] ...]",
 	  "Gets, sets, or resets configuration for a deployed application.",
@@ -76,8 +95,21 @@ static const struct cli_cmd commands[] = {
 	  "  --resource <name=path>   Resource to be uploaded to the controller (repeatable)\n"
 	  "  --to <machine>           The machine(s) to place units on (comma-separated);\n"
 	  "                           the others go to the controller's machine (0)\n" },
+	{ "exec", NULL, cmd_exec, "[options] -- <commands>",
+	  "Run the commands on the remote targets specified.",
+	  "Options:\n"
+	  "  -u, --unit <units>          One or more unit ids (app/leader allowed)\n"
+	  "  -a, --application <apps>    One or more application names\n"
+	  "  --machine <ids>             One or more machine ids\n"
+	  "  --all                       Run the commands on all the machines\n"
+	  "  --background                Run the task in the background\n"
+	  "  --wait (= 5m)               Maximum wait time for a task to complete\n"
+	  "  --format (= plain)          Output format: plain|yaml|json\n"
+	  "  --utc                       Show times in UTC\n" },
 	{ "help", NULL, cmd_help, "[<command>]", "Shows help on a command or the list of commands.",
 	  NULL },
+	{ "integrate", "relate", cmd_integrate, "<application>[:<endpoint>] <application>[:<endpoint>]",
+	  "Integrate two applications.", NULL },
 	{ "kill-controller", NULL, cmd_kill_controller, "[options]",
 	  "Stops the local controller.",
 	  "Options:\n"
@@ -95,11 +127,19 @@ static const struct cli_cmd commands[] = {
 	  "Options:\n"
 	  "  --format (= tabular)  Output format: tabular|json|yaml\n"
 	  "  --reset <key[,key]>   Reset the provided comma delimited keys (repeatable)\n" },
+	{ "operations", "list-operations", cmd_operations, "[options]",
+	  "Lists pending, running, or completed operations for specified application, units, machines, or all.",
+	  "Options:\n"
+	  "  --apps, --units, --machines, --actions, --status <a,b>  Filters (comma separated)\n"
+	  "  --limit, --offset <n>   Batching of large result sets\n"
+	  "  --format (= plain)      Output format: plain|yaml|json\n"
+	  "  --utc                   Show times in UTC\n" },
 	{ "refresh", "upgrade-charm", cmd_refresh, "[options] <application>",
 	  "Refreshes an application to a new version of its local charm.",
 	  "Options:\n"
 	  "  --path <charm>        Refresh to a charm directory or .charm file (required)\n"
-	  "  --config <file|k=v>   Config to apply with the refresh (repeatable)\n" },
+	  "  --config <file|k=v>   Config to apply with the refresh (repeatable)\n"
+	  "  --resource <name=path>  Resource to be uploaded with the refresh (repeatable)\n" },
 	{ "remove-application", NULL, cmd_remove_application,
 	  "[options] <application> [<application>...]", "Remove applications from the model.",
 	  "Options:\n"
@@ -115,22 +155,57 @@ static const struct cli_cmd commands[] = {
 	  "Machines running units can be removed only with --force, which also removes\n"
 	  "those units without giving them an opportunity to shut down cleanly. The\n"
 	  "controller's own machine (0) cannot be removed.\n" },
+	{ "remove-relation", NULL, cmd_remove_relation,
+	  "<application1>[:<relation name1>] <application2>[:<relation name2>] | <relation-id>",
+	  "Removes an existing relation between two applications.",
+	  "Options:\n"
+	  "  --force    Force remove a relation\n"
+	  "  --no-wait  Rush through relation removal without waiting for each step (with --force)\n" },
 	{ "remove-unit", NULL, cmd_remove_unit, "[options] <unit> [...]",
 	  "Remove application units from the model.",
 	  "Options:\n"
 	  "  --force            Completely remove a unit and all its dependencies\n"
 	  "  --no-prompt        Do not prompt for approval (cairn never prompts here)\n"
 	  "  --destroy-storage  Destroy storage attached to the unit\n" },
+	{ "resources", "list-resources", cmd_resources, "[options] <application>",
+	  "Show the resources for an application.",
+	  "Options:\n"
+	  "  --details             Show detailed information about resources used by each unit\n"
+	  "  --format (= tabular)  Output format: tabular|json|yaml\n" },
 	{ "resolved", "resolve", cmd_resolved, "[options] [<unit> ...]",
 	  "Marks unit errors resolved and re-executes failed hooks.",
 	  "Options:\n"
 	  "  --all       Marks all units in error as resolved\n"
 	  "  --no-retry  Do not re-execute failed hooks on the unit\n" },
+	{ "run", NULL, cmd_run,
+	  "<unit> [<unit> ...] <action-name> [<key>=<value> [<key>[.<key> ...]=<value>]]",
+	  "Run an action on a specified unit.",
+	  "Options:\n"
+	  "  --params <file>     Path to yaml-formatted params file\n"
+	  "  --string-args       Use raw string values of CLI args\n"
+	  "  --background        Run the task in the background\n"
+	  "  --wait (= 1m)       Maximum wait time for a task to complete\n"
+	  "  --format (= plain)  Output format: plain|yaml|json\n"
+	  "  --utc               Show times in UTC\n" },
+	{ "show-action", NULL, cmd_show_action, "<application> <action>",
+	  "Shows detailed information about an action.", NULL },
+	{ "show-operation", NULL, cmd_show_operation, "<operation-id>", "Show results of an operation.",
+	  "Options:\n"
+	  "  --wait <duration>  Wait for results\n"
+	  "  --watch            Wait indefinitely for results\n"
+	  "  --format (= yaml)  Output format: yaml|json\n"
+	  "  --utc              Show times in UTC\n" },
 	{ "show-status-log", NULL, cmd_show_status_log, "[options] <unit>",
 	  "Output past statuses for the specified unit.",
 	  "Options:\n"
 	  "  -n (= 20)  Returns the last N logged status entries\n"
 	  "  --utc      Display time as UTC in RFC3339 format\n" },
+	{ "show-task", NULL, cmd_show_task, "<task ID>", "Show results of a task by ID.",
+	  "Options:\n"
+	  "  --wait <duration>   Maximum wait time for a task to complete\n"
+	  "  --watch             Wait indefinitely for results\n"
+	  "  --format (= plain)  Output format: plain|yaml|json\n"
+	  "  --utc               Show times in UTC\n" },
 	{ "status", NULL, cmd_status, "[options]",
 	  "Report the status of the model, its machines, applications and units.",
 	  "Options:\n"

@@ -31,6 +31,7 @@
 #include "agent/tools.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "lib/fdio.h"
 #include "lib/msg.h"
 
 #define HOOK_SELF "cairn-hook"
@@ -159,22 +160,6 @@ static int connect_agent(const char *path, long ms)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Lays out DIR/<tool> -> target for every tool, replacing what is there. */
 static int make_links(const char *dir, const char *target)
 {
@@ -289,12 +274,12 @@ int main(int argc, char **argv)
 	}
 	code = (int)(json_integer_value(v) & 0xff);
 	v = json_object_get(rep, "stdout");
-	if (json_is_string(v) && write_all(STDOUT_FILENO, json_string_value(v),
+	if (json_is_string(v) && fd_write_all(STDOUT_FILENO, json_string_value(v),
 					   json_string_length(v)) < 0 && !code)
 		code = EXIT_FAIL;
 	v = json_object_get(rep, "stderr");
 	if (json_is_string(v))
-		write_all(STDERR_FILENO, json_string_value(v), json_string_length(v));
+		fd_write_all(STDERR_FILENO, json_string_value(v), json_string_length(v));
 out:
 	if (fd >= 0)
 		close(fd);

@@ -26,6 +26,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/fdio.h"
+
 #define HTTP_CLIENT_READ_CHUNK 65536
 /* Streamed responses (file downloads) are read in larger pieces: fewer system calls and
  * callbacks per megabyte.  The buffer is allocated for the first such request. */
@@ -65,21 +67,6 @@ static void client_disconnect(struct http_client *c)
 		close(c->fd);
 	c->fd = -1;
 	c->used = false;
-}
-
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	return 0;
 }
 
 static int client_connect(struct http_client *c, struct errbuf *eb)
@@ -264,7 +251,7 @@ static int send_all(struct http_client *c, struct iovec *iov, int n)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				int r = wait_fd(c->fd, POLLOUT, c->timeout_ms);
+				int r = fd_wait(c->fd, POLLOUT, c->timeout_ms);
 
 				if (r < 0)
 					return r;
@@ -374,7 +361,7 @@ static enum exch_result exchange(struct http_client *c, const struct buf *head, 
 		enum http_errno e;
 
 		if (wait) {
-			r = wait_fd(c->fd, POLLIN, c->timeout_ms);
+			r = fd_wait(c->fd, POLLIN, c->timeout_ms);
 			if (r < 0) {
 				errbuf_set(eb, "cannot read response: %s", r == -ETIMEDOUT ? "timeout" : strerror(-r));
 				*ret_err = r;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "http/websocket.h"
+#include "lib/fdio.h"
 
 struct answer {
 	http_parser parser;
@@ -92,43 +93,6 @@ static const http_parser_settings settings = {
 	.on_message_complete = on_complete,
 };
 
-static int wait_fd(int fd, short events, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	return r == 0 ? -ETIMEDOUT : 0;
-}
-
-static int send_all(int fd, const char *p, size_t n, int timeout_ms)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			int r = wait_fd(fd, POLLOUT, timeout_ms);
-
-			if (r < 0)
-				return r;
-			continue;
-		}
-		return -errno;
-	}
-	return 0;
-}
-
 /* The server's refusal: the message of its JSON error envelope, else the status. */
 static void refusal(struct answer *a, struct errbuf *eb)
 {
@@ -181,7 +145,7 @@ int ws_client_connect_unix(const char *path, const char *target, int timeout_ms,
 		 "GET %s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
 		 "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
 		 target, key);
-	r = send_all(fd, req.data, req.len, timeout_ms);
+	r = fd_send_all(fd, req.data, req.len, timeout_ms);
 	if (r < 0) {
 		errbuf_set(eb, "cannot send websocket request: %s", strerror(-r));
 		goto out;
@@ -195,7 +159,7 @@ int ws_client_connect_unix(const char *path, const char *target, int timeout_ms,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			r = wait_fd(fd, POLLIN, timeout_ms);
+			r = fd_wait(fd, POLLIN, timeout_ms);
 			if (r < 0) {
 				errbuf_set(eb, "cannot read websocket answer: %s", strerror(-r));
 				goto out;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 int fs_mkdir_p(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];
@@ -128,10 +130,29 @@ int fs_read_file(const char *path, size_t max, struct buf *out)
 	return r;
 }
 
-static int copy_file(const char *src, const char *dst, mode_t mode)
+int fs_copy_fd(int in, int out)
 {
 	char chunk[65536];
-	int in = -1, out = -1, r = 0;
+
+	for (;;) {
+		ssize_t n = read(in, chunk, sizeof(chunk));
+		int r;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		if ((r = fd_write_all(out, chunk, (size_t)n)) < 0)
+			return r;
+	}
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	int in, out, r;
 
 	in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -140,37 +161,15 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
 	if (out < 0) {
 		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(in, chunk, sizeof(chunk));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				r = -errno;
-				goto out;
-			}
-			off += w;
-		}
-	}
-	fchmod(out, mode & 07777);
-out:
-	if (in >= 0)
 		close(in);
-	if (out >= 0)
-		close(out);
+		return r;
+	}
+	r = fs_copy_fd(in, out);
+	if (r == 0 && fchmod(out, mode & 07777) < 0)
+		r = -errno;
+	if (close(out) < 0 && r == 0)
+		r = -errno;
+	close(in);
 	return r;
 }
 

@@ -15,6 +15,8 @@ int fs_rm_rf(const char *path);
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Reads a whole file (at most max bytes; -EFBIG beyond) into out. */
 int fs_read_file(const char *path, size_t max, struct buf *out);
+/* Copies everything readable from in (to its end) to out.  0 or -errno. */
+int fs_copy_fd(int in, int out);
 /* Copies the tree src into dst (created), preserving modes and symlinks. */
 int fs_copy_tree(const char *src, const char *dst);
 

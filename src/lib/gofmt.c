@@ -1,5 +1,6 @@
 /* gofmt.c - Go-compatible formatting of values; see gofmt.h. */
 #include "gofmt.h"
+#include "yamljson.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -380,3 +381,144 @@ const char *gofmt_rfc3339_local(time_t secs, char *out, size_t n)
 			 (labs(off) % 3600) / 60);
 	return out;
 }
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys of obj sorted bytewise (Go sorts map keys); caller frees the array. */
+static const char **gofmt_sorted_keys(json_t *obj, size_t *ret_n)
+{
+	size_t n = json_object_size(obj), i = 0;
+	const char **keys = xcalloc(n + 1, sizeof(*keys));
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v)
+		keys[i++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	*ret_n = n;
+	return keys;
+}
+
+void gofmt_json(struct buf *out, json_t *v)
+{
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_OBJECT: {
+		size_t n = json_object_size(v), i = 0;
+		const char **keys = xcalloc(n + 1, sizeof(*keys));
+		const char *k;
+		json_t *e;
+
+		json_object_foreach(v, k, e)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), cmp_key);
+		buf_addc(out, '{');
+		for (i = 0; i < n; i++) {
+			if (i)
+				buf_addc(out, ',');
+			gofmt_json_string(out, keys[i], strlen(keys[i]));
+			buf_addc(out, ':');
+			gofmt_json(out, json_object_get(v, keys[i]));
+		}
+		buf_addc(out, '}');
+		free(keys);
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *e;
+
+		buf_addc(out, '[');
+		json_array_foreach(v, i, e) {
+			if (i)
+				buf_addc(out, ',');
+			gofmt_json(out, e);
+		}
+		buf_addc(out, ']');
+		break;
+	}
+	case JSON_STRING:
+		gofmt_json_string(out, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		buf_addf(out, "%lld", (long long)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		gofmt_float(out, json_real_value(v), GOFMT_FLOAT_JSON);
+		break;
+	case JSON_TRUE:
+		buf_adds(out, "true");
+		break;
+	case JSON_FALSE:
+		buf_adds(out, "false");
+		break;
+	case JSON_NULL:
+		buf_adds(out, "null");
+		break;
+	}
+}
+
+/* A deep copy of v whose objects iterate in sorted key order (yaml.v2 sorts map keys). */
+json_t *gofmt_sorted_copy(json_t *v)
+{
+	if (json_is_object(v)) {
+		size_t n;
+		const char **keys = gofmt_sorted_keys(v, &n);
+		json_t *o = json_object();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_set_new(o, keys[i], gofmt_sorted_copy(json_object_get(v, keys[i])));
+		free(keys);
+		return o;
+	}
+	if (json_is_array(v)) {
+		json_t *a = json_array(), *e;
+		size_t i;
+
+		json_array_foreach(v, i, e)
+			json_array_append_new(a, gofmt_sorted_copy(e));
+		return a;
+	}
+	if (json_is_real(v)) {
+		/* yaml.v2 writes an integral float below 1e6 as an integer ("3", not "3.0"). */
+		double d = json_real_value(v);
+
+		if (isfinite(d) && d == floor(d) && fabs(d) < 1e6)
+			return json_integer((json_int_t)d);
+	}
+	return json_incref(v);
+}
+
+void gofmt_yaml(struct buf *out, json_t *v)
+{
+	json_t *s;
+	size_t start = out->len;
+
+	if (!v || json_is_null(v))
+		return;
+	if (json_is_real(v)) {
+		/* yaml.v2 formats floats with strconv 'g' -1: "1.5", "3", "1e+21". */
+		double d = json_real_value(v);
+
+		if (isnan(d))
+			buf_adds(out, ".NaN\n");
+		else if (isinf(d))
+			buf_adds(out, d > 0 ? ".Inf\n" : "-.Inf\n");
+		else {
+			gofmt_float(out, d, GOFMT_FLOAT_G);
+			buf_addc(out, '\n');
+		}
+		return;
+	}
+	s = gofmt_sorted_copy(v);
+	json_to_yaml(out, s, 2);
+	json_decref(s);
+	/* FormatYaml: trailing newlines trimmed, then exactly one added. */
+	while (out->len > start && out->data[out->len - 1] == '\n')
+		out->len--;
+	out->data[out->len] = '\0';
+	if (out->len > start)
+		buf_addc(out, '\n');
+}
+

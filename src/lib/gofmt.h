@@ -89,6 +89,20 @@ void gofmt_json_string(struct buf *out, const char *s, size_t n);
  * SetEscapeHTML(false) (e.g. `pebble logs --format json`). */
 void gofmt_json_string_nohtml(struct buf *out, const char *s, size_t n);
 
+/* Appends v as Go's json.Marshal writes a value decoded from JSON (no trailing newline):
+ * compact, object keys sorted bytewise, strings as gofmt_json_string(), reals as
+ * GOFMT_FLOAT_JSON, integers in decimal.  v NULL is "null". */
+void gofmt_json(struct buf *out, json_t *v);
+
+/* A deep copy of v whose objects iterate in sorted key order (Go marshals maps so) and
+ * whose integral reals below 1e6 are integers (yaml.v2 writes them so); new reference. */
+json_t *gofmt_sorted_copy(json_t *v);
+
+/* Appends v as yaml.v2 marshals a value decoded from JSON, in the shape cmd.FormatYaml
+ * prints: block style, map keys sorted, integral floats below 1e6 as integers, floats in
+ * strconv 'g' form, trailing newlines trimmed to exactly one; nothing for nil/null. */
+void gofmt_yaml(struct buf *out, json_t *v);
+
 /* Writes the text Go's syscall.Errno.Error() gives errno err ("no such file or directory",
  * "file exists", "directory not empty") into out (NUL-terminated, truncated to n) and
  * returns out.  Go's table holds glibc's descriptions with a lower-case first letter; the

@@ -1,6 +1,8 @@
 /* msg.c - length-framed JSON messages; see msg.h. */
 #include "msg.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,22 +28,6 @@ void msg_encode(struct buf *out, json_t *obj)
 
 	msg_encode_text(out, s ? s : "", s ? strlen(s) : 0);
 	free(s);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int read_all(int fd, void *p, size_t n, bool *eof_at_start)
@@ -73,7 +59,7 @@ int msg_send(int fd, json_t *obj)
 
 	buf_init(&b);
 	msg_encode(&b, obj);
-	r = write_all(fd, b.data, b.len);
+	r = fd_write_all(fd, b.data, b.len);
 	buf_done(&b);
 	return r;
 }

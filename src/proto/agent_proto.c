@@ -167,9 +167,6 @@ static int check_state(const struct pfield *f, json_t *v, struct errbuf *eb)
 	return 0;
 }
 
-static const char *const log_levels[] = { "TRACE", "DEBUG", "INFO", "WARNING", "ERROR",
-					   "CRITICAL", NULL };
-
 static bool in_values(const char *s, const char *const *values)
 {
 	for (size_t i = 0; values[i]; i++)
@@ -177,6 +174,104 @@ static bool in_values(const char *s, const char *const *values)
 			return true;
 	return false;
 }
+
+/* A list of at most f->max objects, each with an integer "id" from 0 (the relation changes
+ * of a commit, the relations of a goal: deeper checks belong to their readers). */
+static int check_id_objects(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	size_t i;
+	json_t *x;
+
+	if (!json_is_array(v))
+		return errbuf_set(eb, "expected an array");
+	if ((int64_t)json_array_size(v) > f->max)
+		return errbuf_set(eb, "more than %lld entries", (long long)f->max);
+	json_array_foreach(v, i, x) {
+		json_t *id = json_object_get(x, "id");
+
+		if (!json_is_object(x) || !json_is_integer(id) || json_integer_value(id) < 0 ||
+		    json_integer_value(id) > PROTO_SEQ_MAX)
+			return errbuf_set(eb, "entry %zu: expected an object with an integer \"id\"", i);
+	}
+	return 0;
+}
+
+static const char *const relation_scopes[] = { "enter", "leave", NULL };
+
+/* commit-hook's relation changes: [{"id", "scope"?, "unit-bag"?, "app-bag"?}]. */
+static int check_relation_changes(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	size_t i;
+	json_t *x;
+
+	if (check_id_objects(f, v, eb) < 0)
+		return -1;
+	json_array_foreach(v, i, x) {
+		json_t *scope = json_object_get(x, "scope");
+		static const char *const bags[] = { "unit-bag", "app-bag" };
+
+		if (scope && (!json_is_string(scope) || !in_values(json_string_value(scope), relation_scopes)))
+			return errbuf_set(eb, "entry %zu: field \"scope\": expected \"enter\" or \"leave\"", i);
+		for (size_t k = 0; k < 2; k++) {
+			json_t *bag = json_object_get(x, bags[k]);
+
+			if (bag && check_state(f, bag, eb) < 0) {
+				errbuf_wrap(eb, "entry %zu: field \"%s\"", i, bags[k]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *const task_states[] = { "pending", "running", "aborting", NULL };
+static const char *const task_kinds[] = { "action", "exec", NULL };
+
+/* unit-goal's tasks: [{"id", "name", "params", "status", "kind"}]. */
+static int check_tasks(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	size_t i;
+	json_t *x;
+
+	if (check_id_objects(f, v, eb) < 0)
+		return -1;
+	json_array_foreach(v, i, x) {
+		json_t *name = json_object_get(x, "name"), *st = json_object_get(x, "status");
+		json_t *kind = json_object_get(x, "kind");
+
+		if (!json_is_string(name) || !json_string_length(name) ||
+		    json_string_length(name) > PROTO_HOOK_MAX)
+			return errbuf_set(eb, "entry %zu: field \"name\": expected 1 to %d bytes", i,
+					  PROTO_HOOK_MAX);
+		if (!json_is_object(json_object_get(x, "params")))
+			return errbuf_set(eb, "entry %zu: field \"params\": expected an object", i);
+		if (!json_is_string(st) || !in_values(json_string_value(st), task_states))
+			return errbuf_set(eb, "entry %zu: field \"status\": expected pending, running or aborting", i);
+		if (!json_is_string(kind) || !in_values(json_string_value(kind), task_kinds))
+			return errbuf_set(eb, "entry %zu: field \"kind\": expected action or exec", i);
+	}
+	return 0;
+}
+
+/* An action's results: an object of at most PROTO_RESULTS_MAX bytes of JSON. */
+static int check_results(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	char *s;
+	size_t n;
+
+	(void)f;
+	if (!json_is_object(v))
+		return errbuf_set(eb, "expected an object");
+	s = json_dumps(v, JSON_COMPACT);
+	n = s ? strlen(s) : 0;
+	free(s);
+	if (n > PROTO_RESULTS_MAX)
+		return errbuf_set(eb, "%zu bytes, more than %u", n, PROTO_RESULTS_MAX);
+	return 0;
+}
+
+static const char *const log_levels[] = { "TRACE", "DEBUG", "INFO", "WARNING", "ERROR",
+					   "CRITICAL", NULL };
 
 static int check_log_records(const struct pfield *f, json_t *v, struct errbuf *eb)
 {
@@ -234,6 +329,108 @@ static int check_b64(const struct pfield *f, json_t *v, struct errbuf *eb)
 	return 0;
 }
 
+static bool is_hex64(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* "sha256:<64 hex>" */
+static bool is_image_digest(const char *s)
+{
+	return s && !strncmp(s, "sha256:", 7) && is_hex64(s + 7);
+}
+
+/* A metadata name (resource, container, storage): 1 to PROTO_NAME_MAX bytes, no '/', no
+ * control characters (the charm loader restricts them no further). */
+static bool is_meta_name(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!n || n > PROTO_NAME_MAX || strchr(s, '/'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int check_resources(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	const char *k;
+	json_t *r;
+
+	(void)f;
+	if (!json_is_object(v))
+		return errbuf_set(eb, "expected an object");
+	if (json_object_size(v) > PROTO_RESOURCES_MAX)
+		return errbuf_set(eb, "more than %d resources", PROTO_RESOURCES_MAX);
+	json_object_foreach(v, k, r) {
+		const char *type = json_string_value(json_object_get(r, "type"));
+		json_t *rev = json_object_get(r, "revision"), *size = json_object_get(r, "size");
+		json_t *fn = json_object_get(r, "filename");
+
+		if (!is_meta_name(k))
+			return errbuf_set(eb, "invalid resource name \"%.64s\"", k);
+		if (!json_is_object(r))
+			return errbuf_set(eb, "resource \"%s\": expected an object", k);
+		if (!type || (strcmp(type, "oci-image") && strcmp(type, "file")))
+			return errbuf_set(eb, "resource \"%s\": field \"type\": expected \"oci-image\" or \"file\"", k);
+		if (!json_is_integer(rev) || json_integer_value(rev) < 0 || json_integer_value(rev) > (1LL << 31))
+			return errbuf_set(eb, "resource \"%s\": field \"revision\": expected an integer from 0 to %lld",
+					  k, 1LL << 31);
+		if (!json_is_integer(size) || json_integer_value(size) < 0 || json_integer_value(size) > (1LL << 42))
+			return errbuf_set(eb, "resource \"%s\": field \"size\": expected an integer from 0 to %lld", k,
+					  1LL << 42);
+		if (!is_hex64(json_string_value(json_object_get(r, "fingerprint"))))
+			return errbuf_set(eb, "resource \"%s\": field \"fingerprint\": not a SHA-256 digest", k);
+		if (!strcmp(type, "oci-image") && !is_image_digest(json_string_value(json_object_get(r, "image"))))
+			return errbuf_set(eb, "resource \"%s\": field \"image\": expected \"sha256:\" and 64 hex digits", k);
+		if (fn && (!json_is_string(fn) || !json_string_length(fn) || json_string_length(fn) > PROTO_PATH_MAX ||
+			   strchr(json_string_value(fn), '/') || !strcmp(json_string_value(fn), ".") ||
+			   !strcmp(json_string_value(fn), "..")))
+			return errbuf_set(eb, "resource \"%s\": field \"filename\": expected a file name", k);
+	}
+	return 0;
+}
+
+static int check_container_specs(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	const char *k;
+	json_t *c;
+
+	(void)f;
+	if (!json_is_object(v))
+		return errbuf_set(eb, "expected an object");
+	if (json_object_size(v) > PROTO_CONTAINERS_MAX)
+		return errbuf_set(eb, "more than %d containers", PROTO_CONTAINERS_MAX);
+	json_object_foreach(v, k, c) {
+		json_t *res = json_object_get(c, "resource"), *mounts = json_object_get(c, "mounts"), *m;
+		size_t i;
+
+		if (!is_meta_name(k))
+			return errbuf_set(eb, "invalid container name \"%.64s\"", k);
+		if (!json_is_object(c))
+			return errbuf_set(eb, "container \"%s\": expected an object", k);
+		if (res && !is_meta_name(json_string_value(res)))
+			return errbuf_set(eb, "container \"%s\": field \"resource\": expected a resource name", k);
+		if (mounts && !json_is_array(mounts))
+			return errbuf_set(eb, "container \"%s\": field \"mounts\": expected an array", k);
+		if (json_array_size(mounts) > PROTO_MOUNTS_MAX)
+			return errbuf_set(eb, "container \"%s\": more than %d mounts", k, PROTO_MOUNTS_MAX);
+		json_array_foreach(mounts, i, m) {
+			const char *loc = json_string_value(json_object_get(m, "location"));
+
+			if (!is_meta_name(json_string_value(json_object_get(m, "storage"))))
+				return errbuf_set(eb, "container \"%s\": mount %zu: field \"storage\": expected a storage name",
+						  k, i);
+			if (!loc || loc[0] != '/' || strlen(loc) > PROTO_PATH_MAX)
+				return errbuf_set(eb, "container \"%s\": mount %zu: field \"location\": expected an absolute path",
+						  k, i);
+		}
+	}
+	return 0;
+}
+
 /* ---- the tables ---- */
 
 static const char *const status_kinds[] = { "workload", "agent", "application", NULL };
@@ -278,6 +475,8 @@ static const struct pfield f_commit_hook[] = {
 	{ "state", PF_JSON, O(commit_hook, state), PF_OPT, 0, 0, check_state, NULL },
 	{ "ports", PF_JSON, O(commit_hook, ports), PF_OPT, 32, PROTO_PORTS_MAX, check_string_list, NULL },
 	{ "app-version", PF_STR, O(commit_hook, app_version), PF_OPT, 0, 4096, NULL, NULL },
+	{ "relations", PF_JSON, O(commit_hook, relations), PF_OPT, 0, PROTO_RELATIONS_MAX, check_relation_changes, NULL },
+	{ "leader-settings", PF_JSON, O(commit_hook, leader_settings), PF_OPT, 0, 0, check_state, NULL },
 	END,
 };
 static const struct pfield f_status_set[] = {
@@ -294,6 +493,35 @@ static const struct pfield f_status_get[] = {
 	ID(status_get),
 	UNIT(status_get),
 	{ "application", PF_BOOL, O(status_get, application), 0, 0, 0, NULL, NULL },
+	{ "goal-state", PF_BOOL, O(status_get, goal_state), PF_OPT, 0, 0, NULL, NULL },
+	END,
+};
+static const char *const task_results[] = { "completed", "failed", "aborted", NULL };
+static const struct pfield f_action_started[] = {
+	UNIT(action_started),
+	SEQ(action_started),
+	{ "task", PF_INT, O(action_started, task), 0, 1, PROTO_SEQ_MAX, NULL, NULL },
+	END,
+};
+static const struct pfield f_action_log[] = {
+	UNIT(action_log),
+	SEQ(action_log),
+	{ "task", PF_INT, O(action_log, task), 0, 1, PROTO_SEQ_MAX, NULL, NULL },
+	{ "time", PF_INT, O(action_log, time_ns), 0, 0, INT64_MAX, NULL, NULL },
+	{ "message", PF_STR, O(action_log, message), 0, 0, PROTO_TEXT_MAX, NULL, NULL },
+	END,
+};
+static const struct pfield f_action_result[] = {
+	UNIT(action_result),
+	SEQ(action_result),
+	{ "task", PF_INT, O(action_result, task), 0, 1, PROTO_SEQ_MAX, NULL, NULL },
+	{ "status", PF_STR, O(action_result, status), 0, 0, 16, NULL, task_results },
+	{ "message", PF_STR, O(action_result, message), 0, 0, PROTO_TEXT_MAX, NULL, NULL },
+	{ "results", PF_JSON, O(action_result, results), 0, 0, 0, check_results, NULL },
+	{ "relations", PF_JSON, O(action_result, relations), PF_OPT, 0, PROTO_RELATIONS_MAX, check_relation_changes, NULL },
+	{ "state", PF_JSON, O(action_result, state), PF_OPT, 0, 0, check_state, NULL },
+	{ "ports", PF_JSON, O(action_result, ports), PF_OPT, 32, PROTO_PORTS_MAX, check_string_list, NULL },
+	{ "leader-settings", PF_JSON, O(action_result, leader_settings), PF_OPT, 0, 0, check_state, NULL },
 	END,
 };
 static const struct pfield f_log[] = {
@@ -330,6 +558,12 @@ static const struct pfield f_charm_get[] = {
 	{ "digest", PF_STR, O(charm_get, digest), 0, 0, 64, check_digest, NULL },
 	{ "offset", PF_INT, O(charm_get, offset), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
 	{ "length", PF_INT, O(charm_get, length), 0, 1, PROTO_CHUNK_MAX, NULL, NULL },
+	END,
+};
+static const struct pfield f_resource_get[] = {
+	{ "digest", PF_STR, O(resource_get, digest), 0, 0, 64, check_digest, NULL },
+	{ "offset", PF_INT, O(resource_get, offset), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
+	{ "length", PF_INT, O(resource_get, length), 0, 1, PROTO_CHUNK_MAX, NULL, NULL },
 	END,
 };
 static const struct pfield f_empty[] = {
@@ -371,6 +605,11 @@ static const struct pfield f_app_goal[] = {
 	{ "leader", PF_STR, O(app_goal, leader), 0, 0, PROTO_NAME_MAX, check_unit_or_empty, NULL },
 	{ "leader-gen", PF_INT, O(app_goal, leader_gen), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
 	{ "containers", PF_JSON, O(app_goal, containers), 0, 64, PROTO_CONTAINERS_MAX, check_string_list, NULL },
+	{ "charm-modified", PF_INT, O(app_goal, charm_modified), PF_OPT, 0, 1LL << 40, NULL, NULL },
+	{ "resources", PF_JSON, O(app_goal, resources), PF_OPT, 0, 0, check_resources, NULL },
+	{ "container-specs", PF_JSON, O(app_goal, container_specs), PF_OPT, 0, 0, check_container_specs, NULL },
+	{ "leader-settings", PF_JSON, O(app_goal, leader_settings), PF_OPT, 0, 0, check_state, NULL },
+	{ "dying", PF_BOOL, O(app_goal, dying), PF_OPT, 0, 0, NULL, NULL },
 	END,
 };
 static const struct pfield f_unit_goal[] = {
@@ -383,6 +622,8 @@ static const struct pfield f_unit_goal[] = {
 	{ "resolve-mode", PF_STR, O(unit_goal, resolve_mode), 0, 0, 16, NULL, resolve_modes },
 	{ "journal", PF_JSON, O(unit_goal, journal), PF_OPT, 0, 0, check_object, NULL },
 	{ "workload-status", PF_JSON, O(unit_goal, workload_status), PF_OPT, 0, 0, check_workload_status, NULL },
+	{ "relations", PF_JSON, O(unit_goal, relations), PF_OPT, 0, PROTO_RELATIONS_MAX, check_id_objects, NULL },
+	{ "actions", PF_JSON, O(unit_goal, actions), PF_OPT, 0, PROTO_ACTIONS_MAX, check_tasks, NULL },
 	END,
 };
 static const struct pfield f_unit_removed[] = {
@@ -418,6 +659,14 @@ static const struct pfield f_charm_chunk[] = {
 	{ "error", PF_STR, O(charm_chunk, error), PF_OPT, 0, PROTO_TEXT_MAX, NULL, NULL },
 	END,
 };
+static const struct pfield f_resource_chunk[] = {
+	{ "digest", PF_STR, O(resource_chunk, digest), 0, 0, 64, check_digest, NULL },
+	{ "offset", PF_INT, O(resource_chunk, offset), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
+	{ "size", PF_INT, O(resource_chunk, size), 0, 0, 1LL << 42, NULL, NULL },
+	{ "data", PF_STR, O(resource_chunk, data), 0, 0, (PROTO_CHUNK_MAX / 3 + 1) * 4, check_b64, NULL },
+	{ "error", PF_STR, O(resource_chunk, error), PF_OPT, 0, PROTO_TEXT_MAX, NULL, NULL },
+	END,
+};
 
 static const struct ptype {
 	const char *name;
@@ -437,6 +686,10 @@ static const struct ptype {
 	[PROTO_PING] = { "ping", PROTO_TO_CONTROLLER, f_ping },
 	[PROTO_CHARM_GET] = { "charm-get", PROTO_TO_CONTROLLER, f_charm_get },
 	[PROTO_TEARDOWN_DONE] = { "teardown-done", PROTO_TO_CONTROLLER, f_empty },
+	[PROTO_RESOURCE_GET] = { "resource-get", PROTO_TO_CONTROLLER, f_resource_get },
+	[PROTO_ACTION_STARTED] = { "action-started", PROTO_TO_CONTROLLER, f_action_started },
+	[PROTO_ACTION_LOG] = { "action-log", PROTO_TO_CONTROLLER, f_action_log },
+	[PROTO_ACTION_RESULT] = { "action-result", PROTO_TO_CONTROLLER, f_action_result },
 	[PROTO_WELCOME] = { "welcome", PROTO_TO_AGENT, f_welcome },
 	[PROTO_JOINED] = { "joined", PROTO_TO_AGENT, f_joined },
 	[PROTO_REFUSED] = { "refused", PROTO_TO_AGENT, f_refused },
@@ -450,6 +703,7 @@ static const struct ptype {
 	[PROTO_PONG] = { "pong", PROTO_TO_AGENT, f_pong },
 	[PROTO_CHARM_CHUNK] = { "charm-chunk", PROTO_TO_AGENT, f_charm_chunk },
 	[PROTO_TEARDOWN] = { "teardown", PROTO_TO_AGENT, f_empty },
+	[PROTO_RESOURCE_CHUNK] = { "resource-chunk", PROTO_TO_AGENT, f_resource_chunk },
 };
 
 const char *proto_type_name(enum proto_type t)

@@ -23,7 +23,7 @@
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2  /* 2: relations, actions and exec (issue 12) */
 #define PROTO_FRAME_MAX (4u * 1024u * 1024u) /* one frame's JSON, in bytes */
 #define PROTO_CHUNK_MAX (256u * 1024u)       /* charm bytes in one charm-chunk */
 #define PROTO_NAME_MAX 128                   /* unit, application and machine names */
@@ -39,7 +39,13 @@
 #define PROTO_STATE_VALUE_MAX (64u * 1024u)  /* quota.MaxCharmStateValueSize */
 #define PROTO_ADDRESSES_MAX 64               /* addresses a machine reports */
 #define PROTO_CONTAINERS_MAX 64              /* containers of a charm */
+#define PROTO_RESOURCES_MAX 64               /* resources of a charm */
+#define PROTO_MOUNTS_MAX 16                  /* `mounts:` of one container */
+#define PROTO_PATH_MAX 1024                  /* a mount location, a resource file name */
 #define PROTO_SEQ_MAX 9007199254740991LL     /* 2^53 - 1: exact in every JSON reader */
+#define PROTO_RELATIONS_MAX 4096             /* relations of one unit in a goal or commit */
+#define PROTO_ACTIONS_MAX 1024               /* queued tasks of one unit in a goal */
+#define PROTO_RESULTS_MAX (1024u * 1024u)    /* an action's results as JSON, in bytes */
 
 enum proto_dir { PROTO_TO_CONTROLLER, PROTO_TO_AGENT };
 
@@ -58,6 +64,10 @@ enum proto_type {
 	PROTO_PING,
 	PROTO_CHARM_GET,
 	PROTO_TEARDOWN_DONE,
+	PROTO_RESOURCE_GET,
+	PROTO_ACTION_STARTED,
+	PROTO_ACTION_LOG,
+	PROTO_ACTION_RESULT,
 	/* controller -> agent */
 	PROTO_WELCOME,
 	PROTO_JOINED,
@@ -72,6 +82,7 @@ enum proto_type {
 	PROTO_PONG,
 	PROTO_CHARM_CHUNK,
 	PROTO_TEARDOWN,
+	PROTO_RESOURCE_CHUNK,
 	_PROTO_TYPE_MAX,
 	_PROTO_TYPE_INVALID = -1,
 };
@@ -115,6 +126,11 @@ struct proto_commit_hook {
 	json_t *state;             /* optional: {key: string}, the whole new charm state */
 	json_t *ports;             /* optional: [string], the whole new set of opened ports */
 	const char *app_version;   /* optional: application-version-set */
+	/* optional: the hook's relation changes, [{"id", "scope"?: "enter"|"leave",
+	 * "unit-bag"?: {key: string} (the unit's whole new bag), "app-bag"?: {...} (its
+	 * application's, leader only)}] */
+	json_t *relations;
+	json_t *leader_settings;   /* optional: {key: string}, the whole new leader settings */
 };
 
 struct proto_status_set {
@@ -132,6 +148,37 @@ struct proto_status_get {
 	int64_t id;
 	const char *unit;
 	bool application;
+	bool goal_state;           /* optional: goal-state's document instead of a status */
+};
+
+/* Tasks (actions and exec) the agent runs, all sequenced like the other unit messages. */
+struct proto_action_started {
+	const char *unit;
+	int64_t seq;
+	int64_t task;
+};
+
+struct proto_action_log {
+	const char *unit;
+	int64_t seq;
+	int64_t task;
+	int64_t time_ns;           /* wall clock */
+	const char *message;
+};
+
+struct proto_action_result {
+	const char *unit;
+	int64_t seq;
+	int64_t task;
+	const char *status;        /* "completed" | "failed" | "aborted" */
+	const char *message;
+	json_t *results;           /* the action-set map plus return-code, stdout, stderr */
+	/* optional, with "completed" only: what the task's hook context changed, as in
+	 * commit-hook (relation bags, charm state, ports, leader settings) */
+	json_t *relations;
+	json_t *state;
+	json_t *ports;
+	json_t *leader_settings;
 };
 
 /* Log records: [{"unit", "time" (ns), "level", "module", "message"}]; "unit" may be "" for
@@ -213,6 +260,18 @@ struct proto_app_goal {
 	const char *leader;        /* the unit holding the lease, or "" */
 	int64_t leader_gen;
 	json_t *containers;        /* [name] */
+	/* Juju's CharmModifiedVersion: changes with every refresh and every resource change, so
+	 * the uniter runs upgrade-charm for either (0 when absent: use charm_rev). */
+	int64_t charm_modified;
+	/* Optional (absent: {}).  resources: {name: {"type": "oci-image"|"file", "revision",
+	 * "fingerprint" (SHA-256 hex of the content the agent fetches with resource-get),
+	 * "size", "image" (oci-image: the manifest digest "sha256:<hex>"), "filename" (file,
+	 * optional)}}: the revisions the operator supplied.  container-specs: {container:
+	 * {"resource" (optional), "mounts": [{"storage", "location"}]}} from metadata.yaml. */
+	json_t *resources;
+	json_t *container_specs;
+	json_t *leader_settings;   /* optional: {key: string} (leader-get) */
+	bool dying;                /* optional: the application is being removed */
 };
 
 /* A unit's own part of its goal. */
@@ -226,6 +285,10 @@ struct proto_unit_goal {
 	const char *resolve_mode;  /* "retry-hooks" | "no-hooks" | "" */
 	json_t *journal;           /* optional: the controller's copy (sent after a welcome) */
 	json_t *workload_status;   /* optional: {"status","message","data","charm-set"} (idem) */
+	json_t *relations;         /* optional: the unit's relations (agent/relgoal.h) */
+	/* optional: the unit's queued and running tasks, oldest first: [{"id", "name",
+	 * "params", "status": "pending"|"running"|"aborting", "kind": "action"|"exec"}] */
+	json_t *actions;
 };
 
 struct proto_unit_removed {
@@ -277,6 +340,9 @@ struct proto_msg {
 		struct proto_progress progress;
 		struct proto_ping ping;
 		struct proto_charm_get charm_get;
+		struct proto_action_started action_started;
+		struct proto_action_log action_log;
+		struct proto_action_result action_result;
 		struct proto_welcome welcome;
 		struct proto_joined joined;
 		struct proto_refused refused;
@@ -289,6 +355,10 @@ struct proto_msg {
 		struct proto_status_result status_result;
 		struct proto_pong pong;
 		struct proto_charm_chunk charm_chunk;
+		/* resource-get / resource-chunk: the same fields as charm-get / charm-chunk, for
+		 * a resource's content (digest = its fingerprint). */
+		struct proto_charm_get resource_get;
+		struct proto_charm_chunk resource_chunk;
 	} u;
 };
 

@@ -127,7 +127,33 @@ static void test_roundtrip_goals(void)
 	m.u.app_goal.leader = ""; /* nobody leads */
 	ASSERT_EQ(roundtrip(&m, &d), 0);
 	ASSERT_STREQ(d.u.app_goal.leader, "");
+	ASSERT_TRUE(d.u.app_goal.resources == NULL && d.u.app_goal.container_specs == NULL);
 	proto_msg_done(&d);
+	/* Resources: an image and a file, and the containers that use them. */
+	{
+		json_t *res = json_pack("{s:{s:s, s:i, s:s, s:i, s:s}, s:{s:s, s:i, s:s, s:i, s:s}}",
+					"web-image", "type", "oci-image", "revision", 2, "fingerprint",
+					"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+					"size", 4096, "image",
+					"sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+					"conf", "type", "file", "revision", 1, "fingerprint",
+					"00000000000000000000000000000000000000000000000000000000000000aa",
+					"size", 3, "filename", "app.conf");
+		json_t *specs = json_pack("{s:{s:s, s:[{s:s, s:s}]}, s:{}}", "web", "resource", "web-image",
+					  "mounts", "storage", "data", "location", "/srv/data", "db");
+
+		m.u.app_goal.charm_modified = 5;
+		m.u.app_goal.resources = res;
+		m.u.app_goal.container_specs = specs;
+		ASSERT_EQ(roundtrip(&m, &d), 0);
+		ASSERT_EQ(d.u.app_goal.charm_modified, 5);
+		ASSERT_TRUE(json_equal(d.u.app_goal.resources, res));
+		ASSERT_TRUE(json_equal(d.u.app_goal.container_specs, specs));
+		proto_msg_done(&d);
+		m.u.app_goal.resources = m.u.app_goal.container_specs = NULL;
+		json_decref(res);
+		json_decref(specs);
+	}
 
 	proto_msg_init(&m, PROTO_UNIT_GOAL);
 	m.u.unit_goal.unit = "hello/0";
@@ -235,6 +261,30 @@ static void test_refused(void)
 		       "field \"data\": not base64");
 	expect_refused("{\"type\": \"welcome\", \"machine\": \"0\", \"lease-ms\": 1, \"model-name\": \"m\", \"model-uuid\": \"u\", \"units\": []}", A,
 		       "field \"lease-ms\": expected an integer from 100");
+	/* Resources in app goals, and their fetches. */
+#define GOAL_HEAD "{\"type\": \"app-goal\", \"app\": \"x\", \"gen\": 1, \"charm-rev\": 0, \"charm-digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"charm-size\": 3, \"config\": {}, \"config-hash\": \"ab\", \"leader\": \"\", \"leader-gen\": 0, \"containers\": []"
+	expect_refused(GOAL_HEAD ", \"resources\": []}", A, "field \"resources\": expected an object");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"tarball\"}}}", A,
+		       "resource \"r\": field \"type\": expected \"oci-image\" or \"file\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": -1}}}", A,
+		       "resource \"r\": field \"revision\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"../x\"}}}", A,
+		       "resource \"r\": field \"fingerprint\": not a SHA-256 digest");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"oci-image\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"image\": \"md5:00\"}}}", A,
+		       "resource \"r\": field \"image\"");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"r\": {\"type\": \"file\", \"revision\": 1, \"size\": 1, \"fingerprint\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"filename\": \"../../etc/passwd\"}}}", A,
+		       "resource \"r\": field \"filename\": expected a file name");
+	expect_refused(GOAL_HEAD ", \"resources\": {\"a/b\": {}}}", A, "invalid resource name \"a/b\"");
+	expect_refused(GOAL_HEAD ", \"container-specs\": {\"web\": {\"mounts\": [{\"storage\": \"d\", \"location\": \"rel\"}]}}}", A,
+		       "container \"web\": mount 0: field \"location\": expected an absolute path");
+	expect_refused(GOAL_HEAD ", \"container-specs\": {\"web\": {\"resource\": 7}}}", A,
+		       "container \"web\": field \"resource\"");
+	expect_refused(GOAL_HEAD ", \"charm-modified\": -3}", A, "field \"charm-modified\"");
+#undef GOAL_HEAD
+	expect_refused("{\"type\": \"resource-get\", \"digest\": \"nope\", \"offset\": 0, \"length\": 10}", C,
+		       "resource-get: field \"digest\": not a SHA-256 digest");
+	expect_refused("{\"type\": \"resource-chunk\", \"digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"offset\": 0, \"size\": 3, \"data\": \"QUJD\"}", C,
+		       "is not sent by an agent");
 	/* A string with a NUL byte. */
 	expect_refused("{\"type\": \"refused\", \"error\": \"a\\u0000b\"}", A, "contains a NUL byte");
 }
@@ -296,6 +346,8 @@ static void test_corruption(void)
 		"{\"type\":\"log\",\"records\":[{\"unit\":\"a/0\",\"time\":12,\"level\":\"INFO\",\"module\":\"m\",\"message\":\"hello\"}]}",
 		"{\"type\":\"hello\",\"version\":1,\"machine\":\"3\",\"password\":\"abc\",\"agent-version\":\"1\",\"pid\":9,\"hostname\":\"h\",\"addresses\":[\"10.0.0.1\"]}",
 		"{\"type\":\"app-goal\",\"app\":\"x\",\"gen\":1,\"charm-rev\":0,\"charm-digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"charm-size\":3,\"config\":{},\"config-hash\":\"ab\",\"leader\":\"x/0\",\"leader-gen\":0,\"containers\":[]}",
+		"{\"type\":\"app-goal\",\"app\":\"x\",\"gen\":1,\"charm-rev\":0,\"charm-digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"charm-size\":3,\"config\":{},\"config-hash\":\"ab\",\"leader\":\"\",\"leader-gen\":0,\"containers\":[\"web\"],\"charm-modified\":2,\"resources\":{\"img\":{\"type\":\"oci-image\",\"revision\":1,\"size\":9,\"fingerprint\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"image\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}},\"container-specs\":{\"web\":{\"resource\":\"img\",\"mounts\":[{\"storage\":\"d\",\"location\":\"/d\"}]}}}",
+		"{\"type\":\"resource-chunk\",\"digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"offset\":0,\"size\":3,\"data\":\"QUJD\"}",
 		"{\"type\":\"charm-chunk\",\"digest\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\"offset\":0,\"size\":3,\"data\":\"QUJD\"}",
 	};
 	unsigned seed = 12345;
@@ -348,6 +400,89 @@ static void test_corruption(void)
 	printf("# corruption: %d accepted, %d refused\n", accepted, refused);
 }
 
+/* Relations and tasks (protocol version 2): the new fields and messages, and what a bad
+ * peer cannot send. */
+static void test_relations_and_tasks(void)
+{
+	struct proto_msg m, d;
+	struct errbuf eb;
+	json_t *journal = json_pack("{s:s}", "op", "continue");
+	json_t *rels = json_loads("[{\"id\": 0, \"scope\": \"enter\", \"unit-bag\": {\"a\": \"1\"}},"
+				  " {\"id\": 3, \"app-bag\": {}}]", 0, NULL);
+	json_t *results = json_pack("{s:i, s:s}", "return-code", 0, "stdout", "hi\n");
+	json_t *tasks = json_loads("[{\"id\": 2, \"name\": \"backup\", \"params\": {},"
+				   " \"status\": \"pending\", \"kind\": \"action\"}]", 0, NULL);
+	json_t *v;
+
+	proto_msg_init(&m, PROTO_COMMIT_HOOK);
+	m.u.commit_hook.unit = "app/0";
+	m.u.commit_hook.seq = 1;
+	m.u.commit_hook.hook = "db-relation-created";
+	m.u.commit_hook.journal = journal;
+	m.u.commit_hook.relations = rels;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_TRUE(json_equal(d.u.commit_hook.relations, rels));
+	proto_msg_done(&d);
+
+	proto_msg_init(&m, PROTO_ACTION_RESULT);
+	m.u.action_result.unit = "app/0";
+	m.u.action_result.seq = 5;
+	m.u.action_result.task = 2;
+	m.u.action_result.status = "failed";
+	m.u.action_result.message = "exit status 3";
+	m.u.action_result.results = results;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_EQ(d.u.action_result.task, 2);
+	ASSERT_STREQ(d.u.action_result.status, "failed");
+	ASSERT_TRUE(json_equal(d.u.action_result.results, results));
+	proto_msg_done(&d);
+
+	proto_msg_init(&m, PROTO_UNIT_GOAL);
+	m.u.unit_goal.unit = "app/0";
+	m.u.unit_goal.gen = 1;
+	m.u.unit_goal.alive = true;
+	m.u.unit_goal.state = json_object();
+	m.u.unit_goal.ports = json_array();
+	m.u.unit_goal.resolve_mode = "";
+	m.u.unit_goal.actions = tasks;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_TRUE(json_equal(d.u.unit_goal.actions, tasks));
+	proto_msg_done(&d);
+	json_decref(m.u.unit_goal.state);
+	json_decref(m.u.unit_goal.ports);
+
+	/* Refused: a scope that is neither, a bag value that is no string, a task status the
+	 * agent cannot act on, a result status that is not final, results that are no object. */
+	static const char *const bad[] = {
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"id\":0,\"scope\":\"inside\"}]}",
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"id\":0,\"unit-bag\":{\"k\":1}}]}",
+		"{\"type\":\"commit-hook\",\"unit\":\"a/0\",\"seq\":1,\"hook\":\"x\",\"journal\":{},"
+		"\"relations\":[{\"scope\":\"enter\"}]}",
+		"{\"type\":\"action-result\",\"unit\":\"a/0\",\"seq\":1,\"task\":1,\"status\":\"running\","
+		"\"message\":\"\",\"results\":{}}",
+		"{\"type\":\"action-result\",\"unit\":\"a/0\",\"seq\":1,\"task\":1,\"status\":\"completed\","
+		"\"message\":\"\",\"results\":[]}",
+		"{\"type\":\"action-log\",\"unit\":\"a/0\",\"seq\":1,\"task\":0,\"time\":1,\"message\":\"m\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = json_loads(bad[i], 0, NULL);
+		ASSERT_TRUE(v != NULL);
+		ASSERT_TRUE(proto_decode(v, PROTO_TO_CONTROLLER, &d, &eb) < 0);
+		json_decref(v);
+	}
+	v = json_loads("{\"type\":\"unit-goal\",\"unit\":\"a/0\",\"gen\":1,\"alive\":true,\"state\":{},"
+		       "\"ports\":[],\"resolve-gen\":0,\"resolve-mode\":\"\",\"actions\":[{\"id\":1,"
+		       "\"name\":\"x\",\"params\":{},\"status\":\"completed\",\"kind\":\"action\"}]}", 0, NULL);
+	ASSERT_TRUE(proto_decode(v, PROTO_TO_AGENT, &d, &eb) < 0);
+	json_decref(v);
+	json_decref(journal);
+	json_decref(rels);
+	json_decref(results);
+	json_decref(tasks);
+}
+
 int main(void)
 {
 	RUN(test_roundtrip_commit_hook);
@@ -356,5 +491,6 @@ int main(void)
 	RUN(test_refused);
 	RUN(test_limits);
 	RUN(test_corruption);
+	RUN(test_relations_and_tasks);
 	return test_summary();
 }

@@ -114,6 +114,9 @@ void charm_free(struct cairn_charm *ch)
 	free(ch->storage_lists);
 	json_decref(ch->storage_locs);
 	free(ch->status_message);
+	json_decref(ch->leader_settings);
+	json_decref(ch->goal_state);
+	model_network_free(ch);
 	buf_done(&ch->scratch);
 	free(ch->charm_dir);
 	free(ch->app);

@@ -51,6 +51,16 @@ struct rel_list {
 	size_t n;
 };
 
+/* One network-get answer: the public view and what it points into. */
+struct net_entry {
+	char *binding;
+	int relation_id;        /* -1: asked without -r */
+	json_t *doc;            /* the answer, owned */
+	const char **ingress;   /* NULL-terminated, strings borrowed from doc */
+	const char **egress;
+	struct cairn_network pub;
+};
+
 /* The instances of one storage (storage-list), NULL-terminated. */
 struct storage_list {
 	char *name;
@@ -118,6 +128,11 @@ struct cairn_charm {
 	size_t n_storage_lists;
 	json_t *storage_locs;   /* {id: location} from storage-get */
 	char *status_message;   /* buffer behind cairn_*_get_status */
+	json_t *leader_settings; /* leader-get, NULL until read */
+	json_t *goal_state;     /* goal-state, NULL until read */
+	struct net_entry **nets; /* network-get answers (stable: handed out) */
+	size_t n_nets;
+	char *addresses[2];     /* unit-get private-address, public-address */
 	struct buf scratch;
 };
 
@@ -151,5 +166,10 @@ const char *event_var(const struct cairn_event *ev, enum hookenv_var var);
 struct cairn_relation *relation_get_or_new(struct cairn_charm *ch, const char *endpoint, int id);
 /* Parses a JUJU_RELATION_ID value ("db:3" or "3"); -1 when malformed. */
 int relation_id_parse(const char *s);
+/* Frees the network-get and unit-get answers of the dispatch (model_network.c). */
+void model_network_free(struct cairn_charm *ch);
+/* Maps a relation tool's "relation not found" failure to CAIRN_ERR_NOT_FOUND (ops'
+ * RelationNotFoundError); other results pass through (model_relation.c). */
+int model_relation_error(int r, struct cairn_error *err);
 
 #endif

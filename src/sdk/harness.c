@@ -1,5 +1,6 @@
 /* harness.c - the testing harness: the object, the model a test sets up, one dispatch per
  * emit, and inspection (cairn/charm.h "Testing harness"). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,8 @@ int cairn_harness_new(const struct cairn_harness_opts *opts, cairn_setup_fn setu
 	h->storage_locs = json_object();
 	h->ports = json_array();
 	h->ctl_state = json_object();
+	h->leader_settings = json_object();
+	h->networks = json_pack("{s:s}", "", HARNESS_DEFAULT_ADDRESS);
 	buf_init(&h->log);
 	buf_init(&h->calls);
 	h->containers = xcalloc(h->meta.names[META_CONTAINER].n + 1, sizeof(*h->containers));
@@ -175,6 +178,8 @@ void cairn_harness_free(struct cairn_harness *h)
 	json_decref(h->storage_locs);
 	json_decref(h->ports);
 	json_decref(h->ctl_state);
+	json_decref(h->leader_settings);
+	json_decref(h->networks);
 	free(h->unit_message);
 	free(h->app_message);
 	free(h->version);
@@ -193,6 +198,41 @@ void cairn_harness_free(struct cairn_harness *h)
 int cairn_harness_set_leader(struct cairn_harness *h, bool leader)
 {
 	h->leader = leader;
+	return 0;
+}
+
+int cairn_harness_set_leader_setting(struct cairn_harness *h, const char *key, const char *value,
+				     struct cairn_error *err)
+{
+	json_t *v;
+
+	if (!key || !*key || strchr(key, '='))
+		return sdk_err(err, CAIRN_ERR_INVALID, "invalid leader settings key \"%s\"", key ? key : "");
+	if (!value || !*value) {
+		json_object_del(h->leader_settings, key);
+		return 0;
+	}
+	v = json_string(value);
+	if (!v)
+		return sdk_err(err, CAIRN_ERR_INVALID, "leader settings must be valid UTF-8");
+	json_object_set_new(h->leader_settings, key, v);
+	return 0;
+}
+
+const char *cairn_harness_leader_setting(struct cairn_harness *h, const char *key)
+{
+	return key ? json_string_value(json_object_get(h->leader_settings, key)) : NULL;
+}
+
+int cairn_harness_set_network(struct cairn_harness *h, const char *binding, const char *address,
+			      struct cairn_error *err)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (!address || (inet_pton(AF_INET, address, &a4) != 1 && inet_pton(AF_INET6, address, &a6) != 1))
+		return sdk_err(err, CAIRN_ERR_INVALID, "invalid IP address \"%s\"", address ? address : "");
+	json_object_set_new(h->networks, binding ? binding : "", json_string(address));
 	return 0;
 }
 

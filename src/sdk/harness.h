@@ -23,6 +23,10 @@
 struct plan;
 struct plan_service;
 
+/* The address network-get and unit-get answer until cairn_harness_set_network (ops'
+ * Harness uses the same). */
+#define HARNESS_DEFAULT_ADDRESS "10.0.0.10"
+
 struct h_relation {
 	int id;
 	char *endpoint;
@@ -100,6 +104,8 @@ struct cairn_harness {
 	char *version;
 	json_t *ports;           /* committed, canonical strings */
 	json_t *ctl_state;       /* committed controller state {key: string} */
+	json_t *leader_settings; /* {key: string}, written at once by leader-set */
+	json_t *networks;        /* {binding: address}; "" is every other binding's */
 	struct buf log;
 	struct buf calls;
 	struct h_container *containers;

@@ -5,6 +5,7 @@
  * Options are accepted before or after positionals and "--" ends them, as Juju's gnuflag
  * does; an option a tool does not define is a usage error (exit 2, "option provided but not
  * defined: X"), so a wrong argv in the SDK fails loudly in its tests. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #define H_EXIT_FAIL 1
 #define H_EXIT_USAGE 2
+#define HARNESS_SINCE "2025-01-01 00:00:00Z"
 
 struct h_tools {
 	struct tools base;
@@ -451,10 +453,13 @@ static int t_relation_get(struct h_call *c, const char *const *argv, size_t argc
 	if (a.npos != 2 || strcmp(a.pos[0], "-"))
 		return fail(c, H_EXIT_USAGE, "the harness expects relation-get ... - <member>");
 	member = a.pos[1];
+	/* cairn's agent's texts (src/agent/tools_relation.c). */
 	if (!member_of(c->h, r, member, app))
-		return fail(c, H_EXIT_FAIL, "cannot read settings for %s \"%s\" in relation \"%s:%d\": settings not found",
-			    app ? "application" : "unit", member, r->endpoint, r->id);
-	if (app && !strcmp(member, c->h->app) && !c->h->leader)
+		return app ? fail(c, H_EXIT_FAIL, "permission denied")
+			   : fail(c, H_EXIT_FAIL, "cannot read settings for unit \"%s\" in relation %d: settings not found",
+				  member, r->id);
+	/* Our own application's bag: the leader's, or any unit's in a peer relation. */
+	if (app && !strcmp(member, c->h->app) && !c->h->leader && meta_role(&c->h->meta, r->endpoint) != META_ROLE_PEERS)
 		return fail(c, H_EXIT_FAIL, "permission denied");
 	bag = bag_view(c, r, member, app);
 	out_json(c, bag);
@@ -478,7 +483,7 @@ static int t_relation_set(struct h_call *c, const char *const *argv, size_t argc
 	if (!c->in)
 		return fail(c, H_EXIT_FAIL, "hook tool requires stdin, none supplied");
 	if (has(opts, &a, "app") && !c->h->leader)
-		return fail(c, H_EXIT_FAIL, "cannot write relation settings: unit is not the leader");
+		return fail(c, H_EXIT_FAIL, "cannot write relation settings");
 	errbuf_clear(&eb);
 	if (yaml_to_json(c->in, strlen(c->in), &doc, &eb) < 0)
 		return fail(c, H_EXIT_FAIL, "%s", eb.msg);
@@ -498,6 +503,166 @@ static int t_relation_set(struct h_call *c, const char *const *argv, size_t argc
 	json_decref(doc);
 	json_array_append_new(c->h->ctx.rel_sets,
 			      json_pack("{s:i, s:b, s:o}", "id", r->id, "app", has(opts, &a, "app"), "data", data));
+	return 0;
+}
+
+/* ---- leader settings, networking, goal state ---- */
+
+static int t_leader_get(struct h_call *c, const char *const *argv, size_t argc)
+{
+	static const char *const opts[] = { "format=", NULL };
+	struct h_args a;
+
+	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0)
+		return 0;
+	if (a.npos > 1)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[1]);
+	if (a.npos == 1 && strcmp(a.pos[0], "-")) {
+		json_t *v = json_object_get(c->h->leader_settings, a.pos[0]);
+
+		out_json(c, v ? v : json_null());
+		return 0;
+	}
+	out_json(c, c->h->leader_settings);
+	return 0;
+}
+
+static int t_leader_set(struct h_call *c, const char *const *argv, size_t argc)
+{
+	static const char *const opts[] = { NULL };
+	struct h_args a;
+
+	if (parse(c, opts, argv, argc, &a) < 0)
+		return 0;
+	for (size_t i = 0; i < a.npos; i++)
+		if (!strchr(a.pos[i], '=') || a.pos[i][0] == '=')
+			return fail(c, H_EXIT_USAGE, "expected \"key=value\", got \"%s\"", a.pos[i]);
+	if (!c->h->leader)
+		return fail(c, H_EXIT_FAIL, "cannot write leadership settings: cannot write settings: not the leader");
+	/* Juju writes leader settings at once, not at the hook's end. */
+	for (size_t i = 0; i < a.npos; i++) {
+		const char *eq = strchr(a.pos[i], '=');
+		char *key = xstrndup(a.pos[i], (size_t)(eq - a.pos[i]));
+
+		if (eq[1])
+			json_object_set_new(c->h->leader_settings, key, json_string(eq + 1));
+		else
+			json_object_del(c->h->leader_settings, key);
+		free(key);
+	}
+	return 0;
+}
+
+static const char *address_of(struct cairn_harness *h, const char *binding)
+{
+	json_t *a = json_object_get(h->networks, binding);
+
+	return json_string_value(a ? a : json_object_get(h->networks, ""));
+}
+
+static int t_network_get(struct h_call *c, const char *const *argv, size_t argc)
+{
+	static const char *const opts[] = { "format=", "r=", NULL };
+	char net[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 8], egress[INET6_ADDRSTRLEN + 8];
+	const char *addr;
+	struct h_args a;
+	json_t *doc;
+	bool v6;
+
+	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0)
+		return 0;
+	if (val(opts, &a, "r") && !rel_arg(c, val(opts, &a, "r")))
+		return 0;
+	if (a.npos == 0)
+		return fail(c, H_EXIT_USAGE, "no arguments specified");
+	if (a.npos > 1)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[1]);
+	addr = address_of(c->h, a.pos[0]);
+	v6 = strchr(addr, ':') != NULL;
+	/* The address's /24 (IPv4) or /64 (IPv6) subnet, as a machine's interface would have. */
+	if (v6) {
+		struct in6_addr n6;
+
+		inet_pton(AF_INET6, addr, &n6);
+		memset(n6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &n6, net, sizeof(net));
+	} else {
+		struct in_addr n4;
+
+		inet_pton(AF_INET, addr, &n4);
+		n4.s_addr &= htonl(0xffffff00u);
+		inet_ntop(AF_INET, &n4, net, sizeof(net));
+	}
+	snprintf(cidr, sizeof(cidr), "%s/%d", net, v6 ? 64 : 24);
+	snprintf(egress, sizeof(egress), "%s/%d", addr, v6 ? 128 : 32);
+	doc = json_pack("{s:[{s:s, s:s, s:[{s:s, s:s, s:s}]}], s:[s], s:[s]}", "bind-addresses", "mac-address", "",
+			"interface-name", "eth0", "addresses", "hostname", "", "value", addr, "cidr", cidr,
+			"egress-subnets", egress, "ingress-addresses", addr);
+	out_json(c, doc);
+	json_decref(doc);
+	return 0;
+}
+
+static int t_unit_get(struct h_call *c, const char *const *argv, size_t argc)
+{
+	static const char *const opts[] = { "format=", NULL };
+	struct h_args a;
+	json_t *v;
+
+	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0)
+		return 0;
+	if (a.npos != 1)
+		return fail(c, H_EXIT_USAGE, a.npos ? "unrecognized args: [\"%s\"]" : "no setting specified",
+			    a.npos ? a.pos[1] : "");
+	if (strcmp(a.pos[0], "private-address") && strcmp(a.pos[0], "public-address"))
+		return fail(c, H_EXIT_USAGE, "unknown setting \"%s\"", a.pos[0]);
+	v = json_string(address_of(c->h, ""));
+	out_json(c, v);
+	json_decref(v);
+	return 0;
+}
+
+/* The goal state of the harness's model: this unit and its peers, and per endpoint each
+ * related application and its units (all active / joined: the harness has no dying). */
+static int t_goal_state(struct h_call *c, const char *const *argv, size_t argc)
+{
+	static const char *const opts[] = { "format=", NULL };
+	json_t *doc, *units, *rels, *u;
+	struct h_args a;
+	size_t k;
+
+	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0)
+		return 0;
+	if (a.npos)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[0]);
+	units = json_object();
+	rels = json_object();
+	json_object_set_new(units, c->h->unit, json_pack("{s:s, s:s}", "status", "active", "since", HARNESS_SINCE));
+	for (size_t i = 0; i < c->h->n_rels; i++) {
+		struct h_relation *r = &c->h->rels[i];
+		json_t *ep;
+
+		if (r->removed)
+			continue;
+		if (meta_role(&c->h->meta, r->endpoint) == META_ROLE_PEERS) {
+			json_array_foreach(r->units, k, u)
+				json_object_set_new(units, json_string_value(u),
+						    json_pack("{s:s, s:s}", "status", "active", "since", HARNESS_SINCE));
+			continue;
+		}
+		ep = json_object_get(rels, r->endpoint);
+		if (!ep) {
+			ep = json_object();
+			json_object_set_new(rels, r->endpoint, ep);
+		}
+		json_object_set_new(ep, r->remote_app, json_pack("{s:s, s:s}", "status", "joined", "since", HARNESS_SINCE));
+		json_array_foreach(r->units, k, u)
+			json_object_set_new(ep, json_string_value(u),
+					    json_pack("{s:s, s:s}", "status", "joined", "since", HARNESS_SINCE));
+	}
+	doc = json_pack("{s:o, s:o}", "units", units, "relations", rels);
+	out_json(c, doc);
+	json_decref(doc);
 	return 0;
 }
 
@@ -539,9 +704,12 @@ static int t_action_set(struct h_call *c, const char *const *argv, size_t argc)
 		const char *eq = strchr(a.pos[i], '=');
 
 		if (!eq || !model_action_key_valid(a.pos[i], (size_t)(eq - a.pos[i])))
-			return fail(c, H_EXIT_FAIL, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
-						    "contain only lowercase alphanumeric, hyphens and periods",
+			return fail(c, H_EXIT_USAGE, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
+						     "contain only lowercase alphanumeric, hyphens and periods",
 				    eq ? (int)(eq - a.pos[i]) : (int)strlen(a.pos[i]), a.pos[i]);
+		if (model_action_key_reserved(a.pos[i], (size_t)(eq - a.pos[i])))
+			return fail(c, H_EXIT_USAGE, "cannot set reserved action key \"%.*s\"", (int)(eq - a.pos[i]),
+				    a.pos[i]);
 	}
 	for (size_t i = 0; i < a.npos; i++) {
 		const char *eq = strchr(a.pos[i], '=');
@@ -578,9 +746,11 @@ static int t_action_fail(struct h_call *c, const char *const *argv, size_t argc)
 
 	if (parse(c, opts, argv, argc, &a) < 0 || need_action(c) < 0)
 		return 0;
+	if (a.npos > 1)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[1]);
 	c->h->ctx.failed = true;
 	free(c->h->ctx.fail_message);
-	c->h->ctx.fail_message = xstrdup(a.npos ? a.pos[0] : "");
+	c->h->ctx.fail_message = xstrdup(a.npos ? a.pos[0] : "action failed without reason given");
 	return 0;
 }
 
@@ -700,8 +870,12 @@ static const struct {
 	{ "application-version-set", t_app_version_set },
 	{ "close-port", t_close_port },
 	{ "config-get", t_config_get },
+	{ "goal-state", t_goal_state },
 	{ "is-leader", t_is_leader },
 	{ "juju-log", t_juju_log },
+	{ "leader-get", t_leader_get },
+	{ "leader-set", t_leader_set },
+	{ "network-get", t_network_get },
 	{ "open-port", t_open_port },
 	{ "opened-ports", t_opened_ports },
 	{ "relation-get", t_relation_get },
@@ -715,6 +889,7 @@ static const struct {
 	{ "status-set", t_status_set },
 	{ "storage-get", t_storage_get },
 	{ "storage-list", t_storage_list },
+	{ "unit-get", t_unit_get },
 };
 
 static int h_call(struct tools *t, const char *tool, const char *const *argv, size_t argc, const char *in,

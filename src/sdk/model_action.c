@@ -86,18 +86,51 @@ int cairn_action_param_bool(struct cairn_event *ev, const char *key, bool def, b
 	return r < 0 ? r : wrap(cairn_map_bool(p, key, def, ret, err), err);
 }
 
+/* One dotted part: ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ (Juju's action name rule). */
+static bool key_part_valid(const char *k, size_t n)
+{
+	if (n == 0 || k[0] == '-' || k[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
+			return false;
+	return true;
+}
+
 bool model_action_key_valid(const char *k, size_t n)
 {
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = k[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+	size_t start = 0;
 
-		if (!alnum && ((c != '-' && c != '.') || i == 0 || i == n - 1))
-			return false;
-	}
+	for (size_t i = 0; i <= n; i++)
+		if (i == n || k[i] == '.') {
+			if (!key_part_valid(k + start, i - start))
+				return false;
+			start = i + 1;
+		}
 	return true;
+}
+
+bool model_action_key_reserved(const char *k, size_t n)
+{
+	static const char *const reserved[] = { "stdout", "stdout-encoding", "stderr", "stderr-encoding" };
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strlen(reserved[i]) == n && !strncmp(k, reserved[i], n))
+			return true;
+	return false;
+}
+
+/* CAIRN_ERR_INVALID for a key action-set refuses: a malformed one, or one of Juju's own. */
+static int check_key(const char *key, struct cairn_error *err)
+{
+	if (!key || !model_action_key_valid(key, strlen(key)))
+		return sdk_err(err, CAIRN_ERR_INVALID,
+			       "invalid action result key \"%s\" (each dotted part must match "
+			       "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$)",
+			       key ? key : "");
+	if (model_action_key_reserved(key, strlen(key)))
+		return sdk_err(err, CAIRN_ERR_INVALID, "cannot set reserved action key \"%s\"", key);
+	return 0;
 }
 
 /* Appends "prefix.key=value" arguments for v to args. */
@@ -119,10 +152,8 @@ static int flatten(const char *prefix, json_t *v, char ***args, size_t *n, struc
 		}
 		return 0;
 	}
-	if (!prefix || !model_action_key_valid(prefix, strlen(prefix)))
-		return sdk_err(err, CAIRN_ERR_INVALID,
-			       "invalid action result key \"%s\" (must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$)",
-			       prefix ? prefix : "");
+	if ((r = check_key(prefix, err)) < 0)
+		return r;
 	if (*n >= ACTION_MAX_RESULTS)
 		return sdk_err(err, CAIRN_ERR_INVALID, "more than %d action results", ACTION_MAX_RESULTS);
 	buf_init(&b);
@@ -178,10 +209,8 @@ int cairn_action_set_result(struct cairn_event *ev, const char *key, const char 
 
 	if (r < 0)
 		return r;
-	if (!key || !model_action_key_valid(key, strlen(key)))
-		return sdk_err(err, CAIRN_ERR_INVALID,
-			       "invalid action result key \"%s\" (must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$)",
-			       key ? key : "");
+	if ((r = check_key(key, err)) < 0)
+		return r;
 	m = json_string(value ? value : "");
 	if (!m)
 		return sdk_err(err, CAIRN_ERR_INVALID, "action result \"%s\" must be valid UTF-8", key);

@@ -48,7 +48,7 @@ struct cairn_relation *relation_get_or_new(struct cairn_charm *ch, const char *e
 }
 
 /* "relation not found" from any relation tool is ops' RelationNotFoundError. */
-static int relation_error(int r, struct cairn_error *err)
+int model_relation_error(int r, struct cairn_error *err)
 {
 	if (r < 0 && err && err->kind == CAIRN_ERR_MODEL && strcasestr(err->message, "relation not found")) {
 		err->kind = CAIRN_ERR_NOT_FOUND;
@@ -148,7 +148,7 @@ int cairn_relation_units(struct cairn_relation *r, const char *const **ret, size
 	int rv;
 
 	if (!r->units) {
-		rv = relation_error(model_run_list(r->ch->tools, &j, err, "relation-list", "--format=json", "-r",
+		rv = model_relation_error(model_run_list(r->ch->tools, &j, err, "relation-list", "--format=json", "-r",
 						   r->ref, NULL),
 				    err);
 		if (rv < 0)
@@ -181,7 +181,7 @@ int cairn_relation_app(struct cairn_relation *r, const char **ret, struct cairn_
 			/* ops skips the call for the event's own relation (§3.3). */
 			r->app = xstrdup(app);
 		} else {
-			rv = relation_error(model_run_json(r->ch->tools, &j, err, "relation-list", "--format=json",
+			rv = model_relation_error(model_run_json(r->ch->tools, &j, err, "relation-list", "--format=json",
 							   "--app", "-r", r->ref, NULL),
 					    err);
 			if (rv < 0)
@@ -220,7 +220,7 @@ int cairn_relation_data(struct cairn_relation *r, const char *member, const stru
 		else
 			rv = model_run_map(r->ch->tools, &j, err, "relation-get", "--format=json", "-r", r->ref, "-",
 					   member, NULL);
-		rv = relation_error(rv, err);
+		rv = model_relation_error(rv, err);
 		if (rv < 0)
 			return rv;
 		json_object_set_new(r->bags, member, j);
@@ -252,7 +252,7 @@ int cairn_relation_set_map(struct cairn_relation *r, bool app, const struct cair
 	else
 		rv = tools_run(ch->tools, NULL, text, err, "relation-set", "-r", r->ref, "--file", "-", NULL);
 	free(text);
-	rv = relation_error(rv, err);
+	rv = model_relation_error(rv, err);
 	if (rv < 0)
 		return rv;
 	bag = member ? json_object_get(r->bags, member) : NULL;

@@ -1,5 +1,6 @@
 """Credentials: an unknown or reused join token is refused, so is a wrong password; an agent
-whose credential is refused stops with exit status 3 and says why; and a machine removed with
+whose credential is refused stops with exit status 3 and says why; an agent speaking an older
+protocol version is refused; and a machine removed with
 remove-machine has its credential revoked: a later hello with it is refused."""
 import json
 import os
@@ -44,7 +45,11 @@ class Credentials(unittest.TestCase):
         with open(conf_path) as f:
             conf = json.load(f)
         self.assertEqual(self.client(addr).hello("0", conf["password"])["type"], "refused")
-        # The right one is welcomed.
+        # The right one with an older protocol is refused (it would ignore relations and
+        # tasks), then welcomed with the current one.
+        reply = self.client(addr).hello("1", conf["password"], version=1)
+        self.assertEqual(reply, {"type": "refused",
+                                 "error": "agent protocol version 1 is too old (the controller needs 2)"})
         c = self.client(addr)
         self.assertEqual(c.hello("1", conf["password"])["type"], "welcome")
         c.close()

@@ -304,6 +304,15 @@ class EventPipe:
         os.close(self.wfd)
 
 
+def collapse(seq):
+    """seq with runs of one item counted once (a hook killed mid-run runs again)."""
+    out = []
+    for e in seq:
+        if not out or out[-1] != e:
+            out.append(e)
+    return out
+
+
 def events(ctl, unit):
     try:
         with open(os.path.join(ctl.unit_dir(unit), "events.log")) as f:
@@ -425,6 +434,9 @@ class RemoteAgent:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+PROTO_VERSION = 2  # src/proto/agent_proto.h
+
+
 class AgentClient:
     """Speaks the agent protocol (docs/protocol.md §3) to a controller over TLS, as a machine
     agent would - or as an impostor would, to check what the controller refuses."""
@@ -451,12 +463,12 @@ class AgentClient:
         raise AssertionError("no %s" % type_)
 
     def join(self, token):
-        self.send({"type": "join", "version": 1, "token": token.split(".")[0], "hostname": "impostor",
+        self.send({"type": "join", "version": PROTO_VERSION, "token": token.split(".")[0], "hostname": "impostor",
                    "addresses": []})
         return self.recv()
 
-    def hello(self, machine, password):
-        self.send({"type": "hello", "version": 1, "machine": machine, "password": password,
+    def hello(self, machine, password, version=PROTO_VERSION):
+        self.send({"type": "hello", "version": version, "machine": machine, "password": password,
                    "agent-version": "test", "pid": os.getpid(), "hostname": "impostor",
                    "addresses": []})
         return self.recv()

@@ -145,7 +145,8 @@ class BadInput(unittest.TestCase):
         self.assertIn("invalid duration", str(cm.exception))
 
     def test_resources_recorded_and_checked(self):
-        meta = "resources:\n  img: {type: oci-image, description: an image}\n"
+        meta = ("resources:\n  img: {type: oci-image, description: an image}\n"
+                "  conf: {type: file, filename: app.conf}\n")
         charm = cairnh.make_charm(os.path.join(self.tmp, "r"), "withres", dispatch="#!/bin/sh\n",
                                   metadata_extra=meta)
         img = os.path.join(self.tmp, "image.tar")
@@ -153,17 +154,26 @@ class BadInput(unittest.TestCase):
             f.write("layers")
         with self.assertRaises(CairnError) as cm:
             self.ctl.call("deploy", charm=charm, resources={"nope": img})
-        self.assertIn('invalid resource name "nope"', str(cm.exception))
+        self.assertIn('unrecognized resource "nope"', str(cm.exception))
         with self.assertRaises(CairnError) as cm:
             self.ctl.call("deploy", charm=charm, resources={"img": img + ".missing"})
-        self.assertIn('resource "img"', str(cm.exception))
+        self.assertIn('failed to upload resource "img": %s.missing: no such file or directory' % img,
+                      str(cm.exception))
+        # Not an image at all: refused by the same checks a machine's pod runtime makes.
+        with self.assertRaises(CairnError) as cm:
+            self.ctl.call("deploy", charm=charm, resources={"img": img})
+        self.assertIn('failed to upload resource "img": %s: not an OCI image' % img, str(cm.exception))
         self.assertEqual(self.ctl.call("status")["applications"], {})
-        self.ctl.call("deploy", charm=charm, resources={"img": img})
-        res = self.ctl.call("status")["applications"]["withres"]["resources"]
-        self.assertEqual(res, {"img": {"type": "oci-image", "path": img}})
+        # A file resource is kept by content, as revision 1, across a restart.
+        self.ctl.call("deploy", charm=charm, resources={"conf": img})
+        res = {r["name"]: r for r in self.ctl.call("resources", app="withres")["resources"]}
+        self.assertEqual((res["conf"]["revision"], res["conf"]["used"], res["conf"]["path"]), ("1", True, "app.conf"))
+        self.assertEqual((res["img"]["revision"], res["img"]["used"]), ("-", False))
+        with open(os.path.join(self.ctl.home, "resources", res["conf"]["fingerprint"])) as f:
+            self.assertEqual(f.read(), "layers")
         self.ctl.stop()
         self.ctl.start()
-        self.assertEqual(self.ctl.call("status")["applications"]["withres"]["resources"], res)
+        self.assertEqual(self.ctl.call("resources", app="withres")["resources"], list(res.values()))
 
     def test_malformed_frames(self):
         def raw(data):

@@ -1,0 +1,287 @@
+/* fetch.c - resource content by fingerprint from the controller; see fetch.h. */
+#include "agent/fetch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+
+struct fetch {
+	struct fetcher *f;
+	struct fetch *next;
+	char fingerprint[65];
+	int64_t size, offset;
+	char *path, *part;
+	int fd;
+	EVP_MD_CTX *md;
+	bool requested;          /* a resource-get is outstanding */
+	bool finished;           /* done is due (deferred) */
+	char error[512];
+	void (*done)(void *arg, const char *error);
+	void *arg;
+};
+
+struct fetcher {
+	struct loop *l;
+	int (*send)(void *data, const struct proto_msg *m);
+	void *send_data;
+	bool link_up;
+	struct fetch *fetches;
+};
+
+struct fetcher *fetcher_new(struct loop *l, int (*send)(void *data, const struct proto_msg *m),
+			    void *send_data)
+{
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+
+	f->l = l;
+	f->send = send;
+	f->send_data = send_data;
+	return f;
+}
+
+/* Drops what x holds (an unfinished <path>.part goes), not x itself. */
+static void fetch_release(struct fetch *x)
+{
+	if (x->fd >= 0) {
+		close(x->fd);
+		unlink(x->part);
+		x->fd = -1;
+	}
+	EVP_MD_CTX_free(x->md);
+	free(x->path);
+	free(x->part);
+	x->md = NULL;
+	x->path = x->part = NULL;
+}
+
+static void fetch_free(struct fetch *x)
+{
+	struct fetcher *f = x->f;
+
+	for (struct fetch **pp = &f->fetches; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	fetch_release(x);
+	free(x);
+}
+
+void fetcher_free(struct fetcher *f)
+{
+	if (!f)
+		return;
+	while (f->fetches) {
+		struct fetch *x = f->fetches;
+
+		f->fetches = x->next;
+		fetch_release(x);
+		if (x->finished)
+			x->f = NULL; /* its queued completion frees it and tells nobody */
+		else
+			free(x);
+	}
+	free(f);
+}
+
+static void on_finished(void *arg)
+{
+	struct fetch *x = arg;
+	void (*done)(void *, const char *) = x->done;
+	void *darg = x->arg;
+	char error[sizeof(x->error)];
+	bool failed = x->error[0] != '\0';
+
+	if (!x->f) {
+		/* The fetcher went away (or the fetch was cancelled) after this was queued. */
+		free(x);
+		return;
+	}
+	snprintf(error, sizeof(error), "%s", x->error);
+	fetch_free(x);
+	if (done)
+		done(darg, failed ? error : NULL);
+}
+
+/* Ends x: its callback runs from the loop, never from inside the call that caused it. */
+static void finish(struct fetch *x, const char *error)
+{
+	if (x->finished)
+		return;
+	x->finished = true;
+	snprintf(x->error, sizeof(x->error), "%s", error ? error : "");
+	if (x->fd >= 0) {
+		close(x->fd);
+		x->fd = -1;
+		if (error)
+			unlink(x->part);
+	}
+	loop_defer(x->f->l, on_finished, x);
+}
+
+static void request(struct fetch *x)
+{
+	struct fetcher *f = x->f;
+	struct proto_msg m;
+	int64_t left = x->size - x->offset;
+
+	if (!f->link_up || x->requested || x->finished)
+		return;
+	proto_msg_init(&m, PROTO_RESOURCE_GET);
+	m.u.resource_get.digest = x->fingerprint;
+	m.u.resource_get.offset = x->offset;
+	m.u.resource_get.length = left > PROTO_CHUNK_MAX ? PROTO_CHUNK_MAX : (left > 0 ? left : 1);
+	if (f->send(f->send_data, &m) == 0)
+		x->requested = true;
+}
+
+static void complete(struct fetch *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hex[65] = "";
+
+	EVP_DigestFinal_ex(x->md, md, &n);
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (strcmp(hex, x->fingerprint)) {
+		finish(x, "the fetched content does not match its fingerprint");
+		return;
+	}
+	if (fsync(x->fd) < 0 || close(x->fd) < 0) {
+		x->fd = -1;
+		unlink(x->part);
+		finish(x, "cannot write the fetched content");
+		return;
+	}
+	x->fd = -1;
+	if (rename(x->part, x->path) < 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "cannot keep the fetched content: %s", strerror(errno));
+		unlink(x->part);
+		finish(x, msg);
+		return;
+	}
+	finish(x, NULL);
+}
+
+void fetcher_chunk(struct fetcher *f, const struct proto_charm_chunk *c)
+{
+	struct fetch *x;
+	struct buf data = BUF_INIT;
+
+	for (x = f->fetches; x; x = x->next)
+		if (!strcmp(x->fingerprint, c->digest) && !x->finished)
+			break;
+	if (!x || !x->requested)
+		return;
+	x->requested = false;
+	if (c->error) {
+		finish(x, c->error);
+		return;
+	}
+	if (c->offset != x->offset || c->size != x->size) {
+		finish(x, "the controller sent a chunk that does not fit");
+		return;
+	}
+	buf_init(&data);
+	if (proto_b64_decode(c->data, PROTO_CHUNK_MAX, &data) < 0 || (int64_t)data.len > x->size - x->offset ||
+	    (!data.len && x->offset < x->size)) {
+		buf_done(&data);
+		finish(x, "the controller sent a malformed chunk");
+		return;
+	}
+	for (size_t off = 0; off < data.len;) {
+		ssize_t w = pwrite(x->fd, data.data + off, data.len - off, x->offset + (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "cannot write the fetched content: %s", strerror(errno));
+			buf_done(&data);
+			finish(x, msg);
+			return;
+		}
+		off += (size_t)w;
+	}
+	EVP_DigestUpdate(x->md, data.data, data.len);
+	x->offset += (int64_t)data.len;
+	buf_done(&data);
+	if (x->offset == x->size)
+		complete(x);
+	else
+		request(x);
+}
+
+void fetcher_link(struct fetcher *f, bool up)
+{
+	f->link_up = up;
+	for (struct fetch *x = f->fetches; x; x = x->next) {
+		x->requested = false; /* an answer in flight is lost with the link */
+		if (up)
+			request(x);
+	}
+}
+
+int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const char *path,
+		void (*done)(void *arg, const char *error), void *arg, struct fetch **ret,
+		struct errbuf *eb)
+{
+	struct fetch *x;
+
+	if (!fingerprint || strlen(fingerprint) != 64 || strspn(fingerprint, "0123456789abcdef") != 64)
+		return errbuf_set(eb, "invalid fingerprint"), -EINVAL;
+	if (size < 0)
+		return errbuf_set(eb, "invalid size"), -EINVAL;
+	for (x = f->fetches; x; x = x->next)
+		if (!strcmp(x->fingerprint, fingerprint) && !x->finished)
+			return errbuf_set(eb, "%.12s is being fetched already", fingerprint), -EEXIST;
+	x = xcalloc(1, sizeof(*x));
+	x->f = f;
+	snprintf(x->fingerprint, sizeof(x->fingerprint), "%s", fingerprint);
+	x->size = size;
+	x->path = xstrdup(path);
+	x->part = xasprintf("%s.part", path);
+	x->done = done;
+	x->arg = arg;
+	x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	x->md = EVP_MD_CTX_new();
+	if (x->fd < 0 || !x->md || !EVP_DigestInit_ex(x->md, EVP_sha256(), NULL)) {
+		int r = x->fd < 0 ? -errno : -ENOMEM;
+
+		errbuf_set(eb, "cannot create %s: %s", x->part, strerror(-r));
+		fetch_release(x);
+		free(x);
+		return r;
+	}
+	x->next = f->fetches;
+	f->fetches = x;
+	if (size == 0)
+		complete(x);
+	else
+		request(x);
+	if (ret)
+		*ret = x;
+	return 0;
+}
+
+void fetch_cancel(struct fetch *x)
+{
+	if (!x)
+		return;
+	if (x->finished) {
+		/* Its completion is queued: let it find nobody to tell. */
+		x->done = NULL;
+		return;
+	}
+	fetch_free(x);
+}
