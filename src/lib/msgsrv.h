@@ -22,7 +22,11 @@
 #include "lib/loop.h"
 
 #define MSGSRV_MAX_OUT (16u * 1024u * 1024u) /* output queued for one client */
-#define MSGSRV_ABORT_MS 5000                 /* an aborted client's last chance to read */
+/* An aborted client's last chance to read its last message.  Generous on purpose: an aborted
+ * connection holds only the unsent tail of one frame and that message (no more than an idle
+ * client costs), and a follower paused for a while (a pager, a stopped terminal, a loaded
+ * machine) should still learn why its stream ended rather than see a bare EOF. */
+#define MSGSRV_ABORT_MS 60000
 
 struct msgsrv;
 struct msgsrv_conn;
