@@ -1317,7 +1317,7 @@ int http_req_take_conn(struct http_req *req, struct buf *leftover)
 
 /* ======================= listeners ======================= */
 
-static void conn_new(struct http_server *s, int fd, bool is_unix)
+static int conn_new(struct http_server *s, int fd, bool is_unix)
 {
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 
@@ -1350,16 +1350,28 @@ static void conn_new(struct http_server *s, int fd, bool is_unix)
 	c->events = EPOLLIN | EPOLLRDHUP;
 	c->io = loop_io_new(s->loop, fd, c->events, conn_io_cb, c);
 	if (!c->io) {
+		int r = errno ? -errno : -ENOMEM;
+
 		close(fd);
 		buf_done(&c->req.body);
 		free(c);
-		return;
+		return r;
 	}
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
 	s->n_conns++;
+	return 0;
+}
+
+int http_server_adopt(struct http_server *s, int fd, bool is_unix)
+{
+	if (s->n_conns >= HTTP_MAX_CONNS) {
+		close(fd);
+		return -EMFILE;
+	}
+	return conn_new(s, fd, is_unix);
 }
 
 static void listeners_set_events(struct http_server *s, uint32_t ev)

@@ -111,6 +111,11 @@ int http_server_listen_unix(struct http_server *s, const char *path, struct errb
 /* Listens on TCP "host:port" or ":port" (Go style; empty host = all interfaces).
  * *ret_port receives the bound port (useful with port 0); may be NULL. */
 int http_server_listen_tcp(struct http_server *s, const char *addr, int *ret_port, struct errbuf *eb);
+/* Serves fd, a connected stream socket (non-blocking, CLOEXEC), as if a listener had
+ * accepted it (is_unix: its peer credentials are read).  Takes ownership of fd, also on
+ * failure.  Returns 0, -EMFILE with HTTP_MAX_CONNS connections open, or another negative
+ * errno. */
+int http_server_adopt(struct http_server *s, int fd, bool is_unix);
 /* Stops accepting new connections (existing ones continue). */
 void http_server_stop_listening(struct http_server *s);
 
