@@ -86,6 +86,9 @@ struct agent_io {
 			  struct hookrun **ret, struct errbuf *eb);
 	void (*hook_kill)(void *data, struct hookrun *h, int sig);
 	void (*hook_free)(void *data, struct hookrun *h);
+	/* The hook's process (its group leader), which alone may call its hook tools; NULL or
+	 * 0: unknown, any caller holding the context id is accepted. */
+	pid_t (*hook_pid)(void *data, struct hookrun *h);
 
 	/* ---- workload containers (workload.h semantics) ---- */
 	int (*workload_start)(void *data, const struct workload_opts *o, struct workload **ret);
