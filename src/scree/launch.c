@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +65,26 @@ int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb)
 	}
 	errbuf_set(eb, "exec: \"%s\": executable file not found in $PATH", name);
 	return -ENOENT;
+}
+
+/* The limit the daemon was started with, restored in every child (launch_raise_nofile). */
+static struct rlimit nofile_orig;
+static bool nofile_raised;
+
+int launch_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	nofile_orig = rl;
+	if (rl.rlim_cur >= rl.rlim_max || rl.rlim_cur >= LAUNCH_NOFILE_MAX)
+		return 0;
+	rl.rlim_cur = rl.rlim_max > LAUNCH_NOFILE_MAX ? LAUNCH_NOFILE_MAX : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	nofile_raised = true;
+	return 0;
 }
 
 static void child_fail(int fd, int stage)
@@ -134,6 +155,8 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 			if (setgid(o->gid) < 0 || setuid(o->uid) < 0)
 				child_fail(ep[1], LAUNCH_STAGE_IDS);
 		}
+		if (nofile_raised)
+			setrlimit(RLIMIT_NOFILE, &nofile_orig);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(prog, o->argv, o->envp);
