@@ -79,7 +79,9 @@
 /* Connections accepted per listener wake-up, and the pause after running out of fds. */
 #define HTTP_ACCEPT_BATCH 64
 #define HTTP_ACCEPT_RETRY_MS 100
-#define HTTP_LISTEN_BACKLOG 128
+/* A burst of clients connecting faster than one loop iteration accepts them waits in the
+ * kernel: UNIX sockets refuse a connect with EAGAIN once the backlog is full. */
+#define HTTP_LISTEN_BACKLOG SOMAXCONN
 /* Buffers larger than these are released once empty, so idle connections stay small. */
 #define HTTP_KEEP_IN_CAP (4u * HTTP_READ_CHUNK)
 #define HTTP_KEEP_OUT_CAP (256u * 1024u)
