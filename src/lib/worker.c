@@ -22,6 +22,7 @@ struct worker {
 	struct loop_io *io;
 	struct buf in;
 	bool eof, exited, cancelled;
+	bool finishing; /* finish() is deferred */
 	int wstatus;
 	worker_done_fn done;
 	void *data;
@@ -96,8 +97,10 @@ static void finish(void *data)
 
 static void maybe_finish(struct worker *w)
 {
-	if (w->eof && w->exited)
+	if (w->eof && w->exited && !w->finishing) {
+		w->finishing = true;
 		loop_defer(w->l, finish, w);
+	}
 }
 
 static void on_read(struct loop_io *io, int fd, uint32_t events, void *data)
@@ -207,8 +210,10 @@ void worker_cancel(struct worker *w)
 		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	if (w->eof && w->exited) {
-		/* finish() is already deferred: it frees w without calling done. */
+	if (w->finishing) {
+		/* finish() is already deferred: it frees w without calling done.  (worker_wait
+		 * reaps a child the loop never saw exit: then nothing is deferred, and w is freed
+		 * here.) */
 		w->cancelled = true;
 		return;
 	}
