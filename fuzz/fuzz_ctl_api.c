@@ -4,7 +4,7 @@
  * API socket and reads what comes back.  Every operation's argument parsing and model
  * change runs on fuzzed JSON: deploy, add-unit, remove-*, config-get/set with every config
  * source, refresh, model-config, status, wait-for, debug-log, machines, resolved,
- * show-status-log, agent-stats.
+ * show-status-log, agent-stats, deploy/refresh --resource, attach-resource, resources.
  *
  * Safety: the harness never lets an input name a real path.  Any string starting with '/'
  * (charm paths, resource paths) becomes one of three prepared paths in the scratch folder
@@ -30,6 +30,7 @@
 #include "cairnd/controller.h"
 #include "cairnd/logstore.h"
 #include "cairnd/model.h"
+#include "cairnd/resstore.h"
 #include "fuzz.h"
 #include "lib/fsutil.h"
 #include "lib/msg.h"
@@ -179,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    model_ctlcfg_set(c.m, "api-port", "0", &eb) < 0)
 		abort();
 	ctlcfg_read(c.m, &c.cfg);
-	if (agents_new(&c, agent_sock, tls_dir, &c.agents, &eb) < 0 || api_new(&c, sock, &c.api, &eb) < 0)
+	if (resstore_new(c.l, home, &c.res, &eb) < 0 || agents_new(&c, agent_sock, tls_dir, &c.agents, &eb) < 0 ||
+	    api_new(&c, sock, &c.api, &eb) < 0)
 		abort();
 
 	/* The input's lines, each one request, sent in turn: the next goes once the previous
@@ -246,6 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	api_free(c.api);
 	agents_free(c.agents);
+	resstore_free(c.res);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(loop);
