@@ -205,7 +205,7 @@ checks:
             url: ftp://example.com/x
     redirect:
         override: replace
-        period: 50ms
+        period: 2s
         threshold: 1
         http:
             url: http://127.0.0.1:%d/start
@@ -259,7 +259,7 @@ checks:
 checks:
     dns:
         override: replace
-        period: 50ms
+        period: 2s
         threshold: 1
         tcp:
             host: no-such-host.invalid
