@@ -4,7 +4,9 @@
  * API socket and reads what comes back.  Every operation's argument parsing and model
  * change runs on fuzzed JSON: deploy, add-unit, remove-*, config-get/set with every config
  * source, refresh, model-config, status, wait-for, debug-log, machines, resolved,
- * show-status-log, agent-stats, deploy/refresh --resource, attach-resource, resources.
+ * show-status-log, agent-stats, deploy/refresh --resource, attach-resource, resources,
+ * integrate / remove-relation, actions, run, exec, task, operation(s), cancel-task,
+ * task-wait (no machine agent: tasks stay queued, nothing is executed).
  *
  * Safety: the harness never lets an input name a real path.  Any string starting with '/'
  * (charm paths, resource paths) becomes one of three prepared paths in the scratch folder
@@ -28,6 +30,7 @@
 
 #include "cairnd/agents.h"
 #include "cairnd/controller.h"
+#include "cairnd/ctl_rel.h"
 #include "cairnd/logstore.h"
 #include "cairnd/model.h"
 #include "cairnd/resstore.h"
@@ -65,7 +68,14 @@ static void setup_once(void)
 	if (fs_mkdir_p(charm_dir, 0755) < 0)
 		abort();
 	p = xasprintf("%s/metadata.yaml", charm_dir);
-	write_file(p, "name: fz\nsummary: s\ndescription: d\nresources:\n  img: {type: oci-image}\n");
+	write_file(p, "name: fz\nsummary: s\ndescription: d\nresources:\n  img: {type: oci-image}\n"
+		      "requires:\n  db: {interface: sql}\n  sub: {interface: log, scope: container}\n"
+		      "provides:\n  server: {interface: sql, limit: 1}\npeers:\n  ring: {interface: ring}\n");
+	free(p);
+	p = xasprintf("%s/actions.yaml", charm_dir);
+	write_file(p, "backup:\n  params:\n    to: {type: string, pattern: '^[a-z]+$'}\n"
+		      "    level: {type: integer, minimum: 0, default: 1}\n  required: [to]\n"
+		      "restart: {}\n");
 	free(p);
 	p = xasprintf("%s/config.yaml", charm_dir);
 	write_file(p, "options:\n  s: {type: string, default: x}\n  n: {type: int, default: 1}\n"
@@ -177,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.home = home;
 	c.bin_dir = (char *)"/nonexistent";
 	if (fs_mkdir_p(home, 0700) < 0 || logstore_open(logdir, &c.logs) < 0 || model_open(home, &c.m, &eb) < 0 ||
+	    ctl_stores_open(&c, &eb) < 0 ||
 	    model_ctlcfg_set(c.m, "api-port", "0", &eb) < 0)
 		abort();
 	ctlcfg_read(c.m, &c.cfg);
@@ -249,6 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	api_free(c.api);
 	agents_free(c.agents);
 	resstore_free(c.res);
+	ctl_stores_close(&c);
 	model_close(c.m);
 	logstore_close(c.logs);
 	loop_free(loop);
