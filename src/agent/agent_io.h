@@ -136,7 +136,8 @@ struct agent_io {
 	int (*store_apply)(void *data, const struct store_txn *t, struct errbuf *eb);
 	/* Keeps the latest goal (kind "app", "unit" or "meta"; goal NULL deletes).  Goals are
 	 * sent again by the controller after every reconnect, so a store may write them late
-	 * (after the current event) and a lost write costs nothing. */
+	 * (after the current event), but never after a journal decided on them: a goal whose
+	 * write failed is written with the next store_apply. */
 	void (*store_put_goal)(void *data, const char *kind, const char *name, json_t *goal);
 
 	/* ---- the controller ---- */
