@@ -1,6 +1,7 @@
 # Thin wrapper over CMake and CTest.
 #   make        build everything into build/bin
 #   make test   build, then run every test (unit + integration)
+#   make check  what CI runs: make test, then make asan, then a brief fuzz pass (FUZZ_SECONDS=5)
 #   make demo   build, then run the demo (a local controller deploys the C hello charm)
 #   make demo-pods  build, then a local controller runs charms/web as a pod from its test image (root)
 #   make bench  build, then print the benchmark figures (lifecycle at 1k and 10k units)
@@ -13,7 +14,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 
-.PHONY: all deps build test demo demo-pods bench asan fuzz install clean
+.PHONY: all deps build test check demo demo-pods bench asan fuzz install clean
 
 all: build
 
@@ -26,6 +27,9 @@ build: deps
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+check: deps
+	@sh tools/check.sh
 
 demo: build
 	@sh tools/demo.sh

@@ -16,6 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * never NULL. */
 const char *fuzz_scratch_dir(void);
 
+/* Writes p[0..n) as the file `name` of the scratch folder (no fsync: a target writes one per
+ * input), or removes it when p is NULL; returns its path (static storage, valid until the
+ * next call).  Aborts when the file cannot be written. */
+const char *fuzz_scratch_put(const char *name, const void *p, size_t n);
+
 /* Largest input a target looks at; libFuzzer is run with -max_len matching it. */
 #define FUZZ_MAX_INPUT (64u * 1024u)
 

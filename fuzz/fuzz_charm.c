@@ -3,36 +3,15 @@
  * effective config and `cairn config APP` description).
  *
  * Input: the three files separated by a line "---8<---"; missing ones are absent. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "charm/charm.h"
 #include "charm/settings.h"
 #include "fuzz.h"
-#include "lib/fsutil.h"
 
 static const char sep[] = "---8<---\n";
 static const char *dir;
-
-static void put(const char *name, const char *p, size_t n)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!p) {
-		unlink(path);
-		return;
-	}
-	f = fopen(path, "wb");
-	if (!f)
-		abort();
-	if (n && fwrite(p, 1, n, f) != n)
-		abort();
-	fclose(f);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,10 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *cut = p ? memmem(p, (size_t)(end - p), sep, sizeof(sep) - 1) : NULL;
 
 		if (!p) {
-			put(names[i], NULL, 0);
+			fuzz_scratch_put(names[i], NULL, 0);
 			continue;
 		}
-		put(names[i], p, cut ? (size_t)(cut - p) : (size_t)(end - p));
+		fuzz_scratch_put(names[i], p, cut ? (size_t)(cut - p) : (size_t)(end - p));
 		p = cut ? cut + sizeof(sep) - 1 : NULL;
 	}
 	if (charm_load_dir(dir, &c, &eb) == 0) {

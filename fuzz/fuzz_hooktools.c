@@ -1,5 +1,8 @@
 /* fuzz_hooktools.c - every hook tool as the agent runs it (tools_run): the tool name, its
- * argv (Juju's gnuflag rules) and its stdin all come from charm code.
+ * argv (Juju's gnuflag rules) and its stdin all come from charm code.  The context holds
+ * relations (one regular, one peer), network data, leader settings, goal state and an action,
+ * so relation-*, network-get, leader-*, goal-state and action-* reach their real work; the
+ * unit is leader for inputs of odd size.
  *
  * Input: NUL-separated fields; the first is the tool's name (taken modulo the tool table
  * when it is a single byte), the following ones its arguments, and the part after a field
@@ -51,16 +54,84 @@ static void fk_log(struct hook_ctx *ctx, const char *level, const char *message)
 	(void)message;
 }
 
+static bool leader; /* from the input's size: both sides of every leader-only check run */
+
 static bool fk_is_leader(struct hook_ctx *ctx)
 {
 	(void)ctx;
-	return false;
+	return leader;
+}
+
+static int fk_leader_set(struct hook_ctx *ctx, json_t *changes, struct errbuf *eb)
+{
+	const char *k;
+	json_t *v;
+
+	(void)eb;
+	json_object_foreach(changes, k, v) {
+		if (!json_is_string(v))
+			abort(); /* leader settings are strings */
+		if (!json_string_length(v))
+			json_object_del(ctx->leader_settings, k);
+		else
+			json_object_set(ctx->leader_settings, k, v);
+	}
+	return 0;
+}
+
+static void fk_action_log(struct hook_ctx *ctx, const char *message)
+{
+	(void)ctx;
+	(void)message;
 }
 
 static const struct hook_ctx_ops fk_ops = {
 	.status_set = fk_status_set, .status_get = fk_status_get, .log = fk_log,
-	.is_leader = fk_is_leader,
+	.is_leader = fk_is_leader, .leader_set = fk_leader_set, .action_log = fk_action_log,
 };
+
+/* What the agent puts in a hook's context for relations, networking, leadership, goal
+ * state and an action (freed by hook_ctx_done_extras): a regular relation db:0 with two
+ * remote units and a peer relation peers:1. */
+static void fill_extras(struct hook_ctx *ctx)
+{
+	struct hook_relation *r = xcalloc(2, sizeof(*r));
+
+	r[0].id = 0;
+	r[0].endpoint = xstrdup("db");
+	r[0].remote_app = xstrdup("mysql");
+	r[0].members = json_pack("[s, s]", "mysql/0", "mysql/1");
+	r[0].remote_units = json_pack("{s:{s:s}, s:{}}", "mysql/0", "host", "10.0.0.1", "mysql/1");
+	r[0].remote_app_bag = json_pack("{s:s}", "password", "x");
+	r[0].unit_bag = json_pack("{s:s}", "ingress-address", "10.0.0.2");
+	r[0].app_bag = json_object();
+	r[1].id = 1;
+	r[1].endpoint = xstrdup("peers");
+	r[1].remote_app = xstrdup("fuzz");
+	r[1].peer = true;
+	r[1].members = json_pack("[s]", "fuzz/1");
+	r[1].remote_units = json_pack("{s:{}}", "fuzz/1");
+	r[1].remote_app_bag = json_object();
+	r[1].unit_bag = json_object();
+	r[1].app_bag = json_pack("{s:s}", "k", "v");
+	ctx->relations = r;
+	ctx->n_relations = 2;
+	ctx->in_relation = true;
+	ctx->relation_id = 0;
+	ctx->remote_unit = "mysql/0";
+	ctx->remote_app = "mysql";
+	ctx->network = json_pack("{s:[{s:s, s:[{s:s, s:s}]}], s:[s], s:[s]}", "bind-addresses", "interface-name",
+				 "eth0", "addresses", "value", "10.0.0.2", "cidr", "10.0.0.0/24", "egress-subnets",
+				 "10.0.0.2/32", "ingress-addresses", "10.0.0.2");
+	ctx->private_address = "10.0.0.2";
+	ctx->public_address = "10.0.0.2";
+	ctx->goal_state = json_pack("{s:{}, s:{}}", "units", "relations");
+	ctx->leader_settings = json_pack("{s:s}", "a", "b");
+	ctx->action = xcalloc(1, sizeof(*ctx->action));
+	ctx->action->name = xstrdup("backup");
+	ctx->action->id = xstrdup("2");
+	ctx->action->params = json_pack("{s:s, s:{s:i}}", "target", "/x", "opts", "level", 3);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -110,6 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ctx.config = json_pack("{s:s, s:i, s:b}", "name", "x", "port", 80, "debug", 0);
 	ctx.state = json_pack("{s:s}", "k", "v");
 	ctx.ports = json_array();
+	leader = size & 1;
+	fill_extras(&ctx);
 	buf_init(&out);
 	buf_init(&err);
 	tools_run(&ctx, tool, argc, argv, stdin_data, &out, &err);
@@ -117,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(ctx.state);
 	json_decref(ctx.ports);
 	json_decref(ctx.app_version);
+	hook_ctx_done_extras(&ctx);
 	buf_done(&out);
 	buf_done(&err);
 	free(copy);

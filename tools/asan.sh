@@ -2,13 +2,17 @@
 # `make asan`: builds everything with AddressSanitizer + LeakSanitizer + UBSan in its own
 # folder and runs the whole test suite there, daemons included.  Every sanitizer report
 # (written to files by src/lib/sanitizer_opts.c, whichever process hit it) fails the run.
+# The build also carries libFuzzer's coverage instrumentation (CAIRN_FUZZ), so its fuzz
+# targets are real libFuzzer binaries: `make check` fuzzes them briefly from this same
+# build (tools/fuzz.sh with FUZZ_REUSE=1) instead of building everything a third time.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="${ASAN_BUILD:-$here/build-asan}"
 jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 reports="$build/sanitizer-reports"
 
-CC="${CC:-clang}" cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
+CC="${CC:-clang}" cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON \
+	-DCAIRN_FUZZ=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 rm -rf "$reports"
 mkdir -p "$reports"

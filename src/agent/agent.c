@@ -98,6 +98,8 @@ void agent_log(struct agent *a, struct unit *u, const char *level, const char *m
 	va_end(ap);
 	if (b.len > PROTO_TEXT_MAX) {
 		b.len = PROTO_TEXT_MAX;
+		while (b.len && ((unsigned char)b.data[b.len] & 0xc0) == 0x80)
+			b.len--; /* cut between characters: the message stays UTF-8 */
 		b.data[b.len] = '\0';
 	}
 	if (!u || !strcmp(level, "ERROR"))

@@ -87,6 +87,9 @@ struct agent_io {
 			  struct hookrun **ret, struct errbuf *eb);
 	void (*hook_kill)(void *data, struct hookrun *h, int sig);
 	void (*hook_free)(void *data, struct hookrun *h);
+	/* The hook's process (its group leader), which alone may call its hook tools; NULL or
+	 * 0: unknown, any caller holding the context id is accepted. */
+	pid_t (*hook_pid)(void *data, struct hookrun *h);
 
 	/* ---- workload containers (workload.h semantics) ---- */
 	int (*workload_start)(void *data, const struct workload_opts *o, struct workload **ret);
@@ -146,7 +149,8 @@ struct agent_io {
 	int (*store_apply)(void *data, const struct store_txn *t, struct errbuf *eb);
 	/* Keeps the latest goal (kind "app", "unit" or "meta"; goal NULL deletes).  Goals are
 	 * sent again by the controller after every reconnect, so a store may write them late
-	 * (after the current event) and a lost write costs nothing. */
+	 * (after the current event), but never after a journal decided on them: a goal whose
+	 * write failed is written with the next store_apply. */
 	void (*store_put_goal)(void *data, const char *kind, const char *name, json_t *goal);
 	/* unit's outbox rows up to seq were acknowledged: they may go, written behind like the
 	 * goals (a lost write only means a harmless resend). */

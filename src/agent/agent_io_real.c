@@ -128,6 +128,12 @@ static void r_hook_kill(void *data, struct hookrun *h, int sig)
 	hookrun_kill(h, sig);
 }
 
+static pid_t r_hook_pid(void *data, struct hookrun *h)
+{
+	(void)data;
+	return hookrun_pid(h);
+}
+
 static void r_hook_free(void *data, struct hookrun *h)
 {
 	(void)data;
@@ -407,6 +413,7 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->hook_start = r_hook_start;
 	io->hook_kill = r_hook_kill;
 	io->hook_free = r_hook_free;
+	io->hook_pid = r_hook_pid;
 	io->workload_start = r_workload_start;
 	io->workload_restart = r_workload_restart;
 	io->workload_destroy = r_workload_destroy;

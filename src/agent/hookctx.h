@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "lib/errbuf.h"
 
@@ -116,6 +117,7 @@ struct hook_ctx {
 	json_t *goal_state;       /* goal-state's document {"units", "relations"}, or NULL */
 	json_t *leader_settings;  /* {key: value} snapshot for leader-get, updated by leader-set */
 	struct hook_action *action; /* the action being run, or NULL */
+	pid_t pid;                /* the hook's process group: only its members may call tools (0: any) */
 };
 
 /* Frees what the relation/network/goal/leadership/action fields own and resets them;

@@ -26,6 +26,7 @@ struct link {
 	SSL_CTX *tls;
 	struct proto_conn *conn;
 	bool up;
+	uint64_t up_since_ms;
 	struct loop_timer *retry;
 	uint64_t delay_ms;
 	char last_error[256];
@@ -91,7 +92,7 @@ static void on_ready(struct proto_conn *c, void *data)
 
 	(void)c;
 	k->up = true;
-	k->delay_ms = LINK_RETRY_MIN_MS;
+	k->up_since_ms = loop_now_ms();
 	k->last_error[0] = '\0';
 	k->cbs.up(k->cbs.data);
 }
@@ -117,6 +118,10 @@ static void on_closed(struct proto_conn *c, const char *why, void *data)
 		fprintf(stderr, "cairn-agent: controller connection: %s\n", why);
 		snprintf(k->last_error, sizeof(k->last_error), "%s", why);
 	}
+	/* A connection the controller drops soon after it came up (it cannot apply what we
+	 * send: its disk is full, say) is retried with the growing delay, not at once. */
+	if (was && loop_now_ms() - k->up_since_ms >= LINK_STABLE_MS)
+		k->delay_ms = LINK_RETRY_MIN_MS;
 	if (was)
 		k->cbs.down(k->cbs.data);
 	schedule(k);

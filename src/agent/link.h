@@ -4,7 +4,9 @@
  * socket, in the clear) or "host:port" (any other machine: TCP with TLS, trusting only the
  * controller's CA).  Connecting never blocks: a non-blocking connect and handshake on the
  * loop.  When the connection fails or drops, the link tries again after a delay that doubles
- * from LINK_RETRY_MIN_MS to LINK_RETRY_MAX_MS; link_reconnect_now() (SIGHUP: a restarted
+ * from LINK_RETRY_MIN_MS to LINK_RETRY_MAX_MS (back to the minimum only after a connection
+ * that lasted LINK_STABLE_MS, so a controller that keeps dropping us right after the
+ * handshake is not hammered); link_reconnect_now() (SIGHUP: a restarted
  * controller asking its agent back) tries at once.  Host names are not resolved here: the
  * address is numeric (cairn-agent join resolves it once). */
 #ifndef CAIRN_AGENT_LINK_H
@@ -16,6 +18,7 @@
 
 #define LINK_RETRY_MIN_MS 100
 #define LINK_RETRY_MAX_MS 5000
+#define LINK_STABLE_MS 10000
 
 struct link;
 

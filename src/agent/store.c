@@ -159,48 +159,88 @@ static void ack_free(struct pending_ack *a)
 	free(a);
 }
 
+/* Writes every pending goal inside the caller's transaction; the pending set is kept until
+ * that transaction commits (pending_clear), so a failed write loses none of them. */
+static int pending_write(struct store *s, struct errbuf *eb)
+{
+	int r = 0;
+
+	for (struct hmap_iter it = hmap_iter(&s->pending); r == 0 && hmap_next(&it);) {
+		struct pending_goal *p = it.value;
+
+		if (p->goal) {
+			bind_text(s->st[ST_GOAL_PUT], 1, p->kind);
+			bind_text(s->st[ST_GOAL_PUT], 2, p->name);
+			bind_json(s->st[ST_GOAL_PUT], 3, p->goal);
+			r = step(s, ST_GOAL_PUT, eb);
+		} else {
+			bind_text(s->st[ST_GOAL_DEL], 1, p->kind);
+			bind_text(s->st[ST_GOAL_DEL], 2, p->name);
+			r = step(s, ST_GOAL_DEL, eb);
+		}
+	}
+	return r;
+}
+
+static void pending_clear(struct store *s)
+{
+	for (struct hmap_iter it = hmap_iter(&s->pending); hmap_next(&it);) {
+		struct pending_goal *p = it.value;
+
+		hmap_iter_del(&it);
+		pending_free(p);
+	}
+}
+
+/* Writes the acknowledged outbox rows' deletion inside the caller's transaction; kept until
+ * it commits (acks_clear), as the pending goals are. */
+static int acks_write(struct store *s, struct errbuf *eb)
+{
+	int r = 0;
+
+	for (struct hmap_iter it = hmap_iter(&s->acks); r == 0 && hmap_next(&it);) {
+		struct pending_ack *a = it.value;
+
+		bind_text(s->st[ST_OUTBOX_ACK], 1, a->unit);
+		sqlite3_bind_int64(s->st[ST_OUTBOX_ACK], 2, a->seq);
+		r = step(s, ST_OUTBOX_ACK, eb);
+	}
+	return r;
+}
+
+static void acks_clear(struct store *s)
+{
+	for (struct hmap_iter it = hmap_iter(&s->acks); hmap_next(&it);) {
+		struct pending_ack *a = it.value;
+
+		hmap_iter_del(&it);
+		ack_free(a);
+	}
+}
+
 int store_flush(struct store *s)
 {
 	struct errbuf eb;
-	int r = 0;
+	int r;
 
 	s->flush_scheduled = false;
 	if (!s->pending.n && !s->acks.n)
 		return 0;
 	if (step(s, ST_BEGIN, &eb) < 0)
 		return -EIO;
-	for (struct hmap_iter it = hmap_iter(&s->acks); hmap_next(&it);) {
-		struct pending_ack *a = it.value;
-
-		if (r == 0) {
-			bind_text(s->st[ST_OUTBOX_ACK], 1, a->unit);
-			sqlite3_bind_int64(s->st[ST_OUTBOX_ACK], 2, a->seq);
-			r = step(s, ST_OUTBOX_ACK, &eb);
-		}
-		hmap_iter_del(&it);
-		ack_free(a);
-	}
-	for (struct hmap_iter it = hmap_iter(&s->pending); hmap_next(&it);) {
-		struct pending_goal *p = it.value;
-
-		if (r == 0 && p->goal) {
-			bind_text(s->st[ST_GOAL_PUT], 1, p->kind);
-			bind_text(s->st[ST_GOAL_PUT], 2, p->name);
-			bind_json(s->st[ST_GOAL_PUT], 3, p->goal);
-			r = step(s, ST_GOAL_PUT, &eb);
-		} else if (r == 0) {
-			bind_text(s->st[ST_GOAL_DEL], 1, p->kind);
-			bind_text(s->st[ST_GOAL_DEL], 2, p->name);
-			r = step(s, ST_GOAL_DEL, &eb);
-		}
-		hmap_iter_del(&it);
-		pending_free(p);
-	}
+	r = acks_write(s, &eb);
+	if (r == 0)
+		r = pending_write(s, &eb);
 	if (r == 0)
 		r = step(s, ST_COMMIT, &eb);
-	if (r < 0)
+	if (r < 0) {
+		/* Kept: the next flush or store_apply() writes them first. */
 		step(s, ST_ROLLBACK, NULL);
-	return r;
+		return r;
+	}
+	acks_clear(s);
+	pending_clear(s);
+	return 0;
 }
 
 void store_close(struct store *s)
@@ -294,8 +334,11 @@ int store_apply(struct store *s, const struct store_txn *t, struct errbuf *eb)
 
 	if (step(s, ST_BEGIN, eb) < 0)
 		return -EIO;
-	r = 0;
-	if (t->unit) {
+	/* Goals not yet written go first, in the same transaction: a journal is never stored
+	 * beside an older goal than the one it was decided on (a restart would act on that
+	 * stale goal - a config-changed with the old config - before the controller's). */
+	r = pending_write(s, eb);
+	if (r == 0 && t->unit) {
 		sqlite3_stmt *st = s->st[ST_UNIT_PUT];
 
 		bind_text(st, 1, t->unit->name);
@@ -345,9 +388,12 @@ int store_apply(struct store *s, const struct store_txn *t, struct errbuf *eb)
 	}
 	if (r == 0)
 		r = step(s, ST_COMMIT, eb);
-	if (r < 0)
+	if (r < 0) {
 		step(s, ST_ROLLBACK, NULL);
-	return r;
+		return r;
+	}
+	pending_clear(s);
+	return 0;
 }
 
 static void flush_deferred(void *data)

@@ -23,11 +23,15 @@ int store_open(const char *path, struct loop *l, struct store **ret, struct errb
 void store_close(struct store *s);
 
 int store_load(struct store *s, const struct store_visitor *v, void *arg, struct errbuf *eb);
+/* Applies t in one transaction, with the goals still pending written first (so a journal
+ * is never stored beside an older goal).  0, or -EIO (eb set): nothing written, the
+ * pending goals kept. */
 int store_apply(struct store *s, const struct store_txn *t, struct errbuf *eb);
 void store_put_goal(struct store *s, const char *kind, const char *name, json_t *goal);
 /* unit's outbox rows up to seq may go: written behind, with the goals. */
 void store_drop_acked(struct store *s, const char *unit, int64_t seq);
-/* Writes the pending goals now; returns 0 or -EIO. */
+/* Writes the pending goals and the dropped outbox rows now; returns 0 or -EIO (they stay
+ * pending, for the next flush or store_apply()). */
 int store_flush(struct store *s);
 /* Deletes everything (teardown). */
 int store_wipe(struct store *s, struct errbuf *eb);

@@ -723,6 +723,92 @@ static void test_state_set_errors(void)
 	fake_done(&f);
 }
 
+/* A status message past TOOLS_MAX_MESSAGE is refused; a juju-log message is cut there,
+ * between characters. */
+static void test_message_limits(void)
+{
+	struct fake f;
+	char *msg = xmalloc(TOOLS_MAX_MESSAGE + 8);
+
+	fake_init(&f);
+	memset(msg, 'm', TOOLS_MAX_MESSAGE + 1);
+	msg[TOOLS_MAX_MESSAGE + 1] = '\0';
+	ASSERT_EQ(run(&f, "status-set", "active", msg, NULL), 1);
+	ASSERT_STREQ(ERR(&f), "ERROR status message too long: 131073 bytes (limit 131072)\n");
+	msg[TOOLS_MAX_MESSAGE] = '\0';
+	ASSERT_EQ(run(&f, "status-set", "active", msg, NULL), 0);
+	/* "é" (2 bytes) straddling the limit: the log message ends before it. */
+	memset(msg, 'l', TOOLS_MAX_MESSAGE + 4);
+	msg[TOOLS_MAX_MESSAGE - 1] = (char)0xc3;
+	msg[TOOLS_MAX_MESSAGE] = (char)0xa9;
+	msg[TOOLS_MAX_MESSAGE + 4] = '\0';
+	buf_reset(&f.log);
+	ASSERT_EQ(run(&f, "juju-log", msg, NULL), 0);
+	ASSERT_EQ(f.log.len, strlen("INFO: ") + TOOLS_MAX_MESSAGE - 1 + 1);
+	free(msg);
+	fake_done(&f);
+}
+
+/* The whole state's quotas: Juju's 2 MiB, the number of keys, the size as JSON.  A refused
+ * state-set changes nothing; a smaller change still fits. */
+static void test_state_total_quotas(void)
+{
+	struct fake f;
+	char *arg = xmalloc(TOOLS_STATE_MAX_VALUE + 64);
+	int i;
+
+	fake_init(&f);
+	for (i = 0; i < 32; i++) {
+		int n = snprintf(arg, 64, "k%02d=", i);
+
+		memset(arg + n, 'v', TOOLS_STATE_MAX_VALUE - 8);
+		arg[n + TOOLS_STATE_MAX_VALUE - 8] = '\0';
+		if (run(&f, "state-set", arg, NULL) != 0)
+			break;
+	}
+	/* 32 x (64 KiB - 8 + 3) is just under 2 MiB; one more value is over. */
+	ASSERT_EQ(i, 32);
+	ASSERT_EQ(run(&f, "state-set", "k99=0123456789012345678901234567890123456789012345678901234567890123456789"
+			  "0123456789012345678901234567890123456789012345678901234567890123456789"
+			  "0123456789012345678901234567890123456789012345678901234567890123456789"
+			  "0123456789012345678901234567890123456789", NULL), 1);
+	ASSERT_STREQ(ERR(&f), "ERROR max allowed size (2097152) exceeded\n");
+	ASSERT_EQ(json_object_size(f.ctx.state), 32);
+	/* Replacing a value counts the new one only. */
+	ASSERT_EQ(run(&f, "state-set", "k00=small", NULL), 0);
+	ASSERT_EQ(run(&f, "state-set", "k99=fits now", NULL), 0);
+	fake_done(&f);
+
+	/* Many tiny keys: the protocol's key count. */
+	fake_init(&f);
+	for (i = 0; i < TOOLS_STATE_MAX_KEYS + 1; i++) {
+		snprintf(arg, 64, "key%d=", i);
+		if (run(&f, "state-set", arg, NULL) != 0)
+			break;
+	}
+	ASSERT_EQ(i, TOOLS_STATE_MAX_KEYS);
+	ASSERT_STREQ(ERR(&f), "ERROR max allowed number of keys (4096) exceeded\n");
+	ASSERT_EQ(json_object_size(f.ctx.state), TOOLS_STATE_MAX_KEYS);
+	fake_done(&f);
+
+	/* Values of control characters: within 2 MiB, but six times that as JSON. */
+	fake_init(&f);
+	for (i = 0; i < 16; i++) {
+		int n = snprintf(arg, 64, "c%02d=", i);
+
+		memset(arg + n, '\x01', TOOLS_STATE_MAX_VALUE - 8);
+		arg[n + TOOLS_STATE_MAX_VALUE - 8] = '\0';
+		if (run(&f, "state-set", arg, NULL) != 0)
+			break;
+	}
+	ASSERT_TRUE(i < 16);
+	ASSERT_CONTAINS(ERR(&f), "ERROR charm state too large to commit: ");
+	ASSERT_CONTAINS(ERR(&f), "bytes as JSON (limit 3145728)");
+	ASSERT_EQ(json_object_size(f.ctx.state), (size_t)i);
+	fake_done(&f);
+	free(arg);
+}
+
 /* ---- ports ---- */
 
 static void test_ports_open_close_list(void)
@@ -910,6 +996,8 @@ int main(void)
 	RUN(test_state_set_stdin_json);
 	RUN(test_state_set_file_path);
 	RUN(test_state_set_errors);
+	RUN(test_state_total_quotas);
+	RUN(test_message_limits);
 	RUN(test_ports_open_close_list);
 	RUN(test_ports_errors);
 	RUN(test_help_and_parser_corners);

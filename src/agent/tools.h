@@ -19,6 +19,21 @@
 #define TOOLS_DEADLINE_ENV "CAIRN_TOOL_DEADLINE_MS"
 #define TOOLS_DEADLINE_MS 30000
 #define TOOLS_DEADLINE_DEFAULT_MS 30000
+/* Charm state quotas (state-set refuses a change past any of them and stores nothing):
+ * Juju's per key and per value (quota.MaxCharmStateKeySize/ValueSize), Juju's default
+ * max-charm-state-size for the whole state (key and value bytes), and two of the agent
+ * protocol's, so a state that passes always travels in one commit-hook frame: the number of
+ * keys (PROTO_STATE_KEYS_MAX) and the state's size as JSON (escaping can grow text six
+ * times; PROTO_FRAME_MAX must hold it with the journal). */
+#define TOOLS_STATE_MAX_KEY 256
+#define TOOLS_STATE_MAX_VALUE (64u * 1024u)
+#define TOOLS_STATE_MAX_TOTAL (2u * 1024u * 1024u)
+#define TOOLS_STATE_MAX_KEYS 4096
+#define TOOLS_STATE_MAX_JSON (3u * 1024u * 1024u)
+/* A status message (status-set) and a juju-log message: the protocol's text limit
+ * (PROTO_TEXT_MAX).  A longer status message is refused; a longer log message is cut there
+ * (at a character boundary), since juju-log must not fail. */
+#define TOOLS_MAX_MESSAGE (128u * 1024u)
 
 /* Names of every tool the agent serves (NULL-terminated); used to create the tool links. */
 extern const char *const tools_names[];

@@ -74,6 +74,13 @@ int tool_juju_log(struct tool_call *c, int argc, char **argv)
 	}
 	/* The message travels on as JSON later (debug-log): keep it valid UTF-8. */
 	clean = tfmt_utf8_clean(buf_str(&msg));
+	if (strlen(clean) > TOOLS_MAX_MESSAGE) {
+		size_t n = TOOLS_MAX_MESSAGE;
+
+		while (n && ((unsigned char)clean[n] & 0xc0) == 0x80)
+			n--; /* not inside a character */
+		clean[n] = '\0';
+	}
 	c->ctx->ops->log(c->ctx, lvl, clean);
 	free(clean);
 	buf_done(&msg);

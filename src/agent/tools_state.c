@@ -4,7 +4,8 @@
  * Values are opaque strings: ops stores YAML documents in them and reads them back with
  * state-get KEY, so they are printed raw and never re-serialised.  Changes go into
  * ctx->state (reads in the same hook see them) and the agent commits them only when the hook
- * succeeds.  Juju's quotas apply per key (256 bytes) and per value (64 KiB). */
+ * succeeds.  Juju's quotas apply per key (256 bytes), per value (64 KiB) and to the whole
+ * state (2 MiB), with the protocol's own (tools.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,12 @@
 #include "lib/gofmt.h"
 #include "lib/yamljson.h"
 
-#define STATE_MAX_KEY 256             /* quota.MaxCharmStateKeySize */
-#define STATE_MAX_VALUE (64u * 1024u) /* quota.MaxCharmStateValueSize */
+#include "proto/agent_proto.h"
+
+#if TOOLS_STATE_MAX_KEY > PROTO_STATE_KEY_MAX || TOOLS_STATE_MAX_VALUE > PROTO_STATE_VALUE_MAX || \
+	TOOLS_STATE_MAX_KEYS > PROTO_STATE_KEYS_MAX || TOOLS_STATE_MAX_JSON >= PROTO_FRAME_MAX
+#error "the charm state quotas must fit the agent protocol's limits"
+#endif
 
 static const struct tool_info state_get_info = {
 	"state-get", "[<key>]", "print server-side-state value"
@@ -96,6 +101,46 @@ out:
 	return code;
 }
 
+/* The whole state as it would be with kvs applied, against the quotas of tools.h.  Returns
+ * the exit code (0 when within them). */
+static int check_total(struct tool_call *c, json_t *state, json_t *kvs)
+{
+	size_t total = 0, keys = 0;
+	const char *k;
+	json_t *v, *next;
+	int code = TOOLS_EXIT_OK;
+
+	json_object_foreach(state, k, v) {
+		if (json_object_get(kvs, k))
+			continue;
+		total += strlen(k) + json_string_length(v);
+		keys++;
+	}
+	json_object_foreach(kvs, k, v) {
+		total += strlen(k) + json_string_length(v);
+		keys++;
+	}
+	if (total > TOOLS_STATE_MAX_TOTAL)
+		return tool_fail(c, "max allowed size (%u) exceeded", TOOLS_STATE_MAX_TOTAL);
+	if (keys > TOOLS_STATE_MAX_KEYS)
+		return tool_fail(c, "max allowed number of keys (%d) exceeded", TOOLS_STATE_MAX_KEYS);
+	/* JSON escapes a byte into at most six: only a large state can be too large as JSON. */
+	if (total * 6 + keys * 6 <= TOOLS_STATE_MAX_JSON)
+		return TOOLS_EXIT_OK;
+	next = json_copy(state);
+	json_object_update(next, kvs);
+	{
+		char *text = json_dumps(next, JSON_COMPACT);
+
+		if (!text || strlen(text) > TOOLS_STATE_MAX_JSON)
+			code = tool_fail(c, "charm state too large to commit: %zu bytes as JSON (limit %u)",
+					 text ? strlen(text) : total, TOOLS_STATE_MAX_JSON);
+		free(text);
+	}
+	json_decref(next);
+	return code;
+}
+
 int tool_state_set(struct tool_call *c, int argc, char **argv)
 {
 	const char *file = NULL, *k;
@@ -122,16 +167,19 @@ int tool_state_set(struct tool_call *c, int argc, char **argv)
 	/* Check every quota before changing anything, so a refused call leaves the state as
 	 * it was. */
 	json_object_foreach(kvs, k, v) {
-		if (strlen(k) > STATE_MAX_KEY) {
-			code = tool_fail(c, "max allowed key length (%d) exceeded", STATE_MAX_KEY);
+		if (strlen(k) > TOOLS_STATE_MAX_KEY) {
+			code = tool_fail(c, "max allowed key length (%d) exceeded", TOOLS_STATE_MAX_KEY);
 			goto out;
 		}
-		if (json_string_length(v) > STATE_MAX_VALUE) {
-			code = tool_fail(c, "max allowed value length (%u) exceeded", STATE_MAX_VALUE);
+		if (json_string_length(v) > TOOLS_STATE_MAX_VALUE) {
+			code = tool_fail(c, "max allowed value length (%u) exceeded", TOOLS_STATE_MAX_VALUE);
 			goto out;
 		}
 	}
 	state = state_of(c->ctx);
+	code = check_total(c, state, kvs);
+	if (code)
+		goto out;
 	json_object_foreach(kvs, k, v) {
 		json_t *cur = json_object_get(state, k);
 

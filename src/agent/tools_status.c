@@ -91,6 +91,11 @@ int tool_status_set(struct tool_call *c, int argc, char **argv)
 		goto out;
 	}
 	msg = tfmt_utf8_clean(npos > 1 ? pos[1] : "");
+	if (strlen(msg) > TOOLS_MAX_MESSAGE) {
+		code = tool_fail(c, "status message too long: %zu bytes (limit %u)", strlen(msg),
+				 TOOLS_MAX_MESSAGE);
+		goto out;
+	}
 	errbuf_clear(&eb);
 	if (c->ctx->ops->status_set(c->ctx, app, pos[0], msg, NULL, &eb) < 0) {
 		code = tool_fail(c, "%s", eb.msg[0] ? eb.msg : "cannot set status");

@@ -1,14 +1,14 @@
 /* toolsrv.c - hook-tool request server; see toolsrv.h. */
 #include "toolsrv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/tools.h"
 #include "lib/buf.h"
 #include "lib/msgsrv.h"
-
-#define TOOLSRV_MAX_ARGS 4096
+#include "lib/procinfo.h"
 
 struct toolsrv {
 	struct msgsrv *srv;
@@ -41,6 +41,25 @@ static json_t *on_malformed(const char *msg, void *data)
 	(void)msg;
 	(void)data;
 	return reply_json(1, "", "ERROR bad request: malformed frame\n");
+}
+
+static json_t *on_busy(const char *msg, void *data)
+{
+	char err[128];
+
+	(void)data;
+	snprintf(err, sizeof(err), "ERROR %s\n", msg);
+	return reply_json(1, "", err);
+}
+
+/* Whether the client is the hook of ctx or one of its processes (see toolsrv.h). */
+static bool peer_is_hook(struct msgsrv_conn *c, const struct hook_ctx *ctx)
+{
+	pid_t pid;
+
+	if (ctx->pid <= 0)
+		return true;
+	return msgsrv_peer(c, &pid, NULL) && procinfo_in_tree(pid, ctx->pid);
 }
 
 /* One hook-tool request: it may finish after on_request returned (tools_start). */
@@ -91,7 +110,7 @@ static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
 		return;
 	}
 	ctx = s->lookup(s->data, ctxid);
-	if (!ctx) {
+	if (!ctx || !peer_is_hook(c, ctx)) {
 		reply(c, 1, "", "ERROR bad request: unknown context id\n");
 		return;
 	}
@@ -126,7 +145,7 @@ int toolsrv_new(struct loop *l, const char *path, toolsrv_lookup_fn lookup, void
 		struct toolsrv **ret, struct errbuf *eb)
 {
 	struct toolsrv *s = xcalloc(1, sizeof(*s));
-	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed, .data = s };
+	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed, .busy = on_busy, .data = s };
 	int r;
 
 	s->lookup = lookup;

@@ -3,8 +3,14 @@
  * Listens on one UNIX socket.  Each connection carries one request frame from the hook-tool
  * binary; the server finds the live hook context named by its context id (a lookup the
  * caller provides), runs the tool through tools_run() and answers with one frame
- * {"code","stdout","stderr"}.  Requests naming no live context are refused with exit code 1.
- * Limits: TOOLSRV_MAX_CONNS connections at once (more are closed at once). */
+ * {"code","stdout","stderr"}.  Requests naming no live context are refused with exit code 1,
+ * and so are requests from a process outside the hook's own tree (its process group or its
+ * descendants, by the peer's SO_PEERCRED pid): a context id read from another unit's hook
+ * environment, or kept by a process the hook left behind, is worth nothing.  Both get the
+ * same answer, "ERROR bad request: unknown context id".
+ * Limits: TOOLSRV_MAX_CONNS connections at once (a client beyond them is answered "ERROR too
+ * many connections (limit N)" with exit code 1), TOOLSRV_MAX_ARGS arguments, MSG_MAX bytes
+ * a request. */
 #ifndef CAIRN_TOOLSRV_H
 #define CAIRN_TOOLSRV_H
 
@@ -13,6 +19,7 @@
 #include "lib/loop.h"
 
 #define TOOLSRV_MAX_CONNS 512
+#define TOOLSRV_MAX_ARGS 4096
 
 struct toolsrv;
 

@@ -1021,6 +1021,7 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 	if (r == 0) {
 		uint64_t t2 = a->io.mono_ns(a->io.data);
 
+		u->ctx.pid = a->io.hook_pid ? a->io.hook_pid(a->io.data, u->run) : 0;
 		if (a->hook_timeout_ms > 0)
 			a->io.timer_arm(a->io.data, u->hook_timer, (uint64_t)a->hook_timeout_ms);
 		a->stats.hooks++;

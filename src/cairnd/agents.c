@@ -24,6 +24,7 @@
 #include "charm/charm.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/log.h"
 #include "lib/hmap.h"
 #include "lib/msg.h"
 #include "lib/strnum.h"
@@ -1088,7 +1089,9 @@ static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char 
 		return;
 	}
 	if (r < 0) {
-		/* Not applied: the agent sends it again after it reconnects. */
+		/* Not applied: the agent sends it again after it reconnects (with a growing
+		 * delay: link.h).  Also on stderr: the model log may be what cannot be written. */
+		log_error("cannot apply %s of %s: %s", proto_type_name(m->type), unit, eb.msg);
 		ctl_log(c, "controller", "ERROR", "cairn.model", "cannot apply %s of %s: %s",
 			proto_type_name(m->type), unit, eb.msg);
 		conn_close(k);

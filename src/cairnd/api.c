@@ -9,8 +9,6 @@
 
 #include "lib/buf.h"
 
-#define API_MAX_CONNS 1024
-
 struct api {
 	struct controller *c;
 	struct msgsrv *srv;
@@ -72,7 +70,7 @@ int api_new(struct controller *c, const char *path, struct api **ret, struct err
 	int r;
 
 	a->c = c;
-	r = msgsrv_new(c->l, path, 0600, API_MAX_CONNS, &cbs, &a->srv, eb);
+	r = msgsrv_new(c->l, path, 0600, CTL_API_MAX_CONNS, &cbs, &a->srv, eb);
 	if (r < 0) {
 		free(a);
 		return r;

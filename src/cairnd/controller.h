@@ -21,6 +21,8 @@
 #define CAIRN_VERSION "0.1.0"
 #define CAIRN_AGENT_VERSION "3.6.8"
 #define CTL_DESTROY_TIMEOUT_MS 30000 /* kill-controller waits this long for agents */
+/* API clients served at once; one more is answered "too many connections (limit N)" (msgsrv.h). */
+#define CTL_API_MAX_CONNS 1024
 
 struct api;
 struct agents;

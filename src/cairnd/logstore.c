@@ -185,8 +185,13 @@ void logstore_append(struct logstore *ls, const struct log_record *rec)
 	char *msg = NULL, *s;
 	json_t *v;
 
-	if (strlen(rec->message) > LOGSTORE_MSG_MAX)
-		kept.message = msg = xstrndup(rec->message, LOGSTORE_MSG_MAX);
+	if (strlen(rec->message) > LOGSTORE_MSG_MAX) {
+		size_t n = LOGSTORE_MSG_MAX;
+
+		while (n && ((unsigned char)rec->message[n] & 0xc0) == 0x80)
+			n--; /* cut between characters, or the record loses its text */
+		kept.message = msg = xstrndup(rec->message, n);
+	}
 	v = json_pack("{s:s, s:I, s:s, s:s, s:s}", "e", kept.entity, "t", (json_int_t)kept.time_ns,
 		      "l", kept.level, "m", kept.module, "x", kept.message);
 	if (!v) { /* not UTF-8: keep the record, without its text */

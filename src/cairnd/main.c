@@ -201,6 +201,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ERROR cannot create %s: %s\n", c.home, strerror(errno));
 		goto out;
 	}
+	{
+		/* A home that existed already (a mount point, say) is made private too. */
+		struct stat st;
+
+		if (stat(c.home, &st) == 0 && (st.st_mode & 077) && st.st_uid == geteuid())
+			chmod(c.home, 0700);
+	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
 		fprintf(stderr, "ERROR cannot find my own executable\n");
@@ -234,7 +241,9 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	raise_nofile();
-	umask(022);
+	/* Everything the controller writes is its own: the model (credential hashes, config),
+	 * charms, logs, keys.  Machine 0's agent sets its own umask for hooks. */
+	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	if (loop_new(&c.l) < 0) {
 		log_error("cannot create event loop");

@@ -149,6 +149,10 @@ int cmd_run(int argc, char **argv)
 
 		if (string_args) {
 			v = json_string(args[i].value);
+			if (!v) { /* a JSON string holds only UTF-8: refused rather than dropped */
+				r = cli_error(CLI_EXIT_FAIL, "argument for key \"%s\" is not valid UTF-8", args[i].keys[0]);
+				goto out;
+			}
 		} else if (actionargs_yaml_value(args[i].value, &v, &eb) < 0) {
 			r = cli_error(CLI_EXIT_FAIL, "%s", eb.msg);
 			goto out;

@@ -79,7 +79,9 @@
 /* Connections accepted per listener wake-up, and the pause after running out of fds. */
 #define HTTP_ACCEPT_BATCH 64
 #define HTTP_ACCEPT_RETRY_MS 100
-#define HTTP_LISTEN_BACKLOG 128
+/* A burst of clients connecting faster than one loop iteration accepts them waits in the
+ * kernel: UNIX sockets refuse a connect with EAGAIN once the backlog is full. */
+#define HTTP_LISTEN_BACKLOG SOMAXCONN
 /* Buffers larger than these are released once empty, so idle connections stay small. */
 #define HTTP_KEEP_IN_CAP (4u * HTTP_READ_CHUNK)
 #define HTTP_KEEP_OUT_CAP (256u * 1024u)
@@ -137,6 +139,7 @@ struct http_conn {
 	struct loop_io *io;
 	uint32_t events; /* what is registered with the loop */
 	bool is_unix, cred_ok;
+	bool refusing; /* over HTTP_MAX_CONNS: its first request is answered 503, then closed */
 	uid_t uid;
 	pid_t pid;
 
@@ -184,7 +187,8 @@ struct http_server {
 	void *data;
 	struct http_listener *listeners;
 	struct http_conn *conns;
-	size_t n_conns; /* live (not dead) connections */
+	size_t n_conns; /* live (not dead) connections, refusing ones not included */
+	size_t n_refusing;
 	struct loop_timer *accept_timer;
 	struct loop_timer *settle_timer;
 	struct http_conn *settle_head;
@@ -684,7 +688,10 @@ static void conn_close(struct http_conn *c, bool cancel)
 		close(c->fd);
 		c->fd = -1;
 		c->dead = true;
-		c->s->n_conns--;
+		if (c->refusing)
+			c->s->n_refusing--;
+		else
+			c->s->n_conns--;
 	}
 	c->pull_fill = NULL;
 	if (c->rstate == REQ_DRAIN) {
@@ -822,6 +829,8 @@ static int on_headers_complete(http_parser *p)
 	if (arena_check(c) < 0)
 		return -1;
 	c->headers_done = true;
+	if (c->refusing)
+		return conn_refuse(c, 503, "too many connections (limit %llu)", HTTP_MAX_CONNS);
 	req->method = http_method_str((enum http_method)p->method);
 	c->http10 = p->http_major == 1 && p->http_minor == 0;
 	c->is_head = p->method == HTTP_HEAD;
@@ -1317,11 +1326,12 @@ int http_req_take_conn(struct http_req *req, struct buf *leftover)
 
 /* ======================= listeners ======================= */
 
-static void conn_new(struct http_server *s, int fd, bool is_unix)
+static int conn_new(struct http_server *s, int fd, bool is_unix, bool refusing)
 {
 	struct http_conn *c = xcalloc(1, sizeof(*c));
 
 	c->s = s;
+	c->refusing = refusing;
 	c->fd = fd;
 	c->is_unix = is_unix;
 	buf_init(&c->in);
@@ -1350,16 +1360,31 @@ static void conn_new(struct http_server *s, int fd, bool is_unix)
 	c->events = EPOLLIN | EPOLLRDHUP;
 	c->io = loop_io_new(s->loop, fd, c->events, conn_io_cb, c);
 	if (!c->io) {
+		int r = errno ? -errno : -ENOMEM;
+
 		close(fd);
 		buf_done(&c->req.body);
 		free(c);
-		return;
+		return r;
 	}
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
-	s->n_conns++;
+	if (refusing)
+		s->n_refusing++;
+	else
+		s->n_conns++;
+	return 0;
+}
+
+int http_server_adopt(struct http_server *s, int fd, bool is_unix)
+{
+	if (s->n_conns >= HTTP_MAX_CONNS) {
+		close(fd);
+		return -EMFILE;
+	}
+	return conn_new(s, fd, is_unix, false);
 }
 
 static void listeners_set_events(struct http_server *s, uint32_t ev)
@@ -1394,11 +1419,13 @@ static void listener_cb(struct loop_io *io, int fd, uint32_t ev, void *data)
 			}
 			return;
 		}
-		if (s->n_conns >= HTTP_MAX_CONNS) {
+		if (s->n_conns >= HTTP_MAX_CONNS && s->n_refusing >= HTTP_MAX_REFUSING) {
 			close(cfd);
 			continue;
 		}
-		conn_new(s, cfd, l->is_unix);
+		/* Over the limit, a client is told why once its request is in (closing at once
+		 * would meet a client still sending, which then sees only a broken pipe). */
+		conn_new(s, cfd, l->is_unix, s->n_conns >= HTTP_MAX_CONNS);
 	}
 }
 

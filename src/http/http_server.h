@@ -11,7 +11,9 @@
  *
  * Limits (named, with a defined refusal): header bytes > HTTP_MAX_HEADER -> 431; body >
  * HTTP_MAX_BODY -> 413; malformed syntax -> 400 with a JSON error body naming the problem;
- * more than HTTP_MAX_CONNS connections -> new ones are closed at once.
+ * more than HTTP_MAX_CONNS connections -> a new one's first request is answered 503 "too many
+ * connections (limit N)" and it is closed (beyond HTTP_MAX_REFUSING such clients waiting for
+ * that answer, closed at once); the others are served as before.
  *
  * Streaming: http_reply_stream_begin() sends the status line and headers with chunked
  * transfer encoding; http_reply_stream_write() sends one chunk; http_reply_stream_end() ends
@@ -43,6 +45,7 @@
 #define HTTP_MAX_HEADER (64u * 1024u)
 #define HTTP_MAX_BODY (64u * 1024u * 1024u)
 #define HTTP_MAX_CONNS 1024
+#define HTTP_MAX_REFUSING 64
 #define HTTP_MAX_QUERY_PARAMS 64
 /* A pulled answer's fill is called while less than this much output is unsent. */
 #define HTTP_STREAM_LOW_WATER (256u * 1024u)
@@ -111,6 +114,11 @@ int http_server_listen_unix(struct http_server *s, const char *path, struct errb
 /* Listens on TCP "host:port" or ":port" (Go style; empty host = all interfaces).
  * *ret_port receives the bound port (useful with port 0); may be NULL. */
 int http_server_listen_tcp(struct http_server *s, const char *addr, int *ret_port, struct errbuf *eb);
+/* Serves fd, a connected stream socket (non-blocking, CLOEXEC), as if a listener had
+ * accepted it (is_unix: its peer credentials are read).  Takes ownership of fd, also on
+ * failure.  Returns 0, -EMFILE with HTTP_MAX_CONNS connections open, or another negative
+ * errno. */
+int http_server_adopt(struct http_server *s, int fd, bool is_unix);
 /* Stops accepting new connections (existing ones continue). */
 void http_server_stop_listening(struct http_server *s);
 

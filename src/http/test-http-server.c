@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -1278,6 +1279,57 @@ static void test_free_cancels_pending(void)
 	client_close(&cl);
 }
 
+/* HTTP_MAX_CONNS clients held open: one more is answered 503 with the reason once its
+ * request is in, and closed; the held ones are still served; once one leaves, a new client
+ * is served again. */
+static void test_connection_limit(void)
+{
+	struct rlimit rl;
+	struct client *held = xcalloc(HTTP_MAX_CONNS, sizeof(*held));
+	struct client extra;
+	struct rsp r;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 2 * HTTP_MAX_CONNS + 64) {
+		rl.rlim_cur = rl.rlim_max < 2 * HTTP_MAX_CONNS + 64 ? rl.rlim_max : 2 * HTTP_MAX_CONNS + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 2 * HTTP_MAX_CONNS + 64) {
+		printf("skip: not enough file descriptors\n");
+		free(held);
+		return;
+	}
+	/* The listener's backlog is smaller than the limit: let it accept as we go. */
+	for (size_t i = 0; i < HTTP_MAX_CONNS; i++) {
+		ASSERT_EQ(client_open(&held[i]), 0);
+		if (i % 32 == 31)
+			steps(2);
+	}
+	steps(20);
+	ASSERT_EQ(client_open(&extra), 0);
+	ASSERT_EQ(client_send(&extra, "GET /hello HTTP/1.1\r\n\r\n"), 0);
+	ASSERT_EQ(client_response(&extra, &r), 0);
+	ASSERT_EQ(r.status, 503);
+	ASSERT_CONTAINS(r.body.data, "too many connections (limit 1024)");
+	ASSERT_TRUE(client_wait_eof(&extra));
+	rsp_done(&r);
+	client_close(&extra);
+	/* A held connection is served. */
+	ASSERT_EQ(client_send(&held[7], "GET /hello HTTP/1.1\r\n\r\n"), 0);
+	ASSERT_EQ(client_response(&held[7], &r), 0);
+	ASSERT_EQ(r.status, 200);
+	rsp_done(&r);
+	/* One leaves: room for a new one. */
+	client_close(&held[0]);
+	steps(20);
+	ASSERT_EQ(one_request("GET /hello HTTP/1.1\r\n\r\n", &r), 0);
+	ASSERT_EQ(r.status, 200);
+	rsp_done(&r);
+	for (size_t i = 1; i < HTTP_MAX_CONNS; i++)
+		client_close(&held[i]);
+	steps(20);
+	free(held);
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;
@@ -1294,6 +1346,8 @@ int main(int argc, char **argv)
 	}
 	if (!only || strstr("test_simple_get", only))
 		RUN(test_simple_get);
+	if (!only || strstr("test_connection_limit", only))
+		RUN(test_connection_limit);
 	if (!only || strstr("test_keep_alive", only))
 		RUN(test_keep_alive);
 	if (!only || strstr("test_connection_close", only))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -22,6 +23,10 @@ struct msgsrv_conn {
 	bool held;           /* a request owns the connection */
 	bool finish;         /* close once out is flushed */
 	bool closed;
+	bool refusing;       /* over the connection limit: answered busy, then closed */
+	bool cred_ok;
+	pid_t peer_pid;
+	uid_t peer_uid;
 	struct loop_timer *abort_timer;
 	void (*on_close)(struct msgsrv_conn *, void *);
 	void *on_close_data;
@@ -36,7 +41,8 @@ struct msgsrv {
 	struct msgsrv_cbs cbs;
 	unsigned max_conns;
 	struct msgsrv_conn *conns;
-	unsigned n_conns;
+	unsigned n_conns;     /* served connections (refusing ones not included) */
+	unsigned n_refusing;
 };
 
 static void update_events(struct msgsrv_conn *c)
@@ -78,7 +84,10 @@ static void conn_close(struct msgsrv_conn *c)
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	s->n_conns--;
+	if (c->refusing)
+		s->n_refusing--;
+	else
+		s->n_conns--;
 	loop_timer_disarm(c->abort_timer);
 	loop_io_free(c->io);
 	close(c->fd);
@@ -135,6 +144,45 @@ void msgsrv_abort(struct msgsrv_conn *c, json_t *msg)
 		c->abort_timer = loop_timer_new(c->s->l, on_abort_timer, c);
 		loop_timer_arm_in(c->abort_timer, MSGSRV_ABORT_MS);
 	}
+}
+
+bool msgsrv_peer(const struct msgsrv_conn *c, pid_t *ret_pid, uid_t *ret_uid)
+{
+	if (!c->cred_ok)
+		return false;
+	if (ret_pid)
+		*ret_pid = c->peer_pid;
+	if (ret_uid)
+		*ret_uid = c->peer_uid;
+	return true;
+}
+
+/* A client over the connection limit: its answer says so, then it is closed. */
+static void refuse(struct msgsrv_conn *c)
+{
+	struct msgsrv *s = c->s;
+	char msg[96];
+	json_t *reply;
+
+	snprintf(msg, sizeof(msg), "too many connections (limit %u)", s->max_conns);
+	reply = (s->cbs.busy ? s->cbs.busy : s->cbs.malformed)(msg, s->cbs.data);
+	msgsrv_send(c, reply);
+	json_decref(reply);
+	msgsrv_finish(c);
+}
+
+static void on_refuse_timer(struct loop_timer *t, void *data)
+{
+	struct msgsrv_conn *c = data;
+
+	(void)t;
+	if (c->finish) {
+		conn_close(c); /* it did not even read its answer */
+		return;
+	}
+	refuse(c);
+	if (!c->closed)
+		loop_timer_arm_in(c->abort_timer, MSGSRV_REFUSE_MS);
 }
 
 void msgsrv_on_close(struct msgsrv_conn *c, void (*cb)(struct msgsrv_conn *, void *), void *data)
@@ -254,6 +302,12 @@ static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
 
 		if (r == 0)
 			break;
+		if (c->refusing) {
+			/* Its request is in (or is malformed): now it reads the refusal. */
+			json_decref(req);
+			refuse(c);
+			break;
+		}
 		if (r < 0) {
 			json_t *reply = c->s->cbs.malformed(eb.msg, c->s->cbs.data);
 
@@ -265,8 +319,12 @@ static void on_conn(struct loop_io *io, int fd, uint32_t events, void *data)
 		c->s->cbs.request(c, req, c->s->cbs.data);
 		json_decref(req);
 	}
-	if (eof && !c->closed && !c->held)
-		msgsrv_finish(c);
+	if (eof && !c->closed && !c->held) {
+		if (c->refusing && !c->finish)
+			refuse(c);
+		else
+			msgsrv_finish(c);
+	}
 }
 
 static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)
@@ -279,15 +337,25 @@ static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct msgsrv_conn *c;
 
+		struct ucred cred;
+		socklen_t sl = sizeof(cred);
+		bool over;
+
 		if (cfd < 0)
 			return;
-		if (s->n_conns >= s->max_conns) {
+		over = s->n_conns >= s->max_conns;
+		if (over && s->n_refusing >= MSGSRV_MAX_REFUSING) {
 			close(cfd);
 			continue;
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->s = s;
 		c->fd = cfd;
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == 0 && sl == sizeof(cred)) {
+			c->cred_ok = true;
+			c->peer_pid = cred.pid;
+			c->peer_uid = cred.uid;
+		}
 		msg_reader_init(&c->rd);
 		buf_init(&c->out);
 		c->io = loop_io_new(s->l, cfd, EPOLLIN, on_conn, c);
@@ -300,7 +368,16 @@ static void on_accept(struct loop_io *io, int fd, uint32_t events, void *data)
 		if (s->conns)
 			s->conns->prev = c;
 		s->conns = c;
-		s->n_conns++;
+		if (over) {
+			/* Answered once its request is in, so the client reads why (a refusal
+			 * before it sent anything would meet a broken pipe). */
+			c->refusing = true;
+			s->n_refusing++;
+			c->abort_timer = loop_timer_new(s->l, on_refuse_timer, c);
+			loop_timer_arm_in(c->abort_timer, MSGSRV_REFUSE_MS);
+		} else {
+			s->n_conns++;
+		}
 	}
 }
 

@@ -8,8 +8,10 @@
  * which case a client that goes away is reported through the on_close callback.  Requests on
  * one connection are handled in order; a frame sent before the client half-closed is still
  * answered.  A malformed frame is answered with the reply the malformed callback builds and
- * the connection is finished.  Limits: max_conns connections (more are closed at once),
- * MSG_MAX bytes a frame, and MSGSRV_MAX_OUT bytes of output queued for one client: a client
+ * the connection is finished.  Limits: max_conns connections - a client beyond them is
+ * answered its first frame with the busy callback's reply (or, past MSGSRV_MAX_REFUSING
+ * such clients, closed at once) and the others are served as before -, MSG_MAX bytes a
+ * frame, and MSGSRV_MAX_OUT bytes of output queued for one client: a client
  * that stops reading (a debug-log follower gone to sleep) cannot grow the daemon without
  * bound - msgsrv_send refuses further frames and the caller ends the connection with
  * msgsrv_abort(). */
@@ -17,16 +19,16 @@
 #define CAIRN_MSGSRV_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "lib/errbuf.h"
 #include "lib/loop.h"
 
 #define MSGSRV_MAX_OUT (16u * 1024u * 1024u) /* output queued for one client */
-/* An aborted client's last chance to read its last message.  Generous on purpose: an aborted
- * connection holds only the unsent tail of one frame and that message (no more than an idle
- * client costs), and a follower paused for a while (a pager, a stopped terminal, a loaded
- * machine) should still learn why its stream ended rather than see a bare EOF. */
-#define MSGSRV_ABORT_MS 60000
+#define MSGSRV_ABORT_MS 5000                 /* an aborted client's last chance to read */
+#define MSGSRV_MAX_REFUSING 64               /* clients over max_conns waiting for their answer */
+#define MSGSRV_REFUSE_MS 2000                /* how long such a client may take to send its frame */
 
 struct msgsrv;
 struct msgsrv_conn;
@@ -36,6 +38,9 @@ struct msgsrv_cbs {
 	void (*request)(struct msgsrv_conn *c, json_t *req, void *data);
 	/* The reply (a new reference) to a malformed frame described by msg. */
 	json_t *(*malformed)(const char *msg, void *data);
+	/* The reply (a new reference) to a client refused for the connection limit, msg saying
+	 * so ("too many connections (limit N)"); NULL: malformed builds it. */
+	json_t *(*busy)(const char *msg, void *data);
 	void *data;
 };
 
@@ -65,6 +70,9 @@ size_t msgsrv_pending(const struct msgsrv_conn *c);
 void msgsrv_finish(struct msgsrv_conn *c);
 /* The current request keeps c: no further request is read from it. */
 void msgsrv_hold(struct msgsrv_conn *c);
+/* The client's process and user (SO_PEERCRED, read when it connected).  Returns false when
+ * the kernel did not tell. */
+bool msgsrv_peer(const struct msgsrv_conn *c, pid_t *ret_pid, uid_t *ret_uid);
 /* cb runs if c closes before msgsrv_finish (the client went away); NULL clears it. */
 void msgsrv_on_close(struct msgsrv_conn *c, void (*cb)(struct msgsrv_conn *, void *), void *data);
 

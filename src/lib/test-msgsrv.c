@@ -211,9 +211,69 @@ static void test_slow_reader_bounded(void)
 	loop_free(l);
 }
 
+static json_t *on_busy(const char *msg, void *data)
+{
+	(void)data;
+	return json_pack("{s:s}", "busy", msg);
+}
+
+/* Beyond max_conns a client is answered why (after it sent its request) and closed, while
+ * the connections within the limit are served; one of them leaving makes room again.  The
+ * peer credentials are the client's (this process). */
+static void test_connection_limit(void)
+{
+	char path[64] = "/tmp/test-msgsrv-XXXXXX";
+	struct msgsrv_cbs cbs = { .request = on_request, .malformed = on_malformed, .busy = on_busy };
+	struct msgsrv *s;
+	struct errbuf eb;
+	struct buf b = BUF_INIT;
+	json_t *out[2] = { 0 };
+	int keep[2];
+	pid_t pid = 0;
+	uid_t uid = 1;
+
+	ASSERT_TRUE(mkdtemp(path));
+	strcat(path, "/s");
+	ASSERT_EQ(loop_new(&l), 0);
+	ASSERT_EQ(msgsrv_new(l, path, 0600, 2, &cbs, &s, &eb), 0);
+	buf_init(&b);
+	frames(&b, "hold");
+	for (int i = 0; i < 2; i++) {
+		held = NULL;
+		keep[i] = msg_connect_unix(path);
+		ASSERT_TRUE(keep[i] >= 0);
+		ASSERT_EQ(write(keep[i], b.data, b.len), (ssize_t)b.len);
+		for (int k = 0; k < 20 && !held; k++)
+			loop_run_once(l, 50);
+		ASSERT_TRUE(held != NULL);
+	}
+	ASSERT_TRUE(msgsrv_peer(held, &pid, &uid));
+	ASSERT_EQ(pid, getpid());
+	ASSERT_EQ(uid, getuid());
+
+	buf_reset(&b);
+	frames(&b, "x");
+	ASSERT_EQ(roundtrip(path, b.data, b.len, false, out, 2), 1);
+	ASSERT_STREQ(json_string_value(json_object_get(out[0], "busy")), "too many connections (limit 2)");
+	json_decref(out[0]);
+	/* One leaves: the next client is served. */
+	close(keep[0]);
+	closed_count = 0;
+	for (int k = 0; k < 20 && !closed_count; k++)
+		loop_run_once(l, 50);
+	ASSERT_EQ(roundtrip(path, b.data, b.len, false, out, 1), 1);
+	ASSERT_STREQ(json_string_value(json_object_get(out[0], "echo")), "x");
+	json_decref(out[0]);
+	close(keep[1]);
+	buf_done(&b);
+	msgsrv_free(s);
+	loop_free(l);
+}
+
 int main(void)
 {
 	RUN(test_msgsrv);
 	RUN(test_slow_reader_bounded);
+	RUN(test_connection_limit);
 	return test_summary();
 }

@@ -22,7 +22,7 @@ struct worker {
 	struct loop_io *io;
 	struct buf in;
 	bool eof, exited, cancelled;
-	bool finishing;         /* finish() is deferred: it frees w */
+	bool finishing; /* finish() is deferred */
 	int wstatus;
 	worker_done_fn done;
 	void *data;
@@ -211,8 +211,9 @@ void worker_cancel(struct worker *w)
 			;
 	}
 	if (w->finishing) {
-		/* finish() is already deferred: it frees w without calling done.  (A result read
-		 * to its end from a child reaped only here has no finish() queued: freed below.) */
+		/* finish() is already deferred: it frees w without calling done.  (worker_wait
+		 * reaps a child the loop never saw exit: then nothing is deferred, and w is freed
+		 * here.) */
 		w->cancelled = true;
 		return;
 	}

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "check_probe.h"
+#include "launch.h"
 #include "layersdir.h"
 #include "lib/fsutil.h"
 #include "lib/gofmt.h"
@@ -598,6 +599,8 @@ int scree_run(const struct scree_opts *opts)
 	/* Orphans of services are re-parented to us and reaped by the loop (§13). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		log_info("Cannot become a child subreaper: %s", strerror(errno));
+	/* Room for HTTP_MAX_CONNS clients besides the services' pipes (launch.h). */
+	launch_raise_nofile();
 	rv = loop_new(&d->loop);
 	if (rv < 0) {
 		fprintf(stderr, "error: cannot run daemon: cannot create event loop: %s\n", strerror(-rv));

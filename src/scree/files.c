@@ -421,21 +421,38 @@ static int sync_dir(const char *dir, struct files_error *e)
 }
 
 /* One directory: made under a temporary name, owned and moded, then renamed into place,
- * so that nobody sees it with the wrong mode or owner. */
+ * so that nobody sees it with the wrong mode or owner.  Unlike upstream, which takes
+ * whatever already has the temporary name and chowns it by path, the owner and mode are
+ * set through a descriptor of the directory made here: a symlink planted at the (guessable)
+ * temporary name by someone who may write the parent can neither have its target chowned
+ * nor be renamed into place.  An empty directory left there by an interrupted call is made
+ * again; anything else is refused ("mkdir <path>.mkdir-new: file exists"). */
 static int mkdir_one(const char *path, const struct files_mkdir_opts *o, struct files_error *e)
 {
 	char *cand = xasprintf("%s.mkdir-new", path), *parent = NULL;
-	int rv = -1;
+	struct stat st, made;
+	int fd = -1, rv = -1;
 
-	if (mkdir(cand, o->mode) < 0 && errno != EEXIST) {
-		files_error_sys(e, "mkdir", cand, errno);
+	if (mkdir(cand, o->mode) < 0) {
+		if (errno != EEXIST) {
+			files_error_sys(e, "mkdir", cand, errno);
+			goto out;
+		}
+		if (lstat(cand, &st) < 0 || !S_ISDIR(st.st_mode) || rmdir(cand) < 0 || mkdir(cand, o->mode) < 0) {
+			files_error_sys(e, "mkdir", cand, EEXIST);
+			goto out;
+		}
+	}
+	fd = open(cand, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &made) < 0) {
+		files_error_sys(e, "open", cand, errno);
 		goto out;
 	}
-	if (o->chown && chown(cand, o->uid, o->gid) < 0) {
+	if (o->chown && fchown(fd, o->uid, o->gid) < 0) {
 		files_error_sys(e, "chown", cand, errno);
 		goto out;
 	}
-	if (chmod(cand, o->mode) < 0) {
+	if (fchmod(fd, o->mode) < 0) {
 		files_error_sys(e, "chmod", cand, errno);
 		goto out;
 	}
@@ -443,9 +460,16 @@ static int mkdir_one(const char *path, const struct files_mkdir_opts *o, struct 
 		files_error_sys2(e, "rename", cand, path, errno);
 		goto out;
 	}
+	/* What went into place must be the directory owned and moded above. */
+	if (lstat(path, &st) < 0 || st.st_dev != made.st_dev || st.st_ino != made.st_ino) {
+		files_error_sys2(e, "rename", cand, path, EEXIST);
+		goto out;
+	}
 	parent = gopath_dir(path);
 	rv = sync_dir(parent, e);
 out:
+	if (fd >= 0)
+		close(fd);
 	free(cand);
 	free(parent);
 	return rv;

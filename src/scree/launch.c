@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,33 @@ int launch_look_path(const char *name, char *out, size_t n, struct errbuf *eb)
 	return -ENOENT;
 }
 
+/* The limit the daemon was started with, restored in every child (launch_raise_nofile). */
+static struct rlimit nofile_orig;
+static bool nofile_raised;
+
+int launch_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	nofile_orig = rl;
+	if (rl.rlim_cur >= rl.rlim_max || rl.rlim_cur >= LAUNCH_NOFILE_MAX)
+		return 0;
+	rl.rlim_cur = rl.rlim_max > LAUNCH_NOFILE_MAX ? LAUNCH_NOFILE_MAX : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	nofile_raised = true;
+	return 0;
+}
+
+/* In the spawned child (spawn.h's rules: a system call, nothing else). */
+SPAWN_CHILD_FN static void child_restore_nofile(void *data)
+{
+	(void)data;
+	setrlimit(RLIMIT_NOFILE, &nofile_orig);
+}
+
 int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_status_fd,
 		 struct errbuf *eb)
 {
@@ -78,6 +106,8 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
 	so.set_ids = o->set_ids;
 	so.uid = o->uid;
 	so.gid = o->gid;
+	if (nofile_raised)
+		so.child_setup = child_restore_nofile;
 	return spawn_start(&so, ret_pid, ret_pidfd, ret_status_fd, eb);
 }
 

@@ -55,6 +55,13 @@ int launch_start(const struct launch_opts *o, pid_t *ret_pid, int *ret_pidfd, in
  * closes fd once the result is final. */
 int launch_check(int fd, const char *program, const char *cwd, struct errbuf *eb);
 
+/* Raises the daemon's soft limit of open files to the hard limit (at most LAUNCH_NOFILE_MAX),
+ * so the API's connection limit (HTTP_MAX_CONNS) is reached before the kernel's; every
+ * process launch_start() runs afterwards gets the limit the daemon was started with, as Go
+ * (and so Pebble) does.  Call once at startup.  Returns 0 or a negative errno. */
+#define LAUNCH_NOFILE_MAX 65536
+int launch_raise_nofile(void);
+
 /* The daemon's environment with overlay's variables set on top (services and exec checks
  * inherit it, §13, §2.4): a new NULL-terminated array (launch_strv_free) and its length. */
 char **launch_env(const struct plan_strmap *overlay, size_t *ret_n);

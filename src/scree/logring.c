@@ -104,13 +104,37 @@ void logring_write(struct logring *r, const char *p, size_t n, uint64_t wall_ns,
 	buf_init(&b);
 	log_fmt_ms(wall_ns, ts, sizeof(ts));
 	while (i < n) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t seg = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
+		size_t room, look, seg;
+		const char *nl;
+		bool fresh = !r->lr_midline;
 
-		if (!r->lr_midline)
+		if (fresh) {
+			size_t before = b.len;
+
 			buf_addf(&b, "%s [%s] ", ts, r->lr_name);
-		buf_add(&b, p + i, seg);
-		r->lr_midline = !nl;
+			r->lr_linelen = b.len - before;
+		}
+		room = r->lr_linelen < LOGRING_MAX_LINE ? LOGRING_MAX_LINE - r->lr_linelen : 0;
+		if (fresh && room == 0)
+			room = 1; /* a prefix longer than a line still carries some text */
+		look = n - i < room + 1 ? n - i : room + 1;
+		nl = memchr(p + i, '\n', look);
+		if (nl) {
+			seg = (size_t)(nl - (p + i)) + 1;
+			buf_add(&b, p + i, seg);
+			r->lr_midline = false;
+		} else if (n - i > room) {
+			/* The line is full: cut it, the rest goes on under a new prefix. */
+			seg = room;
+			buf_add(&b, p + i, seg);
+			buf_addc(&b, '\n');
+			r->lr_midline = false;
+		} else {
+			seg = n - i;
+			buf_add(&b, p + i, seg);
+			r->lr_linelen += seg;
+			r->lr_midline = true;
+		}
 		i += seg;
 	}
 	ring_append(r, b.data, b.len);

@@ -2,7 +2,11 @@
  *
  * Every byte a service writes to stdout/stderr is stored in the line form Pebble uses on
  * disk and on the verbose console, `2006-01-02T15:04:05.000Z [svc] text\n`; a write that
- * does not end a line is continued by the next write without a new prefix.  The buffer holds
+ * does not end a line is continued by the next write without a new prefix.  A stored line
+ * holds at most LOGRING_MAX_LINE bytes with its prefix: a longer one is cut there and goes on
+ * as a new line with the same prefix (Pebble's log reader hands out long lines in pieces of
+ * that size), so a service that never writes a newline is kept as its newest pieces rather
+ * than lost, and no line outgrows the ring.  The buffer holds
  * at most LOGRING_MAX bytes: older lines are dropped whole, so the oldest byte kept always
  * starts a line.  Memory grows on demand (idle services cost almost nothing).
  *
@@ -19,6 +23,7 @@
 
 #define LOGRING_MAX (100u * 1024u) /* bytes kept per service (upstream maxLogBytes) */
 #define LOGRING_MIN_ALLOC 1024u     /* first allocation; doubled up to LOGRING_MAX */
+#define LOGRING_MAX_LINE 4096u      /* bytes of one stored line with its prefix (upstream logReaderSize) */
 
 struct logring {
 	char *lr_data;          /* cap bytes, circular */
@@ -27,6 +32,7 @@ struct logring {
 	size_t lr_len;          /* bytes held */
 	uint64_t lr_start;      /* absolute offset of the oldest byte */
 	bool lr_midline;        /* the last write did not end a line */
+	size_t lr_linelen;      /* bytes of the current line so far, prefix included */
 	char *lr_name;          /* service name used in the prefix (owned) */
 };
 

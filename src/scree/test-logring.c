@@ -111,6 +111,74 @@ static void test_huge_write(void)
 	logring_done(&r);
 }
 
+/* A service that never writes a newline: its output is cut into lines of LOGRING_MAX_LINE
+ * bytes, each with the prefix, in the order written; the ring keeps the newest of them,
+ * whole, and a line split across writes at exactly the limit does not leave an empty one. */
+static void test_long_lines_cut(void)
+{
+	struct logring r;
+	struct buf line = BUF_INIT, all = BUF_INIT;
+	size_t total = 3 * LOGRING_MAX + 17, written = 0, lines = 0;
+	char chunk[5000];
+	uint64_t off = 0;
+	unsigned k = 0;
+
+	logring_init(&r, "svc");
+	buf_init(&line);
+	buf_init(&all);
+	while (written < total) {
+		size_t n = 1 + (k * 7919) % 4999;
+
+		if (n > total - written)
+			n = total - written;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (char)('a' + (written + i) % 26);
+		logring_write(&r, chunk, n, T0, NULL);
+		written += n;
+		k++;
+	}
+	logring_write(&r, "\n", 1, T0, NULL);
+	ASSERT_TRUE(r.lr_len <= LOGRING_MAX);
+	ASSERT_TRUE(r.lr_len > LOGRING_MAX - 2 * LOGRING_MAX_LINE);
+	while (logring_next_line(&r, &off, false, &line) == 1) {
+		uint64_t t;
+		const char *msg;
+
+		ASSERT_TRUE(line.len <= LOGRING_MAX_LINE);
+		ASSERT_EQ(logring_parse_line(line.data, &t, &msg), 0);
+		ASSERT_TRUE(*msg != '\0');
+		buf_adds(&all, msg);
+		lines++;
+	}
+	ASSERT_TRUE(lines >= LOGRING_MAX / LOGRING_MAX_LINE - 1);
+	/* What is kept is the newest output, contiguous. */
+	for (size_t i = 0; i < all.len; i++)
+		ASSERT_EQ(all.data[i], (char)('a' + (total - all.len + i) % 26));
+
+	/* Exactly a full line, then its newline in the next write: one line, not two. */
+	logring_done(&r);
+	logring_init(&r, "s");
+	off = 0;
+	{
+		size_t prefix = strlen("2023-11-14T22:13:20.123Z [s] ");
+		char *full = malloc(LOGRING_MAX_LINE);
+
+		memset(full, 'z', LOGRING_MAX_LINE);
+		logring_write(&r, full, LOGRING_MAX_LINE - prefix, T0, NULL);
+		logring_write(&r, "\nnext\n", 6, T0, NULL);
+		free(full);
+	}
+	ASSERT_EQ(logring_next_line(&r, &off, false, &line), 1);
+	ASSERT_EQ(line.len, LOGRING_MAX_LINE);
+	ASSERT_EQ(logring_next_line(&r, &off, false, &line), 1);
+	ASSERT_TRUE(strstr(line.data, "] next") != NULL);
+	ASSERT_EQ(logring_next_line(&r, &off, false, &line), 0);
+	buf_done(&line);
+	buf_done(&all);
+	logring_done(&r);
+}
+
 static void test_last_lines(void)
 {
 	struct logring r;
@@ -143,6 +211,7 @@ int main(void)
 	RUN(test_unterminated_tail);
 	RUN(test_bounded_and_line_aligned);
 	RUN(test_huge_write);
+	RUN(test_long_lines_cut);
 	RUN(test_last_lines);
 	RUN(test_parse_rejects_garbage);
 	return test_summary();

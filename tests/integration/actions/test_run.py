@@ -65,6 +65,11 @@ class Run(unittest.TestCase):
         # --string-args keeps "2" a string: the schema wants an integer.
         r = self.run_cli("run", "act/1", "echo", "message=m", "times=2", "--string-args")
         self.assertIn('(root).times : must be of type integer, given "2"', r.stderr)
+        # A value that is not UTF-8 cannot be a JSON string: refused, not dropped (found by
+        # fuzz_action).
+        r = self.run_cli("run", "act/1", "echo", "message=\udc8a", "--string-args")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('argument for key "message" is not valid UTF-8', r.stderr)
 
     def test_failures(self):
         r = self.run_cli("run", "act/0", "fail", "--format", "json")

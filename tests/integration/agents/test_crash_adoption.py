@@ -15,14 +15,23 @@ class CrashAdoption(unittest.TestCase):
         self.addCleanup(self.ctl.cleanup)
 
     def procs(self, name):
-        out = []
-        for p in cairnh.home_processes(self.ctl.home):
+        def exe(p):
             try:
-                if os.path.basename(os.readlink("/proc/%d/exe" % p)) == name:
-                    out.append(p)
+                return os.path.basename(os.readlink("/proc/%d/exe" % p))
             except OSError:
-                pass
-        return sorted(out)
+                return None
+
+        def ppid(p):
+            try:
+                with open("/proc/%d/stat" % p) as f:
+                    return int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                return None
+
+        # A worker the agent forked (a charm install or removal still running on a loaded
+        # machine) runs the same executable: it is not a second agent.
+        return sorted(p for p in cairnh.home_processes(self.ctl.home)
+                      if exe(p) == name and exe(ppid(p)) != name)
 
     def test_workloads_survive_and_are_adopted(self):
         self.ctl.call("deploy", charm=os.path.join(cairnh.SRC, "charms", "pause"), num_units=2)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unittest
 
 import yaml
@@ -119,9 +120,16 @@ exit 0
 """ % gate)
         self.run_ok("deploy", charm)
         with open(gate, "w") as g:
-            # The install hook is blocked on the gate: the unit is executing it.
+            # The install hook is blocked on the gate: the unit is executing it.  (Its
+            # status-set reached the agent before the hook opened the gate; the controller
+            # hears of it a moment later.)
+            want = r"slow/0\*\s+maintenance\s+executing\s+0\s+\S+\s+\(install\) fetching bits"
+            deadline = time.monotonic() + 30
             tab = self.run_ok("status")
-            self.assertRegex(tab, r"slow/0\*\s+maintenance\s+executing\s+0\s+\S+\s+\(install\) fetching bits")
+            while not re.search(want, tab) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                tab = self.run_ok("status")
+            self.assertRegex(tab, want)
             g.write("go\n")
         self.run_ok("wait-for", "application", "slow", "--query", 'status=="active"')
 

@@ -52,8 +52,10 @@ def read_frame(sock):
 class Controller:
     """A cairnd running in a temporary CAIRN_HOME."""
 
-    def __init__(self, env=None, home=None, config=None):
+    def __init__(self, env=None, home=None, config=None, log_path=None):
         self.home = home or tempfile.mkdtemp(prefix="cairn-test-")
+        # The daemon's stderr; fault tests keep it off the file system they break.
+        self.log_path = log_path or os.path.join(self.home, "cairnd-test.log")
         self.env = dict(os.environ)
         self.env["CAIRN_HOME"] = self.home
         if env:
@@ -70,7 +72,7 @@ class Controller:
 
     def start(self):
         r, w = os.pipe()
-        with open(os.path.join(self.home, "cairnd-test.log"), "ab") as logf:
+        with open(self.log_path, "ab") as logf:
             args = [os.path.join(BIN, "cairnd"), "--foreground", "--ready-fd", str(w)]
             for k, v in self.config.items():
                 args += ["--config", "%s=%s" % (k, v)]
@@ -85,7 +87,7 @@ class Controller:
 
     def daemon_log(self):
         try:
-            with open(os.path.join(self.home, "cairnd-test.log")) as f:
+            with open(self.log_path) as f:
                 return f.read()
         except OSError:
             return ""

@@ -205,7 +205,7 @@ checks:
             url: ftp://example.com/x
     redirect:
         override: replace
-        period: 50ms
+        period: 2s
         threshold: 1
         http:
             url: http://127.0.0.1:%d/start
@@ -259,7 +259,7 @@ checks:
 checks:
     dns:
         override: replace
-        period: 50ms
+        period: 2s
         threshold: 1
         tcp:
             host: no-such-host.invalid
@@ -362,7 +362,10 @@ checks:
             info = self.wait_check(name, lambda i: i["status"] == "down", "down")
             self.assertEqual(self.change(info["prev-change-id"])["err"],
                              'cannot perform the following tasks:\n- Perform exec check "%s" (%s)' % (name, text))
-        # The timed-out command was killed, not left behind.
+        # The timed-out command was killed, not left behind (the check stopped first, so no
+        # next run has started one of its own).
+        status, payload = self.d.post("/v1/checks", {"action": "stop", "checks": ["slow"]})
+        self.assertEqual(status, 200, payload)
         out = subprocess.run(["pgrep", "-P", str(self.d.proc.pid), "-f", "sleep 10"], capture_output=True, text=True)
         self.assertEqual(out.stdout.strip(), "")
 
