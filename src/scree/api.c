@@ -328,5 +328,6 @@ void api_shutdown(struct scree *d)
 	api_changes_shutdown(d);
 	api_logs_shutdown(d);
 	api_notices_shutdown(d);
+	api_identities_shutdown(d);
 	api_exec_shutdown(d);
 }

@@ -102,5 +102,6 @@ void api_notices_shutdown(struct scree *d);
 /* The exec of task_id has started: parked websocket connects go on (api_exec.c). */
 void api_exec_started(struct scree *d, int task_id);
 void api_exec_shutdown(struct scree *d);
+void api_identities_shutdown(struct scree *d); /* drops requests waiting to commit */
 
 #endif
