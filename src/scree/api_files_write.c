@@ -88,6 +88,7 @@ struct files_write {
 	struct files_atomic *writer; /* IN_FILE: NULL when the part is dropped */
 	struct fw_commit *queue, **queue_tail;
 	struct fw_commit *running;
+	size_t n_full;            /* writers whose buffers are full: the body is held meanwhile */
 };
 
 static void fw_set_state(struct files_write *w, enum fw_state to)
@@ -226,7 +227,7 @@ static void fw_start_commit(struct files_write *w)
 			w->queue_tail = &w->queue;
 		files_error_init(&e);
 		w->running = c;
-		if (files_atomic_commit(c->a, w->call.d->loop, fw_commit_done, w, &e) < 0) {
+		if (files_atomic_commit(c->a, fw_commit_done, w, &e) < 0) {
 			w->running = NULL;
 			if (c->gen == w->items[c->item].gen) {
 				files_error_copy(&w->items[c->item].err, &e);
@@ -367,6 +368,21 @@ out:
 
 /* ---- file parts ---- */
 
+/* Flow control (files_atomic.h): while any of the request's writers has a full buffer, the
+ * server reads no more of the body. */
+static void fw_pressure(void *data, bool full)
+{
+	struct files_write *w = data;
+	bool was = w->n_full > 0;
+
+	if (full)
+		w->n_full++;
+	else if (w->n_full > 0)
+		w->n_full--;
+	if (w->call.req && was != (w->n_full > 0))
+		http_req_hold_body(w->call.req, w->n_full > 0);
+}
+
 /* Pebble's writeFile up to the temporary file: the checks in upstream's order, any of
  * which records the item's error and drops the part's content. */
 static void fw_begin_file(struct files_write *w, size_t idx)
@@ -400,7 +416,7 @@ static void fw_begin_file(struct files_write *w, size_t idx)
 	}
 	if (files_parse_permissions(it->permissions, FILES_DEFAULT_FILE_MODE, &mode, e) < 0)
 		return;
-	files_atomic_open(it->path, mode, owner == 1, uid, gid, &w->writer, e);
+	files_atomic_open(it->path, mode, owner == 1, uid, gid, w->call.d->loop, fw_pressure, w, &w->writer, e);
 }
 
 /* The form name and file name of a part from its Content-Disposition ("" when absent

@@ -30,7 +30,7 @@ struct state_waiter {
 
 static void start_write(void *data);
 
-static void retry_cb(struct loop_timer *t, void *data)
+static void kick_cb(struct loop_timer *t, void *data)
 {
 	(void)t;
 	start_write(data);
@@ -45,6 +45,7 @@ void state_init(struct state *st, struct loop *l, const char *path, bool persist
 	st->st_hooks = hooks;
 	st->st_data = data;
 	st->st_waiters_tail = &st->st_waiters;
+	st->st_kick = loop_timer_new(l, kick_cb, st);
 	if (persist && path)
 		st->st_path = xstrdup(path);
 }
@@ -70,8 +71,8 @@ void state_done(struct state *st)
 	forkjob_wait(st->st_job);
 	st->st_job = NULL;
 	wake_waiters(st, UINT64_MAX, -ECANCELED, "daemon stopped");
-	loop_timer_free(st->st_retry);
-	st->st_retry = NULL;
+	loop_timer_free(st->st_kick);
+	st->st_kick = NULL;
 	if (st->st_dirfd >= 0)
 		close(st->st_dirfd);
 	st->st_dirfd = -1;
@@ -197,9 +198,8 @@ static void write_ended(void *data, const struct forkjob_result *r, int wstatus)
 		format_error(st, r, wstatus, &eb);
 		st->st_failing = true;
 		wake_waiters(st, gen, r && r->err ? -r->err : -EIO, eb.msg);
-		if (!st->st_retry)
-			st->st_retry = loop_timer_new(st->st_loop, retry_cb, st);
-		loop_timer_arm_in(st->st_retry, STATE_RETRY_MS);
+		if (!st->st_scheduled)
+			loop_timer_arm_in(st->st_kick, STATE_RETRY_MS); /* unless a mark comes first */
 		return;
 	}
 	/* Marks made during the write: the next one starts at once. */
@@ -215,12 +215,11 @@ static void start_write(void *data)
 	uint64_t gen;
 
 	st->st_scheduled = false;
+	loop_timer_disarm(st->st_kick);
 	if (st->st_hooks->before_write)
 		st->st_hooks->before_write(st->st_data);
 	if (!st->st_path || st->st_job || st->st_marked <= st->st_saved)
 		return;
-	if (st->st_retry)
-		loop_timer_disarm(st->st_retry);
 	gen = st->st_marked;
 	errbuf_clear(&eb);
 	if (forkjob_start(st->st_loop, writer_main, st, &st->st_dirfd, st->st_dirfd >= 0 ? 1 : 0, write_ended, st,
@@ -235,13 +234,19 @@ static void start_write(void *data)
 	st->st_writing = gen;
 }
 
-void state_mark_dirty(struct state *st)
+/* The write starts at the next loop iteration: every mark of this one is in it. */
+static void schedule(struct state *st)
 {
-	st->st_marked++;
 	if (st->st_scheduled)
 		return;
 	st->st_scheduled = true;
-	loop_defer(st->st_loop, start_write, st);
+	loop_timer_arm_at(st->st_kick, 0);
+}
+
+void state_mark_dirty(struct state *st)
+{
+	st->st_marked++;
+	schedule(st);
 }
 
 void state_sync(struct state *st, state_synced_fn cb, void *data)
@@ -258,10 +263,8 @@ void state_sync(struct state *st, state_synced_fn cb, void *data)
 		st->st_marked++;
 		w->gen = st->st_marked;
 	}
-	if (!st->st_scheduled && !st->st_job) {
-		st->st_scheduled = true;
-		loop_defer(st->st_loop, start_write, st);
-	}
+	if (!st->st_job)
+		schedule(st);
 }
 
 int state_write_now(struct state *st, struct errbuf *eb)

@@ -6,7 +6,7 @@
  * the daemon's build callback joins them.
  *
  * Writing.  A change to any section calls state_mark_dirty(), which only bumps a generation
- * counter and schedules a write for the end of the loop iteration (so the many marks of one
+ * counter and schedules a write for the next loop iteration (so the many marks of one
  * request, or of one burst of requests, make one write).  At most one write is in flight: it
  * runs in a forked child (forkjob.h), which serialises the daemon's memory as it was at the
  * fork (a consistent snapshot, taken in a fraction of a millisecond) and does the slow part
@@ -67,9 +67,9 @@ struct state {
 	uint64_t st_saved;   /* generation of the newest completed write */
 	uint64_t st_writing; /* generation the write in flight covers */
 	struct forkjob *st_job; /* the write in flight, or NULL */
-	bool st_scheduled;   /* a start is deferred to the end of this iteration */
-	bool st_failing;     /* the last write failed (logged once until one succeeds) */
-	struct loop_timer *st_retry;
+	bool st_scheduled;   /* a start is due at the next iteration */
+	bool st_failing;     /* the last write failed */
+	struct loop_timer *st_kick; /* starts the next write (next iteration, or a retry) */
 	struct state_waiter *st_waiters, **st_waiters_tail;
 	uint64_t st_writes;  /* completed writes (for the debug log and tests) */
 };
@@ -90,7 +90,8 @@ int state_lock(struct state *st, struct errbuf *eb);
  * reference, or -errno with eb set ("cannot read state file: ..."). */
 int state_load(struct state *st, json_t **ret, struct errbuf *eb);
 
-/* Records that the state changed; the write follows off the loop (see above). */
+/* Records that the state changed; the write follows off the loop (see above), started at
+ * the next loop iteration. */
 void state_mark_dirty(struct state *st);
 
 /* Calls cb(data, 0) once everything marked so far is on disk, or cb(data, -errno, message)
