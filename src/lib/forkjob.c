@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,13 +56,15 @@ static void close_all_but(int *keep, size_t n)
 	}
 }
 
-static void __attribute__((noreturn)) child_main(forkjob_fn fn, void *arg, int chan, const int *keep, size_t n_keep)
+static void __attribute__((noreturn)) child_main(const char *name, forkjob_fn fn, void *arg, int chan, const int *keep,
+						 size_t n_keep)
 {
 	int fds[FORKJOB_MAX_KEEP + 1];
 	struct forkjob_result r;
 	const char *p = (const char *)&r;
 	size_t left = sizeof(r);
 
+	prctl(PR_SET_NAME, name, 0, 0, 0);
 	memcpy(fds, keep, n_keep * sizeof(*keep));
 	fds[n_keep] = chan;
 	close_all_but(fds, n_keep + 1);
@@ -99,8 +102,8 @@ static void job_ended(struct loop *l, pid_t pid, int wstatus, void *data)
 	free(j);
 }
 
-int forkjob_start(struct loop *l, forkjob_fn fn, void *arg, const int *keep, size_t n_keep, forkjob_done_fn done,
-		  void *data, struct forkjob **ret, struct errbuf *eb)
+int forkjob_start(struct loop *l, const char *name, forkjob_fn fn, void *arg, const int *keep, size_t n_keep,
+		  forkjob_done_fn done, void *data, struct forkjob **ret, struct errbuf *eb)
 {
 	struct forkjob *j;
 	int sp[2];
@@ -125,7 +128,7 @@ int forkjob_start(struct loop *l, forkjob_fn fn, void *arg, const int *keep, siz
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		child_main(fn, arg, sp[1], keep, n_keep);
+		child_main(name, fn, arg, sp[1], keep, n_keep);
 	}
 	close(sp[1]);
 	j = xcalloc(1, sizeof(*j));

@@ -47,12 +47,13 @@ typedef struct forkjob_result (*forkjob_fn)(void *arg, int chan);
  * without a result (killed); wstatus has waitpid(2) form. */
 typedef void (*forkjob_done_fn)(void *data, const struct forkjob_result *r, int wstatus);
 
-/* Forks the child.  keep[0..n_keep) (n_keep <= FORKJOB_MAX_KEEP) stay open in the child; the
+/* Forks the child, named name (prctl PR_SET_NAME: /proc/PID/comm, what ps and tests see;
+ * at most 15 bytes are kept).  keep[0..n_keep) (n_keep <= FORKJOB_MAX_KEEP) stay open in the child; the
  * parent's copies are untouched (close them after the call if only the child needs them).
  * Returns 0 with *ret (done follows from the loop, never from inside this call), or a
  * negative errno with eb set ("cannot fork: ..."), nothing started. */
-int forkjob_start(struct loop *l, forkjob_fn fn, void *arg, const int *keep, size_t n_keep, forkjob_done_fn done,
-		  void *data, struct forkjob **ret, struct errbuf *eb);
+int forkjob_start(struct loop *l, const char *name, forkjob_fn fn, void *arg, const int *keep, size_t n_keep,
+		  forkjob_done_fn done, void *data, struct forkjob **ret, struct errbuf *eb);
 
 /* Sends n bytes to the child (they fit in the socket buffer: keep n small).  Returns 0 or a
  * negative errno (the child is gone). */

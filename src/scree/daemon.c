@@ -183,6 +183,7 @@ static void ops_dirty(void *data)
 	struct scree *d = data;
 
 	state_mark_dirty(&d->state);
+	memtrim_activity(&d->mem);
 	schedule_run(d);
 }
 
@@ -199,6 +200,7 @@ static void notices_dirty(void *data)
 	struct scree *d = data;
 
 	state_mark_dirty(&d->state);
+	memtrim_activity(&d->mem);
 	schedule_run(d);
 }
 
@@ -649,6 +651,7 @@ int scree_run(const struct scree_opts *opts)
 		free(d);
 		return 1;
 	}
+	memtrim_init(&d->mem, d->loop);
 	chg_store_init(&d->changes, &chg_ops, d, NULL);
 	ident_store_init(&d->idents);
 	notices_init(&d->notices, NULL, &notices_ops, d);
@@ -697,6 +700,7 @@ out:
 	if (started && state_write_now(&d->state, &eb) < 0)
 		log_error("%s", eb.msg);
 	loop_timer_free(d->stop_timer);
+	memtrim_done(&d->mem);
 	chg_store_done(&d->changes);
 	notices_done(&d->notices);
 	state_done(&d->state);

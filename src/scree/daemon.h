@@ -16,6 +16,7 @@
 #include "identities.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
+#include "memtrim.h"
 #include "notices.h"
 #include "plan.h"
 #include "servmgr.h"
@@ -76,6 +77,7 @@ struct scree {
 	struct checks checks;  /* health checks (§14) */
 	struct notices notices; /* notices (§19), persisted in the state file */
 	struct execmgr execs;  /* running exec tasks (§16) */
+	struct memtrim mem;    /* freed memory goes back to the kernel */
 	bool run_scheduled;
 
 	/* Shutdown. */

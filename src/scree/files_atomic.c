@@ -507,7 +507,7 @@ int files_atomic_open(const char *target, mode_t mode, bool chown, uid_t uid, gi
 	{
 		int keep[3] = { a->fd, a->nrd, a->awr };
 
-		if (forkjob_start(l, writer_main, a, keep, 3, writer_ended, a, &a->job, &eb) < 0) {
+		if (forkjob_start(l, "scree-push", writer_main, a, keep, 3, writer_ended, a, &a->job, &eb) < 0) {
 			files_error_set(e, FILES_GENERIC, "open %s: %s", a->tmp, eb.msg);
 			goto fail;
 		}

@@ -222,8 +222,8 @@ static void start_write(void *data)
 		return;
 	gen = st->st_marked;
 	errbuf_clear(&eb);
-	if (forkjob_start(st->st_loop, writer_main, st, &st->st_dirfd, st->st_dirfd >= 0 ? 1 : 0, write_ended, st,
-			  &st->st_job, &eb) < 0) {
+	if (forkjob_start(st->st_loop, "scree-state", writer_main, st, &st->st_dirfd, st->st_dirfd >= 0 ? 1 : 0,
+			  write_ended, st, &st->st_job, &eb) < 0) {
 		/* Cannot fork (out of processes or memory): like a failed write. */
 		struct forkjob_result r = { STEP_WRITE, EAGAIN };
 

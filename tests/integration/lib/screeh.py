@@ -220,8 +220,12 @@ class DaemonTest(unittest.TestCase):
             self.assertEqual(payload["result"]["kind"], kind)
 
 
-def children_of(pid):
-    """Pids whose parent is pid (from /proc), with their state letter."""
+SCREE_JOBS = ("scree-state", "scree-push")  # scree's own short-lived writers (lib/forkjob.h)
+
+
+def children_of(pid, jobs=False):
+    """Pids whose parent is pid (from /proc), with their state letter; scree's own writer
+    processes (named in SCREE_JOBS) only with jobs=True."""
     out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -232,7 +236,8 @@ def children_of(pid):
         except OSError:
             continue
         rest = stat[stat.rindex(")") + 2:].split()
-        if int(rest[1]) == pid:
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        if int(rest[1]) == pid and (jobs or comm not in SCREE_JOBS):
             out.append((int(entry), rest[0]))
     return out
 

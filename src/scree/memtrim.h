@@ -1,0 +1,33 @@
+/* memtrim.h - the daemon's heap policy: freed memory goes back to the kernel.
+ *
+ * A long-running scree churns through short-lived buffers (request bodies, JSON answers of a
+ * thousand changes) between long-lived records (changes, notices).  With glibc's defaults
+ * the freed space stays in the heap, and its dynamic mmap threshold lets ever larger
+ * transient buffers move into the heap too, so the resident size only ratchets up.
+ * memtrim_init() fixes the thresholds (buffers of MEMTRIM_MMAP_THRESHOLD and more are
+ * mapped and unmapped on their own; a free top of the heap beyond MEMTRIM_TRIM_THRESHOLD is
+ * given back), and memtrim_activity() - called whenever the daemon's state changed - makes
+ * sure malloc_trim(0), which also releases the free pages inside the heap, runs
+ * MEMTRIM_DELAY_MS later: at most once per that period under load, once after a burst. */
+#ifndef SCREE_MEMTRIM_H
+#define SCREE_MEMTRIM_H
+
+#include "lib/loop.h"
+
+#define MEMTRIM_MMAP_THRESHOLD (64u * 1024u)
+#define MEMTRIM_TRIM_THRESHOLD (128u * 1024u)
+#define MEMTRIM_DELAY_MS 1000u
+
+struct memtrim {
+	struct loop_timer *mt_timer;
+	unsigned long mt_trims; /* malloc_trim calls so far */
+};
+
+/* Sets the allocator's thresholds (process-wide: call once, before the daemon allocates
+ * much) and creates the timer. */
+void memtrim_init(struct memtrim *m, struct loop *l);
+void memtrim_done(struct memtrim *m);
+/* Something was allocated or freed for good: trim within MEMTRIM_DELAY_MS. */
+void memtrim_activity(struct memtrim *m);
+
+#endif
