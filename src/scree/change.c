@@ -69,18 +69,39 @@ void chg_store_init(struct chg_store *s, const struct chg_ops *ops, void *data, 
 	s->cs_clock = clock ? clock : default_clock;
 }
 
+/* The kinds scree's managers use: records point into this table instead of copying. */
+static const char *const known_kinds[] = {
+	"exec", "start", "stop", "restart", "autostart", "replan", "perform-check", "recover-check",
+};
+
+static const char *kind_dup(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(known_kinds) / sizeof(known_kinds[0]); i++)
+		if (strcmp(kind, known_kinds[i]) == 0)
+			return known_kinds[i];
+	return xstrdup(kind);
+}
+
+static void kind_free(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(known_kinds) / sizeof(known_kinds[0]); i++)
+		if (kind == known_kinds[i])
+			return;
+	free((char *)kind);
+}
+
 static void task_free(struct task *t)
 {
 	if (!t)
 		return;
-	free(t->t_kind);
-	free(t->t_summary);
+	kind_free(t->t_kind);
 	for (size_t i = 0; i < t->t_nlog; i++)
 		free(t->t_log[i]);
 	free(t->t_log);
 	json_decref(t->t_priv);
 	free(t->t_api_data);
-	free(t->t_lanes);
+	if (t->t_lanes != &t->t_lane1)
+		free(t->t_lanes);
 	free(t->t_wait);
 	free(t);
 }
@@ -94,9 +115,9 @@ static void change_free(struct change *c)
 		chg_watch_remove(c->c_watchers.w_next);
 	for (size_t i = 0; i < c->c_ntasks; i++)
 		task_free(c->c_tasks[i]);
-	free(c->c_tasks);
-	free(c->c_kind);
-	free(c->c_summary);
+	if (c->c_tasks != &c->c_task1)
+		free(c->c_tasks);
+	kind_free(c->c_kind);
 	json_decref(c->c_priv);
 	free(c->c_api_data);
 	json_decref(c->c_notice_data);
@@ -128,11 +149,12 @@ static void dirty(struct chg_store *s)
 
 static struct change *change_alloc(struct chg_store *s, int id, const char *kind, const char *summary)
 {
-	struct change *c = xcalloc(1, sizeof(*c));
+	size_t n = strlen(summary) + 1;
+	struct change *c = xcalloc(1, sizeof(*c) + n);
 
 	c->c_id = id;
-	c->c_kind = xstrdup(kind);
-	c->c_summary = xstrdup(summary);
+	c->c_kind = kind_dup(kind);
+	c->c_summary = memcpy(c + 1, summary, n);
 	c->c_watchers.w_next = c->c_watchers.w_prev = &c->c_watchers;
 	c->c_store = s;
 	c->c_prev = s->cs_list.c_prev;
@@ -166,13 +188,22 @@ struct change *chg_new(struct chg_store *s, const char *kind, const char *summar
 
 static struct task *task_alloc(struct change *c, int id, const char *kind, const char *summary)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	size_t n = strlen(summary) + 1;
+	struct task *t = xcalloc(1, sizeof(*t) + n);
 
 	t->t_id = id;
-	t->t_kind = xstrdup(kind);
-	t->t_summary = xstrdup(summary);
+	t->t_kind = kind_dup(kind);
+	t->t_summary = memcpy(t + 1, summary, n);
+	t->t_lanes = &t->t_lane1;
 	t->t_chg = c;
-	c->c_tasks = xrealloc(c->c_tasks, (c->c_ntasks + 1) * sizeof(*c->c_tasks));
+	if (c->c_ntasks == 0) {
+		c->c_tasks = &c->c_task1;
+	} else if (c->c_tasks == &c->c_task1) {
+		c->c_tasks = xmalloc(2 * sizeof(*c->c_tasks));
+		c->c_tasks[0] = c->c_task1;
+	} else {
+		c->c_tasks = xrealloc(c->c_tasks, (c->c_ntasks + 1) * sizeof(*c->c_tasks));
+	}
 	c->c_tasks[c->c_ntasks++] = t;
 	return t;
 }
@@ -198,7 +229,14 @@ void chg_task_join_lane(struct task *t, int lane)
 	for (size_t i = 0; i < t->t_nlanes; i++)
 		if (t->t_lanes[i] == lane)
 			return;
-	t->t_lanes = xrealloc(t->t_lanes, (t->t_nlanes + 1) * sizeof(int));
+	if (t->t_nlanes == 0) {
+		t->t_lanes = &t->t_lane1;
+	} else if (t->t_lanes == &t->t_lane1) {
+		t->t_lanes = xmalloc(2 * sizeof(int));
+		t->t_lanes[0] = t->t_lane1;
+	} else {
+		t->t_lanes = xrealloc(t->t_lanes, (t->t_nlanes + 1) * sizeof(int));
+	}
 	t->t_lanes[t->t_nlanes++] = lane;
 }
 

@@ -47,18 +47,23 @@ enum chg_status {
 struct change;
 struct chg_store;
 
+/* Memory: a daemon keeps a thousand ready changes (§11), so their records are compact: the
+ * kind is a pointer into a table of the known kinds (copied only when unknown), the summary
+ * lives in the record's own allocation, and the first task of a change and the first lane
+ * of a task need no array of their own. */
 struct task {
 	int t_id;
-	char *t_kind;
-	char *t_summary;
+	const char *t_kind;             /* do not free: see chg_kind_* in change.c */
+	const char *t_summary;          /* in the task's own allocation */
 	enum chg_status t_status;
 	char **t_log;                   /* oldest first, at most CHG_TASK_MAX_LOG */
 	size_t t_nlog;
 	uint64_t t_spawn_ns, t_ready_ns;
 	json_t *t_priv;                 /* owner's data (persisted, not shown) */
 	char *t_api_data;               /* "data" as compact JSON text (NULL = omitted; jtext.h) */
-	int *t_lanes;
+	int *t_lanes;                   /* &t_lane1 while there is at most one */
 	size_t t_nlanes;
+	int t_lane1;
 	struct task **t_wait;           /* prerequisites (same change) */
 	size_t t_nwait;
 	struct change *t_chg;
@@ -74,12 +79,13 @@ struct chg_watch {
 
 struct change {
 	int c_id;
-	char *c_kind;
-	char *c_summary;
+	const char *c_kind;             /* do not free (as t_kind) */
+	const char *c_summary;          /* in the change's own allocation */
 	enum chg_status c_set_status;   /* explicit status, or CHG_DEFAULT */
 	enum chg_status c_last_status;  /* last reported status */
-	struct task **c_tasks;
+	struct task **c_tasks;          /* &c_task1 while there is at most one */
 	size_t c_ntasks;
+	struct task *c_task1;
 	uint64_t c_spawn_ns, c_ready_ns;
 	json_t *c_priv;                 /* owner's data, e.g. {"service-names": [...]} */
 	char *c_api_data;               /* "data" as compact JSON text (NULL = omitted) */

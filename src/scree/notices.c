@@ -68,11 +68,20 @@ void notices_init(struct notices *ns, uint64_t (*clock)(void), const struct noti
 	ns->ns_data = data;
 }
 
+/* A zeroed notice with its key in the same allocation (a thousand are kept). */
+static struct notice *notice_alloc(const char *key)
+{
+	size_t k = strlen(key) + 1;
+	struct notice *n = xcalloc(1, sizeof(*n) + k);
+
+	n->n_key = memcpy(n + 1, key, k);
+	return n;
+}
+
 static void notice_free(struct notice *n)
 {
 	if (!n)
 		return;
-	free(n->n_key);
 	free(n->n_data);
 	free(n);
 }
@@ -205,12 +214,11 @@ int notices_add(struct notices *ns, bool has_uid, uint32_t uid, enum notice_type
 	now = next_time(ns);
 	if (!n) {
 		make_room(ns);
-		n = xcalloc(1, sizeof(*n));
+		n = notice_alloc(key);
 		n->n_id = ++ns->ns_last_id;
 		n->n_has_uid = has_uid;
 		n->n_uid = has_uid ? uid : 0;
 		n->n_type = type;
-		n->n_key = xstrdup(key);
 		n->n_first_ns = now;
 		n->n_repeated_ns = now;
 		n->n_occurrences = 1;
@@ -410,9 +418,16 @@ static int get_dur(json_t *o, const char *key, int64_t *ret)
 /* One notice from its JSON form; NULL with eb set when malformed. */
 static struct notice *notice_from_json(json_t *o, size_t idx, struct errbuf *eb)
 {
-	struct notice *n = xcalloc(1, sizeof(*n));
+	const char *key = json_string_value(json_object_get(o, "key"));
+	struct notice *n;
 	json_t *uid = json_object_get(o, "user-id"), *data = json_object_get(o, "last-data");
 	int64_t id;
+
+	if (!key || !*key) {
+		errbuf_set(eb, "notice %zu is malformed", idx);
+		return NULL;
+	}
+	n = notice_alloc(key);
 
 	if (strnum_i64(json_string_value(json_object_get(o, "id")), 1, INT64_MAX, &id) < 0)
 		goto bad;
@@ -424,10 +439,8 @@ static struct notice *notice_from_json(json_t *o, size_t idx, struct errbuf *eb)
 		goto bad;
 	}
 	n->n_type = notice_type_from_name(json_string_value(json_object_get(o, "type")));
-	if (n->n_type == NOTICE_TYPE_MAX || !json_string_value(json_object_get(o, "key")) ||
-	    !*json_string_value(json_object_get(o, "key")))
+	if (n->n_type == NOTICE_TYPE_MAX)
 		goto bad;
-	n->n_key = xstrdup(json_string_value(json_object_get(o, "key")));
 	if (get_time(o, "first-occurred", &n->n_first_ns) < 0 || get_time(o, "last-occurred", &n->n_last_ns) < 0 ||
 	    get_time(o, "last-repeated", &n->n_repeated_ns) < 0 ||
 	    !json_is_integer(json_object_get(o, "occurrences")) ||

@@ -43,7 +43,7 @@ struct notice {
 	bool n_has_uid;          /* false: public (user-id null) */
 	uint32_t n_uid;
 	enum notice_type n_type;
-	char *n_key;
+	const char *n_key;       /* in the notice's own allocation */
 	uint64_t n_first_ns;     /* first-occurred */
 	uint64_t n_last_ns;      /* last-occurred */
 	uint64_t n_repeated_ns;  /* last-repeated */
