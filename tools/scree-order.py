@@ -85,7 +85,9 @@ def trace(binary, workload_rounds):
     """Runs scree under lackey; returns the path of its trace."""
     tmp = tempfile.mkdtemp(prefix="scree-order-")
     log = os.path.join(tmp, "trace.%p")
-    env = dict(os.environ, PEBBLE=os.path.join(tmp, "p"))
+    # As the daemon runs once it re-executed itself (memtrim.h), without re-executing here.
+    env = dict(os.environ, PEBBLE=os.path.join(tmp, "p"), SCREE_MALLOC_TUNED="1",
+               GLIBC_TUNABLES="glibc.malloc.tcache_count=0")
     files = os.path.join(tmp, "files")
     os.makedirs(files)
     p = subprocess.Popen(["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-file=" + log, binary, "run",

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "memtrim.h"
 #include "lib/buf.h"
 
 static const char usage[] =
@@ -198,6 +199,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	char **argv0 = argv;
 	int (*fn)(int argc, char **argv, struct errbuf *eb) = NULL;
 	struct errbuf eb;
 	const char *verb;
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "run") == 0) {
 		struct scree_opts o;
 
+		memtrim_reexec(argv0);
 		rv = parse_run(argc, argv, &o, NULL, NULL, &eb);
 		if (rv != 0) {
 			if (rv < 0)

@@ -2,7 +2,66 @@
 #include "memtrim.h"
 
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+
+#define TUNED_ENV "SCREE_MALLOC_TUNED"        /* 1: re-executed by us; 0: do not */
+#define SAVED_ENV "SCREE_SAVED_GLIBC_TUNABLES" /* the caller's GLIBC_TUNABLES, if any */
+#define TCACHE_OFF "glibc.malloc.tcache_count=0"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMTRIM_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEMTRIM_SANITIZED 1
+#endif
+#endif
+
+static void restore_env(void)
+{
+	const char *saved = getenv(SAVED_ENV);
+
+	if (saved)
+		setenv("GLIBC_TUNABLES", saved, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
+	unsetenv(SAVED_ENV);
+}
+
+void memtrim_reexec(char **argv)
+{
+	const char *tuned = getenv(TUNED_ENV), *cur = getenv("GLIBC_TUNABLES");
+	char *want;
+
+	if (tuned) {
+		if (strcmp(tuned, "1") == 0)
+			restore_env(); /* the re-executed daemon */
+		unsetenv(TUNED_ENV);
+		return;
+	}
+#ifdef MEMTRIM_SANITIZED
+	(void)cur;
+	(void)want;
+	(void)argv;
+	return;
+#else
+	if (cur && strstr(cur, "glibc.malloc.tcache"))
+		return; /* the caller chose */
+	if (cur)
+		setenv(SAVED_ENV, cur, 1);
+	want = cur && *cur ? xasprintf("%s:%s", cur, TCACHE_OFF) : xstrdup(TCACHE_OFF);
+	setenv("GLIBC_TUNABLES", want, 1);
+	free(want);
+	setenv(TUNED_ENV, "1", 1);
+	execv("/proc/self/exe", argv);
+	/* No /proc, or no exec: go on with glibc's defaults. */
+	restore_env();
+	unsetenv(TUNED_ENV);
+#endif
+}
 
 static void trim_cb(struct loop_timer *t, void *data)
 {
