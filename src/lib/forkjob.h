@@ -19,6 +19,10 @@
  * early, and treat EOF as "abandon".  If the daemon dies, its children carry on to their end
  * (they are then reparented; nobody reads their result).
  *
+ * worker.h is the other fork helper: long work (archives, tree copies) whose result is a
+ * JSON object of any size.  forkjob is for short jobs whose point is the snapshot or the
+ * descriptors: a small fixed result, a verdict channel, nothing of the daemon's held open.
+ *
  * Handles: a job frees itself once the loop has reaped the child and done has returned;
  * forkjob_forget() (before that) means done is never called, and forkjob_wait() blocks until
  * the child has exited and frees the job (for the end of a daemon, outside the loop). */
