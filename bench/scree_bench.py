@@ -72,16 +72,22 @@ def latency(path, n=3000):
 
 
 def start_scree(d, extra_env=None, args=()):
-    # scree writes one byte to SCREE_READY_FD once its socket listens: no polling.
+    # scree writes its boot id and a newline to SCREE_READY_FD once its socket listens (and
+    # closes it): no polling.
     r, w = os.pipe()
     env = dict(os.environ, PEBBLE=d, PEBBLE_PERSIST="never", SCREE_READY_FD=str(w))
     env.update(extra_env or {})
     p = subprocess.Popen([os.path.join(BIN, "scree"), "run", "--create-dirs"] + list(args),
                          env=env, pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(w)
-    ok = os.read(r, 1)
+    line = b""
+    while not line.endswith(b"\n"):
+        piece = os.read(r, 64)
+        if not piece:
+            break
+        line += piece
     os.close(r)
-    if ok != b"R":
+    if not line.endswith(b"\n"):
         raise RuntimeError("scree did not start")
     return p
 
