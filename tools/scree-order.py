@@ -22,8 +22,10 @@ Usage: tools/scree-order.py [BUILD_DIR]   (needs valgrind and a GNU-ld or lld bu
 scree; the result depends only on which functions run, not on where they are)."""
 
 import os
+import ctypes
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +83,23 @@ def symbols(binary):
     return out
 
 
+def reap_orphans():
+    """Kills and reaps what the killed daemon left (its services were re-parented here)."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2:].split()[1] == me:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                os.waitpid(int(entry), 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+
+
 def trace(binary, workload_rounds):
     """Runs scree under lackey; returns the path of its trace."""
     tmp = tempfile.mkdtemp(prefix="scree-order-")
@@ -110,6 +129,7 @@ def trace(binary, workload_rounds):
         time.sleep(3)
     p.kill()  # SIGKILL: the shutdown path is not traced
     p.wait()
+    reap_orphans()
     path = os.path.join(os.path.dirname(tmp), os.path.basename(tmp) + ".trace")
     shutil.move(log.replace("%p", str(p.pid)), path)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -138,6 +158,8 @@ def first_touch(binary, path, syms):
 
 
 def main():
+    # Services of the SIGKILLed daemon come back here, to be killed (PR_SET_CHILD_SUBREAPER).
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
     binary = os.path.join(build, "bin", "scree")
     syms = symbols(binary)
