@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #define TUNED_ENV "SCREE_MALLOC_TUNED"        /* 1: re-executed by us; 0: do not */
 #define SAVED_ENV "SCREE_SAVED_GLIBC_TUNABLES" /* the caller's GLIBC_TUNABLES, if any */
+#define COMM_ENV "SCREE_SAVED_COMM"            /* the process name before the re-execution */
 #define TCACHE_OFF "glibc.malloc.tcache_count=0"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -22,19 +24,24 @@
 
 static void restore_env(void)
 {
-	const char *saved = getenv(SAVED_ENV);
+	const char *saved = getenv(SAVED_ENV), *comm = getenv(COMM_ENV);
 
 	if (saved)
 		setenv("GLIBC_TUNABLES", saved, 1);
 	else
 		unsetenv("GLIBC_TUNABLES");
+	/* Executed as /proc/self/exe, the process is named "exe": it gets its name back (ps,
+	 * pgrep and supervisors that look for "pebble" see what they started). */
+	if (comm && *comm)
+		prctl(PR_SET_NAME, comm, 0, 0, 0);
 	unsetenv(SAVED_ENV);
+	unsetenv(COMM_ENV);
 }
 
 void memtrim_reexec(char **argv)
 {
 	const char *tuned = getenv(TUNED_ENV), *cur = getenv("GLIBC_TUNABLES");
-	char *want;
+	char *want, comm[17] = "";
 
 	if (tuned) {
 		if (strcmp(tuned, "1") == 0)
@@ -45,6 +52,7 @@ void memtrim_reexec(char **argv)
 #ifdef MEMTRIM_SANITIZED
 	(void)cur;
 	(void)want;
+	(void)comm;
 	(void)argv;
 	return;
 #else
@@ -56,6 +64,8 @@ void memtrim_reexec(char **argv)
 	setenv("GLIBC_TUNABLES", want, 1);
 	free(want);
 	setenv(TUNED_ENV, "1", 1);
+	if (prctl(PR_GET_NAME, comm, 0, 0, 0) == 0)
+		setenv(COMM_ENV, comm, 1);
 	execv("/proc/self/exe", argv);
 	/* No /proc, or no exec: go on with glibc's defaults. */
 	restore_env();

@@ -16,7 +16,7 @@
  * switch is the GLIBC_TUNABLES variable, read when a process starts: memtrim_reexec() makes
  * `scree run` execute itself once more with glibc.malloc.tcache_count=0 added.  The
  * re-executed daemon puts the caller's GLIBC_TUNABLES back (its services inherit the
- * caller's environment, not this setting).  A caller's own tcache setting wins, and
+ * caller's environment, not this setting) and its process name (/proc/PID/comm).  A caller's own tcache setting wins, and
  * SCREE_MALLOC_TUNED=0 skips the re-execution. */
 #ifndef SCREE_MEMTRIM_H
 #define SCREE_MEMTRIM_H

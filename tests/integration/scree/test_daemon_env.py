@@ -1,8 +1,9 @@
 """scree run re-executes itself once with glibc's per-thread cache of freed blocks switched
-off (memtrim.h): the daemon runs with that setting, and its services see the caller's
-environment exactly, with neither the setting nor scree's own markers."""
+off (memtrim.h): the daemon runs with that setting under its own name, and its services see
+the caller's environment exactly, with neither the setting nor scree's own markers."""
 
 import json
+import os
 import unittest
 
 from screeh import SCREE, Daemon, DaemonTest
@@ -50,6 +51,9 @@ class DaemonEnvTest(DaemonTest):
     def test_without_caller_tunables(self):
         d = self.daemon(None)
         self.assertEqual(exec_environ(d.proc.pid).get("GLIBC_TUNABLES"), "glibc.malloc.tcache_count=0")
+        # Re-executed as /proc/self/exe, it still goes by the name it was started with.
+        with open("/proc/%d/comm" % d.proc.pid) as f:
+            self.assertEqual(f.read().strip(), os.path.basename(SCREE))
         self.assertEqual(self.service_env(d), [])
 
     def test_caller_tunables_kept(self):
