@@ -192,6 +192,60 @@ def home_processes(home):
     return found
 
 
+def _exe(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        return None
+
+
+def _ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def daemon_processes(home, name):
+    """Pids of the daemons (agents, screes) named name (their executable's base name) started
+    from home, without their own short-lived forks: a scree writes its state and pushed files
+    from forked copies of itself, and a service or check command is a fork of scree until it
+    has executed; each of those has a parent running the same executable."""
+    out = []
+    for p in home_processes(home):
+        exe = _exe(p)
+        if exe is None or os.path.basename(exe) != name:
+            continue
+        ppid = _ppid(p)
+        if ppid is not None and _exe(ppid) == exe:
+            continue
+        out.append(p)
+    return sorted(out)
+
+
+def lasting_processes(home, transient=()):
+    """home_processes without the processes that come and go by design: the daemons' own forks
+    (see daemon_processes) and commands whose name (/proc/PID/comm) is in transient, such as
+    the commands of a charm's health checks."""
+    out = []
+    for p in home_processes(home):
+        exe, ppid = _exe(p), _ppid(p)
+        if exe is None or ppid is None:
+            continue  # gone meanwhile
+        if _exe(ppid) == exe:
+            continue
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                if f.read().strip() in transient:
+                    continue
+        except OSError:
+            continue
+        out.append(p)
+    return sorted(out)
+
+
 def kill_home_processes(home):
     """The last line of defence: SIGKILL whatever still runs from home."""
     for _ in range(3):
