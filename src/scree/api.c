@@ -351,4 +351,5 @@ void api_shutdown(struct scree *d)
 	api_notices_shutdown(d);
 	api_identities_shutdown(d);
 	api_exec_shutdown(d);
+	api_files_shutdown(d);
 }

@@ -106,5 +106,6 @@ void api_notices_shutdown(struct scree *d);
 void api_exec_started(struct scree *d, int task_id);
 void api_exec_shutdown(struct scree *d);
 void api_identities_shutdown(struct scree *d); /* drops requests waiting to commit */
+void api_files_shutdown(struct scree *d); /* waits for make-dirs and remove jobs */
 
 #endif

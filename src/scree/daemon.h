@@ -51,6 +51,7 @@ struct api_follower; /* api_logs.c */
 struct api_notice_waiter; /* api_notices.c */
 struct api_ws_parked; /* api_exec.c */
 struct api_ident_commit; /* api_identities.c */
+struct api_files_op; /* api_files.c */
 typedef void (*scree_committed_fn)(void *data, int err, const char *msg);
 
 struct scree {
@@ -94,6 +95,7 @@ struct scree {
 	struct api_notice_waiter *notice_waiters; /* parked GET /v1/notices?timeout= */
 	size_t n_notice_waiters;
 	struct api_ws_parked *ws_parked; /* websocket connects waiting for their exec */
+	struct api_files_op *files_ops; /* make-dirs and remove requests being carried out */
 };
 
 /* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after

@@ -239,7 +239,7 @@ def rfc3339(s):
     return t + (float("0" + frac) if frac else 0.0)
 
 
-SCREE_JOBS = ("scree-state", "scree-push")  # scree's own short-lived writers (lib/forkjob.h)
+SCREE_JOBS = ("scree-state", "scree-push", "scree-files")  # scree's own short-lived jobs (lib/forkjob.h)
 
 
 def children_of(pid, jobs=False):
