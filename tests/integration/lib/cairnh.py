@@ -208,34 +208,33 @@ def _ppid(pid):
     return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
+def without_forks(pids):
+    """pids without the short-lived forks of a process: scree writes its state and pushed
+    files and runs file jobs in forked copies of itself, and a service or check command is a
+    fork of scree until it has executed; each runs its parent's executable.  Processes that
+    are gone meanwhile are left out too."""
+    out = []
+    for p in pids:
+        exe, ppid = _exe(p), _ppid(p)
+        if exe is None or ppid is None:
+            continue
+        if _exe(ppid) != exe:
+            out.append(p)
+    return sorted(out)
+
+
 def daemon_processes(home, name):
     """Pids of the daemons (agents, screes) named name (their executable's base name) started
-    from home, without their own short-lived forks: a scree writes its state and pushed files
-    from forked copies of itself, and a service or check command is a fork of scree until it
-    has executed; each of those has a parent running the same executable."""
-    out = []
-    for p in home_processes(home):
-        exe = _exe(p)
-        if exe is None or os.path.basename(exe) != name:
-            continue
-        ppid = _ppid(p)
-        if ppid is not None and _exe(ppid) == exe:
-            continue
-        out.append(p)
-    return sorted(out)
+    from home, without their own forks (see without_forks)."""
+    return [p for p in without_forks(home_processes(home)) if os.path.basename(_exe(p) or "") == name]
 
 
 def lasting_processes(home, transient=()):
     """home_processes without the processes that come and go by design: the daemons' own forks
-    (see daemon_processes) and commands whose name (/proc/PID/comm) is in transient, such as
-    the commands of a charm's health checks."""
+    (see without_forks) and commands whose name (/proc/PID/comm) is in transient, such as the
+    commands of a charm's health checks."""
     out = []
-    for p in home_processes(home):
-        exe, ppid = _exe(p), _ppid(p)
-        if exe is None or ppid is None:
-            continue  # gone meanwhile
-        if _exe(ppid) == exe:
-            continue
+    for p in without_forks(home_processes(home)):
         try:
             with open("/proc/%d/comm" % p) as f:
                 if f.read().strip() in transient:
@@ -243,7 +242,7 @@ def lasting_processes(home, transient=()):
         except OSError:
             continue
         out.append(p)
-    return sorted(out)
+    return out
 
 
 def kill_home_processes(home):

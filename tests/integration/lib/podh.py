@@ -433,34 +433,6 @@ def processes_in_cgroups(prefix):
     return found
 
 
-def lasting_processes_in_cgroups(prefix):
-    """processes_in_cgroups without the short-lived forks of a process in them: scree writes
-    its state and pushed files from forked copies of itself, and a service or check command is
-    a fork of scree until it has executed; each runs its parent's executable."""
-    def exe(pid):
-        try:
-            return os.readlink("/proc/%d/exe" % pid)
-        except OSError:
-            return None
-
-    def ppid(pid):
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                return int(f.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            return None
-
-    out = []
-    for pid in processes_in_cgroups(prefix):
-        e, pp = exe(pid), ppid(pid)
-        if e is None or pp is None:
-            continue  # gone meanwhile
-        if exe(pp) == e:
-            continue
-        out.append(pid)
-    return sorted(out)
-
-
 def proc_comm(pid):
     try:
         with open("/proc/%d/comm" % pid) as f:

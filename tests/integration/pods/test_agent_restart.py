@@ -23,7 +23,7 @@ class AgentRestart(unitpodh.PodTestCase):
     def lasting(self):
         """The pods' processes without the ones that come and go (scree's own forks)."""
         conf = self.ctl.pods_conf()
-        return podh.lasting_processes_in_cgroups(conf["prefix"]) if conf else []
+        return cairnh.without_forks(podh.processes_in_cgroups(conf["prefix"])) if conf else []
 
     def test_adopts_running_pods(self):
         img = unitpodh.image(name="web", port=8080, text="hello")
