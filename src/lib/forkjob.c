@@ -15,10 +15,9 @@
 struct forkjob {
 	struct loop *l;
 	pid_t pid;
-	int chan;           /* the parent's end, -1 once forgotten */
+	int chan;           /* the parent's end */
 	forkjob_done_fn done;
 	void *data;
-	bool forgotten;
 };
 
 static int cmp_int(const void *a, const void *b)
@@ -90,15 +89,12 @@ static void job_ended(struct loop *l, pid_t pid, int wstatus, void *data)
 
 	(void)l;
 	(void)pid;
-	if (!j->forgotten) {
-		/* The child wrote its result before it exited: it is in the socket already. */
-		do
-			n = recv(j->chan, &r, sizeof(r), MSG_DONTWAIT);
-		while (n < 0 && errno == EINTR);
-		j->done(j->data, n == (ssize_t)sizeof(r) ? &r : NULL, wstatus);
-	}
-	if (j->chan >= 0)
-		close(j->chan);
+	/* The child wrote its result before it exited: it is in the socket already. */
+	do
+		n = recv(j->chan, &r, sizeof(r), MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	j->done(j->data, n == (ssize_t)sizeof(r) ? &r : NULL, wstatus);
+	close(j->chan);
 	free(j);
 }
 
@@ -165,10 +161,12 @@ void forkjob_forget(struct forkjob *j)
 {
 	if (!j)
 		return;
-	j->forgotten = true;
+	/* The child is the loop's to reap as an orphan from now on, so nothing of the job is
+	 * left to free, even if the loop ends before the child does. */
+	loop_forget_child(j->l, j->pid);
 	if (j->chan >= 0)
 		close(j->chan);
-	j->chan = -1;
+	free(j);
 }
 
 void forkjob_wait(struct forkjob *j)

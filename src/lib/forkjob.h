@@ -24,7 +24,7 @@
  * descriptors: a small fixed result, a verdict channel, nothing of the daemon's held open.
  *
  * Handles: a job frees itself once the loop has reaped the child and done has returned;
- * forkjob_forget() (before that) means done is never called, and forkjob_wait() blocks until
+ * forkjob_forget() (before that) frees it at once and means done is never called, and forkjob_wait() blocks until
  * the child has exited and frees the job (for the end of a daemon, outside the loop). */
 #ifndef CAIRN_FORKJOB_H
 #define CAIRN_FORKJOB_H
@@ -64,7 +64,8 @@ int forkjob_start(struct loop *l, const char *name, forkjob_fn fn, void *arg, co
 int forkjob_send(struct forkjob *j, const void *p, size_t n);
 
 /* The parent gives up on the job: done will not be called, the channel is closed (the child
- * reads EOF), and the job frees itself once the child has been reaped.  NULL is fine. */
+ * reads EOF), j is freed at once and the loop reaps the child as an orphan (loop.h).  Not
+ * from inside j's own done callback.  NULL is fine. */
 void forkjob_forget(struct forkjob *j);
 
 /* Blocks until the child has exited, reaps it and frees j; done is not called.  For the
