@@ -345,6 +345,7 @@ void api_files_shutdown(struct scree *d)
 		op->job = NULL;
 		op_free(op);
 	}
+	api_files_write_shutdown(d);
 }
 
 static void make_dirs(struct api_call *c, json_t *dirs)

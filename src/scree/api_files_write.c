@@ -76,6 +76,7 @@ struct fw_commit {
 };
 
 struct files_write {
+	struct files_write *next, **prevp; /* d->files_writes */
 	struct api_call call;     /* call.req is NULL once answered or cancelled */
 	enum fw_state state;
 	struct multipart *mp;
@@ -100,6 +101,9 @@ static void fw_set_state(struct files_write *w, enum fw_state to)
 
 static void fw_free(struct files_write *w)
 {
+	if (w->next)
+		w->next->prevp = w->prevp;
+	*w->prevp = w->next;
 	multipart_free(w->mp);
 	files_atomic_abort(w->writer);
 	buf_done(&w->meta);
@@ -609,6 +613,11 @@ void api_files_write(struct api_call *c, const char *boundary, bool streamed)
 	w->call = *c;
 	w->state = FW_EXPECT_METADATA;
 	w->queue_tail = &w->queue;
+	w->next = c->d->files_writes;
+	if (w->next)
+		w->next->prevp = &w->next;
+	w->prevp = &c->d->files_writes;
+	c->d->files_writes = w;
 	buf_init(&w->meta);
 	if (multipart_new(boundary, &mp_cbs, w, &w->mp) < 0) {
 		struct buf q = BUF_INIT;
@@ -631,4 +640,34 @@ void api_files_write(struct api_call *c, const char *boundary, bool streamed)
 	fw_feed(w, req->body.data, req->body.len);
 	fw_end(w);
 	fw_maybe_free(w);
+}
+
+void api_files_write_shutdown(struct scree *d)
+{
+	/* No answers any more (the server goes next).  The part being received is abandoned;
+	 * a commit handed to its writer is waited for, so that the file is in place or not
+	 * when the daemon has gone; commits still waiting for their turn are abandoned. */
+	while (d->files_writes) {
+		struct files_write *w = d->files_writes;
+
+		if (w->call.req) {
+			w->call.req->cancel_cb = NULL;
+			w->call.req = NULL;
+		}
+		files_atomic_abort(w->writer);
+		w->writer = NULL;
+		if (w->running) {
+			files_atomic_wait(w->running->a);
+			free(w->running);
+			w->running = NULL;
+		}
+		while (w->queue) {
+			struct fw_commit *c = w->queue;
+
+			w->queue = c->next;
+			files_atomic_abort(c->a);
+			free(c);
+		}
+		fw_free(w);
+	}
 }

@@ -52,6 +52,7 @@ struct api_notice_waiter; /* api_notices.c */
 struct api_ws_parked; /* api_exec.c */
 struct api_ident_commit; /* api_identities.c */
 struct api_files_op; /* api_files.c */
+struct files_write; /* api_files_write.c */
 typedef void (*scree_committed_fn)(void *data, int err, const char *msg);
 
 struct scree {
@@ -96,6 +97,7 @@ struct scree {
 	size_t n_notice_waiters;
 	struct api_ws_parked *ws_parked; /* websocket connects waiting for their exec */
 	struct api_files_op *files_ops; /* make-dirs and remove requests being carried out */
+	struct files_write *files_writes; /* multipart writes in progress (api_files_write.c) */
 };
 
 /* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after

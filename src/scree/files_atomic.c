@@ -565,6 +565,19 @@ void files_atomic_forget(struct files_atomic *a)
 	a->forgotten = true;
 }
 
+void files_atomic_wait(struct files_atomic *a)
+{
+	if (!a)
+		return;
+	if (a->state != FA_COMMITTING || !a->job) {
+		files_atomic_abort(a);
+		return;
+	}
+	forkjob_wait(a->job);
+	a->job = NULL;
+	atomic_free(a);
+}
+
 void files_atomic_abort(struct files_atomic *a)
 {
 	if (!a)

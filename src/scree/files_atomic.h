@@ -78,6 +78,12 @@ void files_atomic_forget(struct files_atomic *a);
  * to give up, frees a (the pressure callback is not called).  Accepts NULL. */
 void files_atomic_abort(struct files_atomic *a);
 
+/* The end of the daemon (outside the loop): a commit that was handed to the writer is
+ * waited for (the writer completes it: the file is in place or not when this returns, never
+ * later), anything else is abandoned as by files_atomic_abort.  done is not called; a is
+ * freed.  Accepts NULL. */
+void files_atomic_wait(struct files_atomic *a);
+
 /* The temporary file's path (for tests and logs); valid until a is freed. */
 const char *files_atomic_tmp_path(const struct files_atomic *a);
 
