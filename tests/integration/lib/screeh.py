@@ -275,6 +275,28 @@ def children_of(pid, jobs=False):
     return out
 
 
+def wait_exited(pids, timeout=10.0):
+    """Waits (pidfd, no polling) until every pid in pids has exited or timeout has passed;
+    returns the ones still running.  A process killed with SIGKILL is still listed as running
+    until the kernel has scheduled it to die, which a loaded machine may take a while to do."""
+    import select
+    deadline = time.monotonic() + timeout
+    left = []
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue  # gone already
+        try:
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            if not p.poll(max(0, int((deadline - time.monotonic()) * 1000))):
+                left.append(pid)
+        finally:
+            os.close(fd)
+    return left
+
+
 def drop_to(uid, gid=None):
     """A preexec_fn that switches a child process to uid (and gid, default uid)."""
     def drop():
