@@ -390,9 +390,13 @@ checks:
         self.assertIn("timeout: 5s", self.d.get("/v1/plan?format=yaml")[1]["result"])
 
     def test_relayer_changed_and_unchanged(self):
+        # b fails every run; its threshold keeps it up (its perform-check change open) for
+        # as long as the test takes even on a slow machine, so a new change-id of b can only
+        # come from a relayer that restarted it.
         self.layer(self.http_layer("a") + """    b:
         override: replace
         period: 50ms
+        threshold: 100000
         tcp:
             port: 1
 """)
