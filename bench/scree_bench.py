@@ -16,6 +16,10 @@
   plain `cp` of the same file on the same disk measured in the same run (target >= 50 %
   of cp's throughput; a push is durable, so `cp` + fsync is shown too), with scree's peak
   RSS during the transfers (memory must stay flat);
+* RSS after 10,000 mixed requests (files push/pull/list, exec with its websockets, checks,
+  health, notices, layers, plan, services, changes; bench/mixedload.py) against the idle RSS
+  of the same daemon, persisting its state as in production (target: <= 1 MiB growth;
+  upstream Pebble grows from 9 to 30 MiB after 4,000 requests);
 * the same figures for supervisord and s6 when Debian's packages are installed.
 """
 import http.client
@@ -28,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import mixedload
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("BIN_DIR", os.path.join(HERE, "../build/bin"))
@@ -66,16 +72,22 @@ def latency(path, n=3000):
 
 
 def start_scree(d, extra_env=None, args=()):
-    # scree writes one byte to SCREE_READY_FD once its socket listens: no polling.
+    # scree writes its boot id and a newline to SCREE_READY_FD once its socket listens (and
+    # closes it): no polling.
     r, w = os.pipe()
     env = dict(os.environ, PEBBLE=d, PEBBLE_PERSIST="never", SCREE_READY_FD=str(w))
     env.update(extra_env or {})
     p = subprocess.Popen([os.path.join(BIN, "scree"), "run", "--create-dirs"] + list(args),
                          env=env, pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(w)
-    ok = os.read(r, 1)
+    line = b""
+    while not line.endswith(b"\n"):
+        piece = os.read(r, 64)
+        if not piece:
+            break
+        line += piece
     os.close(r)
-    if ok != b"R":
+    if not line.endswith(b"\n"):
         raise RuntimeError("scree did not start")
     return p
 
@@ -158,6 +170,40 @@ def files_bench(tmp, runs=5):
             os.unlink(path)
 
 
+def rss_parts(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k = line.split(":")[0]
+            if k in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                out[k] = int(line.split()[1])
+    return out
+
+
+def mixed_bench(tmp, n=10000):
+    d = os.path.join(tmp, "mixed")
+    files = os.path.join(tmp, "mixed-files")
+    os.makedirs(files)
+    p = start_scree(d, extra_env={"PEBBLE_PERSIST": ""})
+    sock = os.path.join(d, ".pebble.socket")
+    time.sleep(0.2)
+    idle = rss_parts(p.pid)
+    w = mixedload.Workload(sock, files)
+    t = time.monotonic()
+    count = w.run(n)
+    dt = time.monotonic() - t
+    time.sleep(1.5)  # the last changes, state writes and the heap trim (1 s after activity) settle
+    after = rss_parts(p.pid)
+    grow = (after["VmRSS"] - idle["VmRSS"]) / 1024
+    print("  RSS after %d mixed requests: %6.2f MiB  (idle %.2f, growth %.2f MiB; target <= 1; "
+          "anon %.2f -> %.2f, file %.2f -> %.2f; %.0f us/request%s)"
+          % (count, after["VmRSS"] / 1024, idle["VmRSS"] / 1024, grow, idle["RssAnon"] / 1024,
+             after["RssAnon"] / 1024, idle["RssFile"] / 1024, after["RssFile"] / 1024, dt / count * 1e6,
+             ", %d failed" % w.failures if w.failures else ""))
+    p.terminate()
+    p.wait()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="scree-bench-")
     try:
@@ -214,6 +260,8 @@ def main():
         p.wait()
 
         files_bench(tmp)
+
+        mixed_bench(tmp)
 
         for name in ("supervisord", "s6-svscan"):
             print("  %s: %s" % (name, "installed (comparison not scripted)" if shutil.which(name)

@@ -177,6 +177,7 @@ struct http_conn {
 	bool broken;   /* a write failed: close at the next settle */
 	bool dead;     /* the socket is closed (or taken over) */
 	bool in_settle;
+	bool body_held; /* REQ_BODY: the sink asked for no more for now (http_req_hold_body) */
 	int busy;
 };
 
@@ -205,6 +206,8 @@ static void conn_set_rstate(struct http_conn *c, enum conn_rstate to)
 		return;
 	if (!(rstate_next[c->rstate] & (1u << to)))
 		abort(); /* a transition the table does not allow is a bug here */
+	if (c->rstate == REQ_BODY)
+		c->body_held = false;
 	c->rstate = to;
 	if (to == REQ_NONE || to == REQ_DRAIN) {
 		c->sink = NULL;
@@ -533,7 +536,8 @@ static void conn_update_events(struct http_conn *c)
 		return;
 	if (!c->closing && !c->read_eof) {
 		want |= EPOLLRDHUP;
-		if (conn_receiving(c) || c->in.len - c->in_off < HTTP_MAX_PENDING_INPUT)
+		/* A held body: the client waits on its full socket (a hang-up is still seen). */
+		if (!c->body_held && (conn_receiving(c) || c->in.len - c->in_off < HTTP_MAX_PENDING_INPUT))
 			want |= EPOLLIN;
 	}
 	if (conn_out_pending(c) || (c->pull_fill && conn_out_unsent(c) < HTTP_STREAM_LOW_WATER))
@@ -1039,7 +1043,7 @@ static void conn_head(struct http_conn *c)
  * is outstanding. */
 static void conn_process(struct http_conn *c)
 {
-	while (!c->dead && !c->closing && !c->broken && conn_receiving(c) && c->in_off < c->in.len) {
+	while (!c->dead && !c->closing && !c->broken && conn_receiving(c) && !c->body_held && c->in_off < c->in.len) {
 		size_t avail = c->in.len - c->in_off;
 		size_t n = http_parser_execute(&c->parser, &parser_settings, c->in.data + c->in_off, avail);
 		enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
@@ -1287,6 +1291,19 @@ void http_req_take_body(struct http_req *req, const struct http_body_sink *sink,
 	c->sink = sink;
 	c->sink_arg = arg;
 	conn_set_rstate(c, REQ_BODY);
+}
+
+void http_req_hold_body(struct http_req *req, bool hold)
+{
+	struct http_conn *c = req->conn;
+
+	if (c->rstate != REQ_BODY || c->body_held == hold)
+		return;
+	c->body_held = hold;
+	if (hold)
+		conn_update_events(c);
+	else
+		conn_schedule_settle(c); /* parses what is buffered, then reads again */
 }
 
 void http_server_set_head_handler(struct http_server *s, http_handler_fn head)

@@ -105,6 +105,12 @@ void http_server_set_head_handler(struct http_server *s, http_handler_fn head);
  * client goes away, or the body's framing turns out malformed (the server then refuses
  * the request with 400 itself), before the request is answered. */
 void http_req_take_body(struct http_req *req, const struct http_body_sink *sink, void *arg);
+/* Flow control for a streamed body: hold=true asks the server to read and parse no more of
+ * it for now (what one socket read brought in may still arrive; the client then waits on
+ * its full socket); false resumes (the buffered rest is parsed from the server's settle
+ * timer, never from inside this call).  A hang-up is still noticed while held.  Only while
+ * the body streams; ignored otherwise. */
+void http_req_hold_body(struct http_req *req, bool hold);
 /* Stops listening, closes every connection (cancelling pending requests) and frees. */
 void http_server_free(struct http_server *s);
 

@@ -33,6 +33,9 @@ struct sink_state {
 	uint32_t sum;        /* Adler-like checksum of the bytes */
 	size_t answer_after; /* /mid: answer once this many bytes arrived */
 	bool answered, ended;
+	bool hold;           /* /held: hold the body after every piece, release 1 ms later */
+	bool held;
+	size_t holds, since_hold, max_since_hold;
 };
 
 static struct sink_state sink;
@@ -73,10 +76,34 @@ static void on_cancel(struct http_req *req, void *data)
 	pull.req = NULL;
 }
 
+static struct loop_timer *release_timer;
+
+static void release_cb(struct loop_timer *t, void *data)
+{
+	struct sink_state *st = data;
+
+	(void)t;
+	st->held = false;
+	if (st->req)
+		http_req_hold_body(st->req, false);
+}
+
 static void sink_data(struct http_req *req, const char *p, size_t n, void *arg)
 {
 	struct sink_state *st = arg;
 
+	if (st->held) {
+		/* Only what the same socket read brought in may still arrive. */
+		st->since_hold += n;
+		if (st->since_hold > st->max_since_hold)
+			st->max_since_hold = st->since_hold;
+	} else if (st->hold) {
+		st->held = true;
+		st->holds++;
+		st->since_hold = 0;
+		http_req_hold_body(req, true);
+		loop_timer_arm_in(release_timer, 1);
+	}
 	st->bytes += n;
 	st->calls++;
 	if (n > st->max_piece)
@@ -109,10 +136,11 @@ static void head_handler(struct http_server *s, struct http_req *req, void *data
 	(void)s;
 	(void)data;
 	heads++;
-	if (strcmp(req->path, "/sink") == 0 || strcmp(req->path, "/mid") == 0) {
+	if (strcmp(req->path, "/sink") == 0 || strcmp(req->path, "/mid") == 0 || strcmp(req->path, "/held") == 0) {
 		memset(&sink, 0, sizeof(sink));
 		sink.sum = 1;
 		sink.req = req;
+		sink.hold = strcmp(req->path, "/held") == 0;
 		if (strcmp(req->path, "/mid") == 0)
 			sink.answer_after = 100000;
 		req->cancel_cb = on_cancel;
@@ -416,6 +444,39 @@ static void test_big_chunked_body(void)
 	ASSERT_TRUE(sink.calls <= 2 * (BIG / 8192));
 }
 
+static int child_held(void)
+{
+	int fd = connect_server();
+	struct resp r = { .hname = NULL };
+	char want[64];
+	size_t n = 8u << 20;
+
+	buf_init(&r.body);
+	CHECK(fd >= 0);
+	CHECK(send_str(fd, "POST /held HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n") == 0);
+	CHECK(send_pattern(fd, 0, n, 65536, true) == 0);
+	CHECK(send_str(fd, "0\r\n\r\n") == 0);
+	CHECK(read_responses(fd, &r, 1) == 0);
+	snprintf(want, sizeof(want), "%zu %u", n, (unsigned)pattern_sum(n));
+	CHECK(r.status == 200);
+	CHECK(strcmp(r.body.data, want) == 0);
+	return 0;
+}
+
+/* http_req_hold_body: a held body gets nothing beyond the socket read that was being
+ * parsed, and resumes whole and in order when released. */
+static void test_held_body(void)
+{
+	release_timer = loop_timer_new(L, release_cb, &sink);
+	ASSERT_EQ(run_child(child_held), 0);
+	ASSERT_TRUE(sink.ended);
+	ASSERT_EQ(sink.bytes, 8u << 20);
+	ASSERT_TRUE(sink.holds >= 4);
+	ASSERT_TRUE(sink.max_since_hold <= 256u * 1024u);
+	loop_timer_free(release_timer);
+	release_timer = NULL;
+}
+
 static int child_content_length_then_pipelined(void)
 {
 	int fd = connect_server();
@@ -694,6 +755,7 @@ int main(void)
 	}
 	RUN(test_big_chunked_body);
 	RUN(test_content_length_body_then_pipelined);
+	RUN(test_held_body);
 	RUN(test_early_answer_drains);
 	RUN(test_answer_mid_body);
 	RUN(test_client_vanishes_mid_body);

@@ -178,6 +178,27 @@ void api_reply_sync(struct api_call *call, json_t *result)
 	api_reply_sync_status(call, 200, result);
 }
 
+void api_reply_sync_text(struct api_call *call, const char *result, size_t len)
+{
+	uint64_t t = notices_latest_warning(&call->d->notices);
+	struct buf b = BUF_INIT;
+
+	/* The envelope of api_reply_sync_status, key for key (§9.3). */
+	buf_init(&b);
+	buf_grow(&b, len + 128);
+	buf_adds(&b, "{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\",\"result\":");
+	buf_add(&b, result, len);
+	if (t) {
+		char ts[64];
+
+		chg_fmt_time(t, ts, sizeof(ts));
+		buf_addf(&b, ",\"latest-warning\":\"%s\"", ts);
+	}
+	buf_addc(&b, '}');
+	api_reply_raw(call, 200, JSON_CT, b.data, b.len);
+	buf_done(&b);
+}
+
 void api_reply_async(struct api_call *call, int change_id)
 {
 	json_t *o = envelope("async", 202);
@@ -328,5 +349,7 @@ void api_shutdown(struct scree *d)
 	api_changes_shutdown(d);
 	api_logs_shutdown(d);
 	api_notices_shutdown(d);
+	api_identities_shutdown(d);
 	api_exec_shutdown(d);
+	api_files_shutdown(d);
 }

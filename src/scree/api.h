@@ -44,6 +44,9 @@ void api_dispatch_head(struct http_server *s, struct http_req *req, void *data);
 /* Answers.  result is stolen (may be NULL: omitted).  After a reply call->req is gone. */
 void api_reply_sync(struct api_call *call, json_t *result);
 void api_reply_sync_status(struct api_call *call, int status, json_t *result);
+/* Sync with a result that is already compact JSON text (len bytes; large lists are written
+ * straight into a buffer rather than built as a tree). */
+void api_reply_sync_text(struct api_call *call, const char *result, size_t len);
 void api_reply_async(struct api_call *call, int change_id);
 /* Async with a result (exec: task-id, environment, working-dir); result is stolen. */
 void api_reply_async_result(struct api_call *call, int change_id, json_t *result);
@@ -102,5 +105,7 @@ void api_notices_shutdown(struct scree *d);
 /* The exec of task_id has started: parked websocket connects go on (api_exec.c). */
 void api_exec_started(struct scree *d, int task_id);
 void api_exec_shutdown(struct scree *d);
+void api_identities_shutdown(struct scree *d); /* drops requests waiting to commit */
+void api_files_shutdown(struct scree *d); /* waits for make-dirs and remove jobs */
 
 #endif

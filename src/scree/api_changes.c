@@ -43,7 +43,7 @@ void api_get_changes(struct api_call *c)
 	const char *sel = http_req_param(c->req, "select");
 	const char *for_svc = http_req_param(c->req, "for");
 	int mode; /* 0 in-progress, 1 ready, 2 all */
-	json_t *arr;
+	struct buf out = BUF_INIT;
 	struct chg_store *s = &c->d->changes;
 
 	if (!sel || !*sel || strcmp(sel, "in-progress") == 0)
@@ -56,7 +56,8 @@ void api_get_changes(struct api_call *c)
 		api_reply_error(c, 400, NULL, "select should be one of: all,in-progress,ready");
 		return;
 	}
-	arr = json_array();
+	buf_init(&out);
+	buf_addc(&out, '[');
 	for (struct change *chg = s->cs_list.c_next; chg != &s->cs_list; chg = chg->c_next) {
 		bool ready = chg_ready(chg);
 
@@ -64,9 +65,24 @@ void api_get_changes(struct api_call *c)
 			continue;
 		if (for_svc && *for_svc && !change_has_service(chg, for_svc))
 			continue;
-		json_array_append_new(arr, chg_to_api_json(chg));
+		if (out.len > 1)
+			buf_addc(&out, ',');
+		chg_write_api_json(&out, chg);
 	}
-	api_reply_sync(c, arr);
+	buf_addc(&out, ']');
+	api_reply_sync_text(c, out.data, out.len);
+	buf_done(&out);
+}
+
+/* Answers with one change (no tree: see chg_write_api_json). */
+static void reply_change(struct api_call *c, const struct change *chg)
+{
+	struct buf out = BUF_INIT;
+
+	buf_init(&out);
+	chg_write_api_json(&out, chg);
+	api_reply_sync_text(c, out.data, out.len);
+	buf_done(&out);
 }
 
 void api_get_change(struct api_call *c)
@@ -77,7 +93,7 @@ void api_get_change(struct api_call *c)
 		api_reply_error(c, 404, NULL, "cannot find change with id \"%s\"", c->args[0]);
 		return;
 	}
-	api_reply_sync(c, chg_to_api_json(chg));
+	reply_change(c, chg);
 }
 
 void api_post_change(struct api_call *c)
@@ -102,7 +118,7 @@ void api_post_change(struct api_call *c)
 		api_reply_error(c, 400, NULL, "cannot abort change %s with nothing pending", c->args[0]);
 		goto out;
 	}
-	api_reply_sync(c, chg_to_api_json(chg));
+	reply_change(c, chg);
 out:
 	json_decref(body);
 }
@@ -124,7 +140,7 @@ static void waiter_ready(struct chg_watch *watch, struct change *chg)
 {
 	struct api_waiter *w = watch->w_data;
 
-	api_reply_sync(&w->call, chg_to_api_json(chg));
+	reply_change(&w->call, chg);
 	waiter_free(w->call.d, w);
 }
 
@@ -166,7 +182,7 @@ void api_get_change_wait(struct api_call *c)
 		return;
 	}
 	if (chg_ready(chg)) {
-		api_reply_sync(c, chg_to_api_json(chg));
+		reply_change(c, chg);
 		return;
 	}
 	w = xcalloc(1, sizeof(*w));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files_job.h"
 #include "http/mediatype.h"
 #include "http/multipart.h"
 #include "lib/gopath.h"
@@ -190,29 +191,30 @@ void api_get_files(struct api_call *c)
 		reply_quoted(c, "invalid action ", action);
 }
 
-/* ---- POST: JSON actions ---- */
+/* ---- POST: JSON actions ----
+ * make-dirs and remove wait for the disk (a tree walk, directory syncs), so once the
+ * request is decoded their items are carried out in a forked child (files_job.h) and the
+ * request is answered when it ends.  The request's JSON is read by the child from its copy
+ * of the daemon's memory.  A client that goes away meanwhile loses only the answer. */
 
-static void make_dirs(struct api_call *c, json_t *dirs)
+enum files_op_kind { FILES_OP_MAKE_DIRS, FILES_OP_REMOVE };
+
+struct api_files_op {
+	struct api_files_op *next, **prevp; /* d->files_ops */
+	struct api_call call;               /* call.req is NULL once the client is gone */
+	enum files_op_kind kind;
+	json_t *items;                      /* the request's decoded items (a reference) */
+	struct files_job *job;
+};
+
+/* In the child: every item of a make-dirs request, in order. */
+static json_t *make_dirs_items(json_t *dirs)
 {
 	json_t *out = json_array(), *item;
-	size_t i;
 	struct buf err = BUF_INIT;
+	size_t i;
 
 	buf_init(&err);
-	/* All items are decoded before anything is done, as Go decodes the whole body. */
-	json_array_foreach(dirs, i, item) {
-		const char *path, *perm;
-		bool parents;
-		struct userids_req owner;
-
-		if (files_jstr(item, "path", "makeDirsItem.dirs", &path, &err) < 0 ||
-		    files_jbool(item, "make-parents", "makeDirsItem.dirs", &parents, &err) < 0 ||
-		    files_jstr(item, "permissions", "makeDirsItem.dirs", &perm, &err) < 0 ||
-		    files_jowner(item, "makeDirsItem.dirs", &owner, &err) < 0) {
-			api_reply_error(c, 400, NULL, "cannot decode request body: %s", err.data);
-			goto out;
-		}
-	}
 	json_array_foreach(dirs, i, item) {
 		const char *path, *perm;
 		struct files_mkdir_opts o = { 0 };
@@ -234,16 +236,147 @@ static void make_dirs(struct api_call *c, json_t *dirs)
 		json_array_append_new(out, files_result_json(path, &e));
 		files_error_done(&e);
 	}
-	api_reply_sync(c, out);
-	out = NULL;
+	buf_done(&err);
+	return out;
+}
+
+/* In the child: every item of a remove request, in order. */
+static json_t *remove_items(json_t *paths)
+{
+	json_t *out = json_array(), *item;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	buf_init(&err);
+	json_array_foreach(paths, i, item) {
+		const char *path;
+		bool recursive;
+		struct files_error e;
+
+		files_jstr(item, "path", "", &path, &err);
+		files_jbool(item, "recursive", "", &recursive, &err);
+		files_error_init(&e);
+		if (files_check_abs(path, &e))
+			files_remove(path, recursive, &e);
+		json_array_append_new(out, files_result_json(path, &e));
+		files_error_done(&e);
+	}
+	buf_done(&err);
+	return out;
+}
+
+static json_t *op_run(void *arg)
+{
+	struct api_files_op *op = arg;
+
+	return op->kind == FILES_OP_MAKE_DIRS ? make_dirs_items(op->items) : remove_items(op->items);
+}
+
+static void op_free(struct api_files_op *op)
+{
+	if (op->next)
+		op->next->prevp = op->prevp;
+	*op->prevp = op->next;
+	if (op->call.req)
+		op->call.req->cancel_cb = NULL;
+	json_decref(op->items);
+	free(op);
+}
+
+static void op_cancel(struct http_req *req, void *data)
+{
+	struct api_files_op *op = data;
+
+	(void)req;
+	op->call.req = NULL;
+}
+
+static void op_done(void *data, json_t *result, const char *error)
+{
+	struct api_files_op *op = data;
+
+	op->job = NULL;
+	if (op->call.req) {
+		op->call.req->cancel_cb = NULL;
+		if (result)
+			api_reply_sync(&op->call, json_incref(result));
+		else
+			api_reply_error(&op->call, 500, NULL, "cannot %s: %s",
+					op->kind == FILES_OP_MAKE_DIRS ? "make directories" : "remove paths", error);
+		op->call.req = NULL;
+	}
+	op_free(op);
+}
+
+/* Starts the job for the decoded items; answers c itself when it cannot. */
+static void op_start(struct api_call *c, enum files_op_kind kind, json_t *items)
+{
+	struct api_files_op *op = xcalloc(1, sizeof(*op));
+	struct scree *d = c->d;
+	struct errbuf eb;
+
+	op->kind = kind;
+	op->items = items ? json_incref(items) : json_array();
+	op->next = d->files_ops;
+	if (op->next)
+		op->next->prevp = &op->next;
+	op->prevp = &d->files_ops;
+	d->files_ops = op;
+	if (files_job_start(d->loop, op_run, op, op_done, op, &op->job, &eb) < 0) {
+		api_reply_error(c, 500, NULL, "cannot %s: %s",
+				kind == FILES_OP_MAKE_DIRS ? "make directories" : "remove paths", eb.msg);
+		op_free(op);
+		return;
+	}
+	op->call = *c;
+	c->req = NULL;
+	op->call.req->cancel_cb = op_cancel;
+	op->call.req->cancel_data = op;
+}
+
+void api_files_shutdown(struct scree *d)
+{
+	/* Their clients get no answer (the server goes next); the children end first, so that
+	 * nothing of this daemon still acts on the file system after it has gone. */
+	while (d->files_ops) {
+		struct api_files_op *op = d->files_ops;
+
+		files_job_wait(op->job);
+		op->job = NULL;
+		op_free(op);
+	}
+	api_files_write_shutdown(d);
+}
+
+static void make_dirs(struct api_call *c, json_t *dirs)
+{
+	json_t *item;
+	size_t i;
+	struct buf err = BUF_INIT;
+
+	buf_init(&err);
+	/* All items are decoded before anything is done, as Go decodes the whole body. */
+	json_array_foreach(dirs, i, item) {
+		const char *path, *perm;
+		bool parents;
+		struct userids_req owner;
+
+		if (files_jstr(item, "path", "makeDirsItem.dirs", &path, &err) < 0 ||
+		    files_jbool(item, "make-parents", "makeDirsItem.dirs", &parents, &err) < 0 ||
+		    files_jstr(item, "permissions", "makeDirsItem.dirs", &perm, &err) < 0 ||
+		    files_jowner(item, "makeDirsItem.dirs", &owner, &err) < 0) {
+			api_reply_error(c, 400, NULL, "cannot decode request body: %s", err.data);
+			goto out;
+		}
+	}
+	op_start(c, FILES_OP_MAKE_DIRS, dirs);
 out:
-	json_decref(out);
 	buf_done(&err);
 }
 
 static void remove_paths(struct api_call *c, json_t *paths)
 {
-	json_t *out = json_array(), *item;
+	json_t *item;
 	size_t i;
 	struct buf err = BUF_INIT;
 
@@ -258,23 +391,8 @@ static void remove_paths(struct api_call *c, json_t *paths)
 			goto out;
 		}
 	}
-	json_array_foreach(paths, i, item) {
-		const char *path;
-		bool recursive;
-		struct files_error e;
-
-		files_jstr(item, "path", "", &path, &err);
-		files_jbool(item, "recursive", "", &recursive, &err);
-		files_error_init(&e);
-		if (files_check_abs(path, &e))
-			files_remove(path, recursive, &e);
-		json_array_append_new(out, files_result_json(path, &e));
-		files_error_done(&e);
-	}
-	api_reply_sync(c, out);
-	out = NULL;
+	op_start(c, FILES_OP_REMOVE, paths);
 out:
-	json_decref(out);
 	buf_done(&err);
 }
 

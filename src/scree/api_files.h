@@ -42,5 +42,7 @@ void api_files_read(struct api_call *c);
  * the head handler, the body is taken as it arrives; otherwise the buffered body of
  * c->req is parsed.  Answers c (now or when the writes are committed). */
 void api_files_write(struct api_call *c, const char *boundary, bool streamed);
+/* The end of the daemon: writes in progress are dropped, running commits waited for. */
+void api_files_write_shutdown(struct scree *d);
 
 #endif

@@ -76,6 +76,7 @@ struct fw_commit {
 };
 
 struct files_write {
+	struct files_write *next, **prevp; /* d->files_writes */
 	struct api_call call;     /* call.req is NULL once answered or cancelled */
 	enum fw_state state;
 	struct multipart *mp;
@@ -88,6 +89,7 @@ struct files_write {
 	struct files_atomic *writer; /* IN_FILE: NULL when the part is dropped */
 	struct fw_commit *queue, **queue_tail;
 	struct fw_commit *running;
+	size_t n_full;            /* writers whose buffers are full: the body is held meanwhile */
 };
 
 static void fw_set_state(struct files_write *w, enum fw_state to)
@@ -99,6 +101,9 @@ static void fw_set_state(struct files_write *w, enum fw_state to)
 
 static void fw_free(struct files_write *w)
 {
+	if (w->next)
+		w->next->prevp = w->prevp;
+	*w->prevp = w->next;
 	multipart_free(w->mp);
 	files_atomic_abort(w->writer);
 	buf_done(&w->meta);
@@ -226,7 +231,7 @@ static void fw_start_commit(struct files_write *w)
 			w->queue_tail = &w->queue;
 		files_error_init(&e);
 		w->running = c;
-		if (files_atomic_commit(c->a, w->call.d->loop, fw_commit_done, w, &e) < 0) {
+		if (files_atomic_commit(c->a, fw_commit_done, w, &e) < 0) {
 			w->running = NULL;
 			if (c->gen == w->items[c->item].gen) {
 				files_error_copy(&w->items[c->item].err, &e);
@@ -367,6 +372,21 @@ out:
 
 /* ---- file parts ---- */
 
+/* Flow control (files_atomic.h): while any of the request's writers has a full buffer, the
+ * server reads no more of the body. */
+static void fw_pressure(void *data, bool full)
+{
+	struct files_write *w = data;
+	bool was = w->n_full > 0;
+
+	if (full)
+		w->n_full++;
+	else if (w->n_full > 0)
+		w->n_full--;
+	if (w->call.req && was != (w->n_full > 0))
+		http_req_hold_body(w->call.req, w->n_full > 0);
+}
+
 /* Pebble's writeFile up to the temporary file: the checks in upstream's order, any of
  * which records the item's error and drops the part's content. */
 static void fw_begin_file(struct files_write *w, size_t idx)
@@ -400,7 +420,7 @@ static void fw_begin_file(struct files_write *w, size_t idx)
 	}
 	if (files_parse_permissions(it->permissions, FILES_DEFAULT_FILE_MODE, &mode, e) < 0)
 		return;
-	files_atomic_open(it->path, mode, owner == 1, uid, gid, &w->writer, e);
+	files_atomic_open(it->path, mode, owner == 1, uid, gid, w->call.d->loop, fw_pressure, w, &w->writer, e);
 }
 
 /* The form name and file name of a part from its Content-Disposition ("" when absent
@@ -593,6 +613,11 @@ void api_files_write(struct api_call *c, const char *boundary, bool streamed)
 	w->call = *c;
 	w->state = FW_EXPECT_METADATA;
 	w->queue_tail = &w->queue;
+	w->next = c->d->files_writes;
+	if (w->next)
+		w->next->prevp = &w->next;
+	w->prevp = &c->d->files_writes;
+	c->d->files_writes = w;
 	buf_init(&w->meta);
 	if (multipart_new(boundary, &mp_cbs, w, &w->mp) < 0) {
 		struct buf q = BUF_INIT;
@@ -615,4 +640,34 @@ void api_files_write(struct api_call *c, const char *boundary, bool streamed)
 	fw_feed(w, req->body.data, req->body.len);
 	fw_end(w);
 	fw_maybe_free(w);
+}
+
+void api_files_write_shutdown(struct scree *d)
+{
+	/* No answers any more (the server goes next).  The part being received is abandoned;
+	 * a commit handed to its writer is waited for, so that the file is in place or not
+	 * when the daemon has gone; commits still waiting for their turn are abandoned. */
+	while (d->files_writes) {
+		struct files_write *w = d->files_writes;
+
+		if (w->call.req) {
+			w->call.req->cancel_cb = NULL;
+			w->call.req = NULL;
+		}
+		files_atomic_abort(w->writer);
+		w->writer = NULL;
+		if (w->running) {
+			files_atomic_wait(w->running->a);
+			free(w->running);
+			w->running = NULL;
+		}
+		while (w->queue) {
+			struct fw_commit *c = w->queue;
+
+			w->queue = c->next;
+			files_atomic_abort(c->a);
+			free(c);
+		}
+		fw_free(w);
+	}
 }

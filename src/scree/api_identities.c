@@ -103,17 +103,15 @@ static int check_types(json_t *body, struct errbuf *eb)
 }
 
 /* Security events as upstream logs them (user_created / user_updated / user_deleted), one
- * per identity of the request, with the access level it now has. */
-static void log_changes(struct api_call *c, enum ident_action act, json_t *ids)
+ * per identity of the request, with the access level it now has; who is the caller's uid
+ * ("<unknown>" when not known). */
+static void log_changes(struct scree *d, const char *who, enum ident_action act, json_t *ids)
 {
-	char who[32] = "<unknown>";
 	const char *name;
 	json_t *v;
 
-	if (c->req->is_unix && c->req->peer_cred_ok)
-		snprintf(who, sizeof(who), "%u", (unsigned)c->req->peer_uid);
 	json_object_foreach(ids, name, v) {
-		const struct ident *id = json_is_null(v) ? NULL : ident_store_get(&c->d->idents, name);
+		const struct ident *id = json_is_null(v) ? NULL : ident_store_get(&d->idents, name);
 		const char *access = id ? ident_access_name(id->id_access) : "";
 		char event[IDENT_NAME_MAX + 64], desc[IDENT_NAME_MAX + 64];
 
@@ -131,8 +129,87 @@ static void log_changes(struct api_call *c, enum ident_action act, json_t *ids)
 	}
 }
 
-void api_post_identities(struct api_call *c)
+/* ---- commits ----
+ * A POST that changes identities is answered only once the state file holds the change
+ * (scree_commit_identities).  Commits run one at a time, each computed from the identities
+ * in effect, so a request that arrives while one runs waits in d->ident_commits (FIFO; the
+ * head is the one committing) and is decoded when its turn comes. */
+
+struct api_ident_commit {
+	struct api_ident_commit *next;
+	struct api_call call;     /* call.req is NULL once the client is gone */
+	bool committing;
+	enum ident_action act;
+	json_t *ids;              /* the request's identities, for the security log */
+	char who[32];
+};
+
+static void process(struct api_ident_commit *ic);
+
+static void commit_free(struct api_ident_commit *ic)
 {
+	if (ic->call.req)
+		ic->call.req->cancel_cb = NULL;
+	json_decref(ic->ids);
+	free(ic);
+}
+
+/* Removes the head and starts the next waiting request, if any. */
+static void commit_next(struct scree *d)
+{
+	struct api_ident_commit *ic = d->ident_commits;
+
+	d->ident_commits = ic->next;
+	commit_free(ic);
+	while (d->ident_commits && !d->ident_commits->committing) {
+		struct api_ident_commit *n = d->ident_commits;
+
+		if (!n->call.req) {
+			/* Its client went away while it waited: nothing was decided yet. */
+			d->ident_commits = n->next;
+			commit_free(n);
+			continue;
+		}
+		process(n);
+		if (n->committing)
+			break;
+		d->ident_commits = n->next;
+		commit_free(n);
+	}
+}
+
+static void commit_cancel(struct http_req *req, void *data)
+{
+	struct api_ident_commit *ic = data;
+
+	(void)req;
+	/* A running commit still completes (memory follows the disk); a waiting one is dropped
+	 * when its turn comes. */
+	ic->call.req = NULL;
+}
+
+static void committed(void *data, int err, const char *msg)
+{
+	struct api_ident_commit *ic = data;
+	struct scree *d = ic->call.d;
+
+	if (err == 0)
+		log_changes(d, ic->who, ic->act, ic->ids);
+	if (ic->call.req) {
+		ic->call.req->cancel_cb = NULL;
+		if (err < 0)
+			api_reply_error(&ic->call, 500, NULL, "%s", msg ? msg : "cannot write state");
+		else
+			api_reply_sync(&ic->call, NULL); /* no "result" key at all (§20) */
+	}
+	commit_next(d);
+}
+
+/* Decodes, checks and applies ic's request; either answers it (an error, or success when
+ * nothing needs writing) or starts its commit (ic->committing). */
+static void process(struct api_ident_commit *ic)
+{
+	struct api_call *c = &ic->call;
 	json_t *body, *ids;
 	const char *action;
 	struct ident_store nw;
@@ -164,15 +241,64 @@ void api_post_identities(struct api_call *c)
 		api_reply_error(c, 400, NULL, "%s", eb.msg);
 		goto out;
 	}
-	if (scree_commit_identities(c->d, &nw, &eb) < 0) {
-		api_reply_error(c, 500, NULL, "%s", eb.msg);
+	ic->act = (enum ident_action)act;
+	ic->ids = json_incref(ids);
+	if (c->req->is_unix && c->req->peer_cred_ok)
+		snprintf(ic->who, sizeof(ic->who), "%u", (unsigned)c->req->peer_uid);
+	rv = scree_commit_identities(c->d, &nw, committed, ic);
+	if (rv < 0) {
+		api_reply_error(c, 500, NULL, "cannot commit identities: %s", strerror(-rv));
 		goto out;
 	}
-	log_changes(c, (enum ident_action)act, ids);
-	/* Success has no "result" key at all (§20). */
-	api_reply_sync(c, NULL);
+	if (rv == 1) {
+		ic->committing = true;
+		c->req->cancel_cb = commit_cancel;
+		c->req->cancel_data = ic;
+		goto out;
+	}
+	/* In effect at once (not persisting). */
+	log_changes(c->d, ic->who, ic->act, ic->ids);
+	api_reply_sync(c, NULL); /* no "result" key at all (§20) */
 out:
 	ident_store_done(&nw);
 	buf_done(&q);
 	json_decref(body);
+}
+
+void api_post_identities(struct api_call *c)
+{
+	struct api_ident_commit *ic = xcalloc(1, sizeof(*ic)), **tail;
+	struct scree *d = c->d;
+
+	ic->call = *c;
+	c->req = NULL;
+	snprintf(ic->who, sizeof(ic->who), "<unknown>");
+	if (d->ident_commits) {
+		/* Another commit runs: wait for it. */
+		for (tail = &d->ident_commits; *tail; tail = &(*tail)->next)
+			;
+		*tail = ic;
+		ic->call.req->cancel_cb = commit_cancel;
+		ic->call.req->cancel_data = ic;
+		return;
+	}
+	process(ic);
+	if (ic->committing)
+		d->ident_commits = ic;
+	else
+		commit_free(ic);
+}
+
+void api_identities_shutdown(struct scree *d)
+{
+	/* Waiting requests are dropped; the running commit (the head) ends through its
+	 * callback, at the daemon's final write. */
+	struct api_ident_commit **pp = d->ident_commits ? &d->ident_commits->next : NULL;
+
+	while (pp && *pp) {
+		struct api_ident_commit *n = *pp;
+
+		*pp = n->next;
+		commit_free(n);
+	}
 }

@@ -33,16 +33,24 @@ static bool is_admin(struct api_call *c, uint32_t uid)
 	return uid == 0 || uid == (uint32_t)c->d->uid;
 }
 
-static json_t *list_json(struct scree *d, const struct notice_filter *f)
+/* Answers with the notices f selects, written straight into the answer (no tree). */
+static void reply_list(struct api_call *c, const struct notice_filter *f)
 {
 	size_t n;
-	struct notice **v = notices_list(&d->notices, f, &n);
-	json_t *arr = json_array();
+	struct notice **v = notices_list(&c->d->notices, f, &n);
+	struct buf out = BUF_INIT;
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, notice_to_json(v[i]));
+	buf_init(&out);
+	buf_addc(&out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(&out, ',');
+		notice_write_json(&out, v[i]);
+	}
+	buf_addc(&out, ']');
 	free(v);
-	return arr;
+	api_reply_sync_text(c, out.data, out.len);
+	buf_done(&out);
 }
 
 static void waiter_free(struct scree *d, struct api_notice_waiter *w)
@@ -61,12 +69,13 @@ static void waiter_free(struct scree *d, struct api_notice_waiter *w)
 	free(w);
 }
 
-static void waiter_answer(struct api_notice_waiter *w, json_t *result)
+/* Answers a parked request with what its filter selects now ([] at its timeout). */
+static void waiter_answer(struct api_notice_waiter *w)
 {
 	struct scree *d = w->call.d;
 
 	w->call.req->cancel_cb = NULL;
-	api_reply_sync(&w->call, result);
+	reply_list(&w->call, &w->filter);
 	waiter_free(d, w);
 }
 
@@ -75,7 +84,7 @@ static void waiter_timeout(struct loop_timer *t, void *data)
 	struct api_notice_waiter *w = data;
 
 	(void)t;
-	waiter_answer(w, json_array());
+	waiter_answer(w);
 }
 
 static void waiter_cancel(struct http_req *req, void *data)
@@ -95,7 +104,7 @@ void api_notices_notify(struct scree *d, const struct notice *n)
 	for (struct api_notice_waiter *w = d->notice_waiters, *next; w; w = next) {
 		next = w->next;
 		if (notice_matches(&w->filter, n, now))
-			waiter_answer(w, list_json(d, &w->filter));
+			waiter_answer(w);
 	}
 }
 
@@ -140,7 +149,6 @@ void api_get_notices(struct api_call *c)
 	int64_t timeout = 0;
 	uint32_t uid;
 	struct api_notice_waiter *w;
-	json_t *result;
 
 	if (!request_uid(c, &uid)) {
 		api_reply_error(c, 403, NULL, "cannot determine UID of request, so cannot retrieve notices");
@@ -208,12 +216,10 @@ void api_get_notices(struct api_call *c)
 		api_reply_error(c, 400, NULL, "invalid timeout: time: invalid duration \"%s\"", ts);
 		return;
 	}
-	result = list_json(d, &f);
-	if (json_array_size(result) || timeout <= 0) {
-		api_reply_sync(c, result);
+	if (timeout <= 0 || notices_any(&d->notices, &f)) {
+		reply_list(c, &f);
 		return;
 	}
-	json_decref(result);
 	if (d->n_notice_waiters >= API_MAX_NOTICE_WAITERS) {
 		api_reply_error(c, 503, NULL, "too many requests waiting for notices");
 		return;
@@ -256,7 +262,14 @@ void api_get_notice(struct api_call *c)
 		api_reply_error(c, 403, NULL, "not allowed to access notice with id \"%s\"", c->args[0]);
 		return;
 	}
-	api_reply_sync(c, notice_to_json(n));
+	{
+		struct buf out = BUF_INIT;
+
+		buf_init(&out);
+		notice_write_json(&out, n);
+		api_reply_sync_text(c, out.data, out.len);
+		buf_done(&out);
+	}
 }
 
 static const char *json_kind(json_t *v)

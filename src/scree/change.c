@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/jtext.h"
 #include "lib/log.h"
 
 static const char *const status_names[CHG_STATUS_MAX] = {
@@ -68,17 +69,39 @@ void chg_store_init(struct chg_store *s, const struct chg_ops *ops, void *data, 
 	s->cs_clock = clock ? clock : default_clock;
 }
 
+/* The kinds scree's managers use: records point into this table instead of copying. */
+static const char *const known_kinds[] = {
+	"exec", "start", "stop", "restart", "autostart", "replan", "perform-check", "recover-check",
+};
+
+static const char *kind_dup(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(known_kinds) / sizeof(known_kinds[0]); i++)
+		if (strcmp(kind, known_kinds[i]) == 0)
+			return known_kinds[i];
+	return xstrdup(kind);
+}
+
+static void kind_free(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(known_kinds) / sizeof(known_kinds[0]); i++)
+		if (kind == known_kinds[i])
+			return;
+	free((char *)kind);
+}
+
 static void task_free(struct task *t)
 {
 	if (!t)
 		return;
-	free(t->t_kind);
-	free(t->t_summary);
+	kind_free(t->t_kind);
 	for (size_t i = 0; i < t->t_nlog; i++)
 		free(t->t_log[i]);
+	free(t->t_log);
 	json_decref(t->t_priv);
-	json_decref(t->t_api_data);
-	free(t->t_lanes);
+	free(t->t_api_data);
+	if (t->t_lanes != &t->t_lane1)
+		free(t->t_lanes);
 	free(t->t_wait);
 	free(t);
 }
@@ -92,11 +115,11 @@ static void change_free(struct change *c)
 		chg_watch_remove(c->c_watchers.w_next);
 	for (size_t i = 0; i < c->c_ntasks; i++)
 		task_free(c->c_tasks[i]);
-	free(c->c_tasks);
-	free(c->c_kind);
-	free(c->c_summary);
+	if (c->c_tasks != &c->c_task1)
+		free(c->c_tasks);
+	kind_free(c->c_kind);
 	json_decref(c->c_priv);
-	json_decref(c->c_api_data);
+	free(c->c_api_data);
 	json_decref(c->c_notice_data);
 	free(c);
 }
@@ -126,11 +149,12 @@ static void dirty(struct chg_store *s)
 
 static struct change *change_alloc(struct chg_store *s, int id, const char *kind, const char *summary)
 {
-	struct change *c = xcalloc(1, sizeof(*c));
+	size_t n = strlen(summary) + 1;
+	struct change *c = xcalloc(1, sizeof(*c) + n);
 
 	c->c_id = id;
-	c->c_kind = xstrdup(kind);
-	c->c_summary = xstrdup(summary);
+	c->c_kind = kind_dup(kind);
+	c->c_summary = memcpy(c + 1, summary, n);
 	c->c_watchers.w_next = c->c_watchers.w_prev = &c->c_watchers;
 	c->c_store = s;
 	c->c_prev = s->cs_list.c_prev;
@@ -164,13 +188,22 @@ struct change *chg_new(struct chg_store *s, const char *kind, const char *summar
 
 static struct task *task_alloc(struct change *c, int id, const char *kind, const char *summary)
 {
-	struct task *t = xcalloc(1, sizeof(*t));
+	size_t n = strlen(summary) + 1;
+	struct task *t = xcalloc(1, sizeof(*t) + n);
 
 	t->t_id = id;
-	t->t_kind = xstrdup(kind);
-	t->t_summary = xstrdup(summary);
+	t->t_kind = kind_dup(kind);
+	t->t_summary = memcpy(t + 1, summary, n);
+	t->t_lanes = &t->t_lane1;
 	t->t_chg = c;
-	c->c_tasks = xrealloc(c->c_tasks, (c->c_ntasks + 1) * sizeof(*c->c_tasks));
+	if (c->c_ntasks == 0) {
+		c->c_tasks = &c->c_task1;
+	} else if (c->c_tasks == &c->c_task1) {
+		c->c_tasks = xmalloc(2 * sizeof(*c->c_tasks));
+		c->c_tasks[0] = c->c_task1;
+	} else {
+		c->c_tasks = xrealloc(c->c_tasks, (c->c_ntasks + 1) * sizeof(*c->c_tasks));
+	}
 	c->c_tasks[c->c_ntasks++] = t;
 	return t;
 }
@@ -196,7 +229,14 @@ void chg_task_join_lane(struct task *t, int lane)
 	for (size_t i = 0; i < t->t_nlanes; i++)
 		if (t->t_lanes[i] == lane)
 			return;
-	t->t_lanes = xrealloc(t->t_lanes, (t->t_nlanes + 1) * sizeof(int));
+	if (t->t_nlanes == 0) {
+		t->t_lanes = &t->t_lane1;
+	} else if (t->t_lanes == &t->t_lane1) {
+		t->t_lanes = xmalloc(2 * sizeof(int));
+		t->t_lanes[0] = t->t_lane1;
+	} else {
+		t->t_lanes = xrealloc(t->t_lanes, (t->t_nlanes + 1) * sizeof(int));
+	}
 	t->t_lanes[t->t_nlanes++] = lane;
 }
 
@@ -322,6 +362,9 @@ static void task_add_log(struct task *t, const char *level, const char *msg)
 		free(t->t_log[0]);
 		memmove(&t->t_log[0], &t->t_log[1], (CHG_TASK_MAX_LOG - 1) * sizeof(t->t_log[0]));
 		t->t_nlog--;
+	} else {
+		/* Most tasks log nothing or a line: the array grows as needed. */
+		t->t_log = xrealloc(t->t_log, (t->t_nlog + 1) * sizeof(*t->t_log));
 	}
 	t->t_log[t->t_nlog++] = xasprintf("%s %s %s", ts, level, msg);
 	dirty(t->t_chg->c_store);
@@ -495,65 +538,109 @@ void chg_fmt_time(uint64_t wall_ns, char *out, size_t n)
 	log_fmt_rfc3339nano(wall_ns, out, n);
 }
 
-static void set_time(json_t *o, const char *key, uint64_t ns)
+void chg_task_set_api_data(struct task *t, json_t *v)
+{
+	free(t->t_api_data);
+	t->t_api_data = jtext_dump(v);
+	json_decref(v);
+}
+
+static void put_str(struct buf *b, const char *key, const char *v)
+{
+	buf_addf(b, "\"%s\":", key);
+	gofmt_json_string(b, v, strlen(v));
+}
+
+static void put_time(struct buf *b, const char *key, uint64_t ns)
 {
 	char ts[64];
 
 	chg_fmt_time(ns, ts, sizeof(ts));
-	json_object_set_new(o, key, json_string(ts));
+	buf_addf(b, ",\"%s\":\"%s\"", key, ts);
+}
+
+/* Field order as upstream's (§11). */
+void chg_task_write_api_json(struct buf *b, const struct task *t)
+{
+	buf_addf(b, "{\"id\":\"%d\",", t->t_id);
+	put_str(b, "kind", t->t_kind);
+	buf_addc(b, ',');
+	put_str(b, "summary", t->t_summary);
+	buf_addf(b, ",\"status\":\"%s\"", chg_status_name(t->t_status));
+	if (t->t_nlog) {
+		buf_adds(b, ",\"log\":[");
+		for (size_t i = 0; i < t->t_nlog; i++) {
+			if (i)
+				buf_addc(b, ',');
+			gofmt_json_string(b, t->t_log[i], strlen(t->t_log[i]));
+		}
+		buf_addc(b, ']');
+	}
+	buf_addf(b, ",\"progress\":{\"label\":\"\",\"done\":%d,\"total\":1}", t->t_status == CHG_DO ? 0 : 1);
+	put_time(b, "spawn-time", t->t_spawn_ns);
+	if (t->t_ready_ns && chg_status_ready(t->t_status))
+		put_time(b, "ready-time", t->t_ready_ns);
+	if (t->t_api_data)
+		buf_addf(b, ",\"data\":%s", t->t_api_data);
+	buf_addc(b, '}');
+}
+
+void chg_write_api_json(struct buf *b, const struct change *c)
+{
+	enum chg_status st = chg_status(c);
+	char err[4096];
+
+	buf_addf(b, "{\"id\":\"%d\",", c->c_id);
+	put_str(b, "kind", c->c_kind);
+	buf_addc(b, ',');
+	put_str(b, "summary", c->c_summary);
+	buf_addf(b, ",\"status\":\"%s\"", chg_status_name(st));
+	if (c->c_ntasks) {
+		buf_adds(b, ",\"tasks\":[");
+		for (size_t i = 0; i < c->c_ntasks; i++) {
+			if (i)
+				buf_addc(b, ',');
+			chg_task_write_api_json(b, c->c_tasks[i]);
+		}
+		buf_addc(b, ']');
+	}
+	buf_addf(b, ",\"ready\":%s", chg_status_ready(st) ? "true" : "false");
+	if (chg_err(c, err, sizeof(err))) {
+		buf_addc(b, ',');
+		put_str(b, "err", err);
+	}
+	put_time(b, "spawn-time", c->c_spawn_ns);
+	if (chg_status_ready(st) && c->c_ready_ns)
+		put_time(b, "ready-time", c->c_ready_ns);
+	if (c->c_api_data)
+		buf_addf(b, ",\"data\":%s", c->c_api_data);
+	buf_addc(b, '}');
+}
+
+static json_t *parse_buf(struct buf *b)
+{
+	json_t *v = json_loadb(b->data, b->len, 0, NULL);
+
+	buf_done(b);
+	return v;
 }
 
 json_t *chg_task_to_api_json(const struct task *t)
 {
-	json_t *o = json_object();
+	struct buf b = BUF_INIT;
 
-	json_object_set_new(o, "id", json_sprintf("%d", t->t_id));
-	json_object_set_new(o, "kind", json_string(t->t_kind));
-	json_object_set_new(o, "summary", json_string(t->t_summary));
-	json_object_set_new(o, "status", json_string(chg_status_name(t->t_status)));
-	if (t->t_nlog) {
-		json_t *a = json_array();
-
-		for (size_t i = 0; i < t->t_nlog; i++)
-			json_array_append_new(a, json_string(t->t_log[i]));
-		json_object_set_new(o, "log", a);
-	}
-	json_object_set_new(o, "progress", json_pack("{s:s, s:i, s:i}", "label", "", "done",
-						     t->t_status == CHG_DO ? 0 : 1, "total", 1));
-	set_time(o, "spawn-time", t->t_spawn_ns);
-	if (t->t_ready_ns && chg_status_ready(t->t_status))
-		set_time(o, "ready-time", t->t_ready_ns);
-	if (t->t_api_data)
-		json_object_set(o, "data", t->t_api_data);
-	return o;
+	buf_init(&b);
+	chg_task_write_api_json(&b, t);
+	return parse_buf(&b);
 }
 
 json_t *chg_to_api_json(const struct change *c)
 {
-	json_t *o = json_object();
-	enum chg_status st = chg_status(c);
-	char err[4096];
+	struct buf b = BUF_INIT;
 
-	json_object_set_new(o, "id", json_sprintf("%d", c->c_id));
-	json_object_set_new(o, "kind", json_string(c->c_kind));
-	json_object_set_new(o, "summary", json_string(c->c_summary));
-	json_object_set_new(o, "status", json_string(chg_status_name(st)));
-	if (c->c_ntasks) {
-		json_t *a = json_array();
-
-		for (size_t i = 0; i < c->c_ntasks; i++)
-			json_array_append_new(a, chg_task_to_api_json(c->c_tasks[i]));
-		json_object_set_new(o, "tasks", a);
-	}
-	json_object_set_new(o, "ready", json_boolean(chg_status_ready(st)));
-	if (chg_err(c, err, sizeof(err)))
-		json_object_set_new(o, "err", json_string(err));
-	set_time(o, "spawn-time", c->c_spawn_ns);
-	if (chg_status_ready(st) && c->c_ready_ns)
-		set_time(o, "ready-time", c->c_ready_ns);
-	if (c->c_api_data)
-		json_object_set(o, "data", c->c_api_data);
-	return o;
+	buf_init(&b);
+	chg_write_api_json(&b, c);
+	return parse_buf(&b);
 }
 
 /* ---- persistence ---- */
@@ -575,7 +662,7 @@ static json_t *task_to_state(const struct task *t)
 	if (t->t_priv)
 		json_object_set(o, "priv", t->t_priv);
 	if (t->t_api_data)
-		json_object_set(o, "api-data", t->t_api_data);
+		json_object_set_new(o, "api-data", jtext_parse(t->t_api_data));
 	a = json_array();
 	for (size_t i = 0; i < t->t_nlanes; i++)
 		json_array_append_new(a, json_integer(t->t_lanes[i]));
@@ -606,7 +693,7 @@ json_t *chg_store_to_json(const struct chg_store *s)
 		if (c->c_priv)
 			json_object_set(o, "priv", c->c_priv);
 		if (c->c_api_data)
-			json_object_set(o, "api-data", c->c_api_data);
+			json_object_set_new(o, "api-data", jtext_parse(c->c_api_data));
 		if (c->c_notice_data)
 			json_object_set(o, "notice-data", c->c_notice_data);
 		for (size_t i = 0; i < c->c_ntasks; i++)
@@ -678,7 +765,7 @@ int chg_store_load_json(struct chg_store *s, json_t *root, void (*fixup)(struct 
 		if (c->c_set_status == CHG_STATUS_MAX)
 			c->c_set_status = CHG_DEFAULT;
 		c->c_priv = json_incref(json_object_get(co, "priv"));
-		c->c_api_data = json_incref(json_object_get(co, "api-data"));
+		c->c_api_data = jtext_dump(json_object_get(co, "api-data"));
 		if (json_is_object(json_object_get(co, "notice-data")))
 			c->c_notice_data = json_incref(json_object_get(co, "notice-data"));
 		json_array_foreach(tarr, ti, to) {
@@ -701,11 +788,13 @@ int chg_store_load_json(struct chg_store *s, json_t *root, void (*fixup)(struct 
 			t->t_spawn_ns = (uint64_t)tsp;
 			t->t_ready_ns = (uint64_t)trd;
 			t->t_priv = json_incref(json_object_get(to, "priv"));
-			t->t_api_data = json_incref(json_object_get(to, "api-data"));
+			t->t_api_data = jtext_dump(json_object_get(to, "api-data"));
 			la = json_object_get(to, "log");
 			json_array_foreach(la, li, lv) {
-				if (json_is_string(lv) && t->t_nlog < CHG_TASK_MAX_LOG)
+				if (json_is_string(lv) && t->t_nlog < CHG_TASK_MAX_LOG) {
+					t->t_log = xrealloc(t->t_log, (t->t_nlog + 1) * sizeof(*t->t_log));
 					t->t_log[t->t_nlog++] = xstrdup(json_string_value(lv));
+				}
 			}
 			la = json_object_get(to, "lanes");
 			json_array_foreach(la, li, lv) {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 
 #define CHG_TASK_MAX_LOG 10          /* task log entries kept (upstream maxLogs) */
@@ -46,18 +47,23 @@ enum chg_status {
 struct change;
 struct chg_store;
 
+/* Memory: a daemon keeps a thousand ready changes (§11), so their records are compact: the
+ * kind is a pointer into a table of the known kinds (copied only when unknown), the summary
+ * lives in the record's own allocation, and the first task of a change and the first lane
+ * of a task need no array of their own. */
 struct task {
 	int t_id;
-	char *t_kind;
-	char *t_summary;
+	const char *t_kind;             /* do not free: see chg_kind_* in change.c */
+	const char *t_summary;          /* in the task's own allocation */
 	enum chg_status t_status;
-	char *t_log[CHG_TASK_MAX_LOG];  /* oldest first */
+	char **t_log;                   /* oldest first, at most CHG_TASK_MAX_LOG */
 	size_t t_nlog;
 	uint64_t t_spawn_ns, t_ready_ns;
 	json_t *t_priv;                 /* owner's data (persisted, not shown) */
-	json_t *t_api_data;             /* shown as "data" (NULL = omitted) */
-	int *t_lanes;
+	char *t_api_data;               /* "data" as compact JSON text (NULL = omitted; jtext.h) */
+	int *t_lanes;                   /* &t_lane1 while there is at most one */
 	size_t t_nlanes;
+	int t_lane1;
 	struct task **t_wait;           /* prerequisites (same change) */
 	size_t t_nwait;
 	struct change *t_chg;
@@ -73,15 +79,16 @@ struct chg_watch {
 
 struct change {
 	int c_id;
-	char *c_kind;
-	char *c_summary;
+	const char *c_kind;             /* do not free (as t_kind) */
+	const char *c_summary;          /* in the change's own allocation */
 	enum chg_status c_set_status;   /* explicit status, or CHG_DEFAULT */
 	enum chg_status c_last_status;  /* last reported status */
-	struct task **c_tasks;
+	struct task **c_tasks;          /* &c_task1 while there is at most one */
 	size_t c_ntasks;
+	struct task *c_task1;
 	uint64_t c_spawn_ns, c_ready_ns;
 	json_t *c_priv;                 /* owner's data, e.g. {"service-names": [...]} */
-	json_t *c_api_data;
+	char *c_api_data;               /* "data" as compact JSON text (NULL = omitted) */
 	json_t *c_notice_data;          /* extra change-update notice data (object), or NULL */
 	struct chg_watch c_watchers;    /* list head */
 	struct change *c_next, *c_prev;
@@ -164,7 +171,14 @@ void chg_store_run(struct chg_store *s);
 void chg_watch_add(struct change *c, struct chg_watch *w);
 void chg_watch_remove(struct chg_watch *w);
 
-/* API JSON (§11): a new reference. */
+/* Sets a task's "data" (§11; exec: {"exit-code": N}); v is stolen, NULL clears it. */
+void chg_task_set_api_data(struct task *t, json_t *v);
+
+/* API JSON (§11), appended to b as compact text (strings as Go's encoding/json writes them)
+ * without building a tree: what the API answers with. */
+void chg_write_api_json(struct buf *b, const struct change *c);
+void chg_task_write_api_json(struct buf *b, const struct task *t);
+/* The same as new references (parsed from the text above). */
 json_t *chg_to_api_json(const struct change *c);
 json_t *chg_task_to_api_json(const struct task *t);
 

@@ -22,46 +22,66 @@
 
 /* ---- plumbing between the models and the loop ---- */
 
-/* Writes the whole state file; ids stands in for d->idents when not NULL (a change being
- * committed, see scree_commit_identities). */
-static int write_state(struct scree *d, const struct ident_store *ids, struct errbuf *eb)
+/* The state file's sections (state.h): runs in the writer child, on its snapshot of the
+ * daemon.  Identities being committed (scree_commit_identities) are written in place of the
+ * ones in effect: they take effect once this write has completed. */
+static json_t *state_build(void *data)
 {
-	json_t *root;
-	int rv;
+	struct scree *d = data;
+	json_t *root = json_object();
 
-	if (!d->state.st_path) {
-		/* PEBBLE_PERSIST=never: nothing to write, so nothing to build (the whole state
-		 * as JSON costs milliseconds with a thousand changes kept). */
-		notices_prune(&d->notices);
-		d->state.st_dirty = false;
+	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
+	json_object_set_new(root, "identities",
+			    ident_store_to_json(d->idents_pending ? d->idents_pending : &d->idents, false));
+	json_object_set_new(root, "notices", notices_to_json(&d->notices));
+	return root;
+}
+
+static void state_before_write(void *data)
+{
+	struct scree *d = data;
+
+	notices_prune(&d->notices); /* expired notices are not worth keeping */
+}
+
+static const struct state_hooks state_hooks = {
+	.before_write = state_before_write,
+	.build = state_build,
+};
+
+static void identities_synced(void *data, int err, const char *msg)
+{
+	struct scree *d = data;
+	struct ident_store *p = d->idents_pending;
+	scree_committed_fn cb = d->idents_cb;
+	void *cb_data = d->idents_cb_data;
+
+	d->idents_pending = NULL;
+	d->idents_cb = NULL;
+	d->idents_cb_data = NULL;
+	if (err == 0)
+		ident_store_swap(&d->idents, p); /* p now holds the old store */
+	ident_store_done(p);
+	free(p);
+	cb(cb_data, err, msg);
+}
+
+int scree_commit_identities(struct scree *d, struct ident_store *nw, scree_committed_fn cb, void *data)
+{
+	if (!state_persisting(&d->state)) {
+		ident_store_swap(&d->idents, nw);
 		return 0;
 	}
-	root = json_object();
-	json_object_set_new(root, "changes", chg_store_to_json(&d->changes));
-	json_object_set_new(root, "identities", ident_store_to_json(ids ? ids : &d->idents, false));
-	notices_prune(&d->notices); /* expired notices are not worth keeping */
-	json_object_set_new(root, "notices", notices_to_json(&d->notices));
-	rv = state_save(&d->state, root, eb);
-	json_decref(root);
-	return rv;
-}
-
-static void save_state(struct scree *d)
-{
-	struct errbuf eb;
-
-	if (write_state(d, NULL, &eb) < 0)
-		log_error("%s", eb.msg);
-}
-
-int scree_commit_identities(struct scree *d, struct ident_store *nw, struct errbuf *eb)
-{
-	int rv = write_state(d, nw, eb);
-
-	if (rv < 0)
-		return rv;
-	ident_store_swap(&d->idents, nw);
-	return 0;
+	if (d->idents_pending)
+		return -EBUSY;
+	d->idents_pending = xcalloc(1, sizeof(*d->idents_pending));
+	ident_store_init(d->idents_pending);
+	ident_store_swap(d->idents_pending, nw);
+	d->idents_cb = cb;
+	d->idents_cb_data = data;
+	state_mark_dirty(&d->state);
+	state_sync(&d->state, identities_synced, d);
+	return 1;
 }
 
 static void deferred_run(void *data)
@@ -70,8 +90,6 @@ static void deferred_run(void *data)
 
 	d->run_scheduled = false;
 	chg_store_run(&d->changes);
-	if (d->state.st_dirty)
-		save_state(d);
 }
 
 static void schedule_run(struct scree *d)
@@ -166,6 +184,7 @@ static void ops_dirty(void *data)
 	struct scree *d = data;
 
 	state_mark_dirty(&d->state);
+	memtrim_activity(&d->mem);
 	schedule_run(d);
 }
 
@@ -182,6 +201,7 @@ static void notices_dirty(void *data)
 	struct scree *d = data;
 
 	state_mark_dirty(&d->state);
+	memtrim_activity(&d->mem);
 	schedule_run(d);
 }
 
@@ -443,27 +463,6 @@ static int startup(struct scree *d, struct errbuf *eb)
 		return rv;
 	scree_set_plan(d, p);
 
-	{
-		char *path = xasprintf("%s/.pebble.state", d->dir);
-
-		state_init(&d->state, path, !(persist && strcmp(persist, "never") == 0));
-		free(path);
-	}
-	rv = state_load(&d->state, &root, eb);
-	if (rv < 0)
-		return rv;
-	if (json_object_get(root, "notices"))
-		rv = notices_load_json(&d->notices, json_object_get(root, "notices"), eb);
-	if (rv == 0 && json_object_get(root, "changes"))
-		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), fixup_task, d, eb);
-	if (rv == 0)
-		rv = ident_store_load_json(&d->idents, json_object_get(root, "identities"), eb);
-	json_decref(root);
-	if (rv < 0) {
-		errbuf_wrap(eb, "cannot read state file");
-		return rv;
-	}
-
 	d->http = http_server_new(d->loop, api_dispatch, d);
 	http_server_set_head_handler(d->http, api_dispatch_head);
 	rv = http_server_listen_unix(d->http, d->socket_path, eb);
@@ -478,6 +477,31 @@ static int startup(struct scree *d, struct errbuf *eb)
 		snprintf(d->http_address, sizeof(d->http_address), "%s", d->opts.http_addr);
 		log_info("HTTP API server listening on \"%s\".", d->opts.http_addr);
 	}
+	{
+		char *path = xasprintf("%s/.pebble.state", d->dir);
+
+		state_init(&d->state, d->loop, path, !(persist && strcmp(persist, "never") == 0), &state_hooks, d);
+		free(path);
+	}
+	/* The socket is ours now, so only writers of a daemon that died can hold the lock:
+	 * they must be done before the file is read (state.h). */
+	rv = state_lock(&d->state, eb);
+	if (rv == 0)
+		rv = state_load(&d->state, &root, eb);
+	if (rv < 0)
+		return rv;
+	if (json_object_get(root, "notices"))
+		rv = notices_load_json(&d->notices, json_object_get(root, "notices"), eb);
+	if (rv == 0 && json_object_get(root, "changes"))
+		rv = chg_store_load_json(&d->changes, json_object_get(root, "changes"), fixup_task, d, eb);
+	if (rv == 0)
+		rv = ident_store_load_json(&d->idents, json_object_get(root, "identities"), eb);
+	json_decref(root);
+	if (rv < 0) {
+		errbuf_wrap(eb, "cannot read state file");
+		return rv;
+	}
+
 	make_boot_id(d->boot_id, sizeof(d->boot_id));
 	scree_build_sysinfo(d);
 	/* Change ids now continue from the stored ones: the plan's checks can start. */
@@ -509,6 +533,29 @@ static void log_security_startup(struct scree *d)
 	scree_log_security(event, "Starting daemon");
 }
 
+/* Startup only (blocks): writes the state with nw as the identities, then puts nw in effect
+ * (nw receives the old store).  On a failed write nothing changes. */
+static int commit_identities_now(struct scree *d, struct ident_store *nw, struct errbuf *eb)
+{
+	struct ident_store pending;
+	int rv;
+
+	if (!state_persisting(&d->state)) {
+		ident_store_swap(&d->idents, nw);
+		return 0;
+	}
+	ident_store_init(&pending);
+	ident_store_swap(&pending, nw);
+	d->idents_pending = &pending;
+	rv = state_write_now(&d->state, eb);
+	d->idents_pending = NULL;
+	if (rv == 0)
+		ident_store_swap(&d->idents, &pending);
+	ident_store_swap(nw, &pending);
+	ident_store_done(&pending);
+	return rv;
+}
+
 /* run --identities FILE (§22): the file's identities applied like `update-identities
  * --replace`, after the daemon started and before the default services are. */
 static int seed_identities(struct scree *d, struct errbuf *eb)
@@ -536,7 +583,7 @@ static int seed_identities(struct scree *d, struct errbuf *eb)
 	}
 	rv = ident_store_apply_json(&d->idents, IDENT_REPLACE, ids, &nw, eb);
 	if (rv == 0)
-		rv = scree_commit_identities(d, &nw, eb);
+		rv = commit_identities_now(d, &nw, eb);
 	if (rv < 0)
 		errbuf_wrap(eb, "cannot replace identities");
 out:
@@ -607,6 +654,7 @@ int scree_run(const struct scree_opts *opts)
 		free(d);
 		return 1;
 	}
+	memtrim_init(&d->mem, d->loop);
 	chg_store_init(&d->changes, &chg_ops, d, NULL);
 	ident_store_init(&d->idents);
 	notices_init(&d->notices, NULL, &notices_ops, d);
@@ -635,6 +683,7 @@ int scree_run(const struct scree_opts *opts)
 	if (!d->opts.hold)
 		autostart(d);
 	/* Persist whatever the state load fixed up. */
+	state_mark_dirty(&d->state);
 	schedule_run(d);
 
 	rv = loop_run(d->loop);
@@ -650,9 +699,11 @@ out:
 	checks_done(&d->checks);
 	execmgr_done(&d->execs);
 	servmgr_done(&d->sm);
-	if (started && d->state.st_path)
-		save_state(d);
+	/* The final write, in the daemon itself: nothing is left for a writer child. */
+	if (started && state_write_now(&d->state, &eb) < 0)
+		log_error("%s", eb.msg);
 	loop_timer_free(d->stop_timer);
+	memtrim_done(&d->mem);
 	chg_store_done(&d->changes);
 	notices_done(&d->notices);
 	state_done(&d->state);

@@ -16,6 +16,7 @@
 #include "identities.h"
 #include "lib/buf.h"
 #include "lib/loop.h"
+#include "memtrim.h"
 #include "notices.h"
 #include "plan.h"
 #include "servmgr.h"
@@ -49,6 +50,10 @@ struct api_waiter;   /* api_changes.c */
 struct api_follower; /* api_logs.c */
 struct api_notice_waiter; /* api_notices.c */
 struct api_ws_parked; /* api_exec.c */
+struct api_ident_commit; /* api_identities.c */
+struct api_files_op; /* api_files.c */
+struct files_write; /* api_files_write.c */
+typedef void (*scree_committed_fn)(void *data, int err, const char *msg);
 
 struct scree {
 	struct loop *loop;
@@ -67,9 +72,14 @@ struct scree {
 	struct chg_store changes;
 	struct servmgr sm;
 	struct ident_store idents; /* named identities (§20), persisted in the state file */
+	struct ident_store *idents_pending; /* being committed (scree_commit_identities), or NULL */
+	scree_committed_fn idents_cb;
+	void *idents_cb_data;
+	struct api_ident_commit *ident_commits; /* POST /v1/identities in progress (api_identities.c) */
 	struct checks checks;  /* health checks (§14) */
 	struct notices notices; /* notices (§19), persisted in the state file */
 	struct execmgr execs;  /* running exec tasks (§16) */
+	struct memtrim mem;    /* freed memory goes back to the kernel */
 	bool run_scheduled;
 
 	/* Shutdown. */
@@ -86,6 +96,8 @@ struct scree {
 	struct api_notice_waiter *notice_waiters; /* parked GET /v1/notices?timeout= */
 	size_t n_notice_waiters;
 	struct api_ws_parked *ws_parked; /* websocket connects waiting for their exec */
+	struct api_files_op *files_ops; /* make-dirs and remove requests being carried out */
+	struct files_write *files_writes; /* multipart writes in progress (api_files_write.c) */
 };
 
 /* Runs the daemon until it stops; returns the process exit code (0, 10, 11, or 1 after
@@ -101,10 +113,15 @@ void scree_shutdown(struct scree *d, int exit_code);
 /* Rebuilds the prebuilt system-info response. */
 void scree_build_sysinfo(struct scree *d);
 
-/* Persists the state with nw as the identities section, then swaps nw into d->idents (nw
- * receives the old store, for the caller to free).  On a failed write returns its negative
- * errno with eb set and changes nothing. */
-int scree_commit_identities(struct scree *d, struct ident_store *nw, struct errbuf *eb);
+/* scree_committed_fn: the end of an identities commit: err 0 (the new identities are in
+ * effect), or a negative errno with msg (nothing changed). */
+/* Commits nw as the identities (§20): they take effect only once a state write holding
+ * them has completed, so an API call that reports success loses nothing to a crash.
+ * Returns 0 when nw is in effect at once (PEBBLE_PERSIST=never: nw receives the old store,
+ * for the caller to free; cb is not called), 1 when the write runs (nw is emptied; cb
+ * follows from the loop, even at daemon exit), or -EBUSY while another commit runs (one at
+ * a time: each is computed from the identities in effect). */
+int scree_commit_identities(struct scree *d, struct ident_store *nw, scree_committed_fn cb, void *data);
 
 /* Logs one of upstream's security events (WARN level):
  * {"type":"security","datetime":...,"level":"WARN","event":event,"description":desc,"appid":"pebble"} */

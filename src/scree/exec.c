@@ -182,8 +182,7 @@ static void exec_free(struct exec *e)
 
 static void set_exit_code(struct exec *e, int code)
 {
-	json_decref(e->task->t_api_data);
-	e->task->t_api_data = json_pack("{s:i}", "exit-code", code);
+	chg_task_set_api_data(e->task, json_pack("{s:i}", "exit-code", code));
 }
 
 /* Finishes the task and frees the exec. */

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "memtrim.h"
 #include "lib/buf.h"
 
 static const char usage[] =
@@ -196,9 +197,42 @@ static const struct {
 	{ "rm", cli_rm },
 };
 
+static int run_verb(const char *verb, int argc, char **argv, struct errbuf *eb);
+
+/* `help [--all] [<command>...]`: the list of commands, or a command's own usage (what
+ * `<command> --help` prints), as upstream's help command; its options are parsed like
+ * every verb's. */
+static int cli_help(int argc, char **argv, struct errbuf *eb)
+{
+	bool all = false, man = false;
+	struct cli_strv cmds = CLI_STRV_INIT;
+	const struct cli_opt opts[] = {
+		CLI_BOOL(0, "all", &all),
+		CLI_BOOL(0, "man", &man),
+		CLI_OPT_END,
+	};
+	const struct cli_arg args[] = { CLI_ARGS("<command>", 0, &cmds), CLI_ARG_END };
+	const struct cli_spec spec = { "pebble help [help-OPTIONS] [<command>...]", opts, args, false };
+	char *help[] = { "--help", NULL };
+	int rv = cli_opts_parse(&spec, argc, argv, eb);
+
+	if (rv != 0) {
+		cli_strv_done(&cmds);
+		return rv < 0 ? -1 : 0;
+	}
+	if (cmds.n == 0 || all || man) {
+		fputs(usage, stdout);
+		rv = 0;
+	} else {
+		rv = run_verb(cmds.v[0], 1, help, eb);
+	}
+	cli_strv_done(&cmds);
+	return rv;
+}
+
 int main(int argc, char **argv)
 {
-	int (*fn)(int argc, char **argv, struct errbuf *eb) = NULL;
+	char **argv0 = argv;
 	struct errbuf eb;
 	const char *verb;
 	int rv;
@@ -218,6 +252,7 @@ int main(int argc, char **argv)
 	if (strcmp(verb, "run") == 0) {
 		struct scree_opts o;
 
+		memtrim_reexec(argv0);
 		rv = parse_run(argc, argv, &o, NULL, NULL, &eb);
 		if (rv != 0) {
 			if (rv < 0)
@@ -245,21 +280,42 @@ int main(int argc, char **argv)
 		free_opts(&o);
 		return rv < 0 ? 1 : rv;
 	}
-	if (strcmp(verb, "help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
+	if (strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verb, verbs[i].name) == 0)
-			fn = verbs[i].fn;
-	if (!fn) {
-		fprintf(stderr, "error: unknown command \"%s\", see 'pebble help'\n", verb);
-		return 1;
-	}
-	rv = fn(argc, argv, &eb);
+	rv = strcmp(verb, "help") == 0 ? cli_help(argc, argv, &eb) : run_verb(verb, argc, argv, &eb);
 	if (rv < 0) {
 		fprintf(stderr, "error: %s\n", eb.msg);
 		return 1;
 	}
 	return rv; /* > 0: an exit code without an error (health: unhealthy; exec: the command's) */
+}
+
+/* A client verb of the table; 1 after printing its --help is an exit code of 0. */
+static int run_verb(const char *verb, int argc, char **argv, struct errbuf *eb)
+{
+	int (*fn)(int argc, char **argv, struct errbuf *eb) = NULL;
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			fn = verbs[i].fn;
+	if (!fn && (strcmp(verb, "run") == 0 || strcmp(verb, "enter") == 0) && argc == 1 &&
+	    strcmp(argv[0], "--help") == 0) {
+		/* help run / help enter: their usage, from their own option tables. */
+		struct scree_opts o;
+		bool run = false;
+		struct cli_strv sub = CLI_STRV_INIT;
+		int rv = parse_run(argc, argv, &o, strcmp(verb, "enter") == 0 ? &run : NULL,
+				   strcmp(verb, "enter") == 0 ? &sub : NULL, eb);
+
+		cli_strv_done(&sub);
+		free_opts(&o);
+		return rv < 0 ? rv : 0;
+	}
+	if (!fn) {
+		errbuf_set(eb, "unknown command \"%s\", see 'pebble help'", verb);
+		return -1;
+	}
+	return fn(argc, argv, eb);
 }

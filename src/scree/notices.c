@@ -9,6 +9,8 @@
 
 #include "change.h"
 #include "lib/buf.h"
+#include "lib/gofmt.h"
+#include "lib/jtext.h"
 #include "lib/strnum.h"
 
 static const char *const type_names[NOTICE_TYPE_MAX] = {
@@ -66,12 +68,21 @@ void notices_init(struct notices *ns, uint64_t (*clock)(void), const struct noti
 	ns->ns_data = data;
 }
 
+/* A zeroed notice with its key in the same allocation (a thousand are kept). */
+static struct notice *notice_alloc(const char *key)
+{
+	size_t k = strlen(key) + 1;
+	struct notice *n = xcalloc(1, sizeof(*n) + k);
+
+	n->n_key = memcpy(n + 1, key, k);
+	return n;
+}
+
 static void notice_free(struct notice *n)
 {
 	if (!n)
 		return;
-	free(n->n_key);
-	json_decref(n->n_data);
+	free(n->n_data);
 	free(n);
 }
 
@@ -203,12 +214,11 @@ int notices_add(struct notices *ns, bool has_uid, uint32_t uid, enum notice_type
 	now = next_time(ns);
 	if (!n) {
 		make_room(ns);
-		n = xcalloc(1, sizeof(*n));
+		n = notice_alloc(key);
 		n->n_id = ++ns->ns_last_id;
 		n->n_has_uid = has_uid;
 		n->n_uid = has_uid ? uid : 0;
 		n->n_type = type;
-		n->n_key = xstrdup(key);
 		n->n_first_ns = now;
 		n->n_repeated_ns = now;
 		n->n_occurrences = 1;
@@ -224,8 +234,8 @@ int notices_add(struct notices *ns, bool has_uid, uint32_t uid, enum notice_type
 		}
 	}
 	n->n_last_ns = now;
-	json_decref(n->n_data);
-	n->n_data = data && json_is_object(data) && json_object_size(data) ? json_deep_copy(data) : NULL;
+	free(n->n_data);
+	n->n_data = data && json_is_object(data) && json_object_size(data) ? jtext_dump(data) : NULL;
 	n->n_repeat_after_ns = repeat_after_ns > 0 ? repeat_after_ns : 0;
 	dirty(ns);
 	if (repeated && ns->ns_ops && ns->ns_ops->notified)
@@ -288,6 +298,16 @@ struct notice **notices_list(struct notices *ns, const struct notice_filter *f, 
 	return out;
 }
 
+bool notices_any(struct notices *ns, const struct notice_filter *f)
+{
+	uint64_t now = ns->ns_clock();
+
+	for (size_t i = 0; i < ns->ns_n; i++)
+		if (notice_matches(f, ns->ns_v[i], now))
+			return true;
+	return false;
+}
+
 struct notice *notices_find(struct notices *ns, uint64_t id)
 {
 	uint64_t now = ns->ns_clock();
@@ -311,41 +331,54 @@ uint64_t notices_latest_warning(struct notices *ns)
 	return latest;
 }
 
-static void set_time(json_t *o, const char *key, uint64_t ns)
+static void put_time(struct buf *b, const char *key, uint64_t ns)
 {
 	char ts[64];
 
 	chg_fmt_time(ns, ts, sizeof(ts));
-	json_object_set_new(o, key, json_string(ts));
+	buf_addf(b, ",\"%s\":\"%s\"", key, ts);
 }
 
-static void set_dur(json_t *o, const char *key, int64_t ns)
+static void put_dur(struct buf *b, const char *key, int64_t ns)
 {
 	char d[64];
 
 	strnum_fmt_duration(ns, d, sizeof(d));
-	json_object_set_new(o, key, json_string(d));
+	buf_addf(b, ",\"%s\":\"%s\"", key, d);
+}
+
+void notice_write_json(struct buf *b, const struct notice *n)
+{
+	buf_addf(b, "{\"id\":\"%llu\",\"user-id\":", (unsigned long long)n->n_id);
+	if (n->n_has_uid)
+		buf_addf(b, "%u", (unsigned)n->n_uid);
+	else
+		buf_adds(b, "null");
+	buf_addf(b, ",\"type\":\"%s\",\"key\":", notice_type_name(n->n_type));
+	gofmt_json_string(b, n->n_key, strlen(n->n_key));
+	put_time(b, "first-occurred", n->n_first_ns);
+	put_time(b, "last-occurred", n->n_last_ns);
+	put_time(b, "last-repeated", n->n_repeated_ns);
+	buf_addf(b, ",\"occurrences\":%lld", (long long)n->n_occurrences);
+	if (n->n_data)
+		buf_addf(b, ",\"last-data\":%s", n->n_data);
+	if (n->n_repeat_after_ns)
+		put_dur(b, "repeat-after", n->n_repeat_after_ns);
+	if (n->n_expire_after_ns)
+		put_dur(b, "expire-after", n->n_expire_after_ns);
+	buf_addc(b, '}');
 }
 
 json_t *notice_to_json(const struct notice *n)
 {
-	json_t *o = json_object();
+	struct buf b = BUF_INIT;
+	json_t *v;
 
-	json_object_set_new(o, "id", json_sprintf("%llu", (unsigned long long)n->n_id));
-	json_object_set_new(o, "user-id", n->n_has_uid ? json_integer(n->n_uid) : json_null());
-	json_object_set_new(o, "type", json_string(notice_type_name(n->n_type)));
-	json_object_set_new(o, "key", json_string(n->n_key));
-	set_time(o, "first-occurred", n->n_first_ns);
-	set_time(o, "last-occurred", n->n_last_ns);
-	set_time(o, "last-repeated", n->n_repeated_ns);
-	json_object_set_new(o, "occurrences", json_integer(n->n_occurrences));
-	if (n->n_data && json_object_size(n->n_data))
-		json_object_set(o, "last-data", n->n_data);
-	if (n->n_repeat_after_ns)
-		set_dur(o, "repeat-after", n->n_repeat_after_ns);
-	if (n->n_expire_after_ns)
-		set_dur(o, "expire-after", n->n_expire_after_ns);
-	return o;
+	buf_init(&b);
+	notice_write_json(&b, n);
+	v = json_loadb(b.data, b.len, 0, NULL);
+	buf_done(&b);
+	return v;
 }
 
 json_t *notices_to_json(const struct notices *ns)
@@ -385,9 +418,16 @@ static int get_dur(json_t *o, const char *key, int64_t *ret)
 /* One notice from its JSON form; NULL with eb set when malformed. */
 static struct notice *notice_from_json(json_t *o, size_t idx, struct errbuf *eb)
 {
-	struct notice *n = xcalloc(1, sizeof(*n));
+	const char *key = json_string_value(json_object_get(o, "key"));
+	struct notice *n;
 	json_t *uid = json_object_get(o, "user-id"), *data = json_object_get(o, "last-data");
 	int64_t id;
+
+	if (!key || !*key) {
+		errbuf_set(eb, "notice %zu is malformed", idx);
+		return NULL;
+	}
+	n = notice_alloc(key);
 
 	if (strnum_i64(json_string_value(json_object_get(o, "id")), 1, INT64_MAX, &id) < 0)
 		goto bad;
@@ -399,10 +439,8 @@ static struct notice *notice_from_json(json_t *o, size_t idx, struct errbuf *eb)
 		goto bad;
 	}
 	n->n_type = notice_type_from_name(json_string_value(json_object_get(o, "type")));
-	if (n->n_type == NOTICE_TYPE_MAX || !json_string_value(json_object_get(o, "key")) ||
-	    !*json_string_value(json_object_get(o, "key")))
+	if (n->n_type == NOTICE_TYPE_MAX)
 		goto bad;
-	n->n_key = xstrdup(json_string_value(json_object_get(o, "key")));
 	if (get_time(o, "first-occurred", &n->n_first_ns) < 0 || get_time(o, "last-occurred", &n->n_last_ns) < 0 ||
 	    get_time(o, "last-repeated", &n->n_repeated_ns) < 0 ||
 	    !json_is_integer(json_object_get(o, "occurrences")) ||
@@ -415,7 +453,7 @@ static struct notice *notice_from_json(json_t *o, size_t idx, struct errbuf *eb)
 
 		if (check_data(data, &ignored) < 0)
 			goto bad;
-		n->n_data = json_deep_copy(data);
+		n->n_data = json_object_size(data) ? jtext_dump(data) : NULL;
 	}
 	return n;
 bad:

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 
 #define NOTICES_MAX 1000                                     /* notices kept */
@@ -42,12 +43,12 @@ struct notice {
 	bool n_has_uid;          /* false: public (user-id null) */
 	uint32_t n_uid;
 	enum notice_type n_type;
-	char *n_key;
+	const char *n_key;       /* in the notice's own allocation */
 	uint64_t n_first_ns;     /* first-occurred */
 	uint64_t n_last_ns;      /* last-occurred */
 	uint64_t n_repeated_ns;  /* last-repeated */
 	int64_t n_occurrences;
-	json_t *n_data;          /* last-data: object of strings, or NULL */
+	char *n_data;            /* last-data: an object of strings as compact JSON text (jtext.h), or NULL */
 	int64_t n_repeat_after_ns;
 	int64_t n_expire_after_ns;
 };
@@ -104,6 +105,8 @@ void notices_warn(struct notices *ns, const char *message);
  * array of borrowed pointers (free() it; valid until the store changes) and its length. */
 struct notice **notices_list(struct notices *ns, const struct notice_filter *f, size_t *ret_n);
 bool notice_matches(const struct notice_filter *f, const struct notice *n, uint64_t now_ns);
+/* Whether any unexpired notice matches f. */
+bool notices_any(struct notices *ns, const struct notice_filter *f);
 /* By id (expired ones are not found), or NULL. */
 struct notice *notices_find(struct notices *ns, uint64_t id);
 /* Drops expired notices. */
@@ -111,7 +114,10 @@ void notices_prune(struct notices *ns);
 /* The newest last-repeated time of an unexpired warning, 0 if none (for "latest-warning"). */
 uint64_t notices_latest_warning(struct notices *ns);
 
-/* The API form (§19), a new reference; also what the state file stores. */
+/* The API form (§19), appended to b as compact text (strings as Go's encoding/json writes
+ * them), without building a tree: what the API answers with. */
+void notice_write_json(struct buf *b, const struct notice *n);
+/* The same as a new reference; also what the state file stores. */
 json_t *notice_to_json(const struct notice *n);
 
 /* Persistence: {"last-notice-id": N, "last-notice-time": ns, "notices": [...]}.  Loading

@@ -300,7 +300,7 @@ static void test_atomic_pieces(void)
 	for (size_t i = 0; i < total; i++)
 		data[i] = (char)rand_r(&seed);
 	old = umask(0777);
-	ASSERT_EQ(files_atomic_open(P("atomic.bin"), 0640, false, 0, 0, &a, &e), 0);
+	ASSERT_EQ(files_atomic_open(P("atomic.bin"), 0640, false, 0, 0, L, NULL, NULL, &a, &e), 0);
 	umask(old);
 	ASSERT_TRUE(strstr(files_atomic_tmp_path(a), "/atomic.bin.") != NULL);
 	ASSERT_EQ(files_atomic_tmp_path(a)[strlen(files_atomic_tmp_path(a)) - 1], '~');
@@ -315,7 +315,7 @@ static void test_atomic_pieces(void)
 		off += n;
 	}
 	done_called = false;
-	ASSERT_EQ(files_atomic_commit(a, L, on_done, NULL, &e), 0);
+	ASSERT_EQ(files_atomic_commit(a, on_done, NULL, &e), 0);
 	run_until_done();
 	ASSERT_TRUE(done_called);
 	ASSERT_EQ(done_err.kind, FILES_OK);
@@ -342,10 +342,10 @@ static void test_atomic_symlink_abort_errors(void)
 	/* A symlink at the target is replaced, what it pointed to is left alone. */
 	put("real", "old", 0644);
 	ASSERT_EQ(symlink(P("real"), P("alias")), 0);
-	ASSERT_EQ(files_atomic_open(P("alias"), 0600, false, 0, 0, &a, &e), 0);
+	ASSERT_EQ(files_atomic_open(P("alias"), 0600, false, 0, 0, L, NULL, NULL, &a, &e), 0);
 	files_atomic_write(a, "new", 3);
 	done_called = false;
-	ASSERT_EQ(files_atomic_commit(a, L, on_done, NULL, &e), 0);
+	ASSERT_EQ(files_atomic_commit(a, on_done, NULL, &e), 0);
 	run_until_done();
 	ASSERT_EQ(lstat(P("alias"), &st), 0);
 	ASSERT_TRUE(S_ISREG(st.st_mode));
@@ -354,7 +354,7 @@ static void test_atomic_symlink_abort_errors(void)
 	free(got);
 
 	/* Abort: the target keeps its content, the temporary file goes. */
-	ASSERT_EQ(files_atomic_open(P("real"), 0644, false, 0, 0, &a, &e), 0);
+	ASSERT_EQ(files_atomic_open(P("real"), 0644, false, 0, 0, L, NULL, NULL, &a, &e), 0);
 	files_atomic_write(a, "partial", 7);
 	snprintf(tmp, sizeof(tmp), "%s", files_atomic_tmp_path(a));
 	ASSERT_EQ(stat(tmp, &st), 0);
@@ -365,10 +365,10 @@ static void test_atomic_symlink_abort_errors(void)
 	free(got);
 
 	/* Forgotten commit: completes on its own. */
-	ASSERT_EQ(files_atomic_open(P("forgot"), 0644, false, 0, 0, &a, &e), 0);
+	ASSERT_EQ(files_atomic_open(P("forgot"), 0644, false, 0, 0, L, NULL, NULL, &a, &e), 0);
 	files_atomic_write(a, "bye", 3);
 	done_called = false;
-	ASSERT_EQ(files_atomic_commit(a, L, on_done, NULL, &e), 0);
+	ASSERT_EQ(files_atomic_commit(a, on_done, NULL, &e), 0);
 	files_atomic_forget(a);
 	for (int i = 0; i < 200 && stat(P("forgot"), &st) < 0; i++)
 		loop_run_once(L, 10);
@@ -378,9 +378,9 @@ static void test_atomic_symlink_abort_errors(void)
 	ASSERT_EQ(stat(P("forgot"), &st), 0);
 
 	/* Errors with Go's texts. */
-	ASSERT_EQ(files_atomic_open(P("a*b"), 0644, false, 0, 0, &a, &e), -1);
+	ASSERT_EQ(files_atomic_open(P("a*b"), 0644, false, 0, 0, L, NULL, NULL, &a, &e), -1);
 	ASSERT_STREQ(e.msg.data, "cannot create tempfile for filename containing '*': \"a*b\"");
-	ASSERT_EQ(files_atomic_open(P("no/such/dir/f"), 0644, false, 0, 0, &a, &e), -1);
+	ASSERT_EQ(files_atomic_open(P("no/such/dir/f"), 0644, false, 0, 0, L, NULL, NULL, &a, &e), -1);
 	ASSERT_CONTAINS(e.msg.data, "/no/such/dir/f.");
 	ASSERT_CONTAINS(e.msg.data, "~: no such file or directory");
 	ASSERT_EQ(e.kind, FILES_NOT_FOUND);

@@ -63,9 +63,7 @@ class AgentCrash(unittest.TestCase):
         # holds no boot id, so pebble-ready runs again (charm-runtime.md §11.2).
         self.assertEqual(self.scree_pid("resume/0"), scree)
         self.assertEqual(ev.count("web-pebble-ready"), 1)
-        screes = [p for p in cairnh.home_processes(self.ctl.home)
-                  if os.readlink("/proc/%d/exe" % p).endswith("/scree")]
-        self.assertEqual(screes, [scree])
+        self.assertEqual(cairnh.daemon_processes(self.ctl.home, "scree"), [scree])
         st = self.ctl.call("status")["applications"]["resume"]["units"]["resume/0"]
         self.assertEqual(st["juju-status"]["current"], "idle")
         # What was left of the interrupted hook was killed before it ran again: one hook of a

@@ -15,23 +15,11 @@ class CrashAdoption(unittest.TestCase):
         self.addCleanup(self.ctl.cleanup)
 
     def procs(self, name):
-        def exe(p):
-            try:
-                return os.path.basename(os.readlink("/proc/%d/exe" % p))
-            except OSError:
-                return None
+        return cairnh.daemon_processes(self.ctl.home, name)
 
-        def ppid(p):
-            try:
-                with open("/proc/%d/stat" % p) as f:
-                    return int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                return None
-
-        # A worker the agent forked (a charm install or removal still running on a loaded
-        # machine) runs the same executable: it is not a second agent.
-        return sorted(p for p in cairnh.home_processes(self.ctl.home)
-                      if exe(p) == name and exe(ppid(p)) != name)
+    def lasting(self):
+        # The pause charm's alive check runs `test -s` every second: not a workload.
+        return cairnh.lasting_processes(self.ctl.home, transient=("test",))
 
     def test_workloads_survive_and_are_adopted(self):
         self.ctl.call("deploy", charm=os.path.join(cairnh.SRC, "charms", "pause"), num_units=2)
@@ -40,10 +28,10 @@ class CrashAdoption(unittest.TestCase):
         agents, screes = self.procs("cairn-agent"), self.procs("scree")
         self.assertEqual(len(agents), 1)
         self.assertEqual(len(screes), 2)
-        everything = sorted(p for p in cairnh.home_processes(self.ctl.home) if p != self.ctl.proc.pid)
+        everything = [p for p in self.lasting() if p != self.ctl.proc.pid]
         self.ctl.kill(signal.SIGKILL)
         # Nothing of the workloads died with the controller.
-        self.assertEqual(sorted(cairnh.home_processes(self.ctl.home)), everything)
+        self.assertEqual(self.lasting(), everything)
         self.ctl.start()
         self.ctl.call("wait-for", kind="application", name="pause", status="active", idle=True,
                       timeout_ms=60000)

@@ -9,7 +9,9 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import tempfile
+import time
 import unittest
 
 import cairnh
@@ -32,6 +34,14 @@ def pebble(sock, method, path, body=None):
               headers={"Content-Type": "application/json"} if body is not None else {})
     r = c.getresponse()
     data = json.loads(r.read())
+    c.close()
+    return data
+
+
+def pebble_raw(sock, path):
+    c = UnixHTTP(sock)
+    c.request("GET", path)
+    data = c.getresponse().read().decode()
     c.close()
     return data
 
@@ -89,6 +99,13 @@ class Containers(unittest.TestCase):
         with open(os.path.join(self.ctl.unit_dir(unit), "probe.log")) as f:
             return [l.split() for l in f.read().splitlines()]
 
+    def pause_conf(self, unit):
+        """The configuration file the pause charm pushes for unit (charms/pause/dispatch)."""
+        uuid = self.ctl.call("ping")["model-uuid"]
+        d = "/tmp/pause-%s-%s" % (uuid, unit.replace("/", "-"))
+        self.addCleanup(shutil.rmtree, d, True)
+        return os.path.join(d, "pause.conf")
+
     def test_pause_example(self):
         self.ctl.call("deploy", charm=os.path.join(cairnh.SRC, "charms", "pause"), num_units=2)
         self.ctl.call("wait-for", kind="application", name="pause", status="active", idle=True,
@@ -99,12 +116,32 @@ class Containers(unittest.TestCase):
             svc = pebble(self.sock(u, "pause"), "GET", "/v1/services")["result"]
             self.assertEqual([(s["name"], s["current"], s["startup"]) for s in svc],
                              [("pause", "active", "enabled")])
+            # The pushed file: the charm's mode and content, read by the service at its start.
+            conf = self.pause_conf(u)
+            st = os.stat(conf)
+            self.assertEqual(stat.S_IMODE(st.st_mode), 0o600)
+            with open(conf) as f:
+                self.assertEqual(f.read(), "timeout=60\n")
+            logs = pebble_raw(self.sock(u, "pause"), "/v1/logs?services=pause")
+            self.assertIn('"message":"pause config timeout=60"', logs)
+            # The layer's alive check watches that file; it runs once a second.
+            deadline = time.monotonic() + 30
+            while True:
+                checks = pebble(self.sock(u, "pause"), "GET", "/v1/checks")["result"]
+                self.assertEqual([(c["name"], c["level"], c["status"]) for c in checks],
+                                 [("config", "alive", "up")])
+                if checks[0]["successes"] >= 1:
+                    break
+                self.assertLess(time.monotonic(), deadline, checks)
+                time.sleep(0.1)
         before = pebble(self.sock("pause/0", "pause"), "GET", "/v1/services")["result"][0]["current-since"]
         # A config change alters the plan: the service is restarted.
         self.ctl.call("config-set", app="pause", config=[{"set": {"timeout": "30"}}])
         self.ctl.wait_idle()
         plan = pebble(self.sock("pause/0", "pause"), "GET", "/v1/plan?format=yaml")["result"]
         self.assertIn('TIMEOUT: "30"', plan)
+        with open(self.pause_conf("pause/0")) as f:
+            self.assertEqual(f.read(), "timeout=30\n")
         after = pebble(self.sock("pause/0", "pause"), "GET", "/v1/services")["result"][0]["current-since"]
         self.assertNotEqual(before, after)
         changes = pebble(self.sock("pause/0", "pause"), "GET", "/v1/changes?select=all")["result"]

@@ -194,6 +194,59 @@ def home_processes(home):
     return found
 
 
+def _exe(pid):
+    try:
+        return os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        return None
+
+
+def _ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def without_forks(pids):
+    """pids without the short-lived forks of a process: scree writes its state and pushed
+    files and runs file jobs in forked copies of itself, and a service or check command is a
+    fork of scree until it has executed; each runs its parent's executable.  Processes that
+    are gone meanwhile are left out too."""
+    out = []
+    for p in pids:
+        exe, ppid = _exe(p), _ppid(p)
+        if exe is None or ppid is None:
+            continue
+        if _exe(ppid) != exe:
+            out.append(p)
+    return sorted(out)
+
+
+def daemon_processes(home, name):
+    """Pids of the daemons (agents, screes) named name (their executable's base name) started
+    from home, without their own forks (see without_forks)."""
+    return [p for p in without_forks(home_processes(home)) if os.path.basename(_exe(p) or "") == name]
+
+
+def lasting_processes(home, transient=()):
+    """home_processes without the processes that come and go by design: the daemons' own forks
+    (see without_forks) and commands whose name (/proc/PID/comm) is in transient, such as the
+    commands of a charm's health checks."""
+    out = []
+    for p in without_forks(home_processes(home)):
+        try:
+            with open("/proc/%d/comm" % p) as f:
+                if f.read().strip() in transient:
+                    continue
+        except OSError:
+            continue
+        out.append(p)
+    return out
+
+
 def kill_home_processes(home):
     """The last line of defence: SIGKILL whatever still runs from home."""
     for _ in range(3):

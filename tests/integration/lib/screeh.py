@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+from datetime import datetime, timezone
 
 BIN_DIR = os.environ.get("BIN_DIR", os.path.join(os.path.dirname(__file__), "../../../build/bin"))
 SCREE = os.path.join(BIN_DIR, "scree")
@@ -220,9 +221,36 @@ class DaemonTest(unittest.TestCase):
             self.assertEqual(payload["result"]["kind"], kind)
 
 
-def children_of(pid):
-    """Pids whose parent is pid (from /proc), with their state letter."""
+def log_times(log, pattern):
+    """Timestamps (seconds since the epoch) of daemon log lines matching pattern: the
+    daemon's own clock, which a slow client does not skew."""
     out = []
+    for line in log.splitlines():
+        if re.search(pattern, line):
+            ts = datetime.strptime(line[:23], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
+            out.append(ts.timestamp())
+    return out
+
+
+def rfc3339(s):
+    """Seconds since the epoch of an API time ("2024-05-01T10:11:12.123456789Z")."""
+    base, frac = s[:19], s[19:].rstrip("Z")
+    t = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
+    return t + (float("0" + frac) if frac else 0.0)
+
+
+SCREE_JOBS = ("scree-state", "scree-push", "scree-files")  # scree's own short-lived jobs (lib/forkjob.h)
+
+
+def children_of(pid, jobs=False):
+    """Pids whose parent is pid (from /proc), with their state letter; scree's own writer
+    processes (forked copies of the daemon, named in SCREE_JOBS once they run) only with
+    jobs=True."""
+    out = []
+    try:
+        daemon_exe = os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        daemon_exe = None
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -232,9 +260,41 @@ def children_of(pid):
         except OSError:
             continue
         rest = stat[stat.rindex(")") + 2:].split()
-        if int(rest[1]) == pid:
-            out.append((int(entry), rest[0]))
+        if int(rest[1]) != pid:
+            continue
+        if not jobs:
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            try:
+                # Just forked, a job has not named itself yet: it is still the daemon's exe.
+                same_exe = daemon_exe is not None and os.readlink("/proc/%s/exe" % entry) == daemon_exe
+            except OSError:
+                same_exe = False
+            if comm in SCREE_JOBS or (same_exe and rest[0] != "Z"):
+                continue
+        out.append((int(entry), rest[0]))
     return out
+
+
+def wait_exited(pids, timeout=10.0):
+    """Waits (pidfd, no polling) until every pid in pids has exited or timeout has passed;
+    returns the ones still running.  A process killed with SIGKILL is still listed as running
+    until the kernel has scheduled it to die, which a loaded machine may take a while to do."""
+    import select
+    deadline = time.monotonic() + timeout
+    left = []
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            continue  # gone already
+        try:
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            if not p.poll(max(0, int((deadline - time.monotonic()) * 1000))):
+                left.append(pid)
+        finally:
+            os.close(fd)
+    return left
 
 
 def drop_to(uid, gid=None):

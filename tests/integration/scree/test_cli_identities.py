@@ -116,7 +116,9 @@ class CliOptionsTest(DaemonTest):
     def test_unknown_flags_everywhere(self):
         for verb in ("services", "start", "stop", "restart", "replan", "autostart", "plan", "add", "changes",
                      "tasks", "logs", "signal", "version", "identities", "identity", "add-identities",
-                     "update-identities", "remove-identities"):
+                     "update-identities", "remove-identities", "checks", "check", "start-checks", "stop-checks",
+                     "health", "notices", "notice", "notify", "warnings", "okay", "exec", "push", "pull", "ls",
+                     "mkdir", "rm", "enter", "help"):
             self.assertEqual(self.err(verb, "--format-x"), "error: unknown flag `format-x'\n", verb)
             self.assertEqual(self.err(verb, "-Z"), "error: unknown flag `Z'\n", verb)
         self.assertEqual(self.err("services", "--format", "json"), "error: unknown flag `format'\n")
@@ -129,6 +131,18 @@ class CliOptionsTest(DaemonTest):
         r = subprocess.run([SCREE, "run", "--args", "a", ";", "--args", "a"], env=self.d.env,
                            capture_output=True, text=True)
         self.assertEqual((r.returncode, r.stderr), (1, 'error: --args provided more than once for "a" service\n'))
+
+    def test_help(self):
+        r = self.d.cli("help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Commands:", r.stdout)
+        self.assertEqual(self.d.cli("help", "--all").stdout, r.stdout)
+        # help <command> is that command's --help.
+        for verb in ("logs", "exec", "run"):
+            h = self.d.cli("help", verb)
+            self.assertEqual((h.returncode, h.stdout), (0, self.d.cli(verb, "--help").stdout), verb)
+            self.assertIn("pebble %s" % verb, h.stdout)
+        self.assertEqual(self.err("help", "nope"), "error: unknown command \"nope\", see 'pebble help'\n")
 
     def test_arguments(self):
         self.assertEqual(self.err("logs", "-n"), "error: expected argument for flag `-n'\n")

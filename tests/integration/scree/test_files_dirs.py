@@ -6,13 +6,23 @@ import json
 import os
 import pwd
 import shutil
+import select
+import signal
 import tempfile
+import time
 import unittest
 
 from filesh import APIError, OpsFiles, PathError
-from screeh import DaemonTest, UnixHTTPConnection, requests_as
+from screeh import DaemonTest, UnixHTTPConnection, children_of, requests_as
 
 NOBODY = pwd.getpwnam("nobody")
+
+
+def _signal(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
 
 
 def post(socket_path, body, content_type):
@@ -112,6 +122,82 @@ class DirsTest(DaemonTest):
         with self.assertRaises(PathError) as cm:
             self.c.remove_path("rel")
         self.assertEqual(cm.exception.message, 'paths must be absolute, got "rel"')
+
+    def tree(self, name, dirs, files):
+        root = self.p(name)
+        for i in range(dirs):
+            d = os.path.join(root, "d%d" % i)
+            os.makedirs(d)
+            for j in range(files):
+                open(os.path.join(d, "f%d" % j), "w").close()
+        return root
+
+    def caught_job(self, send, timeout=30):
+        """Sends a request (send() returns its connection) and stops the daemon's file job
+        (the child named scree-files) as soon as it shows; returns (conn, pid), or (conn,
+        None) if the job ended before it was seen."""
+        conn = send()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for pid, state in children_of(self.d.proc.pid, jobs=True):
+                try:
+                    with open("/proc/%d/comm" % pid) as f:
+                        comm = f.read().strip()
+                except OSError:
+                    continue
+                if comm == "scree-files" and state != "Z":
+                    os.kill(pid, signal.SIGSTOP)
+                    self.addCleanup(lambda p=pid: _signal(p, signal.SIGCONT))
+                    return conn, pid
+            if select.select([conn.sock], [], [], 0)[0]:
+                return conn, None  # answered already
+        self.fail("no file job seen")
+
+    def caught_remove(self, name):
+        """A recursive remove of a fresh tree whose file job is caught and stopped (a bigger
+        tree each time the job ends before it is seen); returns (conn, job pid, root)."""
+        for size in (50, 200, 800):
+            root = self.tree("%s%d" % (name, size), size, 40)
+
+            def send():
+                c = UnixHTTPConnection(self.d.socket, timeout=30)
+                c.request("POST", "/v1/files", body=json.dumps(
+                    {"action": "remove", "paths": [{"path": root, "recursive": True}]}),
+                    headers={"Content-Type": "application/json"})
+                return c
+            conn, job = self.caught_job(send)
+            self.addCleanup(conn.close)
+            if job is not None:
+                return conn, job, root
+            r = conn.getresponse()
+            self.assertEqual(json.loads(r.read())["result"], [{"path": root}])
+        self.skipTest("every remove ended before its job was seen")
+
+    def test_remove_runs_off_the_loop(self):
+        # A big tree is removed by a child of the daemon: while that child is stopped, the
+        # daemon answers other requests (another make-dirs included); the remove is answered
+        # once the child has done its work.
+        conn, job, root = self.caught_remove("big")
+        status, payload = self.d.get("/v1/system-info")
+        self.assertEqual(status, 200, payload)
+        self.c.make_dir(self.p("meanwhile"))
+        self.assertEqual(self.mode("meanwhile"), 0o755)
+        self.assertEqual(select.select([conn.sock], [], [], 0)[0], [])  # the remove: not yet
+        os.kill(job, signal.SIGCONT)
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(json.loads(r.read())["result"], [{"path": root}])
+        self.assertFalse(os.path.lexists(root))
+
+    def test_stop_waits_for_a_file_job(self):
+        conn, job, root = self.caught_remove("again")
+        self.d.proc.send_signal(signal.SIGTERM)
+        self.d.wait_log(r"Server exiting! Reason: terminated signal")
+        self.assertIsNone(self.d.proc.poll())
+        self.assertTrue(os.path.lexists(root))
+        os.kill(job, signal.SIGCONT)
+        self.assertEqual(self.d.wait_exit(), 0)
+        self.assertFalse(os.path.lexists(root))
 
     def test_several_items_and_json_refusals(self):
         body = {"action": "make-dirs", "dirs": [{"path": self.p("x")}, {"path": self.p("x")}, {"path": "r"}]}

@@ -4,19 +4,34 @@ text, bodies cut short, clients that vanish mid-upload and a daemon killed mid-u
 still serving), refusals before the body is read, and LF-only bodies as upstream's tests
 write them."""
 
+import fcntl
 import os
 import shutil
 import signal
 import socket
+import struct
 import tempfile
+import termios
 import time
 import unittest
 
 from filesh import OpsFiles, PathError, file_part, multipart_body, raw_post, request_part
-from screeh import Daemon, DaemonTest, requests_as
+from screeh import Daemon, DaemonTest, children_of, requests_as
 
 B = "0123456789abcdef0123456789abcdef"
 CT = "multipart/form-data; boundary=" + B
+
+
+def _signal(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+def unread(sock):
+    """Bytes sent on sock that its peer has not read yet (SIOCOUTQ)."""
+    return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
 
 
 def temp_files(directory):
@@ -183,6 +198,49 @@ class MultipartTest(DaemonTest):
         OpsFiles(d2.socket).push(self.p("dest"), b"new content")
         with open(self.p("dest"), "rb") as f:
             self.assertEqual(f.read(), b"new content")
+
+    def test_stop_waits_for_a_running_commit(self):
+        # A daemon told to stop while a push's commit is in its writer's hands waits for the
+        # writer: when it has exited, the file is in place, and no writer of it acts later.
+        with open(self.p("dest"), "wb") as f:
+            f.write(b"old content")
+        s = self.raw_upload(self.p("dest"), 0, close_after=False)
+        self.addCleanup(s.close)
+
+        def writer_pid():
+            for pid, state in children_of(self.d.proc.pid, jobs=True):
+                try:
+                    with open("/proc/%d/comm" % pid) as f:
+                        if f.read().strip() == "scree-push" and state != "Z":
+                            return pid
+                except OSError:
+                    pass
+            return None
+
+        self.assertTrue(self.wait_for(lambda: writer_pid() is not None), "no writer appeared")
+        writer = writer_pid()
+        self.assertIsNotNone(writer, "no writer appeared")
+        os.kill(writer, signal.SIGSTOP)
+        self.addCleanup(lambda: _signal(writer, signal.SIGCONT))
+        content = b"new content\n" * 100
+        for data in (content, ("\r\n--%s--\r\n" % B).encode()):
+            s.sendall(b"%x\r\n" % len(data) + data + b"\r\n")
+        s.sendall(b"0\r\n\r\n")
+        # The daemon has read the whole body (so handed the commit over) once nothing is
+        # left queued on the socket.
+        self.assertTrue(self.wait_for(lambda: unread(s) == 0), "the body was not read")
+        self.d.proc.send_signal(signal.SIGTERM)
+        self.d.wait_log(r"Server exiting! Reason: terminated signal")
+        self.assertIsNone(self.d.proc.poll())
+        with open(self.p("dest"), "rb") as f:
+            self.assertEqual(f.read(), b"old content")
+        os.kill(writer, signal.SIGCONT)
+        self.assertEqual(self.d.wait_exit(), 0)
+        # The daemon reaped its writer before it exited: the pid is gone, not a zombie.
+        self.assertFalse(os.path.exists("/proc/%d" % writer), "the writer outlived the daemon")
+        with open(self.p("dest"), "rb") as f:
+            self.assertEqual(f.read(), content)
+        self.assertEqual(temp_files(self.tmp), [])
 
     def test_refused_before_the_body_is_read(self):
         # A big body with a bad boundary: the answer comes at once, the body is drained.

@@ -161,7 +161,7 @@ class PullTest(DaemonTest):
         for _ in range(20):
             status, payload = self.d.get("/v1/system-info")
             self.assertEqual(status, 200)
-        self.assertLess(time.monotonic() - t, 2.0)
+        self.assertLess(time.monotonic() - t, 10)  # answered, not stalled behind the stream
         rss = rss_kib(self.d.proc.pid)
         self.assertLess(rss, 16 * 1024)  # what the client did not take is not queued up
         s.close()

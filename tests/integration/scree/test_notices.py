@@ -159,20 +159,21 @@ class NoticesTest(DaemonTest):
         self.assertTrue(th.is_alive())
         t0 = time.monotonic()
         nid = self.notify("a.com/late")
-        th.join(5)
+        th.join(10)
         self.assertFalse(th.is_alive())
-        self.assertLess(time.monotonic() - t0, 0.5)
+        # Woken by the notice, not by its 10 s timeout (the margin is for a loaded machine).
+        self.assertLess(time.monotonic() - t0, 5)
         self.assertEqual(result["status"], 200)
         self.assertEqual([n["id"] for n in result["payload"]["result"]], [nid])
         # Nothing arrives: [] at the timeout.
         t0 = time.monotonic()
         self.assertEqual(self.notices("?keys=a.com/never&timeout=300ms"), [])
         self.assertGreaterEqual(time.monotonic() - t0, 0.3)
-        self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertLess(time.monotonic() - t0, 5)
         # A matching notice that already exists answers at once.
         t0 = time.monotonic()
         self.assertEqual(len(self.notices("?keys=a.com/late&timeout=10s")), 1)
-        self.assertLess(time.monotonic() - t0, 0.5)
+        self.assertLess(time.monotonic() - t0, 5)
 
     def test_long_poll_client_goes_away(self):
         # Parked requests whose clients hang up are dropped; the daemon carries on.

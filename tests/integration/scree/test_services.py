@@ -5,9 +5,8 @@ import os
 import re
 import time
 import unittest
-from datetime import datetime, timezone
 
-from screeh import DaemonTest
+from screeh import DaemonTest, log_times, rfc3339
 
 LAYER = """
 services:
@@ -32,22 +31,6 @@ services:
 """
 
 
-def log_times(log, pattern):
-    """Timestamps (seconds) of daemon log lines matching pattern."""
-    out = []
-    for line in log.splitlines():
-        if re.search(pattern, line):
-            ts = datetime.strptime(line[:23], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
-            out.append(ts.timestamp())
-    return out
-
-
-def rfc3339(s):
-    base, frac = s[:19], s[19:].rstrip("Z")
-    t = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()
-    return t + (float("0" + frac) if frac else 0.0)
-
-
 class ServicesTest(DaemonTest):
     def setUp(self):
         self.d = self.start_daemon()
@@ -62,15 +45,16 @@ class ServicesTest(DaemonTest):
         self.assertEqual(payload["status"], "Accepted")
         self.assertNotIn("result", payload)
         chg = self.d.wait_change(payload["change"])
-        elapsed = time.monotonic() - t0
-        self.assertGreaterEqual(elapsed, 1.0)
-        self.assertLess(elapsed, 2.0)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0)
         self.assertEqual(chg["status"], "Done")
         self.assertEqual(chg["kind"], "start")
         self.assertEqual(chg["summary"], 'Start service "p"')
         self.assertTrue(chg["ready"])
         self.assertNotIn("err", chg)
-        self.assertGreaterEqual(rfc3339(chg["ready-time"]) - rfc3339(chg["spawn-time"]), 0.99)
+        # One okay delay, by the daemon's own clock (a loaded machine may add to it).
+        took = rfc3339(chg["ready-time"]) - rfc3339(chg["spawn-time"])
+        self.assertGreaterEqual(took, 0.99)
+        self.assertLess(took, 1.9)
         task = chg["tasks"][0]
         self.assertEqual((task["kind"], task["summary"], task["status"]), ("start", 'Start service "p"', "Done"))
         self.assertEqual(task["progress"], {"label": "", "done": 1, "total": 1})
@@ -97,9 +81,8 @@ class ServicesTest(DaemonTest):
         self.assertEqual(changes["result"], [])
 
     def test_start_order_and_lanes(self):
-        t0 = time.monotonic()
         chg = self.d.run_action("start", ["x", "p"])
-        elapsed = time.monotonic() - t0
+        elapsed = rfc3339(chg["ready-time"]) - rfc3339(chg["spawn-time"])  # the daemon's clock
         self.assertEqual(chg["status"], "Done", chg)
         self.assertEqual(sorted(t["summary"] for t in chg["tasks"]),
                          ['Start service "p"', 'Start service "x"', 'Start service "y"'])
@@ -134,9 +117,9 @@ class ServicesTest(DaemonTest):
 
     def test_start_already_started(self):
         self.d.run_action("start", ["p"])
-        t0 = time.monotonic()
         chg = self.d.run_action("start", ["p"])
-        self.assertLess(time.monotonic() - t0, 0.9)
+        # At once: no okay delay (by the daemon's clock).
+        self.assertLess(rfc3339(chg["ready-time"]) - rfc3339(chg["spawn-time"]), 0.9)
         self.assertRegex(chg["tasks"][0]["log"][0],
                          r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d) INFO Service "p" already started\.$')
 
