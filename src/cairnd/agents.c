@@ -499,9 +499,12 @@ static void flush(struct agents *s)
 {
 	struct errbuf eb;
 
-	if (model_batch_commit(C(s)->m, &eb) < 0)
+	if (model_batch_commit(C(s)->m, &eb) < 0) {
+		/* Also on stderr: the model log may be what cannot be written. */
+		log_error("cannot commit what the agents reported: %s", eb.msg);
 		ctl_log(C(s), "controller", "ERROR", "cairn.model", "cannot commit what the agents reported: %s",
 			eb.msg);
+	}
 	for (struct aconn *k = s->conns; k; k = k->next)
 		k->in_batch = false;
 	for (struct hmap_iter it = hmap_iter(&s->dirty_apps); hmap_next(&it);) {
