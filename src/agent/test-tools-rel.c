@@ -336,6 +336,27 @@ static void test_relation_set(void)
 	r = hook_ctx_relation(&f.ctx, 4);
 	ASSERT_EQ(run(&f, "relation-set", "-r", "4", "k=", NULL), 0);
 	ASSERT_TRUE(!r->unit_dirty);
+	/* The quota counts every bag the hook changed: a change past it is refused whole. */
+	size_t big_n = TOOLS_RELATION_MAX_JSON / 2;
+	char *big = malloc(big_n + 8);
+
+	memcpy(big, "v=", 2);
+	memset(big + 2, 'x', big_n - 2);
+	big[big_n] = '\0';
+	ASSERT_EQ(run(&f, "relation-set", "-r", "4", big, NULL), 0);
+	ASSERT_TRUE(r->unit_dirty);
+	big[0] = 'w';
+	ASSERT_EQ(run(&f, "relation-set", "-r", "1", "small=1", big, NULL), 1);
+	ASSERT_CONTAINS(ERR(&f), "ERROR relation settings too large: ");
+	ASSERT_CONTAINS(ERR(&f), "(max 524288)");
+	r = hook_ctx_relation(&f.ctx, 1);
+	ASSERT_TRUE(json_object_get(r->unit_bag, "small") == NULL);
+	ASSERT_TRUE(json_object_get(r->unit_bag, "w") == NULL);
+	/* Replacing the big value in its own bag is measured once, not twice. */
+	big[0] = 'v';
+	big[3] = 'y';
+	ASSERT_EQ(run(&f, "relation-set", "-r", "4", big, NULL), 0);
+	free(big);
 	fake_done(&f);
 }
 

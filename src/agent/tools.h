@@ -30,6 +30,11 @@
 #define TOOLS_STATE_MAX_TOTAL (2u * 1024u * 1024u)
 #define TOOLS_STATE_MAX_KEYS 4096
 #define TOOLS_STATE_MAX_JSON (3u * 1024u * 1024u)
+/* Relation data (relation-set refuses a change past it and stores nothing): the JSON size of
+ * every bag a hook changed, together, so that they travel in the hook's commit-hook frame
+ * beside the charm state (TOOLS_STATE_MAX_JSON + this < PROTO_FRAME_MAX, checked at compile
+ * time in tools_relation.c). */
+#define TOOLS_RELATION_MAX_JSON (512u * 1024u)
 /* A status message (status-set) and a juju-log message: the protocol's text limit
  * (PROTO_TEXT_MAX).  A longer status message is refused; a longer log message is cut there
  * (at a character boundary), since juju-log must not fail. */

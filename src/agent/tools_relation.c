@@ -16,6 +16,7 @@
 #include "agent/tools_internal.h"
 #include "lib/names.h"
 #include "lib/strnum.h"
+#include "proto/agent_proto.h"
 
 #define RELATION_OPTS(r, rel)                                                       \
 	{ "r", TARG_STRING, NULL, &(r), "Specify a relation by id", "", true },      \
@@ -301,6 +302,32 @@ out:
 
 /* ---- relation-set ---- */
 
+#if TOOLS_STATE_MAX_JSON + TOOLS_RELATION_MAX_JSON >= PROTO_FRAME_MAX
+#error "a hook's charm state and relation data must fit one commit-hook frame"
+#endif
+
+/* A bag's size as compact JSON. */
+static size_t json_size(const json_t *bag)
+{
+	return json_dumpb(bag, NULL, 0, JSON_COMPACT);
+}
+
+/* The JSON size of the bags this hook has changed, but for skip (the one being changed). */
+static size_t written_size(const struct hook_ctx *ctx, const json_t *skip)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ctx->n_relations; i++) {
+		const struct hook_relation *hr = &ctx->relations[i];
+
+		if (hr->unit_dirty && hr->unit_bag && hr->unit_bag != skip)
+			n += json_size(hr->unit_bag);
+		if (hr->app_dirty && hr->app_bag && hr->app_bag != skip)
+			n += json_size(hr->app_bag);
+	}
+	return n;
+}
+
 static const struct tool_info relation_set_info = { "relation-set", "key=value [key=value ...]",
 						    "set relation settings" };
 
@@ -358,21 +385,38 @@ int tool_relation_set(struct tool_call *c, int argc, char **argv)
 		bag = hr->unit_bag;
 		dirty = &hr->unit_dirty;
 	}
+	/* The change goes to a copy first: one past the quota changes nothing. */
+	json_t *next = json_deep_copy(bag);
+	bool changed = false;
+
 	json_object_foreach(kvs, k, v) {
-		json_t *cur = json_object_get(bag, k);
+		json_t *cur = json_object_get(next, k);
 
 		if (json_string_length(v) == 0) {
 			if (cur) {
-				json_object_del(bag, k);
-				*dirty = true;
+				json_object_del(next, k);
+				changed = true;
 			}
 		} else if (!cur || !json_equal(cur, v)) {
-			json_object_set(bag, k, v);
-			*dirty = true;
+			json_object_set(next, k, v);
+			changed = true;
 		}
 	}
-	if (*dirty)
+	if (changed) {
+		size_t total = written_size(c->ctx, bag) + json_size(next);
+
+		if (total > TOOLS_RELATION_MAX_JSON) {
+			code = tool_fail(c, "relation settings too large: %zu bytes of changed relation data "
+					 "in this hook (max %u)", total, TOOLS_RELATION_MAX_JSON);
+			json_decref(next);
+			goto out;
+		}
+		json_object_clear(bag);
+		json_object_update(bag, next);
+		*dirty = true;
 		c->ctx->dirty = true;
+	}
+	json_decref(next);
 	code = TOOLS_EXIT_OK;
 out:
 	free(pos);
