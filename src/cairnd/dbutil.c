@@ -5,8 +5,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#define DBU_MAX_JSON_ARGS 16
-
 int dbu_exec(sqlite3 *db, const char *sql, struct errbuf *eb)
 {
 	char *err = NULL;
@@ -19,18 +17,10 @@ int dbu_exec(sqlite3 *db, const char *sql, struct errbuf *eb)
 	return 0;
 }
 
-int dbu_run(sqlite3 *db, struct errbuf *eb, const char *sql, const char *fmt, ...)
+int dbu_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **texts, struct errbuf *eb)
 {
-	sqlite3_stmt *st = NULL;
-	char *texts[DBU_MAX_JSON_ARGS] = { NULL };
-	int nt = 0, idx = 1, rc, r = 0;
-	va_list ap;
+	int idx = 1, nt = 0;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		errbuf_set(eb, "cannot prepare statement: %s", sqlite3_errmsg(db));
-		return -EIO;
-	}
-	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, idx++) {
 		switch (*f) {
 		case 's': {
@@ -51,27 +41,50 @@ int dbu_run(sqlite3 *db, struct errbuf *eb, const char *sql, const char *fmt, ..
 		case 'j': {
 			json_t *v = va_arg(ap, json_t *);
 
-			if (v && nt < DBU_MAX_JSON_ARGS) {
-				texts[nt] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-				sqlite3_bind_text(st, idx, texts[nt], -1, SQLITE_STATIC);
-				nt++;
-			} else {
+			if (!v) {
 				sqlite3_bind_null(st, idx);
+				break;
 			}
+			if (nt == DBU_MAX_JSON_ARGS) {
+				errbuf_set(eb, "state database: more than %d JSON arguments", DBU_MAX_JSON_ARGS);
+				return -E2BIG;
+			}
+			texts[nt] = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			sqlite3_bind_text(st, idx, texts[nt], -1, SQLITE_STATIC);
+			nt++;
 			break;
 		}
 		default:
-			break;
+			errbuf_set(eb, "state database: unknown argument kind '%c'", *f);
+			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+int dbu_run(sqlite3 *db, struct errbuf *eb, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	char *texts[DBU_MAX_JSON_ARGS] = { NULL };
+	int rc, r;
+	va_list ap;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		errbuf_set(eb, "cannot prepare statement: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	va_start(ap, fmt);
+	r = dbu_bindv(st, fmt, ap, texts, eb);
 	va_end(ap);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errbuf_set(eb, "cannot write state: %s", sqlite3_errmsg(db));
-		r = -EIO;
+	if (r == 0) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			errbuf_set(eb, "cannot write state: %s", sqlite3_errmsg(db));
+			r = -EIO;
+		}
 	}
 	sqlite3_finalize(st);
-	for (int i = 0; i < nt; i++)
+	for (int i = 0; i < DBU_MAX_JSON_ARGS; i++)
 		free(texts[i]);
 	return r;
 }

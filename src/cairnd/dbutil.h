@@ -12,7 +12,15 @@
 
 #include "lib/errbuf.h"
 
+#include <stdarg.h>
+
+#define DBU_MAX_JSON_ARGS 16 /* 'j' arguments of one statement */
+
 int dbu_run(sqlite3 *db, struct errbuf *eb, const char *sql, const char *fmt, ...);
+/* Binds the arguments fmt describes (as dbu_run) to st from ap.  The JSON texts it makes go
+ * to texts (DBU_MAX_JSON_ARGS entries, NULL-initialised; the caller frees them once st has
+ * run).  0, or -E2BIG / -EINVAL (eb set) for too many 'j' arguments or an unknown letter. */
+int dbu_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **texts, struct errbuf *eb);
 /* Runs statements without parameters (schema creation). 0 or -EIO. */
 int dbu_exec(sqlite3 *db, const char *sql, struct errbuf *eb);
 /* Column helpers: text (NULL for SQL NULL), JSON (dflt, owned, when NULL or unparsable;

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "cairnd/dbutil.h"
 #include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -73,67 +74,31 @@ static sqlite3_stmt *stmt_get(struct model *m, const char *sql)
 	return NULL;
 }
 
-static void db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, char **to_free)
-{
-	int idx = 1, nf = 0;
-
-	for (const char *f = fmt; *f; f++, idx++) {
-		switch (*f) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-
-			if (s)
-				sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, idx);
-			break;
-		}
-		case 'i':
-			sqlite3_bind_int64(st, idx, va_arg(ap, int64_t));
-			break;
-		case 'b':
-			sqlite3_bind_int(st, idx, va_arg(ap, int) ? 1 : 0);
-			break;
-		case 'j': {
-			json_t *v = va_arg(ap, json_t *);
-
-			if (v) {
-				char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-				to_free[nf++] = s;
-				sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
-			} else {
-				sqlite3_bind_null(st, idx);
-			}
-			break;
-		}
-		}
-	}
-}
-
 static int db_run(struct model *m, struct errbuf *eb, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st = stmt_get(m, sql);
-	char *to_free[16] = { 0 };
+	char *texts[DBU_MAX_JSON_ARGS] = { NULL };
 	va_list ap;
-	int r = 0, rc;
+	int r, rc;
 
 	if (!st) {
 		errbuf_set(eb, "cannot prepare statement: %s", sqlite3_errmsg(m->db));
 		return -EIO;
 	}
 	va_start(ap, fmt);
-	db_bindv(st, fmt, ap, to_free);
+	r = dbu_bindv(st, fmt, ap, texts, eb);
 	va_end(ap);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errbuf_set(eb, "cannot write state: %s", sqlite3_errmsg(m->db));
-		r = -EIO;
+	if (r == 0) {
+		rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+			errbuf_set(eb, "cannot write state: %s", sqlite3_errmsg(m->db));
+			r = -EIO;
+		}
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	for (int i = 0; i < 16; i++)
-		free(to_free[i]);
+	for (int i = 0; i < DBU_MAX_JSON_ARGS; i++)
+		free(texts[i]);
 	return r;
 }
 
