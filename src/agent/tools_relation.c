@@ -54,6 +54,16 @@ int tool_relation_opt(struct tool_call *c, const char *r, const char *relation, 
 	return TOOLS_EXIT_OK;
 }
 
+/* -r/--relation, or the hook's own relation; a usage error when there is neither. */
+static int required_relation(struct tool_call *c, const char *r, const char *relation, int *ret_id)
+{
+	int code = tool_relation_opt(c, r, relation, ret_id);
+
+	if (code == TOOLS_EXIT_OK && *ret_id < 0)
+		code = tool_usage(c, "no relation id specified");
+	return code;
+}
+
 /* Leftover positionals: Juju's CheckEmpty. */
 static int check_empty(struct tool_call *c, char **pos, int n)
 {
@@ -141,12 +151,8 @@ int tool_relation_list(struct tool_call *c, int argc, char **argv)
 
 	if (!tool_parse(c, &relation_list_info, opts, 5, &o, argc, argv, &pos, &npos, &code))
 		return code;
-	if ((code = tool_relation_opt(c, r, rel, &id)))
+	if ((code = required_relation(c, r, rel, &id)))
 		goto out;
-	if (id < 0) {
-		code = tool_usage(c, "no relation id specified");
-		goto out;
-	}
 	if ((code = check_empty(c, pos, npos)))
 		goto out;
 	hr = hook_ctx_relation(c->ctx, id);
@@ -194,12 +200,8 @@ int tool_relation_get(struct tool_call *c, int argc, char **argv)
 
 	if (!tool_parse(c, &relation_get_info, opts, 5, &o, argc, argv, &pos, &npos, &code))
 		return code;
-	if ((code = tool_relation_opt(c, r, rel, &id)))
+	if ((code = required_relation(c, r, rel, &id)))
 		goto out;
-	if (id < 0) {
-		code = tool_usage(c, "no relation id specified");
-		goto out;
-	}
 	if (npos > 0) {
 		key = strcmp(pos[0], "-") ? pos[0] : "";
 		used = 1;
@@ -351,12 +353,8 @@ int tool_relation_set(struct tool_call *c, int argc, char **argv)
 
 	if (!tool_parse(c, &relation_set_info, opts, 5, NULL, argc, argv, &pos, &npos, &code))
 		goto out_nopos;
-	if ((code = tool_relation_opt(c, r, rel, &id)))
+	if ((code = required_relation(c, r, rel, &id)))
 		goto out;
-	if (id < 0) {
-		code = tool_usage(c, "no relation id specified");
-		goto out;
-	}
 	if ((code = tool_parse_kv_args(c, pos, npos, overrides)))
 		goto out;
 	if (format && *format)
@@ -443,12 +441,8 @@ int tool_relation_model_get(struct tool_call *c, int argc, char **argv)
 
 	if (!tool_parse(c, &relation_model_get_info, opts, 4, &o, argc, argv, &pos, &npos, &code))
 		return code;
-	if ((code = tool_relation_opt(c, r, rel, &id)))
+	if ((code = required_relation(c, r, rel, &id)))
 		goto out;
-	if (id < 0) {
-		code = tool_usage(c, "no relation id specified");
-		goto out;
-	}
 	if ((code = check_empty(c, pos, npos)))
 		goto out;
 	/* Cross-model relations do not exist in cairn: the related application is always in

@@ -17,11 +17,23 @@
 #include "lib/strnum.h"
 #include "taskwait.h"
 
-static bool valid_id(const char *s)
+/* A task or operation id: a decimal number from 1, without leading zeros. */
+static bool parse_id(const char *s, int64_t *ret)
 {
-	int64_t v;
+	return s[0] != '0' && strnum_i64(s, 1, 2147483647LL, ret) == 0;
+}
 
-	return strnum_i64(s, 1, 2147483647LL, &v) == 0 && s[0] != '0';
+/* The one positional id of show-task / show-operation ("task", "operation"): 0, or the usage
+ * exit code with Juju's text printed. */
+static int one_id(const struct argv_list *pos, const char *what, int64_t *ret)
+{
+	if (pos->n == 0)
+		return cli_error(CLI_EXIT_USAGE, "no %s ID specified", what);
+	if (pos->n > 1)
+		return cli_unrecognized(pos->v + 1, pos->n - 1);
+	if (!parse_id(pos->v[0], ret))
+		return cli_error(CLI_EXIT_USAGE, "%s ID \"%s\" not valid", what, pos->v[0]);
+	return 0;
 }
 
 static void print_doc(json_t *v, bool json)
@@ -88,19 +100,8 @@ int cmd_show_task(int argc, char **argv)
 		}
 		wait_ns = 0; /* indefinitely */
 	}
-	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no task ID specified");
+	if ((r = one_id(&pos, "task", &id)))
 		goto out;
-	}
-	if (pos.n > 1) {
-		r = cli_unrecognized(pos.v + 1, pos.n - 1);
-		goto out;
-	}
-	if (!valid_id(pos.v[0])) {
-		r = cli_error(CLI_EXIT_USAGE, "task ID \"%s\" not valid", pos.v[0]);
-		goto out;
-	}
-	strnum_i64(pos.v[0], 1, 2147483647LL, &id);
 	if (wait_ns >= 0) {
 		if ((r = wait_for(id, wait_ns == 0 ? -1 : wait_ns / 1000000, true, utc, &task, &timed_out)))
 			goto out;
@@ -186,19 +187,8 @@ int cmd_show_operation(int argc, char **argv)
 		}
 		wait_ns = 0;
 	}
-	if (pos.n == 0) {
-		r = cli_error(CLI_EXIT_USAGE, "no operation ID specified");
+	if ((r = one_id(&pos, "operation", &id)))
 		goto out;
-	}
-	if (pos.n > 1) {
-		r = cli_unrecognized(pos.v + 1, pos.n - 1);
-		goto out;
-	}
-	if (!valid_id(pos.v[0])) {
-		r = cli_error(CLI_EXIT_USAGE, "operation ID \"%s\" not valid", pos.v[0]);
-		goto out;
-	}
-	strnum_i64(pos.v[0], 1, 2147483647LL, &id);
 	if ((r = cli_call(json_pack("{s:s, s:I}", "op", "operation", "id", (json_int_t)id), &op)))
 		goto out;
 	if (wait_ns >= 0) {
@@ -437,7 +427,7 @@ int cmd_cancel_task(int argc, char **argv)
 	for (i = 0; i < pos.n; i++) {
 		int64_t id;
 
-		if (!valid_id(pos.v[i]) || strnum_i64(pos.v[i], 1, 2147483647LL, &id) < 0) {
+		if (!parse_id(pos.v[i], &id)) {
 			r = cli_error(CLI_EXIT_FAIL, "no tasks found matching prefix %s, no tasks have been "
 						    "canceled", pos.v[i]);
 			goto out;
