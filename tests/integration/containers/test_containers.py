@@ -57,7 +57,7 @@ PROBE = """#!/bin/sh
 h="${JUJU_DISPATCH_PATH#hooks/}"
 for c in web db; do
   id=$(curl -s --max-time 5 --unix-socket /charm/containers/$c/pebble.socket http://localhost/v1/system-info | sed -n 's/.*"boot-id":"\\([^"]*\\)".*/\\1/p')
-  echo "$h $c ${JUJU_WORKLOAD_NAME:--} $id" >> "$JUJU_CHARM_DIR/../probe.log"
+  echo "$h $c ${JUJU_WORKLOAD_NAME:--} ${id:-unanswered}" >> "$JUJU_CHARM_DIR/../probe.log"
 done
 [ -p "$JUJU_CHARM_DIR/../notify" ] && echo "$h" > "$JUJU_CHARM_DIR/../notify"
 exit 0
