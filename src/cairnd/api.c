@@ -48,6 +48,12 @@ static void on_request(struct msgsrv_conn *conn, json_t *req, void *data)
 	model_batch_commit(a->c->m, &eb);
 	errbuf_clear(&eb);
 	r = fn(a->c, conn, req, &result, &eb);
+	if (r != 0 && result) {
+		/* Only a plain answer carries a result: one an operation made before it failed or
+		 * took over the connection is dropped here, for every operation. */
+		json_decref(result);
+		result = NULL;
+	}
 	if (r == 1) {
 		/* The operation answers over time (or has already finished the connection). */
 		msgsrv_hold(conn);
