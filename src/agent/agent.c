@@ -207,9 +207,26 @@ int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_ro
 	log_flush(a);
 	for (size_t i = 0; i < n_msgs; i++) {
 		outbox_append(u, json_integer_value(json_object_get(msgs[i], "seq")), msgs[i]);
-		send_raw(a, msgs[i]);
+		if (!u->hold_out) {
+			u->out_tail->sent = true;
+			send_raw(a, msgs[i]);
+		}
 	}
+	if (u->hold_out && n_msgs && !a->io.timer_armed(a->io.data, u->out_timer))
+		a->io.timer_arm(a->io.data, u->out_timer, AGENT_OUT_HOLD_MS);
 	return 0;
+}
+
+void agent_outbox_flush(struct unit *u)
+{
+	struct agent *a = u->a;
+
+	a->io.timer_disarm(a->io.data, u->out_timer);
+	for (struct outmsg *o = u->out_head; o; o = o->next)
+		if (!o->sent) {
+			o->sent = true;
+			send_raw(a, o->msg);
+		}
 }
 
 /* Drops u's outbox messages up to seq (memory only). */
@@ -404,6 +421,9 @@ void agent_query(struct agent *a, struct unit *u, bool app, bool goal_state,
 	a->io.timer_arm(a->io.data, q->timer, AGENT_QUERY_TIMEOUT_MS);
 	q->next = a->queries;
 	a->queries = q;
+	/* The controller answers after it has applied what the unit's hook did so far. */
+	if (u)
+		agent_outbox_flush(u);
 	if (a->session)
 		query_send(q);
 }
@@ -664,8 +684,10 @@ static void on_welcome(struct agent *a, const struct proto_msg *m)
 	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);) {
 		struct unit *u = it.value;
 
-		for (struct outmsg *o = u->out_head; o; o = o->next)
+		for (struct outmsg *o = u->out_head; o; o = o->next) {
+			o->sent = true;
 			send_raw(a, o->msg);
+		}
 		unit_progress_dirty(u);
 	}
 	for (struct query *q = a->queries; q; q = q->next)

@@ -29,6 +29,7 @@
 
 #define AGENT_VERSION "3.6.8"
 #define AGENT_PEBBLE_READY_RETRY_MS 5000 /* a failed pebble-ready is queued again (§10) */
+#define AGENT_OUT_HOLD_MS 50           /* a running hook's statuses reach the controller this late at most */
 #define AGENT_QUERY_TIMEOUT_MS 20000     /* status-get --application waits at most this */
 #define AGENT_LOG_BUFFER_MAX 10000       /* log records kept while the controller is away */
 #define AGENT_COMMIT_RETRY_MS 1000       /* a failed local write after an ack is tried again */

@@ -42,6 +42,7 @@ struct app {
 struct outmsg {
 	int64_t seq;
 	json_t *msg;              /* the encoded message */
+	bool sent;                /* written to the session (again after each reconnect) */
 	struct outmsg *next;
 };
 
@@ -109,6 +110,12 @@ struct unit {
 	json_t *row_journal;      /* agent_unit_row()'s copy of j, until the transaction is written */
 
 	struct outmsg *out_head, *out_tail;
+	/* While a hook runs, its messages (statuses, its journal) stay in the outbox, already
+	 * durable, and go to the controller together when it ends, or AGENT_OUT_HOLD_MS after
+	 * the first was held for a long hook: a 2 ms hook then costs the controller one read
+	 * instead of four, off the hook's path. */
+	bool hold_out;
+	struct agent_timer *out_timer;
 
 	/* Error state and retries (charm-runtime.md §10). */
 	unsigned retries;
@@ -241,6 +248,8 @@ void agent_send(struct agent *a, const struct proto_msg *m);
  * failure nothing changes anywhere and eb says why. */
 int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_row *row,
 		     json_t **msgs, size_t n_msgs, int64_t ack_seq, struct errbuf *eb);
+/* Sends u's held outbox messages now, in order (the session permitting). */
+void agent_outbox_flush(struct unit *u);
 /* The row describing u as it is in memory (borrowed pointers, valid until u changes). */
 void agent_unit_row(struct unit *u, struct store_unit_row *row);
 /* The next sequence number u's next message will get. */

@@ -1042,6 +1042,115 @@ static void test_resend_after_reconnect(void)
 	world_done();
 }
 
+/* The index in W.sent of the first message of type with field = value, or -1. */
+static int sent_index(const char *type, const char *field, const char *value)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(W.sent, i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "type")), type) &&
+		    (!field || !strcmp(json_string_value(json_object_get(m, field)) ?: "", value)))
+			return (int)i;
+	return -1;
+}
+
+static void noop_status(void *arg, json_t *result, const char *error)
+{
+	(void)arg;
+	(void)result;
+	(void)error;
+}
+
+/* What a running hook does reaches the controller when the hook ends, in order and in one
+ * go, or after AGENT_OUT_HOLD_MS for a long hook; it is in the store's outbox from the
+ * start; a query for the application's status goes after what the hook did so far. */
+static void test_hook_messages_held(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	struct hook_ctx *ctx;
+	struct errbuf eb;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "install");
+	json_array_clear(W.sent);
+	ctx = agent_find_context(a, h->ctx);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "step 1", NULL, &eb), 0);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "step 2", NULL, &eb), 0);
+	/* Durable at once, sent later. */
+	ASSERT_EQ(count_sent("status-set", NULL, NULL), 0);
+	size_t outbox = json_object_size(W.outbox);
+	ASSERT_TRUE(outbox >= 3); /* the hook's journal and "running install hook" too */
+	advance(AGENT_OUT_HOLD_MS - 1);
+	ASSERT_EQ(count_sent("status-set", NULL, NULL), 0);
+	/* A long hook: what it did so far goes once the hold is over, in order. */
+	advance(1);
+	ASSERT_TRUE(sent_index("status-set", "message", "step 1") >= 0);
+	ASSERT_TRUE(sent_index("status-set", "message", "step 1") < sent_index("status-set", "message", "step 2"));
+	ASSERT_EQ(count_sent("status-set", "message", "running install hook"), 1);
+	/* Held again: the next one waits for the end of the hook (or the next hold). */
+	json_array_clear(W.sent);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "step 3", NULL, &eb), 0);
+	ASSERT_EQ(count_sent("status-set", NULL, NULL), 0);
+	/* The application's status is the controller's answer: it goes after step 3. */
+	ctx->ops->status_get(ctx, true, noop_status, NULL);
+	ASSERT_TRUE(sent_index("status-set", "message", "step 3") >= 0);
+	ASSERT_TRUE(sent_index("status-set", "message", "step 3") < sent_index("status-get", NULL, NULL));
+	json_array_clear(W.sent);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "done", NULL, &eb), 0);
+	ASSERT_EQ(count_sent("status-set", NULL, NULL), 0);
+	/* The end of the hook sends the held status before the hook's commit. */
+	hook_exit(h, 0);
+	ASSERT_TRUE(sent_index("status-set", "message", "done") >= 0);
+	ASSERT_TRUE(sent_index("status-set", "message", "done") < sent_index("commit-hook", NULL, NULL));
+	/* After the hook nothing is held: an agent status goes at once. */
+	ack_all(a);
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "leader-elected");
+	hook_exit(h, 0);
+	ASSERT_TRUE(last_sent("commit-hook") != NULL);
+	ack_all(a);
+	agent_free(a);
+	world_done();
+}
+
+/* A link that drops while a hook holds its messages: on reconnect everything unacknowledged
+ * goes, the held ones included, each once; nothing is sent twice when the hook ends. */
+static void test_held_messages_after_reconnect(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	struct hook_ctx *ctx;
+	struct errbuf eb;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ctx = agent_find_context(a, h->ctx);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "held", NULL, &eb), 0);
+	W.connected = false;
+	agent_link_down(a);
+	json_array_clear(W.sent);
+	connect_agent(a, "[\"app/0\"]", 60000);
+	ASSERT_EQ(count_sent("status-set", "message", "held"), 1);
+	hook_exit(h, 0);
+	ASSERT_EQ(count_sent("status-set", "message", "held"), 1);
+	ASSERT_TRUE(last_sent("commit-hook") != NULL);
+	ack_all(a);
+	ASSERT_TRUE(running("app/0") != NULL);
+	agent_free(a);
+	world_done();
+}
+
 static void test_restart_resumes(void)
 {
 	struct agent *a;
@@ -1806,6 +1915,8 @@ int main(void)
 	RUN(test_lease);
 	RUN(test_pebble_ready);
 	RUN(test_resend_after_reconnect);
+	RUN(test_hook_messages_held);
+	RUN(test_held_messages_after_reconnect);
 	RUN(test_restart_resumes);
 	RUN(test_nack_and_resolved);
 	RUN(test_removal_and_teardown);

@@ -43,6 +43,11 @@ const char *unit_state_name(enum unit_state s)
 
 static void set_state(struct unit *u, enum unit_state s)
 {
+	/* A hook's held messages go when it is over (committing, or it never started). */
+	if (u->hold_out && s != UNIT_RUNNING) {
+		u->hold_out = false;
+		agent_outbox_flush(u);
+	}
 	if (u->state == s)
 		return;
 	if (!legal[u->state][s]) {
@@ -886,6 +891,12 @@ static void on_hook_done(void *data, int code, bool signaled)
 	finish_hook(u, code, signaled);
 }
 
+/* A long hook: what it did so far goes to the controller now (the rest is held again). */
+static void on_out_hold(void *arg)
+{
+	agent_outbox_flush(arg);
+}
+
 static void on_hook_timeout(void *arg)
 {
 	struct unit *u = arg;
@@ -940,6 +951,7 @@ static void start_hook(struct unit *u, const char *hook, const struct relhook *r
 	} else {
 		uniter_prepare(&j2, u->hook, &g, with_notice ? &notice : NULL);
 	}
+	u->hold_out = true;
 	batch_init(&b, u);
 	batch_journal(&b, &j2);
 	/* Statuses the agent sets around hooks (charm-runtime.md §7.3). */
@@ -1725,6 +1737,7 @@ struct unit *unit_new(struct agent *a, const char *name, const struct store_unit
 	u->retry_timer = a->io.timer_new(a->io.data, on_retry, u);
 	u->us_timer = a->io.timer_new(a->io.data, on_update_status, u);
 	u->hook_timer = a->io.timer_new(a->io.data, on_hook_timeout, u);
+	u->out_timer = a->io.timer_new(a->io.data, on_out_hold, u);
 	u->commit_timer = a->io.timer_new(a->io.data, on_commit_retry, u);
 	return u;
 }
@@ -1813,6 +1826,7 @@ void unit_free(struct unit *u, bool destroy)
 	a->io.timer_free(a->io.data, u->retry_timer);
 	a->io.timer_free(a->io.data, u->us_timer);
 	a->io.timer_free(a->io.data, u->hook_timer);
+	a->io.timer_free(a->io.data, u->out_timer);
 	a->io.timer_free(a->io.data, u->commit_timer);
 	for (struct outmsg *m = u->out_head, *n; m; m = n) {
 		n = m->next;
