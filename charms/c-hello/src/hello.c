@@ -3,6 +3,7 @@
 #include "hello.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,32 +36,39 @@ static int read_greeting(struct cairn_charm *ch, char *out, size_t n)
 	return 0;
 }
 
-/* Writes "Hello, <thing>!" atomically (write a new file, then rename over the old one). */
+/* Writes "Hello, <thing>!" over the greeting file in place.  A hook that dies half-way leaves
+ * its journal uncommitted, so the agent runs config-changed again before any other hook
+ * reads the file: no write-and-rename is needed, and it would cost a new inode and a flush
+ * of the replaced file's blocks on every change (a fifth of the hook on ext4).  The file is
+ * overwritten, then cut to the new length (truncating to zero first would make ext4 flush
+ * it on close). */
 static int render(struct cairn_charm *ch)
 {
-	char path[4096], tmp[4200];
+	char path[4096], text[1024];
 	const char *thing;
 	struct cairn_error err;
-	FILE *f;
-	int r;
+	int r, fd, n;
 
 	r = cairn_config_string(ch, "thing", "world", &thing, &err);
 	if (r < 0) {
 		cairn_log(ch, CAIRN_LOG_ERROR, "cannot read config: %s", err.message);
 		return r;
 	}
+	n = snprintf(text, sizeof(text), "Hello, %s!\n", thing);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		cairn_log(ch, CAIRN_LOG_ERROR, "config thing is too long");
+		return -ENAMETOOLONG;
+	}
 	greeting_path(ch, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f)
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
-	fprintf(f, "Hello, %s!\n", thing);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
+	if (write(fd, text, (size_t)n) != n || ftruncate(fd, n) < 0) {
+		r = errno ? -errno : -EIO;
+		close(fd);
 		return r;
 	}
-	return 0;
+	return close(fd) < 0 ? -errno : 0;
 }
 
 static int started(struct cairn_charm *ch, bool *ret)

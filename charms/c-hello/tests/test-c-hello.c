@@ -76,6 +76,14 @@ static void test_config_change_updates_greeting(void)
 	cairn_harness_unit_status(h, &st, &msg);
 	ASSERT_EQ(st, CAIRN_STATUS_ACTIVE);
 	ASSERT_STREQ(msg, "Hello, cairn!");
+	/* A shorter greeting replaces a longer one whole (the file is rewritten in place). */
+	ASSERT_EQ(cairn_harness_set_config(h, "thing", cairn_value_string("a much longer thing"), &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_CONFIG_CHANGED, NULL, &err), 0);
+	ASSERT_EQ(cairn_harness_set_config(h, "thing", cairn_value_string("me"), &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_CONFIG_CHANGED, NULL, &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_UPDATE_STATUS, NULL, &err), 0);
+	cairn_harness_unit_status(h, &st, &msg);
+	ASSERT_STREQ(msg, "Hello, me!");
 	/* A config value of the wrong type fails the hook, as a typed getter must. */
 	ASSERT_EQ(cairn_harness_set_config(h, "thing", cairn_value_int(3), &err), 0);
 	ASSERT_TRUE(cairn_harness_emit(h, CAIRN_EVENT_CONFIG_CHANGED, NULL, &err) < 0);
