@@ -26,14 +26,24 @@ static json_t *reply_json(int code, const char *out, const char *err)
 	return r;
 }
 
-/* One request per connection: answer, then close once flushed. */
-static void reply(struct msgsrv_conn *c, int code, const char *out, const char *err)
+/* Answers the request; closes the connection once flushed unless keep (the client asked
+ * for it, and the answer came before on_request returned: the connection then reads the
+ * next request, and the reply says so). */
+static void reply_keep(struct msgsrv_conn *c, int code, const char *out, const char *err, bool keep)
 {
 	json_t *r = reply_json(code, out, err);
 
+	if (keep)
+		json_object_set_new(r, "keep-alive", json_true());
 	msgsrv_send(c, r);
 	json_decref(r);
-	msgsrv_finish(c);
+	if (!keep)
+		msgsrv_finish(c);
+}
+
+static void reply(struct msgsrv_conn *c, int code, const char *out, const char *err)
+{
+	reply_keep(c, code, out, err, false);
 }
 
 static json_t *on_malformed(const char *msg, void *data)
@@ -68,14 +78,16 @@ struct treq {
 	struct buf out, err;
 	bool async;               /* on_request has returned: treq_done frees q */
 	bool done;                /* treq_done ran during tools_start */
+	bool keep;                /* the client asked to keep the connection */
 };
 
 static void treq_done(void *data, int code)
 {
 	struct treq *q = data;
 
+	/* An answer that took the controller's time ends the connection (it was held). */
 	if (q->conn)
-		reply(q->conn, code, q->out.data, q->err.data);
+		reply_keep(q->conn, code, q->out.data, q->err.data, q->keep && !q->async);
 	buf_done(&q->out);
 	buf_done(&q->err);
 	if (q->async)
@@ -97,14 +109,15 @@ static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
 	struct toolsrv *s = data;
 	const char *ctxid = NULL, *tool = NULL, *in = NULL;
 	json_t *args = NULL;
+	int keep = 0;
 	struct hook_ctx *ctx;
 	char **argv = NULL;
 	size_t argc, i;
 	struct treq *q;
 	json_t *v;
 
-	if (json_unpack(req, "{s:s, s:s, s:o, s?s}", "context-id", &ctxid, "tool", &tool, "args",
-			&args, "stdin", &in) < 0 ||
+	if (json_unpack(req, "{s:s, s:s, s:o, s?s, s?b}", "context-id", &ctxid, "tool", &tool, "args",
+			&args, "stdin", &in, "keep-alive", &keep) < 0 ||
 	    !json_is_array(args) || json_array_size(args) > TOOLSRV_MAX_ARGS) {
 		reply(c, 1, "", "ERROR bad request: malformed hook tool request\n");
 		return;
@@ -126,6 +139,7 @@ static void on_request(struct msgsrv_conn *c, json_t *req, void *data)
 	}
 	q = xcalloc(1, sizeof(*q));
 	q->conn = c;
+	q->keep = keep;
 	buf_init(&q->out);
 	buf_init(&q->err);
 	tools_start(ctx, tool, json_string_value(json_object_get(req, "cwd")), (int)argc, argv, in,

@@ -1,7 +1,7 @@
 /* msgsrv.h - a server of framed JSON messages (msg.h) on a UNIX socket, driven by the loop.
  *
  * Used by the controller's API (many requests per connection, some answered as streams) and
- * by the agent's hook-tool server (one request per connection).  Each complete request frame
+ * by the agent's hook-tool server (one request per connection unless the client asks to keep it).  Each complete request frame
  * goes to the request callback; the handler answers with msgsrv_send() and either lets the
  * connection read the next request, ends it with msgsrv_finish() (closed once the output is
  * flushed), or keeps it with msgsrv_hold() to answer over time (streams, long waits), in

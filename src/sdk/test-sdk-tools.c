@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,10 @@ struct agent {
 	bool abstract;
 	enum agent_mode mode;
 	int conns;
+	int requests;
+	bool keep;     /* honours "keep-alive" (a cairn agent); false: one request per connection */
+	int drop_after; /* keep: close a kept connection after this many requests (0: never) */
+	sem_t dropped; /* posted when it did */
 	json_t *last;  /* the last request */
 	pthread_t th;
 	bool stop;
@@ -55,7 +60,10 @@ static void *agent_main(void *data)
 			return NULL;
 		}
 		a->conns++;
-		if (msg_recv(fd, &req, &eb) == 0) {
+		for (int served = 1; msg_recv(fd, &req, &eb) == 0; served++) {
+			bool keep = a->keep && json_is_true(json_object_get(req, "keep-alive"));
+
+			a->requests++;
 			json_decref(a->last);
 			a->last = req;
 			if (a->mode == AGENT_OK || a->mode == AGENT_FAIL || a->mode == AGENT_NOCODE) {
@@ -74,6 +82,8 @@ static void *agent_main(void *data)
 					rep = json_pack("{s:i, s:s, s:s}", "code", 1, "stdout", "", "stderr", "ERROR boom\n");
 				else
 					rep = json_pack("{s:s}", "stdout", out.data);
+				if (keep)
+					json_object_set_new(rep, "keep-alive", json_true());
 				msg_send(fd, rep);
 				json_decref(rep);
 				buf_done(&out);
@@ -83,8 +93,17 @@ static void *agent_main(void *data)
 				if (write(fd, http, strlen(http)) < 0)
 					perror("write");
 			}
+			if (!keep || a->mode == AGENT_CLOSE || a->mode == AGENT_GARBAGE)
+				break;
+			if (a->drop_after && served >= a->drop_after) {
+				close(fd);
+				fd = -1;
+				sem_post(&a->dropped);
+				break;
+			}
 		}
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 }
 
@@ -96,6 +115,7 @@ static struct agent *agent_start(enum agent_mode mode, bool abstract)
 
 	a->mode = mode;
 	a->abstract = abstract;
+	sem_init(&a->dropped, 0, 0);
 	snprintf(a->path, sizeof(a->path), "%s/cairn-sdk-agent-%d-%p.sock", abstract ? "@" : "/tmp", (int)getpid(),
 		 (void *)a);
 	memcpy(sa.sun_path, a->path, strlen(a->path));
@@ -126,6 +146,7 @@ static void agent_stop(struct agent *a)
 	if (!a->abstract)
 		unlink(a->path);
 	json_decref(a->last);
+	sem_destroy(&a->dropped);
 	free(a);
 }
 
@@ -178,6 +199,73 @@ static void test_socket_call(void)
 	/* No stdin key when the call has none. */
 	ASSERT_EQ(tools_run(t, NULL, NULL, &err, "is-leader", "--format=json", NULL), 0);
 	ASSERT_TRUE(json_object_get(a->last, "stdin") == NULL);
+	buf_done(&out);
+	tools_free(t);
+	agent_stop(a);
+}
+
+/* A cairn agent keeps the connection when asked: one connection for a whole dispatch. */
+static void test_socket_keeps_the_connection(void)
+{
+	struct agent *a = agent_start(AGENT_OK, false);
+	struct tools *t = tools_socket_new(a->path, "ctx", "/");
+	struct buf out = BUF_INIT;
+	struct cairn_error err;
+
+	a->keep = true;
+	buf_init(&out);
+	for (int i = 0; i < 3; i++) {
+		buf_reset(&out);
+		ASSERT_EQ(tools_run(t, &out, NULL, &err, "juju-log", "hi", NULL), 0);
+		ASSERT_STREQ(out.data, "juju-log hi\n");
+		ASSERT_TRUE(json_is_true(json_object_get(a->last, "keep-alive")));
+	}
+	ASSERT_EQ(a->conns, 1);
+	ASSERT_EQ(a->requests, 3);
+	/* A tool that fails keeps the connection too: it is an answer. */
+	a->mode = AGENT_FAIL;
+	ASSERT_EQ(tools_run(t, NULL, NULL, &err, "status-set", "active", NULL), -EIO);
+	a->mode = AGENT_OK;
+	ASSERT_EQ(tools_run(t, NULL, NULL, &err, "juju-log", "after", NULL), 0);
+	ASSERT_EQ(a->conns, 1);
+	buf_done(&out);
+	tools_free(t);
+	agent_stop(a);
+}
+
+/* An agent that does not know the field answers and closes: a connection per call, as
+ * for the hook-tool binary, and nothing is sent twice. */
+static void test_socket_without_kept_connections(void)
+{
+	struct agent *a = agent_start(AGENT_OK, false);
+	struct tools *t = tools_socket_new(a->path, "ctx", "/");
+	struct cairn_error err;
+
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(tools_run(t, NULL, NULL, &err, "juju-log", "hi", NULL), 0);
+	ASSERT_EQ(a->conns, 3);
+	ASSERT_EQ(a->requests, 3);
+	tools_free(t);
+	agent_stop(a);
+}
+
+/* A kept connection the agent closed meanwhile: the request goes once, on a new one. */
+static void test_socket_kept_connection_closed(void)
+{
+	struct agent *a = agent_start(AGENT_OK, false);
+	struct tools *t = tools_socket_new(a->path, "ctx", "/");
+	struct buf out = BUF_INIT;
+	struct cairn_error err;
+
+	a->keep = true;
+	a->drop_after = 1;
+	buf_init(&out);
+	ASSERT_EQ(tools_run(t, NULL, NULL, &err, "juju-log", "one", NULL), 0);
+	sem_wait(&a->dropped);
+	ASSERT_EQ(tools_run(t, &out, NULL, &err, "juju-log", "two", NULL), 0);
+	ASSERT_STREQ(out.data, "juju-log two\n");
+	ASSERT_EQ(a->conns, 2);
+	ASSERT_EQ(a->requests, 2);
 	buf_done(&out);
 	tools_free(t);
 	agent_stop(a);
@@ -320,6 +408,9 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	make_tools();
 	RUN(test_socket_call);
+	RUN(test_socket_keeps_the_connection);
+	RUN(test_socket_without_kept_connections);
+	RUN(test_socket_kept_connection_closed);
 	RUN(test_socket_tool_failure_is_a_model_error);
 	RUN(test_socket_only_without_agent);
 	RUN(test_abstract_socket);

@@ -1,9 +1,17 @@
 /* tools_socket.c - hook tools through the agent's socket (docs/protocol.md §2); see tools.h.
  *
- * One call is one connection: {"context-id", "tool", "args", "cwd", "stdin"?} out, then
+ * One call is one request: {"context-id", "tool", "args", "cwd", "stdin"?} out, then
  * {"code", "stdout", "stderr"} back, exactly what the hook-tool binary would send and print,
- * so the agent cannot tell the two apart.  Send and receive deadlines are set before
- * connect(), so a full backlog or a silent peer cannot hang the charm.
+ * so the agent cannot tell the two apart - except that we ask to keep the connection
+ * ("keep-alive": true): an agent that agrees says so in its reply ("keep-alive": true) and
+ * reads our next request from the same connection, so a dispatch connects once rather than
+ * once per call.  A connection is reused only after such a reply; an agent that does not know
+ * the field answers and closes, as for the hook-tool binary, and we connect again each time.
+ * A kept connection the agent has closed meanwhile fails our write (nothing of the request
+ * was read): we connect again and send it once more; a reply that never comes on a kept
+ * connection is an error like any other (the request may have run).  Send and receive
+ * deadlines are set before connect(), so a full backlog or a silent peer cannot hang the
+ * charm.
  *
  * Whether the agent speaks this protocol at all is learnt from the first call: nothing
  * listening, a connection closed without a reply, or a reply that is not a cairn frame with
@@ -29,6 +37,7 @@ struct tools_socket {
 	char *address;
 	char *context_id;
 	char *cwd;
+	int fd; /* the connection the agent keeps for us, or -1 */
 };
 
 /* Fills a for a path or, with a leading '@', an abstract socket name; returns the address
@@ -94,6 +103,7 @@ static json_t *request_json(const struct tools_socket *s, const char *tool, cons
 	json_object_set_new(req, "args", args);
 	args = NULL;
 	json_object_set_new(req, "cwd", json_string(s->cwd));
+	json_object_set_new(req, "keep-alive", json_true());
 	if (in) {
 		v = json_stringn(in, in_len);
 		if (!v)
@@ -120,20 +130,37 @@ static int socket_call(struct tools *t, const char *tool, const char *const *arg
 	req = request_json(s, tool, argv, argc, in, in_len);
 	if (!req)
 		return sdk_err(err, CAIRN_ERR_INVALID, "%s: arguments and stdin must be valid UTF-8", tool);
-	fd = connect_agent(s->address, err);
-	if (fd < 0) {
-		r = fd;
-		goto out;
+	/* A kept connection first; one the agent closed meanwhile has read nothing of ours. */
+	fd = s->fd;
+	s->fd = -1;
+	if (fd >= 0) {
+		r = msg_send(fd, req);
+		if (r == -EPIPE || r == -ECONNRESET) {
+			close(fd);
+			fd = -1;
+		} else if (r < 0) {
+			sdk_err(err, CAIRN_ERR_CONNECTION, "cannot send to the unit agent at %s: %s", s->address,
+				strerror(-r));
+			r = sdk_errno(CAIRN_ERR_CONNECTION);
+			goto out;
+		}
 	}
-	/* cairn_main ignores SIGPIPE: a peer that hung up is -EPIPE here, not a signal. */
-	r = msg_send(fd, req);
-	if (r < 0) {
-		/* A peer that hung up on us before reading the whole request does not speak
-		 * the protocol. */
-		sdk_err(err, CAIRN_ERR_CONNECTION, "cannot send to the unit agent at %s: %s", s->address,
-			strerror(-r));
-		r = r == -EPIPE || r == -ECONNRESET ? TOOLS_ENOPROTO : sdk_errno(CAIRN_ERR_CONNECTION);
-		goto out;
+	if (fd < 0) {
+		fd = connect_agent(s->address, err);
+		if (fd < 0) {
+			r = fd;
+			goto out;
+		}
+		/* cairn_main ignores SIGPIPE: a peer that hung up is -EPIPE here, not a signal. */
+		r = msg_send(fd, req);
+		if (r < 0) {
+			/* A peer that hung up on us before reading the whole request does not
+			 * speak the protocol. */
+			sdk_err(err, CAIRN_ERR_CONNECTION, "cannot send to the unit agent at %s: %s", s->address,
+				strerror(-r));
+			r = r == -EPIPE || r == -ECONNRESET ? TOOLS_ENOPROTO : sdk_errno(CAIRN_ERR_CONNECTION);
+			goto out;
+		}
 	}
 	errbuf_clear(&eb);
 	r = msg_recv(fd, &rep, &eb);
@@ -162,6 +189,10 @@ static int socket_call(struct tools *t, const char *tool, const char *const *arg
 	if (json_is_string(json_object_get(rep, "stderr")))
 		buf_add(&res->err, json_string_value(json_object_get(rep, "stderr")),
 			json_string_length(json_object_get(rep, "stderr")));
+	if (json_is_true(json_object_get(rep, "keep-alive"))) {
+		s->fd = fd;
+		fd = -1;
+	}
 	r = 0;
 out:
 	if (fd >= 0)
@@ -175,6 +206,8 @@ static void socket_free(struct tools *t)
 {
 	struct tools_socket *s = (struct tools_socket *)t;
 
+	if (s->fd >= 0)
+		close(s->fd);
 	free(s->address);
 	free(s->context_id);
 	free(s->cwd);
@@ -191,5 +224,6 @@ struct tools *tools_socket_new(const char *address, const char *context_id, cons
 	s->address = xstrdup(address ? address : "");
 	s->context_id = xstrdup(context_id ? context_id : "");
 	s->cwd = xstrdup(cwd ? cwd : "");
+	s->fd = -1;
 	return &s->base;
 }
