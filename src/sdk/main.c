@@ -4,10 +4,12 @@
  * metadata, the hook-tool transport chosen by the options (the agent's socket when it speaks
  * cairn's protocol, the hook tools on PATH otherwise) and the store. */
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "sdk/error.h"
@@ -65,6 +67,11 @@ int cairn_main_opts(const struct cairn_charm_opts *opts, cairn_setup_fn setup, v
 	/* A peer that goes away (the agent, Pebble, a hook tool) is an error we report, not a
 	 * signal that kills the charm mid-dispatch. */
 	signal(SIGPIPE, SIG_IGN);
+	/* jansson seeds its hash function from /dev/urandom (three system calls) unless told;
+	 * one getrandom() does it.  (A failure leaves jansson its own way.) */
+	size_t seed = 0;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed)
+		json_object_seed(seed);
 	sdk_err_clear(&err);
 	hookenv_from_envp(&env, environ);
 	cwd = getcwd(NULL, 0);
