@@ -176,6 +176,10 @@ CAIRN_API int cairn_list_append(struct cairn_value *list, struct cairn_value *it
  * StoredState.set_default); it returns 1 when it stored val, 0 when the key was there (val is
  * then freed).  cairn_map_delete returns -ENOENT when key is absent. */
 CAIRN_API struct cairn_value *cairn_map_get(const struct cairn_value *map, const char *key);
+/* The value at a dotted path ("a.b.c" is map["a"]["b"]["c"]; borrowed), or NULL when a part
+ * is absent or a value on the way is not a map: how Juju's action-get reads a key, and how
+ * nested action results and parameters are reached.  A path without dots is cairn_map_get. */
+CAIRN_API struct cairn_value *cairn_map_get_path(const struct cairn_value *map, const char *path);
 CAIRN_API int cairn_map_set(struct cairn_value *map, const char *key, struct cairn_value *val);
 CAIRN_API int cairn_map_set_default(struct cairn_value *map, const char *key, struct cairn_value *val);
 CAIRN_API int cairn_map_delete(struct cairn_value *map, const char *key);
@@ -336,14 +340,23 @@ CAIRN_API int cairn_event_add_status(struct cairn_event *ev, enum cairn_status s
 
 /* ---- actions (CAIRN_EVENT_ACTION) ----
  * The parameters come from action-get (schema defaults included) and are loaded on first
- * use.  Results are set with action-set: keys must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$
- * and dotted keys nest ("a.b"); a map of results is flattened the same way.  Each of these
- * returns -EINVAL (CAIRN_ERR_INVALID) when ev is not an action. */
-CAIRN_API const char *cairn_action_id(const struct cairn_event *ev); /* JUJU_ACTION_UUID */
-/* The parameters as a map (borrowed). */
+ * use.  Results are set with action-set, which keeps every value as a string.  A key is a
+ * dotted path whose every part matches ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ and is none of the
+ * keys Juju reserves (stdout, stdout-encoding, stderr, stderr-encoding); dotted keys nest
+ * ("a.b" = 1 makes {"a": {"b": "1"}}), a later key through a string replaces it with a map
+ * and a later string replaces a map, as Juju's action-set does.  Each of these returns
+ * -EINVAL (CAIRN_ERR_INVALID) when ev is not an action; the model errors are -EIO
+ * (CAIRN_ERR_MODEL, the tool's text). */
+CAIRN_API const char *cairn_action_id(const struct cairn_event *ev); /* JUJU_ACTION_UUID, NULL
+								       * for other events */
+/* The parameters as a map (borrowed, valid for the dispatch). */
 CAIRN_API int cairn_action_params(struct cairn_event *ev, const struct cairn_value **ret,
 				  struct cairn_error *err);
-/* Typed parameter reads with defaults, as cairn_map_string() and friends. */
+/* Typed parameter reads with defaults.  key is a dotted path into nested parameters, read
+ * as `action-get a.b` reads it (cairn_map_get_path): def when a part is absent or null or a
+ * value on the way is not a map; -EDOM (CAIRN_ERR_TYPE, "action parameter: \"a.b\" is a
+ * string, not a int") for another kind (cairn_action_param_double accepts an int); -EINVAL
+ * for a NULL key.  Strings are borrowed from the parameters. */
 CAIRN_API int cairn_action_param_string(struct cairn_event *ev, const char *key, const char *def,
 					const char **ret, struct cairn_error *err);
 CAIRN_API int cairn_action_param_int(struct cairn_event *ev, const char *key, int64_t def,
@@ -352,10 +365,18 @@ CAIRN_API int cairn_action_param_double(struct cairn_event *ev, const char *key,
 					double *ret, struct cairn_error *err);
 CAIRN_API int cairn_action_param_bool(struct cairn_event *ev, const char *key, bool def,
 				      bool *ret, struct cairn_error *err);
-/* One result (value copied).  -EINVAL for a key that does not match the pattern above. */
+/* One result (key and value copied; value NULL is "").  -EINVAL before anything reaches the
+ * agent, with action-set's own text, for a bad key ("key \"Bad\" must start and end with
+ * lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods",
+ * "cannot set reserved action key \"stdout\"") or a value that is not UTF-8. */
 CAIRN_API int cairn_action_set_result(struct cairn_event *ev, const char *key, const char *value,
 				      struct cairn_error *err);
-/* Many results: a map of strings, numbers, bools and nested maps (borrowed, flattened). */
+/* Many results in one action-set call: a map (borrowed) of strings, numbers and bools
+ * (written as action-set text: 1024, 0.25, true) and nested maps, flattened to dotted keys
+ * (map keys may hold dots themselves).  -EINVAL, with nothing set, when results is not a
+ * map, holds a list or null, a key is refused as above, one key is named twice
+ * ({"a.b": .., "a": {"b": ..}}: "duplicate action result key \"a.b\""), or there are more
+ * than 1024 results. */
 CAIRN_API int cairn_action_set_results(struct cairn_event *ev, const struct cairn_value *results,
 				       struct cairn_error *err);
 /* A progress message (action-log). */
@@ -1054,14 +1075,20 @@ CAIRN_API int cairn_harness_pebble_check(struct cairn_harness *h, const char *co
 CAIRN_API int cairn_harness_emit_hook(struct cairn_harness *h, const char *hook,
 				      const char *const *env, struct cairn_error *err);
 
-/* Runs action name with params (borrowed map, or NULL); the output is borrowed until the
- * next harness call.  Returns as the emits do; an action that called cairn_action_fail
- * still returns 0 with out->failed set. */
+/* Runs action name with params (borrowed map, or NULL) as `juju run` does: params are
+ * checked against the action's schema in actions.yaml first (-EINVAL, CAIRN_ERR_INVALID,
+ * with Juju's text, e.g. "validation failed: (root).level : must be of type integer, given
+ * \"high\"", and nothing runs), then the schema's defaults are filled in (nested ones too)
+ * and the action is one dispatch.  -ENOENT for an action actions.yaml does not declare.
+ * Returns as the emits do; an action that called cairn_action_fail still returns 0 with
+ * out->failed set.  out (may be NULL) is borrowed until the next harness call and is only
+ * written when the action ran. */
 struct cairn_harness_action_output {
-	const struct cairn_value *results; /* flattened keys, as action-set stored them */
+	const struct cairn_value *results; /* nested as action-set builds them: {"a": {"b": "1"}};
+					    * every value a string (read with cairn_map_get_path) */
 	const char *const *logs;           /* action-log messages, NULL-terminated */
 	bool failed;
-	const char *fail_message;
+	const char *fail_message;          /* "" unless failed */
 };
 CAIRN_API int cairn_harness_run_action(struct cairn_harness *h, const char *name,
 				       const struct cairn_value *params,
