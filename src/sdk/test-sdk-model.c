@@ -3,6 +3,8 @@
  * storage, stored state, logging - including the argv each call sends (charm-runtime.md
  * §3) and the errors it reports. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +104,16 @@ static void config_body(struct cairn_event *ev)
 	      strstr(err.message, "config option: \"name\" is a string, not a int"));
 	CHECK(cairn_config_bool(ch, "port", false, &b, &err) == -EDOM);
 	CHECK(cairn_config_string(ch, "ratio", NULL, &s, &err) == -EDOM);
+	/* The whole map, read once: the same borrowed map each time. */
+	{
+		const struct cairn_value *m = NULL, *m2 = NULL;
+
+		CHECK(cairn_config(ch, &m, &err) == 0 && cairn_value_kind(m) == CAIRN_VALUE_MAP);
+		CHECK(cairn_map_string(m, "name", NULL, &s, &err) == 0 && !strcmp(s, "beta"));
+		CHECK(cairn_map_int(m, "port", 0, &i, &err) == 0 && i == 8080);
+		CHECK(cairn_map_get(m, "unset") == NULL); /* config-get leaves out unset options */
+		CHECK(cairn_config(ch, &m2, &err) == 0 && m2 == m);
+	}
 }
 
 static void test_config(void)
@@ -644,6 +656,78 @@ static void test_storage_and_stored_state(void)
 	cairn_harness_free(h);
 }
 
+/* ---- event context ---- */
+
+static void logv_wrapper(struct cairn_charm *ch, enum cairn_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cairn_logv(ch, level, fmt, ap);
+	va_end(ap);
+}
+
+static char seen[512];
+
+static int ctx_handler(struct cairn_event *ev, void *data)
+{
+	struct cairn_container *w = cairn_event_workload(ev);
+	const char *dep = cairn_event_departing_unit(ev), *sid = cairn_event_secret_id(ev),
+		   *slabel = cairn_event_secret_label(ev);
+
+	(void)data;
+	snprintf(seen, sizeof(seen), "%s workload=%s departing=%s secret=%s label=%s rev=%lld", cairn_event_hook(ev),
+		 w ? cairn_container_name(w) : "-", dep ? dep : "-", sid ? sid : "-", slabel ? slabel : "-",
+		 (long long)cairn_event_secret_revision(ev));
+	logv_wrapper(cairn_event_charm(ev), CAIRN_LOG_WARNING, "seen %s %d", cairn_event_hook(ev), 42);
+	return 0;
+}
+
+static int ctx_setup(struct cairn_charm *ch, void *data)
+{
+	int r = 0;
+
+	(void)data;
+	r |= cairn_observe(ch, CAIRN_EVENT_SECRET_CHANGED, NULL, "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_RELATION_DEPARTED, "db", "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_PEBBLE_READY, "web", "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_INSTALL, NULL, "ctx", ctx_handler, NULL, NULL);
+	return r;
+}
+
+static void test_event_context(void)
+{
+	struct cairn_harness_opts o = {
+		.metadata_yaml = "name: ctx\nrequires:\n  db: {interface: pgsql}\ncontainers:\n  web: {resource: img}\n"
+	};
+	static const char *const secret_env[] = { "JUJU_SECRET_ID=secret:cqj4s3itmqb1usq0vhkg",
+						  "JUJU_SECRET_LABEL=db-password", "JUJU_SECRET_REVISION=3", NULL };
+	struct cairn_harness *h = NULL;
+	struct cairn_error err;
+	int id;
+
+	ASSERT_EQ(cairn_harness_new(&o, ctx_setup, NULL, &h, &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_INSTALL, NULL, &err), 0);
+	ASSERT_STREQ(seen, "install workload=- departing=- secret=- label=- rev=-1");
+	ASSERT_EQ(cairn_harness_emit_hook(h, "secret-changed", secret_env, &err), 0);
+	ASSERT_STREQ(seen, "secret-changed workload=- departing=- secret=secret:cqj4s3itmqb1usq0vhkg "
+			   "label=db-password rev=3");
+	/* A revision that is not a number reads as absent. */
+	ASSERT_EQ(cairn_harness_emit_hook(h, "secret-changed", (const char *[]){ "JUJU_SECRET_REVISION=x", NULL },
+					  &err), 0);
+	ASSERT_CONTAINS(seen, "rev=-1");
+	ASSERT_EQ(cairn_harness_add_relation(h, "db", "pg", &id, &err), 0);
+	ASSERT_EQ(cairn_harness_add_relation_unit(h, id, "pg/1", &err), 0);
+	ASSERT_EQ(cairn_harness_remove_relation_unit(h, id, "pg/1", &err), 0);
+	ASSERT_EQ(cairn_harness_emit_relation(h, CAIRN_EVENT_RELATION_DEPARTED, id, "pg/1", &err), 0);
+	ASSERT_STREQ(seen, "db-relation-departed workload=- departing=pg/1 secret=- label=- rev=-1");
+	ASSERT_EQ(cairn_harness_pebble_ready(h, "web", &err), 0);
+	ASSERT_STREQ(seen, "web-pebble-ready workload=web departing=- secret=- label=- rev=-1");
+	ASSERT_CONTAINS(cairn_harness_log(h), "WARNING seen install 42\n");
+	ASSERT_CONTAINS(cairn_harness_log(h), "WARNING seen web-pebble-ready 42\n");
+	cairn_harness_free(h);
+}
+
 int main(void)
 {
 	RUN(test_config);
@@ -653,6 +737,7 @@ int main(void)
 	RUN(test_relations);
 	RUN(test_relation_broken_and_buffering);
 	RUN(test_actions);
+	RUN(test_event_context);
 	RUN(test_storage_and_stored_state);
 	return test_summary();
 }
