@@ -504,6 +504,10 @@ struct cairn_port {
 	int from;         /* 0 for icmp */
 	int to;           /* == from for a single port */
 };
+/* open-port / close-port for one port or a range (from <= to) of protocol.  They take effect
+ * when the hook succeeds, as in Juju.  Errors: -EINVAL (CAIRN_ERR_INVALID: an unknown
+ * protocol, a port outside 1-65535, a port given for icmp, from > to), -EIO (CAIRN_ERR_MODEL,
+ * the tool's text, e.g. a range that conflicts with another application's). */
 CAIRN_API int cairn_open_port(struct cairn_charm *ch, const char *protocol, int port,
 			      struct cairn_error *err);
 CAIRN_API int cairn_close_port(struct cairn_charm *ch, const char *protocol, int port,
@@ -654,6 +658,7 @@ struct cairn_system_info {
 	char version[64];
 	char boot_id[64];
 };
+/* GET /v1/system-info into *ret (copied).  Errors: the connection, protocol and API kinds. */
 CAIRN_API int cairn_pebble_system_info(struct cairn_container *c, struct cairn_system_info *ret,
 				       struct cairn_error *err);
 
@@ -712,6 +717,11 @@ CAIRN_API int cairn_layer_remove(struct cairn_layer *l, enum cairn_layer_section
 				 const char *name);
 CAIRN_API const char *cairn_layer_entry_name(const struct cairn_layer_entry *e);
 
+/* Set a field of entry e by kind (see "layers as values" above): cairn_layer_set a text field
+ * (value copied; choices are checked), cairn_layer_set_int / _double a number field,
+ * cairn_layer_append adds value to a list field, cairn_layer_put sets key=value in a map
+ * field.  -EINVAL (CAIRN_ERR_INVALID, message naming the field) for an unknown field, a
+ * field of another kind, an invalid choice or a NULL value; e is unchanged then. */
 CAIRN_API int cairn_layer_set(struct cairn_layer_entry *e, const char *field, const char *value,
 			      struct cairn_error *err);
 CAIRN_API int cairn_layer_set_int(struct cairn_layer_entry *e, const char *field, int64_t value,
@@ -996,7 +1006,11 @@ CAIRN_API int cairn_harness_new(const struct cairn_harness_opts *opts, cairn_set
 /* Frees the harness, its fake containers' files and its charm directory (NULL accepted). */
 CAIRN_API void cairn_harness_free(struct cairn_harness *h);
 
-/* ---- the model the charm sees ---- */
+/* ---- the model the charm sees ----
+ * These change what the next dispatch sees; none emits an event (emit it yourself, as ops'
+ * Harness leaves leader-elected or relation-joined to the test).  Strings are copied. */
+/* Makes this unit the leader or not (is-leader; leader-only calls refuse when not).  Never
+ * fails. */
 CAIRN_API int cairn_harness_set_leader(struct cairn_harness *h, bool leader);
 /* Sets (value non-empty) or deletes a leader setting, as another unit's leader-set would.
  * No event is emitted. */
@@ -1012,7 +1026,13 @@ CAIRN_API int cairn_harness_set_network(struct cairn_harness *h, const char *bin
  * option config.yaml does not define. */
 CAIRN_API int cairn_harness_set_config(struct cairn_harness *h, const char *key,
 				       struct cairn_value *v, struct cairn_error *err);
-/* Adds a relation on endpoint with remote_app; *ret_id receives its id. */
+/* Relations.  cairn_harness_add_relation adds one on endpoint with remote_app (ignored for a
+ * peer endpoint: this application) and writes its id (0, 1, ...) to *ret_id; -ENOENT
+ * for an endpoint metadata.yaml does not declare, -EINVAL for a bad application name.
+ * add/remove_relation_unit change its remote units (a unit of remote_app, else -EINVAL;
+ * adding one twice is harmless; removing an absent one is -ENOENT).  remove_relation marks
+ * it gone: relation-ids no longer lists it (emit -relation-broken yourself).  Each is -ENOENT
+ * for an id that is not a live relation. */
 CAIRN_API int cairn_harness_add_relation(struct cairn_harness *h, const char *endpoint,
 					 const char *remote_app, int *ret_id,
 					 struct cairn_error *err);
@@ -1030,11 +1050,15 @@ CAIRN_API int cairn_harness_set_relation_data(struct cairn_harness *h, int id, c
 /* Reads a key of member's bag (NULL when absent). */
 CAIRN_API const char *cairn_harness_relation_data(struct cairn_harness *h, int id,
 						  const char *member, const char *key);
-/* Storage instances the charm can see: adds "<name>/<n>" with a location (a directory). */
+/* Storage instances the charm can see: adds "<name>/<n>" (the next n) at location (an
+ * absolute directory path, copied); *ret_id (may be NULL; caller frees with free())
+ * receives the id.  -ENOENT for a storage metadata.yaml does not declare, -EINVAL for a
+ * relative location. */
 CAIRN_API int cairn_harness_add_storage(struct cairn_harness *h, const char *name,
 					const char *location, char **ret_id,
 					struct cairn_error *err);
-/* Whether a container's Pebble answers. */
+/* Whether a container's Pebble answers (a container that cannot connect fails every Pebble
+ * call with CAIRN_ERR_CONNECTION).  -ENOENT for a container metadata.yaml does not declare. */
 CAIRN_API int cairn_harness_set_can_connect(struct cairn_harness *h, const char *container,
 					    bool can_connect, struct cairn_error *err);
 /* The directory that stands for the container's filesystem root (borrowed). */
@@ -1046,6 +1070,10 @@ CAIRN_API const char *cairn_harness_container_root(struct cairn_harness *h,
  * 0, or returns non-zero to make the exec fail as "cannot find executable". */
 typedef int (*cairn_harness_exec_fn)(const struct cairn_exec_opts *o,
 				     struct cairn_exec_result *result, void *data);
+/* Registers fn (with data, borrowed) for container's execs whose argv starts with
+ * argv_prefix (copied, NULL-terminated, not empty).  -ENOENT for a container metadata.yaml
+ * does not declare, -EINVAL for a NULL fn or an empty prefix.  An exec nothing handles fails as
+ * "cannot find executable". */
 CAIRN_API int cairn_harness_handle_exec(struct cairn_harness *h, const char *container,
 					const char *const *argv_prefix, cairn_harness_exec_fn fn,
 					void *data, struct cairn_error *err);
@@ -1075,6 +1103,15 @@ CAIRN_API int cairn_harness_pebble_check(struct cairn_harness *h, const char *co
 CAIRN_API int cairn_harness_emit_hook(struct cairn_harness *h, const char *hook,
 				      const char *const *env, struct cairn_error *err);
 
+/* What an action run left (cairn_harness_run_action). */
+struct cairn_harness_action_output {
+	const struct cairn_value *results; /* nested as action-set builds them ({"a": {"b":
+					    * "1"}}), every value a string; read them with
+					    * cairn_map_get_path */
+	const char *const *logs;           /* action-log messages, NULL-terminated */
+	bool failed;
+	const char *fail_message;          /* "" unless failed */
+};
 /* Runs action name with params (borrowed map, or NULL) as `juju run` does: params are
  * checked against the action's schema in actions.yaml first (-EINVAL, CAIRN_ERR_INVALID,
  * with Juju's text, e.g. "validation failed: (root).level : must be of type integer, given
@@ -1083,13 +1120,6 @@ CAIRN_API int cairn_harness_emit_hook(struct cairn_harness *h, const char *hook,
  * Returns as the emits do; an action that called cairn_action_fail still returns 0 with
  * out->failed set.  out (may be NULL) is borrowed until the next harness call and is only
  * written when the action ran. */
-struct cairn_harness_action_output {
-	const struct cairn_value *results; /* nested as action-set builds them: {"a": {"b": "1"}};
-					    * every value a string (read with cairn_map_get_path) */
-	const char *const *logs;           /* action-log messages, NULL-terminated */
-	bool failed;
-	const char *fail_message;          /* "" unless failed */
-};
 CAIRN_API int cairn_harness_run_action(struct cairn_harness *h, const char *name,
 				       const struct cairn_value *params,
 				       struct cairn_harness_action_output *out,
