@@ -478,25 +478,25 @@ static int action_params(struct cairn_harness *h, const char *name, const struct
 {
 	struct action_specs *specs = NULL;
 	const struct action_spec *spec;
-	json_t *p = value_json(given);
+	json_t *p = value_json(given), *none = json_object();
 	struct errbuf eb;
 	int r;
 
 	if (p && !json_is_object(p))
-		return sdk_err(err, CAIRN_ERR_INVALID, "action parameters must be a map, not a %s",
-			       value_json_kind_name(p));
-	if (actionspec_parse(h->meta.actions, &specs, &eb) < 0)
-		return sdk_err(err, CAIRN_ERR_INVALID, "actions.yaml: %s", eb.msg);
-	spec = actionspec_find(specs, name);
-	if (!spec)
+		r = sdk_err(err, CAIRN_ERR_INVALID, "action parameters must be a map, not a %s",
+			    value_json_kind_name(p));
+	else if (actionspec_parse(h->meta.actions, &specs, &eb) < 0)
+		r = sdk_err(err, CAIRN_ERR_INVALID, "actions.yaml: %s", eb.msg);
+	else if (!(spec = actionspec_find(specs, name)))
 		r = sdk_err(err, CAIRN_ERR_NOT_FOUND, "no action \"%s\" in actions.yaml", name);
-	else if (actionspec_validate(spec, p ? p : json_object(), &eb) < 0)
+	else if (actionspec_validate(spec, p ? p : none, &eb) < 0)
 		r = sdk_err(err, CAIRN_ERR_INVALID, "%s", eb.msg);
 	else {
 		*ret = actionspec_with_defaults(spec, p);
 		r = 0;
 	}
 	actionspec_free(specs);
+	json_decref(none);
 	return r;
 }
 
