@@ -2,7 +2,7 @@
 # Installs cairn's Debian build and test dependencies when any is missing.
 # Safe to run repeatedly: it only calls apt-get when a package is absent.
 set -e
-PKGS="build-essential cmake pkg-config libjansson-dev libhttp-parser-dev libzip-dev libyaml-dev libsqlite3-dev libssl-dev libcrypt-dev openssl zip unzip python3 python3-yaml python3-websocket sqlite3 procps curl clang libclang-rt-14-dev llvm runc umoci skopeo containernetworking-plugins busybox-static iproute2 tar lld"
+PKGS="build-essential cmake pkg-config libjansson-dev libhttp-parser-dev libzip-dev libyaml-dev libsqlite3-dev libssl-dev libcrypt-dev openssl zip unzip python3 python3-yaml python3-websocket sqlite3 procps curl clang libclang-rt-14-dev llvm runc umoci skopeo containernetworking-plugins busybox-static iproute2 tar lld man-db"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

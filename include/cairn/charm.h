@@ -176,6 +176,10 @@ CAIRN_API int cairn_list_append(struct cairn_value *list, struct cairn_value *it
  * StoredState.set_default); it returns 1 when it stored val, 0 when the key was there (val is
  * then freed).  cairn_map_delete returns -ENOENT when key is absent. */
 CAIRN_API struct cairn_value *cairn_map_get(const struct cairn_value *map, const char *key);
+/* The value at a dotted path ("a.b.c" is map["a"]["b"]["c"]; borrowed), or NULL when a part
+ * is absent or a value on the way is not a map: how Juju's action-get reads a key, and how
+ * nested action results and parameters are reached.  A path without dots is cairn_map_get. */
+CAIRN_API struct cairn_value *cairn_map_get_path(const struct cairn_value *map, const char *path);
 CAIRN_API int cairn_map_set(struct cairn_value *map, const char *key, struct cairn_value *val);
 CAIRN_API int cairn_map_set_default(struct cairn_value *map, const char *key, struct cairn_value *val);
 CAIRN_API int cairn_map_delete(struct cairn_value *map, const char *key);
@@ -336,14 +340,23 @@ CAIRN_API int cairn_event_add_status(struct cairn_event *ev, enum cairn_status s
 
 /* ---- actions (CAIRN_EVENT_ACTION) ----
  * The parameters come from action-get (schema defaults included) and are loaded on first
- * use.  Results are set with action-set: keys must match ^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$
- * and dotted keys nest ("a.b"); a map of results is flattened the same way.  Each of these
- * returns -EINVAL (CAIRN_ERR_INVALID) when ev is not an action. */
-CAIRN_API const char *cairn_action_id(const struct cairn_event *ev); /* JUJU_ACTION_UUID */
-/* The parameters as a map (borrowed). */
+ * use.  Results are set with action-set, which keeps every value as a string.  A key is a
+ * dotted path whose every part matches ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ and is none of the
+ * keys Juju reserves (stdout, stdout-encoding, stderr, stderr-encoding); dotted keys nest
+ * ("a.b" = 1 makes {"a": {"b": "1"}}), a later key through a string replaces it with a map
+ * and a later string replaces a map, as Juju's action-set does.  Each of these returns
+ * -EINVAL (CAIRN_ERR_INVALID) when ev is not an action; the model errors are -EIO
+ * (CAIRN_ERR_MODEL, the tool's text). */
+CAIRN_API const char *cairn_action_id(const struct cairn_event *ev); /* JUJU_ACTION_UUID, NULL
+								       * for other events */
+/* The parameters as a map (borrowed, valid for the dispatch). */
 CAIRN_API int cairn_action_params(struct cairn_event *ev, const struct cairn_value **ret,
 				  struct cairn_error *err);
-/* Typed parameter reads with defaults, as cairn_map_string() and friends. */
+/* Typed parameter reads with defaults.  key is a dotted path into nested parameters, read
+ * as `action-get a.b` reads it (cairn_map_get_path): def when a part is absent or null or a
+ * value on the way is not a map; -EDOM (CAIRN_ERR_TYPE, "action parameter: \"a.b\" is a
+ * string, not a int") for another kind (cairn_action_param_double accepts an int); -EINVAL
+ * for a NULL key.  Strings are borrowed from the parameters. */
 CAIRN_API int cairn_action_param_string(struct cairn_event *ev, const char *key, const char *def,
 					const char **ret, struct cairn_error *err);
 CAIRN_API int cairn_action_param_int(struct cairn_event *ev, const char *key, int64_t def,
@@ -352,10 +365,18 @@ CAIRN_API int cairn_action_param_double(struct cairn_event *ev, const char *key,
 					double *ret, struct cairn_error *err);
 CAIRN_API int cairn_action_param_bool(struct cairn_event *ev, const char *key, bool def,
 				      bool *ret, struct cairn_error *err);
-/* One result (value copied).  -EINVAL for a key that does not match the pattern above. */
+/* One result (key and value copied; value NULL is "").  -EINVAL before anything reaches the
+ * agent, with action-set's own text, for a bad key ("key \"Bad\" must start and end with
+ * lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods",
+ * "cannot set reserved action key \"stdout\"") or a value that is not UTF-8. */
 CAIRN_API int cairn_action_set_result(struct cairn_event *ev, const char *key, const char *value,
 				      struct cairn_error *err);
-/* Many results: a map of strings, numbers, bools and nested maps (borrowed, flattened). */
+/* Many results in one action-set call: a map (borrowed) of strings, numbers and bools
+ * (written as action-set text: 1024, 0.25, true) and nested maps, flattened to dotted keys
+ * (map keys may hold dots themselves).  -EINVAL, with nothing set, when results is not a
+ * map, holds a list or null, a key is refused as above, one key is named twice
+ * ({"a.b": .., "a": {"b": ..}}: "duplicate action result key \"a.b\""), or there are more
+ * than 1024 results. */
 CAIRN_API int cairn_action_set_results(struct cairn_event *ev, const struct cairn_value *results,
 				       struct cairn_error *err);
 /* A progress message (action-log). */
@@ -483,6 +504,10 @@ struct cairn_port {
 	int from;         /* 0 for icmp */
 	int to;           /* == from for a single port */
 };
+/* open-port / close-port for one port or a range (from <= to) of protocol.  They take effect
+ * when the hook succeeds, as in Juju.  Errors: -EINVAL (CAIRN_ERR_INVALID: an unknown
+ * protocol, a port outside 1-65535, a port given for icmp, from > to), -EIO (CAIRN_ERR_MODEL,
+ * the tool's text, e.g. a range that conflicts with another application's). */
 CAIRN_API int cairn_open_port(struct cairn_charm *ch, const char *protocol, int port,
 			      struct cairn_error *err);
 CAIRN_API int cairn_close_port(struct cairn_charm *ch, const char *protocol, int port,
@@ -633,6 +658,7 @@ struct cairn_system_info {
 	char version[64];
 	char boot_id[64];
 };
+/* GET /v1/system-info into *ret (copied).  Errors: the connection, protocol and API kinds. */
 CAIRN_API int cairn_pebble_system_info(struct cairn_container *c, struct cairn_system_info *ret,
 				       struct cairn_error *err);
 
@@ -691,6 +717,11 @@ CAIRN_API int cairn_layer_remove(struct cairn_layer *l, enum cairn_layer_section
 				 const char *name);
 CAIRN_API const char *cairn_layer_entry_name(const struct cairn_layer_entry *e);
 
+/* Set a field of entry e by kind (see "layers as values" above): cairn_layer_set a text field
+ * (value copied; choices are checked), cairn_layer_set_int / _double a number field,
+ * cairn_layer_append adds value to a list field, cairn_layer_put sets key=value in a map
+ * field.  -EINVAL (CAIRN_ERR_INVALID, message naming the field) for an unknown field, a
+ * field of another kind, an invalid choice or a NULL value; e is unchanged then. */
 CAIRN_API int cairn_layer_set(struct cairn_layer_entry *e, const char *field, const char *value,
 			      struct cairn_error *err);
 CAIRN_API int cairn_layer_set_int(struct cairn_layer_entry *e, const char *field, int64_t value,
@@ -975,7 +1006,11 @@ CAIRN_API int cairn_harness_new(const struct cairn_harness_opts *opts, cairn_set
 /* Frees the harness, its fake containers' files and its charm directory (NULL accepted). */
 CAIRN_API void cairn_harness_free(struct cairn_harness *h);
 
-/* ---- the model the charm sees ---- */
+/* ---- the model the charm sees ----
+ * These change what the next dispatch sees; none emits an event (emit it yourself, as ops'
+ * Harness leaves leader-elected or relation-joined to the test).  Strings are copied. */
+/* Makes this unit the leader or not (is-leader; leader-only calls refuse when not).  Never
+ * fails. */
 CAIRN_API int cairn_harness_set_leader(struct cairn_harness *h, bool leader);
 /* Sets (value non-empty) or deletes a leader setting, as another unit's leader-set would.
  * No event is emitted. */
@@ -991,7 +1026,13 @@ CAIRN_API int cairn_harness_set_network(struct cairn_harness *h, const char *bin
  * option config.yaml does not define. */
 CAIRN_API int cairn_harness_set_config(struct cairn_harness *h, const char *key,
 				       struct cairn_value *v, struct cairn_error *err);
-/* Adds a relation on endpoint with remote_app; *ret_id receives its id. */
+/* Relations.  cairn_harness_add_relation adds one on endpoint with remote_app (ignored for a
+ * peer endpoint: this application) and writes its id (0, 1, ...) to *ret_id; -ENOENT
+ * for an endpoint metadata.yaml does not declare, -EINVAL for a bad application name.
+ * add/remove_relation_unit change its remote units (a unit of remote_app, else -EINVAL;
+ * adding one twice is harmless; removing an absent one is -ENOENT).  remove_relation marks
+ * it gone: relation-ids no longer lists it (emit -relation-broken yourself).  Each is -ENOENT
+ * for an id that is not a live relation. */
 CAIRN_API int cairn_harness_add_relation(struct cairn_harness *h, const char *endpoint,
 					 const char *remote_app, int *ret_id,
 					 struct cairn_error *err);
@@ -1009,11 +1050,15 @@ CAIRN_API int cairn_harness_set_relation_data(struct cairn_harness *h, int id, c
 /* Reads a key of member's bag (NULL when absent). */
 CAIRN_API const char *cairn_harness_relation_data(struct cairn_harness *h, int id,
 						  const char *member, const char *key);
-/* Storage instances the charm can see: adds "<name>/<n>" with a location (a directory). */
+/* Storage instances the charm can see: adds "<name>/<n>" (the next n) at location (an
+ * absolute directory path, copied); *ret_id (may be NULL; caller frees with free())
+ * receives the id.  -ENOENT for a storage metadata.yaml does not declare, -EINVAL for a
+ * relative location. */
 CAIRN_API int cairn_harness_add_storage(struct cairn_harness *h, const char *name,
 					const char *location, char **ret_id,
 					struct cairn_error *err);
-/* Whether a container's Pebble answers. */
+/* Whether a container's Pebble answers (a container that cannot connect fails every Pebble
+ * call with CAIRN_ERR_CONNECTION).  -ENOENT for a container metadata.yaml does not declare. */
 CAIRN_API int cairn_harness_set_can_connect(struct cairn_harness *h, const char *container,
 					    bool can_connect, struct cairn_error *err);
 /* The directory that stands for the container's filesystem root (borrowed). */
@@ -1025,6 +1070,10 @@ CAIRN_API const char *cairn_harness_container_root(struct cairn_harness *h,
  * 0, or returns non-zero to make the exec fail as "cannot find executable". */
 typedef int (*cairn_harness_exec_fn)(const struct cairn_exec_opts *o,
 				     struct cairn_exec_result *result, void *data);
+/* Registers fn (with data, borrowed) for container's execs whose argv starts with
+ * argv_prefix (copied, NULL-terminated, not empty).  -ENOENT for a container metadata.yaml
+ * does not declare, -EINVAL for a NULL fn or an empty prefix.  An exec nothing handles fails as
+ * "cannot find executable". */
 CAIRN_API int cairn_harness_handle_exec(struct cairn_harness *h, const char *container,
 					const char *const *argv_prefix, cairn_harness_exec_fn fn,
 					void *data, struct cairn_error *err);
@@ -1054,15 +1103,23 @@ CAIRN_API int cairn_harness_pebble_check(struct cairn_harness *h, const char *co
 CAIRN_API int cairn_harness_emit_hook(struct cairn_harness *h, const char *hook,
 				      const char *const *env, struct cairn_error *err);
 
-/* Runs action name with params (borrowed map, or NULL); the output is borrowed until the
- * next harness call.  Returns as the emits do; an action that called cairn_action_fail
- * still returns 0 with out->failed set. */
+/* What an action run left (cairn_harness_run_action). */
 struct cairn_harness_action_output {
-	const struct cairn_value *results; /* flattened keys, as action-set stored them */
+	const struct cairn_value *results; /* nested as action-set builds them ({"a": {"b":
+					    * "1"}}), every value a string; read them with
+					    * cairn_map_get_path */
 	const char *const *logs;           /* action-log messages, NULL-terminated */
 	bool failed;
-	const char *fail_message;
+	const char *fail_message;          /* "" unless failed */
 };
+/* Runs action name with params (borrowed map, or NULL) as `juju run` does: params are
+ * checked against the action's schema in actions.yaml first (-EINVAL, CAIRN_ERR_INVALID,
+ * with Juju's text, e.g. "validation failed: (root).level : must be of type integer, given
+ * \"high\"", and nothing runs), then the schema's defaults are filled in (nested ones too)
+ * and the action is one dispatch.  -ENOENT for an action actions.yaml does not declare.
+ * Returns as the emits do; an action that called cairn_action_fail still returns 0 with
+ * out->failed set.  out (may be NULL) is borrowed until the next harness call and is only
+ * written when the action ran. */
 CAIRN_API int cairn_harness_run_action(struct cairn_harness *h, const char *name,
 				       const struct cairn_value *params,
 				       struct cairn_harness_action_output *out,

@@ -471,6 +471,18 @@ static void test_actions(void)
 	ASSERT_STREQ(OUT(&f), "5\n");
 	ASSERT_EQ(run(&f, "action-get", "file.nope", NULL), 0);
 	ASSERT_STREQ(OUT(&f), "");
+	/* Juju's recurseMapOnKeys: a missing key is nil, which JSON prints as null; a path
+	 * through a scalar has no answer either; a sub-map is printed whole. */
+	ASSERT_EQ(run(&f, "action-get", "--format=json", "file.nope", NULL), 0);
+	ASSERT_STREQ(OUT(&f), "null\n");
+	ASSERT_EQ(run(&f, "action-get", "--format=json", "level.deeper", NULL), 0);
+	ASSERT_STREQ(OUT(&f), "null\n");
+	ASSERT_EQ(run(&f, "action-get", "--format=json", "file", NULL), 0);
+	ASSERT_STREQ(OUT(&f), "{\"kind\":\"xz\"}\n");
+	ASSERT_EQ(run(&f, "action-get", "file", NULL), 0);
+	ASSERT_STREQ(OUT(&f), "kind: xz\n");
+	ASSERT_EQ(run(&f, "action-get", "file", "level", NULL), 2);
+	ASSERT_STREQ(ERR(&f), "ERROR unrecognized args: [\"level\"]\n");
 	ASSERT_EQ(run(&f, "action-set", "outfile.size=10G", "foo.bar=2", "foo.baz.val=3", NULL), 0);
 	ASSERT_EQ(run(&f, "action-set", "foo.baz=1", NULL), 0);
 	{
@@ -479,8 +491,29 @@ static void test_actions(void)
 		ASSERT_STREQ(s, "{\"foo\":{\"bar\":\"2\",\"baz\":\"1\"},\"outfile\":{\"size\":\"10G\"}}");
 		free(s);
 	}
+	/* A later key through a scalar replaces it with a map (Juju's action-set help). */
+	ASSERT_EQ(run(&f, "action-set", "foo.bar.zab=4", NULL), 0);
+	{
+		char *s = json_dumps(a->results, JSON_SORT_KEYS | JSON_COMPACT);
+
+		ASSERT_STREQ(s, "{\"foo\":{\"bar\":{\"zab\":\"4\"},\"baz\":\"1\"},\"outfile\":{\"size\":\"10G\"}}");
+		free(s);
+	}
 	ASSERT_EQ(run(&f, "action-set", "stdout=x", NULL), 2);
 	ASSERT_STREQ(ERR(&f), "ERROR cannot set reserved action key \"stdout\"\n");
+	/* Every dotted part is checked, and nothing is set when one argument is bad. */
+	ASSERT_EQ(run(&f, "action-set", "early=1", "a.stderr=x", NULL), 2);
+	ASSERT_STREQ(ERR(&f), "ERROR cannot set reserved action key \"stderr\"\n");
+	ASSERT_TRUE(json_object_get(a->results, "early") == NULL);
+	ASSERT_EQ(run(&f, "action-set", "a..b=x", NULL), 2);
+	ASSERT_STREQ(ERR(&f), "ERROR key \"\" must start and end with lowercase alphanumeric, and contain only "
+			      "lowercase alphanumeric, hyphens and periods\n");
+	ASSERT_EQ(run(&f, "action-set", "a-=x", NULL), 2);
+	ASSERT_CONTAINS(ERR(&f), "key \"a-\" must start");
+	ASSERT_EQ(run(&f, "action-set", "=x", NULL), 2);
+	ASSERT_CONTAINS(ERR(&f), "key \"\" must start");
+	ASSERT_EQ(run(&f, "action-set", "empty=", NULL), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(a->results, "empty")), "");
 	ASSERT_EQ(run(&f, "action-set", "Bad=x", NULL), 2);
 	ASSERT_CONTAINS(ERR(&f), "key \"Bad\" must start and end with lowercase alphanumeric");
 	ASSERT_EQ(run(&f, "action-set", "novalue", NULL), 2);

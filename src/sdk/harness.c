@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action/actionspec.h"
+#include "lib/errbuf.h"
 #include "lib/fsutil.h"
 #include "scree/plan.h"
 #include "sdk/error.h"
@@ -468,18 +470,34 @@ static void commit_ctx(struct cairn_harness *h)
 	}
 }
 
-/* Action parameters: the given ones over the schema defaults of actions.yaml. */
-static json_t *action_params(struct cairn_harness *h, const char *name, const struct cairn_value *given)
+/* Action parameters as the controller hands them to the unit: given (NULL = none) checked
+ * against the action's schema, with Juju's "validation failed: ..." refusal, then the
+ * schema's defaults filled in (nested ones too).  *ret is new. */
+static int action_params(struct cairn_harness *h, const char *name, const struct cairn_value *given, json_t **ret,
+			 struct cairn_error *err)
 {
-	json_t *schema = json_object_get(json_object_get(h->meta.actions, name), "params"), *p, *out = json_object();
-	const char *k;
+	struct action_specs *specs = NULL;
+	const struct action_spec *spec;
+	json_t *p = value_json(given), *none = json_object();
+	struct errbuf eb;
+	int r;
 
-	json_object_foreach(schema, k, p)
-		if (json_object_get(p, "default"))
-			json_object_set(out, k, json_object_get(p, "default"));
-	if (json_is_object(value_json(given)))
-		json_object_update(out, value_json(given));
-	return out;
+	if (p && !json_is_object(p))
+		r = sdk_err(err, CAIRN_ERR_INVALID, "action parameters must be a map, not a %s",
+			    value_json_kind_name(p));
+	else if (actionspec_parse(h->meta.actions, &specs, &eb) < 0)
+		r = sdk_err(err, CAIRN_ERR_INVALID, "actions.yaml: %s", eb.msg);
+	else if (!(spec = actionspec_find(specs, name)))
+		r = sdk_err(err, CAIRN_ERR_NOT_FOUND, "no action \"%s\" in actions.yaml", name);
+	else if (actionspec_validate(spec, p ? p : none, &eb) < 0)
+		r = sdk_err(err, CAIRN_ERR_INVALID, "%s", eb.msg);
+	else {
+		*ret = actionspec_with_defaults(spec, p);
+		r = 0;
+	}
+	actionspec_free(specs);
+	json_decref(none);
+	return r;
 }
 
 static int dispatch(struct cairn_harness *h, const char *path, const char *const *extra, json_t *params,
@@ -492,8 +510,10 @@ static int dispatch(struct cairn_harness *h, const char *path, const char *const
 	size_t n = 0;
 	int r;
 
-	if (h->in_dispatch)
+	if (h->in_dispatch) {
+		json_decref(params);
 		return sdk_err(err, CAIRN_ERR_INVALID, "the harness cannot emit from inside a handler");
+	}
 	ctx_done(&h->ctx);
 	h->ctx.rel_sets = json_array();
 	h->ctx.state = json_deep_copy(h->ctl_state);
@@ -639,7 +659,7 @@ int cairn_harness_run_action(struct cairn_harness *h, const char *name, const st
 	const char *env[3] = { v1, v2, NULL };
 	static unsigned action_seq;
 	size_t i, n;
-	json_t *e;
+	json_t *e, *p = NULL;
 	int r;
 
 	if (!declared)
@@ -647,7 +667,9 @@ int cairn_harness_run_action(struct cairn_harness *h, const char *name, const st
 	snprintf(path, sizeof(path), "actions/%s", declared);
 	snprintf(v1, sizeof(v1), "JUJU_ACTION_NAME=%s", declared);
 	snprintf(v2, sizeof(v2), "JUJU_ACTION_UUID=%u", ++action_seq);
-	r = dispatch(h, path, env, action_params(h, declared, params), err);
+	if ((r = action_params(h, declared, params, &p, err)) < 0)
+		return r;
+	r = dispatch(h, path, env, p, err);
 	json_decref(h->last_results);
 	h->last_results = json_incref(h->ctx.results ? h->ctx.results : json_object());
 	free(h->last_fail);

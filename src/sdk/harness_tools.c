@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/actionargs.h"
 #include "lib/errbuf.h"
 #include "lib/strnum.h"
 #include "lib/yamljson.h"
@@ -59,7 +60,7 @@ static int fail(struct h_call *c, int code, const char *fmt, ...)
 
 static void out_json(struct h_call *c, json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS); /* Go sorts map keys */
 
 	buf_adds(&c->res->out, s);
 	buf_addc(&c->res->out, '\n');
@@ -675,49 +676,68 @@ static int need_action(struct h_call *c)
 	return 0;
 }
 
+static bool utf8_valid(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/* action-get [KEY[.KEY...]]: the whole map, or the value at the dotted path (null when
+ * there is none), as Juju's recurseMapOnKeys answers. */
 static int t_action_get(struct h_call *c, const char *const *argv, size_t argc)
 {
 	static const char *const opts[] = { "format=", NULL };
 	struct h_args a;
+	json_t *v;
 
-	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0 || need_action(c) < 0)
+	if (parse(c, opts, argv, argc, &a) < 0 || need_json(c, opts, &a) < 0)
 		return 0;
-	if (a.npos == 1) {
-		out_json(c, json_object_get(c->h->ctx.params, a.pos[0]) ? json_object_get(c->h->ctx.params, a.pos[0])
-									  : json_null());
+	if (a.npos > 1)
+		return fail(c, H_EXIT_USAGE, "unrecognized args: [\"%s\"]", a.pos[1]);
+	if (need_action(c) < 0)
 		return 0;
-	}
-	out_json(c, c->h->ctx.params);
+	v = a.npos == 1 ? actionargs_lookup(c->h->ctx.params, a.pos[0]) : c->h->ctx.params;
+	out_json(c, v ? v : json_null());
 	return 0;
 }
 
+/* action-set KEY=VALUE...: every argument is checked before any is applied (Juju's Init),
+ * and dotted keys build nested maps (actionargs_insert, Juju's addValueToMap). */
 static int t_action_set(struct h_call *c, const char *const *argv, size_t argc)
 {
 	static const char *const opts[] = { NULL };
+	struct actionarg parsed[sizeof(((struct h_args *)0)->pos) / sizeof(const char *)];
+	struct errbuf eb;
 	struct h_args a;
+	size_t n = 0;
 
-	if (parse(c, opts, argv, argc, &a) < 0 || need_action(c) < 0)
+	if (parse(c, opts, argv, argc, &a) < 0)
 		return 0;
-	if (!a.npos)
-		return fail(c, H_EXIT_USAGE, "no key=value pairs given");
-	for (size_t i = 0; i < a.npos; i++) {
-		const char *eq = strchr(a.pos[i], '=');
-
-		if (!eq || !model_action_key_valid(a.pos[i], (size_t)(eq - a.pos[i])))
-			return fail(c, H_EXIT_USAGE, "key \"%.*s\" must start and end with lowercase alphanumeric, and "
-						     "contain only lowercase alphanumeric, hyphens and periods",
-				    eq ? (int)(eq - a.pos[i]) : (int)strlen(a.pos[i]), a.pos[i]);
-		if (model_action_key_reserved(a.pos[i], (size_t)(eq - a.pos[i])))
-			return fail(c, H_EXIT_USAGE, "cannot set reserved action key \"%.*s\"", (int)(eq - a.pos[i]),
-				    a.pos[i]);
+	for (; n < a.npos; n++) {
+		if (actionargs_parse(a.pos[n], ACTIONARGS_SET, &parsed[n], &eb) < 0) {
+			fail(c, H_EXIT_USAGE, "%s", eb.msg);
+			goto out;
+		}
+		/* Strict here, so that the SDK's own check of values is tested. */
+		if (!utf8_valid(parsed[n].value)) {
+			n++;
+			fail(c, H_EXIT_USAGE, "value of \"%s\" is not valid UTF-8", a.pos[n - 1]);
+			goto out;
+		}
 	}
-	for (size_t i = 0; i < a.npos; i++) {
-		const char *eq = strchr(a.pos[i], '=');
-		char *key = xstrndup(a.pos[i], (size_t)(eq - a.pos[i]));
+	if (need_action(c) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_string(parsed[i].value);
 
-		json_object_set_new(c->h->ctx.results, key, json_string(eq + 1));
-		free(key);
+		actionargs_insert(c->h->ctx.results, parsed[i].keys, parsed[i].n_keys, v);
+		json_decref(v);
 	}
+out:
+	for (size_t i = 0; i < n; i++)
+		actionargs_done(&parsed[i]);
 	return 0;
 }
 

@@ -18,12 +18,6 @@ int model_parse_json(const char *tool, const struct buf *out, json_t **ret, stru
  * is-leader failure), as leader-only calls refuse (charm-runtime.md §3.1). */
 int model_require_leader(struct cairn_charm *ch, struct cairn_error *err);
 
-/* Whether the first n bytes of k are an action result key: dotted parts, each matching
- * ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ (Juju's action-set rule, charm-runtime.md §3.4). */
-bool model_action_key_valid(const char *k, size_t n);
-/* Whether they are a key Juju keeps for itself (stdout, stderr and their -encoding). */
-bool model_action_key_reserved(const char *k, size_t n);
-
 /* Runs a tool that prints JSON (--format=json is the caller's argument) and parses it. */
 struct tools;
 int model_run_json(struct tools *t, json_t **ret, struct cairn_error *err, const char *tool, ...)

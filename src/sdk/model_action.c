@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action/actionargs.h"
+#include "lib/errbuf.h"
 #include "lib/gofmt.h"
 #include "sdk/error.h"
 #include "sdk/framework.h"
@@ -42,10 +44,21 @@ int cairn_action_params(struct cairn_event *ev, const struct cairn_value **ret, 
 	return 0;
 }
 
-/* Adds "action parameter" context to a typed read's type error. */
-static int wrap(int r, struct cairn_error *err)
+/* Reads parameter key (a dotted path, as `action-get a.b` reads it) as kind: 1 with *ret_j,
+ * 0 when absent (or null, or under a value that is not a map), or the error, with "action
+ * parameter" context on a type error. */
+static int param(struct cairn_event *ev, const char *key, enum cairn_value_kind kind, json_t **ret_j,
+		 struct cairn_error *err)
 {
-	if (r < 0 && err && err->kind == CAIRN_ERR_TYPE)
+	const struct cairn_value *p;
+	int r = cairn_action_params(ev, &p, err);
+
+	if (r < 0)
+		return r;
+	if (!key)
+		return sdk_err(err, CAIRN_ERR_INVALID, "action parameter: no key given");
+	r = value_typed(value_json(cairn_map_get_path(p, key)), key, kind, ret_j, err);
+	if (r < 0 && err)
 		sdk_err_wrap(err, "action parameter");
 	return r;
 }
@@ -53,83 +66,67 @@ static int wrap(int r, struct cairn_error *err)
 int cairn_action_param_string(struct cairn_event *ev, const char *key, const char *def, const char **ret,
 			      struct cairn_error *err)
 {
-	const struct cairn_value *p;
-	int r = cairn_action_params(ev, &p, err);
+	json_t *v = NULL;
+	int r = param(ev, key, CAIRN_VALUE_STRING, &v, err);
 
-	return r < 0 ? r : wrap(cairn_map_string(p, key, def, ret, err), err);
+	if (r >= 0)
+		*ret = r ? json_string_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_action_param_int(struct cairn_event *ev, const char *key, int64_t def, int64_t *ret,
 			   struct cairn_error *err)
 {
-	const struct cairn_value *p;
-	int r = cairn_action_params(ev, &p, err);
+	json_t *v = NULL;
+	int r = param(ev, key, CAIRN_VALUE_INT, &v, err);
 
-	return r < 0 ? r : wrap(cairn_map_int(p, key, def, ret, err), err);
+	if (r >= 0)
+		*ret = r ? (int64_t)json_integer_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_action_param_double(struct cairn_event *ev, const char *key, double def, double *ret,
 			      struct cairn_error *err)
 {
-	const struct cairn_value *p;
-	int r = cairn_action_params(ev, &p, err);
+	json_t *v = NULL;
+	int r = param(ev, key, CAIRN_VALUE_DOUBLE, &v, err);
 
-	return r < 0 ? r : wrap(cairn_map_double(p, key, def, ret, err), err);
+	if (r >= 0)
+		*ret = r ? json_number_value(v) : def;
+	return r < 0 ? r : 0;
 }
 
 int cairn_action_param_bool(struct cairn_event *ev, const char *key, bool def, bool *ret,
 			    struct cairn_error *err)
 {
-	const struct cairn_value *p;
-	int r = cairn_action_params(ev, &p, err);
+	json_t *v = NULL;
+	int r = param(ev, key, CAIRN_VALUE_BOOL, &v, err);
 
-	return r < 0 ? r : wrap(cairn_map_bool(p, key, def, ret, err), err);
+	if (r >= 0)
+		*ret = r ? json_is_true(v) : def;
+	return r < 0 ? r : 0;
 }
 
-/* One dotted part: ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ (Juju's action name rule). */
-static bool key_part_valid(const char *k, size_t n)
-{
-	if (n == 0 || k[0] == '-' || k[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
-			return false;
-	return true;
-}
-
-bool model_action_key_valid(const char *k, size_t n)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i <= n; i++)
-		if (i == n || k[i] == '.') {
-			if (!key_part_valid(k + start, i - start))
-				return false;
-			start = i + 1;
-		}
-	return true;
-}
-
-bool model_action_key_reserved(const char *k, size_t n)
-{
-	static const char *const reserved[] = { "stdout", "stdout-encoding", "stderr", "stderr-encoding" };
-
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == n && !strncmp(k, reserved[i], n))
-			return true;
-	return false;
-}
-
-/* CAIRN_ERR_INVALID for a key action-set refuses: a malformed one, or one of Juju's own. */
+/* CAIRN_ERR_INVALID for a key action-set refuses, with action-set's own text (each dotted
+ * part checked by Juju's rule, no part a reserved key: actionargs.h). */
 static int check_key(const char *key, struct cairn_error *err)
 {
-	if (!key || !model_action_key_valid(key, strlen(key)))
+	struct actionarg a;
+	struct errbuf eb;
+	char *arg;
+	int r;
+
+	if (!key || strchr(key, '='))
 		return sdk_err(err, CAIRN_ERR_INVALID,
-			       "invalid action result key \"%s\" (each dotted part must match "
-			       "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$)",
+			       "key \"%s\" must start and end with lowercase alphanumeric, and contain only "
+			       "lowercase alphanumeric, hyphens and periods",
 			       key ? key : "");
-	if (model_action_key_reserved(key, strlen(key)))
-		return sdk_err(err, CAIRN_ERR_INVALID, "cannot set reserved action key \"%s\"", key);
+	arg = xasprintf("%s=", key);
+	r = actionargs_parse(arg, ACTIONARGS_SET, &a, &eb);
+	free(arg);
+	if (r < 0)
+		return sdk_err(err, CAIRN_ERR_INVALID, "%s", eb.msg);
+	actionargs_done(&a);
 	return 0;
 }
 
@@ -193,6 +190,15 @@ int cairn_action_set_results(struct cairn_event *ev, const struct cairn_value *r
 	if (!json_is_object(value_json(results)))
 		return sdk_err(err, CAIRN_ERR_INVALID, "action results must be a map");
 	r = flatten(NULL, value_json(results), &args, &n, err);
+	/* {"a.b": x, "a": {"b": y}} names one result twice (ops refuses it too). */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		for (size_t j = i + 1; r == 0 && j < n; j++) {
+			size_t li = strcspn(args[i], "="), lj = strcspn(args[j], "=");
+
+			if (li == lj && !memcmp(args[i], args[j], li))
+				r = sdk_err(err, CAIRN_ERR_INVALID, "duplicate action result key \"%.*s\"", (int)li,
+					    args[i]);
+		}
 	if (r == 0 && n > 0)
 		r = tools_runv(ev->ch->tools, NULL, NULL, 0, err, "action-set", (const char *const *)args, n);
 	for (size_t i = 0; i < n; i++)

@@ -205,6 +205,42 @@ static void test_agrees_with_scree(void)
 	free(y);
 }
 
+static void test_summary_description_and_names(void)
+{
+	struct cairn_layer *l = cairn_layer_new(), *back = NULL;
+	struct cairn_error err;
+	char *y;
+
+	ASSERT_TRUE(cairn_layer_summary(l) == NULL);
+	ASSERT_TRUE(cairn_layer_description(l) == NULL);
+	ASSERT_EQ(cairn_layer_set_summary(l, "web layer"), 0);
+	ASSERT_EQ(cairn_layer_set_description(l, "what the charm runs"), 0);
+	ASSERT_STREQ(cairn_layer_summary(l), "web layer");
+	ASSERT_STREQ(cairn_layer_description(l), "what the charm runs");
+	y = cairn_layer_to_yaml(l);
+	ASSERT_EQ(cairn_layer_from_yaml(y, &back, &err), 0);
+	ASSERT_STREQ(cairn_layer_summary(back), "web layer");
+	ASSERT_STREQ(cairn_layer_description(back), "what the charm runs");
+	ASSERT_TRUE(cairn_layer_equal(l, back));
+	ASSERT_EQ(cairn_layer_set_summary(back, "other"), 0);
+	ASSERT_TRUE(!cairn_layer_equal(l, back));
+	free(y);
+	cairn_layer_free(back);
+	cairn_layer_free(l);
+	/* The names of the Pebble enums, as Pebble spells them. */
+	ASSERT_STREQ(cairn_service_status_name(CAIRN_SERVICE_INACTIVE), "inactive");
+	ASSERT_STREQ(cairn_service_status_name(CAIRN_SERVICE_ACTIVE), "active");
+	ASSERT_STREQ(cairn_service_status_name(CAIRN_SERVICE_BACKOFF), "backoff");
+	ASSERT_STREQ(cairn_service_status_name(CAIRN_SERVICE_ERROR), "error");
+	ASSERT_STREQ(cairn_service_status_name(CAIRN_SERVICE_UNKNOWN), "unknown");
+	ASSERT_STREQ(cairn_check_status_name(CAIRN_CHECK_UP), "up");
+	ASSERT_STREQ(cairn_check_status_name(CAIRN_CHECK_DOWN), "down");
+	ASSERT_STREQ(cairn_check_status_name(CAIRN_CHECK_INACTIVE), "inactive");
+	ASSERT_STREQ(cairn_check_status_name(CAIRN_CHECK_UNKNOWN), "unknown");
+	ASSERT_TRUE(cairn_service_status_name(_CAIRN_SERVICE_STATUS_MAX) != NULL);
+	ASSERT_TRUE(cairn_check_status_name(_CAIRN_CHECK_STATUS_MAX) != NULL);
+}
+
 int main(void)
 {
 	RUN(test_render);
@@ -213,5 +249,6 @@ int main(void)
 	RUN(test_field_errors);
 	RUN(test_yaml_errors);
 	RUN(test_agrees_with_scree);
+	RUN(test_summary_description_and_names);
 	return test_summary();
 }

@@ -3,11 +3,16 @@
  * storage, stored state, logging - including the argv each call sends (charm-runtime.md
  * §3) and the errors it reports. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cairn/charm.h"
+#include "lib/buf.h"
 #include "lib/test.h"
+#include "sdk/framework.h"
+#include "sdk/tools.h"
 
 static const char *const META =
 	"name: model\n"
@@ -24,7 +29,9 @@ static const char *const CONFIG =
 	"  unset: {type: string}\n";
 static const char *const ACTIONS =
 	"backup:\n  params:\n    level: {type: integer, default: 3}\n    target: {type: string}\n"
-	"    fast: {type: boolean, default: true}\n    ratio: {type: number, default: 1.5}\n";
+	"    fast: {type: boolean, default: true}\n    ratio: {type: number, default: 1.5}\n"
+	"    opts:\n      type: object\n      properties:\n"
+	"        depth: {type: integer, default: 2}\n        mode: {type: string}\n";
 
 /* A test body runs as the handler of one event. */
 typedef void (*body_fn)(struct cairn_event *ev);
@@ -97,6 +104,16 @@ static void config_body(struct cairn_event *ev)
 	      strstr(err.message, "config option: \"name\" is a string, not a int"));
 	CHECK(cairn_config_bool(ch, "port", false, &b, &err) == -EDOM);
 	CHECK(cairn_config_string(ch, "ratio", NULL, &s, &err) == -EDOM);
+	/* The whole map, read once: the same borrowed map each time. */
+	{
+		const struct cairn_value *m = NULL, *m2 = NULL;
+
+		CHECK(cairn_config(ch, &m, &err) == 0 && cairn_value_kind(m) == CAIRN_VALUE_MAP);
+		CHECK(cairn_map_string(m, "name", NULL, &s, &err) == 0 && !strcmp(s, "beta"));
+		CHECK(cairn_map_int(m, "port", 0, &i, &err) == 0 && i == 8080);
+		CHECK(cairn_map_get(m, "unset") == NULL); /* config-get leaves out unset options */
+		CHECK(cairn_config(ch, &m2, &err) == 0 && m2 == m);
+	}
 }
 
 static void test_config(void)
@@ -416,6 +433,7 @@ static void action_body(struct cairn_event *ev)
 	struct cairn_error err;
 	const struct cairn_value *p;
 	struct cairn_value *res;
+	struct buf out = BUF_INIT;
 	const char *s;
 	int64_t i;
 	double d;
@@ -423,25 +441,81 @@ static void action_body(struct cairn_event *ev)
 
 	CHECK(cairn_event_kind(ev) == CAIRN_EVENT_ACTION && !strcmp(cairn_event_name(ev), "backup") &&
 	      cairn_action_id(ev) != NULL);
-	CHECK(cairn_action_params(ev, &p, &err) == 0 && cairn_value_size(p) == 4);
+	CHECK(cairn_action_params(ev, &p, &err) == 0 && cairn_value_size(p) == 5);
 	CHECK(cairn_action_param_int(ev, "level", 0, &i, &err) == 0 && i == 3);
 	CHECK(cairn_action_param_string(ev, "target", "none", &s, &err) == 0 && !strcmp(s, "/srv"));
 	CHECK(cairn_action_param_bool(ev, "fast", false, &b, &err) == 0 && b);
 	CHECK(cairn_action_param_double(ev, "ratio", 0, &d, &err) == 0 && d == 1.5);
 	CHECK(cairn_action_param_int(ev, "target", 0, &i, &err) == -EDOM &&
-	      strstr(err.message, "action parameter: \"target\" is a string, not a int"));
+	      !strcmp(err.message, "action parameter: \"target\" is a string, not a int"));
+	/* Dotted keys reach into nested parameters, as `action-get opts.depth` does; a default
+	 * of a nested property is filled in, a missing part or a non-map on the way is absent. */
+	CHECK(cairn_action_param_int(ev, "opts.depth", 0, &i, &err) == 0 && i == 2);
+	CHECK(cairn_action_param_string(ev, "opts.mode", "-", &s, &err) == 0 && !strcmp(s, "fast"));
+	CHECK(cairn_action_param_string(ev, "opts.nope", "dflt", &s, &err) == 0 && !strcmp(s, "dflt"));
+	CHECK(cairn_action_param_string(ev, "target.deeper", "dflt", &s, &err) == 0 && !strcmp(s, "dflt"));
+	CHECK(cairn_action_param_string(ev, "nope.deeper", "dflt", &s, &err) == 0 && !strcmp(s, "dflt"));
+	CHECK(cairn_action_param_bool(ev, "opts.mode", false, &b, &err) == -EDOM && err.kind == CAIRN_ERR_TYPE &&
+	      !strcmp(err.message, "action parameter: \"opts.mode\" is a string, not a bool"));
+	CHECK(cairn_action_param_int(ev, "opts", 0, &i, &err) == -EDOM &&
+	      !strcmp(err.message, "action parameter: \"opts\" is a map, not a int"));
+	CHECK(cairn_action_param_int(ev, NULL, 0, &i, &err) == -EINVAL);
+	/* What the fake agent's action-get answers for a key: the value, the sub-map, or null. */
+	CHECK(tools_run(ev->ch->tools, &out, NULL, &err, "action-get", "--format=json", "opts.depth", NULL) == 0 &&
+	      !strcmp(buf_str(&out), "2\n"));
+	buf_reset(&out);
+	CHECK(tools_run(ev->ch->tools, &out, NULL, &err, "action-get", "--format=json", "opts", NULL) == 0 &&
+	      !strcmp(buf_str(&out), "{\"depth\":2,\"mode\":\"fast\"}\n"));
+	buf_reset(&out);
+	CHECK(tools_run(ev->ch->tools, &out, NULL, &err, "action-get", "--format=json", "opts.nope", NULL) == 0 &&
+	      !strcmp(buf_str(&out), "null\n"));
+	CHECK(tools_run(ev->ch->tools, &out, NULL, &err, "action-get", "--format=json", "a", "b", NULL) == -EIO &&
+	      err.code == 2 && !strcmp(err.message, "unrecognized args: [\"b\"]"));
+	buf_done(&out);
+
 	CHECK(cairn_action_set_result(ev, "out.path", "/srv/x.tar", &err) == 0);
-	CHECK(cairn_action_set_result(ev, "Bad_Key", "x", &err) == -EINVAL);
-	CHECK(cairn_action_set_result(ev, "-x", "x", &err) == -EINVAL);
+	CHECK(cairn_action_set_result(ev, "out.size", "10G", &err) == 0);
+	/* Refused before reaching the agent, with action-set's own texts. */
+	CHECK(cairn_action_set_result(ev, "Bad_Key", "x", &err) == -EINVAL && err.kind == CAIRN_ERR_INVALID &&
+	      !strcmp(err.message, "key \"Bad_Key\" must start and end with lowercase alphanumeric, and contain "
+				   "only lowercase alphanumeric, hyphens and periods"));
+	CHECK(cairn_action_set_result(ev, "-x", "x", &err) == -EINVAL && strstr(err.message, "key \"-x\" must"));
+	CHECK(cairn_action_set_result(ev, "a..b", "x", &err) == -EINVAL && strstr(err.message, "key \"\" must"));
+	CHECK(cairn_action_set_result(ev, "a.", "x", &err) == -EINVAL && strstr(err.message, "key \"\" must"));
+	CHECK(cairn_action_set_result(ev, "", "x", &err) == -EINVAL && strstr(err.message, "key \"\" must"));
+	CHECK(cairn_action_set_result(ev, "a=b", "x", &err) == -EINVAL && strstr(err.message, "key \"a=b\" must"));
+	CHECK(cairn_action_set_result(ev, "stdout", "x", &err) == -EINVAL &&
+	      !strcmp(err.message, "cannot set reserved action key \"stdout\""));
+	CHECK(cairn_action_set_result(ev, "a.stderr-encoding", "x", &err) == -EINVAL &&
+	      !strcmp(err.message, "cannot set reserved action key \"stderr-encoding\""));
+	CHECK(cairn_action_set_result(ev, "bad", "\xff", &err) == -EINVAL);
 	res = cairn_value_map();
 	cairn_map_set_int(res, "size", 1024);
 	cairn_map_set(res, "nested", cairn_value_map());
 	cairn_map_set_bool(cairn_map_get(res, "nested"), "ok", true);
 	cairn_map_set_double(cairn_map_get(res, "nested"), "ratio", 0.25);
+	cairn_map_set_string(res, "deep.er", "dotted");
 	CHECK(cairn_action_set_results(ev, res, &err) == 0);
+	/* One result named twice, dotted and nested. */
+	cairn_map_set(res, "deep", cairn_value_map());
+	cairn_map_set_string(cairn_map_get(res, "deep"), "er", "again");
+	CHECK(cairn_action_set_results(ev, res, &err) == -EINVAL &&
+	      !strcmp(err.message, "duplicate action result key \"deep.er\""));
+	cairn_map_delete(res, "deep");
 	cairn_map_set(res, "list", cairn_value_list());
 	CHECK(cairn_action_set_results(ev, res, &err) == -EINVAL);
+	cairn_map_delete(res, "list");
+	cairn_map_set(cairn_map_get(res, "nested"), "Bad", cairn_value_string("x"));
+	CHECK(cairn_action_set_results(ev, res, &err) == -EINVAL && strstr(err.message, "key \"Bad\" must"));
 	cairn_value_free(res);
+	/* The fake agent checks every argument first and sets nothing when one is bad. */
+	CHECK(tools_run(ev->ch->tools, NULL, NULL, &err, "action-set", "ok=1", "stdout.x=1", NULL) == -EIO &&
+	      err.code == 2 && !strcmp(err.message, "cannot set reserved action key \"stdout\""));
+	CHECK(tools_run(ev->ch->tools, NULL, NULL, &err, "action-set", "ok=1", "novalue", NULL) == -EIO &&
+	      !strcmp(err.message, "argument \"novalue\" must be of the form key...=value"));
+	/* A later dotted key replaces a scalar on its way, and a scalar replaces a map. */
+	CHECK(tools_run(ev->ch->tools, NULL, NULL, &err, "action-set", "foo.bar=2", "foo.baz.val=3", NULL) == 0);
+	CHECK(tools_run(ev->ch->tools, NULL, NULL, &err, "action-set", "foo.bar.zab=4", "foo.baz=1", NULL) == 0);
 	CHECK(cairn_action_log(ev, "halfway", &err) == 0);
 	CHECK(cairn_action_fail(ev, "disk full", &err) == 0);
 }
@@ -467,20 +541,27 @@ static void test_actions(void)
 	ASSERT_TRUE(h);
 	failures = 0;
 	cairn_map_set_string(params, "target", "/srv");
+	cairn_map_set(params, "opts", cairn_value_map());
+	cairn_map_set_string(cairn_map_get(params, "opts"), "mode", "fast");
 	current = action_body;
 	current_kind = CAIRN_EVENT_ACTION;
 	current_name = "backup";
 	ASSERT_EQ(cairn_harness_run_action(h, "backup", params, &out, NULL), 0);
 	cairn_value_free(params);
 	ASSERT_EQ(failures, 0);
-	ASSERT_EQ(cairn_map_string(out.results, "out.path", NULL, &s, NULL), 0);
+	/* Results nest as action-set builds them under Juju. */
+	{
+		char *json = cairn_value_to_json(out.results);
+
+		ASSERT_STREQ(json, "{\"out\":{\"path\":\"/srv/x.tar\",\"size\":\"10G\"},\"size\":\"1024\","
+				   "\"nested\":{\"ok\":\"true\",\"ratio\":\"0.25\"},\"deep\":{\"er\":\"dotted\"},"
+				   "\"foo\":{\"bar\":{\"zab\":\"4\"},\"baz\":\"1\"}}");
+		free(json);
+	}
+	ASSERT_TRUE(cairn_map_get(out.results, "out.path") == NULL);
+	ASSERT_EQ(cairn_value_get_string(cairn_map_get_path(out.results, "out.path"), &s), 0);
 	ASSERT_STREQ(s, "/srv/x.tar");
-	ASSERT_EQ(cairn_map_string(out.results, "size", NULL, &s, NULL), 0);
-	ASSERT_STREQ(s, "1024");
-	ASSERT_EQ(cairn_map_string(out.results, "nested.ok", NULL, &s, NULL), 0);
-	ASSERT_STREQ(s, "true");
-	ASSERT_EQ(cairn_map_string(out.results, "nested.ratio", NULL, &s, NULL), 0);
-	ASSERT_STREQ(s, "0.25");
+	ASSERT_TRUE(cairn_map_get(out.results, "ok") == NULL); /* from the refused action-set */
 	ASSERT_STREQ(out.logs[0], "halfway");
 	ASSERT_TRUE(out.failed);
 	ASSERT_STREQ(out.fail_message, "disk full");
@@ -488,6 +569,22 @@ static void test_actions(void)
 	ASSERT_CONTAINS(cairn_harness_tool_calls(h), "action-set out.path=/srv/x.tar\n");
 	ASSERT_CONTAINS(cairn_harness_tool_calls(h), "action-log -- halfway\naction-fail -- disk full\n");
 	ASSERT_EQ(cairn_harness_run_action(h, "restore", NULL, &out, NULL), -ENOENT);
+	/* Parameters are checked against the schema before anything runs, as Juju does. */
+	{
+		struct cairn_value *bad = cairn_value_map();
+		struct cairn_error err;
+
+		cairn_map_set_string(bad, "level", "high");
+		current = NULL; /* the handler must not run */
+		ASSERT_EQ(cairn_harness_run_action(h, "backup", bad, &out, &err), -EINVAL);
+		ASSERT_EQ(err.kind, CAIRN_ERR_INVALID);
+		ASSERT_STREQ(err.message, "validation failed: (root).level : must be of type integer, given \"high\"");
+		cairn_map_delete(bad, "level");
+		cairn_map_set_string(bad, "extra", "x");
+		ASSERT_EQ(cairn_harness_run_action(h, "backup", bad, &out, &err), -EINVAL);
+		ASSERT_CONTAINS(err.message, "additional property \"extra\" is not allowed");
+		cairn_value_free(bad);
+	}
 	ASSERT_EQ(run(h, CAIRN_EVENT_INSTALL, not_action_body), 0);
 	ASSERT_EQ(failures, 0);
 	cairn_harness_free(h);
@@ -559,6 +656,78 @@ static void test_storage_and_stored_state(void)
 	cairn_harness_free(h);
 }
 
+/* ---- event context ---- */
+
+static void logv_wrapper(struct cairn_charm *ch, enum cairn_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cairn_logv(ch, level, fmt, ap);
+	va_end(ap);
+}
+
+static char seen[512];
+
+static int ctx_handler(struct cairn_event *ev, void *data)
+{
+	struct cairn_container *w = cairn_event_workload(ev);
+	const char *dep = cairn_event_departing_unit(ev), *sid = cairn_event_secret_id(ev),
+		   *slabel = cairn_event_secret_label(ev);
+
+	(void)data;
+	snprintf(seen, sizeof(seen), "%s workload=%s departing=%s secret=%s label=%s rev=%lld", cairn_event_hook(ev),
+		 w ? cairn_container_name(w) : "-", dep ? dep : "-", sid ? sid : "-", slabel ? slabel : "-",
+		 (long long)cairn_event_secret_revision(ev));
+	logv_wrapper(cairn_event_charm(ev), CAIRN_LOG_WARNING, "seen %s %d", cairn_event_hook(ev), 42);
+	return 0;
+}
+
+static int ctx_setup(struct cairn_charm *ch, void *data)
+{
+	int r = 0;
+
+	(void)data;
+	r |= cairn_observe(ch, CAIRN_EVENT_SECRET_CHANGED, NULL, "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_RELATION_DEPARTED, "db", "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_PEBBLE_READY, "web", "ctx", ctx_handler, NULL, NULL);
+	r |= cairn_observe(ch, CAIRN_EVENT_INSTALL, NULL, "ctx", ctx_handler, NULL, NULL);
+	return r;
+}
+
+static void test_event_context(void)
+{
+	struct cairn_harness_opts o = {
+		.metadata_yaml = "name: ctx\nrequires:\n  db: {interface: pgsql}\ncontainers:\n  web: {resource: img}\n"
+	};
+	static const char *const secret_env[] = { "JUJU_SECRET_ID=secret:cqj4s3itmqb1usq0vhkg",
+						  "JUJU_SECRET_LABEL=db-password", "JUJU_SECRET_REVISION=3", NULL };
+	struct cairn_harness *h = NULL;
+	struct cairn_error err;
+	int id;
+
+	ASSERT_EQ(cairn_harness_new(&o, ctx_setup, NULL, &h, &err), 0);
+	ASSERT_EQ(cairn_harness_emit(h, CAIRN_EVENT_INSTALL, NULL, &err), 0);
+	ASSERT_STREQ(seen, "install workload=- departing=- secret=- label=- rev=-1");
+	ASSERT_EQ(cairn_harness_emit_hook(h, "secret-changed", secret_env, &err), 0);
+	ASSERT_STREQ(seen, "secret-changed workload=- departing=- secret=secret:cqj4s3itmqb1usq0vhkg "
+			   "label=db-password rev=3");
+	/* A revision that is not a number reads as absent. */
+	ASSERT_EQ(cairn_harness_emit_hook(h, "secret-changed", (const char *[]){ "JUJU_SECRET_REVISION=x", NULL },
+					  &err), 0);
+	ASSERT_CONTAINS(seen, "rev=-1");
+	ASSERT_EQ(cairn_harness_add_relation(h, "db", "pg", &id, &err), 0);
+	ASSERT_EQ(cairn_harness_add_relation_unit(h, id, "pg/1", &err), 0);
+	ASSERT_EQ(cairn_harness_remove_relation_unit(h, id, "pg/1", &err), 0);
+	ASSERT_EQ(cairn_harness_emit_relation(h, CAIRN_EVENT_RELATION_DEPARTED, id, "pg/1", &err), 0);
+	ASSERT_STREQ(seen, "db-relation-departed workload=- departing=pg/1 secret=- label=- rev=-1");
+	ASSERT_EQ(cairn_harness_pebble_ready(h, "web", &err), 0);
+	ASSERT_STREQ(seen, "web-pebble-ready workload=web departing=- secret=- label=- rev=-1");
+	ASSERT_CONTAINS(cairn_harness_log(h), "WARNING seen install 42\n");
+	ASSERT_CONTAINS(cairn_harness_log(h), "WARNING seen web-pebble-ready 42\n");
+	cairn_harness_free(h);
+}
+
 int main(void)
 {
 	RUN(test_config);
@@ -568,6 +737,7 @@ int main(void)
 	RUN(test_relations);
 	RUN(test_relation_broken_and_buffering);
 	RUN(test_actions);
+	RUN(test_event_context);
 	RUN(test_storage_and_stored_state);
 	return test_summary();
 }

@@ -22,6 +22,8 @@ enum fake_mode {
 	REPLY,     /* send status/content-type/body */
 	CLOSE,     /* read the request, close without answering */
 	HANG,      /* read the request, never answer (until the test ends) */
+	TRUNCATE,  /* send the headers and part of the body (Content-Length promises more), close */
+	HALF_HEAD, /* send part of the status line and headers, close */
 };
 
 struct canned {
@@ -142,6 +144,11 @@ static void *fake_main(void *data)
 			dprintf(fd, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
 				c->status, reason(c->status), c->ctype ? c->ctype : "application/json", strlen(c->body),
 				c->body);
+		} else if (c->mode == TRUNCATE) {
+			dprintf(fd, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+				c->status, reason(c->status), strlen(c->body) + 100, c->body);
+		} else if (c->mode == HALF_HEAD) {
+			dprintf(fd, "HTTP/1.1 200 OK\r\nContent-Type: applica");
 		} else if (c->mode == HANG) {
 			f->hang_fd = fd;
 			continue;
@@ -312,6 +319,34 @@ static void test_closed_and_timed_out(void)
 	cairn_pebble_set_timeout(c, 200);
 	ASSERT_EQ(cairn_pebble_system_info(c, &si, &err), -ETIMEDOUT);
 	ASSERT_EQ(err.kind, CAIRN_ERR_TIMEOUT);
+	fake_stop(f);
+}
+
+/* The peer closes in the middle of its answer: a connection error (never a protocol error or a
+ * half-parsed success), for a plain request and for a change wait. */
+static void test_closed_mid_response(void)
+{
+	struct fake *f = fake_start();
+	struct cairn_container *c = container(f->path);
+	struct cairn_system_info si;
+	struct cairn_error err;
+
+	fake_add(f, "GET", "/v1/system-info", TRUNCATE, 200, NULL, "{\"type\":\"sync\",\"status-code\":200,\"res", 1);
+	fake_add(f, "GET", "/v1/system-info", HALF_HEAD, 0, NULL, NULL, 1);
+	fake_add(f, "POST", "/v1/services", REPLY, 202, NULL, ASYNC("3"), 1);
+	fake_add(f, "GET", "/v1/changes/3/wait", TRUNCATE, 200, NULL, "{\"type\":\"sync\",\"result\":{\"id\":\"3\"", 1);
+	memset(&si, 0x5a, sizeof(si));
+	ASSERT_EQ(cairn_pebble_system_info(c, &si, &err), -ENOTCONN);
+	ASSERT_EQ(err.kind, CAIRN_ERR_CONNECTION);
+	ASSERT_CONTAINS(err.message, "GET /v1/system-info");
+	ASSERT_CONTAINS(err.message, "connection closed");
+	ASSERT_EQ((unsigned char)si.version[0], 0x5a); /* untouched */
+	ASSERT_EQ(cairn_pebble_system_info(c, &si, &err), -ENOTCONN);
+	ASSERT_EQ(err.kind, CAIRN_ERR_CONNECTION);
+	ASSERT_CONTAINS(err.message, "connection closed");
+	ASSERT_EQ(cairn_pebble_restart(c, (const char *[]){ "svc", NULL }, &err), -ENOTCONN);
+	ASSERT_EQ(err.kind, CAIRN_ERR_CONNECTION);
+	ASSERT_CONTAINS(err.message, "/v1/changes/3/wait");
 	fake_stop(f);
 }
 
@@ -747,6 +782,7 @@ int main(void)
 {
 	RUN(test_connection_errors);
 	RUN(test_closed_and_timed_out);
+	RUN(test_closed_mid_response);
 	RUN(test_protocol_errors);
 	RUN(test_api_errors);
 	RUN(test_changes);

@@ -182,11 +182,67 @@ static void test_bad_metadata(void)
 	meta_done(&m);
 }
 
+static void test_paths_doubles_and_error_names(void)
+{
+	struct cairn_value *m = NULL;
+	struct cairn_error err;
+	const char *s;
+	double d;
+
+	ASSERT_EQ(cairn_value_from_json("{\"a\":{\"b\":{\"c\":\"v\"},\"n\":2},\"x.y\":1,\"s\":\"t\"}", &m, &err), 0);
+	ASSERT_EQ(cairn_value_get_string(cairn_map_get_path(m, "a.b.c"), &s), 0);
+	ASSERT_STREQ(s, "v");
+	ASSERT_EQ(cairn_value_kind(cairn_map_get_path(m, "a.b")), CAIRN_VALUE_MAP);
+	ASSERT_TRUE(cairn_map_get_path(m, "a") == cairn_map_get(m, "a"));
+	ASSERT_TRUE(cairn_map_get_path(m, "a.nope") == NULL);
+	ASSERT_TRUE(cairn_map_get_path(m, "a.n.deeper") == NULL); /* through a scalar */
+	ASSERT_TRUE(cairn_map_get_path(m, "s.t") == NULL);
+	ASSERT_TRUE(cairn_map_get_path(m, "x.y") == NULL);         /* dots always split */
+	ASSERT_TRUE(cairn_map_get_path(m, "a.") == NULL);
+	ASSERT_TRUE(cairn_map_get_path(m, "") == NULL);
+	ASSERT_TRUE(cairn_map_get_path(m, NULL) == NULL);
+	ASSERT_TRUE(cairn_map_get_path(NULL, "a") == NULL);
+	/* Doubles: an int reads as a double, a string does not; absent or null is def. */
+	ASSERT_EQ(cairn_map_double(cairn_map_get(m, "a"), "n", 0.5, &d, &err), 0);
+	ASSERT_TRUE(d == 2.0);
+	ASSERT_EQ(cairn_map_double(m, "nope", 0.5, &d, &err), 0);
+	ASSERT_TRUE(d == 0.5);
+	ASSERT_EQ(cairn_map_set(m, "z", cairn_value_null()), 0);
+	ASSERT_EQ(cairn_map_double(m, "z", 1.25, &d, &err), 0);
+	ASSERT_TRUE(d == 1.25);
+	ASSERT_EQ(cairn_map_set_double(m, "r", 0.125), 0);
+	ASSERT_EQ(cairn_map_double(m, "r", 0, &d, &err), 0);
+	ASSERT_TRUE(d == 0.125);
+	d = 9;
+	ASSERT_EQ(cairn_map_double(m, "s", 0, &d, &err), -EDOM);
+	ASSERT_EQ(err.kind, CAIRN_ERR_TYPE);
+	ASSERT_STREQ(err.message, "\"s\" is a string, not a double");
+	ASSERT_TRUE(d == 9); /* untouched on error */
+	ASSERT_EQ(cairn_map_double(cairn_map_get(m, "s"), "k", 0, &d, &err), -EINVAL);
+	cairn_value_free(m);
+	/* Every kind has its name. */
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_NONE), "none");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_INVALID), "invalid");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_NOT_FOUND), "not-found");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_TYPE), "type");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_MODEL), "model");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_CONNECTION), "connection");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_PROTOCOL), "protocol");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_API), "api");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_PATH), "path");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_CHANGE), "change");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_TIMEOUT), "timeout");
+	ASSERT_STREQ(cairn_error_kind_name(CAIRN_ERR_STORE), "store");
+	ASSERT_TRUE(cairn_error_kind_name(_CAIRN_ERR_MAX) != NULL);
+	ASSERT_TRUE(cairn_error_kind_name((enum cairn_error_kind)-1) != NULL);
+}
+
 int main(void)
 {
 	RUN(test_scalars);
 	RUN(test_maps_and_lists);
 	RUN(test_dispatch_paths);
 	RUN(test_bad_metadata);
+	RUN(test_paths_doubles_and_error_names);
 	return test_summary();
 }

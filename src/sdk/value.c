@@ -168,6 +168,24 @@ struct cairn_value *cairn_map_get(const struct cairn_value *map, const char *key
 	return value_of(json_object_get(value_json(map), key));
 }
 
+struct cairn_value *cairn_map_get_path(const struct cairn_value *map, const char *path)
+{
+	const json_t *cur = value_json(map);
+	const char *p = path;
+
+	if (!path)
+		return NULL;
+	for (;;) {
+		size_t n = strcspn(p, ".");
+
+		if (!json_is_object(cur) || !(cur = json_object_getn(cur, p, n)))
+			return NULL;
+		if (!p[n])
+			return value_of((json_t *)cur);
+		p += n + 1;
+	}
+}
+
 int cairn_map_set(struct cairn_value *map, const char *key, struct cairn_value *val)
 {
 	if (!json_is_object(value_json(map)) || !key || !val) {
@@ -221,23 +239,25 @@ static bool kind_ok(const json_t *j, enum cairn_value_kind kind)
 	return have == kind || (kind == CAIRN_VALUE_DOUBLE && have == CAIRN_VALUE_INT);
 }
 
-/* Looks key up for a typed read: 1 with *ret_j for a present value of the kind, 0 when it
- * is absent or null, negative for a non-map or a value of another kind. */
-static int typed_lookup(const struct cairn_value *map, const char *key, enum cairn_value_kind kind, json_t **ret_j,
-			struct cairn_error *err)
+int value_typed(const json_t *v, const char *name, enum cairn_value_kind kind, json_t **ret_j,
+		struct cairn_error *err)
 {
-	json_t *v;
-
-	if (!json_is_object(value_json(map)) || !key)
-		return sdk_err(err, CAIRN_ERR_INVALID, "cannot read \"%s\": not a map", key ? key : "");
-	v = json_object_get(value_json(map), key);
 	if (!v || json_is_null(v))
 		return 0;
 	if (!kind_ok(v, kind))
-		return sdk_err(err, CAIRN_ERR_TYPE, "\"%s\" is a %s, not a %s", key, value_json_kind_name(v),
+		return sdk_err(err, CAIRN_ERR_TYPE, "\"%s\" is a %s, not a %s", name, value_json_kind_name(v),
 			       cairn_value_kind_name(kind));
-	*ret_j = v;
+	*ret_j = (json_t *)v;
 	return 1;
+}
+
+/* Looks key up for a typed read, as value_typed(); negative for a non-map. */
+static int typed_lookup(const struct cairn_value *map, const char *key, enum cairn_value_kind kind, json_t **ret_j,
+			struct cairn_error *err)
+{
+	if (!json_is_object(value_json(map)) || !key)
+		return sdk_err(err, CAIRN_ERR_INVALID, "cannot read \"%s\": not a map", key ? key : "");
+	return value_typed(json_object_get(value_json(map), key), key, kind, ret_j, err);
 }
 
 int cairn_map_string(const struct cairn_value *map, const char *key, const char *def, const char **ret,

@@ -192,7 +192,8 @@ static enum cairn_tools transport;
 	"peers:\n  keepers:\n    interface: keeper-peers\n"
 #define ACTIONS                                                                     \
 	"get-value:\n  params:\n    prefix: {type: string, default: \"\"}\n"      \
-	"    repeat: {type: integer, default: 1}\n"
+	"    repeat: {type: integer, default: 1}\n"                                   \
+	"    opts: {type: object}\n"
 
 /* A check inside a handler: on failure the dispatch fails with the reason in juju-log. */
 #define CHECK(ch, e)                                                                            \
@@ -348,6 +349,13 @@ static int on_get_value(struct cairn_event *ev, void *data)
 	CHECK(ch, cairn_action_param_string(ev, "prefix", "?", &prefix, &err) == 0 && !strcmp(prefix, "> "));
 	CHECK(ch, cairn_action_param_int(ev, "repeat", 0, &repeat, &err) == 0 && repeat == 1);
 	CHECK(ch, cairn_action_param_bool(ev, "prefix", false, &b, &err) == -EDOM && err.kind == CAIRN_ERR_TYPE);
+	/* Dotted keys read nested parameters, as action-get opts.depth.max does. */
+	CHECK(ch, cairn_action_param_int(ev, "opts.depth.max", 0, &repeat, &err) == 0 && repeat == 9);
+	CHECK(ch, cairn_action_param_int(ev, "opts.depth.min", -1, &repeat, &err) == 0 && repeat == -1);
+	CHECK(ch, cairn_action_param_string(ev, "opts.depth", "", &prefix, &err) == -EDOM &&
+		  !strcmp(err.message, "action parameter: \"opts.depth\" is a map, not a string"));
+	CHECK(ch, cairn_action_set_result(ev, "a.stdout", "x", &err) == -EINVAL &&
+		  !strcmp(err.message, "cannot set reserved action key \"stdout\""));
 	CHECK(ch, cairn_action_log(ev, "reading the served value", &err) == 0);
 	CHECK(ch, cairn_action_log(ev, "-dash first", &err) == 0);
 	cairn_map_set_string(res, "value", "> hello");
@@ -512,7 +520,7 @@ static void test_action(void)
 	a.ctx.action = calloc(1, sizeof(*a.ctx.action));
 	a.ctx.action->name = strdup("get-value");
 	a.ctx.action->id = strdup("7");
-	a.ctx.action->params = js("{\"prefix\": \"> \", \"repeat\": 1}");
+	a.ctx.action->params = js("{\"prefix\": \"> \", \"repeat\": 1, \"opts\": {\"depth\": {\"max\": 9}}}");
 	ASSERT_EQ(run_dispatch(&a, env), 0);
 	/* Nested by dotted key, every value a string, as Juju keeps them. */
 	res = json_dumps(a.ctx.action->results, JSON_SORT_KEYS | JSON_COMPACT);

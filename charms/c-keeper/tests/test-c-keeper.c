@@ -138,7 +138,11 @@ static void test_readers_action(void)
 	ASSERT_EQ(cairn_map_int(out.results, "count", 0, &n, NULL), -EDOM); /* action-set stores strings */
 	ASSERT_EQ(cairn_map_string(out.results, "count", NULL, &s, NULL), 0);
 	ASSERT_STREQ(s, "2");
-	ASSERT_EQ(cairn_map_string(out.results, "readers.reader-0", NULL, &s, NULL), 0);
+	/* action-set readers.reader-0=hello nests, as under Juju. */
+	ASSERT_TRUE(cairn_map_get(out.results, "readers.reader-0") == NULL);
+	ASSERT_EQ(cairn_map_string(cairn_map_get(out.results, "readers"), "reader-0", NULL, &s, NULL), 0);
+	ASSERT_STREQ(s, "hello");
+	ASSERT_EQ(cairn_value_get_string(cairn_map_get_path(out.results, "readers.reader-1"), &s), 0);
 	ASSERT_STREQ(s, "hello");
 	/* reader/1 departs: forgotten. */
 	ASSERT_EQ(cairn_harness_remove_relation_unit(h, a, "reader/1", &err), 0);
@@ -175,7 +179,7 @@ static void test_get_value_action(void)
 	ASSERT_STREQ(s, "hello");
 	ASSERT_EQ(cairn_map_string(out.results, "planned-units", NULL, &s, NULL), 0);
 	ASSERT_STREQ(s, "2");
-	ASSERT_EQ(cairn_map_string(out.results, "address.ingress", NULL, &s, NULL), 0);
+	ASSERT_EQ(cairn_value_get_string(cairn_map_get_path(out.results, "address.ingress"), &s), 0);
 	ASSERT_STREQ(s, "10.0.0.10");
 	ASSERT_TRUE(out.logs[0] && !strcmp(out.logs[0], "reading the served value") && !out.logs[1]);
 	cairn_map_set_string(p, "prefix", "> ");
@@ -183,11 +187,19 @@ static void test_get_value_action(void)
 	ASSERT_EQ(cairn_harness_run_action(h, "get-value", p, &out, &err), 0);
 	ASSERT_EQ(cairn_map_string(out.results, "value", NULL, &s, NULL), 0);
 	ASSERT_STREQ(s, "> hellohello");
-	/* A parameter of the wrong type fails the action with the getter's message. */
+	/* A parameter of the wrong type is refused before the action runs, with Juju's
+	 * schema-validation text, as `juju run` refuses it. */
 	cairn_map_set_string(p, "repeat", "x");
-	ASSERT_EQ(cairn_harness_run_action(h, "get-value", p, &out, &err), 0);
-	ASSERT_TRUE(out.failed);
-	ASSERT_CONTAINS(out.fail_message, "repeat");
+	ASSERT_EQ(cairn_harness_run_action(h, "get-value", p, &out, &err), -EINVAL);
+	ASSERT_EQ(err.kind, CAIRN_ERR_INVALID);
+	ASSERT_STREQ(err.message, "validation failed: (root).repeat : must be of type integer, given \"x\"");
+	cairn_map_set_int(p, "repeat", 0);
+	ASSERT_EQ(cairn_harness_run_action(h, "get-value", p, &out, &err), -EINVAL);
+	ASSERT_CONTAINS(err.message, "(root).repeat");
+	cairn_map_set_int(p, "repeat", 1);
+	cairn_map_set_string(p, "bogus", "x");
+	ASSERT_EQ(cairn_harness_run_action(h, "get-value", p, &out, &err), -EINVAL);
+	ASSERT_CONTAINS(err.message, "additional property \"bogus\" is not allowed");
 	cairn_value_free(p);
 	cairn_harness_free(h);
 }
