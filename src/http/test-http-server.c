@@ -274,7 +274,12 @@ static int client_open_path(struct client *cl, const char *path)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		close(cl->fd);
+		cl->fd = -1;
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
 	if (connect(cl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int r = -errno;
 

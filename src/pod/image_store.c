@@ -335,8 +335,8 @@ static void import_finish(struct image_req *r, int status, const struct image *i
 	void *data = r->data;
 	char copy[2 * ERRBUF_SIZE];
 
-	/* msg may live in r (a deferred outcome): keep it past the free. */
-	snprintf(copy, sizeof(copy), "%s", msg ? msg : "");
+	/* msg may live in r (a deferred outcome): keep it past the free (cut to fit). */
+	snprintf(copy, sizeof(copy), "%.*s", (int)sizeof(copy) - 1, msg ? msg : "");
 	msg = msg ? copy : NULL;
 
 	if (r->staging) {
@@ -613,8 +613,8 @@ static void acquire_finish(struct image_req *r, int status, const char *msg)
 	char *path = xstrdup(rf->path);
 	char copy[2 * ERRBUF_SIZE];
 
-	/* msg may live in r (a deferred outcome): keep it past the free. */
-	snprintf(copy, sizeof(copy), "%s", msg ? msg : "");
+	/* msg may live in r (a deferred outcome): keep it past the free (cut to fit). */
+	snprintf(copy, sizeof(copy), "%.*s", (int)sizeof(copy) - 1, msg ? msg : "");
 	msg = msg ? copy : NULL;
 
 	if (status < 0 && rf->refs > 0) {
