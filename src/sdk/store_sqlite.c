@@ -8,19 +8,32 @@
  * method_name.  Rows that are not ours are never read or changed.
  *
  * The transaction begins when the dispatch first reads; commit() writes only what changed,
- * so a dispatch that changed nothing ends with a rollback of a read-only transaction and no
- * fsync.  A missing file means "nothing stored yet" and is created only when a commit has
- * something to write; the tables are created then too (a read of a table that is not
- * there yet finds nothing), so a dispatch that only reads never parses DDL.
+ * so a dispatch that changed nothing ends with a rollback of a read-only transaction and
+ * writes nothing.  A missing file means "nothing stored yet" and is created only when a
+ * commit has something to write; the tables are created then too (a read of a table that
+ * is not there yet finds nothing), so a dispatch that only reads never parses DDL.
+ *
+ * Durability is the agent's and the controller's (src/agent/store.c): WAL with
+ * synchronous=NORMAL, so a committed transaction survives a SIGKILL at any moment and the
+ * file is never corrupted, while a power loss may lose the last commits (the agent's
+ * journal, which rolls back with them, runs the hook again).  A commit appends a few pages
+ * to "<db>-wal" and syncs nothing.  Locking is exclusive from before the first WAL access,
+ * so SQLite keeps the WAL index in memory (no -shm file) and rebuilds it at each open by
+ * reading the log; the log is therefore kept short: a commit that leaves more than
+ * STORE_WAL_CHECKPOINT_FRAMES frames checkpoints (the only fsyncs, two), and closing never
+ * does (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE), so the log stays for the next dispatch.  A
+ * database ops made, in rollback-journal mode, is switched to WAL by our first write; WAL
+ * is a property of the file, which ops (Python's sqlite3) opens as before.
  *
  * Most dispatches have nothing deferred, yet finding that out means opening SQLite (a
  * quarter of a C charm's run).  So each commit leaves a hint on the file, an extended
- * attribute "user.cairn.queue" = "<change counter> <queued events>", where the change counter
- * is the one SQLite keeps in the database header and bumps on every write transaction (in
- * rollback-journal mode, which ops' database uses).  The next dispatch trusts "no events
- * queued" only while the header still carries the same counter: any later write, by us, by
- * ops or by anything else, makes the hint stale, and a file in WAL mode or without the
- * attribute is simply read through SQLite.  The hint is never needed for correctness. */
+ * attribute "user.cairn.queue" = "<mark> <queued events>", where the mark fingerprints the
+ * commit in the files themselves (store_walmark.h: the log's salts and the checksums of the
+ * commit's last frame, the main file's change counter).  The next dispatch trusts "no
+ * events queued" only while the files still end with that commit: any later write, by us,
+ * by ops or by anything else, makes the hint stale, and so does a commit whose process died
+ * before it could update the hint; a file not in WAL mode or without the attribute is
+ * simply read through SQLite.  The hint is never needed for correctness. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -34,9 +47,15 @@
 
 #include "sdk/error.h"
 #include "sdk/store.h"
+#include "sdk/store_walmark.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS (3600 * 1000) /* ops waits an hour for the lock */
 #define QUEUE_HINT_XATTR "user.cairn.queue"
+/* A commit that leaves more frames (pages) than this in the log checkpoints it.  Each open
+ * reads the whole log to index it; at 4 KiB pages, 128 frames cost about what opening the
+ * database itself does, and a dispatch that changes one namespace appends 2-3 frames, so a
+ * checkpoint (two fsyncs) comes about every 50 such commits. */
+#define STORE_WAL_CHECKPOINT_FRAMES 128
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS snapshot (handle TEXT PRIMARY KEY, data BLOB);"
@@ -49,6 +68,8 @@ struct store_sqlite {
 	sqlite3 *db;
 	bool in_tx;
 	bool has_schema; /* the tables are known to exist */
+	bool wal;        /* the connection is in WAL mode */
+	int wal_frames;  /* frames in the log after the last commit (the WAL hook's count) */
 	json_t *loaded; /* the notices read by load_notices */
 };
 
@@ -86,6 +107,69 @@ static void db_close(struct store_sqlite *s)
 	s->db = NULL;
 	s->in_tx = false;
 	s->has_schema = false;
+	s->wal = false;
+}
+
+/* SQLite's WAL hook, after each commit: records the log's length for the queue hint and
+ * checkpoints a long log.  A checkpoint that fails (it cannot lose the commit) is tried
+ * again after the next commit. */
+static int db_wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_sqlite *s = arg;
+
+	s->wal_frames = frames;
+	if (frames >= STORE_WAL_CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+/* Runs a journal_mode pragma; whether the mode it answers is WAL. */
+static bool db_journal_wal(struct store_sqlite *s, const char *pragma)
+{
+	sqlite3_stmt *q = NULL;
+	bool wal = false;
+
+	if (sqlite3_prepare_v2(s->db, pragma, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		wal = sqlite3_column_text(q, 0) && !strcmp((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	return wal;
+}
+
+/* Switches the open connection to WAL, outside a transaction (a no-op for a file that is in
+ * WAL mode already; for ops' rollback-journal file it is a write of its own). */
+static int db_use_wal(struct store_sqlite *s, struct cairn_error *err)
+{
+	if (!db_journal_wal(s, "PRAGMA journal_mode=WAL"))
+		return db_error(s, err, "cannot switch to WAL mode");
+	s->wal = true;
+	return 0;
+}
+
+static int db_begin(struct store_sqlite *s, struct cairn_error *err)
+{
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, err, "cannot begin a transaction on");
+	s->in_tx = true;
+	return 0;
+}
+
+/* Makes the connection, open for a read, ready to write: a file still in rollback-journal
+ * mode is switched to WAL first, which needs the read transaction ended.  The exclusive lock
+ * the read took stays held in between (locking_mode=EXCLUSIVE never releases it), so what
+ * the dispatch read is still what the file holds when it writes. */
+static int db_writable(struct store_sqlite *s, struct cairn_error *err)
+{
+	int r;
+
+	if (s->wal || db_journal_wal(s, "PRAGMA journal_mode")) {
+		s->wal = true;
+		return 0;
+	}
+	if (s->in_tx && sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, err, "cannot end the read transaction on");
+	s->in_tx = false;
+	r = db_use_wal(s, err);
+	return r < 0 ? r : db_begin(s, err);
 }
 
 /* Opens the database and begins the dispatch's transaction; create=true also makes sure the
@@ -93,10 +177,18 @@ static void db_close(struct store_sqlite *s)
  * create is false (nothing stored). */
 static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
 {
-	int fd;
+	int fd, r;
 
-	if (s->db)
-		return create ? db_schema(s, err) : 0;
+	if (s->db && !create)
+		return 0;
+	if (s->db) {
+		r = db_writable(s, err);
+		if (r < 0) {
+			db_close(s);
+			return r;
+		}
+		return db_schema(s, err);
+	}
 	if (!create && access(s->path, F_OK) < 0 && errno == ENOENT) {
 		return 1;
 	}
@@ -108,19 +200,28 @@ static int db_open(struct store_sqlite *s, bool create, struct cairn_error *err)
 		close(fd);
 	}
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		int r = db_error(s, err, "cannot open");
+		r = db_error(s, err, "cannot open");
 
 		db_close(s);
 		return r;
 	}
 	sqlite3_busy_timeout(s->db, SQLITE_BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(s->db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		int r = db_error(s, err, "cannot begin a transaction on");
-
+	sqlite3_wal_hook(s->db, db_wal_committed, s);
+	/* Exclusive locking before the first access to the log: the WAL index lives in memory. */
+	if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+		r = db_error(s, err, "cannot configure");
 		db_close(s);
 		return r;
 	}
-	s->in_tx = true;
+	r = create ? db_use_wal(s, err) : 0;
+	if (r == 0)
+		r = db_begin(s, err);
+	if (r < 0) {
+		db_close(s);
+		return r;
+	}
 	return create ? db_schema(s, err) : 0;
 }
 
@@ -130,52 +231,37 @@ static bool no_table(struct store_sqlite *s)
 	return !s->has_schema && strstr(sqlite3_errmsg(s->db), "no such table");
 }
 
-/* The header's file change counter, for a database in rollback-journal mode (the read and
- * write format bytes are 1).  0 and *ret, or -1. */
-static int header_counter(const char *path, uint32_t *ret)
-{
-	unsigned char h[100];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n != (ssize_t)sizeof(h) || memcmp(h, "SQLite format 3", 16) || h[18] != 1 || h[19] != 1)
-		return -1;
-	*ret = (uint32_t)h[24] << 24 | (uint32_t)h[25] << 16 | (uint32_t)h[26] << 8 | h[27];
-	return 0;
-}
-
 /* Whether the hint says, for the database as it is now, that no event of ours is queued. */
 static bool hint_queue_empty(const struct store_sqlite *s)
 {
-	char v[64];
-	unsigned long counter, queued;
-	uint32_t now;
+	char v[WALMARK_TEXT_MAX + 32];
+	struct walmark mark;
+	unsigned long queued;
 	ssize_t n = getxattr(s->path, QUEUE_HINT_XATTR, v, sizeof(v) - 1);
+	int used;
 
 	if (n <= 0)
 		return false;
 	v[n] = '\0';
-	if (sscanf(v, "%lu %lu", &counter, &queued) != 2 || header_counter(s->path, &now) < 0)
+	used = walmark_parse(v, &mark);
+	if (used < 0 || sscanf(v + used, " %lu", &queued) != 1)
 		return false;
-	return counter == now && queued == 0;
+	return queued == 0 && walmark_current(s->path, &mark);
 }
 
-/* Records the queue's length against the counter the commit just left (best effort: a
- * hint that cannot be written is stale, never wrong). */
+/* Records the queue's length against the mark the commit just left (best effort: a hint
+ * that cannot be written is stale, never wrong). */
 static void hint_set(const struct store_sqlite *s, long long queued)
 {
-	char v[64];
-	uint32_t now;
+	char v[WALMARK_TEXT_MAX + 32];
+	struct walmark mark;
 
-	if (queued < 0 || header_counter(s->path, &now) < 0) {
+	if (queued < 0 || s->wal_frames <= 0 || walmark_read(s->path, (uint32_t)s->wal_frames, &mark) < 0) {
 		removexattr(s->path, QUEUE_HINT_XATTR);
 		return;
 	}
-	snprintf(v, sizeof(v), "%lu %lld", (unsigned long)now, queued);
+	walmark_format(&mark, v);
+	snprintf(v + strlen(v), sizeof(v) - strlen(v), " %lld", queued);
 	setxattr(s->path, QUEUE_HINT_XATTR, v, strlen(v), 0);
 }
 
@@ -402,6 +488,7 @@ static int sqlite_commit(struct store *st, json_t *state, json_t *notices, struc
 		db_close(s);
 		goto out;
 	}
+	s->wal_frames = 0;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		r = db_error(s, err, "cannot commit");
 		db_close(s);
