@@ -398,7 +398,7 @@ enum cairn_tools {
 
 /* Where stored state and the deferral queue live. */
 enum cairn_storage {
-	CAIRN_STORAGE_LOCAL = 0, /* $JUJU_CHARM_DIR/.unit-state.db (SQLite, mode 0600) */
+	CAIRN_STORAGE_LOCAL = 0, /* $JUJU_CHARM_DIR/.unit-state.db (SQLite in WAL mode, 0600) */
 	CAIRN_STORAGE_CONTROLLER, /* the controller's charm state (state-get/state-set) */
 	_CAIRN_STORAGE_MAX
 };
