@@ -1,5 +1,5 @@
-/* agent_internal.h - what agent.c (the machine: session, outbox, goals) and unit.c (one unit's
- * hooks) share.  Not for other modules. */
+/* agent_internal.h - what agent.c (the machine: session, outbox, goals) and the unit*.c files
+ * (one unit's runtime) share.  Not for other modules. */
 #ifndef CAIRN_AGENT_INTERNAL_H
 #define CAIRN_AGENT_INTERNAL_H
 
@@ -282,8 +282,6 @@ json_t *unit_journal_json(const struct uniter_journal *j, const struct relstate 
  * uniter_journal_from_json's).  -EINVAL with eb when malformed; *rs initialised either way. */
 int unit_journal_extras(json_t *journal, struct relstate *rs, int64_t *task, int64_t *task_done,
 			struct errbuf *eb);
-/* The run queue runs soon (a hook or task ended). */
-void unit_schedule_pump(struct agent *a);
 /* A new relation goal document (from a unit goal; NULL = none).  Bags of remote units that
  * left a scope are kept until their -departed commits (unit_rel_forget). */
 void unit_set_relations(struct unit *u, json_t *relations);
@@ -302,7 +300,7 @@ void unit_rel_own_writes(struct unit *u, struct relstate *after);
 /* A relation hook h committed: the kept bags it no longer needs go. */
 void unit_rel_forget(struct unit *u, const struct relhook *h);
 
-/* ---- unit.c ---- */
+/* ---- unit_ctx.c ---- */
 
 /* The hook context's ops, shared by hooks and tasks. */
 extern const struct hook_ctx_ops unit_ctx_ops;
@@ -312,6 +310,9 @@ void unit_ctx_clear(struct unit *u);
 /* What a task's hook context changed, into an action-result (new references: the caller
  * drops them after encoding). */
 void unit_ctx_changes(struct unit *u, struct proto_action_result *m);
+
+/* ---- unit_batch.c ---- */
+
 /* Sequenced messages of one unit, written with its row in one store transaction:
  * batch_add() numbers each message, batch_commit() writes row (u as it is when NULL) and
  * the messages, which then join the outbox; batch_done() drops what was not committed. */
@@ -327,8 +328,99 @@ int64_t batch_add(struct batch *b, struct proto_msg *m);
 void batch_journal(struct batch *b, const struct uniter_journal *j);
 void batch_status(struct batch *b, const char *kind, const char *status, const char *message,
 		   json_t *data, bool by_charm);
+/* hook-ran of one hook run (its start, duration and exit code, clamped to 0..255). */
+void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
+		    int code);
 int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb);
+/* batch_commit() that also drops u's outbox rows up to ack_seq (0: none) in the same
+ * transaction. */
+int batch_commit_ack(struct batch *b, const struct store_unit_row *row, int64_t ack_seq,
+		     struct errbuf *eb);
+/* u's journal document for j (unit_journal_json with u's relation state and tasks).  New
+ * reference. */
+json_t *unit_journal_of(struct unit *u, const struct uniter_journal *j);
+/* A new copy of u's workload status copy with these fields ("charm-set" stays once set). */
+json_t *unit_wl_with(struct unit *u, const char *status, const char *message, json_t *data,
+		     bool by_charm);
+/* Whether the charm has set u's workload status itself. */
+bool unit_charm_set_status(struct unit *u);
+
+/* ---- unit_containers.c ---- */
+
+/* Brings u's containers in line with its application's goal (when the goal changed). */
+void unit_containers_sync(struct unit *u);
+/* Stops u's containers and pod: destroy = for good, else detached and left running. */
+void unit_containers_stop(struct unit *u, bool destroy);
+/* Whether every container of u runs and its services have settled. */
+bool unit_containers_settled(struct unit *u);
+/* The container whose new boot id waits for its pebble-ready hook (no retry pending), or
+ * NULL. */
+struct container_rt *unit_container_due(struct unit *u);
+/* The container whose pebble-ready hook is hook, or NULL. */
+struct container_rt *unit_container_for_hook(struct unit *u, const char *hook);
+/* The first container's notice hook that waits to run (borrowed from u), or NULL. */
+const char *unit_notice_due(struct unit *u);
+/* The notice event of the container whose notice hook is hook, or NULL. */
+const struct uniter_notice *unit_notice_for_hook(struct unit *u, const char *hook);
+/* The workload status shown while u's pod keeps hooks waiting, and the charm's own back once
+ * it is up. */
+void unit_pod_wait_status(struct unit *u);
+void unit_pod_wait_over(struct unit *u);
+
+/* ---- unit_hook.c ---- */
+
+/* Installs the charm files before hook (install or upgrade-charm): PREPARING, then IDLE
+ * again for the hook to run, or ERROR. */
+void unit_prepare_files(struct unit *u, const char *hook);
+/* Records hook (rel: its relation, or NULL) as pending and spawns it: RUNNING, or on to its
+ * end at once when it cannot run. */
+void unit_hook_start(struct unit *u, const char *hook, const struct relhook *rel);
+/* Queues commit-hook (with the hook context's changes when with_changes) in with's
+ * transaction (NULL: its own): COMMITTING, or ERROR when it cannot be recorded. */
+void unit_begin_commit(struct unit *u, bool with_changes, struct batch *with);
+/* A hook failed (or could not be prepared): agent status error (status_msg, NULL: "hook
+ * failed") in with's transaction (NULL: its own), ERROR, and a retry armed. */
+void unit_enter_error(struct unit *u, const char *status_msg, struct batch *with);
+
+/* ---- unit.c ---- */
+
 void ulog(struct unit *u, const char *level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The one transition of u's state machine (an illegal one aborts); leaving RUNNING sends
+ * the held outbox messages. */
+void unit_set_state(struct unit *u, enum unit_state s);
+/* The resolver's goal of u now. */
+void unit_goal_of(struct unit *u, struct uniter_goal *g);
+/* The resolver's answer for u now (relations included). */
+void unit_decide(struct unit *u, const struct uniter_flags *f, struct uniter_next *n);
+/* Arms the update-status timer (started, not stopped, interval set, not armed yet). */
+void unit_arm_update_status(struct unit *u);
+/* Arms the hook retry timer with the next backoff (when the model retries hooks). */
+void unit_arm_retry(struct unit *u);
+/* A new unit named name (copied), restored from its store row when row is not NULL. */
+struct unit *unit_new(struct agent *a, const char *name, const struct store_unit_row *row);
+/* Frees u: destroy = the unit is gone for good (workloads destroyed, directory and store rows
+ * removed), else an orderly stop (hooks queued again, workloads left running). */
+void unit_free(struct unit *u, bool destroy);
+/* The goal may have changed or a step finished: run the resolver soon. */
+void unit_kick(struct unit *u);
+/* The run queue: takes units off it while fewer than max_parallel hooks run. */
+void unit_pump(struct agent *a);
+/* The run queue runs soon (a hook or task ended). */
+void unit_schedule_pump(struct agent *a);
+/* Controller messages about u. */
+void unit_on_ack(struct unit *u, int64_t seq);
+void unit_on_nack(struct unit *u, int64_t seq, const char *error);
+void unit_on_goal(struct unit *u);
+/* Model config changed (timers follow). */
+void unit_on_model_config(struct unit *u);
+/* The runtime state for progress reports and tests. */
+const char *unit_state_name(enum unit_state s);
+
+/* ---- unit_progress.c ---- */
+
+/* Fills the progress of u; returns false when nothing changed since the last report. */
+bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *gen);
+void unit_progress_dirty(struct unit *u);
 
 /* ---- unit_task.c ---- */
 
@@ -345,25 +437,5 @@ void unit_task_recover(struct unit *u);
 void unit_task_free(struct unit *u);
 /* action-log from the running task's hook context (ops->action_log). */
 void unit_task_log(struct hook_ctx *ctx, const char *message);
-
-struct unit *unit_new(struct agent *a, const char *name, const struct store_unit_row *row);
-/* Frees u: destroy = the unit is gone for good (workloads destroyed, directory and store rows
- * removed), else an orderly stop (hooks queued again, workloads left running). */
-void unit_free(struct unit *u, bool destroy);
-/* The goal may have changed or a step finished: run the resolver soon. */
-void unit_kick(struct unit *u);
-/* The run queue: takes units off it while fewer than max_parallel hooks run. */
-void unit_pump(struct agent *a);
-/* Controller messages about u. */
-void unit_on_ack(struct unit *u, int64_t seq);
-void unit_on_nack(struct unit *u, int64_t seq, const char *error);
-void unit_on_goal(struct unit *u);
-/* Model config changed (timers follow). */
-void unit_on_model_config(struct unit *u);
-/* The runtime state for progress reports and tests. */
-const char *unit_state_name(enum unit_state s);
-/* Fills the progress of u; returns false when nothing changed since the last report. */
-bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *gen);
-void unit_progress_dirty(struct unit *u);
 
 #endif
