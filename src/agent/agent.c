@@ -522,6 +522,8 @@ static void unit_apply(struct unit *u, const struct proto_unit_goal *g)
 	u->ports_goal = json_deep_copy(g->ports);
 	u->resolve_gen = g->resolve_gen;
 	snprintf(u->resolve_mode, sizeof(u->resolve_mode), "%s", g->resolve_mode);
+	free(u->principal);
+	u->principal = g->principal ? xstrdup(g->principal) : NULL;
 	unit_set_relations(u, g->relations);
 	json_decref(u->tasks_goal);
 	u->tasks_goal = g->actions ? json_deep_copy(g->actions) : json_array();

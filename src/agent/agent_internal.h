@@ -106,6 +106,7 @@ struct unit {
 	int64_t next_seq;
 	int64_t resolved_gen;
 	char *charm_digest;       /* files installed in charm_dir, "" = none */
+	char *principal;          /* a subordinate's principal unit (from its goal), or NULL */
 	json_t *wl_status;        /* {"status","message","data","charm-set"} */
 	json_t *row_journal;      /* agent_unit_row()'s copy of j, until the transaction is written */
 

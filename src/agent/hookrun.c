@@ -94,7 +94,7 @@ char **hookrun_env_build(const struct hookrun_env *e)
 	envp_add(&envp, &n, "JUJU_VERSION=%s", JUJU_VERSION_STRING);
 	envp_add(&envp, &n, "JUJU_API_ADDRESSES=%s", e->api_addresses ? e->api_addresses : "");
 	envp_add(&envp, &n, "JUJU_MACHINE_ID=%d", e->machine);
-	envp_add(&envp, &n, "JUJU_PRINCIPAL_UNIT=");
+	envp_add(&envp, &n, "JUJU_PRINCIPAL_UNIT=%s", e->principal ? e->principal : "");
 	envp_add(&envp, &n, "JUJU_AVAILABILITY_ZONE=");
 	envp_add(&envp, &n, "CLOUD_API_VERSION=");
 	envp_add(&envp, &n, "JUJU_CHARM_HTTP_PROXY=");

@@ -31,6 +31,7 @@ struct hookrun_env {
 	const char *model_name;
 	const char *model_uuid;
 	int machine;
+	const char *principal;     /* JUJU_PRINCIPAL_UNIT: a subordinate's principal, NULL = "" */
 	const char *workload;      /* JUJU_WORKLOAD_NAME for <c>-pebble-*, or NULL */
 	/* Notice hooks (charm-runtime.md §2.2): JUJU_NOTICE_ID/TYPE/KEY for a custom notice,
 	 * JUJU_PEBBLE_CHECK_NAME for check-failed/-recovered; NULL when not set. */

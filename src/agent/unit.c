@@ -677,6 +677,7 @@ void unit_free(struct unit *u, bool destroy)
 	json_decref(u->gone);
 	json_decref(u->tasks_goal);
 	free(u->charm_digest);
+	free(u->principal);
 	free(u->name);
 	free(u->dir);
 	free(u->charm_dir);

@@ -120,7 +120,7 @@ void unit_hook_start(struct unit *u, const char *hook, const struct relhook *rel
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.workload = rc ? rc->name : with_notice ? notice.container : NULL,
 		.containers_dir = cdir, .api_addresses = a->api_addresses, .relation_id = -1,
-		.netns = u->pod ? u->pod_netns : NULL,
+		.netns = u->pod ? u->pod_netns : NULL, .principal = u->principal,
 	};
 	const struct relhook *hr = &u->j.hook_rel;
 

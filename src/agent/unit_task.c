@@ -344,7 +344,7 @@ void unit_task_start(struct unit *u)
 		.tools_dir = a->tools_dir, .model_name = a->model_name,
 		.model_uuid = a->model_uuid, .machine = atoi(a->machine),
 		.api_addresses = a->api_addresses, .relation_id = -1,
-		.netns = u->pod ? u->pod_netns : NULL,
+		.netns = u->pod ? u->pod_netns : NULL, .principal = u->principal,
 		.action = t->exec ? NULL : t->name, .action_id = t->id_str,
 		.command = t->exec ? t->command : NULL,
 	};

@@ -84,6 +84,7 @@ void agents_send_unit_goal(struct aconn *k, struct model_unit *u, bool sync)
 	m.u.unit_goal.ports = u->ports;
 	m.u.unit_goal.resolve_gen = u->resolve_gen;
 	m.u.unit_goal.resolve_mode = u->resolve_mode;
+	m.u.unit_goal.principal = ctl_rel_principal(C(k->s), u->name);
 	if (json_array_size(rels))
 		m.u.unit_goal.relations = rels;
 	if (json_array_size(tasks))

@@ -624,6 +624,7 @@ static const struct pfield f_unit_goal[] = {
 	{ "workload-status", PF_JSON, O(unit_goal, workload_status), PF_OPT, 0, 0, check_workload_status, NULL },
 	{ "relations", PF_JSON, O(unit_goal, relations), PF_OPT, 0, PROTO_RELATIONS_MAX, check_id_objects, NULL },
 	{ "actions", PF_JSON, O(unit_goal, actions), PF_OPT, 0, PROTO_ACTIONS_MAX, check_tasks, NULL },
+	{ "principal", PF_STR, O(unit_goal, principal), PF_OPT, 0, PROTO_NAME_MAX, check_unit, NULL },
 	END,
 };
 static const struct pfield f_unit_removed[] = {

@@ -289,6 +289,9 @@ struct proto_unit_goal {
 	/* optional: the unit's queued and running tasks, oldest first: [{"id", "name",
 	 * "params", "status": "pending"|"running"|"aborting", "kind": "action"|"exec"}] */
 	json_t *actions;
+	/* optional: a subordinate unit's principal unit (JUJU_PRINCIPAL_UNIT); absent for a
+	 * principal */
+	const char *principal;
 };
 
 struct proto_unit_removed {

@@ -167,6 +167,12 @@ static void test_roundtrip_goals(void)
 	ASSERT_TRUE(d.u.unit_goal.alive);
 	ASSERT_STREQ(d.u.unit_goal.resolve_mode, "no-hooks");
 	ASSERT_TRUE(d.u.unit_goal.journal == NULL);
+	ASSERT_TRUE(d.u.unit_goal.principal == NULL);
+	proto_msg_done(&d);
+	m.u.unit_goal.unit = "sub/4";
+	m.u.unit_goal.principal = "hello/0";
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_STREQ(d.u.unit_goal.principal, "hello/0");
 	proto_msg_done(&d);
 	json_decref(cfg);
 	json_decref(ctrs);
@@ -257,6 +263,8 @@ static void test_refused(void)
 		       "field \"token\": expected lower-case hex digits");
 	expect_refused("{\"type\": \"unit-goal\", \"unit\": \"a/0\", \"gen\": 1, \"alive\": true, \"state\": {}, \"ports\": [], \"resolve-gen\": 0, \"resolve-mode\": \"sometimes\"}", A,
 		       "field \"resolve-mode\"");
+	expect_refused("{\"type\": \"unit-goal\", \"unit\": \"s/0\", \"gen\": 1, \"alive\": true, \"state\": {}, \"ports\": [], \"resolve-gen\": 0, \"resolve-mode\": \"\", \"principal\": \"not a unit\"}", A,
+		       "field \"principal\"");
 	expect_refused("{\"type\": \"charm-chunk\", \"digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"offset\": 0, \"size\": 3, \"data\": \"!!!!\"}", A,
 		       "field \"data\": not base64");
 	expect_refused("{\"type\": \"welcome\", \"machine\": \"0\", \"lease-ms\": 1, \"model-name\": \"m\", \"model-uuid\": \"u\", \"units\": []}", A,

@@ -36,6 +36,7 @@ if [ -f "$d/set-$h" ]; then
   rm -f "$d/set-$h"
 fi
 echo "$line" >> "$d/events.log"
+printf '%s\n' "$JUJU_PRINCIPAL_UNIT" > "$d/principal"
 [ -p "$d/notify" ] && echo "$h" > "$d/notify"
 case "$h" in start) status-set active "started" ;; esac
 exit 0

@@ -3,6 +3,7 @@ relation to a principal puts one subordinate unit beside each principal unit (sa
 each sees only its own principal in the relation, status shows them under their principals,
 a new principal unit gets one too, removing a principal unit removes its subordinate, and
 removing the relation removes them all."""
+import os
 import shutil
 import tempfile
 import unittest
@@ -50,6 +51,14 @@ class Subordinates(unittest.TestCase):
             self.assertEqual(sd["machine"], apps["main"]["units"][p]["machine"])
         self.assertEqual([r["type"] for r in st["relation-rows"]], ["subordinate"])
         for s, p in pairs.items():
+            # JUJU_PRINCIPAL_UNIT names a subordinate's principal, in its hooks and in
+            # juju-exec; a principal's is empty.
+            with open(os.path.join(c.unit_dir(s), "principal")) as f:
+                self.assertEqual(f.read(), p + "\n")
+            with open(os.path.join(c.unit_dir(p), "principal")) as f:
+                self.assertEqual(f.read(), "\n")
+            self.assertEqual(relh.hook_exec(c, s, 'echo "$JUJU_PRINCIPAL_UNIT"'), p + "\n")
+            self.assertEqual(relh.hook_exec(c, p, 'echo "[$JUJU_PRINCIPAL_UNIT]"'), "[]\n")
             # Each subordinate sees only its principal, and the principal only it.
             self.assertEqual(relh.hook_exec(c, s, "relation-list -r host:0").split(), [p])
             self.assertEqual(relh.hook_exec(c, p, "relation-list -r juju-info:0").split(), [s])
