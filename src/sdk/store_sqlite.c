@@ -29,14 +29,19 @@
  *
  * Most dispatches have nothing deferred, yet finding that out means opening SQLite (a
  * quarter of a C charm's run).  So each commit leaves a hint on the file, an extended
- * attribute "user.cairn.queue" = "<mark> <queued events>", where the mark fingerprints the
+ * attribute "user.cairn.queue" = "<mark> <queued events> [<state>]", where the mark fingerprints the
  * commit in the files themselves (store_walmark.h: the log's salts and the checksums of the
  * commit's last frame, the main file's change counter).  The next dispatch trusts "no
  * events queued" only while the files still end with that commit: any later write, by us,
  * by ops or by anything else, makes the hint stale, and so does a commit whose process died
  * before it could update the hint (a commit that checkpointed leaves none: its log is
  * empty); a file not in WAL mode or without the attribute is
- * simply read through SQLite.  The hint is never needed for correctness. */
+ * simply read through SQLite.  The hint is never needed for correctness.  <state> is every
+ * namespace of our stored state as one JSON map ({ns: map}), read back inside the commit's
+ * transaction, when it fits in HINT_STATE_MAX bytes: while the hint is current, load_state
+ * answers from it, so a dispatch that reads its state and changes nothing - most do - opens
+ * no SQLite at all (a third of a C charm's config-changed).  The state is exactly as
+ * trustworthy as the queue length beside it: the same mark vouches for both. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -54,6 +59,10 @@
 
 #define SQLITE_BUSY_TIMEOUT_MS (3600 * 1000) /* ops waits an hour for the lock */
 #define QUEUE_HINT_XATTR "user.cairn.queue"
+/* Stored state carried in the hint: at most this much JSON (an ext4 inode's attributes
+ * share one 4 KiB block), else the hint goes without it. */
+#define HINT_STATE_MAX 3072
+#define HINT_MAX (WALMARK_TEXT_MAX + 32 + HINT_STATE_MAX)
 /* A commit that leaves this many frames (pages) in the log checkpoints it.  Each open reads
  * the whole log to index it, about 1.1 us a 4 KiB frame here (open, read, close: 52 us with
  * an empty log, 119 us at 64 frames, 189 us at 128); a checkpoint costs three syncs (the
@@ -76,6 +85,10 @@ struct store_sqlite {
 	bool wal;        /* the connection is in WAL mode */
 	int wal_frames;  /* frames in the log after the last commit (the WAL hook's count) */
 	json_t *loaded; /* the notices read by load_notices */
+	/* The hint, read once a dispatch: 0 not yet, 1 current, -1 absent or stale. */
+	int hint;
+	long long hint_queued;
+	json_t *hint_state; /* {ns: map}: every namespace of ours, when the hint carries them */
 };
 
 static int db_error(struct store_sqlite *s, struct cairn_error *err, const char *what);
@@ -240,48 +253,153 @@ static bool no_table(struct store_sqlite *s)
 	return !s->has_schema && strstr(sqlite3_errmsg(s->db), "no such table");
 }
 
-/* Whether the hint says, for the database as it is now, that no event of ours is queued. */
-static bool hint_queue_empty(const struct store_sqlite *s)
+/* Forgets what this dispatch read of the hint (our own commit just replaced it). */
+static void hint_forget(struct store_sqlite *s)
 {
-	char v[WALMARK_TEXT_MAX + 32];
-	struct walmark mark;
-	unsigned long queued;
-	ssize_t n = getxattr(s->path, QUEUE_HINT_XATTR, v, sizeof(v) - 1);
-	int used;
+	s->hint = 0;
+	json_decref(s->hint_state);
+	s->hint_state = NULL;
+}
 
+/* Whether the hint describes the database as it is now (read once a dispatch): then
+ * s->hint_queued is the length of our queue and s->hint_state, when not NULL, every
+ * namespace of ours.  A state part that is not a map of maps is ignored (read through
+ * SQLite), never trusted. */
+static bool hint_read(struct store_sqlite *s)
+{
+	char v[HINT_MAX + 1];
+	struct walmark mark;
+	long long queued;
+	ssize_t n;
+	int used, more = 0;
+	json_t *st = NULL, *m;
+	const char *ns;
+
+	if (s->hint)
+		return s->hint > 0;
+	s->hint = -1;
+	n = getxattr(s->path, QUEUE_HINT_XATTR, v, sizeof(v) - 1);
 	if (n <= 0)
 		return false;
 	v[n] = '\0';
 	used = walmark_parse(v, &mark);
-	if (used < 0 || sscanf(v + used, " %lu", &queued) != 1)
+	if (used < 0 || sscanf(v + used, " %lld%n", &queued, &more) != 1 || queued < 0)
 		return false;
-	return queued == 0 && walmark_current(s->path, &mark);
+	if (!walmark_current(s->path, &mark))
+		return false;
+	used += more;
+	if (v[used] == ' ') {
+		bool maps = true;
+
+		st = json_loads(v + used + 1, JSON_REJECT_DUPLICATES, NULL);
+		json_object_foreach(st, ns, m)
+			maps = maps && json_is_object(m);
+		if (!json_is_object(st) || !maps) {
+			json_decref(st);
+			st = NULL;
+		}
+	}
+	s->hint = 1;
+	s->hint_queued = queued;
+	s->hint_state = st;
+	return true;
 }
 
-/* Records the queue's length against the mark the commit just left (best effort: a hint
- * that cannot be written is stale, never wrong). */
-static void hint_set(const struct store_sqlite *s, long long queued)
+/* Whether the hint says, for the database as it is now, that no event of ours is queued. */
+static bool hint_queue_empty(struct store_sqlite *s)
 {
-	char v[WALMARK_TEXT_MAX + 32];
-	struct walmark mark;
+	return hint_read(s) && s->hint_queued == 0;
+}
 
+/* Every namespace of ours as {ns: map}, read inside the commit's transaction, when its
+ * text fits in the hint (HINT_STATE_MAX); else NULL. */
+static char *state_for_hint(struct store_sqlite *s)
+{
+	sqlite3_stmt *q = NULL;
+	json_t *all = json_object();
+	char *text = NULL;
+	size_t pre = strlen(STORE_STATE_PREFIX);
+	int r;
+
+	/* Our handles sort between the prefix and the prefix with its last byte ('[') + 1. */
+	if (sqlite3_prepare_v2(s->db, "SELECT handle, data FROM snapshot WHERE handle >= '" STORE_STATE_PREFIX
+				      "' AND handle < 'cairn/StoredState\\'", -1, &q, NULL) != SQLITE_OK)
+		goto out;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(q, 0);
+		size_t hl = h ? strlen(h) : 0;
+		json_t *m;
+
+		if (hl < pre + 1 || h[hl - 1] != ']' || sqlite3_column_bytes(q, 1) > HINT_STATE_MAX)
+			goto out;
+		m = json_loadb(sqlite3_column_blob(q, 1) ? sqlite3_column_blob(q, 1) : "",
+			       (size_t)sqlite3_column_bytes(q, 1), 0, NULL);
+		if (!json_is_object(m)) {
+			json_decref(m);
+			goto out;
+		}
+		char *ns = xasprintf("%.*s", (int)(hl - pre - 1), h + pre);
+		json_object_set_new(all, ns, m);
+		free(ns);
+	}
+	if (r != SQLITE_DONE)
+		goto out;
+	text = json_dumps(all, JSON_COMPACT);
+	if (text && strlen(text) > HINT_STATE_MAX) {
+		free(text);
+		text = NULL;
+	}
+out:
+	sqlite3_finalize(q);
+	json_decref(all);
+	return text;
+}
+
+/* Records the queue's length, and our stored state when given, against the mark the commit
+ * just left (best effort: a hint that cannot be written is stale, never wrong; one too big
+ * for the file system's attribute space goes without the state). */
+static void hint_set(struct store_sqlite *s, long long queued, const char *state)
+{
+	char v[HINT_MAX + 1];
+	struct walmark mark;
+	size_t len;
+
+	hint_forget(s);
 	if (queued < 0 || s->wal_frames <= 0 || walmark_read(s->path, (uint32_t)s->wal_frames, &mark) < 0) {
 		removexattr(s->path, QUEUE_HINT_XATTR);
 		return;
 	}
 	walmark_format(&mark, v);
-	snprintf(v + strlen(v), sizeof(v) - strlen(v), " %lld", queued);
-	setxattr(s->path, QUEUE_HINT_XATTR, v, strlen(v), 0);
+	len = strlen(v);
+	len += (size_t)snprintf(v + len, sizeof(v) - len, " %lld", queued);
+	if (state && len + 1 + strlen(state) < sizeof(v)) {
+		snprintf(v + len, sizeof(v) - len, " %s", state);
+		if (setxattr(s->path, QUEUE_HINT_XATTR, v, strlen(v), 0) == 0)
+			return;
+		v[len] = '\0';
+	}
+	if (setxattr(s->path, QUEUE_HINT_XATTR, v, len, 0) < 0)
+		removexattr(s->path, QUEUE_HINT_XATTR);
 }
 
 static int sqlite_load_state(struct store *st, const char *ns, json_t **ret, struct cairn_error *err)
 {
 	struct store_sqlite *s = (struct store_sqlite *)st;
-	char *handle = xasprintf(STORE_STATE_PREFIX "%s]", ns);
+	char *handle;
 	sqlite3_stmt *q = NULL;
 	json_error_t je;
 	json_t *j = NULL;
-	int r = db_open(s, false, err);
+	int r;
+
+	/* A current hint that carries our state answers without SQLite (the common dispatch
+	 * that reads its state and writes nothing). */
+	if (!s->db && hint_read(s) && s->hint_state) {
+		j = json_object_get(s->hint_state, ns);
+		*ret = j ? json_deep_copy(j) : json_object();
+		return 0;
+	}
+	handle = xasprintf(STORE_STATE_PREFIX "%s]", ns);
+	r = db_open(s, false, err);
 
 	if (r == 1) {
 		*ret = json_object();
@@ -478,6 +596,7 @@ static int sqlite_commit(struct store *st, json_t *state, json_t *notices, struc
 {
 	struct store_sqlite *s = (struct store_sqlite *)st;
 	json_t *drop = NULL, *add = NULL;
+	char *state_text = NULL;
 	bool queue_changed = false;
 	int r;
 
@@ -497,6 +616,7 @@ static int sqlite_commit(struct store *st, json_t *state, json_t *notices, struc
 		db_close(s);
 		goto out;
 	}
+	state_text = state_for_hint(s);
 	s->wal_frames = 0;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		r = db_error(s, err, "cannot commit");
@@ -506,9 +626,10 @@ static int sqlite_commit(struct store *st, json_t *state, json_t *notices, struc
 	s->in_tx = false;
 	db_close(s);
 	/* The queue's new length is known only when this dispatch read it. */
-	hint_set(s, notices ? (long long)json_array_size(notices) : -1);
+	hint_set(s, notices ? (long long)json_array_size(notices) : -1, state_text);
 	r = 0;
 out:
+	free(state_text);
 	json_decref(drop);
 	json_decref(add);
 	return r;
@@ -524,6 +645,7 @@ static void sqlite_free(struct store *st)
 	struct store_sqlite *s = (struct store_sqlite *)st;
 
 	db_close(s);
+	hint_forget(s);
 	json_decref(s->loaded);
 	free(s->path);
 	free(s);

@@ -295,7 +295,7 @@ static void test_queue_hint(void)
 {
 	struct store *s;
 	json_t *state = json_pack("{s:{s:i}}", "ns", "n", 1), *q = NULL, *empty = json_array();
-	char v[64];
+	char v[4096];
 	ssize_t n;
 	FILE *f;
 
@@ -332,7 +332,7 @@ static void test_queue_hint(void)
 	store_free(s);
 	json_decref(q);
 	/* Proof that a valid hint spares SQLite: garbage after the header goes unnoticed by the
-	 * queue read (and is found by a state read). */
+	 * queue read (and by state reads, which the hint answers too). */
 	f = fopen(db, "r+");
 	fseek(f, 4096, SEEK_SET);
 	fputs("not sqlite any more", f);
@@ -414,7 +414,7 @@ static bool hint_present(void)
 
 static char *hint_get(void)
 {
-	char v[256];
+	char v[4096];
 	ssize_t n = getxattr(db, "user.cairn.queue", v, sizeof(v) - 1);
 
 	if (n < 0)
@@ -582,17 +582,100 @@ static void test_hint_after_a_crash_is_stale(void)
 			db_opens = 0;
 			ASSERT_EQ(queued(), 1);
 			ASSERT_EQ(db_opens, 1); /* read through SQLite */
+			/* The state the old hint carries is stale with it. */
+			db_opens = 0;
+			ASSERT_EQ(stored_n("ns"), i);
+			ASSERT_EQ(db_opens, 1);
 		}
 		ASSERT_EQ(dispatch("ns", i, 0), 0);
 		/* The hint that commit left is trusted: SQLite is not even opened. */
 		db_opens = 0;
 		ASSERT_EQ(queued(), 0);
 		ASSERT_EQ(db_opens, hint_present() ? 0 : 1);
+		db_opens = 0;
+		ASSERT_EQ(stored_n("ns"), i);
+		ASSERT_EQ(db_opens, hint_present() ? 0 : 1);
 	}
 	printf("# %d of %d commits left a hint\n", with_hint, ROUNDS);
 	ASSERT_TRUE(with_hint >= ROUNDS * 9 / 10 && with_hint < ROUNDS);
 	for (int i = 0; i < ROUNDS; i++)
 		free(hints[i]);
+}
+
+/* The hint carries our stored state while it fits: a dispatch that reads its state and
+ * writes nothing never opens SQLite; any other writer, or state too big for it, sends the
+ * reads back to SQLite, which always has the truth. */
+static void test_hint_carries_state(void)
+{
+	struct store *s;
+	json_t *q = NULL, *v = NULL, *state, *big;
+	char *pad = malloc(5001);
+
+	fresh();
+	s = store_sqlite_new(dir);
+	state = json_pack("{s:{s:i, s:{s:[i,b]}}, s:{s:s}}", "a", "x", 1, "nested", "l", 2, 1, "b", "y", "z");
+	ASSERT_EQ(s->ops->load_notices(s, &q, NULL), 0);
+	ASSERT_EQ(s->ops->commit(s, state, q, NULL), 0);
+	store_free(s);
+	json_decref(q);
+	if (!xattrs_work()) {
+		printf("# no user xattrs on %s: hint not tested\n", dir);
+		json_decref(state);
+		free(pad);
+		return;
+	}
+	db_opens = 0;
+	s = store_sqlite_new(dir);
+	ASSERT_EQ(s->ops->load_notices(s, &q, NULL), 0);
+	ASSERT_EQ(json_array_size(q), 0);
+	ASSERT_EQ(s->ops->load_state(s, "a", &v, NULL), 0);
+	ASSERT_TRUE(json_equal(v, json_object_get(state, "a")));
+	json_decref(v);
+	ASSERT_EQ(s->ops->load_state(s, "b", &v, NULL), 0);
+	ASSERT_STREQ(json_string_value(json_object_get(v, "y")), "z");
+	json_decref(v);
+	ASSERT_EQ(s->ops->load_state(s, "never", &v, NULL), 0);
+	ASSERT_EQ(json_object_size(v), 0);
+	json_decref(v);
+	ASSERT_EQ(db_opens, 0);
+	/* Nothing changed: a rollback, no write, and the hint stays current. */
+	ASSERT_EQ(s->ops->commit(s, json_object(), q, NULL), 0);
+	store_free(s);
+	json_decref(q);
+	db_opens = 0;
+	ASSERT_EQ(stored_n("a") == -1, true);
+	ASSERT_EQ(db_opens, 0);
+	/* A foreign write to our row: the next read goes to SQLite and finds it. */
+	ASSERT_EQ(sql("UPDATE snapshot SET data = '{\"n\":7}' WHERE handle = 'cairn/StoredState[a]'"), 0);
+	db_opens = 0;
+	ASSERT_EQ(stored_n("a"), 7);
+	ASSERT_EQ(db_opens, 1);
+	/* Our next commit makes the hint current again, with what SQLite holds. */
+	ASSERT_EQ(dispatch("c", 3, 0), 0);
+	db_opens = 0;
+	ASSERT_EQ(stored_n("a"), 7);
+	ASSERT_EQ(stored_n("c"), 3);
+	ASSERT_EQ(db_opens, 0);
+	/* State too big for the hint: the hint still says the queue is empty, reads go to SQLite. */
+	memset(pad, 'p', 5000);
+	pad[5000] = '\0';
+	big = json_pack("{s:{s:s}}", "big", "pad", pad);
+	s = store_sqlite_new(dir);
+	ASSERT_EQ(s->ops->load_notices(s, &q, NULL), 0);
+	ASSERT_EQ(s->ops->commit(s, big, q, NULL), 0);
+	store_free(s);
+	json_decref(q);
+	ASSERT_TRUE(hint_present());
+	ASSERT_TRUE(hint_trusted());
+	db_opens = 0;
+	v = load("big");
+	ASSERT_EQ(strlen(json_string_value(json_object_get(v, "pad"))), 5000);
+	json_decref(v);
+	ASSERT_EQ(stored_n("c"), 3);
+	ASSERT_TRUE(db_opens >= 1);
+	json_decref(big);
+	json_decref(state);
+	free(pad);
 }
 
 /* Foreign writers make the hint stale: Python's sqlite3 (as ops), the sqlite3 shell, and a
@@ -770,6 +853,7 @@ int main(void)
 	RUN(test_read_only_dispatch_writes_nothing);
 	RUN(test_commit_survives_sigkill);
 	RUN(test_hint_after_a_crash_is_stale);
+	RUN(test_hint_carries_state);
 	RUN(test_hint_stale_after_foreign_writes);
 	RUN(test_ops_database_converted_and_readable);
 	RUN(test_bad_files_change_nothing);
