@@ -639,7 +639,9 @@ static void test_hint_carries_state(void)
 	json_decref(v);
 	ASSERT_EQ(db_opens, 0);
 	/* Nothing changed: a rollback, no write, and the hint stays current. */
-	ASSERT_EQ(s->ops->commit(s, json_object(), q, NULL), 0);
+	v = json_object();
+	ASSERT_EQ(s->ops->commit(s, v, q, NULL), 0);
+	json_decref(v);
 	store_free(s);
 	json_decref(q);
 	db_opens = 0;
