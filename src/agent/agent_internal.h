@@ -172,6 +172,8 @@ struct unit {
 	int64_t task_id;
 	int64_t task_done_id;       /* the last task reported finished (ignored if still listed) */
 
+	struct unit_resources *resources; /* local copies of resources (unit_resources.h), or NULL */
+
 	/* Run queue and progress reports. */
 	bool queued;
 	struct unit *q_next;

@@ -26,6 +26,7 @@
 struct agent_timer;
 struct agent_install;
 struct agent_pebble_req;
+struct fetch;
 
 /* One change of the agent's store, applied as one transaction (all or nothing). */
 struct store_unit_row {
@@ -125,6 +126,17 @@ struct agent_io {
 	void (*pods_drain)(void *data, void (*done)(void *arg), void *arg);
 	/* A resource-chunk message from the controller, for the fetch in progress. */
 	void (*resource_chunk)(void *data, const struct proto_charm_chunk *c);
+	/* ---- resource files (resource-get) ---- */
+	/* Fetches the content with this fingerprint (SHA-256 hex) and size from the controller
+	 * into path, as fetch.h's fetch_start does (<path>.part, checked, renamed into place;
+	 * done runs once, never from inside this call, with NULL or the reason).  Returns 0
+	 * or a negative errno (eb set; done never runs): -EEXIST while that content is being
+	 * fetched already.  May be NULL (resources cannot be fetched). */
+	int (*resource_fetch)(void *data, const char *fingerprint, int64_t size, const char *path,
+			      void (*done)(void *arg, const char *error), void *arg,
+			      struct fetch **ret, struct errbuf *eb);
+	/* Abandons a fetch (done does not run; nothing is left at <path>.part). */
+	void (*resource_cancel)(void *data, struct fetch *f);
 
 	/* ---- charm files ---- */
 	/* Fetches the charm (from the cache or the controller) and installs it; done runs once

@@ -299,6 +299,23 @@ static void r_charm_chunk(void *data, const struct proto_charm_chunk *c)
 	charmcache_chunk(r->cache, c);
 }
 
+static int r_resource_fetch(void *data, const char *fingerprint, int64_t size, const char *path,
+			    void (*done)(void *arg, const char *error), void *arg, struct fetch **ret,
+			    struct errbuf *eb)
+{
+	struct agent_real *r = data;
+
+	if (!r->fetcher)
+		return errbuf_set(eb, "resources cannot be fetched on this machine"), -ENOTSUP;
+	return fetch_start(r->fetcher, fingerprint, size, path, done, arg, ret, eb);
+}
+
+static void r_resource_cancel(void *data, struct fetch *f)
+{
+	(void)data;
+	fetch_cancel(f);
+}
+
 static void r_charm_link(void *data, bool up)
 {
 	struct agent_real *r = data;
@@ -431,6 +448,8 @@ void agent_io_real(struct agent_real *r, struct agent_io *io)
 	io->pod_forget_unit = r_pod_forget_unit;
 	io->pods_drain = r_pods_drain;
 	io->resource_chunk = r_resource_chunk;
+	io->resource_fetch = r_resource_fetch;
+	io->resource_cancel = r_resource_cancel;
 	io->charm_install = r_charm_install;
 	io->charm_cancel = r_charm_cancel;
 	io->charm_forget = r_charm_forget;

@@ -57,6 +57,13 @@ struct hook_ctx_ops {
 	 * (as status_get does).  May be NULL: the tool then prints the ctx's goal_state. */
 	void (*goal_state)(struct hook_ctx *ctx,
 			   void (*done)(void *arg, json_t *result, const char *error), void *arg);
+	/* resource-get: the local path of the unit's copy of resource name at the revision
+	 * the application has now, fetched first when the unit lacks it.  Calls done exactly
+	 * once - at once when the copy is current, else once the fetch ends - with the path
+	 * or with NULL and the reason (Juju's text, e.g. `resource "x" not found`; both
+	 * borrowed for the call).  May be NULL: resource-get then fails. */
+	void (*resource_get)(struct hook_ctx *ctx, const char *name,
+			     void (*done)(void *arg, const char *path, const char *error), void *arg);
 };
 
 /* One relation the unit is in, as the hook sees it. */

@@ -60,7 +60,7 @@ static void f_action_log(struct hook_ctx *c, const char *m)
 }
 
 static const struct hook_ctx_ops ops = { f_status_set, f_status_get, f_log, f_is_leader,
-					 f_leader_set, f_action_log, NULL };
+					 f_leader_set, f_action_log, NULL, NULL };
 
 static json_t *js(const char *s)
 {
@@ -536,7 +536,7 @@ static void test_actions(void)
 static void test_unsupported(void)
 {
 	struct fake f;
-	static const char *const names[] = { "secret-get", "storage-list", "resource-get",
+	static const char *const names[] = { "secret-get", "storage-list",
 					     "payload-register", "credential-get", "juju-reboot",
 					     "pod-spec-set", "k8s-raw-set", "add-metric", NULL };
 

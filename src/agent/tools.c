@@ -52,7 +52,7 @@ static const struct {
 	{ "relation-list", tool_relation_list },
 	{ "relation-model-get", tool_relation_model_get },
 	{ "relation-set", tool_relation_set },
-	{ "resource-get", tool_unsupported },
+	{ "resource-get", tool_resource_get },
 	{ "secret-add", tool_unsupported },
 	{ "secret-get", tool_unsupported },
 	{ "secret-grant", tool_unsupported },

@@ -124,6 +124,7 @@ int tool_action_get(struct tool_call *c, int argc, char **argv);
 int tool_action_set(struct tool_call *c, int argc, char **argv);
 int tool_action_log(struct tool_call *c, int argc, char **argv);
 int tool_action_fail(struct tool_call *c, int argc, char **argv);
+int tool_resource_get(struct tool_call *c, int argc, char **argv);
 /* Every Juju 3.6 hook tool cairn does not implement yet: fails with
  * "ERROR <tool> is not supported by this controller", exit 1. */
 int tool_unsupported(struct tool_call *c, int argc, char **argv);

@@ -1,5 +1,5 @@
 /* tools_unsupported.c - the Juju 3.6 hook tools cairn does not implement yet (secrets,
- * storage, resources, payloads, metrics, credentials, reboot, podspec/k8s).
+ * storage, payloads, metrics, credentials, reboot, podspec/k8s).
  *
  * Each has a name on the hook PATH (tools_names.c), so a charm calling one gets what the
  * ops library expects of a failing tool - "ERROR <tool> is not supported by this

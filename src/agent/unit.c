@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/unit_resources.h"
 #include "lib/buf.h"
 
 static const char *const state_names[_UNIT_STATE_MAX] = {
@@ -624,6 +625,7 @@ void unit_free(struct unit *u, bool destroy)
 	}
 	unit_task_free(u);
 	unit_ctx_clear(u);
+	unit_resources_free(u);
 	unit_containers_stop(u, destroy);
 	if (destroy && a->io.pod_forget_unit)
 		a->io.pod_forget_unit(a->io.data, u->name);

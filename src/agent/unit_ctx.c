@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/netinfo.h"
+#include "agent/unit_resources.h"
 
 static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, const char *message,
 			  json_t *data, struct errbuf *eb)
@@ -125,6 +126,7 @@ const struct hook_ctx_ops unit_ctx_ops = {
 	.leader_set = ctx_leader_set,
 	.goal_state = ctx_goal_state,
 	.action_log = unit_task_log,
+	.resource_get = unit_resource_get,
 };
 
 void unit_ctx_clear(struct unit *u)
@@ -132,6 +134,7 @@ void unit_ctx_clear(struct unit *u)
 	if (u->ctx_live) {
 		agent_context_del(u->a, u);
 		agent_queries_cancel(u->a, u, "the hook has finished");
+		unit_resources_ctx_done(u);
 	}
 	json_decref(u->ctx.config);
 	json_decref(u->ctx.state);

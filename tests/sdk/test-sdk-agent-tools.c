@@ -79,7 +79,7 @@ static void a_action_log(struct hook_ctx *c, const char *m)
 }
 
 static const struct hook_ctx_ops agent_ops = { a_status_set, a_status_get, a_log, a_is_leader,
-					       a_leader_set, a_action_log, NULL };
+					       a_leader_set, a_action_log, NULL, NULL };
 
 static json_t *js(const char *s)
 {
