@@ -1,6 +1,7 @@
 /* unit_ctx.c - the hook context of a unit's hook or task: the ops the hook tools call
- * (status-set, status-get, juju-log, is-leader, leader-set, goal-state, action-log), filling
- * and clearing the context, and what a task's context changed.  See hookctx.h. */
+ * (status-set, status-get, juju-log, is-leader, leader-set, goal-state, action-log;
+ * resource-get is unit_resources.c's), filling and clearing the context, and what a task's
+ * context changed.  See hookctx.h. */
 #include "agent/agent_internal.h"
 
 #include <errno.h>
