@@ -6,6 +6,8 @@
  * and Pebble notices turned into hooks (fake Pebble answers) - all without waiting for real
  * time. */
 #include "agent/agent.h"
+#include "agent/unit_resources.h"
+#include "lib/fsutil.h"
 #include "lib/buf.h"
 #include "lib/hmap.h"
 #include "lib/test.h"
@@ -15,6 +17,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- the fake world ---- */
 
@@ -70,6 +74,15 @@ struct agent_install {
 	bool cancelled;
 };
 
+/* A resource fetch, finished by the test (fetch_end). */
+struct fetch {
+	char fp[65], path[512];
+	int64_t size;
+	void (*done)(void *, const char *);
+	void *arg;
+	bool cancelled, ended;
+};
+
 struct defer {
 	void (*cb)(void *);
 	void *arg;
@@ -106,6 +119,9 @@ static struct world {
 	/* controller side */
 	bool connected;
 	json_t *sent;    /* every message sent, in order */
+	struct fetch *fetches[16]; /* resource fetches, in order */
+	int n_fetches;
+	bool fetch_busy; /* resource_fetch answers -EEXIST (another fetch holds the content) */
 	int reconnects;
 	bool refused, torn_down;
 } W;
@@ -326,6 +342,26 @@ static void f_chunk(void *d, const struct proto_charm_chunk *c) { (void)d; (void
 static void f_link(void *d, bool up) { (void)d; (void)up; }
 static void f_rm(void *d, const char *dir) { (void)d; (void)dir; }
 
+static int f_res_fetch(void *d, const char *fp, int64_t size, const char *path, void (*done)(void *, const char *),
+		       void *arg, struct fetch **ret, struct errbuf *eb)
+{
+	struct fetch *x;
+
+	(void)d;
+	if (W.fetch_busy)
+		return errbuf_set(eb, "%.12s is being fetched already", fp), -EEXIST;
+	x = xcalloc(1, sizeof(*x));
+	snprintf(x->fp, sizeof(x->fp), "%s", fp);
+	snprintf(x->path, sizeof(x->path), "%s", path);
+	x->size = size;
+	x->done = done;
+	x->arg = arg;
+	W.fetches[W.n_fetches++] = x;
+	*ret = x;
+	return 0;
+}
+static void f_res_cancel(void *d, struct fetch *x) { (void)d; x->cancelled = true; }
+
 static int f_store_load(void *d, const struct store_visitor *v, void *arg, struct errbuf *eb)
 {
 	const char *k;
@@ -472,6 +508,7 @@ static const struct agent_io fake_io = {
 	.store_load = f_store_load, .store_apply = f_store_apply, .store_put_goal = f_put_goal,
 	.store_drop_acked = f_drop_acked,
 	.send = f_send, .reconnect = f_reconnect,
+	.resource_fetch = f_res_fetch, .resource_cancel = f_res_cancel,
 };
 
 static void settle(void)
@@ -1905,6 +1942,222 @@ static void test_notices_restart(void)
 	world_done();
 }
 
+/* ---- resources (unit_resources.c) ---- */
+
+#define RFP1 "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+#define RFP2 "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+#define RFP3 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+
+/* An app goal whose resources are software (file software.tgz, fingerprint fp, 5 bytes),
+ * other (file, no filename declared) and img (an oci-image). */
+static void res_app_goal(struct agent *a, int gen, const char *fp)
+{
+	json_t *res = json_pack("{s:{s:s, s:i, s:s, s:i, s:s}, s:{s:s, s:i, s:s, s:i}, s:{s:s, s:i, s:s, s:i, s:s}}",
+				"software", "type", "file", "revision", gen, "fingerprint", fp, "size", 5,
+				"filename", "software.tgz", "other", "type", "file", "revision", 1, "fingerprint",
+				RFP3, "size", 5, "img", "type", "oci-image", "revision", 1, "fingerprint", FP1,
+				"size", 4096, "image", IMG1);
+
+	deliver(a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:i, s:{s:s}, s:s, s:s, s:i, s:[], s:i, s:o}",
+			     "type", "app-goal", "app", "app", "gen", gen, "charm-rev", 0, "charm-digest", DIGEST1,
+			     "charm-size", 100, "config", "thing", "a1", "config-hash", "a1", "leader", "app/0",
+			     "leader-gen", 0, "containers", "charm-modified", gen, "resources", res));
+}
+
+struct res_answer {
+	int calls;
+	char path[512], error[512];
+};
+
+static void on_res(void *arg, const char *path, const char *error)
+{
+	struct res_answer *r = arg;
+
+	r->calls++;
+	snprintf(r->path, sizeof(r->path), "%s", path ? path : "");
+	snprintf(r->error, sizeof(r->error), "%s", error ? error : "");
+}
+
+/* Ends fetch x as fetch.c does: the content lands at its path (renamed into place), or
+ * nothing does and done gets the reason. */
+static void fetch_end(struct fetch *x, const char *content, const char *error)
+{
+	ASSERT_TRUE(!x->cancelled && !x->ended);
+	x->ended = true;
+	if (content)
+		ASSERT_EQ(fs_write_atomic(x->path, content, strlen(content), 0600), 0);
+	x->done(x->arg, error);
+	settle();
+}
+
+static char *slurp(const char *path)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+
+	buf_init(&b);
+	if (fs_read_file(path, 1 << 20, &b) < 0) {
+		buf_done(&b);
+		return xstrdup("(missing)");
+	}
+	s = xstrdup(buf_str(&b));
+	buf_done(&b);
+	return s;
+}
+
+/* resource-get through the unit's hook context: a fetch per revision the unit lacks, shared
+ * by concurrent calls, at once when current, Juju's "not found" for names without content,
+ * errors for failed and overdue fetches (a link-down fetch abandoned), waiters answered when
+ * the hook ends, a call behind another fetch of the same content retried after it, the
+ * oci-image details file, and fetches cancelled when the unit goes. */
+static void test_resources(void)
+{
+	char home[] = "/tmp/cairn-test-agent-res-XXXXXXXX";
+	struct agent_config cfg = {
+		.machine = "0", .password = "pw", .tools_dir = "/tools", .scree_path = "/bin/scree",
+		.socket_path = "/tmp/fake-home/agent.sock", .max_parallel = 4, .refused = on_refused,
+		.torn_down = on_torn_down,
+	};
+	struct res_answer r1 = { 0 }, r2 = { 0 }, r3 = { 0 };
+	struct agent *a = NULL;
+	struct hookrun *h;
+	struct hook_ctx *ctx;
+	struct errbuf eb;
+	char want[600], *text;
+
+	world_init();
+	ASSERT_TRUE(mkdtemp(home) != NULL);
+	cfg.home = home;
+	ASSERT_EQ(agent_new(&cfg, &fake_io, &a, &eb), 0);
+	settle();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	res_app_goal(a, 1, RFP1);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ASSERT_TRUE(h != NULL);
+	ASSERT_STREQ(h->hook, "install");
+	ctx = agent_find_context(a, h->ctx);
+	ASSERT_TRUE(ctx != NULL && ctx->ops->resource_get != NULL);
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/software/software.tgz", home);
+
+	/* Two calls while the content is missing: one fetch, both answered when it ends. */
+	ctx->ops->resource_get(ctx, "software", on_res, &r1);
+	ctx->ops->resource_get(ctx, "software", on_res, &r2);
+	ASSERT_EQ(W.n_fetches, 1);
+	ASSERT_EQ(r1.calls + r2.calls, 0);
+	ASSERT_STREQ(W.fetches[0]->fp, RFP1);
+	ASSERT_STREQ(W.fetches[0]->path, want);
+	ASSERT_EQ(W.fetches[0]->size, 5);
+	fetch_end(W.fetches[0], "one\n!", NULL);
+	ASSERT_EQ(r1.calls, 1);
+	ASSERT_EQ(r2.calls, 1);
+	ASSERT_STREQ(r1.path, want);
+	ASSERT_STREQ(r2.path, want);
+	ASSERT_STREQ(r1.error, "");
+	/* Current: answered at once, nothing fetched. */
+	ctx->ops->resource_get(ctx, "software", on_res, &r3);
+	ASSERT_EQ(r3.calls, 1);
+	ASSERT_STREQ(r3.path, want);
+	ASSERT_EQ(W.n_fetches, 1);
+	/* The record survives the agent: resources.json names the content. */
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources.json", home);
+	text = slurp(want);
+	ASSERT_CONTAINS(text, RFP1);
+	free(text);
+	/* A file the charm removed is fetched again. */
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/software/software.tgz", home);
+	ASSERT_EQ(unlink(want), 0);
+	memset(&r3, 0, sizeof(r3));
+	ctx->ops->resource_get(ctx, "software", on_res, &r3);
+	ASSERT_EQ(W.n_fetches, 2);
+	fetch_end(W.fetches[1], "one\n!", NULL);
+	ASSERT_STREQ(r3.path, want);
+
+	/* Names without content: Juju's text, nothing fetched. */
+	memset(&r1, 0, sizeof(r1));
+	ctx->ops->resource_get(ctx, "nope", on_res, &r1);
+	ASSERT_EQ(r1.calls, 1);
+	ASSERT_STREQ(r1.error, "resource \"nope\" not found");
+	ctx->ops->resource_get(ctx, "..", on_res, &r1);
+	ASSERT_STREQ(r1.error, "resource \"..\" not found");
+	ASSERT_EQ(W.n_fetches, 2);
+
+	/* The image resource: its details as YAML, at once. */
+	memset(&r1, 0, sizeof(r1));
+	ctx->ops->resource_get(ctx, "img", on_res, &r1);
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/img/content.yaml", home);
+	ASSERT_EQ(r1.calls, 1);
+	ASSERT_STREQ(r1.path, want);
+	text = slurp(want);
+	ASSERT_STREQ(text, "registrypath: '" IMG1 "'\n");
+	free(text);
+	ASSERT_EQ(W.n_fetches, 2);
+
+	/* A new revision, with the controller away: the wait ends with an error and the fetch is
+	 * abandoned. */
+	res_app_goal(a, 2, RFP2);
+	memset(&r1, 0, sizeof(r1));
+	ctx->ops->resource_get(ctx, "software", on_res, &r1);
+	ASSERT_EQ(W.n_fetches, 3);
+	ASSERT_STREQ(W.fetches[2]->fp, RFP2);
+	agent_link_down(a);
+	advance(UNIT_RESOURCE_WAIT_MS - 1);
+	ASSERT_EQ(r1.calls, 0);
+	advance(1);
+	ASSERT_EQ(r1.calls, 1);
+	ASSERT_STREQ(r1.path, "");
+	ASSERT_STREQ(r1.error, "fetching resource \"software\": the controller did not send it within 20 s");
+	ASSERT_TRUE(W.fetches[2]->cancelled);
+	W.fetches[2]->ended = true;
+	/* The old revision is still in place. */
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/software/software.tgz", home);
+	text = slurp(want);
+	ASSERT_STREQ(text, "one\n!");
+	free(text);
+
+	/* Back, but the content is bad: the fetch's reason, named. */
+	connect_agent(a, "[\"app/0\"]", 60000);
+	memset(&r1, 0, sizeof(r1));
+	ctx->ops->resource_get(ctx, "software", on_res, &r1);
+	ASSERT_EQ(W.n_fetches, 4);
+	fetch_end(W.fetches[3], NULL, "the fetched content does not match its fingerprint");
+	ASSERT_STREQ(r1.error, "fetching resource \"software\": the fetched content does not match its fingerprint");
+
+	/* The hook ends while a call waits: it is answered; the fetch goes on. */
+	memset(&r1, 0, sizeof(r1));
+	ctx->ops->resource_get(ctx, "software", on_res, &r1);
+	ASSERT_EQ(W.n_fetches, 5);
+	/* Meanwhile "other" is held up by another fetch of its content (another unit's). */
+	W.fetch_busy = true;
+	memset(&r2, 0, sizeof(r2));
+	ctx->ops->resource_get(ctx, "other", on_res, &r2);
+	W.fetch_busy = false;
+	ASSERT_EQ(r2.calls, 0);
+	ASSERT_EQ(W.n_fetches, 5);
+	/* software's fetch ends: other tries again (its file is named after it). */
+	fetch_end(W.fetches[4], "two\n!", NULL);
+	ASSERT_STREQ(r1.path, want);
+	text = slurp(want);
+	ASSERT_STREQ(text, "two\n!");
+	free(text);
+	ASSERT_EQ(W.n_fetches, 6);
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/other/other", home);
+	ASSERT_STREQ(W.fetches[5]->path, want);
+	ASSERT_EQ(r2.calls, 0);
+	hook_exit(h, 0);
+	ASSERT_EQ(r2.calls, 1);
+	ASSERT_STREQ(r2.error, "the hook has finished");
+	ASSERT_TRUE(!W.fetches[5]->cancelled);
+
+	/* The unit goes: its fetch is cancelled. */
+	agent_free(a);
+	ASSERT_TRUE(W.fetches[5]->cancelled);
+	for (int i = 0; i < W.n_fetches; i++)
+		free(W.fetches[i]);
+	ASSERT_EQ(fs_rm_rf(home), 0);
+	world_done();
+}
+
 int main(void)
 {
 	RUN(test_deploy_waits_for_acks);
@@ -1928,5 +2181,6 @@ int main(void)
 	RUN(test_notices_checks);
 	RUN(test_notices_errors);
 	RUN(test_notices_restart);
+	RUN(test_resources);
 	return test_summary();
 }
