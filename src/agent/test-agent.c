@@ -13,6 +13,7 @@
 #include "lib/test.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -2073,6 +2074,21 @@ static void test_resources(void)
 	fetch_end(W.fetches[1], "one\n!", NULL);
 	ASSERT_STREQ(r3.path, want);
 
+	/* A file the charm rewrote in place (same size, another modification time): fetched
+	 * again. */
+	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
+
+	ASSERT_EQ(utimensat(AT_FDCWD, want, ts, 0), 0);
+	memset(&r3, 0, sizeof(r3));
+	ctx->ops->resource_get(ctx, "software", on_res, &r3);
+	ASSERT_EQ(W.n_fetches, 3);
+	fetch_end(W.fetches[2], "one\n!", NULL);
+	ASSERT_STREQ(r3.path, want);
+	memset(&r3, 0, sizeof(r3));
+	ctx->ops->resource_get(ctx, "software", on_res, &r3);
+	ASSERT_EQ(r3.calls, 1);
+	ASSERT_EQ(W.n_fetches, 3);
+
 	/* Names without content: Juju's text, nothing fetched. */
 	memset(&r1, 0, sizeof(r1));
 	ctx->ops->resource_get(ctx, "nope", on_res, &r1);
@@ -2080,7 +2096,7 @@ static void test_resources(void)
 	ASSERT_STREQ(r1.error, "resource \"nope\" not found");
 	ctx->ops->resource_get(ctx, "..", on_res, &r1);
 	ASSERT_STREQ(r1.error, "resource \"..\" not found");
-	ASSERT_EQ(W.n_fetches, 2);
+	ASSERT_EQ(W.n_fetches, 3);
 
 	/* The image resource: its details as YAML, at once. */
 	memset(&r1, 0, sizeof(r1));
@@ -2091,15 +2107,15 @@ static void test_resources(void)
 	text = slurp(want);
 	ASSERT_STREQ(text, "registrypath: '" IMG1 "'\n");
 	free(text);
-	ASSERT_EQ(W.n_fetches, 2);
+	ASSERT_EQ(W.n_fetches, 3);
 
 	/* A new revision, with the controller away: the wait ends with an error and the fetch is
 	 * abandoned. */
 	res_app_goal(a, 2, RFP2);
 	memset(&r1, 0, sizeof(r1));
 	ctx->ops->resource_get(ctx, "software", on_res, &r1);
-	ASSERT_EQ(W.n_fetches, 3);
-	ASSERT_STREQ(W.fetches[2]->fp, RFP2);
+	ASSERT_EQ(W.n_fetches, 4);
+	ASSERT_STREQ(W.fetches[3]->fp, RFP2);
 	agent_link_down(a);
 	advance(UNIT_RESOURCE_WAIT_MS - 1);
 	ASSERT_EQ(r1.calls, 0);
@@ -2107,8 +2123,8 @@ static void test_resources(void)
 	ASSERT_EQ(r1.calls, 1);
 	ASSERT_STREQ(r1.path, "");
 	ASSERT_STREQ(r1.error, "fetching resource \"software\": the controller did not send it within 20 s");
-	ASSERT_TRUE(W.fetches[2]->cancelled);
-	W.fetches[2]->ended = true;
+	ASSERT_TRUE(W.fetches[3]->cancelled);
+	W.fetches[3]->ended = true;
 	/* The old revision is still in place. */
 	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/software/software.tgz", home);
 	text = slurp(want);
@@ -2119,39 +2135,39 @@ static void test_resources(void)
 	connect_agent(a, "[\"app/0\"]", 60000);
 	memset(&r1, 0, sizeof(r1));
 	ctx->ops->resource_get(ctx, "software", on_res, &r1);
-	ASSERT_EQ(W.n_fetches, 4);
-	fetch_end(W.fetches[3], NULL, "the fetched content does not match its fingerprint");
+	ASSERT_EQ(W.n_fetches, 5);
+	fetch_end(W.fetches[4], NULL, "the fetched content does not match its fingerprint");
 	ASSERT_STREQ(r1.error, "fetching resource \"software\": the fetched content does not match its fingerprint");
 
 	/* The hook ends while a call waits: it is answered; the fetch goes on. */
 	memset(&r1, 0, sizeof(r1));
 	ctx->ops->resource_get(ctx, "software", on_res, &r1);
-	ASSERT_EQ(W.n_fetches, 5);
+	ASSERT_EQ(W.n_fetches, 6);
 	/* Meanwhile "other" is held up by another fetch of its content (another unit's). */
 	W.fetch_busy = true;
 	memset(&r2, 0, sizeof(r2));
 	ctx->ops->resource_get(ctx, "other", on_res, &r2);
 	W.fetch_busy = false;
 	ASSERT_EQ(r2.calls, 0);
-	ASSERT_EQ(W.n_fetches, 5);
+	ASSERT_EQ(W.n_fetches, 6);
 	/* software's fetch ends: other tries again (its file is named after it). */
-	fetch_end(W.fetches[4], "two\n!", NULL);
+	fetch_end(W.fetches[5], "two\n!", NULL);
 	ASSERT_STREQ(r1.path, want);
 	text = slurp(want);
 	ASSERT_STREQ(text, "two\n!");
 	free(text);
-	ASSERT_EQ(W.n_fetches, 6);
+	ASSERT_EQ(W.n_fetches, 7);
 	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/other/other", home);
-	ASSERT_STREQ(W.fetches[5]->path, want);
+	ASSERT_STREQ(W.fetches[6]->path, want);
 	ASSERT_EQ(r2.calls, 0);
 	hook_exit(h, 0);
 	ASSERT_EQ(r2.calls, 1);
 	ASSERT_STREQ(r2.error, "the hook has finished");
-	ASSERT_TRUE(!W.fetches[5]->cancelled);
+	ASSERT_TRUE(!W.fetches[6]->cancelled);
 
 	/* The unit goes: its fetch is cancelled. */
 	agent_free(a);
-	ASSERT_TRUE(W.fetches[5]->cancelled);
+	ASSERT_TRUE(W.fetches[6]->cancelled);
 	for (int i = 0; i < W.n_fetches; i++)
 		free(W.fetches[i]);
 	ASSERT_EQ(fs_rm_rf(home), 0);

@@ -45,6 +45,11 @@ static const char *jstr(json_t *v)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
 static char *state_path(struct unit *u)
 {
 	return xasprintf("%s/resources.json", u->dir);
@@ -168,9 +173,12 @@ static void copy_free(struct res_copy *rc, const char *error)
 static void state_put(struct unit_resources *ur, const char *name, const char *fp, const char *path)
 {
 	char *file = state_path(ur->u), *text;
+	struct stat st;
 	int r;
 
-	json_object_set_new(ur->state, name, json_pack("{s:s, s:s}", "fingerprint", fp, "path", path));
+	/* Its modification time too: a file the charm rewrote in place is fetched again. */
+	json_object_set_new(ur->state, name, json_pack("{s:s, s:s, s:I}", "fingerprint", fp, "path", path,
+						       "mtime-ns", (json_int_t)(stat(path, &st) == 0 ? mtime_ns(&st) : -1)));
 	text = json_dumps(ur->state, JSON_COMPACT | JSON_SORT_KEYS);
 	r = text ? fs_write_atomic(file, text, strlen(text), 0600) : -ENOMEM;
 	if (r < 0)
@@ -320,7 +328,8 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 	/* The unit has this content already: answer at once. */
 	if (!rc->fetch && have && !strcmp(jstr(json_object_get(have, "fingerprint")), fp) &&
 	    !strcmp(jstr(json_object_get(have, "path")), path) && stat(path, &st) == 0 &&
-	    S_ISREG(st.st_mode) && st.st_size == size) {
+	    S_ISREG(st.st_mode) && st.st_size == size &&
+	    json_integer_value(json_object_get(have, "mtime-ns")) == mtime_ns(&st)) {
 		done(arg, path, NULL);
 		goto out;
 	}

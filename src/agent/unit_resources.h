@@ -4,22 +4,29 @@
  * <unit dir>/resources/<name>/<filename> (filename: the one metadata.yaml declares, carried in
  * the app goal; the resource's name when it declares none), an `oci-image` resource as
  * <unit dir>/resources/<name>/content.yaml holding the image's details in YAML, as Juju's
- * uniter writes them for an image resource (`registrypath: ...`; here the image's manifest
- * digest, the only reference cairn has: images are never pulled from registries).
+ * uniter writes them for an image resource (internal/worker/uniter/runner/context/resources:
+ * `registrypath: ...`; here the image's manifest digest, the only reference cairn has:
+ * images are never pulled from registries).
  *
  * A file is fetched from the controller by its fingerprint (agent_io resource_fetch, i.e.
  * fetch.h): into <path>.part, checked against its SHA-256, renamed into place only once
  * complete, so the path never holds a partial or wrong file and a failed fetch leaves none.
+ * A new revision (attach-resource, refresh) is fetched by the next resource-get and replaces
+ * the file by rename (a reader of the old one keeps reading it); a file of an older revision
+ * under another name is removed.  Concurrent resource-gets of one resource share its fetch;
+ * one held up by another unit fetching the same content (fetch.h allows one fetch per
+ * fingerprint) starts its own once that ends.
+ *
  * Which content each path holds is kept in <unit dir>/resources.json ({name: {"fingerprint",
- * "path"}}, written atomically after each fetch): a resource-get for the revision the unit
- * already has answers at once (the file must still be there with the goal's size); a new
- * revision (attach-resource, refresh) is fetched by the next resource-get and replaces the
- * file by rename (a reader of the old one keeps reading it).  Concurrent resource-gets of one
- * resource share its fetch.  Everything lives in the unit's directory, so it goes with it.
+ * "path", "mtime-ns"}}, written atomically after each fetch).  A resource-get for the revision
+ * the unit has answers at once without reading the file (Juju hashes it again): it must still
+ * be a regular file with the goal's size and the modification time it had when fetched, else
+ * it is fetched again.  Everything lives in the unit's directory, so it goes with the unit.
  *
  * Errors are Juju's where Juju has them: a name the application has no content for (not in
  * metadata.yaml, or declared but never supplied - Juju's charm store fallback does not exist
- * here) is `resource "x" not found`. */
+ * here) is `resource "x" not found` (Juju's unit resources facade and its opener); a failed
+ * fetch is `fetching resource "x": <reason>`. */
 #ifndef CAIRN_UNIT_RESOURCES_H
 #define CAIRN_UNIT_RESOURCES_H
 
