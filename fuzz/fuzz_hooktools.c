@@ -1,8 +1,8 @@
 /* fuzz_hooktools.c - every hook tool as the agent runs it (tools_run): the tool name, its
  * argv (Juju's gnuflag rules) and its stdin all come from charm code.  The context holds
  * relations (one regular, one peer), network data, leader settings, goal state and an action,
- * so relation-*, network-get, leader-*, goal-state and action-* reach their real work; the
- * unit is leader for inputs of odd size.
+ * so relation-*, network-get, leader-*, goal-state, action-* and resource-get reach their real
+ * work; the unit is leader for inputs of odd size.
  *
  * Input: NUL-separated fields; the first is the tool's name (taken modulo the tool table
  * when it is a single byte), the following ones its arguments, and the part after a field
@@ -85,9 +85,21 @@ static void fk_action_log(struct hook_ctx *ctx, const char *message)
 	(void)message;
 }
 
+/* resource-get: answered at once, a path for "software", Juju's not-found otherwise. */
+static void fk_resource_get(struct hook_ctx *ctx, const char *name,
+			    void (*done)(void *arg, const char *path, const char *error), void *arg)
+{
+	(void)ctx;
+	if (!strcmp(name, "software"))
+		done(arg, "/var/lib/cairn/resources/software/software.tgz", NULL);
+	else
+		done(arg, NULL, "resource not found");
+}
+
 static const struct hook_ctx_ops fk_ops = {
 	.status_set = fk_status_set, .status_get = fk_status_get, .log = fk_log,
 	.is_leader = fk_is_leader, .leader_set = fk_leader_set, .action_log = fk_action_log,
+	.resource_get = fk_resource_get,
 };
 
 /* What the agent puts in a hook's context for relations, networking, leadership, goal
