@@ -5,10 +5,12 @@ directory (resources/<name>/<filename>, as Juju's unit agent keeps it), a new re
 (attach-resource) is what upgrade-charm sees at the same path, concurrent calls agree, a
 resource never supplied and an unknown name fail with Juju's text, content that does not
 match its fingerprint is refused without leaving anything partial, and the unit's resources
-go with the unit."""
+go with the unit.  With the controller killed, resource-get answers an error once its wait
+is over and leaves nothing partial."""
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
 import unittest
 
@@ -184,6 +186,39 @@ resource-get software more >> "$out" 2>&1; echo "rc=$?" >> "$out"
         self.ctl.call("remove-unit", units=["resy/0"])
         self.ctl.wait_idle()
         self.assertFalse(os.path.exists(udir))
+
+    def test_controller_away(self):
+        self.charm_cfg()
+        v1 = b"first\n" * 1000
+        self.ctl.call("deploy", charm=self.charm, resources={"software": self.supply("v1.tgz", v1)})
+        self.ctl.wait_idle()
+        udir = self.ctl.unit_dir("resy/0")
+        want = os.path.join(udir, "resources", "software", "software.tgz")
+        self.assertEqual(self.log("resy/0")[0][1]["sum"], sha(v1))
+        # A new revision the unit has not fetched yet (its hooks are held).
+        open(os.path.join(udir, "hold"), "w").close()
+        self.ctl.call("attach-resource", app="resy", resources={"software": self.supply("v2.tgz", b"second\n" * 1000)})
+        self.ctl.wait_idle()
+        gate = os.path.join(udir, "gate")
+        os.mkfifo(gate)
+        pipe = cairnh.EventPipe(os.path.join(udir, "notify"))
+        self.addCleanup(pipe.close)
+        with open(os.path.join(udir, "script-config-changed"), "w") as f:
+            f.write('read x < "$d/gate"\n'
+                    'resource-get software > "$d/out" 2>&1; echo "rc=$?" >> "$d/out"\n'
+                    'echo done > "$d/notify"\n')
+        self.ctl.call("config-set", app="resy", config=[{"set": {"x": "away"}}])
+        # Opening the gate blocks until the hook reads it: the hook runs; the controller dies.
+        with open(gate, "w") as g:
+            self.ctl.kill(signal.SIGKILL)
+            g.write("go\n")
+        pipe.wait_for("done", timeout=60)
+        with open(os.path.join(udir, "out")) as f:
+            self.assertEqual(f.read(), 'ERROR could not download resource: fetching resource "software": '
+                                       "the controller did not send it within 20 s\nrc=1\n")
+        self.assertEqual(self.leftovers("resy/0"), [])
+        with open(want, "rb") as f:
+            self.assertEqual(f.read(), v1)
 
     def charm_cfg(self):
         with open(os.path.join(self.charm, "config.yaml"), "w") as f:
