@@ -1118,10 +1118,18 @@ static void conn_read(struct http_conn *c, uint32_t ev)
 			c->read_eof = true;
 		return;
 	}
-	/* Streamed bodies are read in larger pieces: fewer wake-ups per megabyte. */
-	buf_grow(&c->in, c->rstate == REQ_BODY || c->rstate == REQ_DRAIN ? HTTP_READ_CHUNK_BODY : HTTP_READ_CHUNK);
+	/* Streamed bodies are read in larger pieces: fewer wake-ups per megabyte.  One read
+	 * takes at most that piece even when the buffer has grown larger (a sink that holds
+	 * the body gets at most one read's worth after it asked: http_req_hold_body). */
+	size_t chunk = c->rstate == REQ_BODY || c->rstate == REQ_DRAIN ? HTTP_READ_CHUNK_BODY : HTTP_READ_CHUNK;
+	size_t room;
+
+	buf_grow(&c->in, chunk);
+	room = c->in.cap - c->in.len - 1;
+	if (room > chunk)
+		room = chunk;
 	do
-		n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len - 1);
+		n = read(c->fd, c->in.data + c->in.len, room);
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		c->in.len += (size_t)n;
