@@ -183,6 +183,7 @@ struct unit {
 	int64_t sent_gen;
 	const char *sent_state;
 	bool sent_settled;
+	char sent_address[64];    /* the address last reported ("" = the machine's) */
 };
 
 struct agent {

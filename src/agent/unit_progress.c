@@ -6,6 +6,12 @@
 
 static void progress_deferred(void *arg);
 
+/* The unit's own address for status: its pod's while the pod is up, else "" (the machine's). */
+static const char *unit_progress_address(const struct unit *u)
+{
+	return u->pod && u->pod_state == UNITPOD_UP ? u->pod_address : "";
+}
+
 void unit_progress_dirty(struct unit *u)
 {
 	struct agent *a = u->a;
@@ -61,7 +67,7 @@ bool unit_progress(struct unit *u, const char **state, bool *settled, int64_t *g
 		*state = busy || !*settled ? "busy" : "idle";
 	}
 	return !u->sent_progress || strcmp(*state, u->sent_state) || *settled != u->sent_settled ||
-	       *gen != u->sent_gen;
+	       *gen != u->sent_gen || strcmp(unit_progress_address(u), u->sent_address);
 }
 
 static void progress_deferred(void *arg)
@@ -89,10 +95,12 @@ static void progress_deferred(void *arg)
 		m.u.progress.gen = gen;
 		m.u.progress.state = state;
 		m.u.progress.settled = settled;
+		m.u.progress.address = unit_progress_address(u)[0] ? unit_progress_address(u) : NULL;
 		agent_send(a, &m);
 		u->sent_progress = true;
 		u->sent_state = state;
 		u->sent_settled = settled;
 		u->sent_gen = gen;
+		snprintf(u->sent_address, sizeof(u->sent_address), "%s", unit_progress_address(u));
 	}
 }

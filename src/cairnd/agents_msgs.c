@@ -436,6 +436,7 @@ void agents_on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 			      !strcmp(m->u.progress.state, "error") ? PROGRESS_ERROR : PROGRESS_BUSY;
 		u->progress_gen = (uint64_t)m->u.progress.gen;
 		u->settled = m->u.progress.settled;
+		snprintf(u->address, sizeof(u->address), "%s", m->u.progress.address ? m->u.progress.address : "");
 		idle_update(c->m, u);
 		ctl_waiters_check(c);
 		break;

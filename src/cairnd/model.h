@@ -108,6 +108,7 @@ struct model_unit {
 	enum unit_progress progress;
 	uint64_t progress_gen;     /* the goal generation the agent acted on */
 	bool settled;              /* its containers are up */
+	char address[64];          /* its own address (a pod's) as its agent reported it; "" = its machine's */
 	bool goal_dirty;           /* the unit goal must be pushed */
 	struct model_unit *dirty_next, *dirty_prev;
 	bool idle;                 /* idle.h: counted in app->n_idle and its machine's n_idle */

@@ -153,7 +153,8 @@ static void unit_doc(struct render *r, struct model_unit *u)
 		jsonw_key(w, "open-ports");
 		jsonw_json(w, u->ports);
 	}
-	jsonw_kstr(w, "public-address", r->mach_addr);
+	/* A pod's unit is reached at its pod's address, as a Kubernetes unit at its pod's. */
+	jsonw_kstr(w, "public-address", u->address[0] ? u->address : r->mach_addr);
 	if (u->dying)
 		jsonw_kstr(w, "life", "dying");
 	struct subs *l = r->subs.n ? hmap_get(&r->subs, u->name) : NULL;

@@ -5,6 +5,7 @@
  * does: adding a field to the protocol is one table row. */
 #include "proto/agent_proto.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stddef.h>
@@ -42,6 +43,18 @@ static int check_unit(const struct pfield *f, json_t *v, struct errbuf *eb)
 	(void)f;
 	if (!names_valid_unit(json_string_value(v)))
 		return errbuf_set(eb, "invalid unit name \"%.*s\"", PROTO_NAME_MAX, json_string_value(v));
+	return 0;
+}
+
+/* An IPv4 or IPv6 address in its text form. */
+static int check_ip(const struct pfield *f, json_t *v, struct errbuf *eb)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *s = json_string_value(v);
+
+	(void)f;
+	if (inet_pton(AF_INET, s, bin) != 1 && inet_pton(AF_INET6, s, bin) != 1)
+		return errbuf_set(eb, "invalid IP address \"%.*s\"", 64, s);
 	return 0;
 }
 
@@ -547,6 +560,7 @@ static const struct pfield f_progress[] = {
 	{ "gen", PF_INT, O(progress, gen), 0, 0, PROTO_SEQ_MAX, NULL, NULL },
 	{ "state", PF_STR, O(progress, state), 0, 0, 16, NULL, progress_states },
 	{ "settled", PF_BOOL, O(progress, settled), 0, 0, 0, NULL, NULL },
+	{ "address", PF_STR, O(progress, address), PF_OPT | PF_NONEMPTY, 0, 64, check_ip, NULL },
 	END,
 };
 static const struct pfield f_ping[] = {

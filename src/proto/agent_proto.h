@@ -208,6 +208,9 @@ struct proto_progress {
 	int64_t gen;
 	const char *state;         /* "idle" | "busy" | "error" */
 	bool settled;              /* every container runs and reported its boot id */
+	/* optional: the unit's own address when it is not its machine's (a pod's), as status
+	 * shows it; absent = the machine's */
+	const char *address;
 };
 
 struct proto_ping {

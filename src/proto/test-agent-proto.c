@@ -174,6 +174,23 @@ static void test_roundtrip_goals(void)
 	ASSERT_EQ(roundtrip(&m, &d), 0);
 	ASSERT_STREQ(d.u.unit_goal.principal, "hello/0");
 	proto_msg_done(&d);
+	/* A progress report carries a pod's own address (IPv4 or IPv6), or none. */
+	proto_msg_init(&m, PROTO_PROGRESS);
+	m.u.progress.unit = "web/0";
+	m.u.progress.gen = 4;
+	m.u.progress.state = "idle";
+	m.u.progress.settled = true;
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_TRUE(d.u.progress.address == NULL);
+	proto_msg_done(&d);
+	m.u.progress.address = "10.9.8.2";
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_STREQ(d.u.progress.address, "10.9.8.2");
+	proto_msg_done(&d);
+	m.u.progress.address = "fd00::2";
+	ASSERT_EQ(roundtrip(&m, &d), 0);
+	ASSERT_STREQ(d.u.progress.address, "fd00::2");
+	proto_msg_done(&d);
 	json_decref(cfg);
 	json_decref(ctrs);
 	json_decref(state);
@@ -265,6 +282,8 @@ static void test_refused(void)
 		       "field \"resolve-mode\"");
 	expect_refused("{\"type\": \"unit-goal\", \"unit\": \"s/0\", \"gen\": 1, \"alive\": true, \"state\": {}, \"ports\": [], \"resolve-gen\": 0, \"resolve-mode\": \"\", \"principal\": \"not a unit\"}", A,
 		       "field \"principal\"");
+	expect_refused("{\"type\": \"progress\", \"unit\": \"a/0\", \"gen\": 1, \"state\": \"idle\", \"settled\": true, \"address\": \"10.0.0.300\"}", C,
+		       "field \"address\": invalid IP address \"10.0.0.300\"");
 	expect_refused("{\"type\": \"charm-chunk\", \"digest\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"offset\": 0, \"size\": 3, \"data\": \"!!!!\"}", A,
 		       "field \"data\": not base64");
 	expect_refused("{\"type\": \"welcome\", \"machine\": \"0\", \"lease-ms\": 1, \"model-name\": \"m\", \"model-uuid\": \"u\", \"units\": []}", A,

@@ -30,6 +30,16 @@ class TwoUnits(unitpodh.PodTestCase):
                 if e["unit_get"]:
                     self.assertEqual(e["unit_get"], addrs[u].split("/")[0], e)
         self.assertNotEqual(addrs["probe/0"], addrs["probe/1"])
+        # Status shows each unit at its pod's address (as Kubernetes units), in JSON and in
+        # the table's Public address column.
+        units = self.ctl.call("status")["applications"]["probe"]["units"]
+        table = self.ctl.cli("status", check=True).stdout
+        for u in ("probe/0", "probe/1"):
+            ip = addrs[u].split("/")[0]
+            self.assertEqual(units[u]["public-address"], ip, units[u])
+            row = [l for l in table.splitlines() if l.startswith(u + "*") or l.startswith(u + " ")]
+            self.assertEqual(len(row), 1, table)
+            self.assertIn(" " + ip + " ", row[0] + " ", table)
         # Separate roots: what one container writes, the other does not see.
         r = self.ctl.runc("exec", "probe-0_web", "sh", "-c", "echo mine > /tmp/only-here")
         self.assertEqual(r.returncode, 0, r.stderr)
