@@ -137,9 +137,14 @@ void agent_unit_row(struct unit *u, struct store_unit_row *row)
 {
 	json_decref(u->row_journal);
 	u->row_journal = unit_journal_json(&u->j, &u->rs, u->task_id, u->task_done_id);
+	agent_unit_row_with(u, row, u->row_journal);
+}
+
+void agent_unit_row_with(struct unit *u, struct store_unit_row *row, json_t *journal)
+{
 	row->name = u->name;
 	row->app = u->app ? u->app->name : "";
-	row->journal = u->row_journal;
+	row->journal = journal;
 	row->next_seq = u->next_seq;
 	row->resolved_gen = u->resolved_gen;
 	row->wl_status = u->wl_status;

@@ -256,6 +256,8 @@ int agent_commit_txn(struct agent *a, struct unit *u, const struct store_unit_ro
 void agent_outbox_flush(struct unit *u);
 /* The row describing u as it is in memory (borrowed pointers, valid until u changes). */
 void agent_unit_row(struct unit *u, struct store_unit_row *row);
+/* The same row with another journal (borrowed), which the caller has already built. */
+void agent_unit_row_with(struct unit *u, struct store_unit_row *row, json_t *journal);
 /* The next sequence number u's next message will get. */
 int64_t agent_next_seq(struct unit *u, size_t k);
 /* Whether u's application names it leader and the lease is valid. */
@@ -324,6 +326,7 @@ struct batch {
 	struct unit *u;
 	json_t *msgs[8];
 	size_t n;
+	json_t *journal; /* the journal batch_journal saved (the row must carry it), or NULL */
 };
 void batch_init(struct batch *b, struct unit *u);
 void batch_done(struct batch *b);
@@ -336,6 +339,10 @@ void batch_status(struct batch *b, const char *kind, const char *status, const c
 void batch_hook_ran(struct batch *b, const char *hook, uint64_t start_ns, uint64_t dur_ns,
 		    int code);
 int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb);
+/* Writes b, which saved j2 (batch_journal), with u's row carrying that journal and, when wl is
+ * not NULL, that workload status (borrowed); on success u's journal becomes j2.  j2 is
+ * released either way.  Returns batch_commit's result. */
+int batch_commit_journal(struct batch *b, struct uniter_journal *j2, json_t *wl, struct errbuf *eb);
 /* batch_commit() that also drops u's outbox rows up to ack_seq (0: none) in the same
  * transaction. */
 int batch_commit_ack(struct batch *b, const struct store_unit_row *row, int64_t ack_seq,

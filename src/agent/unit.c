@@ -295,24 +295,15 @@ static void unit_step(struct unit *u)
 	/* Losing the lease runs no hook (§7.1); the next lease runs leader-elected again. */
 	if (!g.leader && u->j.leader) {
 		struct uniter_journal j2;
-		struct store_unit_row row;
 		struct errbuf eb;
 		struct batch b;
-		json_t *jj;
 
 		uniter_journal_copy(&j2, &u->j);
 		j2.leader = false;
 		batch_init(&b, u);
 		batch_journal(&b, &j2);
-		agent_unit_row(u, &row);
-		jj = unit_journal_of(u, &j2);
-		row.journal = jj;
-		if (batch_commit(&b, &row, &eb) == 0)
-			uniter_journal_move(&u->j, &j2);
-		else
+		if (batch_commit_journal(&b, &j2, NULL, &eb) < 0)
 			ulog(u, "ERROR", "cannot record the loss of leadership: %s", eb.msg);
-		uniter_journal_done(&j2);
-		json_decref(jj);
 		batch_done(&b);
 	}
 	unit_decide(u, &f, &n);
@@ -610,8 +601,7 @@ void unit_free(struct unit *u, bool destroy)
 			uniter_requeue(&j2);
 			jj = unit_journal_of(u, &j2);
 			uniter_journal_done(&j2);
-			agent_unit_row(u, &row);
-			row.journal = jj;
+			agent_unit_row_with(u, &row, jj);
 			memset(&t, 0, sizeof(t));
 			t.unit = &row;
 			if (a->io.store_apply(a->io.data, &t, &eb) < 0)

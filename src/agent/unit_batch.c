@@ -14,6 +14,7 @@ void batch_init(struct batch *b, struct unit *u)
 {
 	b->u = u;
 	b->n = 0;
+	b->journal = NULL;
 }
 
 void batch_done(struct batch *b)
@@ -21,6 +22,8 @@ void batch_done(struct batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		json_decref(b->msgs[i]);
 	b->n = 0;
+	json_decref(b->journal);
+	b->journal = NULL;
 }
 
 /* Adds m with the next free sequence number; returns that number. */
@@ -52,7 +55,8 @@ void batch_journal(struct batch *b, const struct uniter_journal *j)
 	m.u.save_journal.unit = b->u->name;
 	m.u.save_journal.journal = jj;
 	batch_add(b, &m);
-	json_decref(jj);
+	json_decref(b->journal);
+	b->journal = jj; /* for batch_commit_journal's row */
 }
 
 /* A status the agent sets (by_charm false) or the charm sets.  Workload statuses also change
@@ -107,6 +111,21 @@ int batch_commit_ack(struct batch *b, const struct store_unit_row *row, int64_t 
 int batch_commit(struct batch *b, const struct store_unit_row *row, struct errbuf *eb)
 {
 	return batch_commit_ack(b, row, 0, eb);
+}
+
+int batch_commit_journal(struct batch *b, struct uniter_journal *j2, json_t *wl, struct errbuf *eb)
+{
+	struct store_unit_row row;
+	int r;
+
+	agent_unit_row_with(b->u, &row, b->journal);
+	if (wl)
+		row.wl_status = wl;
+	r = batch_commit(b, &row, eb);
+	if (r == 0)
+		uniter_journal_move(&b->u->j, j2);
+	uniter_journal_done(j2);
+	return r;
 }
 
 /* A new copy of the workload status copy with these fields. */

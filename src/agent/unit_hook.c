@@ -36,10 +36,9 @@ void unit_hook_start(struct unit *u, const char *hook, const struct relhook *rel
 	const struct uniter_notice *nt;
 	bool with_notice = false;
 	struct uniter_goal g;
-	struct store_unit_row row;
 	struct errbuf eb;
 	struct batch b;
-	json_t *wl = NULL, *jj;
+	json_t *wl = NULL;
 	char msg[UNITER_HOOK_MAX + 32];
 	uint64_t t1;
 	int r;
@@ -84,22 +83,14 @@ void unit_hook_start(struct unit *u, const char *hook, const struct relhook *rel
 		snprintf(msg, sizeof(msg), "running %s hook", hook);
 		batch_status(&b, "agent", "executing", msg, NULL, false);
 	}
-	agent_unit_row(u, &row);
-	jj = unit_journal_of(u, &j2);
-	row.journal = jj;
-	if (wl)
-		row.wl_status = wl;
-	r = batch_commit(&b, &row, &eb);
-	json_decref(jj);
+	r = batch_commit_journal(&b, &j2, wl, &eb);
 	batch_done(&b);
 	if (r < 0) {
 		json_decref(wl);
-		uniter_journal_done(&j2);
 		ulog(u, "ERROR", "cannot record hook \"%s\" as pending: %s", hook, eb.msg);
 		unit_enter_error(u, NULL, NULL);
 		return;
 	}
-	uniter_journal_move(&u->j, &j2);
 	if (wl) {
 		json_decref(u->wl_status);
 		u->wl_status = wl;
@@ -293,23 +284,14 @@ static void finish_hook(struct unit *u, int code, bool signaled)
 		/* A failed pebble-ready is not an error: the boot id stays unrecorded and the
 		 * event comes again a little later (charm-runtime.md §10). */
 		struct uniter_journal j2;
-		struct store_unit_row row;
-		json_t *jj;
 
 		ulog(u, "WARNING", "hook \"%s\" failed (exit %d); it will run again", u->hook, code);
 		uniter_journal_copy(&j2, &u->j);
 		uniter_commit(&j2);
 		batch_journal(&b, &j2);
 		batch_status(&b, "agent", "idle", "", NULL, false);
-		agent_unit_row(u, &row);
-		jj = unit_journal_of(u, &j2);
-		row.journal = jj;
-		if (batch_commit(&b, &row, &eb) == 0)
-			uniter_journal_move(&u->j, &j2);
-		else
+		if (batch_commit_journal(&b, &j2, NULL, &eb) < 0)
 			ulog(u, "ERROR", "cannot record the skipped hook: %s", eb.msg);
-		uniter_journal_done(&j2);
-		json_decref(jj);
 		a->io.timer_arm(a->io.data, rc->retry, AGENT_PEBBLE_READY_RETRY_MS);
 		unit_set_state(u, UNIT_IDLE);
 	} else if (code == 0) {
