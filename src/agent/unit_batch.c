@@ -30,18 +30,12 @@ void batch_done(struct batch *b)
 int64_t batch_add(struct batch *b, struct proto_msg *m)
 {
 	int64_t seq = agent_next_seq(b->u, b->n);
+	const char *unit;
+	int64_t *at = proto_sequenced(m, &unit);
 
-	switch (m->type) {
-	case PROTO_SAVE_JOURNAL: m->u.save_journal.seq = seq; break;
-	case PROTO_COMMIT_HOOK: m->u.commit_hook.seq = seq; break;
-	case PROTO_STATUS_SET: m->u.status_set.seq = seq; break;
-	case PROTO_HOOK_RAN: m->u.hook_ran.seq = seq; break;
-	case PROTO_UNIT_DEAD: m->u.unit_dead.seq = seq; break;
-	case PROTO_ACTION_STARTED: m->u.action_started.seq = seq; break;
-	case PROTO_ACTION_LOG: m->u.action_log.seq = seq; break;
-	case PROTO_ACTION_RESULT: m->u.action_result.seq = seq; break;
-	default: abort();
-	}
+	if (!at)
+		abort();
+	*at = seq;
 	b->msgs[b->n++] = proto_encode(m);
 	return seq;
 }

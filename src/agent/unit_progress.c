@@ -94,13 +94,15 @@ static void progress_deferred(void *arg)
 		m.u.progress.unit = u->name;
 		m.u.progress.gen = gen;
 		m.u.progress.state = state;
+		const char *addr = unit_progress_address(u);
+
 		m.u.progress.settled = settled;
-		m.u.progress.address = unit_progress_address(u)[0] ? unit_progress_address(u) : NULL;
+		m.u.progress.address = addr[0] ? addr : NULL;
 		agent_send(a, &m);
 		u->sent_progress = true;
 		u->sent_state = state;
 		u->sent_settled = settled;
 		u->sent_gen = gen;
-		snprintf(u->sent_address, sizeof(u->sent_address), "%s", unit_progress_address(u));
+		snprintf(u->sent_address, sizeof(u->sent_address), "%s", addr);
 	}
 }

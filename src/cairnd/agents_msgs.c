@@ -396,31 +396,14 @@ void agents_on_message(struct proto_conn *pc, struct proto_msg *m, void *data)
 	/* Anything from the agent proves it alive: its leases hold for another lease. */
 	k->m->last_seen_ms = loop_now_ms();
 	loop_timer_arm_in(k->m->gone, (uint64_t)c->cfg.lease_ms);
+	const char *seq_unit;
+	int64_t *seq = proto_sequenced(m, &seq_unit);
+
+	if (seq) {
+		on_sequenced(k, m, seq_unit, *seq);
+		return;
+	}
 	switch (m->type) {
-	case PROTO_SAVE_JOURNAL:
-		on_sequenced(k, m, m->u.save_journal.unit, m->u.save_journal.seq);
-		break;
-	case PROTO_COMMIT_HOOK:
-		on_sequenced(k, m, m->u.commit_hook.unit, m->u.commit_hook.seq);
-		break;
-	case PROTO_STATUS_SET:
-		on_sequenced(k, m, m->u.status_set.unit, m->u.status_set.seq);
-		break;
-	case PROTO_HOOK_RAN:
-		on_sequenced(k, m, m->u.hook_ran.unit, m->u.hook_ran.seq);
-		break;
-	case PROTO_UNIT_DEAD:
-		on_sequenced(k, m, m->u.unit_dead.unit, m->u.unit_dead.seq);
-		break;
-	case PROTO_ACTION_STARTED:
-		on_sequenced(k, m, m->u.action_started.unit, m->u.action_started.seq);
-		break;
-	case PROTO_ACTION_LOG:
-		on_sequenced(k, m, m->u.action_log.unit, m->u.action_log.seq);
-		break;
-	case PROTO_ACTION_RESULT:
-		on_sequenced(k, m, m->u.action_result.unit, m->u.action_result.seq);
-		break;
 	case PROTO_STATUS_GET:
 		on_status_get(k, &m->u.status_get);
 		break;

@@ -721,6 +721,25 @@ static const struct ptype {
 	[PROTO_RESOURCE_CHUNK] = { "resource-chunk", PROTO_TO_AGENT, f_resource_chunk },
 };
 
+int64_t *proto_sequenced(struct proto_msg *m, const char **ret_unit)
+{
+#define SEQUENCED(T, f) case T: *ret_unit = m->u.f.unit; return &m->u.f.seq
+	switch (m->type) {
+	SEQUENCED(PROTO_SAVE_JOURNAL, save_journal);
+	SEQUENCED(PROTO_COMMIT_HOOK, commit_hook);
+	SEQUENCED(PROTO_STATUS_SET, status_set);
+	SEQUENCED(PROTO_HOOK_RAN, hook_ran);
+	SEQUENCED(PROTO_UNIT_DEAD, unit_dead);
+	SEQUENCED(PROTO_ACTION_STARTED, action_started);
+	SEQUENCED(PROTO_ACTION_LOG, action_log);
+	SEQUENCED(PROTO_ACTION_RESULT, action_result);
+	default:
+		*ret_unit = NULL;
+		return NULL;
+	}
+#undef SEQUENCED
+}
+
 const char *proto_type_name(enum proto_type t)
 {
 	return (unsigned)t < _PROTO_TYPE_MAX ? types[t].name : "invalid";

@@ -370,6 +370,10 @@ struct proto_msg {
 
 /* "hello", "commit-hook", ...; proto_type_from_name returns _PROTO_TYPE_INVALID. */
 const char *proto_type_name(enum proto_type t);
+/* For a sequenced message (save-journal, commit-hook, status-set, hook-ran, unit-dead,
+ * action-started, action-log, action-result: the ones an agent keeps in its outbox until
+ * acknowledged), where its unit and its sequence number are; NULL for any other type. */
+int64_t *proto_sequenced(struct proto_msg *m, const char **ret_unit);
 enum proto_type proto_type_from_name(const char *name);
 /* The direction a type travels in. */
 enum proto_dir proto_type_dir(enum proto_type t);
