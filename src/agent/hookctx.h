@@ -31,7 +31,8 @@ struct hook_ctx;
 /* Calls back into the agent for effects that apply immediately. */
 struct hook_ctx_ops {
 	/* Sets the unit's (app=false) or the application's (app=true) workload status.  The
-	 * agent checks leadership for app=true and fails with "unit is not the leader" (eb). */
+	 * agent checks leadership for app=true and fails with "unit is not the leader" (eb).  A
+	 * unit status the charm already set, unchanged, is a no-op that succeeds. */
 	int (*status_set)(struct hook_ctx *ctx, bool app, const char *status, const char *message,
 			  json_t *data, struct errbuf *eb);
 	/* Looks up the unit's (app=false) or the application's (app=true) status and calls done

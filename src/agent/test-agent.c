@@ -117,6 +117,7 @@ static struct world {
 	json_t *outbox;  /* "unit seq" -> msg */
 	json_t *goals;   /* "kind/name" -> goal */
 	int store_fail;  /* fail the next N applies */
+	int n_applies;   /* transactions applied */
 	/* controller side */
 	bool connected;
 	json_t *sent;    /* every message sent, in order */
@@ -415,6 +416,7 @@ static int f_store_apply(void *d, const struct store_txn *t, struct errbuf *eb)
 		errbuf_set(eb, "disk full");
 		return -EIO;
 	}
+	W.n_applies++;
 	if (t->unit) {
 		json_object_set_new(W.units, t->unit->name,
 				    json_pack("{s:s, s:O, s:I, s:I, s:O, s:s}", "app", t->unit->app,
@@ -1153,6 +1155,75 @@ static void test_hook_messages_held(void)
 	ASSERT_STREQ(h->hook, "leader-elected");
 	hook_exit(h, 0);
 	ASSERT_TRUE(last_sent("commit-hook") != NULL);
+	ack_all(a);
+	agent_free(a);
+	world_done();
+}
+
+/* A workload status the charm sets again, unchanged, costs nothing: no transaction, no
+ * message.  The charm's first set of the agent's own status is recorded (it makes the status
+ * the charm's), and so is any change of status, message or data. */
+static void test_status_set_unchanged(void)
+{
+	struct agent *a;
+	struct hookrun *h;
+	struct hook_ctx *ctx;
+	struct errbuf eb;
+	int applies;
+	size_t outbox;
+
+	world_init();
+	a = start_agent();
+	connect_agent(a, "[\"app/0\"]", 60000);
+	app_goal(a, "app", 1, 0, DIGEST1, "a1", "app/0", 0, NULL);
+	unit_goal(a, "app/0", 2, true, 0, "");
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "install");
+	ctx = agent_find_context(a, h->ctx);
+	/* The agent's "installing charm software", set by the charm: recorded. */
+	applies = W.n_applies;
+	outbox = json_object_size(W.outbox);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "installing charm software", NULL, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 1);
+	ASSERT_EQ(json_object_size(W.outbox), outbox + 1);
+	/* The same again: nothing. */
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "installing charm software", NULL, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 1);
+	ASSERT_EQ(json_object_size(W.outbox), outbox + 1);
+	/* Another message, another status, then data: each recorded. */
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "maintenance", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", NULL, &eb), 0);
+	json_t *data = json_pack("{s:s}", "k", "v");
+
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", data, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 4);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", data, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 4);
+	json_decref(data);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 5);
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies + 5);
+	/* The application's status is the controller's: never skipped here. */
+	outbox = json_object_size(W.outbox);
+	ASSERT_EQ(ctx->ops->status_set(ctx, true, "active", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(ctx->ops->status_set(ctx, true, "active", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(json_object_size(W.outbox), outbox + 2);
+	/* What reaches the controller when the hook ends: each change once (the agent's own
+	 * "installing charm software" from the hook's start, then the charm's). */
+	json_array_clear(W.sent);
+	hook_exit(h, 0);
+	ASSERT_EQ(count_sent("status-set", "message", "installing charm software"), 2);
+	ASSERT_EQ(count_sent("status-set", "message", "fetching"), 6);
+	ack_all(a);
+	/* A later hook sees the charm's status as current: setting it again is free. */
+	h = running("app/0");
+	ASSERT_STREQ(h->hook, "leader-elected");
+	ctx = agent_find_context(a, h->ctx);
+	applies = W.n_applies;
+	ASSERT_EQ(ctx->ops->status_set(ctx, false, "active", "fetching", NULL, &eb), 0);
+	ASSERT_EQ(W.n_applies, applies);
+	hook_exit(h, 0);
 	ack_all(a);
 	agent_free(a);
 	world_done();
@@ -2185,6 +2256,7 @@ int main(void)
 	RUN(test_pebble_ready);
 	RUN(test_resend_after_reconnect);
 	RUN(test_hook_messages_held);
+	RUN(test_status_set_unchanged);
 	RUN(test_held_messages_after_reconnect);
 	RUN(test_restart_resumes);
 	RUN(test_nack_and_resolved);

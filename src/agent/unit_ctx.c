@@ -11,6 +11,31 @@
 #include "agent/netinfo.h"
 #include "agent/unit_resources.h"
 
+/* True when the charm sets the workload status it already has: the agent's copy is the
+ * latest status the controller has or will have (the outbox is durable and in order), and the
+ * controller keeps "since" and writes no history for an unchanged status, so such a set
+ * changes nothing anywhere.  Not once the copy is the agent's own ("charm-set" false): the
+ * charm's first set makes its status the charm's, which later agent statuses respect.  Charms
+ * set the same status on every event (ops' collect-status, update-status): this spares a store
+ * transaction and a controller message each time. */
+static bool wl_status_unchanged(struct unit *u, const char *status, const char *message,
+				json_t *data)
+{
+	json_t *cur = u->wl_status, *cd;
+	const char *cs, *cm;
+
+	if (!json_is_true(json_object_get(cur, "charm-set")))
+		return false;
+	cs = json_string_value(json_object_get(cur, "status"));
+	cm = json_string_value(json_object_get(cur, "message"));
+	cd = json_object_get(cur, "data");
+	if (!cs || !cm || strcmp(cs, status) || strcmp(cm, message ? message : ""))
+		return false;
+	if (!data)
+		return !cd || (json_is_object(cd) && json_object_size(cd) == 0);
+	return cd && json_equal(cd, data);
+}
+
 static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, const char *message,
 			  json_t *data, struct errbuf *eb)
 {
@@ -24,6 +49,8 @@ static int ctx_status_set(struct hook_ctx *ctx, bool app, const char *status, co
 		errbuf_set(eb, "setting application status: unit is not the leader");
 		return -EPERM;
 	}
+	if (!app && wl_status_unchanged(u, status, message, data))
+		return 0;
 	batch_init(&b, u);
 	batch_status(&b, app ? "application" : "workload", status, message, data, true);
 	agent_unit_row(u, &row);
