@@ -350,7 +350,7 @@ static void on_sequenced(struct aconn *k, const struct proto_msg *m, const char 
 		const struct proto_hook_ran *h = &m->u.hook_ran;
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "exit %lld, %.1f ms", (long long)h->code,
+		snprintf(msg, sizeof(msg), "exit %lld, %.2f ms", (long long)h->code,
 			 (double)h->duration_ns / 1e6);
 		r = model_log_status(c->m, u, "hook", h->hook, msg, (uint64_t)h->start_ns, seq, &eb);
 		break;
