@@ -1,4 +1,10 @@
-/* spawn.c - clone(CLONE_VM | CLONE_VFORK) spawning with an exec report; see spawn.h. */
+/* spawn.c - clone(CLONE_VM | CLONE_VFORK) spawning with an exec report; see spawn.h.
+ *
+ * The report: a child that fails before its exec writes {stage, errno} into the parent's
+ * memory, which it shares (spawn_run), or on a CLOEXEC pipe (spawn_start, whose callers read
+ * it from their loop).  The memory report needs no pipe and no wait: a vfork parent is
+ * released only once the child has exec'd (past the point where execve can return) or
+ * exited, so when clone returns the report is final. */
 #include "spawn.h"
 
 #include <errno.h>
@@ -36,17 +42,19 @@
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #endif
 
-/* What the child reads; prepared by the parent, never written by the child. */
-struct spawn_child {
-	const struct spawn_opts *o;
-	int in, out, err;          /* stdio, /dev/null substituted */
-	int report_fd;             /* write end of the CLOEXEC report pipe */
-	const char *path;          /* PATH for a file without '/' */
-};
-
 struct spawn_msg {
 	int stage;
 	int err;
+};
+
+/* What the child reads, prepared by the parent; the child writes only report, and only
+ * when it fails. */
+struct spawn_child {
+	const struct spawn_opts *o;
+	int in, out, err;          /* stdio, /dev/null substituted */
+	int report_fd;             /* write end of the CLOEXEC report pipe, or -1: report */
+	const char *path;          /* PATH for a file without '/' */
+	volatile struct spawn_msg report; /* err 0 until the child fails */
 };
 
 /* The kernel's struct sigaction (the generic layout: x86-64, arm64, riscv): the raw call
@@ -69,12 +77,18 @@ SPAWN_CHILD_FN void spawn_child_exit(int code)
 		syscall(SYS_exit_group, code);
 }
 
-SPAWN_CHILD_FN static void child_fail(const struct spawn_child *c, int stage)
+SPAWN_CHILD_FN static void child_fail(struct spawn_child *c, int stage)
 {
-	struct spawn_msg m = { stage, errno };
-	ssize_t n = write(c->report_fd, &m, sizeof(m));
+	struct spawn_msg m = { stage, errno > 0 ? errno : EIO };
 
-	(void)n;
+	if (c->report_fd >= 0) {
+		ssize_t n = write(c->report_fd, &m, sizeof(m));
+
+		(void)n;
+	} else {
+		c->report.stage = m.stage;
+		c->report.err = m.err;
+	}
 	spawn_child_exit(127);
 }
 
@@ -127,7 +141,7 @@ SPAWN_CHILD_FN static int child_dup(int from, int to)
 
 SPAWN_CHILD_FN static int child_main(void *arg)
 {
-	const struct spawn_child *c = arg;
+	struct spawn_child *c = arg;
 	const struct spawn_opts *o = c->o;
 	struct kernel_sigaction ksa = { SIG_DFL, 0, NULL, 0 };
 	sigset_t none;
@@ -201,18 +215,19 @@ static const char *env_path(char *const *envp)
 	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
-/* Starts the child; the report pipe's read end goes to the caller (blocking). */
-static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
+/* Starts the child described by c->o.  With ret_report_fd, the report goes on a pipe whose
+ * read end (blocking) goes to the caller; without, into c->report. */
+static int start(struct spawn_child *c, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
 		 struct errbuf *eb)
 {
-	struct spawn_child c;
+	const struct spawn_opts *o = c->o;
 	int ep[2] = { -1, -1 }, devnull = -1, pidfd = -1, r;
 	sigset_t all, old;
 	char msg[128];
 	void *stack;
 	pid_t pid;
 
-	if (pipe2(ep, O_CLOEXEC) < 0) {
+	if (ret_report_fd && pipe2(ep, O_CLOEXEC) < 0) {
 		r = -errno;
 		errbuf_set(eb, "cannot create pipe: %s", strerror(errno));
 		return r;
@@ -231,28 +246,30 @@ static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int
 		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
 		goto fail;
 	}
-	c.o = o;
-	c.in = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
-	c.out = o->stdout_fd >= 0 ? o->stdout_fd : devnull;
-	c.err = o->stderr_fd >= 0 ? o->stderr_fd : devnull;
-	c.report_fd = ep[1];
-	c.path = env_path(o->envp);
+	c->in = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
+	c->out = o->stdout_fd >= 0 ? o->stdout_fd : devnull;
+	c->err = o->stderr_fd >= 0 ? o->stderr_fd : devnull;
+	c->report_fd = ep[1];
+	c->path = env_path(o->envp);
+	c->report.stage = 0;
+	c->report.err = 0;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	/* The parent sleeps until the child has exec'd or exited (CLONE_VFORK); the pidfd
 	 * comes with the clone, so the pid is pinned from the start. */
 	pid = clone(child_main, (char *)stack + SPAWN_STACK_SIZE,
-		    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &c, &pidfd);
+		    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, c, &pidfd);
 	if (pid < 0 && errno == EINVAL) {
 		pidfd = -1;
 		pid = clone(child_main, (char *)stack + SPAWN_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			    &c);
+			    c);
 		if (pid > 0)
 			pidfd = loop_pidfd_open(pid);
 	}
 	r = pid < 0 ? -errno : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(ep[1]);
+	if (ep[1] >= 0)
+		close(ep[1]);
 	ep[1] = -1;
 	if (r < 0) {
 		errbuf_set(eb, "fork/exec %s: %s", o->file, gofmt_strerror(-r, msg, sizeof(msg)));
@@ -262,7 +279,8 @@ static int start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int
 		close(devnull);
 	*ret_pid = pid;
 	*ret_pidfd = pidfd;
-	*ret_report_fd = ep[0];
+	if (ret_report_fd)
+		*ret_report_fd = ep[0];
 	return 0;
 fail:
 	if (devnull >= 0)
@@ -276,17 +294,31 @@ fail:
 int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, int *ret_report_fd,
 		struct errbuf *eb)
 {
-	int r = start(o, ret_pid, ret_pidfd, ret_report_fd, eb);
+	struct spawn_child c = { .o = o };
+	int r = start(&c, ret_pid, ret_pidfd, ret_report_fd, eb);
 
 	if (r == 0)
 		fcntl(*ret_report_fd, F_SETFL, O_NONBLOCK);
 	return r;
 }
 
+/* The error of a child's report: "fork/exec <file>: ..." or "chdir <cwd>: ...". */
+static int report_error(const struct spawn_msg *m, const char *file, const char *cwd,
+			struct errbuf *eb)
+{
+	char msg[128];
+
+	gofmt_strerror(m->err, msg, sizeof(msg));
+	if (m->stage == SPAWN_STAGE_CHDIR)
+		errbuf_set(eb, "chdir %s: %s", cwd ? cwd : "", msg);
+	else
+		errbuf_set(eb, "fork/exec %s: %s", file, msg);
+	return -m->err;
+}
+
 int spawn_report(int fd, const char *file, const char *cwd, struct errbuf *eb)
 {
 	struct spawn_msg m;
-	char msg[128];
 	ssize_t n;
 
 	do {
@@ -300,30 +332,23 @@ int spawn_report(int fd, const char *file, const char *cwd, struct errbuf *eb)
 		errbuf_set(eb, "fork/exec %s: cannot read exec status", file);
 		return -EIO;
 	}
-	gofmt_strerror(m.err, msg, sizeof(msg));
-	if (m.stage == SPAWN_STAGE_CHDIR)
-		errbuf_set(eb, "chdir %s: %s", cwd ? cwd : "", msg);
-	else
-		errbuf_set(eb, "fork/exec %s: %s", file, msg);
-	return -m.err;
+	return report_error(&m, file, cwd, eb);
 }
 
 int spawn_run(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, struct errbuf *eb)
 {
+	struct spawn_child c = { .o = o };
 	pid_t pid;
-	int pidfd, fd, r;
+	int pidfd, r;
 
-	r = start(o, &pid, &pidfd, &fd, eb);
+	r = start(&c, &pid, &pidfd, NULL, eb);
 	if (r < 0)
 		return r;
-	/* The child has exec'd or exited by now (CLONE_VFORK), but the kernel releases a vfork
-	 * parent before it closes the new program's CLOEXEC fds: this read waits the few
-	 * microseconds until the write end closes (EOF) or the report arrives. */
-	r = spawn_report(fd, o->file, o->cwd, eb);
-	close(fd);
-	if (r == 0) {
-		errbuf_set(eb, "fork/exec %s: no exec status", o->file);
-		r = -EIO;
+	/* The child has exec'd or exited by now (CLONE_VFORK): its report, if any, is there. */
+	if (c.report.err) {
+		struct spawn_msg m = { c.report.stage, c.report.err };
+
+		r = report_error(&m, o->file, o->cwd, eb);
 	}
 	if (r < 0) {
 		/* The child is about to _exit(127), or has: reap it here so no caller ever sees

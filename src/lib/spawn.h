@@ -1,5 +1,6 @@
 /* spawn.h - starting a program the cheap way: clone(CLONE_VM | CLONE_VFORK), a clean child,
- * an exec error reported over a CLOEXEC pipe, a pidfd.
+ * an exec error reported through the memory it shares with the parent (or a CLOEXEC pipe),
+ * a pidfd.
  *
  * The one spawner of every daemon here (cairnd's machine agent, the agent's hooks and
  * screes, scree's services, exec and exec checks, pod tools).  fork() copies the page tables
@@ -10,12 +11,15 @@
  *
  * So everything the child needs is prepared by the parent (argv, envp, fds, paths), and the
  * child only makes system calls: it blocks nothing, allocates nothing and writes no memory
- * but its own stack (and errno).  The parent blocks all signals around the clone; the child
- * resets every disposition to the default, optionally calls setsid() or setpgid(), wires
- * stdio, makes its terminal the controlling one, changes directory, group and user, runs
- * child_setup, empties its signal mask and execs.  When a step fails it writes {stage, errno}
- * on a CLOEXEC pipe and _exits 127: the spawn then fails with the real reason ("fork/exec /x:
- * no such file or directory", "chdir /x: ...") instead of a child exiting 127 (libuv). */
+ * but its own stack, errno and its failure report.  The parent blocks all signals around the
+ * clone; the child resets every disposition to the default, optionally calls setsid() or
+ * setpgid(), wires stdio, makes its terminal the controlling one, changes directory, group
+ * and user, runs child_setup, empties its signal mask and execs.  When a step fails it writes {stage, errno}
+ * and _exits 127: the spawn then fails with the real reason ("fork/exec /x: no such file or
+ * directory", "chdir /x: ...") instead of a child exiting 127 (libuv).  spawn_run's child
+ * writes it into the parent's memory, which is final when clone returns (a vfork parent is
+ * released only once the child has exec'd or exited): no pipe, no wait, as glibc's
+ * posix_spawn does; spawn_start's child writes it on a CLOEXEC pipe its caller watches. */
 #ifndef CAIRN_SPAWN_H
 #define CAIRN_SPAWN_H
 
