@@ -17,7 +17,9 @@ cmake --build "$build" -j "$jobs"
 rm -rf "$reports"
 mkdir -p "$reports"
 status=0
-(cd "$build" && ctest --output-on-failure -j "$jobs" ${CTEST_ARGS:-}) || status=$?
+# CTEST_ARGS is read as shell words, quotes included: CTEST_ARGS="-R 'agent|sdk'".
+eval "set -- ${CTEST_ARGS:-}"
+(cd "$build" && ctest --output-on-failure -j "$jobs" "$@") || status=$?
 found=$(find "$reports" -type f | sort)
 if [ -n "$found" ]; then
 	echo "asan: sanitizer reports:" >&2
@@ -27,5 +29,7 @@ if [ -n "$found" ]; then
 	done
 	status=1
 fi
-[ "$status" -eq 0 ] && echo "asan: whole suite passed with no sanitizer report"
+what="whole suite"
+[ -n "${CTEST_ARGS:-}" ] && what="tests selected by CTEST_ARGS ($CTEST_ARGS)"
+[ "$status" -eq 0 ] && echo "asan: $what passed with no sanitizer report"
 exit "$status"
