@@ -2118,9 +2118,19 @@ static void test_resources(void)
 	ASSERT_EQ(W.n_fetches, 1);
 	ASSERT_EQ(r1.calls + r2.calls, 0);
 	ASSERT_STREQ(W.fetches[0]->fp, RFP1);
-	ASSERT_STREQ(W.fetches[0]->path, want);
+	/* Fetched outside the resource's directory, which shows nothing until the file is
+	 * whole; then it is renamed into place. */
+	char stage[600];
+
+	snprintf(stage, sizeof(stage), "%s/agents/unit-app-0/resources/.incoming/software/software.tgz", home);
+	ASSERT_STREQ(W.fetches[0]->path, stage);
 	ASSERT_EQ(W.fetches[0]->size, 5);
+	ASSERT_TRUE(access(want, F_OK) < 0 && errno == ENOENT);
 	fetch_end(W.fetches[0], "one\n!", NULL);
+	ASSERT_TRUE(access(stage, F_OK) < 0 && errno == ENOENT);
+	text = slurp(want);
+	ASSERT_STREQ(text, "one\n!");
+	free(text);
 	ASSERT_EQ(r1.calls, 1);
 	ASSERT_EQ(r2.calls, 1);
 	ASSERT_STREQ(r1.path, want);
@@ -2228,17 +2238,32 @@ static void test_resources(void)
 	ASSERT_STREQ(text, "two\n!");
 	free(text);
 	ASSERT_EQ(W.n_fetches, 7);
-	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/other/other", home);
-	ASSERT_STREQ(W.fetches[6]->path, want);
+	snprintf(stage, sizeof(stage), "%s/agents/unit-app-0/resources/.incoming/other/other", home);
+	ASSERT_STREQ(W.fetches[6]->path, stage);
 	ASSERT_EQ(r2.calls, 0);
+	/* A whole file that cannot be moved into place (a directory holds its name): the error,
+	 * and nothing left behind in .incoming. */
+	snprintf(want, sizeof(want), "%s/agents/unit-app-0/resources/other/other", home);
+	ASSERT_EQ(fs_mkdir_p(want, 0755), 0);
+	fetch_end(W.fetches[6], "six\n!", NULL);
+	ASSERT_EQ(r2.calls, 1);
+	ASSERT_CONTAINS(r2.error, "fetching resource \"other\": cannot move it into place: rename ");
+	ASSERT_CONTAINS(r2.error, ": Is a directory");
+	ASSERT_TRUE(access(stage, F_OK) < 0 && errno == ENOENT);
+	ASSERT_EQ(rmdir(want), 0);
+	/* The next call fetches again. */
+	memset(&r2, 0, sizeof(r2));
+	ctx->ops->resource_get(ctx, "other", on_res, &r2);
+	ASSERT_EQ(W.n_fetches, 8);
+	ASSERT_STREQ(W.fetches[7]->path, stage);
 	hook_exit(h, 0);
 	ASSERT_EQ(r2.calls, 1);
 	ASSERT_STREQ(r2.error, "the hook has finished");
-	ASSERT_TRUE(!W.fetches[6]->cancelled);
+	ASSERT_TRUE(!W.fetches[7]->cancelled);
 
 	/* The unit goes: its fetch is cancelled. */
 	agent_free(a);
-	ASSERT_TRUE(W.fetches[6]->cancelled);
+	ASSERT_TRUE(W.fetches[7]->cancelled);
 	for (int i = 0; i < W.n_fetches; i++)
 		free(W.fetches[i]);
 	ASSERT_EQ(fs_rm_rf(home), 0);

@@ -25,7 +25,8 @@ struct res_copy {
 	char *name;
 	struct fetch *fetch;      /* NULL when none runs */
 	char fetch_fp[65];        /* the content being fetched */
-	char *fetch_path;
+	char *fetch_path;         /* where it goes: resources/<name>/<filename> */
+	char *stage_path;         /* where it is fetched: resources/.incoming/<name>/<filename> */
 	bool blocked;             /* another unit fetches the same content: try again after it */
 	struct agent_timer *timer;
 	struct res_waiter *waiters, **wtail;
@@ -164,6 +165,7 @@ static void copy_free(struct res_copy *rc, const char *error)
 		a->io.resource_cancel(a->io.data, rc->fetch);
 	a->io.timer_free(a->io.data, rc->timer);
 	free(rc->fetch_path);
+	free(rc->stage_path);
 	free(rc->name);
 	free(rc);
 }
@@ -228,6 +230,14 @@ static void on_fetched(void *arg, const char *error)
 
 		ulog(u, "WARNING", "cannot fetch resource \"%s\": %s", rc->name, error);
 		snprintf(msg, sizeof(msg), "fetching resource \"%s\": %s", rc->name, error);
+		fail_waiters(rc, NULL, msg);
+	} else if (rename(rc->stage_path, rc->fetch_path) < 0) {
+		char msg[768];
+
+		snprintf(msg, sizeof(msg), "fetching resource \"%s\": cannot move it into place: rename %s %s: %s",
+			 rc->name, rc->stage_path, rc->fetch_path, strerror(errno));
+		ulog(u, "WARNING", "%s", msg);
+		unlink(rc->stage_path);
 		fail_waiters(rc, NULL, msg);
 	} else {
 		const char *old = json_string_value(json_object_get(json_object_get(ur->state, rc->name), "path"));
@@ -302,7 +312,7 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 	const char *fp = json_string_value(json_object_get(res, "fingerprint"));
 	const char *fn = json_string_value(json_object_get(res, "filename"));
 	int64_t size = json_integer_value(json_object_get(res, "size"));
-	char *dir = NULL, *path = NULL;
+	char *dir = NULL, *path = NULL, *stage_dir = NULL, *stage = NULL;
 	char msg[768];
 	struct errbuf eb;
 	struct stat st;
@@ -343,8 +353,19 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 		done(arg, NULL, "resources cannot be fetched on this machine");
 		goto out;
 	}
+	/* Fetched beside the resource's directory, not in it: the charm never sees a partial
+	 * file (or its .part) where its resource lives, and the file appears there whole, by
+	 * rename (the same file system). */
+	stage_dir = xasprintf("%s/resources/.incoming/%s", u->dir, rc->name);
+	r = fs_mkdir_p(stage_dir, 0700);
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "could not create resource dir: mkdir %s: %s", stage_dir, strerror(-r));
+		done(arg, NULL, msg);
+		goto out;
+	}
+	stage = xasprintf("%s/%s", stage_dir, fn && *fn ? fn : rc->name);
 	errbuf_clear(&eb);
-	r = a->io.resource_fetch(a->io.data, fp, size, path, on_fetched, rc, &rc->fetch, &eb);
+	r = a->io.resource_fetch(a->io.data, fp, size, stage, on_fetched, rc, &rc->fetch, &eb);
 	if (r == -EEXIST) {
 		/* Another unit here fetches the same content: wait for it to end, then fetch. */
 		rc->blocked = true;
@@ -361,8 +382,13 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 	free(rc->fetch_path);
 	rc->fetch_path = path;
 	path = NULL;
+	free(rc->stage_path);
+	rc->stage_path = stage;
+	stage = NULL;
 	add_waiter(rc, ctx, done, arg);
 out:
+	free(stage);
+	free(stage_dir);
 	free(path);
 	free(dir);
 }

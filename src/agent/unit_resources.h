@@ -9,8 +9,10 @@
  * images are never pulled from registries).
  *
  * A file is fetched from the controller by its fingerprint (agent_io resource_fetch, i.e.
- * fetch.h): into <path>.part, checked against its SHA-256, renamed into place only once
- * complete, so the path never holds a partial or wrong file and a failed fetch leaves none.
+ * fetch.h) outside the resource's directory, into <unit dir>/resources/.incoming/<name>/
+ * <filename>.part, checked against its SHA-256 and renamed into place only once complete: the
+ * resource's directory never holds a partial or wrong file, nor a part file, and a failed
+ * fetch leaves none.
  * A new revision (attach-resource, refresh) is fetched by the next resource-get and replaces
  * the file by rename (a reader of the old one keeps reading it); a file of an older revision
  * under another name is removed.  Concurrent resource-gets of one resource share its fetch;
