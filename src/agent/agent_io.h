@@ -129,9 +129,9 @@ struct agent_io {
 	/* ---- resource files (resource-get) ---- */
 	/* Fetches the content with this fingerprint (SHA-256 hex) and size from the controller
 	 * into path, as fetch.h's fetch_start does (<path>.part, checked, renamed into place;
-	 * done runs once, never from inside this call, with NULL or the reason).  Returns 0
-	 * or a negative errno (eb set; done never runs): -EEXIST while that content is being
-	 * fetched already.  May be NULL (resources cannot be fetched). */
+	 * done runs once, never from inside this call, with NULL or the reason; a fetch of
+	 * content being fetched already starts after that one).  Returns 0 or a negative errno
+	 * (eb set; done never runs).  May be NULL (resources cannot be fetched). */
 	int (*resource_fetch)(void *data, const char *fingerprint, int64_t size, const char *path,
 			      void (*done)(void *arg, const char *error), void *arg,
 			      struct fetch **ret, struct errbuf *eb);

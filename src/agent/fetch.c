@@ -21,6 +21,8 @@ struct fetch {
 	EVP_MD_CTX *md;
 	bool requested;          /* a resource-get is outstanding */
 	bool finished;           /* done is due (deferred) */
+	bool queued;             /* waits for an earlier fetch of the same content */
+	bool cancelled;          /* abandoned, kept only to take the answer still in flight */
 	char error[512];
 	void (*done)(void *arg, const char *error);
 	void *arg;
@@ -109,6 +111,27 @@ static void on_finished(void *arg)
 		done(darg, failed ? error : NULL);
 }
 
+static void request(struct fetch *x);
+static void complete(struct fetch *x);
+
+/* The content's active fetch ended (or went): the oldest one queued behind it starts. */
+static void start_next(struct fetcher *f, const char *fingerprint)
+{
+	struct fetch *next = NULL;
+
+	/* f->fetches is newest first: the last match is the oldest. */
+	for (struct fetch *x = f->fetches; x; x = x->next)
+		if (x->queued && !strcmp(x->fingerprint, fingerprint))
+			next = x;
+	if (!next)
+		return;
+	next->queued = false;
+	if (next->size == 0)
+		complete(next);
+	else
+		request(next);
+}
+
 /* Ends x: its callback runs from the loop, never from inside the call that caused it. */
 static void finish(struct fetch *x, const char *error)
 {
@@ -123,6 +146,7 @@ static void finish(struct fetch *x, const char *error)
 			unlink(x->part);
 	}
 	loop_defer(x->f->l, on_finished, x);
+	start_next(x->f, x->fingerprint);
 }
 
 static void request(struct fetch *x)
@@ -131,7 +155,7 @@ static void request(struct fetch *x)
 	struct proto_msg m;
 	int64_t left = x->size - x->offset;
 
-	if (!f->link_up || x->requested || x->finished)
+	if (!f->link_up || x->requested || x->finished || x->queued)
 		return;
 	proto_msg_init(&m, PROTO_RESOURCE_GET);
 	m.u.resource_get.digest = x->fingerprint;
@@ -178,11 +202,15 @@ void fetcher_chunk(struct fetcher *f, const struct proto_charm_chunk *c)
 	struct buf data = BUF_INIT;
 
 	for (x = f->fetches; x; x = x->next)
-		if (!strcmp(x->fingerprint, c->digest) && !x->finished)
+		if (!strcmp(x->fingerprint, c->digest) && !x->finished && !x->queued)
 			break;
 	if (!x || !x->requested)
 		return;
 	x->requested = false;
+	if (x->cancelled) {
+		finish(x, NULL);
+		return;
+	}
 	if (c->error) {
 		finish(x, c->error);
 		return;
@@ -227,6 +255,10 @@ void fetcher_link(struct fetcher *f, bool up)
 	f->link_up = up;
 	for (struct fetch *x = f->fetches; x; x = x->next) {
 		x->requested = false; /* an answer in flight is lost with the link */
+		if (x->cancelled) {
+			finish(x, NULL);
+			continue;
+		}
 		if (up)
 			request(x);
 	}
@@ -242,9 +274,11 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 		return errbuf_set(eb, "invalid fingerprint"), -EINVAL;
 	if (size < 0)
 		return errbuf_set(eb, "invalid size"), -EINVAL;
+	bool busy = false;
+
 	for (x = f->fetches; x; x = x->next)
 		if (!strcmp(x->fingerprint, fingerprint) && !x->finished)
-			return errbuf_set(eb, "%.12s is being fetched already", fingerprint), -EEXIST;
+			busy = true;
 	x = xcalloc(1, sizeof(*x));
 	x->f = f;
 	snprintf(x->fingerprint, sizeof(x->fingerprint), "%s", fingerprint);
@@ -265,7 +299,12 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 	}
 	x->next = f->fetches;
 	f->fetches = x;
-	if (size == 0)
+	/* One fetch per content at a time (the controller's chunks name the content, not the
+	 * fetch): a second one waits for the first to end. */
+	x->queued = busy;
+	if (busy)
+		;
+	else if (size == 0)
 		complete(x);
 	else
 		request(x);
@@ -276,6 +315,10 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 
 void fetch_cancel(struct fetch *x)
 {
+	struct fetcher *f;
+	char fingerprint[65];
+	bool was_active;
+
 	if (!x)
 		return;
 	if (x->finished) {
@@ -283,5 +326,21 @@ void fetch_cancel(struct fetch *x)
 		x->done = NULL;
 		return;
 	}
+	f = x->f;
+	if (!x->queued && x->requested) {
+		/* The controller's answer to its request is on its way: the fetch stays, without
+		 * its part file and its callback, to take that answer, so the next fetch of this
+		 * content does not mistake it for its own. */
+		x->done = NULL;
+		x->cancelled = true;
+		close(x->fd);
+		unlink(x->part);
+		x->fd = -1;
+		return;
+	}
+	was_active = !x->queued;
+	snprintf(fingerprint, sizeof(fingerprint), "%s", x->fingerprint);
 	fetch_free(x);
+	if (was_active)
+		start_next(f, fingerprint);
 }

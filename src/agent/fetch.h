@@ -6,7 +6,9 @@
  * written to <path>.part and checked against its SHA-256 before it is renamed to <path>, so a
  * file under its final name is always complete and correct.  Completion is an event (the
  * done callback); the controller's error for a chunk (the content is gone, the machine may
- * not have it) ends the fetch with that error. */
+ * not have it) ends the fetch with that error.  One fetch per content runs at a time (the
+ * controller's chunks name the content, not the fetch): another of the same content, for
+ * another path, waits for it to end and then starts. */
 #ifndef CAIRN_FETCH_H
 #define CAIRN_FETCH_H
 
@@ -30,14 +32,15 @@ void fetcher_link(struct fetcher *f, bool up);
 /* A resource-chunk from the controller. */
 void fetcher_chunk(struct fetcher *f, const struct proto_charm_chunk *c);
 
-/* Fetches the content with this fingerprint (SHA-256 hex) and size into path.  done runs once,
- * never from inside this call, with NULL or the reason.  Returns 0 (and the fetch in *ret when
- * not NULL, valid until done runs) or a negative errno (eb): -EEXIST when that fingerprint is
- * being fetched already, -EINVAL for a bad fingerprint, or the error creating <path>.part. */
+/* Fetches the content with this fingerprint (SHA-256 hex) and size into path (after the fetch
+ * of the same content running, if one is).  done runs once, never from inside this call, with
+ * NULL or the reason.  Returns 0 (and the fetch in *ret when not NULL, valid until done runs)
+ * or a negative errno (eb): -EINVAL for a bad fingerprint, or the error creating <path>.part. */
 int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const char *path,
 		void (*done)(void *arg, const char *error), void *arg, struct fetch **ret,
 		struct errbuf *eb);
-/* Abandons a fetch (done does not run; <path>.part is removed).  NULL is fine. */
+/* Abandons a fetch (done does not run; <path>.part is removed; the next fetch of its content
+ * starts once the controller's answer in flight, if any, has come).  NULL is fine. */
 void fetch_cancel(struct fetch *x);
 
 #endif

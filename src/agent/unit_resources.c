@@ -27,7 +27,6 @@ struct res_copy {
 	char fetch_fp[65];        /* the content being fetched */
 	char *fetch_path;         /* where it goes: resources/<name>/<filename> */
 	char *stage_path;         /* where it is fetched: resources/.incoming/<name>/<filename> */
-	bool blocked;             /* another unit fetches the same content: try again after it */
 	struct agent_timer *timer;
 	struct res_waiter *waiters, **wtail;
 };
@@ -189,36 +188,11 @@ static void state_put(struct unit_resources *ur, const char *name, const char *f
 	free(file);
 }
 
-/* Every unit's resource waiting behind another unit's fetch tries again. */
-static void retry_blocked(struct agent *a)
-{
-	for (struct hmap_iter it = hmap_iter(&a->units); hmap_next(&it);) {
-		struct unit *u = it.value;
-
-		if (!u->resources)
-			continue;
-		for (struct hmap_iter jt = hmap_iter(&u->resources->copies); hmap_next(&jt);) {
-			struct res_copy *rc = jt.value;
-			struct res_waiter *w, *n;
-
-			if (!rc->blocked)
-				continue;
-			rc->blocked = false;
-			for (w = take_waiters(rc); w; w = n) {
-				n = w->next;
-				res_dispatch(rc, w->ctx, w->done, w->arg);
-				free(w);
-			}
-		}
-	}
-}
-
 static void on_fetched(void *arg, const char *error)
 {
 	struct res_copy *rc = arg;
 	struct unit_resources *ur = rc->ur;
 	struct unit *u = ur->u;
-	struct agent *a = u->a;
 	struct res_waiter *w, *n;
 	char fp[65];
 
@@ -256,7 +230,6 @@ static void on_fetched(void *arg, const char *error)
 			free(w);
 		}
 	}
-	retry_blocked(a);
 }
 
 static void on_wait_timeout(void *arg)
@@ -274,7 +247,6 @@ static void on_wait_timeout(void *arg)
 		rc->fetch = NULL;
 		rc->fetch_fp[0] = '\0';
 	}
-	rc->blocked = false;
 	fail_waiters(rc, NULL, msg);
 }
 
@@ -343,7 +315,7 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 		done(arg, path, NULL);
 		goto out;
 	}
-	if (rc->fetch || rc->blocked) {
+	if (rc->fetch) {
 		/* One fetch at a time per resource: this call waits for it and then looks again
 		 * (the one running may be of an older revision). */
 		add_waiter(rc, ctx, done, arg);
@@ -366,12 +338,6 @@ static void res_dispatch(struct res_copy *rc, struct hook_ctx *ctx,
 	stage = xasprintf("%s/%s", stage_dir, fn && *fn ? fn : rc->name);
 	errbuf_clear(&eb);
 	r = a->io.resource_fetch(a->io.data, fp, size, stage, on_fetched, rc, &rc->fetch, &eb);
-	if (r == -EEXIST) {
-		/* Another unit here fetches the same content: wait for it to end, then fetch. */
-		rc->blocked = true;
-		add_waiter(rc, ctx, done, arg);
-		goto out;
-	}
 	if (r < 0) {
 		rc->fetch = NULL;
 		snprintf(msg, sizeof(msg), "fetching resource \"%s\": %s", rc->name, eb.msg);

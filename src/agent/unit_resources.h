@@ -16,8 +16,8 @@
  * A new revision (attach-resource, refresh) is fetched by the next resource-get and replaces
  * the file by rename (a reader of the old one keeps reading it); a file of an older revision
  * under another name is removed.  Concurrent resource-gets of one resource share its fetch;
- * one held up by another unit fetching the same content (fetch.h allows one fetch per
- * fingerprint) starts its own once that ends.
+ * a fetch of content another unit (or a pod's image) is fetching runs after that one (fetch.h:
+ * one fetch per content at a time).
  *
  * Which content each path holds is kept in <unit dir>/resources.json ({name: {"fingerprint",
  * "path", "mtime-ns"}}, written atomically after each fetch).  A resource-get for the revision
