@@ -179,7 +179,7 @@ static void request(struct entry *e)
 		e->requested = true;
 }
 
-static void start_unpack(struct entry *e);
+static void start_unpack(struct entry *e, bool from_part);
 
 static void fetched(struct entry *e)
 {
@@ -199,7 +199,7 @@ static void fetched(struct entry *e)
 		entry_fail(e, "the fetched archive does not match its digest");
 		return;
 	}
-	if (fsync(e->fd) < 0 || close(e->fd) < 0 || rename(part, final) < 0) {
+	if (close(e->fd) < 0) {
 		e->fd = -1;
 		free(part);
 		free(final);
@@ -209,8 +209,10 @@ static void fetched(struct entry *e)
 	e->fd = -1;
 	free(part);
 	free(final);
+	/* The unpacking child flushes the archive to disk and renames it into place first: the
+	 * loop does not wait for the disk. */
 	e->state = ENTRY_ARCHIVE;
-	start_unpack(e);
+	start_unpack(e, true);
 }
 
 void charmcache_chunk(struct charmcache *c, const struct proto_charm_chunk *ch)
@@ -276,12 +278,36 @@ void charmcache_link(struct charmcache *c, bool up)
 
 struct unpack_arg {
 	char *archive, *tree, *tmp;
+	char *part;   /* the fetched archive, to flush and rename to archive first; or NULL */
 };
+
+/* part, whole and checked: flushed to disk and renamed to archive. */
+static int keep_archive(const char *part, const char *archive, struct errbuf *eb)
+{
+	int fd = open(part, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		errbuf_set(eb, "cannot keep the fetched archive: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(part);
+		return -1;
+	}
+	close(fd);
+	if (rename(part, archive) < 0) {
+		errbuf_set(eb, "cannot keep the fetched archive: %s", strerror(errno));
+		unlink(part);
+		return -1;
+	}
+	return 0;
+}
 
 static json_t *unpack_fn(void *arg, struct errbuf *eb)
 {
 	struct unpack_arg *u = arg;
 
+	if (u->part && keep_archive(u->part, u->archive, eb) < 0)
+		return NULL;
 	fs_rm_rf(u->tmp);
 	if (charm_unzip(u->archive, u->tmp, eb) < 0)
 		return NULL;
@@ -308,28 +334,33 @@ static void unpacked(void *data, json_t *result, const char *error)
 	try_install(e->c);
 }
 
-static void start_unpack(struct entry *e)
+static void start_unpack(struct entry *e, bool from_part)
 {
 	struct charmcache *c = e->c;
 	struct unpack_arg u = {
 		.archive = archive_path(c, e->digest, ".charm"),
 		.tree = archive_path(c, e->digest, ".d"),
 		.tmp = archive_path(c, e->digest, ".d.tmp"),
+		.part = from_part ? archive_path(c, e->digest, ".part") : NULL,
 	};
 	struct errbuf eb;
 
 	e->state = ENTRY_UNPACKING;
 	/* The child has its own copy of u: the parent frees it at once. */
 	if (worker_start(c->l, unpack_fn, &u, unpacked, e, &e->unpack, &eb) < 0) {
+		if (u.part)
+			unlink(u.part);
 		free(u.archive);
 		free(u.tree);
 		free(u.tmp);
+		free(u.part);
 		entry_fail(e, eb.msg);
 		return;
 	}
 	free(u.archive);
 	free(u.tree);
 	free(u.tmp);
+	free(u.part);
 }
 
 /* Makes sure the tree of digest is (or will be) there; takes a reference. */
@@ -366,7 +397,7 @@ static int acquire(struct charmcache *c, const char *digest, int64_t size, struc
 		e->state = ENTRY_READY;
 	} else if (stat(archive, &st) == 0) {
 		e->state = ENTRY_ARCHIVE;
-		start_unpack(e);
+		start_unpack(e, false);
 	} else {
 		e->state = ENTRY_FETCHING;
 		e->md = EVP_MD_CTX_new();

@@ -6,7 +6,9 @@
  * charm's tree and, on refresh, the old one's (to remove files the new charm dropped); missing
  * archives are fetched over the protocol in PROTO_CHUNK_MAX chunks, one request at a time (so a
  * fetch never holds more than one chunk in memory), resumed at the same offset after a
- * reconnect.  Unpacking and installing run in forked workers (lib/worker.h); installs waiting
+ * reconnect.  A fetched archive (<digest>.part, checked) is flushed to disk and renamed into
+ * place by the worker that unpacks it, not on the loop.  Unpacking and installing run in
+ * forked workers (lib/worker.h); installs waiting
  * at the same time go to one worker together, so deploying many units of one charm costs one
  * fork per batch, not per unit.  Completion is an event: the done callback of each install. */
 #ifndef CAIRN_CHARMCACHE_H

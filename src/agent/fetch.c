@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/forkjob.h"
 
 struct fetch {
 	struct fetcher *f;
@@ -23,6 +24,7 @@ struct fetch {
 	bool finished;           /* done is due (deferred) */
 	bool queued;             /* waits for an earlier fetch of the same content */
 	bool cancelled;          /* abandoned, kept only to take the answer still in flight */
+	struct forkjob *sync;    /* the whole, checked content being flushed to disk */
 	char error[512];
 	void (*done)(void *arg, const char *error);
 	void *arg;
@@ -50,6 +52,8 @@ struct fetcher *fetcher_new(struct loop *l, int (*send)(void *data, const struct
 /* Drops what x holds (an unfinished <path>.part goes), not x itself. */
 static void fetch_release(struct fetch *x)
 {
+	forkjob_forget(x->sync);
+	x->sync = NULL;
 	if (x->fd >= 0) {
 		close(x->fd);
 		unlink(x->part);
@@ -155,7 +159,7 @@ static void request(struct fetch *x)
 	struct proto_msg m;
 	int64_t left = x->size - x->offset;
 
-	if (!f->link_up || x->requested || x->finished || x->queued)
+	if (!f->link_up || x->requested || x->finished || x->queued || x->sync)
 		return;
 	proto_msg_init(&m, PROTO_RESOURCE_GET);
 	m.u.resource_get.digest = x->fingerprint;
@@ -165,11 +169,52 @@ static void request(struct fetch *x)
 		x->requested = true;
 }
 
+/* In a child: the flush of the content to disk, which the loop must not wait for. */
+static struct forkjob_result sync_main(void *arg, int chan)
+{
+	struct fetch *x = arg;
+	struct forkjob_result r = { 0, 0 };
+
+	(void)chan;
+	if (fsync(x->fd) < 0)
+		r.err = errno;
+	return r;
+}
+
+/* The content is on disk: into place under its name. */
+static void on_synced(void *data, const struct forkjob_result *r, int wstatus)
+{
+	struct fetch *x = data;
+	char msg[256];
+	int err = !r ? EIO : r->err;
+
+	(void)wstatus;
+	x->sync = NULL;
+	if (close(x->fd) < 0 && !err)
+		err = errno;
+	x->fd = -1;
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot write the fetched content: %s", strerror(err));
+		unlink(x->part);
+		finish(x, msg);
+		return;
+	}
+	if (rename(x->part, x->path) < 0) {
+		snprintf(msg, sizeof(msg), "cannot keep the fetched content: %s", strerror(errno));
+		unlink(x->part);
+		finish(x, msg);
+		return;
+	}
+	finish(x, NULL);
+}
+
 static void complete(struct fetch *x)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	char hex[65] = "";
+	char msg[sizeof(((struct fetch *)0)->error)];
+	struct errbuf eb;
 
 	EVP_DigestFinal_ex(x->md, md, &n);
 	for (unsigned i = 0; i < n && i < 32; i++)
@@ -178,22 +223,13 @@ static void complete(struct fetch *x)
 		finish(x, "the fetched content does not match its fingerprint");
 		return;
 	}
-	if (fsync(x->fd) < 0 || close(x->fd) < 0) {
-		x->fd = -1;
-		unlink(x->part);
-		finish(x, "cannot write the fetched content");
-		return;
-	}
-	x->fd = -1;
-	if (rename(x->part, x->path) < 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "cannot keep the fetched content: %s", strerror(errno));
-		unlink(x->part);
+	/* Whole and right: flushed to disk by a child (a large file's fsync can take seconds
+	 * under others' I/O), then renamed into place when that ends. */
+	if (forkjob_start(x->f->l, "cairn-fetch-sync", sync_main, x, &x->fd, 1, on_synced, x, &x->sync,
+			  &eb) < 0) {
+		snprintf(msg, sizeof(msg), "cannot write the fetched content: %.400s", eb.msg);
 		finish(x, msg);
-		return;
 	}
-	finish(x, NULL);
 }
 
 void fetcher_chunk(struct fetcher *f, const struct proto_charm_chunk *c)
