@@ -8,6 +8,8 @@
 
 #include "lib/buf.h"
 #include "lib/hmap.h"
+#include "lib/log.h"
+#include "lib/walckpt.h"
 
 /* Keyed by what the statements look rows up by, without rowids: a row lives in one b-tree
  * (no second index to keep in step), and a unit's outbox rows sit together, so a hook's
@@ -65,6 +67,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[_ST_MAX];
 	struct loop *l;
+	struct walckpt *ckpt;     /* checkpoints off the loop; NULL: in the commits */
 	struct hmap pending;      /* "kind/name" -> struct pending_goal */
 	struct hmap acks;         /* unit -> struct pending_ack */
 	bool flush_scheduled;
@@ -102,6 +105,15 @@ static void bind_json(sqlite3_stmt *st, int i, json_t *v)
 		sqlite3_bind_null(st, i);
 }
 
+/* Pages in the log that start a checkpoint (the pragma's 4000). */
+#define STORE_CHECKPOINT_PAGES 4000
+
+static void on_checkpoint_error(void *data, const char *reason)
+{
+	(void)data;
+	log_warn("agent store: %s", reason);
+}
+
 int store_open(const char *path, struct loop *l, struct store **ret, struct errbuf *eb)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -121,7 +133,9 @@ int store_open(const char *path, struct loop *l, struct store **ret, struct errb
 	 * a second reader (an operator's sqlite3, the fault tests' integrity check) must be able
 	 * to open the store of a running agent.  A
 	 * checkpoint (two fsyncs) every 4000 pages rather than 1000: the same rows are rewritten
-	 * hook after hook, and a checkpoint copies each page once however often it changed. */
+	 * hook after hook, and a checkpoint copies each page once however often it changed.  The
+	 * checkpoints run in a thread of their own (walckpt.h), not in the loop's commits; the
+	 * pragma is what applies if that thread cannot start. */
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
 				" PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000;", NULL, NULL,
 			 &err) != SQLITE_OK ||
@@ -136,6 +150,13 @@ int store_open(const char *path, struct loop *l, struct store **ret, struct errb
 			errbuf_set(eb, "cannot prepare statement: %s", sqlite3_errmsg(s->db));
 			goto fail;
 		}
+	}
+	if (l) {
+		struct errbuf ceb;
+
+		if (walckpt_attach(l, s->db, path, STORE_CHECKPOINT_PAGES, on_checkpoint_error, NULL, &s->ckpt,
+				   &ceb) < 0)
+			log_warn("%s: checkpoints stay in the commits: %s", path, ceb.msg);
 	}
 	*ret = s;
 	return 0;
@@ -249,6 +270,7 @@ void store_close(struct store *s)
 		return;
 	if (s->db) {
 		store_flush(s);
+		walckpt_free(s->ckpt);
 		for (int i = 0; i < _ST_MAX; i++)
 			sqlite3_finalize(s->st[i]);
 		sqlite3_close(s->db);

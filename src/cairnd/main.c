@@ -273,8 +273,10 @@ int main(int argc, char **argv)
 		}
 	}
 	r = model_open(c.home, &c.m, &eb);
-	if (r == 0)
+	if (r == 0) {
+		model_checkpoints_off_loop(c.m, c.l);
 		r = ctl_stores_open(&c, &eb);
+	}
 	if (r < 0) {
 		log_error("%s", eb.msg);
 		goto out;

@@ -16,8 +16,10 @@
 #include "charm/settings.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/strnum.h"
+#include "lib/walckpt.h"
 
 const char *const model_config_defaults[] = {
 	"update-status-hook-interval", "5m",
@@ -844,6 +846,23 @@ static char *new_uuid(void)
 
 static const char sql_meta_set[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
 
+static void on_checkpoint_error(void *data, const char *reason)
+{
+	(void)data;
+	log_warn("state.db: %s", reason);
+}
+
+void model_checkpoints_off_loop(struct model *m, struct loop *l)
+{
+	char *path = xasprintf("%s/state.db", m->home);
+	struct errbuf eb;
+
+	/* The pragma's 4000 pages (model_open), now counted by walckpt. */
+	if (walckpt_attach(l, m->db, path, 4000, on_checkpoint_error, m, &m->ckpt, &eb) < 0)
+		log_warn("%s: checkpoints stay in the commits: %s", path, eb.msg);
+	free(path);
+}
+
 int model_open(const char *home, struct model **ret, struct errbuf *eb)
 {
 	struct model *m = xcalloc(1, sizeof(*m));
@@ -937,6 +956,7 @@ void model_close(struct model *m)
 	for (size_t i = 0; i < m->n_machines; i++)
 		machine_free(m->machines[i]);
 	free(m->machines);
+	walckpt_free(m->ckpt);
 	if (m->db)
 		sqlite3_close(m->db);
 	json_decref(m->config);

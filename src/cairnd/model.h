@@ -42,6 +42,8 @@
 #define MODEL_STATUS_LOG_KEEP 200  /* status-log entries kept per unit */
 #define MODEL_STATUS_LOG_PRUNE 32  /* appends between two prunings of a unit's history */
 
+struct loop;
+struct walckpt;
 struct model_app;
 
 struct status_rec {
@@ -180,11 +182,15 @@ struct model {
 	struct unit_snap *snaps;   /* how the units the batch touched were, newest first */
 	void (*batch_failed)(void *data);
 	void *batch_failed_data;
+	struct walckpt *ckpt;      /* checkpoints off the loop (model_checkpoints_off_loop) */
 };
 
 /* Opens (creating if needed) home/state.db and loads the model; machine 0 (the controller's
  * own) always exists. */
 int model_open(const char *home, struct model **ret, struct errbuf *eb);
+/* From now on state.db's checkpoints run in a thread of their own (lib/walckpt.h), not in the
+ * loop's commits; when that thread cannot start, they stay in the commits (logged). */
+void model_checkpoints_off_loop(struct model *m, struct loop *l);
 void model_close(struct model *m);
 
 /* ---- batches (see the top of this file) ---- */
