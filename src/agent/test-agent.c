@@ -2081,6 +2081,9 @@ static char *slurp(const char *path)
  * the hook ends, a file that cannot be moved into place, the oci-image details file, and
  * fetches cancelled when the unit goes (fetch.c queues fetches of the same content:
  * test-fetch). */
+/* test_resources' home, removed at the end even when the test failed half-way. */
+static char res_home[64];
+
 static void test_resources(void)
 {
 	char home[] = "/tmp/cairn-test-agent-res-XXXXXXXX";
@@ -2098,6 +2101,7 @@ static void test_resources(void)
 
 	world_init();
 	ASSERT_TRUE(mkdtemp(home) != NULL);
+	snprintf(res_home, sizeof(res_home), "%s", home);
 	cfg.home = home;
 	ASSERT_EQ(agent_new(&cfg, &fake_io, &a, &eb), 0);
 	settle();
@@ -2290,5 +2294,7 @@ int main(void)
 	RUN(test_notices_errors);
 	RUN(test_notices_restart);
 	RUN(test_resources);
+	if (res_home[0])
+		fs_rm_rf(res_home);
 	return test_summary();
 }

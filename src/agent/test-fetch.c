@@ -107,6 +107,9 @@ static char *slurp(const char *path)
 	return s;
 }
 
+/* The directory the test made, removed at the end even when it failed half-way. */
+static char made[64];
+
 static void test_queued_same_content(void)
 {
 	char dir[] = "/tmp/cairn-test-fetch-XXXXXX";
@@ -122,6 +125,7 @@ static void test_queued_same_content(void)
 	memset(&C, 0, sizeof(C));
 	ASSERT_EQ(loop_new(&l), 0);
 	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(made, sizeof(made), "%s", dir);
 	snprintf(a, sizeof(a), "%s/a", dir);
 	snprintf(b, sizeof(b), "%s/b", dir);
 	hex_sha256(content, sizeof(content) - 1, fp);
@@ -227,5 +231,7 @@ static void test_queued_same_content(void)
 int main(void)
 {
 	RUN(test_queued_same_content);
+	if (made[0])
+		fs_rm_rf(made);
 	return test_summary();
 }

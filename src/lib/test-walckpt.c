@@ -16,6 +16,17 @@
 static int errors;
 static char last_error[512];
 
+/* The directories the tests made, removed at the end even when a test failed half-way. */
+static char made[8][64];
+static int n_made;
+
+static char *keep_dir(const char *dir)
+{
+	if (n_made < 8)
+		snprintf(made[n_made++], sizeof(made[0]), "%s", dir);
+	return (char *)dir;
+}
+
 static void on_error(void *data, const char *reason)
 {
 	(void)data;
@@ -69,7 +80,7 @@ static void commits(int gap_ms, struct walckpt_stats *st, off_t *ret_max_wal)
 	int n_rows = 0;
 
 	*ret_max_wal = -1;
-	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_TRUE(mkdtemp(dir) != NULL && keep_dir(dir));
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	ASSERT_EQ(loop_new(&l), 0);
@@ -157,7 +168,7 @@ static void test_threshold_and_errors(void)
 	struct errbuf eb;
 	sqlite3 *db;
 
-	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	ASSERT_TRUE(mkdtemp(dir) != NULL && keep_dir(dir));
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	ASSERT_EQ(loop_new(&l), 0);
 	open_wal(path, &db);
@@ -185,5 +196,7 @@ int main(void)
 	RUN(test_checkpoints_off_the_loop);
 	RUN(test_back_to_back_commits_restart);
 	RUN(test_threshold_and_errors);
+	for (int i = 0; i < n_made; i++)
+		fs_rm_rf(made[i]);
 	return test_summary();
 }
