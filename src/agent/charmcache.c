@@ -183,32 +183,24 @@ static void start_unpack(struct entry *e, bool from_part);
 
 static void fetched(struct entry *e)
 {
-	struct charmcache *c = e->c;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	char hex[65];
-	char *part = archive_path(c, e->digest, ".part"), *final = archive_path(c, e->digest, ".charm");
 
 	EVP_DigestFinal_ex(e->md, md, &n);
 	for (unsigned i = 0; i < n && i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	hex[64] = '\0';
 	if (strcmp(hex, e->digest)) {
-		free(part);
-		free(final);
 		entry_fail(e, "the fetched archive does not match its digest");
 		return;
 	}
 	if (close(e->fd) < 0) {
 		e->fd = -1;
-		free(part);
-		free(final);
 		entry_fail(e, "cannot keep the fetched archive");
 		return;
 	}
 	e->fd = -1;
-	free(part);
-	free(final);
 	/* The unpacking child flushes the archive to disk and renames it into place first: the
 	 * loop does not wait for the disk. */
 	e->state = ENTRY_ARCHIVE;

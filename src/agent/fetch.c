@@ -118,6 +118,16 @@ static void on_finished(void *arg)
 static void request(struct fetch *x);
 static void complete(struct fetch *x);
 
+/* x is the content's active fetch now: it asks for the first chunk (or has all of none). */
+static void begin(struct fetch *x)
+{
+	x->queued = false;
+	if (x->size == 0)
+		complete(x);
+	else
+		request(x);
+}
+
 /* The content's active fetch ended (or went): the oldest one queued behind it starts. */
 static void start_next(struct fetcher *f, const char *fingerprint)
 {
@@ -127,13 +137,8 @@ static void start_next(struct fetcher *f, const char *fingerprint)
 	for (struct fetch *x = f->fetches; x; x = x->next)
 		if (x->queued && !strcmp(x->fingerprint, fingerprint))
 			next = x;
-	if (!next)
-		return;
-	next->queued = false;
-	if (next->size == 0)
-		complete(next);
-	else
-		request(next);
+	if (next)
+		begin(next);
 }
 
 /* Ends x: its callback runs from the loop, never from inside the call that caused it. */
@@ -305,16 +310,14 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 		struct errbuf *eb)
 {
 	struct fetch *x;
+	bool busy = false;
 
 	if (!fingerprint || strlen(fingerprint) != 64 || strspn(fingerprint, "0123456789abcdef") != 64)
 		return errbuf_set(eb, "invalid fingerprint"), -EINVAL;
 	if (size < 0)
 		return errbuf_set(eb, "invalid size"), -EINVAL;
-	bool busy = false;
-
-	for (x = f->fetches; x; x = x->next)
-		if (!strcmp(x->fingerprint, fingerprint) && !x->finished)
-			busy = true;
+	for (x = f->fetches; x && !busy; x = x->next)
+		busy = !strcmp(x->fingerprint, fingerprint) && !x->finished;
 	x = xcalloc(1, sizeof(*x));
 	x->f = f;
 	snprintf(x->fingerprint, sizeof(x->fingerprint), "%s", fingerprint);
@@ -338,12 +341,8 @@ int fetch_start(struct fetcher *f, const char *fingerprint, int64_t size, const 
 	/* One fetch per content at a time (the controller's chunks name the content, not the
 	 * fetch): a second one waits for the first to end. */
 	x->queued = busy;
-	if (busy)
-		;
-	else if (size == 0)
-		complete(x);
-	else
-		request(x);
+	if (!busy)
+		begin(x);
 	if (ret)
 		*ret = x;
 	return 0;

@@ -105,15 +105,6 @@ static void bind_json(sqlite3_stmt *st, int i, json_t *v)
 		sqlite3_bind_null(st, i);
 }
 
-/* Pages in the log that start a checkpoint (the pragma's 4000). */
-#define STORE_CHECKPOINT_PAGES 4000
-
-static void on_checkpoint_error(void *data, const char *reason)
-{
-	(void)data;
-	log_warn("agent store: %s", reason);
-}
-
 int store_open(const char *path, struct loop *l, struct store **ret, struct errbuf *eb)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -154,8 +145,7 @@ int store_open(const char *path, struct loop *l, struct store **ret, struct errb
 	if (l) {
 		struct errbuf ceb;
 
-		if (walckpt_attach(l, s->db, path, STORE_CHECKPOINT_PAGES, on_checkpoint_error, NULL, &s->ckpt,
-				   &ceb) < 0)
+		if (walckpt_attach(l, s->db, path, 0, NULL, NULL, &s->ckpt, &ceb) < 0)
 			log_warn("%s: checkpoints stay in the commits: %s", path, ceb.msg);
 	}
 	*ret = s;

@@ -846,21 +846,13 @@ static char *new_uuid(void)
 
 static const char sql_meta_set[] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)";
 
-static void on_checkpoint_error(void *data, const char *reason)
-{
-	(void)data;
-	log_warn("state.db: %s", reason);
-}
-
 void model_checkpoints_off_loop(struct model *m, struct loop *l)
 {
-	char *path = xasprintf("%s/state.db", m->home);
 	struct errbuf eb;
 
-	/* The pragma's 4000 pages (model_open), now counted by walckpt. */
-	if (walckpt_attach(l, m->db, path, 4000, on_checkpoint_error, m, &m->ckpt, &eb) < 0)
-		log_warn("%s: checkpoints stay in the commits: %s", path, eb.msg);
-	free(path);
+	/* At the pragma's 4000 pages (model_open). */
+	if (walckpt_attach(l, m->db, NULL, 0, NULL, NULL, &m->ckpt, &eb) < 0)
+		log_warn("state.db: checkpoints stay in the commits: %s", eb.msg);
 }
 
 int model_open(const char *home, struct model **ret, struct errbuf *eb)

@@ -157,6 +157,43 @@ static void test_back_to_back_commits_restart(void)
 	ASSERT_TRUE(st.max_log_frames < 1200);
 }
 
+/* Without a threshold or a path, walckpt takes the connection's own: the threshold its
+ * wal_autocheckpoint had, the file it has open. */
+static void test_connection_defaults(void)
+{
+	char dir[] = "/tmp/cairn-test-walckpt-XXXXXX", path[600];
+	struct walckpt_stats st;
+	struct walckpt *w = NULL;
+	struct loop *l;
+	struct errbuf eb;
+	sqlite3 *db;
+	int i;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL && keep_dir(dir));
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	ASSERT_EQ(loop_new(&l), 0);
+	open_wal(path, &db);
+	ASSERT_TRUE(sqlite3_exec(db, "PRAGMA wal_autocheckpoint=24; CREATE TABLE t(k INTEGER PRIMARY KEY)", NULL,
+				 NULL, NULL) == SQLITE_OK);
+	ASSERT_EQ(walckpt_attach(l, db, NULL, 0, on_error, NULL, &w, &eb), 0);
+	/* One page a commit: the first request comes with the commit that makes the log 24. */
+	for (i = 0; i < 100; i++) {
+		ASSERT_TRUE(sqlite3_exec(db, "INSERT INTO t DEFAULT VALUES", NULL, NULL, NULL) == SQLITE_OK);
+		walckpt_get_stats(w, &st);
+		if (st.started)
+			break;
+	}
+	ASSERT_EQ(st.started, 1);
+	ASSERT_EQ(st.max_log_frames, 24);
+	drain(l, w);
+	walckpt_get_stats(w, &st);
+	ASSERT_EQ(st.failed, 0);
+	ASSERT_EQ(st.last_copied_frames, st.last_log_frames);
+	walckpt_free(w);
+	ASSERT_TRUE(sqlite3_close(db) == SQLITE_OK);
+	loop_free(l);
+}
+
 /* Below the threshold nothing is asked of the thread; a store that cannot be opened a second
  * time is an error at attach, with nothing changed. */
 static void test_threshold_and_errors(void)
@@ -196,6 +233,7 @@ int main(void)
 	RUN(test_checkpoints_off_the_loop);
 	RUN(test_back_to_back_commits_restart);
 	RUN(test_threshold_and_errors);
+	RUN(test_connection_defaults);
 	for (int i = 0; i < n_made; i++)
 		fs_rm_rf(made[i]);
 	return test_summary();

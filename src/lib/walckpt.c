@@ -14,13 +14,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Checkpoint rounds per request at most (each copies what the writer added during the last). */
 #define WALCKPT_ROUNDS_MAX 16
 /* Busy answers taken per request before it ends as "not now" (see thread_main). */
 #define WALCKPT_BUSY_MAX 8
 
 struct walckpt {
-	struct loop *l;
 	sqlite3 *db;              /* the loop's connection */
 	sqlite3 *ck;              /* the thread's */
 	int frames;
@@ -34,6 +35,7 @@ struct walckpt {
 	/* Written by the thread before it signals done_fd, read by the loop after. */
 	atomic_int rc, log_frames, copied_frames;
 	char errmsg[256];
+	char *path;               /* the database file, for the log */
 	void (*on_error)(void *data, const char *reason);
 	void *data;
 	struct walckpt_stats stats;
@@ -111,7 +113,6 @@ static void on_done(struct loop_io *io, int fd, uint32_t events, void *data)
 				      w->log_now > w->stats.last_copied_frames);
 	if (rc == SQLITE_BUSY) {
 		/* Not now: the next commit over the threshold asks again. */
-		w->tail = false;
 		w->stats.busy++;
 	} else if (rc != SQLITE_OK) {
 		w->stats.failed++;
@@ -119,6 +120,8 @@ static void on_done(struct loop_io *io, int fd, uint32_t events, void *data)
 			 w->stats.last_log_frames, w->errmsg);
 		if (w->on_error)
 			w->on_error(w->data, reason);
+		else
+			log_warn("%s: %s", w->path, reason);
 	}
 }
 
@@ -167,6 +170,19 @@ static int wal_mode(sqlite3 *db, struct errbuf *eb)
 	return r;
 }
 
+/* The connection's wal_autocheckpoint: the threshold it had set for itself. */
+static int autocheckpoint_pages(sqlite3 *db)
+{
+	sqlite3_stmt *q = NULL;
+	int pages = 1000; /* SQLite's default */
+
+	if (sqlite3_prepare_v2(db, "PRAGMA wal_autocheckpoint", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0)
+		pages = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return pages;
+}
+
 int walckpt_attach(struct loop *l, sqlite3 *db, const char *path, int frames,
 		   void (*on_error)(void *data, const char *reason), void *data, struct walckpt **ret,
 		   struct errbuf *eb)
@@ -184,9 +200,11 @@ int walckpt_attach(struct loop *l, sqlite3 *db, const char *path, int frames,
 		errbuf_set(eb, "out of memory");
 		return -ENOMEM;
 	}
-	w->l = l;
 	w->db = db;
-	w->frames = frames > 0 ? frames : 1000;
+	if (!path)
+		path = sqlite3_db_filename(db, "main");
+	w->path = strdup(path ? path : "");
+	w->frames = frames > 0 ? frames : autocheckpoint_pages(db);
 	w->on_error = on_error;
 	w->data = data;
 	w->stats.last_log_frames = w->stats.last_copied_frames = -1;
@@ -234,6 +252,7 @@ fail:
 		close(w->req_fd);
 	if (w->done_fd >= 0)
 		close(w->done_fd);
+	free(w->path);
 	free(w);
 	return r;
 }
@@ -250,6 +269,7 @@ void walckpt_free(struct walckpt *w)
 	sqlite3_close(w->ck);
 	close(w->req_fd);
 	close(w->done_fd);
+	free(w->path);
 	free(w);
 }
 

@@ -45,9 +45,11 @@ struct walckpt_stats {
 	uint64_t restarts;       /* times the log started again from its beginning */
 };
 
-/* Takes the checkpoints of db (open in WAL mode, used only from the loop's thread) at path.
- * on_error, when not NULL, is called from the loop with the reason when a checkpoint fails.
- * Returns 0 with *ret, or a negative errno with eb set (nothing changed then). */
+/* Takes the checkpoints of db (open in WAL mode, used only from the loop's thread) at path
+ * (NULL: db's own file).  frames: the log's size in pages that starts one (0: the threshold
+ * db's wal_autocheckpoint had).  on_error is called from the loop with the reason when a
+ * checkpoint fails (NULL: the reason is logged, with the path).  Returns 0 with *ret, or a
+ * negative errno with eb set (nothing changed then: db checkpoints as it did). */
 int walckpt_attach(struct loop *l, sqlite3 *db, const char *path, int frames,
 		   void (*on_error)(void *data, const char *reason), void *data, struct walckpt **ret,
 		   struct errbuf *eb);
