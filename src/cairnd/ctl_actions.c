@@ -475,7 +475,7 @@ int ctl_op_run(struct controller *c, struct msgsrv_conn *conn, json_t *req, json
 	size_t n = json_array_size(units), i;
 	const char **names, **errors;
 	char **owned;
-	json_t *run_params = NULL;
+	json_t *run_params = NULL, *none = NULL;
 	struct enqueue_req q;
 	int r;
 
@@ -510,7 +510,8 @@ int ctl_op_run(struct controller *c, struct msgsrv_conn *conn, json_t *req, json
 		if (!spec) {
 			errbuf_set(&e, "action \"%s\" not defined on unit \"%s\"", action, u->name);
 			errors[i] = owned[2 * i + 1] = xstrdup(e.msg);
-		} else if (actionspec_validate(spec, params ? params : json_object(), &e) < 0) {
+		} else if (actionspec_validate(spec, params ? params : (none = none ? none : json_object()),
+					       &e) < 0) {
 			errors[i] = owned[2 * i + 1] = xstrdup(e.msg);
 		} else if (!run_params) {
 			/* The units of one run are of one application (the CLI checks): one
@@ -531,6 +532,7 @@ int ctl_op_run(struct controller *c, struct msgsrv_conn *conn, json_t *req, json
 	if (!run_params && !params)
 		json_decref(q.params);
 	json_decref(run_params);
+	json_decref(none);
 	for (i = 0; i < 2 * n; i++)
 		free(owned[i]);
 	free(owned);
